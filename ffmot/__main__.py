@@ -1,0 +1,3 @@
+from ffmot.app import main
+
+raise SystemExit(main())

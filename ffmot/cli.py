@@ -1,0 +1,212 @@
+"""The `ffmot` command line: a thin face over the core. Stable: other tools rely on it."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from ffmot import __version__
+from ffmot.core.errors import FfmotError, InputError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"ffmot: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="ffmot", description="Functional Fitness MOT days: score results against "
+                "published norms for age and sex.")
+    p.add_argument("--version", action="version", version=f"ffmot {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    s = sub.add_parser("score", help="score one result, or a CSV file of results")
+    s.add_argument("--test", help="test id, e.g. chair_stand (see 'ffmot norms')")
+    s.add_argument("--sex", help="female or male")
+    s.add_argument("--age", help="age in completed years")
+    s.add_argument("--dob", help="date of birth, YYYY-MM-DD (instead of --age)")
+    s.add_argument("--date", help="test date, YYYY-MM-DD (default: today)")
+    s.add_argument("--value", help="the result; for bmi you may give --height and --weight")
+    s.add_argument("--unit", default="", help="unit of the value (default: the test's unit)")
+    s.add_argument("--height", help="height in cm (bmi only)")
+    s.add_argument("--weight", help="weight in kg (bmi only)")
+    s.add_argument("--strength-days", help="days a week with strength activity (activity)")
+    s.add_argument("--balance-days", help="days a week with balance activity (activity)")
+    s.add_argument("--sitting-hours", help="hours sitting on a usual day (activity)")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--batch", metavar="IN.csv", help="score every row of a CSV file")
+    s.add_argument("--out", metavar="OUT.csv", help="where --batch writes its results")
+
+    n = sub.add_parser("norms", help="list the tests and their norms, or show one table")
+    n.add_argument("action", nargs="?", choices=["show"], help="show one test's table")
+    n.add_argument("test", nargs="?", help="test id")
+    return p
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "score":
+            return _score(args, out)
+        if args.command == "norms":
+            return _norms(args, out)
+        parser.print_help(out)
+        return 0
+    except FfmotError as e:
+        sys.stderr.write(f"ffmot: {e}\n")
+        return 2
+
+
+# --- score ---------------------------------------------------------------------------------------
+
+
+def _score(args: argparse.Namespace, out: TextIO) -> int:
+    if args.batch:
+        single = [o for o in ("test", "sex", "age", "dob", "value") if getattr(args, o)]
+        if single:
+            raise InputError(f"--batch reads every result from the file: drop --{single[0]}")
+        if not args.out:
+            raise InputError("--batch needs --out OUT.csv for the results")
+        return _batch(Path(args.batch), Path(args.out))
+    if args.out:
+        raise InputError("--out goes with --batch")
+    from ffmot.core.ages import age_on, parse_age, parse_date, parse_number
+    from ffmot.core.norms import default_norm_set
+    from ffmot.core.scoring import Activity, bmi, parse_sex, score
+
+    ns = default_norm_set()
+    if not args.test:
+        raise InputError("give --test (one of: " + ", ".join(ns.battery) + ")")
+    test = ns.test(args.test)
+    if not args.sex:
+        raise InputError("give --sex female or --sex male")
+    sex = parse_sex(args.sex, allow_not_stated=False)
+    if args.age is not None and args.dob:
+        raise InputError("give either --age or --dob, not both")
+    if args.age is not None:
+        if args.date:
+            raise InputError("--date goes with --dob")
+        age = parse_age(args.age)
+    elif args.dob:
+        on = parse_date(args.date, "--date") if args.date else dt.date.today()
+        age = age_on(parse_date(args.dob, "--dob"), on)
+    else:
+        raise InputError("give --age N or --dob YYYY-MM-DD")
+
+    if (args.height or args.weight) and test.id != "bmi":
+        raise InputError("--height and --weight are only for --test bmi")
+    if test.id == "bmi" and args.value is None:
+        if not (args.height and args.weight):
+            raise InputError("for bmi give --value, or both --height (cm) and --weight (kg)")
+        value = bmi(parse_number(args.height, "--height"), parse_number(args.weight, "--weight"))
+    elif args.value is None:
+        raise InputError("give --value")
+    else:
+        value = parse_number(args.value, "--value")
+    activity = None
+    extras = (args.strength_days, args.balance_days, args.sitting_hours)
+    if any(x is not None for x in extras):
+        if test.id != "activity":
+            raise InputError("--strength-days, --balance-days and --sitting-hours are for "
+                             "--test activity")
+        sd, bd, sh = (None if x is None else parse_number(x, name) for x, name in
+                      zip(extras, ("--strength-days", "--balance-days", "--sitting-hours"),
+                          strict=True))
+        activity = Activity(sd, bd, sh)
+    result = score(test.id, sex, age, value, args.unit, activity=activity, norms=ns)
+    if args.json:
+        json.dump(result.to_dict(), out, indent=2)
+        out.write("\n")
+    else:
+        from ffmot.core.describe import describe_score
+
+        out.write(describe_score(result, ns) + "\n")
+    return 0
+
+
+def _batch(src: Path, dst: Path) -> int:
+    from ffmot.core.batch import INPUT_COLUMNS, OUTPUT_COLUMNS, score_rows
+    from ffmot.core.norms import default_norm_set
+
+    try:
+        text = src.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"cannot find {src}") from None
+    except IsADirectoryError:
+        raise InputError(f"{src} is a folder, not a CSV file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{src} is not UTF-8 text: save it as CSV UTF-8") from None
+    except OSError as e:
+        raise InputError(f"cannot read {src}: {e.strerror}") from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    needed = [c for c in ("test", "sex", "value") if c not in header]
+    if not header:
+        raise InputError(f"{src} is empty: it needs a header row {','.join(INPUT_COLUMNS)}")
+    if needed or ("age" not in header and "dob" not in header):
+        missing = needed or ["age (or dob and date)"]
+        raise InputError(f"{src} lacks the column(s) {', '.join(missing)}; the header should be "
+                         f"{','.join(INPUT_COLUMNS)}")
+    extra = [c for c in OUTPUT_COLUMNS if c in header]
+    if extra:
+        raise InputError(f"{src} already has output column(s) {', '.join(extra)}: "
+                         "give the original input file")
+    rows = score_rows(reader, default_norm_set())
+    columns = header + list(OUTPUT_COLUMNS)
+    _write_atomic(dst, columns, rows)
+    errors = sum(1 for r in rows if r["band"] == "error")
+    sys.stderr.write(f"ffmot: scored {len(rows) - errors} of {len(rows)} rows into {dst}"
+                     + (f"; {errors} row(s) could not be scored (see the message column)\n"
+                        if errors else "\n"))
+    return 0
+
+
+def _write_atomic(dst: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+    directory = dst.parent if str(dst.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"cannot write {dst}: the folder {directory} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".ffmot-", suffix=".csv", dir=directory)
+    except OSError as e:
+        raise InputError(f"cannot write in {directory}: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+        os.replace(tmp, dst)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write {dst}: {e.strerror}") from None
+
+
+# --- norms ---------------------------------------------------------------------------------------
+
+
+def _norms(args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.core.describe import describe_norm_set, describe_test_norms
+    from ffmot.core.norms import default_norm_set
+
+    ns = default_norm_set()
+    if args.action == "show":
+        if not args.test:
+            raise InputError("name a test: ffmot norms show TEST (see 'ffmot norms')")
+        out.write(describe_test_norms(ns, ns.test(args.test).id))
+    elif args.test:
+        raise InputError(f"did you mean 'ffmot norms show {args.test}'?")
+    else:
+        out.write(describe_norm_set(ns))
+    return 0

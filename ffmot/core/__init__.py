@@ -1,0 +1,1 @@
+"""The domain core: battery, norms, scoring, ages and units. No Qt, no SQLAlchemy."""

@@ -1,0 +1,506 @@
+"""The reference norms, read from the data files in norms/ and checked as they are read.
+
+Every number keeps the row it came from, so a result can always name its source and status.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ffmot.core import units
+from ffmot.core.ages import OLDEST_AGE
+from ffmot.core.battery import TestDef, load_battery
+from ffmot.core.errors import NormDataError
+from ffmot.core.paths import norms_dir
+
+SEXES = ("female", "male")
+SEX_INDEX = {s: i for i, s in enumerate(SEXES)}
+N_AGES = OLDEST_AGE + 1
+COMPARISONS = ("<", "<=", ">", ">=", "any")
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    short: str
+    cite: str
+    kind: str
+    url: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class NormRow:
+    """One row of a norm file, kept so every result can say where its numbers came from."""
+
+    where: str  # "file.csv line N"
+    test: str
+    sex: str  # "female", "male" or "" for both
+    age_min: int
+    age_max: int
+    values: tuple[tuple[str, float], ...]
+    unit: str
+    source: str
+    checked_against: tuple[str, ...]
+    status: str
+    note: str
+
+    def value(self, name: str) -> float:
+        return dict(self.values)[name]
+
+
+@dataclass(frozen=True)
+class PercentileTable:
+    """Published percentile points by sex and age; ages in completed years.
+
+    points[sex, age] holds the values (in the norm unit, ascending) at `levels`, or NaN where the
+    table does not cover that age. `row[sex, age]` indexes `rows`; with `exact_ages` the rows are
+    single ages and the ages between them are linear interpolations of the two rows around them.
+    """
+
+    test: str
+    levels: tuple[float, ...]  # percentiles on the value axis, ascending
+    points: FloatArray  # (2, N_AGES, len(levels))
+    row: IntArray  # (2, N_AGES), -1 where not covered
+    rows: tuple[NormRow, ...]
+    exact_ages: bool
+    low_level: float = 25.0
+    high_level: float = 75.0
+
+    def coverage(self, sex: int) -> tuple[int, int] | None:
+        covered = np.flatnonzero(self.row[sex] >= 0)
+        if covered.size == 0:
+            return None
+        return int(covered[0]), int(covered[-1])
+
+
+@dataclass(frozen=True)
+class ThresholdTable:
+    """A typical value by age, the same for both sexes: at or above it is `normal`."""
+
+    test: str
+    threshold: FloatArray  # (N_AGES,), NaN where not covered
+    row: IntArray  # (N_AGES,)
+    rows: tuple[NormRow, ...]
+
+    def coverage(self, sex: int) -> tuple[int, int] | None:
+        covered = np.flatnonzero(self.row >= 0)
+        if covered.size == 0:
+            return None
+        return int(covered[0]), int(covered[-1])
+
+
+@dataclass(frozen=True)
+class CriterionTable:
+    test: str
+    standard: FloatArray  # (2, N_AGES), NaN where none
+    row: IntArray
+    rows: tuple[NormRow, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A comparison against a cut-off: a criterion flag, or one line of a reading table."""
+
+    id: str
+    group: str
+    test: str
+    sex: str  # "" = both
+    comparison: str
+    cutoff: float
+    unit: str
+    min_age: int
+    max_age: int
+    text: str
+    attention: bool
+    row: NormRow
+
+    def applies(self, sex: str, age: int) -> bool:
+        return (not self.sex or self.sex == sex) and self.min_age <= age <= self.max_age
+
+    def crossed(self, value: float) -> bool:
+        return compare(value, self.comparison, self.cutoff)
+
+
+def compare(value: float, comparison: str, cutoff: float) -> bool:
+    if comparison == "<":
+        return value < cutoff
+    if comparison == "<=":
+        return value <= cutoff
+    if comparison == ">":
+        return value > cutoff
+    if comparison == ">=":
+        return value >= cutoff
+    return True
+
+
+@dataclass(frozen=True)
+class Guideline:
+    id: str
+    label: str
+    target: float | None
+    comparison: str
+    unit: str
+    text: str
+
+
+@dataclass(frozen=True)
+class NormSet:
+    id: str
+    name: str
+    version: str
+    directory: Path
+    battery: dict[str, TestDef]
+    sources: dict[str, Source]
+    tables: dict[str, PercentileTable | ThresholdTable]
+    criteria: dict[str, CriterionTable]
+    flags: dict[str, tuple[Rule, ...]]
+    readings: dict[str, tuple[Rule, ...]]
+    guidelines: tuple[Guideline, ...]
+    guideline_source: str
+    statuses: tuple[str, ...] = field(default=())
+
+    def test(self, test_id: str) -> TestDef:
+        from ffmot.core.errors import InputError
+
+        try:
+            return self.battery[test_id]
+        except KeyError:
+            known = ", ".join(self.battery)
+            raise InputError(f"unknown test '{test_id}': the tests are {known}") from None
+
+    def cite(self, row: NormRow) -> str:
+        return f"{self.sources[row.source].short} ({row.status})"
+
+
+# --- reading the files -------------------------------------------------------------------------
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise NormDataError(f"{path} is not valid TOML: {e}") from None
+
+
+def _csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str, str]]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise NormDataError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    for row in reader:
+        where = f"{path.name} line {reader.line_num}"
+        if None in row or any(v is None for v in row.values()):
+            raise NormDataError(f"{where}: wrong number of fields")
+        yield where, row
+
+
+class _Reader:
+    def __init__(self, directory: Path, battery: dict[str, TestDef], sources: dict[str, Source],
+                 statuses: tuple[str, ...]) -> None:
+        self.dir = directory
+        self.battery = battery
+        self.sources = sources
+        self.statuses = statuses
+
+    def number(self, where: str, row: dict[str, str], col: str) -> float:
+        text = row[col].strip()
+        try:
+            v = float(text)
+        except ValueError:
+            raise NormDataError(f"{where}: '{col}' is not a number ({text!r})") from None
+        if v != v or abs(v) == float("inf"):
+            raise NormDataError(f"{where}: '{col}' is not a finite number")
+        return v
+
+    def age(self, where: str, row: dict[str, str], col: str, default: int | None = None) -> int:
+        if default is not None and not row[col].strip():
+            return default
+        v = self.number(where, row, col)
+        if not v.is_integer() or not 0 <= v <= OLDEST_AGE:
+            raise NormDataError(f"{where}: '{col}' must be a whole age from 0 to {OLDEST_AGE}")
+        return int(v)
+
+    def norm_row(self, where: str, row: dict[str, str], test: str, sex: str, age_min: int,
+                 age_max: int, values: dict[str, float], unit_code: str) -> NormRow:
+        src = row["source"].strip()
+        if src not in self.sources:
+            raise NormDataError(f"{where}: unknown source '{src}' (add it to sources.toml)")
+        checked = tuple(s.strip() for s in row.get("checked_against", "").split(";") if s.strip())
+        for s in checked:
+            if s not in self.sources:
+                raise NormDataError(f"{where}: unknown source '{s}' in checked_against")
+        status = row["status"].strip()
+        if status not in self.statuses:
+            raise NormDataError(
+                f"{where}: status '{status}' is not one of {', '.join(self.statuses)}"
+            )
+        if age_min > age_max:
+            raise NormDataError(f"{where}: age_min is above age_max")
+        return NormRow(where, test, sex, age_min, age_max, tuple(values.items()), unit_code, src,
+                       checked, status, row.get("note", "").strip())
+
+    def test_for(self, where: str, test: str, kind: str, unit_code: str) -> TestDef:
+        if test not in self.battery:
+            raise NormDataError(f"{where}: test '{test}' is not in battery.toml")
+        t = self.battery[test]
+        if t.norms != kind:
+            raise NormDataError(f"{where}: battery.toml scores '{test}' with '{t.norms}' norms")
+        if unit_code != t.norm_unit:
+            raise NormDataError(
+                f"{where}: unit '{unit_code}' differs from the battery's norm_unit "
+                f"'{t.norm_unit}' for {test}"
+            )
+        return t
+
+    def sex(self, where: str, text: str, allow_both: bool = False) -> str:
+        s = text.strip()
+        if s in SEXES or (allow_both and s == ""):
+            return s
+        raise NormDataError(f"{where}: sex must be female or male, not '{s}'")
+
+    # -- SFT normal ranges: range_low, median, range_high per 5-year band
+    def sft(self, path: Path) -> dict[str, PercentileTable]:
+        cols = ("test", "sex", "age_min", "age_max", "range_low", "range_high", "median", "unit",
+                "source", "status")
+        grouped: dict[str, list[NormRow]] = {}
+        for where, r in _csv(path, cols):
+            test, sex = r["test"].strip(), self.sex(where, r["sex"])
+            unit_code = r["unit"].strip()
+            self.test_for(where, test, "sft", unit_code)
+            lo, med, hi = (self.number(where, r, c) for c in ("range_low", "median", "range_high"))
+            if not lo < med < hi:
+                raise NormDataError(f"{where}: need range_low < median < range_high")
+            nr = self.norm_row(where, r, test, sex, self.age(where, r, "age_min"),
+                               self.age(where, r, "age_max"),
+                               {"range_low": lo, "median": med, "range_high": hi}, unit_code)
+            grouped.setdefault(test, []).append(nr)
+        tables = {}
+        for test, rows in grouped.items():
+            t = self.battery[test]
+            points = np.full((2, N_AGES, 3), np.nan)
+            index = np.full((2, N_AGES), -1, dtype=np.int64)
+            for i, nr in enumerate(rows):
+                s = SEX_INDEX[nr.sex]
+                span = slice(nr.age_min, nr.age_max + 1)
+                if (index[s, span] >= 0).any():
+                    raise NormDataError(f"{nr.where}: ages overlap another {test} row")
+                index[s, span] = i
+                points[s, span] = [nr.value("range_low"), nr.value("median"),
+                                   nr.value("range_high")]
+            for s, name in enumerate(SEXES):
+                if not (index[s] >= 0).any():
+                    raise NormDataError(f"{path.name}: no {name} rows for {test}")
+            # On the value axis a lower-is-better test's fast end is its 75th percentile.
+            levels = (25.0, 50.0, 75.0)
+            tables[test] = PercentileTable(test, levels, points, index, tuple(rows), False)
+            assert t.direction in ("higher", "lower")
+        return tables
+
+    # -- Dodds grip centiles at single ages; ages between rows interpolated linearly
+    def grip(self, path: Path) -> dict[str, PercentileTable]:
+        cols = ("sex", "age", "p10", "p25", "p50", "p75", "p90", "unit", "source", "status")
+        names = ("p10", "p25", "p50", "p75", "p90")
+        rows: list[NormRow] = []
+        for where, r in _csv(path, cols):
+            sex, unit_code = self.sex(where, r["sex"]), r["unit"].strip()
+            self.test_for(where, "grip", "grip", unit_code)
+            vals = [self.number(where, r, c) for c in names]
+            if any(a >= b for a, b in zip(vals, vals[1:], strict=False)):
+                raise NormDataError(f"{where}: centiles must increase from p10 to p90")
+            age = self.age(where, r, "age")
+            rows.append(self.norm_row(where, r, "grip", sex, age, age, dict(zip(names, vals,
+                                      strict=True)), unit_code))
+        points = np.full((2, N_AGES, 5), np.nan)
+        index = np.full((2, N_AGES), -1, dtype=np.int64)
+        for s, name in enumerate(SEXES):
+            mine = sorted((i for i, nr in enumerate(rows) if nr.sex == name),
+                          key=lambda i: rows[i].age_min)
+            if len(mine) < 2:
+                raise NormDataError(f"{path.name}: need at least two {name} rows")
+            for a, b in zip(mine, mine[1:], strict=False):
+                ra, rb = rows[a], rows[b]
+                if ra.age_min == rb.age_min:
+                    raise NormDataError(f"{rb.where}: age {rb.age_min} is listed twice")
+                va = np.array([v for _, v in ra.values])
+                vb = np.array([v for _, v in rb.values])
+                for age in range(ra.age_min, rb.age_min + 1):
+                    w = (age - ra.age_min) / (rb.age_min - ra.age_min)
+                    points[s, age] = va + w * (vb - va)
+                    index[s, age] = b if age == rb.age_min else a
+        levels = (10.0, 25.0, 50.0, 75.0, 90.0)
+        return {"grip": PercentileTable("grip", levels, points, index, tuple(rows), True)}
+
+    def single_leg(self, path: Path) -> dict[str, ThresholdTable]:
+        cols = ("age_min", "age_max", "typical_s", "unit", "source", "status")
+        rows: list[NormRow] = []
+        threshold = np.full(N_AGES, np.nan)
+        index = np.full(N_AGES, -1, dtype=np.int64)
+        test = "single_leg_stance"
+        for where, r in _csv(path, cols):
+            unit_code = r["unit"].strip()
+            t = self.test_for(where, test, "single_leg_stance", unit_code)
+            typical = self.number(where, r, "typical_s")
+            if t.cap is not None and typical > t.cap:
+                raise NormDataError(f"{where}: typical time {typical:g} s is above the cap")
+            vals = {"typical_s": typical}
+            if r.get("pooled_best_of_3_s", "").strip():
+                vals["pooled_best_of_3_s"] = self.number(where, r, "pooled_best_of_3_s")
+            nr = self.norm_row(where, r, test, "", self.age(where, r, "age_min"),
+                               self.age(where, r, "age_max"), vals, unit_code)
+            span = slice(nr.age_min, nr.age_max + 1)
+            if (index[span] >= 0).any():
+                raise NormDataError(f"{where}: ages overlap another row")
+            index[span] = len(rows)
+            threshold[span] = typical
+            rows.append(nr)
+        return {test: ThresholdTable(test, threshold, index, tuple(rows))}
+
+    def criteria(self, path: Path) -> dict[str, CriterionTable]:
+        cols = ("test", "sex", "age_min", "age_max", "standard", "unit", "source", "status")
+        grouped: dict[str, list[NormRow]] = {}
+        for where, r in _csv(path, cols):
+            test, sex, unit_code = r["test"].strip(), self.sex(where, r["sex"]), r["unit"].strip()
+            self.test_for(where, test, "sft", unit_code)
+            nr = self.norm_row(where, r, test, sex, self.age(where, r, "age_min"),
+                               self.age(where, r, "age_max"),
+                               {"standard": self.number(where, r, "standard")}, unit_code)
+            grouped.setdefault(test, []).append(nr)
+        out = {}
+        for test, rows in grouped.items():
+            standard = np.full((2, N_AGES), np.nan)
+            index = np.full((2, N_AGES), -1, dtype=np.int64)
+            for i, nr in enumerate(rows):
+                s, span = SEX_INDEX[nr.sex], slice(nr.age_min, nr.age_max + 1)
+                if (index[s, span] >= 0).any():
+                    raise NormDataError(f"{nr.where}: ages overlap another {test} row")
+                index[s, span] = i
+                standard[s, span] = nr.value("standard")
+            out[test] = CriterionTable(test, standard, index, tuple(rows))
+        return out
+
+    def rules(self, path: Path, kind: str) -> dict[str, tuple[Rule, ...]]:
+        if kind == "flags":
+            cols = ("id", "group", "test", "sex", "comparison", "cutoff", "unit", "min_age",
+                    "source", "status", "wording")
+        else:
+            cols = ("test", "sex", "min_age", "max_age", "order", "comparison", "cutoff", "unit",
+                    "reading", "attention", "source", "status")
+        out: dict[str, list[Rule]] = {}
+        for where, r in _csv(path, cols):
+            test = r["test"].strip()
+            if test not in self.battery:
+                raise NormDataError(f"{where}: test '{test}' is not in battery.toml")
+            unit_code = r["unit"].strip()
+            if unit_code not in self.battery[test].units:
+                raise NormDataError(f"{where}: unit '{unit_code}' is not a unit of {test}")
+            comparison = r["comparison"].strip()
+            if comparison not in COMPARISONS:
+                raise NormDataError(f"{where}: comparison must be one of {' '.join(COMPARISONS)}")
+            cutoff = 0.0 if comparison == "any" else self.number(where, r, "cutoff")
+            # Cut-offs are kept in the test's own unit so they compare with a converted value.
+            cutoff = units.convert(cutoff, unit_code, self.battery[test].unit)
+            sex = self.sex(where, r["sex"], allow_both=True)
+            min_age = self.age(where, r, "min_age", default=0)
+            max_age = self.age(where, r, "max_age", default=OLDEST_AGE) if "max_age" in r else (
+                OLDEST_AGE)
+            nr = self.norm_row(where, r, test, sex, min_age, max_age, {"cutoff": cutoff},
+                               self.battery[test].unit)
+            if kind == "flags":
+                rule = Rule(r["id"].strip(), r["group"].strip(), test, sex, comparison, cutoff,
+                            self.battery[test].unit, min_age, max_age, r["wording"].strip(),
+                            True, nr)
+            else:
+                att = r["attention"].strip()
+                if att not in ("yes", "no"):
+                    raise NormDataError(f"{where}: attention must be yes or no")
+                rule = Rule(f"{test}_{r['order'].strip()}", test, test, sex, comparison, cutoff,
+                            self.battery[test].unit, min_age, max_age, r["reading"].strip(),
+                            att == "yes", nr)
+            out.setdefault(test, []).append(rule)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def guidelines(self, path: Path) -> tuple[tuple[Guideline, ...], str]:
+        data = _toml(path)
+        src = data.get("source", "")
+        if src not in self.sources:
+            raise NormDataError(f"{path.name}: unknown source '{src}'")
+        items = []
+        for i, it in enumerate(data.get("items", []), 1):
+            try:
+                comparison = it["comparison"]
+                target = it.get("target")
+                if comparison != "none" and not isinstance(target, int | float):
+                    raise KeyError("target")
+                items.append(Guideline(it["id"], it["label"], target, comparison, it["unit"],
+                                       it["guideline"]))
+            except KeyError as e:
+                raise NormDataError(f"{path.name}: item {i} lacks {e.args[0]}") from None
+        return tuple(items), src
+
+
+def load_norm_set(directory: Path) -> NormSet:
+    """Reads and checks every file of a norm set. Raises NormDataError naming file and line."""
+    meta = _toml(directory / "norm-set.toml")
+    statuses = tuple(meta.get("statuses", ()))
+    raw_sources = _toml(directory / "sources.toml")
+    sources = {}
+    for key, s in raw_sources.items():
+        if not isinstance(s, dict) or "cite" not in s or "short" not in s:
+            raise NormDataError(f"sources.toml [{key}]: needs 'short' and 'cite'")
+        sources[key] = Source(key, s["short"], s["cite"], s.get("kind", ""), s.get("url", ""),
+                              s.get("note", ""))
+    battery = load_battery(directory / "battery.toml")
+    rd = _Reader(directory, battery, sources, statuses)
+    tables: dict[str, PercentileTable | ThresholdTable] = {}
+    tables.update(rd.sft(directory / "sft_normal_ranges.csv"))
+    tables.update(rd.grip(directory / "grip_centiles.csv"))
+    tables.update(rd.single_leg(directory / "single_leg_stance.csv"))
+    for t in battery.values():
+        if t.norms in ("sft", "grip", "single_leg_stance") and t.id not in tables:
+            raise NormDataError(f"battery.toml: no norm table for {t.id}")
+    guidelines, gsrc = rd.guidelines(directory / "activity_guidelines.toml")
+    return NormSet(
+        id=str(meta.get("id", "")),
+        name=str(meta.get("name", "")),
+        version=str(meta.get("version", "")),
+        directory=directory,
+        battery=battery,
+        sources=sources,
+        tables=tables,
+        criteria=rd.criteria(directory / "sft_criterion_standards.csv"),
+        flags=rd.rules(directory / "flags.csv", "flags"),
+        readings=rd.rules(directory / "body_readings.csv", "readings"),
+        guidelines=guidelines,
+        guideline_source=gsrc,
+        statuses=statuses,
+    )
+
+
+@functools.cache
+def _cached(directory: str) -> NormSet:
+    return load_norm_set(Path(directory))
+
+
+def default_norm_set() -> NormSet:
+    """The norm set shipped with ffmot (or FFMOT_NORMS_DIR), read once per process."""
+    return _cached(str(norms_dir()))

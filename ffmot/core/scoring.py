@@ -1,0 +1,438 @@
+"""Scoring results against the norms: one at a time for a person, or in numpy batches.
+
+A single result goes through the same vectorised code as a batch of one, so the two can never
+disagree. Bands: `normal` is the 25th to 75th percentile, both ends included; a value outside a
+table's ages is `not_classified` with the reason, never extrapolated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ffmot.core import units
+from ffmot.core.ages import check_age
+from ffmot.core.battery import TestDef
+from ffmot.core.errors import InputError
+from ffmot.core.norms import (
+    SEX_INDEX,
+    FloatArray,
+    IntArray,
+    NormRow,
+    NormSet,
+    PercentileTable,
+    Rule,
+    ThresholdTable,
+    default_norm_set,
+)
+
+BANDS = ("below_average", "normal", "above_average", "not_classified")
+BELOW, NORMAL, ABOVE, NOT_CLASSIFIED = 0, 1, 2, 3
+EPS = 1e-9  # published edges are inclusive; unit conversion must not push an edge value out
+NOT_STATED = "not_stated"
+_SEX_WORDS = {
+    "female": "female",
+    "f": "female",
+    "woman": "female",
+    "women": "female",
+    "male": "male",
+    "m": "male",
+    "man": "male",
+    "men": "male",
+    "not_stated": NOT_STATED,
+    "not stated": NOT_STATED,
+}
+
+
+def parse_sex(text: str, allow_not_stated: bool = True) -> str:
+    key = text.strip().lower()
+    sex = _SEX_WORDS.get(key)
+    if sex is None or (sex == NOT_STATED and not allow_not_stated):
+        allowed = "female, male or not_stated" if allow_not_stated else "female or male"
+        raise InputError(f"sex '{text.strip()}' is not recognised: use {allowed}")
+    return sex
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlagHit:
+    id: str
+    text: str
+    cutoff: float
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """Rikli & Jones 2013 standard for staying independent: met or not yet met."""
+
+    standard: float  # in the input unit
+    meets: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class GuidelineCheck:
+    id: str
+    label: str
+    target: float | None
+    unit: str
+    value: float | None
+    met: bool | None  # None: the guideline sets no number, or the answer was not given
+    text: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Answers about a usual week; moderate minutes are the scored value."""
+
+    strength_days: float | None = None
+    balance_days: float | None = None
+    sitting_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class Score:
+    test: str
+    sex: str
+    age: int
+    value: float  # as entered
+    unit: str  # as entered
+    band: str
+    percentile: int | None
+    normal_range: tuple[float, float] | None  # in the input unit
+    median: float | None  # in the input unit
+    flags: tuple[FlagHit, ...]
+    criterion: Criterion | None
+    source: str
+    norm_row: str
+    note: str
+    reason: str | None  # why the result is not classified
+    reading: str | None = None  # BMI and waist: the plain-English reading
+    attention: bool = False  # BMI and waist: the reading deserves a conversation
+    guidelines: tuple[GuidelineCheck, ...] = ()
+    norm_set: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["normal_range"] = list(self.normal_range) if self.normal_range else None
+        d["flags"] = [f.id for f in self.flags]
+        d["flag_details"] = [asdict(f) for f in self.flags]
+        return d
+
+
+# --- the vectorised core -----------------------------------------------------------------------
+
+
+def _erf(x: FloatArray) -> FloatArray:
+    # Abramowitz & Stegun 7.1.26: |error| < 1.5e-7, ample for whole percentiles.
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                                                                            + t * 1.061405429))))
+    result: FloatArray = sign * (1.0 - poly * np.exp(-a * a))
+    return result
+
+
+def _z(level: float) -> float:
+    # Inverse normal CDF at the published percentile levels (few, fixed): bisection on erf.
+    lo, hi = -8.0, 8.0
+    p = level / 100.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < p:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+@dataclass(frozen=True)
+class Classified:
+    """Vectorised outcome for one test: arrays aligned with the inputs."""
+
+    band: IntArray
+    percentile: FloatArray  # NaN where none
+    low: FloatArray  # normal range in the norm unit; NaN where none
+    high: FloatArray
+    median: FloatArray
+    row: IntArray  # index into the table's rows, -1 where not covered
+
+
+def classify(table: PercentileTable | ThresholdTable, test: TestDef, sex: IntArray,
+             age: IntArray, value: FloatArray) -> Classified:
+    """Band, percentile and range for values already in the table's unit.
+
+    sex: 0 female, 1 male, -1 not stated. age: completed years, 0..120.
+    """
+    n = value.shape[0]
+    if isinstance(table, ThresholdTable):
+        row = table.row[age]
+        thr = table.threshold[age]
+        ok = row >= 0
+        band = np.where(ok, np.where(value >= thr - EPS, NORMAL, BELOW), NOT_CLASSIFIED)
+        cap = np.float64(test.cap) if test.cap is not None else np.nan
+        nan = np.full(n, np.nan)
+        return Classified(band.astype(np.int64), nan, np.where(ok, thr, np.nan),
+                          np.where(ok, cap, np.nan), nan.copy(), row)
+
+    s = np.clip(sex, 0, 1)
+    row = np.where(sex >= 0, table.row[s, age], -1)
+    ok = row >= 0
+    pts = table.points[s, age]  # (n, K)
+    levels = table.levels
+    i_lo, i_hi = levels.index(table.low_level), levels.index(table.high_level)
+    low, high = pts[:, i_lo], pts[:, i_hi]
+    i_med = levels.index(50.0) if 50.0 in levels else None
+    median = pts[:, i_med] if i_med is not None else np.full(n, np.nan)
+
+    on_axis = np.where(value < low - EPS, BELOW, np.where(value > high + EPS, ABOVE, NORMAL))
+    higher_better = test.direction != "lower"
+    band = on_axis if higher_better else 2 - on_axis
+    band = np.where(ok, band, NOT_CLASSIFIED)
+
+    # Percentile: piecewise-linear in z between the published points, extended past the
+    # outermost points with the slope of the nearest segment; then the normal CDF.
+    zs = np.array([_z(level) for level in levels])
+    safe = np.where(ok[:, None], pts, np.arange(len(levels), dtype=np.float64)[None, :])
+    k = len(levels)
+    seg = np.clip((safe <= value[:, None]).sum(axis=1) - 1, 0, k - 2)
+    rows_i = np.arange(n)
+    v0, v1 = safe[rows_i, seg], safe[rows_i, seg + 1]
+    z = zs[seg] + (value - v0) * (zs[seg + 1] - zs[seg]) / (v1 - v0)
+    pct = 50.0 * (1.0 + _erf(z / math.sqrt(2.0)))
+    if not higher_better:
+        pct = 100.0 - pct
+    pct = np.clip(np.rint(pct), 1, 99)
+    # Keep the whole percentile consistent with the band it rounds next to.
+    pct = np.where(band == BELOW, np.minimum(pct, 24), pct)
+    pct = np.where(band == NORMAL, np.clip(pct, 25, 75), pct)
+    pct = np.where(band == ABOVE, np.maximum(pct, 76), pct)
+    pct = np.where(ok, pct, np.nan)
+    return Classified(band.astype(np.int64), pct, np.where(ok, low, np.nan),
+                      np.where(ok, high, np.nan), np.where(ok, median, np.nan), row)
+
+
+def flag_masks(rules: tuple[Rule, ...], sex: IntArray, age: IntArray,
+               value: FloatArray) -> list[tuple[Rule, np.ndarray]]:
+    """For each rule, where it is raised. Within a group only the first matching rule counts."""
+    taken: dict[str, np.ndarray] = {}
+    out = []
+    for rule in rules:
+        m = (age >= rule.min_age) & (age <= rule.max_age)
+        if rule.sex:
+            m &= sex == SEX_INDEX[rule.sex]
+        if rule.comparison == "<":
+            m &= value < rule.cutoff
+        elif rule.comparison == "<=":
+            m &= value <= rule.cutoff
+        elif rule.comparison == ">":
+            m &= value > rule.cutoff
+        elif rule.comparison == ">=":
+            m &= value >= rule.cutoff
+        prior = taken.get(rule.group)
+        if prior is not None:
+            m &= ~prior
+            taken[rule.group] = prior | m
+        else:
+            taken[rule.group] = m
+        out.append((rule, m))
+    return out
+
+
+# --- one result ---------------------------------------------------------------------------------
+
+
+def check_value(test: TestDef, value: float, unit_code: str) -> None:
+    """Refuses an impossible value, naming the plausible range in the unit it was given in."""
+    if not math.isfinite(value):
+        raise InputError(f"{test.short_name}: the value is not a number")
+    lo = units.convert(test.plausible[0], test.unit, unit_code)
+    hi = units.convert(test.plausible[1], test.unit, unit_code)
+    label = test.label(unit_code)
+    if not lo - EPS <= value <= hi + EPS:
+        raise InputError(
+            f"{test.short_name} {value:g} {label} is outside the plausible range "
+            f"{_fmt(lo)} to {_fmt(hi)} {label}: check the value and its unit"
+        )
+    if test.whole_numbers and not float(value).is_integer():
+        raise InputError(f"{test.short_name} is a count: {value:g} is not a whole number")
+
+
+def is_unusual(test: TestDef, value: float, unit_code: str) -> bool:
+    """Plausible but outside the typical range: worth a second look before saving."""
+    v = units.convert(value, unit_code, test.unit)
+    return not test.typical[0] <= v <= test.typical[1]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".") if not float(x).is_integer() else f"{x:.0f}"
+
+
+def in_unit(x: float, test: TestDef, unit_code: str) -> float:
+    """A norm-unit number in the unit the value was entered in (converted ones to 0.01)."""
+    v = units.convert(x, test.norm_unit, unit_code)
+    return v if unit_code == test.norm_unit else round(v, 2)
+
+
+def score(test_id: str, sex: str, age: int, value: float, unit: str = "",
+          activity: Activity | None = None, norms: NormSet | None = None) -> Score:
+    """Scores one result. Raises InputError for anything that cannot be scored as given."""
+    ns = norms or default_norm_set()
+    test = ns.test(test_id)
+    sex = parse_sex(sex)
+    check_age(age)
+    unit_code = units.normalise_unit(unit, test.units, test.unit, test.short_name)
+    check_value(test, value, unit_code)
+    sex_i = np.array([SEX_INDEX.get(sex, -1)], dtype=np.int64)
+    age_a = np.array([age], dtype=np.int64)
+    v_test = units.convert(value, unit_code, test.unit)
+    v_norm = units.convert(value, unit_code, test.norm_unit)
+
+    flags = tuple(
+        FlagHit(rule.id, rule.text, rule.cutoff, rule.unit, ns.cite(rule.row))
+        for rule, m in flag_masks(ns.flags.get(test.id, ()), sex_i, age_a, np.array([v_test]))
+        if m[0]
+    )
+    base: dict[str, Any] = dict(test=test.id, sex=sex, age=age, value=value, unit=unit_code,
+                                flags=flags, norm_set=ns.version)
+
+    if test.norms in ("bmi", "waist"):
+        return _score_body(ns, test, sex, age, v_test, base)
+    if test.norms == "activity":
+        return _score_activity(ns, test, v_test, activity or Activity(), base)
+
+    table = ns.tables[test.id]
+    c = classify(table, test, sex_i, age_a, np.array([v_norm]))
+    band = int(c.band[0])
+    if band == NOT_CLASSIFIED:
+        return Score(**base, band=BANDS[band], percentile=None, normal_range=None, median=None,
+                     criterion=None, source=_table_source(ns, table), norm_row="", note="",
+                     reason=why_not(table, test, sex, age))
+    row = table.rows[int(c.row[0])]
+    crit = _criterion(ns, test, sex_i, age_a, v_norm, unit_code)
+    pct = None if math.isnan(c.percentile[0]) else int(c.percentile[0])
+    median = None if math.isnan(c.median[0]) else in_unit(float(c.median[0]), test, unit_code)
+    return Score(
+        **base,
+        band=BANDS[band],
+        percentile=pct,
+        normal_range=(in_unit(float(c.low[0]), test, unit_code),
+                      in_unit(float(c.high[0]), test, unit_code)),
+        median=median,
+        criterion=crit,
+        source=ns.cite(row),
+        norm_row=row.where,
+        note=_note(table, row, age),
+        reason=None,
+    )
+
+
+def _table_source(ns: NormSet, table: PercentileTable | ThresholdTable) -> str:
+    return ns.cite(table.rows[0])
+
+
+def _note(table: PercentileTable | ThresholdTable, row: NormRow, age: int) -> str:
+    if isinstance(table, ThresholdTable):
+        return (f"typical time for ages {row.age_min}-{row.age_max}: "
+                f"{row.value('typical_s'):g} s or more counts as normal; no percentile is "
+                "published for this test")
+    if table.exact_ages and age != row.age_min:
+        ages = sorted({r.age_min for r in table.rows if r.sex == row.sex})
+        above = min(a for a in ages if a > age)
+        below = max(a for a in ages if a < age)
+        return f"interpolated between the published ages {below} and {above}"
+    return ""
+
+
+def why_not(table: PercentileTable | ThresholdTable, test: TestDef, sex: str, age: int) -> str:
+    if isinstance(table, PercentileTable) and sex == NOT_STATED:
+        return (f"sex not stated: the {test.short_name.lower()} norms are separate for women "
+                "and men, so this result is not compared")
+    cov = table.coverage(SEX_INDEX.get(sex, 0))
+    span = f"ages {cov[0]} to {cov[1]}" if cov else "no ages"
+    return (f"the {test.short_name.lower()} norms cover {span}; at {age} this result is not "
+            "compared (ffmot does not extrapolate beyond a table)")
+
+
+def criteria(ns: NormSet, test: TestDef, sex: IntArray, age: IntArray,
+             v_norm: FloatArray) -> tuple[IntArray, FloatArray, npt.NDArray[np.bool_]]:
+    """Rikli & Jones standards: the row (-1 where none), the standard and whether it is met."""
+    table = ns.criteria.get(test.id)
+    if table is None:
+        none = np.full(v_norm.shape[0], -1, dtype=np.int64)
+        return none, np.full(v_norm.shape[0], np.nan), np.zeros(v_norm.shape[0], dtype=bool)
+    s = np.clip(sex, 0, 1)
+    row = np.where(sex >= 0, table.row[s, age], -1)
+    std = np.where(row >= 0, table.standard[s, age], np.nan)
+    met = v_norm <= std + EPS if test.direction == "lower" else v_norm >= std - EPS
+    return row, std, met & (row >= 0)
+
+
+def _criterion(ns: NormSet, test: TestDef, sex_i: IntArray, age_a: IntArray, v_norm: float,
+               unit_code: str) -> Criterion | None:
+    row, std, met = criteria(ns, test, sex_i, age_a, np.array([v_norm]))
+    if row[0] < 0:
+        return None
+    table = ns.criteria[test.id]
+    return Criterion(in_unit(float(std[0]), test, unit_code), bool(met[0]),
+                     ns.cite(table.rows[int(row[0])]))
+
+
+def _score_body(ns: NormSet, test: TestDef, sex: str, age: int, v_test: float,
+                base: dict[str, Any]) -> Score:
+    reading, attention, where, source = None, False, "", ""
+    for rule in ns.readings.get(test.id, ()):
+        if rule.applies(sex, age) and rule.crossed(v_test):
+            reading, attention, where, source = (rule.text, rule.attention, rule.row.where,
+                                                 ns.cite(rule.row))
+            break
+    reason = f"{test.short_name} has no age-and-sex normal range; it is read against health " \
+             "thresholds instead"
+    if reading is None and test.id == "waist" and sex == NOT_STATED:
+        reason = "sex not stated: waist thresholds differ for women and men"
+    return Score(**base, band=BANDS[NOT_CLASSIFIED], percentile=None, normal_range=None,
+                 median=None, criterion=None, source=source, norm_row=where, note="",
+                 reason=reason, reading=reading, attention=attention)
+
+
+def _score_activity(ns: NormSet, test: TestDef, minutes: float, answers: Activity,
+                    base: dict[str, Any]) -> Score:
+    given = {"moderate_minutes": minutes, "strength_days": answers.strength_days,
+             "balance_days": answers.balance_days, "sitting_hours": answers.sitting_hours}
+    limits = {"strength_days": (0, 7), "balance_days": (0, 7), "sitting_hours": (0, 24)}
+    for key, (lo, hi) in limits.items():
+        v = given[key]
+        if v is not None and not (math.isfinite(v) and lo <= v <= hi):
+            raise InputError(f"{key.replace('_', ' ')} {v:g} is impossible: give {lo} to {hi}")
+    checks = []
+    for g in ns.guidelines:
+        v = given.get(g.id)
+        met = None
+        if v is not None and g.target is not None:
+            met = bool(v >= g.target) if g.comparison == ">=" else bool(v <= g.target)
+        checks.append(GuidelineCheck(g.id, g.label, g.target, g.unit, v, met, g.text))
+    src = ns.sources[ns.guideline_source].short
+    return Score(**base, band=BANDS[NOT_CLASSIFIED], percentile=None, normal_range=None,
+                 median=None, criterion=None, source=src, norm_row="activity_guidelines.toml",
+                 note="", reason="activity is compared with the UK CMO guidelines, not with "
+                 "age norms", guidelines=tuple(checks))
+
+
+def bmi(height_cm: float, weight_kg: float) -> float:
+    """BMI from measured height and weight, refusing values no adult could have."""
+    if not (math.isfinite(height_cm) and 100 <= height_cm <= 230):
+        raise InputError(f"height {height_cm:g} cm is outside 100 to 230 cm: check the value "
+                         "and that it is in centimetres")
+    if not (math.isfinite(weight_kg) and 25 <= weight_kg <= 300):
+        raise InputError(f"weight {weight_kg:g} kg is outside 25 to 300 kg: check the value "
+                         "and that it is in kilograms")
+    return round(weight_kg / (height_cm / 100.0) ** 2, 1)
