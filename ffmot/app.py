@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # the last guard: a person never sees a traceback
         if os.environ.get("FFMOT_DEBUG"):
             raise
-        sys.stderr.write(f"ffmot: unexpected problem ({type(e).__name__}: {e}); set "
-                         "FFMOT_DEBUG=1 to see the details, and please report it\n")
+        sys.stderr.write(
+            f"ffmot: unexpected problem ({type(e).__name__}: {e}); set "
+            "FFMOT_DEBUG=1 to see the details, and please report it\n"
+        )
         return 1

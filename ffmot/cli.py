@@ -25,8 +25,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="ffmot", description="Functional Fitness MOT days: score results against "
-                "published norms for age and sex.")
+    p = _Parser(
+        prog="ffmot",
+        description="Functional Fitness MOT days: score results against "
+        "published norms for age and sex.",
+    )
     p.add_argument("--version", action="version", version=f"ffmot {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
@@ -119,11 +122,15 @@ def _score(args: argparse.Namespace, out: TextIO) -> int:
     extras = (args.strength_days, args.balance_days, args.sitting_hours)
     if any(x is not None for x in extras):
         if test.id != "activity":
-            raise InputError("--strength-days, --balance-days and --sitting-hours are for "
-                             "--test activity")
-        sd, bd, sh = (None if x is None else parse_number(x, name) for x, name in
-                      zip(extras, ("--strength-days", "--balance-days", "--sitting-hours"),
-                          strict=True))
+            raise InputError(
+                "--strength-days, --balance-days and --sitting-hours are for --test activity"
+            )
+        sd, bd, sh = (
+            None if x is None else parse_number(x, name)
+            for x, name in zip(
+                extras, ("--strength-days", "--balance-days", "--sitting-hours"), strict=True
+            )
+        )
         activity = Activity(sd, bd, sh)
     result = score(test.id, sex, age, value, args.unit, activity=activity, norms=ns)
     if args.json:
@@ -158,19 +165,23 @@ def _batch(src: Path, dst: Path) -> int:
         raise InputError(f"{src} is empty: it needs a header row {','.join(INPUT_COLUMNS)}")
     if needed or ("age" not in header and "dob" not in header):
         missing = needed or ["age (or dob and date)"]
-        raise InputError(f"{src} lacks the column(s) {', '.join(missing)}; the header should be "
-                         f"{','.join(INPUT_COLUMNS)}")
+        raise InputError(
+            f"{src} lacks the column(s) {', '.join(missing)}; the header should be "
+            f"{','.join(INPUT_COLUMNS)}"
+        )
     extra = [c for c in OUTPUT_COLUMNS if c in header]
     if extra:
-        raise InputError(f"{src} already has output column(s) {', '.join(extra)}: "
-                         "give the original input file")
+        raise InputError(
+            f"{src} already has output column(s) {', '.join(extra)}: give the original input file"
+        )
     rows = score_rows(reader, default_norm_set())
     columns = header + list(OUTPUT_COLUMNS)
     _write_atomic(dst, columns, rows)
     errors = sum(1 for r in rows if r["band"] == "error")
-    sys.stderr.write(f"ffmot: scored {len(rows) - errors} of {len(rows)} rows into {dst}"
-                     + (f"; {errors} row(s) could not be scored (see the message column)\n"
-                        if errors else "\n"))
+    sys.stderr.write(
+        f"ffmot: scored {len(rows) - errors} of {len(rows)} rows into {dst}"
+        + (f"; {errors} row(s) could not be scored (see the message column)\n" if errors else "\n")
+    )
     return 0
 
 

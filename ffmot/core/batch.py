@@ -19,16 +19,26 @@ from ffmot.core.scoring import (
     check_value,
     classify,
     criteria,
-    in_unit,
     flag_masks,
+    in_unit,
     parse_sex,
     score,
     why_not,
 )
 
 INPUT_COLUMNS = ("test", "sex", "age", "dob", "date", "value", "unit")
-OUTPUT_COLUMNS = ("age_used", "unit_used", "band", "percentile", "range_low", "range_high",
-                  "flags", "criterion_met", "source", "message")
+OUTPUT_COLUMNS = (
+    "age_used",
+    "unit_used",
+    "band",
+    "percentile",
+    "range_low",
+    "range_high",
+    "flags",
+    "criterion_met",
+    "source",
+    "message",
+)
 
 
 @dataclass
@@ -51,8 +61,10 @@ def parse_row(row: Mapping[str, str | None], ns: NormSet, today: dt.date) -> _Pa
     if get("age"):
         age = parse_age(get("age"))
         if get("dob"):
-            dob_age = age_on(parse_date(get("dob"), "dob"),
-                             parse_date(get("date"), "date") if get("date") else today)
+            dob_age = age_on(
+                parse_date(get("dob"), "dob"),
+                parse_date(get("date"), "date") if get("date") else today,
+            )
             if dob_age != age:
                 raise InputError(f"age {age} does not match the date of birth (age {dob_age})")
     elif get("dob"):
@@ -68,8 +80,9 @@ def parse_row(row: Mapping[str, str | None], ns: NormSet, today: dt.date) -> _Pa
     return _Parsed(test.id, sex, age, value, unit_code)
 
 
-def score_rows(rows: Iterable[Mapping[str, str | None]], ns: NormSet,
-               today: dt.date | None = None) -> list[dict[str, str]]:
+def score_rows(
+    rows: Iterable[Mapping[str, str | None]], ns: NormSet, today: dt.date | None = None
+) -> list[dict[str, str]]:
     """One output dict per input row, in order: the input's own columns plus OUTPUT_COLUMNS.
 
     A row that cannot be scored gets band 'error' and a message; the others still score.
@@ -98,7 +111,6 @@ def score_rows(rows: Iterable[Mapping[str, str | None]], ns: NormSet,
         if p is not None:
             by_test.setdefault(p.test, []).append(i)
     for test_id, idx in by_test.items():
-        test = ns.battery[test_id]
         table = ns.tables.get(test_id)
         if table is None:  # BMI, waist, activity: few rows, scored one by one
             for i in idx:
@@ -121,8 +133,13 @@ def _fill_single(o: dict[str, str], p: _Parsed, ns: NormSet) -> None:
     o["message"] = r.reading or r.reason or ""
 
 
-def _fill_batch(out: list[dict[str, str]], rows: list[_Parsed | None], idx: list[int],
-                ns: NormSet, table: PercentileTable | ThresholdTable) -> None:
+def _fill_batch(
+    out: list[dict[str, str]],
+    rows: list[_Parsed | None],
+    idx: list[int],
+    ns: NormSet,
+    table: PercentileTable | ThresholdTable,
+) -> None:
     ps = [p for p in rows if p is not None]
     test = ns.battery[ps[0].test]
     sex = np.array([SEX_INDEX.get(p.sex, -1) for p in ps], dtype=np.int64)

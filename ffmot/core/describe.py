@@ -26,8 +26,10 @@ def describe_score(r: Score, ns: NormSet) -> str:
     lines.append(f"Band: {BAND_WORDS[r.band]}")
     if r.normal_range:
         lo, hi = r.normal_range
-        lines.append(f"Normal range for this age and sex: {_n(lo)} to {_n(hi)} {label}"
-                     + (" (lower is better)" if t.direction == "lower" else ""))
+        lines.append(
+            f"Normal range for this age and sex: {_n(lo)} to {_n(hi)} {label}"
+            + (" (lower is better)" if t.direction == "lower" else "")
+        )
     if r.percentile is not None:
         lines.append(f"Estimated percentile: {r.percentile}")
     if r.reason:
@@ -36,8 +38,11 @@ def describe_score(r: Score, ns: NormSet) -> str:
         lines.append(f"Reading: {r.reading}")
     if r.criterion:
         c = r.criterion
-        lines.append(f"Fitness standard for staying independent: {_n(c.standard)} {label}, "
-                     + ("met" if c.meets else "not yet met") + f" [{c.source}]")
+        lines.append(
+            f"Fitness standard for staying independent: {_n(c.standard)} {label}, "
+            + ("met" if c.meets else "not yet met")
+            + f" [{c.source}]"
+        )
     for g in r.guidelines:
         if g.met is None:
             state = "no number set" if g.target is None else "not asked"
@@ -75,24 +80,34 @@ def describe_norm_set(ns: NormSet) -> str:
 def describe_test_norms(ns: NormSet, test_id: str) -> str:
     t = ns.battery[test_id]
     label = units.unit(t.norm_unit).label
-    out = [f"{t.name} ({t.id}): {t.component_name}; entered in {t.unit}, accepted "
-           f"{', '.join(t.units)}; {'lower' if t.direction == 'lower' else 'higher'} is better"
-           if t.direction != "none" else f"{t.name} ({t.id}): {t.component_name}", ""]
+    out = [
+        f"{t.name} ({t.id}): {t.component_name}; entered in {t.unit}, accepted "
+        f"{', '.join(t.units)}; {'lower' if t.direction == 'lower' else 'higher'} is better"
+        if t.direction != "none"
+        else f"{t.name} ({t.id}): {t.component_name}",
+        "",
+    ]
     table = ns.tables.get(test_id)
     if isinstance(table, PercentileTable) and not table.exact_ages:
         out.append(f"Normal range (25th-75th percentile) and median, in {label}:")
         out.append(f"{'sex':<7} {'ages':<6} {'range':<15} {'median':<7} {'status':<18} source")
         for r in table.rows:
             rng = f"{_n(r.value('range_low'))} to {_n(r.value('range_high'))}"
-            out.append(f"{r.sex:<7} {r.age_min}-{r.age_max:<3} {rng:<15} "
-                       f"{_n(r.value('median')):<7} {r.status:<18} {_sources(ns, r)}")
+            out.append(
+                f"{r.sex:<7} {r.age_min}-{r.age_max:<3} {rng:<15} "
+                f"{_n(r.value('median')):<7} {r.status:<18} {_sources(ns, r)}"
+            )
             if r.note:
                 out.append(f"{'':<15}note: {r.note}")
     elif isinstance(table, PercentileTable):
-        out.append(f"Centiles in {label} at the published ages; ages between rows are "
-                   "interpolated linearly; normal range = 25th to 75th centile:")
-        out.append(f"{'sex':<7} {'age':<4} {'p10':>5} {'p25':>5} {'p50':>5} {'p75':>5} "
-                   f"{'p90':>5}  status          source")
+        out.append(
+            f"Centiles in {label} at the published ages; ages between rows are "
+            "interpolated linearly; normal range = 25th to 75th centile:"
+        )
+        out.append(
+            f"{'sex':<7} {'age':<4} {'p10':>5} {'p25':>5} {'p50':>5} {'p75':>5} "
+            f"{'p90':>5}  status          source"
+        )
         for r in table.rows:
             vals = " ".join(f"{v:>5g}" for _, v in r.values)
             out.append(f"{r.sex:<7} {r.age_min:<4} {vals}  {r.status:<15} {_sources(ns, r)}")
@@ -101,27 +116,41 @@ def describe_test_norms(ns: NormSet, test_id: str) -> str:
             if cov:
                 out.append(f"{name}: compared for ages {cov[0]} to {cov[1]}")
     elif isinstance(table, ThresholdTable):
-        out.append(f"Typical time by age (both sexes; capped at {_n(t.cap or 0)} s). At or above "
-                   "it counts as normal; no percentile is published:")
+        out.append(
+            f"Typical time by age (both sexes; capped at {_n(t.cap or 0)} s). At or above "
+            "it counts as normal; no percentile is published:"
+        )
         for r in table.rows:
-            out.append(f"ages {r.age_min}-{r.age_max}: {_n(r.value('typical_s'))} s  "
-                       f"{r.status}  {_sources(ns, r)}  {r.note}")
+            out.append(
+                f"ages {r.age_min}-{r.age_max}: {_n(r.value('typical_s'))} s  "
+                f"{r.status}  {_sources(ns, r)}  {r.note}"
+            )
     crit = ns.criteria.get(test_id)
     if crit is not None:
         out += ["", "Fitness standard for staying independent (criterion, not a percentile):"]
         for r in crit.rows:
-            out.append(f"{r.sex:<7} {r.age_min}-{r.age_max:<3} {_n(r.value('standard')):<7} "
-                       f"{r.status:<15} {_sources(ns, r)}")
-    for title, rules in (("Readings", ns.readings.get(test_id, ())),
-                         ("Flags (worth talking about)", ns.flags.get(test_id, ()))):
+            out.append(
+                f"{r.sex:<7} {r.age_min}-{r.age_max:<3} {_n(r.value('standard')):<7} "
+                f"{r.status:<15} {_sources(ns, r)}"
+            )
+    for title, rules in (
+        ("Readings", ns.readings.get(test_id, ())),
+        ("Flags (worth talking about)", ns.flags.get(test_id, ())),
+    ):
         if rules:
             out += ["", f"{title}:"]
             for rule in rules:
                 who = rule.sex or "everyone"
-                ages = (f", ages {rule.min_age}-{rule.max_age}"
-                        if (rule.min_age, rule.max_age) != (0, 120) else "")
-                cond = "otherwise" if rule.comparison == "any" else \
-                    f"{rule.comparison} {_n(rule.cutoff)} {rule.unit}"
+                ages = (
+                    f", ages {rule.min_age}-{rule.max_age}"
+                    if (rule.min_age, rule.max_age) != (0, 120)
+                    else ""
+                )
+                cond = (
+                    "otherwise"
+                    if rule.comparison == "any"
+                    else f"{rule.comparison} {_n(rule.cutoff)} {rule.unit}"
+                )
                 out.append(f"{who}{ages}, {cond}: {rule.text} [{ns.cite(rule.row)}]")
     if t.norms == "activity":
         out.append(f"UK CMO guidelines [{ns.sources[ns.guideline_source].short}]:")

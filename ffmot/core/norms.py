@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import itertools
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -215,8 +216,13 @@ def _csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str,
 
 
 class _Reader:
-    def __init__(self, directory: Path, battery: dict[str, TestDef], sources: dict[str, Source],
-                 statuses: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        battery: dict[str, TestDef],
+        sources: dict[str, Source],
+        statuses: tuple[str, ...],
+    ) -> None:
         self.dir = directory
         self.battery = battery
         self.sources = sources
@@ -240,8 +246,17 @@ class _Reader:
             raise NormDataError(f"{where}: '{col}' must be a whole age from 0 to {OLDEST_AGE}")
         return int(v)
 
-    def norm_row(self, where: str, row: dict[str, str], test: str, sex: str, age_min: int,
-                 age_max: int, values: dict[str, float], unit_code: str) -> NormRow:
+    def norm_row(
+        self,
+        where: str,
+        row: dict[str, str],
+        test: str,
+        sex: str,
+        age_min: int,
+        age_max: int,
+        values: dict[str, float],
+        unit_code: str,
+    ) -> NormRow:
         src = row["source"].strip()
         if src not in self.sources:
             raise NormDataError(f"{where}: unknown source '{src}' (add it to sources.toml)")
@@ -256,8 +271,19 @@ class _Reader:
             )
         if age_min > age_max:
             raise NormDataError(f"{where}: age_min is above age_max")
-        return NormRow(where, test, sex, age_min, age_max, tuple(values.items()), unit_code, src,
-                       checked, status, row.get("note", "").strip())
+        return NormRow(
+            where,
+            test,
+            sex,
+            age_min,
+            age_max,
+            tuple(values.items()),
+            unit_code,
+            src,
+            checked,
+            status,
+            row.get("note", "").strip(),
+        )
 
     def test_for(self, where: str, test: str, kind: str, unit_code: str) -> TestDef:
         if test not in self.battery:
@@ -280,8 +306,18 @@ class _Reader:
 
     # -- SFT normal ranges: range_low, median, range_high per 5-year band
     def sft(self, path: Path) -> dict[str, PercentileTable]:
-        cols = ("test", "sex", "age_min", "age_max", "range_low", "range_high", "median", "unit",
-                "source", "status")
+        cols = (
+            "test",
+            "sex",
+            "age_min",
+            "age_max",
+            "range_low",
+            "range_high",
+            "median",
+            "unit",
+            "source",
+            "status",
+        )
         grouped: dict[str, list[NormRow]] = {}
         for where, r in _csv(path, cols):
             test, sex = r["test"].strip(), self.sex(where, r["sex"])
@@ -290,9 +326,16 @@ class _Reader:
             lo, med, hi = (self.number(where, r, c) for c in ("range_low", "median", "range_high"))
             if not lo < med < hi:
                 raise NormDataError(f"{where}: need range_low < median < range_high")
-            nr = self.norm_row(where, r, test, sex, self.age(where, r, "age_min"),
-                               self.age(where, r, "age_max"),
-                               {"range_low": lo, "median": med, "range_high": hi}, unit_code)
+            nr = self.norm_row(
+                where,
+                r,
+                test,
+                sex,
+                self.age(where, r, "age_min"),
+                self.age(where, r, "age_max"),
+                {"range_low": lo, "median": med, "range_high": hi},
+                unit_code,
+            )
             grouped.setdefault(test, []).append(nr)
         tables = {}
         for test, rows in grouped.items():
@@ -305,8 +348,11 @@ class _Reader:
                 if (index[s, span] >= 0).any():
                     raise NormDataError(f"{nr.where}: ages overlap another {test} row")
                 index[s, span] = i
-                points[s, span] = [nr.value("range_low"), nr.value("median"),
-                                   nr.value("range_high")]
+                points[s, span] = [
+                    nr.value("range_low"),
+                    nr.value("median"),
+                    nr.value("range_high"),
+                ]
             for s, name in enumerate(SEXES):
                 if not (index[s] >= 0).any():
                     raise NormDataError(f"{path.name}: no {name} rows for {test}")
@@ -325,19 +371,23 @@ class _Reader:
             sex, unit_code = self.sex(where, r["sex"]), r["unit"].strip()
             self.test_for(where, "grip", "grip", unit_code)
             vals = [self.number(where, r, c) for c in names]
-            if any(a >= b for a, b in zip(vals, vals[1:], strict=False)):
+            if any(a >= b for a, b in itertools.pairwise(vals)):
                 raise NormDataError(f"{where}: centiles must increase from p10 to p90")
             age = self.age(where, r, "age")
-            rows.append(self.norm_row(where, r, "grip", sex, age, age, dict(zip(names, vals,
-                                      strict=True)), unit_code))
+            rows.append(
+                self.norm_row(
+                    where, r, "grip", sex, age, age, dict(zip(names, vals, strict=True)), unit_code
+                )
+            )
         points = np.full((2, N_AGES, 5), np.nan)
         index = np.full((2, N_AGES), -1, dtype=np.int64)
         for s, name in enumerate(SEXES):
-            mine = sorted((i for i, nr in enumerate(rows) if nr.sex == name),
-                          key=lambda i: rows[i].age_min)
+            mine = sorted(
+                (i for i, nr in enumerate(rows) if nr.sex == name), key=lambda i: rows[i].age_min
+            )
             if len(mine) < 2:
                 raise NormDataError(f"{path.name}: need at least two {name} rows")
-            for a, b in zip(mine, mine[1:], strict=False):
+            for a, b in itertools.pairwise(mine):
                 ra, rb = rows[a], rows[b]
                 if ra.age_min == rb.age_min:
                     raise NormDataError(f"{rb.where}: age {rb.age_min} is listed twice")
@@ -365,8 +415,16 @@ class _Reader:
             vals = {"typical_s": typical}
             if r.get("pooled_best_of_3_s", "").strip():
                 vals["pooled_best_of_3_s"] = self.number(where, r, "pooled_best_of_3_s")
-            nr = self.norm_row(where, r, test, "", self.age(where, r, "age_min"),
-                               self.age(where, r, "age_max"), vals, unit_code)
+            nr = self.norm_row(
+                where,
+                r,
+                test,
+                "",
+                self.age(where, r, "age_min"),
+                self.age(where, r, "age_max"),
+                vals,
+                unit_code,
+            )
             span = slice(nr.age_min, nr.age_max + 1)
             if (index[span] >= 0).any():
                 raise NormDataError(f"{where}: ages overlap another row")
@@ -381,9 +439,16 @@ class _Reader:
         for where, r in _csv(path, cols):
             test, sex, unit_code = r["test"].strip(), self.sex(where, r["sex"]), r["unit"].strip()
             self.test_for(where, test, "sft", unit_code)
-            nr = self.norm_row(where, r, test, sex, self.age(where, r, "age_min"),
-                               self.age(where, r, "age_max"),
-                               {"standard": self.number(where, r, "standard")}, unit_code)
+            nr = self.norm_row(
+                where,
+                r,
+                test,
+                sex,
+                self.age(where, r, "age_min"),
+                self.age(where, r, "age_max"),
+                {"standard": self.number(where, r, "standard")},
+                unit_code,
+            )
             grouped.setdefault(test, []).append(nr)
         out = {}
         for test, rows in grouped.items():
@@ -399,12 +464,36 @@ class _Reader:
         return out
 
     def rules(self, path: Path, kind: str) -> dict[str, tuple[Rule, ...]]:
+        cols: tuple[str, ...]
         if kind == "flags":
-            cols = ("id", "group", "test", "sex", "comparison", "cutoff", "unit", "min_age",
-                    "source", "status", "wording")
+            cols = (
+                "id",
+                "group",
+                "test",
+                "sex",
+                "comparison",
+                "cutoff",
+                "unit",
+                "min_age",
+                "source",
+                "status",
+                "wording",
+            )
         else:
-            cols = ("test", "sex", "min_age", "max_age", "order", "comparison", "cutoff", "unit",
-                    "reading", "attention", "source", "status")
+            cols = (
+                "test",
+                "sex",
+                "min_age",
+                "max_age",
+                "order",
+                "comparison",
+                "cutoff",
+                "unit",
+                "reading",
+                "attention",
+                "source",
+                "status",
+            )
         out: dict[str, list[Rule]] = {}
         for where, r in _csv(path, cols):
             test = r["test"].strip()
@@ -421,21 +510,47 @@ class _Reader:
             cutoff = units.convert(cutoff, unit_code, self.battery[test].unit)
             sex = self.sex(where, r["sex"], allow_both=True)
             min_age = self.age(where, r, "min_age", default=0)
-            max_age = self.age(where, r, "max_age", default=OLDEST_AGE) if "max_age" in r else (
-                OLDEST_AGE)
-            nr = self.norm_row(where, r, test, sex, min_age, max_age, {"cutoff": cutoff},
-                               self.battery[test].unit)
+            max_age = (
+                self.age(where, r, "max_age", default=OLDEST_AGE)
+                if "max_age" in r
+                else (OLDEST_AGE)
+            )
+            nr = self.norm_row(
+                where, r, test, sex, min_age, max_age, {"cutoff": cutoff}, self.battery[test].unit
+            )
             if kind == "flags":
-                rule = Rule(r["id"].strip(), r["group"].strip(), test, sex, comparison, cutoff,
-                            self.battery[test].unit, min_age, max_age, r["wording"].strip(),
-                            True, nr)
+                rule = Rule(
+                    r["id"].strip(),
+                    r["group"].strip(),
+                    test,
+                    sex,
+                    comparison,
+                    cutoff,
+                    self.battery[test].unit,
+                    min_age,
+                    max_age,
+                    r["wording"].strip(),
+                    True,
+                    nr,
+                )
             else:
                 att = r["attention"].strip()
                 if att not in ("yes", "no"):
                     raise NormDataError(f"{where}: attention must be yes or no")
-                rule = Rule(f"{test}_{r['order'].strip()}", test, test, sex, comparison, cutoff,
-                            self.battery[test].unit, min_age, max_age, r["reading"].strip(),
-                            att == "yes", nr)
+                rule = Rule(
+                    f"{test}_{r['order'].strip()}",
+                    test,
+                    test,
+                    sex,
+                    comparison,
+                    cutoff,
+                    self.battery[test].unit,
+                    min_age,
+                    max_age,
+                    r["reading"].strip(),
+                    att == "yes",
+                    nr,
+                )
             out.setdefault(test, []).append(rule)
         return {k: tuple(v) for k, v in out.items()}
 
@@ -451,8 +566,11 @@ class _Reader:
                 target = it.get("target")
                 if comparison != "none" and not isinstance(target, int | float):
                     raise KeyError("target")
-                items.append(Guideline(it["id"], it["label"], target, comparison, it["unit"],
-                                       it["guideline"]))
+                items.append(
+                    Guideline(
+                        it["id"], it["label"], target, comparison, it["unit"], it["guideline"]
+                    )
+                )
             except KeyError as e:
                 raise NormDataError(f"{path.name}: item {i} lacks {e.args[0]}") from None
         return tuple(items), src
@@ -467,8 +585,9 @@ def load_norm_set(directory: Path) -> NormSet:
     for key, s in raw_sources.items():
         if not isinstance(s, dict) or "cite" not in s or "short" not in s:
             raise NormDataError(f"sources.toml [{key}]: needs 'short' and 'cite'")
-        sources[key] = Source(key, s["short"], s["cite"], s.get("kind", ""), s.get("url", ""),
-                              s.get("note", ""))
+        sources[key] = Source(
+            key, s["short"], s["cite"], s.get("kind", ""), s.get("url", ""), s.get("note", "")
+        )
     battery = load_battery(directory / "battery.toml")
     rd = _Reader(directory, battery, sources, statuses)
     tables: dict[str, PercentileTable | ThresholdTable] = {}

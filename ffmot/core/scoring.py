@@ -136,8 +136,9 @@ def _erf(x: FloatArray) -> FloatArray:
     sign = np.sign(x)
     a = np.abs(x)
     t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
-                                                                            + t * 1.061405429))))
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
     result: FloatArray = sign * (1.0 - poly * np.exp(-a * a))
     return result
 
@@ -167,8 +168,13 @@ class Classified:
     row: IntArray  # index into the table's rows, -1 where not covered
 
 
-def classify(table: PercentileTable | ThresholdTable, test: TestDef, sex: IntArray,
-             age: IntArray, value: FloatArray) -> Classified:
+def classify(
+    table: PercentileTable | ThresholdTable,
+    test: TestDef,
+    sex: IntArray,
+    age: IntArray,
+    value: FloatArray,
+) -> Classified:
     """Band, percentile and range for values already in the table's unit.
 
     sex: 0 female, 1 male, -1 not stated. age: completed years, 0..120.
@@ -181,8 +187,14 @@ def classify(table: PercentileTable | ThresholdTable, test: TestDef, sex: IntArr
         band = np.where(ok, np.where(value >= thr - EPS, NORMAL, BELOW), NOT_CLASSIFIED)
         cap = np.float64(test.cap) if test.cap is not None else np.nan
         nan = np.full(n, np.nan)
-        return Classified(band.astype(np.int64), nan, np.where(ok, thr, np.nan),
-                          np.where(ok, cap, np.nan), nan.copy(), row)
+        return Classified(
+            band.astype(np.int64),
+            nan,
+            np.where(ok, thr, np.nan),
+            np.where(ok, cap, np.nan),
+            nan.copy(),
+            row,
+        )
 
     s = np.clip(sex, 0, 1)
     row = np.where(sex >= 0, table.row[s, age], -1)
@@ -217,12 +229,19 @@ def classify(table: PercentileTable | ThresholdTable, test: TestDef, sex: IntArr
     pct = np.where(band == NORMAL, np.clip(pct, 25, 75), pct)
     pct = np.where(band == ABOVE, np.maximum(pct, 76), pct)
     pct = np.where(ok, pct, np.nan)
-    return Classified(band.astype(np.int64), pct, np.where(ok, low, np.nan),
-                      np.where(ok, high, np.nan), np.where(ok, median, np.nan), row)
+    return Classified(
+        band.astype(np.int64),
+        pct,
+        np.where(ok, low, np.nan),
+        np.where(ok, high, np.nan),
+        np.where(ok, median, np.nan),
+        row,
+    )
 
 
-def flag_masks(rules: tuple[Rule, ...], sex: IntArray, age: IntArray,
-               value: FloatArray) -> list[tuple[Rule, np.ndarray]]:
+def flag_masks(
+    rules: tuple[Rule, ...], sex: IntArray, age: IntArray, value: FloatArray
+) -> list[tuple[Rule, np.ndarray]]:
     """For each rule, where it is raised. Within a group only the first matching rule counts."""
     taken: dict[str, np.ndarray] = {}
     out = []
@@ -283,8 +302,15 @@ def in_unit(x: float, test: TestDef, unit_code: str) -> float:
     return v if unit_code == test.norm_unit else round(v, 2)
 
 
-def score(test_id: str, sex: str, age: int, value: float, unit: str = "",
-          activity: Activity | None = None, norms: NormSet | None = None) -> Score:
+def score(
+    test_id: str,
+    sex: str,
+    age: int,
+    value: float,
+    unit: str = "",
+    activity: Activity | None = None,
+    norms: NormSet | None = None,
+) -> Score:
     """Scores one result. Raises InputError for anything that cannot be scored as given."""
     ns = norms or default_norm_set()
     test = ns.test(test_id)
@@ -302,8 +328,15 @@ def score(test_id: str, sex: str, age: int, value: float, unit: str = "",
         for rule, m in flag_masks(ns.flags.get(test.id, ()), sex_i, age_a, np.array([v_test]))
         if m[0]
     )
-    base: dict[str, Any] = dict(test=test.id, sex=sex, age=age, value=value, unit=unit_code,
-                                flags=flags, norm_set=ns.version)
+    base: dict[str, Any] = dict(
+        test=test.id,
+        sex=sex,
+        age=age,
+        value=value,
+        unit=unit_code,
+        flags=flags,
+        norm_set=ns.version,
+    )
 
     if test.norms in ("bmi", "waist"):
         return _score_body(ns, test, sex, age, v_test, base)
@@ -314,9 +347,18 @@ def score(test_id: str, sex: str, age: int, value: float, unit: str = "",
     c = classify(table, test, sex_i, age_a, np.array([v_norm]))
     band = int(c.band[0])
     if band == NOT_CLASSIFIED:
-        return Score(**base, band=BANDS[band], percentile=None, normal_range=None, median=None,
-                     criterion=None, source=_table_source(ns, table), norm_row="", note="",
-                     reason=why_not(table, test, sex, age))
+        return Score(
+            **base,
+            band=BANDS[band],
+            percentile=None,
+            normal_range=None,
+            median=None,
+            criterion=None,
+            source=_table_source(ns, table),
+            norm_row="",
+            note="",
+            reason=why_not(table, test, sex, age),
+        )
     row = table.rows[int(c.row[0])]
     crit = _criterion(ns, test, sex_i, age_a, v_norm, unit_code)
     pct = None if math.isnan(c.percentile[0]) else int(c.percentile[0])
@@ -325,8 +367,10 @@ def score(test_id: str, sex: str, age: int, value: float, unit: str = "",
         **base,
         band=BANDS[band],
         percentile=pct,
-        normal_range=(in_unit(float(c.low[0]), test, unit_code),
-                      in_unit(float(c.high[0]), test, unit_code)),
+        normal_range=(
+            in_unit(float(c.low[0]), test, unit_code),
+            in_unit(float(c.high[0]), test, unit_code),
+        ),
         median=median,
         criterion=crit,
         source=ns.cite(row),
@@ -342,9 +386,11 @@ def _table_source(ns: NormSet, table: PercentileTable | ThresholdTable) -> str:
 
 def _note(table: PercentileTable | ThresholdTable, row: NormRow, age: int) -> str:
     if isinstance(table, ThresholdTable):
-        return (f"typical time for ages {row.age_min}-{row.age_max}: "
-                f"{row.value('typical_s'):g} s or more counts as normal; no percentile is "
-                "published for this test")
+        return (
+            f"typical time for ages {row.age_min}-{row.age_max}: "
+            f"{row.value('typical_s'):g} s or more counts as normal; no percentile is "
+            "published for this test"
+        )
     if table.exact_ages and age != row.age_min:
         ages = sorted({r.age_min for r in table.rows if r.sex == row.sex})
         above = min(a for a in ages if a > age)
@@ -355,16 +401,21 @@ def _note(table: PercentileTable | ThresholdTable, row: NormRow, age: int) -> st
 
 def why_not(table: PercentileTable | ThresholdTable, test: TestDef, sex: str, age: int) -> str:
     if isinstance(table, PercentileTable) and sex == NOT_STATED:
-        return (f"sex not stated: the {test.short_name.lower()} norms are separate for women "
-                "and men, so this result is not compared")
+        return (
+            f"sex not stated: the {test.short_name.lower()} norms are separate for women "
+            "and men, so this result is not compared"
+        )
     cov = table.coverage(SEX_INDEX.get(sex, 0))
     span = f"ages {cov[0]} to {cov[1]}" if cov else "no ages"
-    return (f"the {test.short_name.lower()} norms cover {span}; at {age} this result is not "
-            "compared (ffmot does not extrapolate beyond a table)")
+    return (
+        f"the {test.short_name.lower()} norms cover {span}; at {age} this result is not "
+        "compared (ffmot does not extrapolate beyond a table)"
+    )
 
 
-def criteria(ns: NormSet, test: TestDef, sex: IntArray, age: IntArray,
-             v_norm: FloatArray) -> tuple[IntArray, FloatArray, npt.NDArray[np.bool_]]:
+def criteria(
+    ns: NormSet, test: TestDef, sex: IntArray, age: IntArray, v_norm: FloatArray
+) -> tuple[IntArray, FloatArray, npt.NDArray[np.bool_]]:
     """Rikli & Jones standards: the row (-1 where none), the standard and whether it is met."""
     table = ns.criteria.get(test.id)
     if table is None:
@@ -377,37 +428,62 @@ def criteria(ns: NormSet, test: TestDef, sex: IntArray, age: IntArray,
     return row, std, met & (row >= 0)
 
 
-def _criterion(ns: NormSet, test: TestDef, sex_i: IntArray, age_a: IntArray, v_norm: float,
-               unit_code: str) -> Criterion | None:
+def _criterion(
+    ns: NormSet, test: TestDef, sex_i: IntArray, age_a: IntArray, v_norm: float, unit_code: str
+) -> Criterion | None:
     row, std, met = criteria(ns, test, sex_i, age_a, np.array([v_norm]))
     if row[0] < 0:
         return None
     table = ns.criteria[test.id]
-    return Criterion(in_unit(float(std[0]), test, unit_code), bool(met[0]),
-                     ns.cite(table.rows[int(row[0])]))
+    return Criterion(
+        in_unit(float(std[0]), test, unit_code), bool(met[0]), ns.cite(table.rows[int(row[0])])
+    )
 
 
-def _score_body(ns: NormSet, test: TestDef, sex: str, age: int, v_test: float,
-                base: dict[str, Any]) -> Score:
+def _score_body(
+    ns: NormSet, test: TestDef, sex: str, age: int, v_test: float, base: dict[str, Any]
+) -> Score:
     reading, attention, where, source = None, False, "", ""
     for rule in ns.readings.get(test.id, ()):
         if rule.applies(sex, age) and rule.crossed(v_test):
-            reading, attention, where, source = (rule.text, rule.attention, rule.row.where,
-                                                 ns.cite(rule.row))
+            reading, attention, where, source = (
+                rule.text,
+                rule.attention,
+                rule.row.where,
+                ns.cite(rule.row),
+            )
             break
-    reason = f"{test.short_name} has no age-and-sex normal range; it is read against health " \
-             "thresholds instead"
+    reason = (
+        f"{test.short_name} has no age-and-sex normal range; it is read against health "
+        "thresholds instead"
+    )
     if reading is None and test.id == "waist" and sex == NOT_STATED:
         reason = "sex not stated: waist thresholds differ for women and men"
-    return Score(**base, band=BANDS[NOT_CLASSIFIED], percentile=None, normal_range=None,
-                 median=None, criterion=None, source=source, norm_row=where, note="",
-                 reason=reason, reading=reading, attention=attention)
+    return Score(
+        **base,
+        band=BANDS[NOT_CLASSIFIED],
+        percentile=None,
+        normal_range=None,
+        median=None,
+        criterion=None,
+        source=source,
+        norm_row=where,
+        note="",
+        reason=reason,
+        reading=reading,
+        attention=attention,
+    )
 
 
-def _score_activity(ns: NormSet, test: TestDef, minutes: float, answers: Activity,
-                    base: dict[str, Any]) -> Score:
-    given = {"moderate_minutes": minutes, "strength_days": answers.strength_days,
-             "balance_days": answers.balance_days, "sitting_hours": answers.sitting_hours}
+def _score_activity(
+    ns: NormSet, test: TestDef, minutes: float, answers: Activity, base: dict[str, Any]
+) -> Score:
+    given = {
+        "moderate_minutes": minutes,
+        "strength_days": answers.strength_days,
+        "balance_days": answers.balance_days,
+        "sitting_hours": answers.sitting_hours,
+    }
     limits = {"strength_days": (0, 7), "balance_days": (0, 7), "sitting_hours": (0, 24)}
     for key, (lo, hi) in limits.items():
         v = given[key]
@@ -421,18 +497,31 @@ def _score_activity(ns: NormSet, test: TestDef, minutes: float, answers: Activit
             met = bool(v >= g.target) if g.comparison == ">=" else bool(v <= g.target)
         checks.append(GuidelineCheck(g.id, g.label, g.target, g.unit, v, met, g.text))
     src = ns.sources[ns.guideline_source].short
-    return Score(**base, band=BANDS[NOT_CLASSIFIED], percentile=None, normal_range=None,
-                 median=None, criterion=None, source=src, norm_row="activity_guidelines.toml",
-                 note="", reason="activity is compared with the UK CMO guidelines, not with "
-                 "age norms", guidelines=tuple(checks))
+    return Score(
+        **base,
+        band=BANDS[NOT_CLASSIFIED],
+        percentile=None,
+        normal_range=None,
+        median=None,
+        criterion=None,
+        source=src,
+        norm_row="activity_guidelines.toml",
+        note="",
+        reason="activity is compared with the UK CMO guidelines, not with age norms",
+        guidelines=tuple(checks),
+    )
 
 
 def bmi(height_cm: float, weight_kg: float) -> float:
     """BMI from measured height and weight, refusing values no adult could have."""
     if not (math.isfinite(height_cm) and 100 <= height_cm <= 230):
-        raise InputError(f"height {height_cm:g} cm is outside 100 to 230 cm: check the value "
-                         "and that it is in centimetres")
+        raise InputError(
+            f"height {height_cm:g} cm is outside 100 to 230 cm: check the value "
+            "and that it is in centimetres"
+        )
     if not (math.isfinite(weight_kg) and 25 <= weight_kg <= 300):
-        raise InputError(f"weight {weight_kg:g} kg is outside 25 to 300 kg: check the value "
-                         "and that it is in kilograms")
+        raise InputError(
+            f"weight {weight_kg:g} kg is outside 25 to 300 kg: check the value "
+            "and that it is in kilograms"
+        )
     return round(weight_kg / (height_cm / 100.0) ** 2, 1)

@@ -1,0 +1,46 @@
+"""The shape of the code: the domain core stands alone; only ffmot.gui may import Qt."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "ffmot"
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_core_imports_neither_qt_nor_sqlalchemy():
+    files = list((PACKAGE / "core").rglob("*.py"))
+    assert len(files) >= 8
+    for f in files:
+        bad = imported_modules(f) & {"PySide6", "shiboken6", "sqlalchemy", "alembic"}
+        assert not bad, f"{f.relative_to(PACKAGE.parent)} imports {bad}"
+
+
+def test_only_the_gui_package_imports_qt():
+    for f in PACKAGE.rglob("*.py"):
+        if "gui" in f.relative_to(PACKAGE).parts:
+            continue
+        assert "PySide6" not in imported_modules(f), f
+
+
+def test_scoring_loads_no_qt_or_database_at_run_time():
+    code = (
+        "import sys, ffmot.cli, ffmot.core.batch, ffmot.core.describe;"
+        "from ffmot.core.scoring import score; score('grip', 'male', 70, 30);"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'sqlalchemy')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
