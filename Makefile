@@ -21,8 +21,8 @@ run: $(STAMP)
 	$(BIN)/ffmot $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check ffmot tests
-	$(BIN)/ruff format --check ffmot tests
+	$(BIN)/ruff check ffmot tests bench
+	$(BIN)/ruff format --check ffmot tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

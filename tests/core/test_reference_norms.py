@@ -7,7 +7,7 @@ import pytest
 from ffmot.core import units
 from ffmot.core.norms import default_norm_set
 from ffmot.core.scoring import score
-from tests.core.reference_tables import CRITERION, NORMAL_RANGES
+from tests.core.reference_tables import CRITERION, MEDIANS, NORMAL_RANGES
 
 # The smallest step a practitioner can record, in the published unit.
 STEP = {
@@ -113,3 +113,12 @@ def test_not_stated_sex_is_kept_but_not_compared():
     assert r.band == "not_classified" and "not stated" in r.reason
     # The one-leg stand norms are the same for both sexes, so it is still compared.
     assert score("single_leg_stance", "not_stated", 70, 25).band == "normal"
+
+
+@pytest.mark.parametrize(("key", "median"), sorted(MEDIANS.items()))
+def test_medians_match_the_reference_and_sit_at_the_50th(key, median):
+    test, sex, a0, a1 = key
+    ns = default_norm_set()
+    (row,) = [r for r in ns.tables[test].rows if (r.sex, r.age_min, r.age_max) == (sex, a0, a1)]
+    assert row.value("median") == median
+    assert score(test, sex, a0, median, ns.battery[test].norm_unit).percentile == 50
