@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
         "published norms for age and sex.",
     )
     p.add_argument("--version", action="version", version=f"ffmot {__version__}")
+    p.add_argument("--db", metavar="URL", help="database file or URL (default: "
+                   "FFMOT_DATABASE_URL, else ffmot.db in your data folder)")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     s = sub.add_parser("score", help="score one result, or a CSV file of results")
@@ -53,7 +55,48 @@ def build_parser() -> argparse.ArgumentParser:
     n = sub.add_parser("norms", help="list the tests and their norms, or show one table")
     n.add_argument("action", nargs="?", choices=["show"], help="show one test's table")
     n.add_argument("test", nargs="?", help="test id")
+
+    d = sub.add_parser("db", help="database upkeep")
+    d.add_argument("action", choices=["upgrade"], help="bring the schema up to date")
+
+    m = sub.add_parser("demo", help="fill the database with a synthetic MOT day (training)")
+    m.add_argument("--participants", type=_count, default=40, metavar="N")
+    m.add_argument("--seed", type=int, default=1, metavar="S")
+    m.add_argument("--station", metavar="NAME")
+
+    ps = sub.add_parser("participants", help="list participants: code, name, age, last visit")
+    ps.add_argument("--search", default="", metavar="TEXT", help="name, code or date of birth")
+    ps.add_argument("--limit", type=_count, default=200, metavar="N")
+
+    ev = sub.add_parser("events", help="list the MOT days")
+    ev.add_argument("--json", action="store_true")
+
+    x = sub.add_parser("export", help="export results to CSV or XLSX")
+    x.add_argument("--format", choices=["csv", "xlsx"], required=True)
+    x.add_argument("--out", required=True, metavar="FILE")
+    x.add_argument("--anonymised", "--anonymized", action="store_true",
+                   help="no names, contact, dates of birth or codes; consenting people only")
+    x.add_argument("--event", metavar="ID", help="one MOT day only")
+
+    im = sub.add_parser("import", help="import a file written by 'ffmot export'")
+    im.add_argument("file", metavar="FILE")
+
+    mg = sub.add_parser("merge", help="bring in the records of other stations' databases")
+    mg.add_argument("sources", nargs="+", metavar="FILE_OR_URL")
+
+    er = sub.add_parser("erase", help="erase a participant's personal data and results")
+    er.add_argument("code", metavar="CODE")
     return p
+
+
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if n < 0 or n > 1_000_000:
+        raise argparse.ArgumentTypeError(f"{n} is out of range (0 to 1,000,000)")
+    return n
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
@@ -65,11 +108,20 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             return _score(args, out)
         if args.command == "norms":
             return _norms(args, out)
+        if args.command in _STORE_VERBS:
+            from ffmot import cli_store
+
+            return cli_store.run(args, out)
         parser.print_help(out)
         return 0
     except FfmotError as e:
         sys.stderr.write(f"ffmot: {e}\n")
+        for line in getattr(e, "problems", ()):
+            sys.stderr.write(f"  {line}\n")
         return 2
+
+
+_STORE_VERBS = ("db", "demo", "participants", "events", "export", "import", "merge", "erase")
 
 
 # --- score ---------------------------------------------------------------------------------------

@@ -1,0 +1,140 @@
+"""The command-line verbs that work on the database."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import TextIO
+
+from ffmot.core import codes
+from ffmot.core.errors import InputError
+from ffmot.services.types import Actor
+from ffmot.store.db import Database, connect, current_revision, describe, explain, upgrade_schema
+
+
+def _actor() -> Actor:
+    try:
+        name = os.environ.get("FFMOT_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        name = "unknown"
+    return Actor(name=name, station="command line")
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    db = connect(args.db, upgrade=args.command != "db")
+    try:
+        return _VERBS[args.command](db, args, out)
+    except SQLAlchemyError as e:
+        raise explain(db, e) from None
+    finally:
+        db.close()
+
+
+def _db(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    before = current_revision(db)
+    changed = upgrade_schema(db)
+    after = current_revision(db)
+    where = describe(db.url)
+    if changed:
+        out.write(f"{where}: schema upgraded from {before or 'empty'} to {after}\n")
+    else:
+        out.write(f"{where}: schema {after} is up to date\n")
+    return 0
+
+
+def _demo(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.core.demo import generate
+    from ffmot.services.demo_load import load_demo
+
+    if args.participants < 1:
+        raise InputError("--participants must be at least 1")
+    data = generate(participants=args.participants, seed=args.seed, station=args.station)
+    s = load_demo(db, _actor(), data, seed=args.seed)
+    out.write(f"{describe(db.url)}: added {s.participants} synthetic participants, {s.visits} "
+              f"visits and {s.results} results at {s.events} training MOT day(s)\n")
+    return 0
+
+
+def _participants(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.services.records import search_participants
+
+    rows = search_participants(db, args.search, limit=args.limit)
+    out.write(f"{'code':<9} {'name':<32} {'age':>3}  last assessed\n")
+    for r in rows:
+        last = r.last_assessed.isoformat() if r.last_assessed else "-"
+        out.write(f"{codes.display(r.code):<9} {r.name[:32]:<32} {r.age:>3}  {last}\n")
+    if not rows:
+        out.write("(nobody found)\n")
+    return 0
+
+
+def _events(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.services.records import list_events
+
+    events = list_events(db)
+    if args.json:
+        json.dump([{"id": e.id, "name": e.name, "date": e.date.isoformat(), "venue": e.venue,
+                    "organisation": e.organisation, "participants": e.participants,
+                    "training": e.training, "tests_offered": list(e.tests_offered),
+                    "norm_set_version": e.norm_set_version} for e in events], out, indent=2)
+        out.write("\n")
+        return 0
+    out.write(f"{'id':<8}  {'date':<10}  {'name':<30} {'venue':<30} participants\n")
+    for e in events:
+        mark = " (training)" if e.training else ""
+        out.write(f"{e.id[:8]:<8}  {e.date.isoformat():<10}  {(e.name + mark)[:30]:<30} "
+                  f"{e.venue[:30]:<30} {e.participants}\n")
+    if not events:
+        out.write("(no MOT days yet)\n")
+    return 0
+
+
+def _export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.services.records import get_event
+    from ffmot.services.transfer import export_file
+
+    event_id = get_event(db, args.event).id if args.event else None
+    path = Path(args.out)
+    s = export_file(db, _actor(), path, args.format, args.anonymised, event_id)
+    kind = "anonymised " if args.anonymised else ""
+    extra = (f"; {s.left_out} participant(s) left out (no consent to anonymous use)"
+             if args.anonymised and s.left_out else "")
+    out.write(f"wrote {s.rows} {kind}rows for {s.participants} participant(s) to {path}{extra}\n")
+    return 0
+
+
+def _import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.services.transfer import import_file
+
+    s = import_file(db, _actor(), Path(args.file))
+    out.write(f"imported {s.results} results: {s.participants} new participant(s), {s.events} "
+              f"MOT day(s), {s.visits} visit(s); {s.already_there} result(s) already there\n")
+    return 0
+
+
+def _merge(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.services.merge import merge
+
+    for spec in args.sources:
+        report = merge(db, _actor(), spec)
+        out.write(report.line() + "\n")
+    return 0
+
+
+def _erase(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.services.erase import erase_participant
+
+    code = codes.normalise(args.code)
+    e = erase_participant(db, _actor(), code)
+    out.write(f"erased {codes.display(code)}: personal details, {e.visits} visit(s) and "
+              f"{e.results} result(s); the audit log keeps only that an erasure happened\n")
+    return 0
+
+
+_VERBS = {"db": _db, "demo": _demo, "participants": _participants, "events": _events,
+          "export": _export, "import": _import, "merge": _merge, "erase": _erase}

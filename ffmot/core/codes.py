@@ -1,0 +1,59 @@
+"""Participant codes for the card: short, easy to read aloud and type, with a check character.
+
+Seven characters from an alphabet without 0/O or 1/I, shown as ABCD-EFG. The last character
+is a Luhn mod 32 check, so a mistyped or misread character is caught rather than finding
+someone else's record.
+"""
+
+from __future__ import annotations
+
+import random
+
+from ffmot.core.errors import InputError
+
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 characters: no 0, 1, I or O
+BODY = 6
+_INDEX = {c: i for i, c in enumerate(ALPHABET)}
+
+
+def _check_char(body: str) -> str:
+    n = len(ALPHABET)
+    total = 0
+    factor = 2
+    for ch in reversed(body):
+        addend = factor * _INDEX[ch]
+        factor = 1 if factor == 2 else 2
+        total += addend // n + addend % n
+    return ALPHABET[(n - total % n) % n]
+
+
+def new_code(rng: random.Random | None = None) -> str:
+    r = rng or random.SystemRandom()
+    body = "".join(r.choice(ALPHABET) for _ in range(BODY))
+    return body + _check_char(body)
+
+
+def display(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalise(text: str) -> str:
+    """The stored form of a typed or scanned code, or an InputError that says what is wrong."""
+    raw = "".join(ch for ch in text.upper() if ch not in " -_")
+    if len(raw) != BODY + 1:
+        raise InputError(f"'{text.strip()}' is not a participant code: codes have 7 characters, "
+                         "like K7PM-4QX")
+    bad = sorted({ch for ch in raw if ch not in _INDEX})
+    if bad:
+        hint = " (codes never use 0, O, 1 or I)" if set(bad) & set("01IO") else ""
+        raise InputError(f"'{text.strip()}' is not a participant code: it contains "
+                         f"{', '.join(bad)}{hint}")
+    if _check_char(raw[:BODY]) != raw[BODY]:
+        raise InputError(f"'{text.strip()}' has a typing mistake: check it against the card")
+    return raw
+
+
+def looks_like_code(text: str) -> bool:
+    """Could this be the start of a code (so a search should look at codes too)?"""
+    raw = "".join(ch for ch in text.upper() if ch not in " -_")
+    return 2 <= len(raw) <= BODY + 1 and all(ch in _INDEX for ch in raw)

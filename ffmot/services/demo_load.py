@@ -1,0 +1,123 @@
+"""Writing a synthetic MOT day (ffmot.core.demo) into a database, fast enough for 50,000 people.
+
+Demo MOT days are always marked as training, so synthetic people are never taken for real ones.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from ffmot.core import codes, screening
+from ffmot.core.demo import DemoDataset
+from ffmot.core.norms import NormSet, default_norm_set
+from ffmot.services.records import audit
+from ffmot.services.types import Actor
+from ffmot.store.db import Database
+from ffmot.store.models import (
+    Assessment,
+    Consent,
+    Event,
+    Participant,
+    Result,
+    Screening,
+    Trial,
+    utcnow,
+)
+
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    events: int
+    participants: int
+    visits: int
+    results: int
+    event_ids: tuple[str, ...]
+
+
+def load_demo(db: Database, actor: Actor, data: DemoDataset, seed: int = 1,
+              norms: NormSet | None = None) -> DemoSummary:
+    ns = norms or default_norm_set()
+    rng = random.Random(f"ffmot-demo-ids-{seed}")
+
+    def uid() -> str:
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+    now = utcnow()
+    with db.transaction() as s:
+        taken = set(s.scalars(select(Participant.code)))
+        event_ids = {e.key: uid() for e in data.events}
+        person_ids = {p.key: uid() for p in data.participants}
+        visit_ids = {a.key: uid() for a in data.assessments}
+        events = [dict(id=event_ids[e.key], name=e.name, date=e.date, venue=e.venue,
+                       organisation=e.organisation, tests_offered=list(e.tests_offered),
+                       norm_set_version=ns.version, activities_directory="", training=True,
+                       created_at=now, updated_at=now, version=1) for e in data.events]
+        people, consents = [], []
+        for p in data.participants:
+            code = codes.new_code(rng)
+            while code in taken:
+                code = codes.new_code(rng)
+            taken.add(code)
+            pid = person_ids[p.key]
+            people.append(dict(id=pid, code=code, given_name=p.given_name,
+                               family_name=p.family_name, search_given=p.given_name.lower(),
+                               search_family=p.family_name.lower(), date_of_birth=p.dob,
+                               sex=p.sex, phone=p.phone, email=p.email,
+                               postcode_district=p.postcode_district, notes="", created_at=now,
+                               updated_at=now, version=1))
+            consents += [dict(id=uid(), participant_id=pid, purpose=k, granted=v,
+                              recorded_at=now, recorded_by=actor.name)
+                         for k, v in p.consents.items()]
+        visits, screenings, results, trials = [], [], [], []
+        by_event = {e.key: e for e in data.events}
+        for a in data.assessments:
+            aid = visit_ids[a.key]
+            visits.append(dict(
+                id=aid, participant_id=person_ids[a.participant_key],
+                event_id=event_ids[a.event_key],
+                previous_id=visit_ids[a.previous_key] if a.previous_key else None,
+                practitioner=a.practitioner, station=a.station, assessed_on=a.assessed_on,
+                height_cm=a.height_cm, weight_kg=a.weight_kg, waist_cm=a.waist_cm,
+                moderate_minutes=a.moderate_minutes, strength_days=a.strength_days,
+                balance_days=a.balance_days, sitting_hours=a.sitting_hours, notes=a.notes,
+                goals="", printed_at=None, created_at=now, updated_at=now, version=1))
+            sc = a.screening
+            out = screening.assess(sc.answers, sc.systolic, sc.diastolic,
+                                   tuple(by_event[a.event_key].tests_offered))
+            screenings.append(dict(id=uid(), assessment_id=aid, answers=dict(sc.answers),
+                                   systolic=sc.systolic, diastolic=sc.diastolic,
+                                   outcome=out.outcome, excluded_tests=list(out.excluded_tests),
+                                   recorded_at=now, recorded_by=a.practitioner))
+            for r in a.results:
+                rid = uid()
+                results.append(dict(id=rid, assessment_id=aid, test_id=r.test, done=r.done,
+                                    reason=r.reason, value=r.value, unit=r.unit,
+                                    modifications=list(r.modifications),
+                                    recorded_by=a.practitioner, station=a.station,
+                                    recorded_at=now, updated_at=now, version=1))
+                trials += [dict(id=uid(), result_id=rid, n=i + 1, value=t.value, unit=r.unit,
+                                label=t.label) for i, t in enumerate(r.trials)]
+        for model, rows in ((Event, events), (Participant, people), (Consent, consents),
+                            (Assessment, _previous_first(visits)), (Screening, screenings),
+                            (Result, results), (Trial, trials)):
+            _bulk(s, model, rows)
+        audit(s, actor, "demo", "database", "",
+              f"{len(people)} synthetic participants, {len(results)} results")
+    return DemoSummary(len(events), len(people), len(visits), len(results),
+                       tuple(event_ids[e.key] for e in data.events))
+
+
+def _bulk(s: Any, model: Any, rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), CHUNK):
+        s.execute(insert(model), rows[i:i + CHUNK])
+
+
+def _previous_first(visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(visits, key=lambda v: v["previous_id"] is not None)

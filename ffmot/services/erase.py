@@ -1,0 +1,87 @@
+"""Erasure on request: the participant's personal data and results go, for good."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Text, cast, delete, or_, select, text, update
+
+from ffmot.core import codes
+from ffmot.core.errors import InputError
+from ffmot.services.records import audit
+from ffmot.services.types import Actor
+from ffmot.store.db import Database, explain
+from ffmot.store.models import (
+    Assessment,
+    AuditEntry,
+    MergeConflict,
+    Participant,
+    Result,
+    Tombstone,
+    tombstone_key,
+)
+
+
+@dataclass(frozen=True)
+class Erased:
+    visits: int
+    results: int
+
+
+def erase_participant(db: Database, actor: Actor, code_text: str) -> Erased:
+    """Deletes the participant, their consent, screening, visits, results and trials, and any
+    merge conflict holding a copy of them; remembers only a hash of their id so a merge cannot
+    bring them back. On SQLite the freed pages are overwritten and the file compacted, so no
+    recoverable bytes remain; on PostgreSQL the tables are vacuumed."""
+    code = codes.normalise(code_text)
+    with db.transaction() as s:
+        p = s.scalar(select(Participant).where(Participant.code == code))
+        if p is None:
+            raise InputError(f"no participant has the code {codes.display(code)}")
+        pid = p.id
+        visit_ids = list(s.scalars(select(Assessment.id).where(Assessment.participant_id == pid)))
+        result_ids = list(s.scalars(select(Result.id).where(Result.assessment_id.in_(visit_ids))))
+        n_results = len(result_ids)
+        s.execute(delete(MergeConflict).where(
+            MergeConflict.entity_id.in_([pid, *visit_ids, *result_ids])))
+        # Conflicts about this person's consent, screening or trials name the participant or
+        # visit inside their JSON; remove any conflict mentioning the ids.
+        for ident in [pid, *visit_ids]:
+            s.execute(delete(MergeConflict).where(or_(
+                cast(MergeConflict.local, Text).contains(ident),
+                cast(MergeConflict.incoming, Text).contains(ident))))
+        s.execute(delete(Participant).where(Participant.id == pid))  # cascades to the rest
+        # Earlier audit entries stay (what was done, when, by whom) but no longer point at the
+        # erased records; the tombstone keeps only a one-way hash of the id.
+        s.execute(update(AuditEntry).where(AuditEntry.entity_id.in_([pid, *visit_ids,
+                                                                      *result_ids]))
+                  .values(entity_id=""))
+        s.add(Tombstone(id=tombstone_key(pid)))
+        audit(s, actor, "erase", "participant", "",
+              f"erased on request: {len(visit_ids)} visit(s), {n_results} result(s)")
+    _scrub(db)
+    return Erased(len(visit_ids), n_results)
+
+
+def _scrub(db: Database) -> None:
+    try:
+        if db.kind == "sqlite":
+            with db.engine.connect() as c:
+                c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                c.commit()
+            raw = db.engine.raw_connection()
+            try:
+                raw.execute("VACUUM")  # type: ignore[attr-defined]
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[attr-defined]
+            finally:
+                raw.close()
+        else:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("VACUUM FULL participant, consent, assessment, screening, result, "
+                               "trial, merge_conflict"))
+    except Exception as e:  # the rows are gone either way; say what did not finish
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(e, SQLAlchemyError):
+            raise explain(db, e) from None
+        raise

@@ -1,0 +1,248 @@
+"""Bringing together the databases of several stations: a union by UUID.
+
+A record only in the other database is added; one that is the same in both is already there;
+one that differs is a conflict: this database keeps its version, the other version is stored
+beside it for review, and nothing is overwritten or dropped. Merging the same file twice
+changes nothing the second time. Records of erased participants are never brought back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.engine import Connection
+
+from ffmot.core import codes
+from ffmot.core.errors import InputError
+from ffmot.services.records import audit
+from ffmot.services.types import Actor
+from ffmot.store.db import Database, StoreError, connect, describe
+from ffmot.store.models import Base, MergeConflict, Tombstone, tombstone_key
+
+# Parents before children. Results travel with their trials as one record.
+ORDER = ("participant", "consent", "event", "assessment", "screening", "result", "audit")
+OWNER = {  # how to find the participant a row belongs to, for tombstones
+    "participant": "id",
+    "consent": "participant_id",
+    "assessment": "participant_id",
+}
+
+
+@dataclass
+class MergeReport:
+    source: str
+    added: dict[str, int] = field(default_factory=dict)
+    already: dict[str, int] = field(default_factory=dict)
+    conflicts: dict[str, int] = field(default_factory=dict)
+    recoded: list[tuple[str, str]] = field(default_factory=list)  # (old code, new code)
+    skipped_erased: int = 0
+    known_conflicts: int = 0  # conflicts found again that were recorded by an earlier merge
+
+    def line(self) -> str:
+        def total(d: dict[str, int]) -> int:
+            return sum(d.values())
+
+        def parts(d: dict[str, int]) -> str:
+            return ", ".join(f"{n} {k}" for k, n in d.items() if n) or "nothing"
+
+        text = (f"{self.source}: added {parts(self.added)}; already there "
+                f"{total(self.already)}; conflicts {total(self.conflicts)}"
+                + (f" ({parts(self.conflicts)}, both versions kept for review"
+                   + (f"; {self.known_conflicts} already recorded before" if self.known_conflicts
+                      else "") + ")"
+                   if total(self.conflicts) else ""))
+        if self.recoded:
+            text += "; new codes for " + ", ".join(
+                f"{codes.display(a)} -> {codes.display(b)}" for a, b in self.recoded)
+        if self.skipped_erased:
+            text += f"; {self.skipped_erased} record(s) of erased participants left out"
+        return text
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=dt.UTC)
+        return v.astimezone(dt.UTC).isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return v
+
+
+def _record(conn: Connection, table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    rec = {k: _plain(v) for k, v in row.items()}
+    if table.name == "result":
+        trial = Base.metadata.tables["trial"]
+        rec["trials"] = [
+            {k: _plain(v) for k, v in t._mapping.items()}
+            for t in conn.execute(select(trial).where(trial.c.result_id == row["id"])
+                                  .order_by(trial.c.n))
+        ]
+    return rec
+
+
+def _hash(rec: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(rec, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _open_source(spec: str) -> tuple[Database, Path | None]:
+    """A copy of a SQLite file (so the other station's file is never changed, even when its
+    schema is older), or a PostgreSQL URL opened as it is."""
+    if "://" in spec and not spec.startswith("sqlite"):
+        db = connect(spec, upgrade=False)
+        return db, None
+    path = Path(spec.removeprefix("sqlite:///")).expanduser()
+    if not path.is_file():
+        raise InputError(f"cannot find the database {path}")
+    with path.open("rb") as f:
+        if f.read(16) != b"SQLite format 3\x00":
+            raise InputError(f"{path} is not an ffmot database (not a SQLite file); nothing "
+                             "was merged")
+    tmpdir = Path(tempfile.mkdtemp(prefix="ffmot-merge-"))
+    tmpdir.chmod(0o700)
+    copy = tmpdir / "source.db"
+    try:
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        dst = sqlite3.connect(copy)
+        with dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+    except sqlite3.DatabaseError as e:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        raise InputError(f"{path} is damaged or not an ffmot database ({e}); nothing was "
+                         "merged") from None
+    try:
+        return connect(str(copy)), tmpdir
+    except BaseException:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        raise
+
+
+def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
+    src, tmpdir = _open_source(spec)
+    report = MergeReport(describe(spec) if "://" in spec else spec)
+    try:
+        if src.url == db.url:
+            raise InputError("that is this database: nothing to merge")
+        with src.engine.connect() as sc, db.engine.begin() as dc:
+            _merge_tables(sc, dc, report, spec)
+            with db.sessions(bind=dc) as s:
+                audit(s, actor, "merge", "database", "",
+                      f"added {sum(report.added.values())}, already there "
+                      f"{sum(report.already.values())}, conflicts "
+                      f"{sum(report.conflicts.values())}")
+                s.commit()
+    finally:
+        src.close()
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+    return report
+
+
+def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str) -> None:
+    md = Base.metadata
+    erased = set(dc.scalars(select(Tombstone.id)))
+    incoming_tombs = set(sc.scalars(select(Tombstone.id)))
+    for tid in incoming_tombs - erased:
+        dc.execute(insert(Tombstone).values(id=tid))
+    erased |= incoming_tombs
+    skip_visits: set[str] = set()
+    skip_results: set[str] = set()
+    for name in ORDER:
+        table = md.tables[name]
+        rows = [dict(r._mapping) for r in sc.execute(select(table))]
+        if name == "assessment":
+            rows = _previous_first(rows)
+        added = already = conflicts = 0
+        for row in rows:
+            owner = OWNER.get(name)
+            if owner and tombstone_key(row[owner]) in erased:
+                report.skipped_erased += 1
+                if name == "assessment":
+                    skip_visits.add(row["id"])
+                continue
+            if name in ("screening", "result") and row["assessment_id"] in skip_visits:
+                report.skipped_erased += 1
+                if name == "result":
+                    skip_results.add(row["id"])
+                continue
+            local = dc.execute(select(table).where(table.c.id == row["id"])).first()
+            incoming = _record(sc, table, row)
+            if local is None:
+                if name == "participant":
+                    row = _fresh_code(dc, table, row, report)
+                dc.execute(insert(table).values(**row))
+                if name == "result":
+                    trial = md.tables["trial"]
+                    for t in sc.execute(select(trial).where(trial.c.result_id == row["id"])):
+                        dc.execute(insert(trial).values(**dict(t._mapping)))
+                added += 1
+                continue
+            mine = _record(dc, table, dict(local._mapping))
+            if mine == incoming:
+                already += 1
+                continue
+            h = _hash(incoming)
+            seen = dc.scalar(select(MergeConflict.id).where(MergeConflict.entity_id == row["id"],
+                                                            MergeConflict.incoming_hash == h))
+            if seen is None:
+                dc.execute(insert(MergeConflict).values(
+                    id=_new_id(), entity=name, entity_id=row["id"], source=spec[:500],
+                    local=mine, incoming=incoming, incoming_hash=h,
+                    detected_at=dt.datetime.now(dt.UTC)))
+            else:
+                report.known_conflicts += 1
+            conflicts += 1
+        report.added[name] = added
+        report.already[name] = already
+        report.conflicts[name] = conflicts
+
+
+def _new_id() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def _previous_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_id = {r["id"]: r for r in rows}
+    out: list[dict[str, Any]] = []
+    placed: set[str] = set()
+
+    def place(r: dict[str, Any], depth: int = 0) -> None:
+        if r["id"] in placed or depth > len(rows):
+            return
+        prev = r.get("previous_id")
+        if prev and prev in by_id:
+            place(by_id[prev], depth + 1)
+        placed.add(r["id"])
+        out.append(r)
+
+    for r in rows:
+        place(r)
+    return out
+
+
+def _fresh_code(dc: Connection, table: Table, row: dict[str, Any],
+                report: MergeReport) -> dict[str, Any]:
+    """Two laptops can, rarely, give different people the same code: the newcomer gets a new
+    one, and the report lists it so the card can be reprinted."""
+    clash = dc.scalar(select(table.c.id).where(table.c.code == row["code"]))
+    if clash is None:
+        return row
+    for _ in range(50):
+        code = codes.new_code()
+        if dc.scalar(select(table.c.id).where(table.c.code == code)) is None:
+            report.recoded.append((row["code"], code))
+            return {**row, "code": code}
+    raise StoreError("could not find a free participant code; try the merge again")

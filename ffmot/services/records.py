@@ -1,0 +1,597 @@
+"""Participants, consent, MOT days, visits, screening and results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ffmot.core import codes, screening, units
+from ffmot.core.ages import age_on
+from ffmot.core.errors import InputError
+from ffmot.core.norms import NormSet, default_norm_set
+from ffmot.core.scoring import bmi, check_value
+from ffmot.services.types import (
+    Actor,
+    AssessmentInfo,
+    ConsentState,
+    EventInfo,
+    Measurements,
+    ParticipantInfo,
+    ParticipantRow,
+    ResultInfo,
+    ScreeningInfo,
+    TrialInfo,
+)
+from ffmot.store.db import ConflictError, Database, StoreError, explain
+from ffmot.store.models import (
+    NOT_DONE_REASONS,
+    PURPOSES,
+    SEXES,
+    Assessment,
+    AuditEntry,
+    Consent,
+    Event,
+    Participant,
+    Result,
+    Screening,
+    Trial,
+    utcnow,
+)
+
+MAX_NAME = 100
+
+
+def audit(s: Session, actor: Actor, action: str, entity: str, entity_id: str = "",
+          detail: str = "") -> None:
+    """Adds an audit entry to the session's transaction. `detail` must hold no personal data."""
+    s.add(AuditEntry(actor=actor.name, station=actor.station, action=action, entity=entity,
+                     entity_id=entity_id, detail=detail))
+
+
+# --- participants ---------------------------------------------------------------------------
+
+
+def _clean_name(text: str, what: str) -> str:
+    t = " ".join(text.split())
+    if not t:
+        raise InputError(f"the {what} is empty")
+    if len(t) > MAX_NAME:
+        raise InputError(f"the {what} is longer than {MAX_NAME} characters")
+    return t
+
+
+def _clean_optional(text: str | None, limit: int, what: str) -> str | None:
+    t = (text or "").strip()
+    if not t:
+        return None
+    if len(t) > limit:
+        raise InputError(f"the {what} is longer than {limit} characters")
+    return t
+
+
+def _check_dob(dob: dt.date, today: dt.date | None = None) -> None:
+    today = today or dt.date.today()
+    if dob > today:
+        raise InputError(f"the date of birth {dob.isoformat()} is in the future")
+    age_on(dob, today)  # refuses impossible ages
+
+
+def _postcode_district(text: str | None) -> str | None:
+    t = (text or "").strip().upper()
+    if not t:
+        return None
+    if not re.fullmatch(r"[A-Z]{1,2}[0-9][0-9A-Z]?", t):
+        raise InputError(f"'{text}' is not a postcode district: give the first half only, like "
+                         "CA12 or LA9")
+    return t
+
+
+def _participant_info(p: Participant) -> ParticipantInfo:
+    latest: dict[str, ConsentState] = {}
+    for c in sorted(p.consents, key=lambda c: (c.recorded_at, c.id)):
+        latest[c.purpose] = ConsentState(c.purpose, c.granted, c.recorded_at, c.recorded_by)
+    return ParticipantInfo(p.id, p.code, p.given_name, p.family_name, p.date_of_birth, p.sex,
+                           p.phone, p.email, p.postcode_district, p.notes, p.version, latest)
+
+
+def _unique_code(s: Session) -> str:
+    for _ in range(50):
+        code = codes.new_code()
+        if s.scalar(select(Participant.id).where(Participant.code == code)) is None:
+            return code
+    raise StoreError("could not find a free participant code; try again")
+
+
+def register_participant(db: Database, actor: Actor, given_name: str, family_name: str,
+                         date_of_birth: dt.date, sex: str, phone: str | None = None,
+                         email: str | None = None, postcode_district: str | None = None,
+                         notes: str = "", consents: dict[str, bool] | None = None
+                         ) -> ParticipantInfo:
+    given = _clean_name(given_name, "given name")
+    family = _clean_name(family_name, "family name")
+    if sex not in SEXES:
+        raise InputError(f"sex must be one of {', '.join(SEXES)}")
+    _check_dob(date_of_birth)
+    with db.transaction() as s:
+        p = Participant(code=_unique_code(s), given_name=given, family_name=family,
+                        search_given=given.lower(), search_family=family.lower(),
+                        date_of_birth=date_of_birth, sex=sex,
+                        phone=_clean_optional(phone, 40, "phone number"),
+                        email=_clean_optional(email, 200, "email address"),
+                        postcode_district=_postcode_district(postcode_district), notes=notes)
+        s.add(p)
+        s.flush()
+        audit(s, actor, "create", "participant", p.id)
+        for purpose, granted in (consents or {}).items():
+            _add_consent(s, actor, p.id, purpose, granted)
+        s.flush()
+        s.refresh(p)
+        return _participant_info(p)
+
+
+def update_participant(db: Database, actor: Actor, participant_id: str, expected_version: int,
+                       **changes: object) -> ParticipantInfo:
+    allowed = {"given_name", "family_name", "date_of_birth", "sex", "phone", "email",
+               "postcode_district", "notes"}
+    bad = set(changes) - allowed
+    if bad:
+        raise InputError(f"cannot change {', '.join(sorted(bad))}")
+    with _saving(db) as s:
+        p = s.get(Participant, participant_id)
+        if p is None:
+            raise StoreError("that participant is no longer in the database (erased?)")
+        _expect(p.version, expected_version, "this participant's details")
+        for key, value in changes.items():
+            if key in ("given_name", "family_name"):
+                assert isinstance(value, str)
+                value = _clean_name(value, key.replace("_", " "))
+                setattr(p, "search_" + key.split("_")[0], value.lower())
+            elif key == "sex" and value not in SEXES:
+                raise InputError(f"sex must be one of {', '.join(SEXES)}")
+            elif key == "date_of_birth":
+                assert isinstance(value, dt.date)
+                _check_dob(value)
+            elif key == "postcode_district":
+                value = _postcode_district(value if isinstance(value, str) else None)
+            setattr(p, key, value)
+        p.updated_at = utcnow()
+        audit(s, actor, "update", "participant", p.id, ", ".join(sorted(changes)))
+        s.flush()
+        return _participant_info(p)
+
+
+def get_participant(db: Database, participant_id: str) -> ParticipantInfo:
+    with db.transaction() as s:
+        p = s.get(Participant, participant_id, options=[selectinload(Participant.consents)])
+        if p is None:
+            raise StoreError("that participant is no longer in the database (erased?)")
+        return _participant_info(p)
+
+
+def find_by_code(db: Database, text: str) -> ParticipantInfo:
+    code = codes.normalise(text)
+    with db.transaction() as s:
+        p = s.scalar(select(Participant).where(Participant.code == code)
+                     .options(selectinload(Participant.consents)))
+        if p is None:
+            raise InputError(f"no participant has the code {codes.display(code)}")
+        return _participant_info(p)
+
+
+_DATE_FORMS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+
+
+def _as_date(token: str) -> dt.date | None:
+    for form in _DATE_FORMS:
+        try:
+            return dt.datetime.strptime(token, form).date()
+        except ValueError:
+            continue
+    return None
+
+
+def search_participants(db: Database, text: str = "", limit: int = 50,
+                        today: dt.date | None = None) -> list[ParticipantRow]:
+    """Find as you type: every word must start a given or family name, or be the date of birth
+    or the start of the code."""
+    today = today or dt.date.today()
+    conditions = []
+    for token in text.split():
+        d = _as_date(token)
+        if d is not None:
+            conditions.append(Participant.date_of_birth == d)
+            continue
+        t = token.lower().replace("%", "").replace("_", "")
+        if not t:
+            continue
+        name = or_(Participant.search_given.startswith(t), Participant.search_family.startswith(t))
+        if codes.looks_like_code(token):
+            raw = "".join(ch for ch in token.upper() if ch not in " -_")
+            name = or_(name, Participant.code.startswith(raw))
+        conditions.append(name)
+    last = (select(Assessment.participant_id, func.max(Assessment.assessed_on).label("last"))
+            .group_by(Assessment.participant_id).subquery())
+    q = (select(Participant.id, Participant.code, Participant.given_name,
+                Participant.family_name, Participant.date_of_birth, last.c.last)
+         .outerjoin(last, last.c.participant_id == Participant.id)
+         .where(and_(true(), *conditions))
+         .order_by(Participant.search_family, Participant.search_given, Participant.id)
+         .limit(limit))
+    with db.transaction() as s:
+        rows = s.execute(q).all()
+    return [ParticipantRow(r.id, r.code, f"{r.given_name} {r.family_name}", r.date_of_birth,
+                           _age_or_zero(r.date_of_birth, today), r.last) for r in rows]
+
+
+def _age_or_zero(dob: dt.date, on: dt.date) -> int:
+    return age_on(dob, on) if dob <= on else 0
+
+
+# --- consent --------------------------------------------------------------------------------
+
+
+def _add_consent(s: Session, actor: Actor, participant_id: str, purpose: str,
+                 granted: bool) -> None:
+    if purpose not in PURPOSES:
+        raise InputError(f"unknown consent purpose '{purpose}': use {', '.join(PURPOSES)}")
+    s.add(Consent(participant_id=participant_id, purpose=purpose, granted=granted,
+                  recorded_by=actor.name))
+    audit(s, actor, "consent" if granted else "withdraw", "participant", participant_id, purpose)
+
+
+def record_consent(db: Database, actor: Actor, participant_id: str, purpose: str,
+                   granted: bool) -> ParticipantInfo:
+    """Records a decision about one purpose. A withdrawal is recorded the same way."""
+    with db.transaction() as s:
+        if s.get(Participant, participant_id) is None:
+            raise StoreError("that participant is no longer in the database (erased?)")
+        _add_consent(s, actor, participant_id, purpose, granted)
+    return get_participant(db, participant_id)
+
+
+# --- MOT days -------------------------------------------------------------------------------
+
+
+def _event_info(e: Event, participants: int) -> EventInfo:
+    return EventInfo(e.id, e.name, e.date, e.venue, e.organisation, tuple(e.tests_offered),
+                     e.norm_set_version, e.activities_directory, e.training, participants,
+                     e.version)
+
+
+def create_event(db: Database, actor: Actor, name: str, date: dt.date, venue: str = "",
+                 organisation: str = "", tests_offered: Sequence[str] | None = None,
+                 activities_directory: str = "", training: bool = False,
+                 norms: NormSet | None = None) -> EventInfo:
+    ns = norms or default_norm_set()
+    tests = list(tests_offered) if tests_offered is not None else [
+        t for t in ns.battery if t != "walk_6min"]
+    for t in tests:
+        ns.test(t)
+    if not tests:
+        raise InputError("an MOT day needs at least one test")
+    with db.transaction() as s:
+        e = Event(name=_clean_name(name, "name of the MOT day"), date=date, venue=venue.strip(),
+                  organisation=organisation.strip(), tests_offered=tests,
+                  norm_set_version=ns.version, activities_directory=activities_directory,
+                  training=training)
+        s.add(e)
+        s.flush()
+        audit(s, actor, "create", "event", e.id)
+        return _event_info(e, 0)
+
+
+def list_events(db: Database) -> list[EventInfo]:
+    counts = (select(Assessment.event_id, func.count().label("n"))
+              .group_by(Assessment.event_id).subquery())
+    with db.transaction() as s:
+        rows = s.execute(select(Event, counts.c.n).outerjoin(counts, counts.c.event_id == Event.id)
+                         .order_by(Event.date.desc(), Event.name)).all()
+        return [_event_info(e, n or 0) for e, n in rows]
+
+
+def get_event(db: Database, event_id: str) -> EventInfo:
+    for e in list_events(db):
+        if e.id == event_id or e.id.startswith(event_id):
+            return e
+    raise InputError(f"no MOT day has the id {event_id} (see 'ffmot events')")
+
+
+# --- visits ---------------------------------------------------------------------------------
+
+
+def _result_info(r: Result) -> ResultInfo:
+    return ResultInfo(r.id, r.test_id, r.done, r.reason, r.value, r.unit,
+                      tuple(TrialInfo(t.n, t.value, t.unit, t.label) for t in r.trials),
+                      tuple(r.modifications or ()), r.recorded_by, r.station, r.recorded_at,
+                      r.version)
+
+
+def _screening_info(sc: Screening, ns_tests: Sequence[str]) -> ScreeningInfo:
+    outcome = screening.assess(sc.answers, sc.systolic, sc.diastolic, tuple(ns_tests))
+    return ScreeningInfo(sc.outcome, outcome.reasons, tuple(sc.excluded_tests),
+                         dict(sc.answers), sc.systolic, sc.diastolic, sc.recorded_at,
+                         sc.recorded_by)
+
+
+def _assessment_info(s: Session, a: Assessment) -> AssessmentInfo:
+    event = s.get(Event, a.event_id)
+    assert event is not None
+    latest = max(a.screenings, key=lambda x: (x.recorded_at, x.id), default=None)
+    m = Measurements(a.height_cm, a.weight_kg, a.waist_cm, a.moderate_minutes, a.strength_days,
+                     a.balance_days, a.sitting_hours)
+    return AssessmentInfo(
+        a.id, a.participant_id, a.event_id, a.previous_id, a.practitioner, a.station,
+        a.assessed_on, _age_or_zero(a.participant.date_of_birth, a.assessed_on), m, a.notes,
+        a.goals, a.printed_at, a.version,
+        tuple(_result_info(r) for r in sorted(a.results, key=lambda r: r.test_id)),
+        _screening_info(latest, event.tests_offered) if latest else None,
+    )
+
+
+def _load_assessment(s: Session, assessment_id: str) -> Assessment:
+    a = s.get(Assessment, assessment_id, options=[
+        selectinload(Assessment.results).selectinload(Result.trials),
+        selectinload(Assessment.screenings), selectinload(Assessment.participant)])
+    if a is None:
+        raise StoreError("that visit is no longer in the database (erased?)")
+    return a
+
+
+def check_in(db: Database, actor: Actor, participant_id: str, event_id: str,
+             practitioner: str = "") -> AssessmentInfo:
+    """The participant's visit to this MOT day, created on first check-in. A visit to an
+    earlier MOT day becomes the previous assessment, for the retest comparison."""
+    with _saving(db) as s:
+        event = s.get(Event, event_id)
+        if event is None:
+            raise InputError("that MOT day is not in the database")
+        p = s.get(Participant, participant_id)
+        if p is None:
+            raise StoreError("that participant is no longer in the database (erased?)")
+        existing = s.scalar(select(Assessment).where(Assessment.participant_id == p.id,
+                                                     Assessment.event_id == event.id))
+        if existing is None:
+            previous = s.scalar(select(Assessment.id)
+                                .where(Assessment.participant_id == p.id,
+                                       Assessment.assessed_on < event.date)
+                                .order_by(Assessment.assessed_on.desc()).limit(1))
+            existing = Assessment(participant_id=p.id, event_id=event.id, previous_id=previous,
+                                  practitioner=practitioner or actor.name, station=actor.station,
+                                  assessed_on=event.date)
+            s.add(existing)
+            s.flush()
+            audit(s, actor, "create", "assessment", existing.id)
+        return _assessment_info(s, _load_assessment(s, existing.id))
+
+
+def get_assessment(db: Database, assessment_id: str) -> AssessmentInfo:
+    with db.transaction() as s:
+        return _assessment_info(s, _load_assessment(s, assessment_id))
+
+
+def record_screening(db: Database, actor: Actor, assessment_id: str,
+                     answers: dict[str, bool], systolic: int | None = None,
+                     diastolic: int | None = None) -> AssessmentInfo:
+    with _saving(db) as s:
+        a = _load_assessment(s, assessment_id)
+        event = s.get(Event, a.event_id)
+        assert event is not None
+        out = screening.assess(answers, systolic, diastolic, tuple(event.tests_offered))
+        s.add(Screening(assessment_id=a.id, answers=dict(answers), systolic=systolic,
+                        diastolic=diastolic, outcome=out.outcome,
+                        excluded_tests=list(out.excluded_tests), recorded_by=actor.name))
+        audit(s, actor, "screen", "assessment", a.id, out.outcome)
+        s.flush()
+        s.expire(a, ["screenings"])
+        return _assessment_info(s, _load_assessment(s, a.id))
+
+
+def save_result(db: Database, actor: Actor, assessment_id: str, test_id: str,
+                trials: Sequence[tuple[float, str]], unit: str = "",
+                modifications: Iterable[str] = (), expected_version: int | None = None,
+                norms: NormSet | None = None) -> ResultInfo:
+    """Saves a test's trials; the value that counts is derived by the engine.
+
+    expected_version is the version the station last saw (None: it saw no result). If another
+    station saved in between, ConflictError says so and nothing is overwritten.
+    """
+    ns = norms or default_norm_set()
+    test = ns.test(test_id)
+    unit_code = units.normalise_unit(unit, test.units, test.unit, test.short_name)
+    if not trials:
+        raise InputError(f"{test.short_name}: enter at least one trial")
+    if len(trials) > test.trials:
+        raise InputError(f"{test.short_name} has at most {test.trials} trial(s)")
+    values = []
+    for v, _label in trials:
+        if not isinstance(v, int | float) or not math.isfinite(v):
+            raise InputError(f"{test.short_name}: a trial is not a number")
+        check_value(test, float(v), unit_code)
+        values.append(float(v))
+    in_test_unit = [units.convert(v, unit_code, test.unit) for v in values]
+    counted = units.convert(test.best_of(in_test_unit), test.unit, unit_code)
+    mods = sorted(set(modifications))
+    with _saving(db) as s:
+        a = _load_assessment(s, assessment_id)
+        _check_allowed(s, a, test_id)
+        r = _current_result(s, a, test_id, expected_version, actor)
+        if r is None:
+            r = Result(assessment_id=a.id, test_id=test_id)
+            s.add(r)
+            action = "create"
+        else:
+            action = "update"
+            r.trials.clear()
+            s.flush()
+        r.done, r.reason, r.value, r.unit = True, None, counted, unit_code
+        r.modifications = mods
+        r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
+        r.trials.extend(Trial(n=i + 1, value=v, unit=unit_code, label=label[:40])
+                        for i, (v, (_, label)) in enumerate(zip(values, trials, strict=True)))
+        s.flush()
+        audit(s, actor, action, "result", r.id, test_id)
+        s.flush()
+        s.refresh(r, ["trials"])
+        return _result_info(r)
+
+
+def mark_not_done(db: Database, actor: Actor, assessment_id: str, test_id: str, reason: str,
+                  expected_version: int | None = None,
+                  norms: NormSet | None = None) -> ResultInfo:
+    ns = norms or default_norm_set()
+    test = ns.test(test_id)
+    if reason not in NOT_DONE_REASONS:
+        raise InputError(f"reason must be one of {', '.join(NOT_DONE_REASONS)}")
+    with _saving(db) as s:
+        a = _load_assessment(s, assessment_id)
+        r = _current_result(s, a, test_id, expected_version, actor)
+        if r is None:
+            r = Result(assessment_id=a.id, test_id=test_id)
+            s.add(r)
+        else:
+            r.trials.clear()
+        r.done, r.reason, r.value, r.unit = False, reason, None, test.unit
+        r.modifications = []
+        r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
+        s.flush()
+        audit(s, actor, "not_done", "result", r.id, f"{test_id}: {reason}")
+        s.flush()
+        s.refresh(r, ["trials"])
+        return _result_info(r)
+
+
+def save_measurements(db: Database, actor: Actor, assessment_id: str, m: Measurements,
+                      expected_version: int, notes: str | None = None,
+                      goals: str | None = None) -> AssessmentInfo:
+    checks = (("height", m.height_cm, 100, 230, "cm"), ("weight", m.weight_kg, 25, 300, "kg"),
+              ("waist", m.waist_cm, 40, 200, "cm"),
+              ("moderate minutes", m.moderate_minutes, 0, 5040, "minutes a week"),
+              ("strength days", m.strength_days, 0, 7, "days"),
+              ("balance days", m.balance_days, 0, 7, "days"),
+              ("sitting hours", m.sitting_hours, 0, 24, "hours a day"))
+    for what, v, lo, hi, unit in checks:
+        if v is not None and not (math.isfinite(v) and lo <= v <= hi):
+            raise InputError(f"{what} {v:g} is outside {lo} to {hi} {unit}: check the value "
+                             "and its unit")
+    with _saving(db) as s:
+        a = _load_assessment(s, assessment_id)
+        _expect(a.version, expected_version, "this visit's measurements and notes")
+        for key in ("height_cm", "weight_kg", "waist_cm", "moderate_minutes", "strength_days",
+                    "balance_days", "sitting_hours"):
+            setattr(a, key, getattr(m, key))
+        if notes is not None:
+            a.notes = notes
+        if goals is not None:
+            a.goals = goals
+        a.updated_at = utcnow()
+        audit(s, actor, "update", "assessment", a.id, "measurements")
+        _sync_body_results(s, a, actor)
+        s.flush()
+        return _assessment_info(s, _load_assessment(s, a.id))
+
+
+def _sync_body_results(s: Session, a: Assessment, actor: Actor) -> None:
+    """BMI, waist and activity are results too (for exports and the sheet), kept in step with
+    the measurements they come from."""
+    values: dict[str, tuple[float | None, str]] = {
+        "bmi": (bmi(a.height_cm, a.weight_kg) if a.height_cm and a.weight_kg else None, "kg/m2"),
+        "waist": (a.waist_cm, "cm"),
+        "activity": (a.moderate_minutes, "min/week"),
+    }
+    existing = {r.test_id: r for r in a.results}
+    for test_id, (value, unit) in values.items():
+        r = existing.get(test_id)
+        if value is None:
+            if r is not None and r.done:
+                a.results.remove(r)
+            continue
+        if r is None:
+            r = Result(assessment_id=a.id, test_id=test_id)
+            a.results.append(r)
+        r.done, r.reason, r.value, r.unit, r.modifications = True, None, value, unit, []
+        r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
+
+
+def mark_printed(db: Database, actor: Actor, assessment_id: str) -> None:
+    with db.transaction() as s:
+        a = s.get(Assessment, assessment_id)
+        if a is None:
+            raise StoreError("that visit is no longer in the database (erased?)")
+        a.printed_at = utcnow()
+        audit(s, actor, "print", "assessment", a.id)
+
+
+# --- shared guards ----------------------------------------------------------------------------
+
+
+class _saving:
+    """A transaction whose optimistic-lock and uniqueness failures become ConflictError."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.cm = db.transaction()
+
+    def __enter__(self) -> Session:
+        return self.cm.__enter__()
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: object) -> bool:
+        try:
+            self.cm.__exit__(et, ev, tb)  # type: ignore[arg-type]
+        except StaleDataError:
+            raise ConflictError("another station saved this record a moment ago; your entry "
+                                "is still on screen: reload to see theirs, then save again"
+                                ) from None
+        except IntegrityError as e:
+            if "unique" in str(e.orig).lower() or "duplicate" in str(e.orig).lower():
+                raise ConflictError("another station saved this result a moment ago; your "
+                                    "entry is still on screen: reload to see theirs, then save "
+                                    "again") from None
+            raise explain(self.db, e) from None
+        except OperationalError as e:
+            raise explain(self.db, e) from None
+        if isinstance(ev, StaleDataError):
+            raise ConflictError("another station saved this record a moment ago; reload and "
+                                "save again") from None
+        if isinstance(ev, IntegrityError):
+            raise ConflictError("another station saved this result a moment ago; reload and "
+                                "save again") from None
+        if isinstance(ev, OperationalError):
+            raise explain(self.db, ev) from None
+        return False
+
+
+def _expect(actual: int, expected: int | None, what: str) -> None:
+    if expected is not None and actual != expected:
+        raise ConflictError(f"{what} changed on another station since you opened it; your "
+                            "entry is still on screen: reload to see the change, then save again")
+
+
+def _current_result(s: Session, a: Assessment, test_id: str, expected_version: int | None,
+                    actor: Actor) -> Result | None:
+    r = next((x for x in a.results if x.test_id == test_id), None)
+    if r is None:
+        return None
+    if expected_version is None or r.version != expected_version:
+        when = r.updated_at.astimezone().strftime("%H:%M") if r.updated_at else "earlier"
+        who = f" ({r.station})" if r.station and r.station != actor.station else ""
+        raise ConflictError(f"this {test_id.replace('_', ' ')} result was saved at {when}{who} "
+                            "since you opened it; your entry is still on screen: reload to see "
+                            "it, then save again")
+    return r
+
+
+def _check_allowed(s: Session, a: Assessment, test_id: str) -> None:
+    latest = max(a.screenings, key=lambda x: (x.recorded_at, x.id), default=None)
+    if latest is not None and test_id in latest.excluded_tests:
+        why = ("the safety screening says not to test today" if latest.outcome == "do_not_test"
+               else "the safety screening rules this test out")
+        raise InputError(f"{test_id.replace('_', ' ')} cannot be entered: {why}. Record it as "
+                         "not done instead")

@@ -1,0 +1,140 @@
+"""What the services hand back: plain frozen data, safe to keep in a widget or a thread."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    purpose: str
+    granted: bool
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class ParticipantInfo:
+    id: str
+    code: str
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    sex: str
+    phone: str | None
+    email: str | None
+    postcode_district: str | None
+    notes: str
+    version: int
+    consents: dict[str, ConsentState] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def consented(self, purpose: str) -> bool:
+        c = self.consents.get(purpose)
+        return bool(c and c.granted)
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    id: str
+    code: str
+    name: str
+    date_of_birth: dt.date
+    age: int
+    last_assessed: dt.date | None
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    id: str
+    name: str
+    date: dt.date
+    venue: str
+    organisation: str
+    tests_offered: tuple[str, ...]
+    norm_set_version: str
+    activities_directory: str
+    training: bool
+    participants: int
+    version: int
+
+
+@dataclass(frozen=True)
+class TrialInfo:
+    n: int
+    value: float
+    unit: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ResultInfo:
+    id: str
+    test_id: str
+    done: bool
+    reason: str | None
+    value: float | None
+    unit: str
+    trials: tuple[TrialInfo, ...]
+    modifications: tuple[str, ...]
+    recorded_by: str
+    station: str
+    recorded_at: dt.datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class ScreeningInfo:
+    outcome: str
+    reasons: tuple[str, ...]
+    excluded_tests: tuple[str, ...]
+    answers: dict[str, bool]
+    systolic: int | None
+    diastolic: int | None
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class Measurements:
+    height_cm: float | None = None
+    weight_kg: float | None = None
+    waist_cm: float | None = None
+    moderate_minutes: float | None = None
+    strength_days: int | None = None
+    balance_days: int | None = None
+    sitting_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class AssessmentInfo:
+    id: str
+    participant_id: str
+    event_id: str
+    previous_id: str | None
+    practitioner: str
+    station: str
+    assessed_on: dt.date
+    age: int
+    measurements: Measurements
+    notes: str
+    goals: str
+    printed_at: dt.datetime | None
+    version: int
+    results: tuple[ResultInfo, ...]
+    screening: ScreeningInfo | None
+
+    def result(self, test_id: str) -> ResultInfo | None:
+        return next((r for r in self.results if r.test_id == test_id), None)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is doing something, for the audit trail."""
+
+    name: str
+    station: str = ""

@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, the database and its migrations, import, export and merge."""

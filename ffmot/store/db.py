@@ -1,0 +1,245 @@
+"""Opening the database: where it lives, how it is protected, and keeping its schema current.
+
+SQLite by default (one owner-only file in the user's data folder, WAL, foreign keys on,
+secure delete); PostgreSQL when several stations share one database.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ffmot.core.errors import FfmotError
+
+ENV_URL = "FFMOT_DATABASE_URL"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StoreError(FfmotError):
+    """The database cannot be used as asked; the message says why and what to do."""
+
+
+class ConflictError(StoreError):
+    """Someone else saved the same record first; nothing of either save was lost."""
+
+
+def default_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("ffmot", appauthor=False)) / "ffmot.db"
+
+
+def resolve_url(url: str | None) -> str:
+    """--db, then FFMOT_DATABASE_URL, then the default file. A bare path means SQLite."""
+    chosen = url or os.environ.get(ENV_URL) or str(default_path())
+    if "://" not in chosen:
+        return "sqlite:///" + str(Path(chosen).expanduser().resolve())
+    return chosen
+
+
+def describe(url: str) -> str:
+    """The URL without any password, fit for messages and the audit log."""
+    try:
+        u = make_url(url)
+        if u.get_backend_name() == "sqlite" and u.database:
+            return u.database
+        return u.render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable database address)"
+
+
+@dataclass
+class Database:
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def kind(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def path(self) -> Path | None:
+        db = self.engine.url.database
+        return Path(db) if self.kind == "sqlite" and db and db != ":memory:" else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed if the block finishes, rolled back if it raises."""
+        with self.sessions() as s, s.begin():
+            yield s
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    if path.exists():
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder, not a database file")
+        try:
+            with path.open("rb") as f:
+                head = f.read(16)
+        except OSError as e:
+            raise StoreError(f"cannot read the database {path}: {e.strerror}") from None
+        if head and head != SQLITE_MAGIC:
+            raise StoreError(
+                f"{path} is not an ffmot database (it is not a SQLite file); it was left "
+                "untouched. Choose another file with --db."
+            )
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            path.chmod(0o600)  # personal health data: owner only
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except OSError as e:
+        raise StoreError(f"cannot create the database {path}: {e.strerror}") from None
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA secure_delete=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def connect(url: str | None = None, upgrade: bool = True) -> Database:
+    """Opens (creating if need be) and, unless told not to, upgrades the database."""
+    resolved = resolve_url(url)
+    try:
+        u = make_url(resolved)
+    except ArgumentError:
+        raise StoreError(f"'{resolved}' is not a database address: give a file path or a URL "
+                         "like postgresql+psycopg://user@host/dbname") from None
+    backend = u.get_backend_name()
+    kwargs: dict[str, Any] = {}
+    if backend == "sqlite":
+        if u.database and u.database != ":memory:":
+            _prepare_sqlite_file(Path(u.database))
+        kwargs["connect_args"] = {"timeout": 10}
+    elif backend == "postgresql":
+        kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = {"connect_timeout": 5}
+    else:
+        raise StoreError(f"ffmot works with SQLite or PostgreSQL, not {backend}")
+    try:
+        engine = create_engine(u, **kwargs)
+    except (ArgumentError, ImportError) as e:
+        raise StoreError(f"cannot use {describe(resolved)}: {e}") from None
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    db = Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
+    try:
+        check_version(db)
+        if upgrade:
+            upgrade_schema(db)
+    except BaseException:
+        engine.dispose()
+        raise
+    return db
+
+
+def _alembic_config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def known_revisions() -> tuple[set[str], str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    revs = {r.revision for r in script.walk_revisions()}
+    head = script.get_current_head()
+    assert head is not None
+    return revs, head
+
+
+def current_revision(db: Database) -> str | None:
+    try:
+        with db.engine.connect() as c:
+            if not inspect(c).has_table("alembic_version"):
+                has_any = bool(inspect(c).get_table_names())
+                return "unversioned" if has_any else None
+            row = c.execute(text("SELECT version_num FROM alembic_version")).first()
+            return row[0] if row else None
+    except DBAPIError as e:
+        raise _explain(db, e) from None
+
+
+def check_version(db: Database) -> None:
+    rev = current_revision(db)
+    if rev is None:
+        return
+    known, _ = known_revisions()
+    if rev == "unversioned":
+        raise StoreError(f"{describe(db.url)} holds tables that are not ffmot's; it was left "
+                         "untouched. Choose another database with --db.")
+    if rev not in known:
+        raise StoreError(
+            f"{describe(db.url)} was written by a newer version of ffmot (schema {rev}); it was "
+            "left untouched. Install the newer ffmot to open it."
+        )
+
+
+def upgrade_schema(db: Database) -> bool:
+    """Brings the schema to the newest revision. Returns True if anything changed."""
+    from alembic import command
+
+    _, head = known_revisions()
+    before = current_revision(db)
+    if before == head:
+        return False
+    try:
+        with db.engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+    except DBAPIError as e:
+        raise _explain(db, e) from None
+    return True
+
+
+def upgrade_to(db: Database, revision: str) -> None:
+    """Upgrade to a given revision (tests build an old schema this way)."""
+    from alembic import command
+
+    with db.engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+
+
+def _explain(db: Database, e: DBAPIError | SQLAlchemyError) -> StoreError:
+    msg = str(getattr(e, "orig", e)).strip().splitlines()[0] if str(e) else type(e).__name__
+    where = describe(db.url)
+    low = msg.lower()
+    if "not a database" in low or "malformed" in low:
+        return StoreError(f"{where} is damaged or not an ffmot database ({msg}); it was left as "
+                          "it is. Restore a backup or choose another file with --db.")
+    if "readonly" in low or "read-only" in low:
+        return StoreError(f"{where} is read-only ({msg}): ffmot needs to write to it")
+    if isinstance(e, OperationalError) and db.kind == "postgresql":
+        return StoreError(f"cannot reach the shared database {where} ({msg}). Check the network "
+                          "and the address in Settings.")
+    return StoreError(f"database problem with {where}: {msg}")
+
+
+def explain(db: Database, e: DBAPIError | SQLAlchemyError) -> StoreError:
+    return _explain(db, e)

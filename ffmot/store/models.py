@@ -1,0 +1,254 @@
+"""The tables ffmot keeps. UUID keys everywhere, so files from several laptops merge as a union."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SEXES = ("female", "male", "not_stated")
+PURPOSES = ("keep_results", "retest_contact", "share_gp", "anonymous_reports")
+NOT_DONE_REASONS = ("declined", "unable", "felt_unsafe", "stopped_by_tester", "not_offered")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def tombstone_key(participant_id: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"ffmot-erased:{participant_id}".encode()).hexdigest()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Participant(Base):
+    __tablename__ = "participant"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    search_given: Mapped[str] = mapped_column(String(100), index=True)
+    search_family: Mapped[str] = mapped_column(String(100), index=True)
+    date_of_birth: Mapped[dt.date] = mapped_column(Date, index=True)
+    sex: Mapped[str] = mapped_column(String(12))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    postcode_district: Mapped[str | None] = mapped_column(String(8))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="participant", cascade="all, delete-orphan", passive_deletes=True
+    )
+    assessments: Mapped[list[Assessment]] = relationship(
+        back_populates="participant", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (CheckConstraint("sex IN ('female', 'male', 'not_stated')", name="sex"),)
+
+
+class Consent(Base):
+    """One decision about one purpose; the latest per purpose is in force. Never updated."""
+
+    __tablename__ = "consent"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(30))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    participant: Mapped[Participant] = relationship(back_populates="consents")
+
+
+class Event(Base):
+    __tablename__ = "event"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    tests_offered: Mapped[list[str]] = mapped_column(JSON)
+    norm_set_version: Mapped[str] = mapped_column(String(40))
+    activities_directory: Mapped[str] = mapped_column(String(500), default="")
+    training: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Assessment(Base):
+    """One participant at one MOT day."""
+
+    __tablename__ = "assessment"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[str] = mapped_column(ForeignKey("event.id", ondelete="RESTRICT"), index=True)
+    previous_id: Mapped[str | None] = mapped_column(
+        ForeignKey("assessment.id", ondelete="SET NULL")
+    )
+    practitioner: Mapped[str] = mapped_column(String(100), default="")
+    station: Mapped[str] = mapped_column(String(100), default="")
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    height_cm: Mapped[float | None] = mapped_column(Float)
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    waist_cm: Mapped[float | None] = mapped_column(Float)
+    moderate_minutes: Mapped[float | None] = mapped_column(Float)
+    strength_days: Mapped[int | None] = mapped_column(Integer)
+    balance_days: Mapped[int | None] = mapped_column(Integer)
+    sitting_hours: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    goals: Mapped[str] = mapped_column(Text, default="")
+    printed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    participant: Mapped[Participant] = relationship(back_populates="assessments")
+    results: Mapped[list[Result]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", passive_deletes=True
+    )
+    screenings: Mapped[list[Screening]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (UniqueConstraint("participant_id", "event_id", name="uq_assessment_visit"),)
+
+
+class Screening(Base):
+    """Safety screening at one visit; a later screening at the same visit supersedes it."""
+
+    __tablename__ = "screening"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    assessment_id: Mapped[str] = mapped_column(
+        ForeignKey("assessment.id", ondelete="CASCADE"), index=True
+    )
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    systolic: Mapped[int | None] = mapped_column(Integer)
+    diastolic: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))
+    excluded_tests: Mapped[list[str]] = mapped_column(JSON)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class Result(Base):
+    """One test at one visit: done (with its trials and the value that counts) or not done."""
+
+    __tablename__ = "result"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    assessment_id: Mapped[str] = mapped_column(
+        ForeignKey("assessment.id", ondelete="CASCADE"), index=True
+    )
+    test_id: Mapped[str] = mapped_column(String(40))
+    done: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(30))
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(12))
+    modifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    station: Mapped[str] = mapped_column(String(100), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="results")
+    trials: Mapped[list[Trial]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Trial.n"
+    )
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "test_id", name="uq_result_test"),
+        CheckConstraint("(done AND value IS NOT NULL) OR (NOT done AND reason IS NOT NULL)",
+                        name="done_or_reason"),
+    )
+
+
+class Trial(Base):
+    __tablename__ = "trial"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    result_id: Mapped[str] = mapped_column(ForeignKey("result.id", ondelete="CASCADE"), index=True)
+    n: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(12))
+    label: Mapped[str] = mapped_column(String(40), default="")
+
+
+class AuditEntry(Base):
+    """Who did what to which record, and when. Never holds personal data."""
+
+    __tablename__ = "audit"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    station: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(30))
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[str] = mapped_column(String(36), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class MergeConflict(Base):
+    """A record that differs between this database and a merged one: both versions kept."""
+
+    __tablename__ = "merge_conflict"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[str] = mapped_column(String(36), index=True)
+    source: Mapped[str] = mapped_column(String(500))
+    local: Mapped[dict[str, Any]] = mapped_column(JSON)
+    incoming: Mapped[dict[str, Any]] = mapped_column(JSON)
+    incoming_hash: Mapped[str] = mapped_column(String(64))
+    detected_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("entity_id", "incoming_hash", name="uq_conflict_seen"),)
+
+
+class Tombstone(Base):
+    """A one-way hash of an erased participant's id, so a merge never brings them back.
+
+    Not even the random id itself is kept: nothing in the database links to the person.
+    """
+
+    __tablename__ = "tombstone"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

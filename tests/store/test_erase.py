@@ -1,0 +1,81 @@
+"""Erasure that really erases: checked by reading the database file's bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from ffmot.core.errors import InputError
+from ffmot.services import records as R
+from ffmot.services.erase import erase_participant
+from ffmot.services.merge import merge
+from ffmot.store.db import connect
+from ffmot.store.models import Assessment, AuditEntry, Participant, Result, Trial
+
+
+def people(db, actor, n=25):
+    e = R.create_event(db, actor, "MOT day", dt.date(2026, 5, 1))
+    out = []
+    for i in range(n):
+        p = R.register_participant(
+            db, actor, f"Zebedee{i:02d}", f"Quixotefamily{i:02d}", dt.date(1950, 3, 14 + i % 10),
+            "female", phone=f"01632 9605{i:02d}", email=f"zq{i:02d}@example.org",
+            notes=f"Private note {i:02d}", consents={"keep_results": True})
+        a = R.check_in(db, actor, p.id, e.id)
+        R.save_result(db, actor, a.id, "grip", [(20 + i / 10, f"left hand {i:02d}")])
+        out.append(p)
+    return out
+
+
+def file_bytes(path: Path) -> bytes:
+    return b"".join(f.read_bytes() for f in sorted(path.parent.glob(path.name + "*")))
+
+
+def test_erased_personal_data_leaves_no_bytes_in_the_file(tmp_path, actor):
+    path = tmp_path / "ffmot.db"
+    db = connect(str(path))
+    ps = people(db, actor)
+    target = ps[7]
+    assert b"Quixotefamily07" in file_bytes(path)
+    result = erase_participant(db, actor, target.code)
+    assert (result.visits, result.results) == (1, 1)
+    secrets = [b"Quixotefamily07", b"Zebedee07", b"zq07@example.org", b"01632 960507",
+               b"Private note 07", b"left hand 07", target.code.encode(), target.id.encode()]
+    blob = file_bytes(path)
+    for s in secrets:
+        assert s not in blob, s
+    assert b"Quixotefamily08" in blob  # the others are untouched
+    db.close()
+    blob = file_bytes(path)
+    for s in secrets:
+        assert s not in blob, s
+
+
+def test_erasure_removes_every_record_and_keeps_an_anonymous_audit_entry(db, actor):
+    ps = people(db, actor, 3)
+    erase_participant(db, actor, ps[1].code)
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Participant)) == 2
+        assert s.scalar(select(func.count()).select_from(Assessment)) == 2
+        assert s.scalar(select(func.count()).select_from(Result)) == 2
+        assert s.scalar(select(func.count()).select_from(Trial)) == 2
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "erase")).one()
+    assert entry.entity_id == "" and "Zebedee" not in entry.detail and "1 visit" in entry.detail
+    with pytest.raises(InputError, match="no participant has the code"):
+        erase_participant(db, actor, ps[1].code)
+
+
+def test_a_merge_does_not_bring_an_erased_person_back(tmp_path, actor):
+    laptop = connect(str(tmp_path / "laptop.db"))
+    ps = people(laptop, actor, 3)
+    laptop.close()
+    hub = connect(str(tmp_path / "hub.db"))
+    merge(hub, actor, str(tmp_path / "laptop.db"))
+    erase_participant(hub, actor, ps[0].code)
+    report = merge(hub, actor, str(tmp_path / "laptop.db"))
+    assert report.skipped_erased >= 3 and report.added.get("participant") == 0
+    assert [r.name for r in R.search_participants(hub, "zebedee00")] == []
+    hub.close()

@@ -1,0 +1,126 @@
+"""Merging station databases: union by UUID, idempotent, conflicts kept, never lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from ffmot.core.errors import InputError
+from ffmot.services import records as R
+from ffmot.services.merge import merge
+from ffmot.services.types import Actor
+from ffmot.store.db import connect
+from ffmot.store.models import MergeConflict, Participant, Result
+
+D = dt.date
+
+
+def station(path, actor, given, n_results=2):
+    db = connect(str(path))
+    e = R.create_event(db, actor, "MOT day", D(2026, 5, 1))
+    p = R.register_participant(db, actor, given, "Sampleton", D(1950, 3, 14), "female")
+    a = R.check_in(db, actor, p.id, e.id)
+    for test, v in (("grip", 22), ("chair_stand", 11))[:n_results]:
+        R.save_result(db, actor, a.id, test, [(v, "")])
+    return db, e, p, a
+
+
+def count(db, model):
+    with db.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_union_and_idempotence(db, tmp_path, actor):
+    one, *_ = station(tmp_path / "one.db", actor, "Ada")
+    two, *_ = station(tmp_path / "two.db", Actor("Kim", "Station 2"), "Bea")
+    one.close()
+    two.close()
+    r1 = merge(db, actor, str(tmp_path / "one.db"))
+    r2 = merge(db, actor, str(tmp_path / "two.db"))
+    assert r1.added["participant"] == 1 and r1.added["result"] == 2
+    assert r2.added["participant"] == 1 and r2.added["event"] == 1
+    assert sorted(r.name for r in R.search_participants(db, "samp")) == ["Ada Sampleton",
+                                                                        "Bea Sampleton"]
+    before = (count(db, Participant), count(db, Result))
+    again = merge(db, actor, str(tmp_path / "one.db"))
+    assert sum(again.added.values()) == 0
+    assert sum(again.conflicts.values()) == 0 and (count(db, Participant),
+                                                    count(db, Result)) == before
+
+
+def test_the_other_file_is_never_changed(tmp_path, actor):
+    one, *_ = station(tmp_path / "one.db", actor, "Ada")
+    one.close()
+    before = (tmp_path / "one.db").read_bytes()
+    hub = connect(str(tmp_path / "hub.db"))
+    merge(hub, actor, str(tmp_path / "one.db"))
+    assert (tmp_path / "one.db").read_bytes() == before
+    hub.close()
+
+
+def test_a_record_changed_differently_is_a_conflict_with_both_versions_kept(tmp_path, actor):
+    laptop, e, p, a = station(tmp_path / "laptop.db", actor, "Ada")
+    laptop.close()
+    hub = connect(str(tmp_path / "hub.db"))
+    merge(hub, actor, str(tmp_path / "laptop.db"))
+    # The same grip result is then corrected differently on each side.
+    v = R.get_assessment(hub, a.id).result("grip").version
+    R.save_result(hub, actor, a.id, "grip", [(30, "hub")], expected_version=v)
+    laptop = connect(str(tmp_path / "laptop.db"))
+    R.save_result(laptop, actor, a.id, "grip", [(18, "laptop")], expected_version=v)
+    R.save_result(laptop, actor, a.id, "arm_curl", [(14, "")])
+    laptop.close()
+    report = merge(hub, actor, str(tmp_path / "laptop.db"))
+    assert report.conflicts["result"] == 1 and report.added["result"] == 1
+    assert "both versions kept for review" in report.line()
+    assert R.get_assessment(hub, a.id).result("grip").value == 30  # ours is untouched
+    with hub.transaction() as s:
+        c = s.scalars(select(MergeConflict)).one()
+    assert c.entity == "result" and c.local["value"] == 30 and c.incoming["value"] == 18
+    assert c.incoming["trials"][0]["label"] == "laptop"
+    again = merge(hub, actor, str(tmp_path / "laptop.db"))
+    assert again.known_conflicts == 1 and count(hub, MergeConflict) == 1
+    hub.close()
+
+
+def test_a_code_clash_gets_a_new_code_and_is_reported(tmp_path, actor):
+    one, _, p1, _ = station(tmp_path / "one.db", actor, "Ada")
+    two, _, p2, _ = station(tmp_path / "two.db", actor, "Bea")
+    R.update_participant(two, actor, p2.id, p2.version)  # nothing changes; version bumps
+    with two.engine.begin() as c:
+        c.exec_driver_sql("UPDATE participant SET code = ? WHERE id = ?", (p1.code, p2.id))
+    one.close()
+    two.close()
+    hub = connect(str(tmp_path / "hub.db"))
+    merge(hub, actor, str(tmp_path / "one.db"))
+    report = merge(hub, actor, str(tmp_path / "two.db"))
+    assert len(report.recoded) == 1 and report.recoded[0][0] == p1.code
+    assert R.find_by_code(hub, p1.code).given_name == "Ada"
+    assert R.find_by_code(hub, report.recoded[0][1]).given_name == "Bea"
+    hub.close()
+
+
+def test_merge_from_postgres_into_sqlite_and_back(pg_url, tmp_path, actor):
+    shared = connect(pg_url)
+    e = R.create_event(shared, actor, "Shared day", D(2026, 5, 1))
+    p = R.register_participant(shared, actor, "Ada", "Sampleton", D(1950, 3, 14), "female")
+    a = R.check_in(shared, actor, p.id, e.id)
+    R.save_result(shared, actor, a.id, "grip", [(22, "")])
+    laptop = connect(str(tmp_path / "laptop.db"))
+    assert merge(laptop, actor, pg_url).added["result"] == 1
+    q = R.register_participant(laptop, actor, "Bea", "Offline", D(1948, 2, 29), "female")
+    assert merge(shared, actor, str(tmp_path / "laptop.db")).added["participant"] == 1
+    assert R.find_by_code(shared, q.code).family_name == "Offline"
+    laptop.close()
+    shared.close()
+
+
+def test_bad_sources_are_refused(db, tmp_path, actor):
+    with pytest.raises(InputError, match="cannot find"):
+        merge(db, actor, str(tmp_path / "missing.db"))
+    junk = tmp_path / "junk.db"
+    junk.write_text("hello")
+    with pytest.raises(InputError, match="not an ffmot database"):
+        merge(db, actor, str(junk))

@@ -1,0 +1,201 @@
+"""Export (full and anonymised, CSV and XLSX), import, and formula neutralisation."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import stat
+
+import pytest
+from openpyxl import load_workbook
+
+from ffmot.services import records as R
+from ffmot.services.transfer import (
+    ANONYMISED_COLUMNS,
+    COLUMNS,
+    ImportRefused,
+    export_file,
+    export_rows,
+    import_file,
+    neutralise,
+    restore,
+)
+from ffmot.services.types import Measurements
+from ffmot.store.db import connect
+
+D = dt.date
+
+
+def fill(db, actor):
+    e = R.create_event(db, actor, "=HYPERLINK(\"http://x\")", D(2026, 5, 1), "@Fellside Hall",
+                       "+Cumbria Health")
+    e2 = R.create_event(db, actor, "Retest day", D(2026, 7, 24), "Fellside Hall")
+    a1 = R.register_participant(db, actor, "=cmd|' /C calc'!A0", "-Sampleton", D(1950, 3, 14),
+                                "female", phone="+44 1632 960001",
+                                consents={"keep_results": True, "anonymous_reports": True})
+    a2 = R.register_participant(db, actor, "Bert", "Demoworth", D(1944, 1, 2), "male",
+                                consents={"anonymous_reports": False})
+    a3 = R.register_participant(db, actor, "Cleo", "Trialby", D(1938, 6, 30), "not_stated",
+                                consents={"anonymous_reports": True})
+    for p in (a1, a2, a3):
+        v = R.check_in(db, actor, p.id, e.id)
+        R.save_result(db, actor, v.id, "grip", [(20, "left 1"), (24.5, "right 1")])
+        R.save_result(db, actor, v.id, "sit_and_reach", [(-3, "right leg"), (-1.5, "right leg")],
+                      unit="cm")
+        R.save_result(db, actor, v.id, "chair_stand", [(9, "")], modifications=["arms_used"])
+        R.mark_not_done(db, actor, v.id, "up_and_go", "felt_unsafe")
+        v = R.get_assessment(db, v.id)
+        R.save_measurements(db, actor, v.id, Measurements(165, 70, 85, 120, 2, 1, 6.5),
+                            v.version)
+    v2 = R.check_in(db, actor, a1.id, e2.id)
+    R.save_result(db, actor, v2.id, "grip", [(26, "right 1")])
+    return a1, a2, a3
+
+
+def read_csv(path):
+    with path.open(newline="") as f:
+        return list(csv.reader(f))
+
+
+def test_full_export_has_the_stable_columns_and_round_trips(db_url, tmp_path, actor):
+    src = connect(db_url)
+    fill(src, actor)
+    out1 = tmp_path / "one.csv"
+    s = export_file(src, actor, out1, "csv")
+    assert s.rows == 3 * 7 + 1
+    rows = read_csv(out1)
+    assert tuple(rows[0]) == COLUMNS
+    assert rows[0][:11] == ["participant_code", "given_name", "family_name", "date_of_birth",
+                            "sex", "event", "assessment_date", "test", "value", "unit", "band"]
+    assert stat.S_IMODE(out1.stat().st_mode) == 0o600
+    src.close()
+
+    empty = connect(str(tmp_path / "empty.db"))
+    summary = import_file(empty, actor, out1)
+    assert (summary.participants, summary.events, summary.visits, summary.results) == (3, 2, 4,
+                                                                                      22)
+    out2 = tmp_path / "two.csv"
+    export_file(empty, actor, out2, "csv")
+    assert read_csv(out2) == rows
+    again = import_file(empty, actor, out1)  # importing twice adds nothing
+    assert again.results == 0 and again.already_there == 22
+    a = R.search_participants(empty, "demoworth")[0]
+    assert a.last_assessed == D(2026, 5, 1)
+    empty.close()
+
+
+def test_xlsx_round_trip_and_formula_cells_stay_text(db, tmp_path, actor):
+    fill(db, actor)
+    out = tmp_path / "results.xlsx"
+    export_file(db, actor, out, "xlsx")
+    ws = load_workbook(out).worksheets[0]
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert not [c for c in cells if c.data_type == "f"], "no cell may be a formula"
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert "'=cmd|' /C calc'!A0" in texts and "'-Sampleton" in texts
+    assert "'@Fellside Hall" in texts and "'+44 1632 960001" in texts
+    values = [c.value for c in cells if c.column == COLUMNS.index("value") + 1 and c.row > 1]
+    assert -1.5 * 1 in values  # negative numbers stay numbers
+    fresh = connect(str(tmp_path / "fresh.db"))
+    import_file(fresh, actor, out)
+    rows_a, _ = export_rows(db)
+    rows_b, _ = export_rows(fresh)
+    assert rows_a == rows_b
+    assert R.search_participants(fresh, "-samp")[0].name == "=cmd|' /C calc'!A0 -Sampleton"
+    fresh.close()
+
+
+def test_every_text_cell_that_could_run_is_neutralised_in_csv(db, tmp_path, actor):
+    fill(db, actor)
+    out = tmp_path / "r.csv"
+    export_file(db, actor, out, "csv")
+    for row in read_csv(out)[1:]:
+        for cell in row:
+            if cell[:1] in ("=", "+", "@", "\t", "\r"):
+                pytest.fail(f"live formula cell {cell!r}")
+            if cell.startswith("-"):
+                float(cell)  # only numbers may start with a minus
+
+
+def test_neutralise_and_restore():
+    for text in ("=1+1", "+x", "-x", "@SUM(A1)", "\t=1", "\rX", "'=1", "'quoted"):
+        assert neutralise(text).startswith("'") and restore(neutralise(text)) == text
+    for text in ("-2.5", "+3", "12", "Ada", ""):
+        assert neutralise(text) == text and restore(text) == text
+
+
+def test_anonymised_export_is_really_anonymous(db, tmp_path, actor):
+    a1, a2, a3 = fill(db, actor)
+    out = tmp_path / "anon.csv"
+    s = export_file(db, actor, out, "csv", anonymised=True)
+    rows = read_csv(out)
+    assert tuple(rows[0]) == ANONYMISED_COLUMNS
+    assert s.participants == 2 and s.left_out == 1  # Bert did not consent
+    text = out.read_text()
+    for p in (a1, a2, a3):
+        for personal in (p.code, p.id, p.family_name.lstrip("-"), p.date_of_birth.isoformat(),
+                         "1632", "Demoworth"):
+            assert personal not in text
+    bands = {r[1] for r in rows[1:]}
+    assert bands <= {"75-79", "85-89"}
+    ids = {r[0] for r in rows[1:]}
+    assert len(ids) == 2
+    out2 = tmp_path / "anon2.csv"
+    export_file(db, actor, out2, "csv", anonymised=True)
+    assert not ids & {r[0] for r in read_csv(out2)[1:]}  # a new random id in every export
+    with pytest.raises(Exception, match="anonymised export"):
+        import_file(db, actor, out)
+
+
+def test_withdrawn_consent_leaves_the_anonymised_export(db, tmp_path, actor):
+    a1, _, _ = fill(db, actor)
+    R.record_consent(db, actor, a1.id, "anonymous_reports", False)
+    rows, s = export_rows(db, anonymised=True)
+    assert s.participants == 1 and all(r["sex"] == "not_stated" for r in rows)
+
+
+def test_bad_rows_are_reported_by_line_and_nothing_is_imported(db, tmp_path, actor):
+    fill(db, actor)
+    good = tmp_path / "good.csv"
+    export_file(db, actor, good, "csv")
+    lines = good.read_text().splitlines()
+    header = lines[0].split(",")
+    broken = list(lines)
+
+    def cell(i, col, value):
+        parts = list(csv.reader([broken[i]]))[0]
+        parts[header.index(col)] = value
+        import io
+
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="").writerow(parts)
+        broken[i] = buf.getvalue()
+
+    cell(2, "value", "900")
+    cell(4, "test", "juggling")
+    cell(5, "date_of_birth", "1950-02-30")
+    cell(6, "unit", "furlongs")
+    broken[7] = broken[7] + ",extra"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(broken) + "\n")
+    target = connect(str(tmp_path / "target.db"))
+    with pytest.raises(ImportRefused) as err:
+        import_file(target, actor, bad)
+    problems = err.value.problems
+    assert [p.split(":")[0] for p in problems] == ["line 3", "line 5", "line 6", "line 7",
+                                                   "line 8"]
+    assert "plausible range" in problems[0] and "unknown test" in problems[1]
+    assert "not a date" in problems[2] and "furlongs" in problems[3]
+    assert R.search_participants(target, "") == [] and R.list_events(target) == []
+    target.close()
+
+
+def test_an_unrelated_file_is_refused(db, tmp_path, actor):
+    f = tmp_path / "x.csv"
+    f.write_text("name,score\nAda,3\n")
+    with pytest.raises(Exception, match="not an ffmot export"):
+        import_file(db, actor, f)
+    x = tmp_path / "x.xlsx"
+    x.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(Exception, match="not a readable XLSX"):
+        import_file(db, actor, x)
