@@ -31,8 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
         "published norms for age and sex.",
     )
     p.add_argument("--version", action="version", version=f"ffmot {__version__}")
-    p.add_argument("--db", metavar="URL", help="database file or URL (default: "
-                   "FFMOT_DATABASE_URL, else ffmot.db in your data folder)")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="database file or URL (default: "
+        "FFMOT_DATABASE_URL, else ffmot.db in your data folder)",
+    )
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     s = sub.add_parser("score", help="score one result, or a CSV file of results")
@@ -74,8 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("export", help="export results to CSV or XLSX")
     x.add_argument("--format", choices=["csv", "xlsx"], required=True)
     x.add_argument("--out", required=True, metavar="FILE")
-    x.add_argument("--anonymised", "--anonymized", action="store_true",
-                   help="no names, contact, dates of birth or codes; consenting people only")
+    x.add_argument(
+        "--anonymised",
+        "--anonymized",
+        action="store_true",
+        help="no names, contact, dates of birth or codes; consenting people only",
+    )
     x.add_argument("--event", metavar="ID", help="one MOT day only")
 
     im = sub.add_parser("import", help="import a file written by 'ffmot export'")

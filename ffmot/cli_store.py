@@ -55,8 +55,10 @@ def _demo(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         raise InputError("--participants must be at least 1")
     data = generate(participants=args.participants, seed=args.seed, station=args.station)
     s = load_demo(db, _actor(), data, seed=args.seed)
-    out.write(f"{describe(db.url)}: added {s.participants} synthetic participants, {s.visits} "
-              f"visits and {s.results} results at {s.events} training MOT day(s)\n")
+    out.write(
+        f"{describe(db.url)}: added {s.participants} synthetic participants, {s.visits} "
+        f"visits and {s.results} results at {s.events} training MOT day(s)\n"
+    )
     return 0
 
 
@@ -78,17 +80,34 @@ def _events(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
     events = list_events(db)
     if args.json:
-        json.dump([{"id": e.id, "name": e.name, "date": e.date.isoformat(), "venue": e.venue,
-                    "organisation": e.organisation, "participants": e.participants,
-                    "training": e.training, "tests_offered": list(e.tests_offered),
-                    "norm_set_version": e.norm_set_version} for e in events], out, indent=2)
+        json.dump(
+            [
+                {
+                    "id": e.id,
+                    "name": e.name,
+                    "date": e.date.isoformat(),
+                    "venue": e.venue,
+                    "organisation": e.organisation,
+                    "participants": e.participants,
+                    "training": e.training,
+                    "tests_offered": list(e.tests_offered),
+                    "norm_set_version": e.norm_set_version,
+                }
+                for e in events
+            ],
+            out,
+            indent=2,
+        )
         out.write("\n")
         return 0
-    out.write(f"{'id':<8}  {'date':<10}  {'name':<30} {'venue':<30} participants\n")
-    for e in events:
-        mark = " (training)" if e.training else ""
-        out.write(f"{e.id[:8]:<8}  {e.date.isoformat():<10}  {(e.name + mark)[:30]:<30} "
-                  f"{e.venue[:30]:<30} {e.participants}\n")
+    names = [e.name + (" (training)" if e.training else "") for e in events]
+    width = max([len("name"), *map(len, names)])
+    out.write(f"{'id':<8}  {'date':<10}  {'people':>6}  {'name':<{width}}  venue\n")
+    for e, name in zip(events, names, strict=True):
+        out.write(
+            f"{e.id[:8]:<8}  {e.date.isoformat():<10}  {e.participants:>6}  {name:<{width}}  "
+            f"{e.venue}\n"
+        )
     if not events:
         out.write("(no MOT days yet)\n")
     return 0
@@ -102,8 +121,11 @@ def _export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     path = Path(args.out)
     s = export_file(db, _actor(), path, args.format, args.anonymised, event_id)
     kind = "anonymised " if args.anonymised else ""
-    extra = (f"; {s.left_out} participant(s) left out (no consent to anonymous use)"
-             if args.anonymised and s.left_out else "")
+    extra = (
+        f"; {s.left_out} participant(s) left out (no consent to anonymous use)"
+        if args.anonymised and s.left_out
+        else ""
+    )
     out.write(f"wrote {s.rows} {kind}rows for {s.participants} participant(s) to {path}{extra}\n")
     return 0
 
@@ -112,8 +134,10 @@ def _import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.transfer import import_file
 
     s = import_file(db, _actor(), Path(args.file))
-    out.write(f"imported {s.results} results: {s.participants} new participant(s), {s.events} "
-              f"MOT day(s), {s.visits} visit(s); {s.already_there} result(s) already there\n")
+    out.write(
+        f"imported {s.results} results: {s.participants} new participant(s), {s.events} "
+        f"MOT day(s), {s.visits} visit(s); {s.already_there} result(s) already there\n"
+    )
     return 0
 
 
@@ -131,10 +155,20 @@ def _erase(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
     code = codes.normalise(args.code)
     e = erase_participant(db, _actor(), code)
-    out.write(f"erased {codes.display(code)}: personal details, {e.visits} visit(s) and "
-              f"{e.results} result(s); the audit log keeps only that an erasure happened\n")
+    out.write(
+        f"erased {codes.display(code)}: personal details, {e.visits} visit(s) and "
+        f"{e.results} result(s); the audit log keeps only that an erasure happened\n"
+    )
     return 0
 
 
-_VERBS = {"db": _db, "demo": _demo, "participants": _participants, "events": _events,
-          "export": _export, "import": _import, "merge": _merge, "erase": _erase}
+_VERBS = {
+    "db": _db,
+    "demo": _demo,
+    "participants": _participants,
+    "events": _events,
+    "export": _export,
+    "import": _import,
+    "merge": _merge,
+    "erase": _erase,
+}

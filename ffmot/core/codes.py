@@ -41,13 +41,15 @@ def normalise(text: str) -> str:
     """The stored form of a typed or scanned code, or an InputError that says what is wrong."""
     raw = "".join(ch for ch in text.upper() if ch not in " -_")
     if len(raw) != BODY + 1:
-        raise InputError(f"'{text.strip()}' is not a participant code: codes have 7 characters, "
-                         "like K7PM-4QX")
+        raise InputError(
+            f"'{text.strip()}' is not a participant code: codes have 7 characters, like K7PM-4QX"
+        )
     bad = sorted({ch for ch in raw if ch not in _INDEX})
     if bad:
         hint = " (codes never use 0, O, 1 or I)" if set(bad) & set("01IO") else ""
-        raise InputError(f"'{text.strip()}' is not a participant code: it contains "
-                         f"{', '.join(bad)}{hint}")
+        raise InputError(
+            f"'{text.strip()}' is not a participant code: it contains {', '.join(bad)}{hint}"
+        )
     if _check_char(raw[:BODY]) != raw[BODY]:
         raise InputError(f"'{text.strip()}' has a typing mistake: check it against the card")
     return raw

@@ -49,7 +49,7 @@ reason from NOT_DONE_REASONS:
 A done result's `value` is `TestDef.best_of` of its trials: one trial ("trial 1") for single
 tests, grip up to six ("left 1", "right 1", ..., "right 3"; both hands alternately, sometimes
 one hand or two attempts), up-and-go and back scratch two, the one-leg stand up to three
-(one when the first reaches 30 s), sit-and-reach two on the preferred leg, each labelled with
+(often just one when it reaches 30 s), sit-and-reach two on the preferred leg, each labelled with
 that leg ("right leg", "right leg"). The activity result has one trial labelled "usual week".
 BMI has no trials of its own: it is `scoring.bmi(height_cm, weight_kg)` of the assessment.
 
@@ -902,8 +902,9 @@ def generate(
 ) -> DemoDataset:
     """A synthetic MOT-day dataset of `participants` people, all before `today` (default: today).
 
-    Deterministic for given arguments and `today`. See the module docstring for what is drawn
-    and how; everything in it is fictional.
+    Deterministic for given arguments and `today`. Without `norms` it uses default_norm_set()
+    (read once per process, like score()). See the module docstring for what is drawn and how;
+    everything in it is fictional.
     """
     if participants < 0:
         raise ValueError("participants must be 0 or more")

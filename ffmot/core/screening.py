@@ -128,7 +128,9 @@ def assess(
             stop.append(q.text)
         elif q.care_if is not None and a == q.care_if:
             care.append(q.text)
-            excluded.extend(t for t in q.excludes if t not in excluded)
+            excluded.extend(
+                t for t in q.excludes if t not in excluded and (not all_tests or t in all_tests)
+            )
     if (
         systolic is not None
         and diastolic is not None

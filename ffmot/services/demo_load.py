@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 
 from ffmot.core import codes, screening
 from ffmot.core.demo import DemoDataset
+from ffmot.core.errors import InputError
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.services.records import audit
 from ffmot.services.types import Actor
@@ -41,8 +42,9 @@ class DemoSummary:
     event_ids: tuple[str, ...]
 
 
-def load_demo(db: Database, actor: Actor, data: DemoDataset, seed: int = 1,
-              norms: NormSet | None = None) -> DemoSummary:
+def load_demo(
+    db: Database, actor: Actor, data: DemoDataset, seed: int = 1, norms: NormSet | None = None
+) -> DemoSummary:
     ns = norms or default_norm_set()
     rng = random.Random(f"ffmot-demo-ids-{seed}")
 
@@ -53,12 +55,30 @@ def load_demo(db: Database, actor: Actor, data: DemoDataset, seed: int = 1,
     with db.transaction() as s:
         taken = set(s.scalars(select(Participant.code)))
         event_ids = {e.key: uid() for e in data.events}
+        if data.events and s.get(Event, event_ids[data.events[0].key]) is not None:
+            raise InputError(
+                f"the demo with seed {seed} is already in this database: choose "
+                "another --seed, or a new database"
+            )
         person_ids = {p.key: uid() for p in data.participants}
         visit_ids = {a.key: uid() for a in data.assessments}
-        events = [dict(id=event_ids[e.key], name=e.name, date=e.date, venue=e.venue,
-                       organisation=e.organisation, tests_offered=list(e.tests_offered),
-                       norm_set_version=ns.version, activities_directory="", training=True,
-                       created_at=now, updated_at=now, version=1) for e in data.events]
+        events = [
+            dict(
+                id=event_ids[e.key],
+                name=e.name,
+                date=e.date,
+                venue=e.venue,
+                organisation=e.organisation,
+                tests_offered=list(e.tests_offered),
+                norm_set_version=ns.version,
+                activities_directory="",
+                training=True,
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+            for e in data.events
+        ]
         people, consents = [], []
         for p in data.participants:
             code = codes.new_code(rng)
@@ -66,57 +86,136 @@ def load_demo(db: Database, actor: Actor, data: DemoDataset, seed: int = 1,
                 code = codes.new_code(rng)
             taken.add(code)
             pid = person_ids[p.key]
-            people.append(dict(id=pid, code=code, given_name=p.given_name,
-                               family_name=p.family_name, search_given=p.given_name.lower(),
-                               search_family=p.family_name.lower(), date_of_birth=p.dob,
-                               sex=p.sex, phone=p.phone, email=p.email,
-                               postcode_district=p.postcode_district, notes="", created_at=now,
-                               updated_at=now, version=1))
-            consents += [dict(id=uid(), participant_id=pid, purpose=k, granted=v,
-                              recorded_at=now, recorded_by=actor.name)
-                         for k, v in p.consents.items()]
+            people.append(
+                dict(
+                    id=pid,
+                    code=code,
+                    given_name=p.given_name,
+                    family_name=p.family_name,
+                    search_given=p.given_name.lower(),
+                    search_family=p.family_name.lower(),
+                    date_of_birth=p.dob,
+                    sex=p.sex,
+                    phone=p.phone,
+                    email=p.email,
+                    postcode_district=p.postcode_district,
+                    notes="",
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+            )
+            consents += [
+                dict(
+                    id=uid(),
+                    participant_id=pid,
+                    purpose=k,
+                    granted=v,
+                    recorded_at=now,
+                    recorded_by=actor.name,
+                )
+                for k, v in p.consents.items()
+            ]
         visits, screenings, results, trials = [], [], [], []
         by_event = {e.key: e for e in data.events}
         for a in data.assessments:
             aid = visit_ids[a.key]
-            visits.append(dict(
-                id=aid, participant_id=person_ids[a.participant_key],
-                event_id=event_ids[a.event_key],
-                previous_id=visit_ids[a.previous_key] if a.previous_key else None,
-                practitioner=a.practitioner, station=a.station, assessed_on=a.assessed_on,
-                height_cm=a.height_cm, weight_kg=a.weight_kg, waist_cm=a.waist_cm,
-                moderate_minutes=a.moderate_minutes, strength_days=a.strength_days,
-                balance_days=a.balance_days, sitting_hours=a.sitting_hours, notes=a.notes,
-                goals="", printed_at=None, created_at=now, updated_at=now, version=1))
+            visits.append(
+                dict(
+                    id=aid,
+                    participant_id=person_ids[a.participant_key],
+                    event_id=event_ids[a.event_key],
+                    previous_id=visit_ids[a.previous_key] if a.previous_key else None,
+                    practitioner=a.practitioner,
+                    station=a.station,
+                    assessed_on=a.assessed_on,
+                    height_cm=a.height_cm,
+                    weight_kg=a.weight_kg,
+                    waist_cm=a.waist_cm,
+                    moderate_minutes=a.moderate_minutes,
+                    strength_days=a.strength_days,
+                    balance_days=a.balance_days,
+                    sitting_hours=a.sitting_hours,
+                    notes=a.notes,
+                    goals="",
+                    printed_at=None,
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+            )
             sc = a.screening
-            out = screening.assess(sc.answers, sc.systolic, sc.diastolic,
-                                   tuple(by_event[a.event_key].tests_offered))
-            screenings.append(dict(id=uid(), assessment_id=aid, answers=dict(sc.answers),
-                                   systolic=sc.systolic, diastolic=sc.diastolic,
-                                   outcome=out.outcome, excluded_tests=list(out.excluded_tests),
-                                   recorded_at=now, recorded_by=a.practitioner))
+            out = screening.assess(
+                sc.answers, sc.systolic, sc.diastolic, tuple(by_event[a.event_key].tests_offered)
+            )
+            screenings.append(
+                dict(
+                    id=uid(),
+                    assessment_id=aid,
+                    answers=dict(sc.answers),
+                    systolic=sc.systolic,
+                    diastolic=sc.diastolic,
+                    outcome=out.outcome,
+                    excluded_tests=list(out.excluded_tests),
+                    recorded_at=now,
+                    recorded_by=a.practitioner,
+                )
+            )
             for r in a.results:
                 rid = uid()
-                results.append(dict(id=rid, assessment_id=aid, test_id=r.test, done=r.done,
-                                    reason=r.reason, value=r.value, unit=r.unit,
-                                    modifications=list(r.modifications),
-                                    recorded_by=a.practitioner, station=a.station,
-                                    recorded_at=now, updated_at=now, version=1))
-                trials += [dict(id=uid(), result_id=rid, n=i + 1, value=t.value, unit=r.unit,
-                                label=t.label) for i, t in enumerate(r.trials)]
-        for model, rows in ((Event, events), (Participant, people), (Consent, consents),
-                            (Assessment, _previous_first(visits)), (Screening, screenings),
-                            (Result, results), (Trial, trials)):
+                results.append(
+                    dict(
+                        id=rid,
+                        assessment_id=aid,
+                        test_id=r.test,
+                        done=r.done,
+                        reason=r.reason,
+                        value=r.value,
+                        unit=r.unit,
+                        modifications=list(r.modifications),
+                        recorded_by=a.practitioner,
+                        station=a.station,
+                        recorded_at=now,
+                        updated_at=now,
+                        version=1,
+                    )
+                )
+                trials += [
+                    dict(
+                        id=uid(), result_id=rid, n=i + 1, value=t.value, unit=r.unit, label=t.label
+                    )
+                    for i, t in enumerate(r.trials)
+                ]
+        for model, rows in (
+            (Event, events),
+            (Participant, people),
+            (Consent, consents),
+            (Assessment, _previous_first(visits)),
+            (Screening, screenings),
+            (Result, results),
+            (Trial, trials),
+        ):
             _bulk(s, model, rows)
-        audit(s, actor, "demo", "database", "",
-              f"{len(people)} synthetic participants, {len(results)} results")
-    return DemoSummary(len(events), len(people), len(visits), len(results),
-                       tuple(event_ids[e.key] for e in data.events))
+        audit(
+            s,
+            actor,
+            "demo",
+            "database",
+            "",
+            f"{len(people)} synthetic participants, {len(results)} results",
+        )
+    return DemoSummary(
+        len(events),
+        len(people),
+        len(visits),
+        len(results),
+        tuple(event_ids[e.key] for e in data.events),
+    )
 
 
 def _bulk(s: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     for i in range(0, len(rows), CHUNK):
-        s.execute(insert(model), rows[i:i + CHUNK])
+        s.execute(insert(model), rows[i : i + CHUNK])
 
 
 def _previous_first(visits: list[dict[str, Any]]) -> list[dict[str, Any]]:

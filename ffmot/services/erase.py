@@ -42,23 +42,37 @@ def erase_participant(db: Database, actor: Actor, code_text: str) -> Erased:
         visit_ids = list(s.scalars(select(Assessment.id).where(Assessment.participant_id == pid)))
         result_ids = list(s.scalars(select(Result.id).where(Result.assessment_id.in_(visit_ids))))
         n_results = len(result_ids)
-        s.execute(delete(MergeConflict).where(
-            MergeConflict.entity_id.in_([pid, *visit_ids, *result_ids])))
+        s.execute(
+            delete(MergeConflict).where(MergeConflict.entity_id.in_([pid, *visit_ids, *result_ids]))
+        )
         # Conflicts about this person's consent, screening or trials name the participant or
         # visit inside their JSON; remove any conflict mentioning the ids.
         for ident in [pid, *visit_ids]:
-            s.execute(delete(MergeConflict).where(or_(
-                cast(MergeConflict.local, Text).contains(ident),
-                cast(MergeConflict.incoming, Text).contains(ident))))
+            s.execute(
+                delete(MergeConflict).where(
+                    or_(
+                        cast(MergeConflict.local, Text).contains(ident),
+                        cast(MergeConflict.incoming, Text).contains(ident),
+                    )
+                )
+            )
         s.execute(delete(Participant).where(Participant.id == pid))  # cascades to the rest
         # Earlier audit entries stay (what was done, when, by whom) but no longer point at the
         # erased records; the tombstone keeps only a one-way hash of the id.
-        s.execute(update(AuditEntry).where(AuditEntry.entity_id.in_([pid, *visit_ids,
-                                                                      *result_ids]))
-                  .values(entity_id=""))
+        s.execute(
+            update(AuditEntry)
+            .where(AuditEntry.entity_id.in_([pid, *visit_ids, *result_ids]))
+            .values(entity_id="")
+        )
         s.add(Tombstone(id=tombstone_key(pid)))
-        audit(s, actor, "erase", "participant", "",
-              f"erased on request: {len(visit_ids)} visit(s), {n_results} result(s)")
+        audit(
+            s,
+            actor,
+            "erase",
+            "participant",
+            "",
+            f"erased on request: {len(visit_ids)} visit(s), {n_results} result(s)",
+        )
     _scrub(db)
     return Erased(len(visit_ids), n_results)
 
@@ -71,14 +85,18 @@ def _scrub(db: Database) -> None:
                 c.commit()
             raw = db.engine.raw_connection()
             try:
-                raw.execute("VACUUM")  # type: ignore[attr-defined]
-                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[attr-defined]
+                raw.execute("VACUUM")
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 raw.close()
         else:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.execute(text("VACUUM FULL participant, consent, assessment, screening, result, "
-                               "trial, merge_conflict"))
+                c.execute(
+                    text(
+                        "VACUUM FULL participant, consent, assessment, screening, result, "
+                        "trial, merge_conflict"
+                    )
+                )
     except Exception as e:  # the rows are gone either way; say what did not finish
         from sqlalchemy.exc import SQLAlchemyError
 

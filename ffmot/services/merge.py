@@ -54,15 +54,25 @@ class MergeReport:
         def parts(d: dict[str, int]) -> str:
             return ", ".join(f"{n} {k}" for k, n in d.items() if n) or "nothing"
 
-        text = (f"{self.source}: added {parts(self.added)}; already there "
-                f"{total(self.already)}; conflicts {total(self.conflicts)}"
-                + (f" ({parts(self.conflicts)}, both versions kept for review"
-                   + (f"; {self.known_conflicts} already recorded before" if self.known_conflicts
-                      else "") + ")"
-                   if total(self.conflicts) else ""))
+        text = (
+            f"{self.source}: added {parts(self.added)}; already there "
+            f"{total(self.already)}; conflicts {total(self.conflicts)}"
+            + (
+                f" ({parts(self.conflicts)}, both versions kept for review"
+                + (
+                    f"; {self.known_conflicts} already recorded before"
+                    if self.known_conflicts
+                    else ""
+                )
+                + ")"
+                if total(self.conflicts)
+                else ""
+            )
+        )
         if self.recoded:
             text += "; new codes for " + ", ".join(
-                f"{codes.display(a)} -> {codes.display(b)}" for a, b in self.recoded)
+                f"{codes.display(a)} -> {codes.display(b)}" for a, b in self.recoded
+            )
         if self.skipped_erased:
             text += f"; {self.skipped_erased} record(s) of erased participants left out"
         return text
@@ -84,8 +94,9 @@ def _record(conn: Connection, table: Table, row: dict[str, Any]) -> dict[str, An
         trial = Base.metadata.tables["trial"]
         rec["trials"] = [
             {k: _plain(v) for k, v in t._mapping.items()}
-            for t in conn.execute(select(trial).where(trial.c.result_id == row["id"])
-                                  .order_by(trial.c.n))
+            for t in conn.execute(
+                select(trial).where(trial.c.result_id == row["id"]).order_by(trial.c.n)
+            )
         ]
     return rec
 
@@ -105,8 +116,9 @@ def _open_source(spec: str) -> tuple[Database, Path | None]:
         raise InputError(f"cannot find the database {path}")
     with path.open("rb") as f:
         if f.read(16) != b"SQLite format 3\x00":
-            raise InputError(f"{path} is not an ffmot database (not a SQLite file); nothing "
-                             "was merged")
+            raise InputError(
+                f"{path} is not an ffmot database (not a SQLite file); nothing was merged"
+            )
     tmpdir = Path(tempfile.mkdtemp(prefix="ffmot-merge-"))
     tmpdir.chmod(0o700)
     copy = tmpdir / "source.db"
@@ -119,8 +131,9 @@ def _open_source(spec: str) -> tuple[Database, Path | None]:
         dst.close()
     except sqlite3.DatabaseError as e:
         shutil.rmtree(tmpdir, ignore_errors=True)
-        raise InputError(f"{path} is damaged or not an ffmot database ({e}); nothing was "
-                         "merged") from None
+        raise InputError(
+            f"{path} is damaged or not an ffmot database ({e}); nothing was merged"
+        ) from None
     try:
         return connect(str(copy)), tmpdir
     except BaseException:
@@ -137,10 +150,16 @@ def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
         with src.engine.connect() as sc, db.engine.begin() as dc:
             _merge_tables(sc, dc, report, spec)
             with db.sessions(bind=dc) as s:
-                audit(s, actor, "merge", "database", "",
-                      f"added {sum(report.added.values())}, already there "
-                      f"{sum(report.already.values())}, conflicts "
-                      f"{sum(report.conflicts.values())}")
+                audit(
+                    s,
+                    actor,
+                    "merge",
+                    "database",
+                    "",
+                    f"added {sum(report.added.values())}, already there "
+                    f"{sum(report.already.values())}, conflicts "
+                    f"{sum(report.conflicts.values())}",
+                )
                 s.commit()
     finally:
         src.close()
@@ -193,13 +212,24 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
                 already += 1
                 continue
             h = _hash(incoming)
-            seen = dc.scalar(select(MergeConflict.id).where(MergeConflict.entity_id == row["id"],
-                                                            MergeConflict.incoming_hash == h))
+            seen = dc.scalar(
+                select(MergeConflict.id).where(
+                    MergeConflict.entity_id == row["id"], MergeConflict.incoming_hash == h
+                )
+            )
             if seen is None:
-                dc.execute(insert(MergeConflict).values(
-                    id=_new_id(), entity=name, entity_id=row["id"], source=spec[:500],
-                    local=mine, incoming=incoming, incoming_hash=h,
-                    detected_at=dt.datetime.now(dt.UTC)))
+                dc.execute(
+                    insert(MergeConflict).values(
+                        id=_new_id(),
+                        entity=name,
+                        entity_id=row["id"],
+                        source=spec[:500],
+                        local=mine,
+                        incoming=incoming,
+                        incoming_hash=h,
+                        detected_at=dt.datetime.now(dt.UTC),
+                    )
+                )
             else:
                 report.known_conflicts += 1
             conflicts += 1
@@ -233,8 +263,9 @@ def _previous_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _fresh_code(dc: Connection, table: Table, row: dict[str, Any],
-                report: MergeReport) -> dict[str, Any]:
+def _fresh_code(
+    dc: Connection, table: Table, row: dict[str, Any], report: MergeReport
+) -> dict[str, Any]:
     """Two laptops can, rarely, give different people the same code: the newcomer gets a new
     one, and the report lists it so the card can be reprinted."""
     clash = dc.scalar(select(table.c.id).where(table.c.code == row["code"]))

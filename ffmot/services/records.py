@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -48,11 +49,20 @@ from ffmot.store.models import (
 MAX_NAME = 100
 
 
-def audit(s: Session, actor: Actor, action: str, entity: str, entity_id: str = "",
-          detail: str = "") -> None:
+def audit(
+    s: Session, actor: Actor, action: str, entity: str, entity_id: str = "", detail: str = ""
+) -> None:
     """Adds an audit entry to the session's transaction. `detail` must hold no personal data."""
-    s.add(AuditEntry(actor=actor.name, station=actor.station, action=action, entity=entity,
-                     entity_id=entity_id, detail=detail))
+    s.add(
+        AuditEntry(
+            actor=actor.name,
+            station=actor.station,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            detail=detail,
+        )
+    )
 
 
 # --- participants ---------------------------------------------------------------------------
@@ -88,8 +98,9 @@ def _postcode_district(text: str | None) -> str | None:
     if not t:
         return None
     if not re.fullmatch(r"[A-Z]{1,2}[0-9][0-9A-Z]?", t):
-        raise InputError(f"'{text}' is not a postcode district: give the first half only, like "
-                         "CA12 or LA9")
+        raise InputError(
+            f"'{text}' is not a postcode district: give the first half only, like CA12 or LA9"
+        )
     return t
 
 
@@ -97,8 +108,20 @@ def _participant_info(p: Participant) -> ParticipantInfo:
     latest: dict[str, ConsentState] = {}
     for c in sorted(p.consents, key=lambda c: (c.recorded_at, c.id)):
         latest[c.purpose] = ConsentState(c.purpose, c.granted, c.recorded_at, c.recorded_by)
-    return ParticipantInfo(p.id, p.code, p.given_name, p.family_name, p.date_of_birth, p.sex,
-                           p.phone, p.email, p.postcode_district, p.notes, p.version, latest)
+    return ParticipantInfo(
+        p.id,
+        p.code,
+        p.given_name,
+        p.family_name,
+        p.date_of_birth,
+        p.sex,
+        p.phone,
+        p.email,
+        p.postcode_district,
+        p.notes,
+        p.version,
+        latest,
+    )
 
 
 def _unique_code(s: Session) -> str:
@@ -109,23 +132,38 @@ def _unique_code(s: Session) -> str:
     raise StoreError("could not find a free participant code; try again")
 
 
-def register_participant(db: Database, actor: Actor, given_name: str, family_name: str,
-                         date_of_birth: dt.date, sex: str, phone: str | None = None,
-                         email: str | None = None, postcode_district: str | None = None,
-                         notes: str = "", consents: dict[str, bool] | None = None
-                         ) -> ParticipantInfo:
+def register_participant(
+    db: Database,
+    actor: Actor,
+    given_name: str,
+    family_name: str,
+    date_of_birth: dt.date,
+    sex: str,
+    phone: str | None = None,
+    email: str | None = None,
+    postcode_district: str | None = None,
+    notes: str = "",
+    consents: dict[str, bool] | None = None,
+) -> ParticipantInfo:
     given = _clean_name(given_name, "given name")
     family = _clean_name(family_name, "family name")
     if sex not in SEXES:
         raise InputError(f"sex must be one of {', '.join(SEXES)}")
     _check_dob(date_of_birth)
     with db.transaction() as s:
-        p = Participant(code=_unique_code(s), given_name=given, family_name=family,
-                        search_given=given.lower(), search_family=family.lower(),
-                        date_of_birth=date_of_birth, sex=sex,
-                        phone=_clean_optional(phone, 40, "phone number"),
-                        email=_clean_optional(email, 200, "email address"),
-                        postcode_district=_postcode_district(postcode_district), notes=notes)
+        p = Participant(
+            code=_unique_code(s),
+            given_name=given,
+            family_name=family,
+            search_given=given.lower(),
+            search_family=family.lower(),
+            date_of_birth=date_of_birth,
+            sex=sex,
+            phone=_clean_optional(phone, 40, "phone number"),
+            email=_clean_optional(email, 200, "email address"),
+            postcode_district=_postcode_district(postcode_district),
+            notes=notes,
+        )
         s.add(p)
         s.flush()
         audit(s, actor, "create", "participant", p.id)
@@ -136,10 +174,19 @@ def register_participant(db: Database, actor: Actor, given_name: str, family_nam
         return _participant_info(p)
 
 
-def update_participant(db: Database, actor: Actor, participant_id: str, expected_version: int,
-                       **changes: object) -> ParticipantInfo:
-    allowed = {"given_name", "family_name", "date_of_birth", "sex", "phone", "email",
-               "postcode_district", "notes"}
+def update_participant(
+    db: Database, actor: Actor, participant_id: str, expected_version: int, **changes: object
+) -> ParticipantInfo:
+    allowed = {
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "sex",
+        "phone",
+        "email",
+        "postcode_district",
+        "notes",
+    }
     bad = set(changes) - allowed
     if bad:
         raise InputError(f"cannot change {', '.join(sorted(bad))}")
@@ -178,8 +225,11 @@ def get_participant(db: Database, participant_id: str) -> ParticipantInfo:
 def find_by_code(db: Database, text: str) -> ParticipantInfo:
     code = codes.normalise(text)
     with db.transaction() as s:
-        p = s.scalar(select(Participant).where(Participant.code == code)
-                     .options(selectinload(Participant.consents)))
+        p = s.scalar(
+            select(Participant)
+            .where(Participant.code == code)
+            .options(selectinload(Participant.consents))
+        )
         if p is None:
             raise InputError(f"no participant has the code {codes.display(code)}")
         return _participant_info(p)
@@ -197,8 +247,9 @@ def _as_date(token: str) -> dt.date | None:
     return None
 
 
-def search_participants(db: Database, text: str = "", limit: int = 50,
-                        today: dt.date | None = None) -> list[ParticipantRow]:
+def search_participants(
+    db: Database, text: str = "", limit: int = 50, today: dt.date | None = None
+) -> list[ParticipantRow]:
     """Find as you type: every word must start a given or family name, or be the date of birth
     or the start of the code."""
     today = today or dt.date.today()
@@ -216,18 +267,38 @@ def search_participants(db: Database, text: str = "", limit: int = 50,
             raw = "".join(ch for ch in token.upper() if ch not in " -_")
             name = or_(name, Participant.code.startswith(raw))
         conditions.append(name)
-    last = (select(Assessment.participant_id, func.max(Assessment.assessed_on).label("last"))
-            .group_by(Assessment.participant_id).subquery())
-    q = (select(Participant.id, Participant.code, Participant.given_name,
-                Participant.family_name, Participant.date_of_birth, last.c.last)
-         .outerjoin(last, last.c.participant_id == Participant.id)
-         .where(and_(true(), *conditions))
-         .order_by(Participant.search_family, Participant.search_given, Participant.id)
-         .limit(limit))
+    last = (
+        select(Assessment.participant_id, func.max(Assessment.assessed_on).label("last"))
+        .group_by(Assessment.participant_id)
+        .subquery()
+    )
+    q = (
+        select(
+            Participant.id,
+            Participant.code,
+            Participant.given_name,
+            Participant.family_name,
+            Participant.date_of_birth,
+            last.c.last,
+        )
+        .outerjoin(last, last.c.participant_id == Participant.id)
+        .where(and_(true(), *conditions))
+        .order_by(Participant.search_family, Participant.search_given, Participant.id)
+        .limit(limit)
+    )
     with db.transaction() as s:
         rows = s.execute(q).all()
-    return [ParticipantRow(r.id, r.code, f"{r.given_name} {r.family_name}", r.date_of_birth,
-                           _age_or_zero(r.date_of_birth, today), r.last) for r in rows]
+    return [
+        ParticipantRow(
+            r.id,
+            r.code,
+            f"{r.given_name} {r.family_name}",
+            r.date_of_birth,
+            _age_or_zero(r.date_of_birth, today),
+            r.last,
+        )
+        for r in rows
+    ]
 
 
 def _age_or_zero(dob: dt.date, on: dt.date) -> int:
@@ -237,17 +308,22 @@ def _age_or_zero(dob: dt.date, on: dt.date) -> int:
 # --- consent --------------------------------------------------------------------------------
 
 
-def _add_consent(s: Session, actor: Actor, participant_id: str, purpose: str,
-                 granted: bool) -> None:
+def _add_consent(
+    s: Session, actor: Actor, participant_id: str, purpose: str, granted: bool
+) -> None:
     if purpose not in PURPOSES:
         raise InputError(f"unknown consent purpose '{purpose}': use {', '.join(PURPOSES)}")
-    s.add(Consent(participant_id=participant_id, purpose=purpose, granted=granted,
-                  recorded_by=actor.name))
+    s.add(
+        Consent(
+            participant_id=participant_id, purpose=purpose, granted=granted, recorded_by=actor.name
+        )
+    )
     audit(s, actor, "consent" if granted else "withdraw", "participant", participant_id, purpose)
 
 
-def record_consent(db: Database, actor: Actor, participant_id: str, purpose: str,
-                   granted: bool) -> ParticipantInfo:
+def record_consent(
+    db: Database, actor: Actor, participant_id: str, purpose: str, granted: bool
+) -> ParticipantInfo:
     """Records a decision about one purpose. A withdrawal is recorded the same way."""
     with db.transaction() as s:
         if s.get(Participant, participant_id) is None:
@@ -260,27 +336,54 @@ def record_consent(db: Database, actor: Actor, participant_id: str, purpose: str
 
 
 def _event_info(e: Event, participants: int) -> EventInfo:
-    return EventInfo(e.id, e.name, e.date, e.venue, e.organisation, tuple(e.tests_offered),
-                     e.norm_set_version, e.activities_directory, e.training, participants,
-                     e.version)
+    return EventInfo(
+        e.id,
+        e.name,
+        e.date,
+        e.venue,
+        e.organisation,
+        tuple(e.tests_offered),
+        e.norm_set_version,
+        e.activities_directory,
+        e.training,
+        participants,
+        e.version,
+    )
 
 
-def create_event(db: Database, actor: Actor, name: str, date: dt.date, venue: str = "",
-                 organisation: str = "", tests_offered: Sequence[str] | None = None,
-                 activities_directory: str = "", training: bool = False,
-                 norms: NormSet | None = None) -> EventInfo:
+def create_event(
+    db: Database,
+    actor: Actor,
+    name: str,
+    date: dt.date,
+    venue: str = "",
+    organisation: str = "",
+    tests_offered: Sequence[str] | None = None,
+    activities_directory: str = "",
+    training: bool = False,
+    norms: NormSet | None = None,
+) -> EventInfo:
     ns = norms or default_norm_set()
-    tests = list(tests_offered) if tests_offered is not None else [
-        t for t in ns.battery if t != "walk_6min"]
+    tests = (
+        list(tests_offered)
+        if tests_offered is not None
+        else [t for t in ns.battery if t != "walk_6min"]
+    )
     for t in tests:
         ns.test(t)
     if not tests:
         raise InputError("an MOT day needs at least one test")
     with db.transaction() as s:
-        e = Event(name=_clean_name(name, "name of the MOT day"), date=date, venue=venue.strip(),
-                  organisation=organisation.strip(), tests_offered=tests,
-                  norm_set_version=ns.version, activities_directory=activities_directory,
-                  training=training)
+        e = Event(
+            name=_clean_name(name, "name of the MOT day"),
+            date=date,
+            venue=venue.strip(),
+            organisation=organisation.strip(),
+            tests_offered=tests,
+            norm_set_version=ns.version,
+            activities_directory=activities_directory,
+            training=training,
+        )
         s.add(e)
         s.flush()
         audit(s, actor, "create", "event", e.id)
@@ -288,11 +391,17 @@ def create_event(db: Database, actor: Actor, name: str, date: dt.date, venue: st
 
 
 def list_events(db: Database) -> list[EventInfo]:
-    counts = (select(Assessment.event_id, func.count().label("n"))
-              .group_by(Assessment.event_id).subquery())
+    counts = (
+        select(Assessment.event_id, func.count().label("n"))
+        .group_by(Assessment.event_id)
+        .subquery()
+    )
     with db.transaction() as s:
-        rows = s.execute(select(Event, counts.c.n).outerjoin(counts, counts.c.event_id == Event.id)
-                         .order_by(Event.date.desc(), Event.name)).all()
+        rows = s.execute(
+            select(Event, counts.c.n)
+            .outerjoin(counts, counts.c.event_id == Event.id)
+            .order_by(Event.date.desc(), Event.name)
+        ).all()
         return [_event_info(e, n or 0) for e, n in rows]
 
 
@@ -307,45 +416,86 @@ def get_event(db: Database, event_id: str) -> EventInfo:
 
 
 def _result_info(r: Result) -> ResultInfo:
-    return ResultInfo(r.id, r.test_id, r.done, r.reason, r.value, r.unit,
-                      tuple(TrialInfo(t.n, t.value, t.unit, t.label) for t in r.trials),
-                      tuple(r.modifications or ()), r.recorded_by, r.station, r.recorded_at,
-                      r.version)
+    return ResultInfo(
+        r.id,
+        r.test_id,
+        r.done,
+        r.reason,
+        r.value,
+        r.unit,
+        tuple(TrialInfo(t.n, t.value, t.unit, t.label) for t in r.trials),
+        tuple(r.modifications or ()),
+        r.recorded_by,
+        r.station,
+        r.recorded_at,
+        r.version,
+    )
 
 
 def _screening_info(sc: Screening, ns_tests: Sequence[str]) -> ScreeningInfo:
     outcome = screening.assess(sc.answers, sc.systolic, sc.diastolic, tuple(ns_tests))
-    return ScreeningInfo(sc.outcome, outcome.reasons, tuple(sc.excluded_tests),
-                         dict(sc.answers), sc.systolic, sc.diastolic, sc.recorded_at,
-                         sc.recorded_by)
+    return ScreeningInfo(
+        sc.outcome,
+        outcome.reasons,
+        tuple(sc.excluded_tests),
+        dict(sc.answers),
+        sc.systolic,
+        sc.diastolic,
+        sc.recorded_at,
+        sc.recorded_by,
+    )
 
 
 def _assessment_info(s: Session, a: Assessment) -> AssessmentInfo:
     event = s.get(Event, a.event_id)
     assert event is not None
     latest = max(a.screenings, key=lambda x: (x.recorded_at, x.id), default=None)
-    m = Measurements(a.height_cm, a.weight_kg, a.waist_cm, a.moderate_minutes, a.strength_days,
-                     a.balance_days, a.sitting_hours)
+    m = Measurements(
+        a.height_cm,
+        a.weight_kg,
+        a.waist_cm,
+        a.moderate_minutes,
+        a.strength_days,
+        a.balance_days,
+        a.sitting_hours,
+    )
     return AssessmentInfo(
-        a.id, a.participant_id, a.event_id, a.previous_id, a.practitioner, a.station,
-        a.assessed_on, _age_or_zero(a.participant.date_of_birth, a.assessed_on), m, a.notes,
-        a.goals, a.printed_at, a.version,
+        a.id,
+        a.participant_id,
+        a.event_id,
+        a.previous_id,
+        a.practitioner,
+        a.station,
+        a.assessed_on,
+        _age_or_zero(a.participant.date_of_birth, a.assessed_on),
+        m,
+        a.notes,
+        a.goals,
+        a.printed_at,
+        a.version,
         tuple(_result_info(r) for r in sorted(a.results, key=lambda r: r.test_id)),
         _screening_info(latest, event.tests_offered) if latest else None,
     )
 
 
 def _load_assessment(s: Session, assessment_id: str) -> Assessment:
-    a = s.get(Assessment, assessment_id, options=[
-        selectinload(Assessment.results).selectinload(Result.trials),
-        selectinload(Assessment.screenings), selectinload(Assessment.participant)])
+    a = s.get(
+        Assessment,
+        assessment_id,
+        options=[
+            selectinload(Assessment.results).selectinload(Result.trials),
+            selectinload(Assessment.screenings),
+            selectinload(Assessment.participant),
+        ],
+    )
     if a is None:
         raise StoreError("that visit is no longer in the database (erased?)")
     return a
 
 
-def check_in(db: Database, actor: Actor, participant_id: str, event_id: str,
-             practitioner: str = "") -> AssessmentInfo:
+def check_in(
+    db: Database, actor: Actor, participant_id: str, event_id: str, practitioner: str = ""
+) -> AssessmentInfo:
     """The participant's visit to this MOT day, created on first check-in. A visit to an
     earlier MOT day becomes the previous assessment, for the retest comparison."""
     with _saving(db) as s:
@@ -355,16 +505,26 @@ def check_in(db: Database, actor: Actor, participant_id: str, event_id: str,
         p = s.get(Participant, participant_id)
         if p is None:
             raise StoreError("that participant is no longer in the database (erased?)")
-        existing = s.scalar(select(Assessment).where(Assessment.participant_id == p.id,
-                                                     Assessment.event_id == event.id))
+        existing = s.scalar(
+            select(Assessment).where(
+                Assessment.participant_id == p.id, Assessment.event_id == event.id
+            )
+        )
         if existing is None:
-            previous = s.scalar(select(Assessment.id)
-                                .where(Assessment.participant_id == p.id,
-                                       Assessment.assessed_on < event.date)
-                                .order_by(Assessment.assessed_on.desc()).limit(1))
-            existing = Assessment(participant_id=p.id, event_id=event.id, previous_id=previous,
-                                  practitioner=practitioner or actor.name, station=actor.station,
-                                  assessed_on=event.date)
+            previous = s.scalar(
+                select(Assessment.id)
+                .where(Assessment.participant_id == p.id, Assessment.assessed_on < event.date)
+                .order_by(Assessment.assessed_on.desc())
+                .limit(1)
+            )
+            existing = Assessment(
+                participant_id=p.id,
+                event_id=event.id,
+                previous_id=previous,
+                practitioner=practitioner or actor.name,
+                station=actor.station,
+                assessed_on=event.date,
+            )
             s.add(existing)
             s.flush()
             audit(s, actor, "create", "assessment", existing.id)
@@ -376,27 +536,47 @@ def get_assessment(db: Database, assessment_id: str) -> AssessmentInfo:
         return _assessment_info(s, _load_assessment(s, assessment_id))
 
 
-def record_screening(db: Database, actor: Actor, assessment_id: str,
-                     answers: dict[str, bool], systolic: int | None = None,
-                     diastolic: int | None = None) -> AssessmentInfo:
+def record_screening(
+    db: Database,
+    actor: Actor,
+    assessment_id: str,
+    answers: dict[str, bool],
+    systolic: int | None = None,
+    diastolic: int | None = None,
+) -> AssessmentInfo:
     with _saving(db) as s:
         a = _load_assessment(s, assessment_id)
         event = s.get(Event, a.event_id)
         assert event is not None
         out = screening.assess(answers, systolic, diastolic, tuple(event.tests_offered))
-        s.add(Screening(assessment_id=a.id, answers=dict(answers), systolic=systolic,
-                        diastolic=diastolic, outcome=out.outcome,
-                        excluded_tests=list(out.excluded_tests), recorded_by=actor.name))
+        s.add(
+            Screening(
+                assessment_id=a.id,
+                answers=dict(answers),
+                systolic=systolic,
+                diastolic=diastolic,
+                outcome=out.outcome,
+                excluded_tests=list(out.excluded_tests),
+                recorded_by=actor.name,
+            )
+        )
         audit(s, actor, "screen", "assessment", a.id, out.outcome)
         s.flush()
         s.expire(a, ["screenings"])
         return _assessment_info(s, _load_assessment(s, a.id))
 
 
-def save_result(db: Database, actor: Actor, assessment_id: str, test_id: str,
-                trials: Sequence[tuple[float, str]], unit: str = "",
-                modifications: Iterable[str] = (), expected_version: int | None = None,
-                norms: NormSet | None = None) -> ResultInfo:
+def save_result(
+    db: Database,
+    actor: Actor,
+    assessment_id: str,
+    test_id: str,
+    trials: Sequence[tuple[float, str]],
+    unit: str = "",
+    modifications: Iterable[str] = (),
+    expected_version: int | None = None,
+    norms: NormSet | None = None,
+) -> ResultInfo:
     """Saves a test's trials; the value that counts is derived by the engine.
 
     expected_version is the version the station last saw (None: it saw no result). If another
@@ -433,8 +613,10 @@ def save_result(db: Database, actor: Actor, assessment_id: str, test_id: str,
         r.done, r.reason, r.value, r.unit = True, None, counted, unit_code
         r.modifications = mods
         r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
-        r.trials.extend(Trial(n=i + 1, value=v, unit=unit_code, label=label[:40])
-                        for i, (v, (_, label)) in enumerate(zip(values, trials, strict=True)))
+        r.trials.extend(
+            Trial(n=i + 1, value=v, unit=unit_code, label=label[:40])
+            for i, (v, (_, label)) in enumerate(zip(values, trials, strict=True))
+        )
         s.flush()
         audit(s, actor, action, "result", r.id, test_id)
         s.flush()
@@ -442,9 +624,15 @@ def save_result(db: Database, actor: Actor, assessment_id: str, test_id: str,
         return _result_info(r)
 
 
-def mark_not_done(db: Database, actor: Actor, assessment_id: str, test_id: str, reason: str,
-                  expected_version: int | None = None,
-                  norms: NormSet | None = None) -> ResultInfo:
+def mark_not_done(
+    db: Database,
+    actor: Actor,
+    assessment_id: str,
+    test_id: str,
+    reason: str,
+    expected_version: int | None = None,
+    norms: NormSet | None = None,
+) -> ResultInfo:
     ns = norms or default_norm_set()
     test = ns.test(test_id)
     if reason not in NOT_DONE_REASONS:
@@ -467,24 +655,41 @@ def mark_not_done(db: Database, actor: Actor, assessment_id: str, test_id: str, 
         return _result_info(r)
 
 
-def save_measurements(db: Database, actor: Actor, assessment_id: str, m: Measurements,
-                      expected_version: int, notes: str | None = None,
-                      goals: str | None = None) -> AssessmentInfo:
-    checks = (("height", m.height_cm, 100, 230, "cm"), ("weight", m.weight_kg, 25, 300, "kg"),
-              ("waist", m.waist_cm, 40, 200, "cm"),
-              ("moderate minutes", m.moderate_minutes, 0, 5040, "minutes a week"),
-              ("strength days", m.strength_days, 0, 7, "days"),
-              ("balance days", m.balance_days, 0, 7, "days"),
-              ("sitting hours", m.sitting_hours, 0, 24, "hours a day"))
+def save_measurements(
+    db: Database,
+    actor: Actor,
+    assessment_id: str,
+    m: Measurements,
+    expected_version: int,
+    notes: str | None = None,
+    goals: str | None = None,
+) -> AssessmentInfo:
+    checks = (
+        ("height", m.height_cm, 100, 230, "cm"),
+        ("weight", m.weight_kg, 25, 300, "kg"),
+        ("waist", m.waist_cm, 40, 200, "cm"),
+        ("moderate minutes", m.moderate_minutes, 0, 5040, "minutes a week"),
+        ("strength days", m.strength_days, 0, 7, "days"),
+        ("balance days", m.balance_days, 0, 7, "days"),
+        ("sitting hours", m.sitting_hours, 0, 24, "hours a day"),
+    )
     for what, v, lo, hi, unit in checks:
         if v is not None and not (math.isfinite(v) and lo <= v <= hi):
-            raise InputError(f"{what} {v:g} is outside {lo} to {hi} {unit}: check the value "
-                             "and its unit")
+            raise InputError(
+                f"{what} {v:g} is outside {lo} to {hi} {unit}: check the value and its unit"
+            )
     with _saving(db) as s:
         a = _load_assessment(s, assessment_id)
         _expect(a.version, expected_version, "this visit's measurements and notes")
-        for key in ("height_cm", "weight_kg", "waist_cm", "moderate_minutes", "strength_days",
-                    "balance_days", "sitting_hours"):
+        for key in (
+            "height_cm",
+            "weight_kg",
+            "waist_cm",
+            "moderate_minutes",
+            "strength_days",
+            "balance_days",
+            "sitting_hours",
+        ):
             setattr(a, key, getattr(m, key))
         if notes is not None:
             a.notes = notes
@@ -531,67 +736,62 @@ def mark_printed(db: Database, actor: Actor, assessment_id: str) -> None:
 # --- shared guards ----------------------------------------------------------------------------
 
 
-class _saving:
+_RELOAD = (
+    "another station saved this {what} a moment ago; your entry is still on screen: "
+    "reload to see theirs, then save again"
+)
+
+
+@contextmanager
+def _saving(db: Database) -> Iterator[Session]:
     """A transaction whose optimistic-lock and uniqueness failures become ConflictError."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.cm = db.transaction()
-
-    def __enter__(self) -> Session:
-        return self.cm.__enter__()
-
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
-                 tb: object) -> bool:
-        try:
-            self.cm.__exit__(et, ev, tb)  # type: ignore[arg-type]
-        except StaleDataError:
-            raise ConflictError("another station saved this record a moment ago; your entry "
-                                "is still on screen: reload to see theirs, then save again"
-                                ) from None
-        except IntegrityError as e:
-            if "unique" in str(e.orig).lower() or "duplicate" in str(e.orig).lower():
-                raise ConflictError("another station saved this result a moment ago; your "
-                                    "entry is still on screen: reload to see theirs, then save "
-                                    "again") from None
-            raise explain(self.db, e) from None
-        except OperationalError as e:
-            raise explain(self.db, e) from None
-        if isinstance(ev, StaleDataError):
-            raise ConflictError("another station saved this record a moment ago; reload and "
-                                "save again") from None
-        if isinstance(ev, IntegrityError):
-            raise ConflictError("another station saved this result a moment ago; reload and "
-                                "save again") from None
-        if isinstance(ev, OperationalError):
-            raise explain(self.db, ev) from None
-        return False
+    try:
+        with db.transaction() as s:
+            yield s
+    except StaleDataError:
+        raise ConflictError(_RELOAD.format(what="record")) from None
+    except IntegrityError as e:
+        text = str(e.orig).lower()
+        if "unique" in text or "duplicate" in text:
+            raise ConflictError(_RELOAD.format(what="result")) from None
+        raise explain(db, e) from None
+    except OperationalError as e:
+        raise explain(db, e) from None
 
 
 def _expect(actual: int, expected: int | None, what: str) -> None:
     if expected is not None and actual != expected:
-        raise ConflictError(f"{what} changed on another station since you opened it; your "
-                            "entry is still on screen: reload to see the change, then save again")
+        raise ConflictError(
+            f"{what} changed on another station since you opened it; your "
+            "entry is still on screen: reload to see the change, then save again"
+        )
 
 
-def _current_result(s: Session, a: Assessment, test_id: str, expected_version: int | None,
-                    actor: Actor) -> Result | None:
+def _current_result(
+    s: Session, a: Assessment, test_id: str, expected_version: int | None, actor: Actor
+) -> Result | None:
     r = next((x for x in a.results if x.test_id == test_id), None)
     if r is None:
         return None
     if expected_version is None or r.version != expected_version:
         when = r.updated_at.astimezone().strftime("%H:%M") if r.updated_at else "earlier"
         who = f" ({r.station})" if r.station and r.station != actor.station else ""
-        raise ConflictError(f"this {test_id.replace('_', ' ')} result was saved at {when}{who} "
-                            "since you opened it; your entry is still on screen: reload to see "
-                            "it, then save again")
+        raise ConflictError(
+            f"this {test_id.replace('_', ' ')} result was saved at {when}{who} "
+            "since you opened it; your entry is still on screen: reload to see "
+            "it, then save again"
+        )
     return r
 
 
 def _check_allowed(s: Session, a: Assessment, test_id: str) -> None:
     latest = max(a.screenings, key=lambda x: (x.recorded_at, x.id), default=None)
     if latest is not None and test_id in latest.excluded_tests:
-        why = ("the safety screening says not to test today" if latest.outcome == "do_not_test"
-               else "the safety screening rules this test out")
-        raise InputError(f"{test_id.replace('_', ' ')} cannot be entered: {why}. Record it as "
-                         "not done instead")
+        why = (
+            "the safety screening says not to test today"
+            if latest.outcome == "do_not_test"
+            else "the safety screening rules this test out"
+        )
+        raise InputError(
+            f"{test_id.replace('_', ' ')} cannot be entered: {why}. Record it as not done instead"
+        )

@@ -43,17 +43,57 @@ from ffmot.store.models import (
 )
 
 COLUMNS = (
-    "participant_code", "given_name", "family_name", "date_of_birth", "sex", "event",
-    "assessment_date", "test", "value", "unit", "band", "percentile", "done", "reason", "trials",
-    "modifications", "event_date", "venue", "organisation", "norm_set_version", "practitioner",
-    "station", "height_cm", "weight_kg", "strength_days", "balance_days", "sitting_hours",
-    "phone", "email", "postcode_district",
+    "participant_code",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "event",
+    "assessment_date",
+    "test",
+    "value",
+    "unit",
+    "band",
+    "percentile",
+    "done",
+    "reason",
+    "trials",
+    "modifications",
+    "event_date",
+    "venue",
+    "organisation",
+    "norm_set_version",
+    "practitioner",
+    "station",
+    "height_cm",
+    "weight_kg",
+    "strength_days",
+    "balance_days",
+    "sitting_hours",
+    "phone",
+    "email",
+    "postcode_district",
     *(f"consent_{p}" for p in PURPOSES),
-    "participant_id", "event_id", "assessment_id", "previous_assessment_id", "result_id",
+    "participant_id",
+    "event_id",
+    "assessment_id",
+    "previous_assessment_id",
+    "result_id",
 )
 ANONYMISED_COLUMNS = (
-    "export_id", "age_band", "sex", "event", "event_date", "test", "value", "unit", "band",
-    "percentile", "done", "reason", "modifications",
+    "export_id",
+    "age_band",
+    "sex",
+    "event",
+    "event_date",
+    "test",
+    "value",
+    "unit",
+    "band",
+    "percentile",
+    "done",
+    "reason",
+    "modifications",
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
@@ -114,8 +154,12 @@ def _latest_consents(s: Session) -> dict[str, dict[str, bool]]:
     return out
 
 
-def export_rows(db: Database, anonymised: bool = False, event_id: str | None = None,
-                norms: NormSet | None = None) -> tuple[list[dict[str, str]], ExportSummary]:
+def export_rows(
+    db: Database,
+    anonymised: bool = False,
+    event_id: str | None = None,
+    norms: NormSet | None = None,
+) -> tuple[list[dict[str, str]], ExportSummary]:
     ns = norms or default_norm_set()
     rows: list[dict[str, str]] = []
     left_out: set[str] = set()
@@ -123,11 +167,13 @@ def export_rows(db: Database, anonymised: bool = False, event_id: str | None = N
     export_ids: dict[str, str] = {}
     with db.transaction() as s:
         consents = _latest_consents(s)
-        q = (select(Result, Assessment, Participant, Event)
-             .join(Assessment, Result.assessment_id == Assessment.id)
-             .join(Participant, Assessment.participant_id == Participant.id)
-             .join(Event, Assessment.event_id == Event.id)
-             .order_by(Event.date, Event.id, Participant.code, Assessment.id, Result.test_id))
+        q = (
+            select(Result, Assessment, Participant, Event)
+            .join(Assessment, Result.assessment_id == Assessment.id)
+            .join(Participant, Assessment.participant_id == Participant.id)
+            .join(Event, Assessment.event_id == Event.id)
+            .order_by(Event.date, Event.id, Participant.code, Assessment.id, Result.test_id)
+        )
         if event_id:
             q = q.where(Event.id == event_id)
         trials: dict[str, list[Trial]] = {}
@@ -139,8 +185,7 @@ def export_rows(db: Database, anonymised: bool = False, event_id: str | None = N
                 left_out.add(p.id)
                 continue
             people.add(p.id)
-            age = age_on(p.date_of_birth, a.assessed_on) if p.date_of_birth <= a.assessed_on \
-                else 0
+            age = age_on(p.date_of_birth, a.assessed_on) if p.date_of_birth <= a.assessed_on else 0
             band, pct = "", ""
             if r.done and r.value is not None and r.test_id in ns.battery:
                 try:
@@ -149,9 +194,16 @@ def export_rows(db: Database, anonymised: bool = False, event_id: str | None = N
                 except InputError:
                     band = "not_classified"
             common = {
-                "sex": p.sex, "event": e.name, "event_date": e.date.isoformat(),
-                "test": r.test_id, "value": _num(r.value), "unit": r.unit, "band": band,
-                "percentile": pct, "done": "yes" if r.done else "no", "reason": r.reason or "",
+                "sex": p.sex,
+                "event": e.name,
+                "event_date": e.date.isoformat(),
+                "test": r.test_id,
+                "value": _num(r.value),
+                "unit": r.unit,
+                "band": band,
+                "percentile": pct,
+                "done": "yes" if r.done else "no",
+                "reason": r.reason or "",
                 "modifications": ";".join(r.modifications or ()),
             }
             if anonymised:
@@ -159,42 +211,70 @@ def export_rows(db: Database, anonymised: bool = False, event_id: str | None = N
                     export_ids[p.id] = secrets.token_hex(6)
                 rows.append({"export_id": export_ids[p.id], "age_band": age_band(age), **common})
                 continue
-            rows.append({
-                **common,
-                "participant_code": p.code, "given_name": p.given_name,
-                "family_name": p.family_name, "date_of_birth": p.date_of_birth.isoformat(),
-                "assessment_date": a.assessed_on.isoformat(),
-                "trials": "; ".join(f"{_num(t.value)} ({t.label})" if t.label else _num(t.value)
-                                    for t in trials.get(r.id, [])),
-                "venue": e.venue, "organisation": e.organisation,
-                "norm_set_version": e.norm_set_version, "practitioner": a.practitioner,
-                "station": a.station, "height_cm": _num(a.height_cm),
-                "weight_kg": _num(a.weight_kg), "strength_days": _num(a.strength_days),
-                "balance_days": _num(a.balance_days), "sitting_hours": _num(a.sitting_hours),
-                "phone": p.phone or "", "email": p.email or "",
-                "postcode_district": p.postcode_district or "",
-                **{f"consent_{k}": ("" if k not in given else "yes" if given[k] else "no")
-                   for k in PURPOSES},
-                "participant_id": p.id, "event_id": e.id, "assessment_id": a.id,
-                "previous_assessment_id": a.previous_id or "", "result_id": r.id,
-            })
+            rows.append(
+                {
+                    **common,
+                    "participant_code": p.code,
+                    "given_name": p.given_name,
+                    "family_name": p.family_name,
+                    "date_of_birth": p.date_of_birth.isoformat(),
+                    "assessment_date": a.assessed_on.isoformat(),
+                    "trials": "; ".join(
+                        f"{_num(t.value)} ({t.label})" if t.label else _num(t.value)
+                        for t in trials.get(r.id, [])
+                    ),
+                    "venue": e.venue,
+                    "organisation": e.organisation,
+                    "norm_set_version": e.norm_set_version,
+                    "practitioner": a.practitioner,
+                    "station": a.station,
+                    "height_cm": _num(a.height_cm),
+                    "weight_kg": _num(a.weight_kg),
+                    "strength_days": _num(a.strength_days),
+                    "balance_days": _num(a.balance_days),
+                    "sitting_hours": _num(a.sitting_hours),
+                    "phone": p.phone or "",
+                    "email": p.email or "",
+                    "postcode_district": p.postcode_district or "",
+                    **{
+                        f"consent_{k}": ("" if k not in given else "yes" if given[k] else "no")
+                        for k in PURPOSES
+                    },
+                    "participant_id": p.id,
+                    "event_id": e.id,
+                    "assessment_id": a.id,
+                    "previous_assessment_id": a.previous_id or "",
+                    "result_id": r.id,
+                }
+            )
     if anonymised:
         # Shuffle the order so row position says nothing about who came when.
         rows.sort(key=lambda x: (x["event_date"], x["event"], x["export_id"], x["test"]))
     return rows, ExportSummary(len(rows), len(people), len(left_out - people))
 
 
-def export_file(db: Database, actor: Actor, path: Path, fmt: str, anonymised: bool = False,
-                event_id: str | None = None) -> ExportSummary:
+def export_file(
+    db: Database,
+    actor: Actor,
+    path: Path,
+    fmt: str,
+    anonymised: bool = False,
+    event_id: str | None = None,
+) -> ExportSummary:
     if fmt not in ("csv", "xlsx"):
         raise InputError(f"unknown export format '{fmt}': use csv or xlsx")
     rows, summary = export_rows(db, anonymised, event_id)
     columns = ANONYMISED_COLUMNS if anonymised else COLUMNS
     _write(path, fmt, columns, rows)
     with db.transaction() as s:
-        audit(s, actor, "export", "database", "",
-              f"{summary.rows} rows, {fmt}{', anonymised' if anonymised else ''}, "
-              f"to {path.name}")
+        audit(
+            s,
+            actor,
+            "export",
+            "database",
+            "",
+            f"{summary.rows} rows, {fmt}{', anonymised' if anonymised else ''}, to {path.name}",
+        )
     return summary
 
 
@@ -230,8 +310,15 @@ def _write(path: Path, fmt: str, columns: Sequence[str], rows: list[dict[str, st
         raise InputError(f"cannot write {path}: {e.strerror}") from None
 
 
-_NUMERIC_COLUMNS = {"value", "percentile", "height_cm", "weight_kg", "strength_days",
-                    "balance_days", "sitting_hours"}
+_NUMERIC_COLUMNS = {
+    "value",
+    "percentile",
+    "height_cm",
+    "weight_kg",
+    "strength_days",
+    "balance_days",
+    "sitting_hours",
+}
 
 
 def _xlsx_cell(column: str, cell: str) -> str | float:
@@ -258,8 +345,14 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         it = ws.iter_rows(values_only=True)
         header = [str(h or "").strip() for h in next(it, ())]
         for n, values in enumerate(it, start=2):
-            cells = ["" if v is None else _num(v) if isinstance(v, float | int) and
-                     not isinstance(v, bool) else str(v) for v in values]
+            cells = [
+                ""
+                if v is None
+                else _num(v)
+                if isinstance(v, float | int) and not isinstance(v, bool)
+                else str(v)
+                for v in values
+            ]
             if not any(cells):
                 continue
             yield n, dict(zip(header, cells, strict=False))
@@ -310,50 +403,104 @@ def _opt_float(text: str, what: str) -> float | None:
     return float(text)
 
 
-@dataclass
+@dataclass(frozen=True)
+class _Person:
+    code: str
+    given: str
+    family: str
+    dob: dt.date
+    sex: str
+    phone: str
+    email: str
+    postcode: str
+    consents: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
+class _Day:
+    name: str
+    date: dt.date
+    venue: str
+    organisation: str
+    norm_set_version: str
+
+
+@dataclass(frozen=True)
+class _Visit:
+    participant_id: str
+    event_id: str
+    when: dt.date
+    practitioner: str
+    station: str
+    height_cm: float | None
+    weight_kg: float | None
+    strength_days: int | None
+    balance_days: int | None
+    sitting_hours: float | None
+    previous_id: str | None
+
+
+@dataclass(frozen=True)
 class _Row:
     line: int
-    r: dict[str, str]
+    participant_id: str
+    event_id: str
+    assessment_id: str
+    result_id: str
+    person: _Person
+    day: _Day
+    visit: _Visit
+    test: str
+    done: bool
+    reason: str | None
+    value: float | None
+    unit: str
+    trials: tuple[tuple[float, str], ...]
+    modifications: tuple[str, ...]
 
 
-def import_file(db: Database, actor: Actor, path: Path,
-                norms: NormSet | None = None) -> ImportSummary:
+def import_file(
+    db: Database, actor: Actor, path: Path, norms: NormSet | None = None
+) -> ImportSummary:
     ns = norms or default_norm_set()
     rows = list(read_table(path))
     if not rows:
         raise InputError(f"{path} has no rows to import")
     header = set(rows[0][1])
     if "export_id" in header and "participant_id" not in header:
-        raise InputError(f"{path} is an anonymised export: it cannot be imported (it holds no "
-                         "names or ids on purpose)")
+        raise InputError(
+            f"{path} is an anonymised export: it cannot be imported (it holds no "
+            "names or ids on purpose)"
+        )
     missing = [c for c in COLUMNS if c not in header and "__error__" not in header]
     if missing:
-        raise InputError(f"{path} is not an ffmot export: it lacks {', '.join(missing[:4])}"
-                         + ("…" if len(missing) > 4 else ""))
+        raise InputError(
+            f"{path} is not an ffmot export: it lacks {', '.join(missing[:4])}"
+            + ("…" if len(missing) > 4 else "")
+        )
     problems: list[str] = []
-    parsed: list[tuple[int, dict[str, object]]] = []
+    parsed: list[_Row] = []
     for line, raw in rows:
         if "__error__" in raw:
             problems.append(f"line {line}: {raw['__error__']}")
             continue
         r = {k: restore(v.strip()) for k, v in raw.items()}
         try:
-            parsed.append((line, _parse_row(r, ns)))
+            parsed.append(_parse_row(line, r, ns))
         except FfmotError as e:
             problems.append(f"line {line}: {e}")
-    seen: dict[str, tuple[int, tuple[object, ...]]] = {}
-    for line, p in parsed:
-        for key, fields in (("participant", ("participant_id", "participant")),
-                            ("event", ("event_id", "event")),
-                            ("assessment", ("assessment_id", "assessment"))):
-            ident, data = p[fields[0]], p[fields[1]]
-            assert isinstance(ident, str) and isinstance(data, tuple)
-            prev = seen.get(key + ident)
-            if prev is None:
-                seen[key + ident] = (line, data)
-            elif prev[1] != data:
-                problems.append(f"line {line}: the {key} {ident[:8]} differs from line "
-                                f"{prev[0]}")
+    seen: dict[tuple[str, str], tuple[int, object]] = {}
+    for row in parsed:
+        for key, ident, data in (
+            ("participant", row.participant_id, row.person),
+            ("MOT day", row.event_id, row.day),
+            ("visit", row.assessment_id, row.visit),
+        ):
+            prev = seen.setdefault((key, ident), (row.line, data))
+            if prev[1] != data:
+                problems.append(
+                    f"line {row.line}: the {key} {ident[:8]} differs from line {prev[0]}"
+                )
     if problems:
         raise ImportRefused(problems)
     with db.transaction() as s:
@@ -364,7 +511,14 @@ def import_file(db: Database, actor: Actor, path: Path,
     return summary
 
 
-def _parse_row(r: dict[str, str], ns: NormSet) -> dict[str, object]:
+def _opt_int(text: str, what: str) -> int | None:
+    v = _opt_float(text, what)
+    if v is not None and not v.is_integer():
+        raise InputError(f"{what} '{text}' is not a whole number")
+    return None if v is None else int(v)
+
+
+def _parse_row(line: int, r: dict[str, str], ns: NormSet) -> _Row:
     test = ns.test(r["test"])
     sex = r["sex"]
     if sex not in SEXES:
@@ -397,103 +551,140 @@ def _parse_row(r: dict[str, str], ns: NormSet) -> dict[str, object]:
             raise InputError(f"reason must be one of {', '.join(NOT_DONE_REASONS)}")
         if value is not None:
             raise InputError("a test not done cannot have a value")
-    consents = {}
+    consents = []
     for purpose in PURPOSES:
         v = r[f"consent_{purpose}"]
         if v not in ("", "yes", "no"):
             raise InputError(f"consent_{purpose} must be yes, no or empty")
         if v:
-            consents[purpose] = v == "yes"
-    code = codes.normalise(r["participant_code"])
-    ints = {k: _opt_float(r[k], k) for k in ("strength_days", "balance_days")}
-    participant = (code, r["given_name"], r["family_name"], dob, sex, r["phone"], r["email"],
-                   r["postcode_district"], tuple(sorted(consents.items())))
+            consents.append((purpose, v == "yes"))
     if not r["given_name"] or not r["family_name"]:
         raise InputError("given_name and family_name are needed")
-    event = (r["event"], _date(r["event_date"], "event_date"), r["venue"], r["organisation"],
-             r["norm_set_version"])
-    assessment = (r["participant_id"], r["event_id"], when, r["practitioner"], r["station"],
-                  _opt_float(r["height_cm"], "height_cm"), _opt_float(r["weight_kg"], "weight_kg"),
-                  ints["strength_days"], ints["balance_days"],
-                  _opt_float(r["sitting_hours"], "sitting_hours"), r["previous_assessment_id"])
-    return {
-        "participant_id": _uuid(r["participant_id"], "participant_id"),
-        "event_id": _uuid(r["event_id"], "event_id"),
-        "assessment_id": _uuid(r["assessment_id"], "assessment_id"),
-        "previous_id": _uuid(r["previous_assessment_id"], "previous_assessment_id")
-        if r["previous_assessment_id"] else None,
-        "result_id": _uuid(r["result_id"], "result_id"),
-        "participant": participant, "event": event, "assessment": assessment,
-        "test": test.id, "done": done, "reason": None if done else r["reason"],
-        "value": value, "unit": unit, "trials": tuple(trials),
-        "modifications": tuple(m for m in r["modifications"].split(";") if m),
-        "consents": consents,
-    }
+    pid = _uuid(r["participant_id"], "participant_id")
+    eid = _uuid(r["event_id"], "event_id")
+    previous = r["previous_assessment_id"]
+    return _Row(
+        line=line,
+        participant_id=pid,
+        event_id=eid,
+        assessment_id=_uuid(r["assessment_id"], "assessment_id"),
+        result_id=_uuid(r["result_id"], "result_id"),
+        person=_Person(
+            codes.normalise(r["participant_code"]),
+            r["given_name"],
+            r["family_name"],
+            dob,
+            sex,
+            r["phone"],
+            r["email"],
+            r["postcode_district"],
+            tuple(consents),
+        ),
+        day=_Day(
+            r["event"],
+            _date(r["event_date"], "event_date"),
+            r["venue"],
+            r["organisation"],
+            r["norm_set_version"],
+        ),
+        visit=_Visit(
+            pid,
+            eid,
+            when,
+            r["practitioner"],
+            r["station"],
+            _opt_float(r["height_cm"], "height_cm"),
+            _opt_float(r["weight_kg"], "weight_kg"),
+            _opt_int(r["strength_days"], "strength_days"),
+            _opt_int(r["balance_days"], "balance_days"),
+            _opt_float(r["sitting_hours"], "sitting_hours"),
+            _uuid(previous, "previous_assessment_id") if previous else None,
+        ),
+        test=test.id,
+        done=done,
+        reason=None if done else r["reason"],
+        value=value,
+        unit=unit,
+        trials=tuple(trials),
+        modifications=tuple(m for m in r["modifications"].split(";") if m),
+    )
 
 
-def _insert(s: Session, parsed: list[tuple[int, dict[str, object]]],
-            problems: list[str]) -> ImportSummary:
+def _insert(s: Session, parsed: list[_Row], problems: list[str]) -> ImportSummary:
     made = {"participant": 0, "event": 0, "assessment": 0, "result": 0, "there": 0}
-    done_ids: set[str] = set()
+    handled: set[str] = set()
     pending_previous: list[tuple[Assessment, str]] = []
-    for line, p in parsed:
-        pid, eid, aid, rid = (str(p[k]) for k in ("participant_id", "event_id",
-                                                    "assessment_id", "result_id"))
-        if pid not in done_ids:
-            done_ids.add(pid)
-            code, given, family, dob, sex, phone, email, postcode, consents = p["participant"]  # type: ignore[misc]
-            existing = s.get(Participant, pid)
-            if existing is None:
-                clash = s.scalar(select(Participant.id).where(Participant.code == code))
-                if clash is not None:
-                    problems.append(f"line {line}: the code {code} belongs to someone else here")
-                    continue
-                s.add(Participant(id=pid, code=code, given_name=given, family_name=family,
-                                  search_given=given.lower(), search_family=family.lower(),
-                                  date_of_birth=dob, sex=sex, phone=phone or None,
-                                  email=email or None, postcode_district=postcode or None))
-                for purpose, granted in consents:
-                    s.add(Consent(participant_id=pid, purpose=purpose, granted=granted,
-                                  recorded_by="import"))
-                made["participant"] += 1
-            elif (existing.code, existing.given_name, existing.family_name,
-                  existing.date_of_birth, existing.sex) != (code, given, family, dob, sex):
-                problems.append(f"line {line}: participant {code} is already here with other "
-                                "details; use 'ffmot merge' to bring databases together")
+    tests_by_day: dict[str, set[str]] = {}
+    measured: dict[str, dict[str, float]] = {}
+    for row in parsed:
+        tests_by_day.setdefault(row.event_id, set()).add(row.test)
+        if row.done and row.value is not None and row.test in ("waist", "activity"):
+            measured.setdefault(row.assessment_id, {})[row.test] = row.value
+    for row in parsed:
+        if row.participant_id not in handled:
+            handled.add(row.participant_id)
+            outcome = _insert_person(s, row, problems)
+            if outcome is None:
                 continue
-        if eid not in done_ids:
-            done_ids.add(eid)
-            name, date, venue, org, nsv = p["event"]  # type: ignore[misc]
-            if s.get(Event, eid) is None:
-                tests = sorted({str(q["test"]) for _, q in parsed if q["event_id"] == eid})
-                s.add(Event(id=eid, name=name, date=date, venue=venue, organisation=org,
-                            tests_offered=tests, norm_set_version=nsv))
+            made["participant"] += outcome == "new"
+        if row.event_id not in handled:
+            handled.add(row.event_id)
+            if s.get(Event, row.event_id) is None:
+                d = row.day
+                s.add(
+                    Event(
+                        id=row.event_id,
+                        name=d.name,
+                        date=d.date,
+                        venue=d.venue,
+                        organisation=d.organisation,
+                        tests_offered=sorted(tests_by_day[row.event_id]),
+                        norm_set_version=d.norm_set_version,
+                    )
+                )
                 made["event"] += 1
-        if aid not in done_ids:
-            done_ids.add(aid)
-            if s.get(Assessment, aid) is None:
-                _, _, when, practitioner, station, h, w, sd, bd, sh, _prev = p["assessment"]  # type: ignore[misc]
-                a = Assessment(id=aid, participant_id=pid, event_id=eid, assessed_on=when,
-                               practitioner=practitioner, station=station, height_cm=h,
-                               weight_kg=w, strength_days=None if sd is None else int(sd),
-                               balance_days=None if bd is None else int(bd), sitting_hours=sh)
-                for _, q in parsed:
-                    if q["assessment_id"] == aid and q["test"] == "waist" and q["done"]:
-                        a.waist_cm = q["value"]  # type: ignore[assignment]
-                    if q["assessment_id"] == aid and q["test"] == "activity" and q["done"]:
-                        a.moderate_minutes = q["value"]  # type: ignore[assignment]
+        if row.assessment_id not in handled:
+            handled.add(row.assessment_id)
+            if s.get(Assessment, row.assessment_id) is None:
+                v = row.visit
+                m = measured.get(row.assessment_id, {})
+                a = Assessment(
+                    id=row.assessment_id,
+                    participant_id=v.participant_id,
+                    event_id=v.event_id,
+                    assessed_on=v.when,
+                    practitioner=v.practitioner,
+                    station=v.station,
+                    height_cm=v.height_cm,
+                    weight_kg=v.weight_kg,
+                    waist_cm=m.get("waist"),
+                    moderate_minutes=m.get("activity"),
+                    strength_days=v.strength_days,
+                    balance_days=v.balance_days,
+                    sitting_hours=v.sitting_hours,
+                )
                 s.add(a)
-                if p["previous_id"]:
-                    pending_previous.append((a, str(p["previous_id"])))
+                if v.previous_id:
+                    pending_previous.append((a, v.previous_id))
                 made["assessment"] += 1
-        if s.get(Result, rid) is not None:
+        if s.get(Result, row.result_id) is not None:
             made["there"] += 1
             continue
-        res = Result(id=rid, assessment_id=aid, test_id=p["test"], done=p["done"],
-                     reason=p["reason"], value=p["value"], unit=p["unit"],
-                     modifications=list(p["modifications"]), recorded_by="import")  # type: ignore[arg-type]
-        res.trials = [Trial(n=i + 1, value=v, unit=str(p["unit"]), label=label)
-                      for i, (v, label) in enumerate(p["trials"])]  # type: ignore[arg-type]
+        res = Result(
+            id=row.result_id,
+            assessment_id=row.assessment_id,
+            test_id=row.test,
+            done=row.done,
+            reason=row.reason,
+            value=row.value,
+            unit=row.unit,
+            modifications=list(row.modifications),
+            recorded_by="import",
+        )
+        res.trials = [
+            Trial(n=i + 1, value=v, unit=row.unit, label=label)
+            for i, (v, label) in enumerate(row.trials)
+        ]
         s.add(res)
         made["result"] += 1
     s.flush()
@@ -501,5 +692,57 @@ def _insert(s: Session, parsed: list[tuple[int, dict[str, object]]],
         if s.get(Assessment, prev) is not None:
             a.previous_id = prev
     s.flush()
-    return ImportSummary(made["participant"], made["event"], made["assessment"], made["result"],
-                         made["there"])
+    return ImportSummary(
+        made["participant"], made["event"], made["assessment"], made["result"], made["there"]
+    )
+
+
+def _insert_person(s: Session, row: _Row, problems: list[str]) -> str | None:
+    """'new' if added, 'existing' if already here as in the file, None (with a problem noted)
+    if the file disagrees with what this database holds."""
+    p = row.person
+    existing = s.get(Participant, row.participant_id)
+    if existing is None:
+        clash = s.scalar(select(Participant.id).where(Participant.code == p.code))
+        if clash is not None:
+            problems.append(f"line {row.line}: the code {p.code} belongs to someone else here")
+            return None
+        s.add(
+            Participant(
+                id=row.participant_id,
+                code=p.code,
+                given_name=p.given,
+                family_name=p.family,
+                search_given=p.given.lower(),
+                search_family=p.family.lower(),
+                date_of_birth=p.dob,
+                sex=p.sex,
+                phone=p.phone or None,
+                email=p.email or None,
+                postcode_district=p.postcode or None,
+            )
+        )
+        for purpose, granted in p.consents:
+            s.add(
+                Consent(
+                    participant_id=row.participant_id,
+                    purpose=purpose,
+                    granted=granted,
+                    recorded_by="import",
+                )
+            )
+        return "new"
+    mine = (
+        existing.code,
+        existing.given_name,
+        existing.family_name,
+        existing.date_of_birth,
+        existing.sex,
+    )
+    if mine != (p.code, p.given, p.family, p.dob, p.sex):
+        problems.append(
+            f"line {row.line}: participant {p.code} is already here with other "
+            "details; use 'ffmot merge' to bring databases together"
+        )
+        return None
+    return "existing"

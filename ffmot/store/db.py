@@ -126,8 +126,10 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
     try:
         u = make_url(resolved)
     except ArgumentError:
-        raise StoreError(f"'{resolved}' is not a database address: give a file path or a URL "
-                         "like postgresql+psycopg://user@host/dbname") from None
+        raise StoreError(
+            f"'{resolved}' is not a database address: give a file path or a URL "
+            "like postgresql+psycopg://user@host/dbname"
+        ) from None
     backend = u.get_backend_name()
     kwargs: dict[str, Any] = {}
     if backend == "sqlite":
@@ -193,8 +195,10 @@ def check_version(db: Database) -> None:
         return
     known, _ = known_revisions()
     if rev == "unversioned":
-        raise StoreError(f"{describe(db.url)} holds tables that are not ffmot's; it was left "
-                         "untouched. Choose another database with --db.")
+        raise StoreError(
+            f"{describe(db.url)} holds tables that are not ffmot's; it was left "
+            "untouched. Choose another database with --db."
+        )
     if rev not in known:
         raise StoreError(
             f"{describe(db.url)} was written by a newer version of ffmot (schema {rev}); it was "
@@ -231,13 +235,17 @@ def _explain(db: Database, e: DBAPIError | SQLAlchemyError) -> StoreError:
     where = describe(db.url)
     low = msg.lower()
     if "not a database" in low or "malformed" in low:
-        return StoreError(f"{where} is damaged or not an ffmot database ({msg}); it was left as "
-                          "it is. Restore a backup or choose another file with --db.")
+        return StoreError(
+            f"{where} is damaged or not an ffmot database ({msg}); it was left as "
+            "it is. Restore a backup or choose another file with --db."
+        )
     if "readonly" in low or "read-only" in low:
         return StoreError(f"{where} is read-only ({msg}): ffmot needs to write to it")
     if isinstance(e, OperationalError) and db.kind == "postgresql":
-        return StoreError(f"cannot reach the shared database {where} ({msg}). Check the network "
-                          "and the address in Settings.")
+        return StoreError(
+            f"cannot reach the shared database {where} ({msg}). Check the network "
+            "and the address in Settings."
+        )
     return StoreError(f"database problem with {where}: {msg}")
 
 

@@ -198,8 +198,10 @@ class Result(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         UniqueConstraint("assessment_id", "test_id", name="uq_result_test"),
-        CheckConstraint("(done AND value IS NOT NULL) OR (NOT done AND reason IS NOT NULL)",
-                        name="done_or_reason"),
+        CheckConstraint(
+            "(done AND value IS NOT NULL) OR (NOT done AND reason IS NOT NULL)",
+            name="done_or_reason",
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from ffmot.core.demo import (
     RETEST_DAYS,
     DemoAssessment,
     DemoDataset,
+    DemoParticipant,
     DemoResult,
     _dob_for,
     generate,
@@ -65,13 +66,15 @@ def age_at(ds: DemoDataset, a: DemoAssessment) -> int:
     return age_on(people(ds)[a.participant_key].dob, a.assessed_on)
 
 
-_PEOPLE: dict[int, dict] = {}
+_PEOPLE: dict[int, tuple[DemoDataset, dict[str, DemoParticipant]]] = {}
 
 
-def people(ds: DemoDataset) -> dict:
-    if id(ds) not in _PEOPLE:
-        _PEOPLE[id(ds)] = {p.key: p for p in ds.participants}
-    return _PEOPLE[id(ds)]
+def people(ds: DemoDataset) -> dict[str, DemoParticipant]:
+    """Participants by key, built once per dataset (which is unhashable: it holds dicts)."""
+    cached = _PEOPLE.get(id(ds))
+    if cached is None or cached[0] is not ds:  # the dataset is kept, so its id is not reused
+        cached = _PEOPLE[id(ds)] = (ds, {p.key: p for p in ds.participants})
+    return cached[1]
 
 
 def bands(ds: DemoDataset, test: str) -> tuple[np.ndarray, np.ndarray]:

@@ -68,16 +68,24 @@ def test_upgrade_from_the_first_schema_keeps_the_data(db_url):
     upgrade_to(db, "0001")
     now = "2026-05-01 10:00:00+00:00"
     with db.engine.begin() as c:
-        c.execute(text(
-            "INSERT INTO participant (id, code, given_name, family_name, date_of_birth, sex, "
-            "notes, created_at, updated_at, version) VALUES ('11111111-1111-4111-8111-"
-            "111111111111', 'K7PM4QX', 'Ada', 'Sampleton', '1950-03-14', 'female', '', :t, :t, "
-            "1)"), {"t": now})
-        c.execute(text(
-            "INSERT INTO event (id, name, date, venue, organisation, tests_offered, "
-            "norm_set_version, activities_directory, created_at, updated_at, version) VALUES "
-            "('22222222-2222-4222-8222-222222222222', 'Old day', '2026-05-01', '', '', "
-            "'[\"grip\"]', '2026.11-1', '', :t, :t, 1)"), {"t": now})
+        c.execute(
+            text(
+                "INSERT INTO participant (id, code, given_name, family_name, date_of_birth, sex, "
+                "notes, created_at, updated_at, version) VALUES ('11111111-1111-4111-8111-"
+                "111111111111', 'K7PM4QX', 'Ada', 'Sampleton', '1950-03-14', 'female', '', :t, :t, "
+                "1)"
+            ),
+            {"t": now},
+        )
+        c.execute(
+            text(
+                "INSERT INTO event (id, name, date, venue, organisation, tests_offered, "
+                "norm_set_version, activities_directory, created_at, updated_at, version) VALUES "
+                "('22222222-2222-4222-8222-222222222222', 'Old day', '2026-05-01', '', '', "
+                "'[\"grip\"]', '2026.11-1', '', :t, :t, 1)"
+            ),
+            {"t": now},
+        )
     assert current_revision(db) == "0001"
     db.close()
     db = connect(db_url)  # upgrades on first use
@@ -92,10 +100,9 @@ def test_upgrade_from_the_first_schema_keeps_the_data(db_url):
 def test_a_newer_database_is_refused_untouched(tmp_path):
     path = tmp_path / "ffmot.db"
     connect(str(path)).close()
-    with sqlite3.connect(path) as c:
-        c.execute("UPDATE alembic_version SET version_num = '0999'")
+    set_schema(path, "0999")
     before = path.read_bytes()
-    with pytest.raises(StoreError, match="newer version of ffmot.*left untouched"):
+    with pytest.raises(StoreError, match=r"newer version of ffmot.*left untouched"):
         connect(str(path))
     assert path.read_bytes() == before
 
@@ -127,15 +134,17 @@ def test_a_damaged_database_is_refused_untouched(tmp_path, actor):
     data = bytearray(path.read_bytes())
     data[100:4096] = os.urandom(3996)  # keep the magic header, wreck the schema page
     path.write_bytes(bytes(data))
-    with pytest.raises(StoreError, match="damaged|not an ffmot database"):
+    with pytest.raises(StoreError, match=r"damaged|not an ffmot database"):
         connect(str(path))
     assert path.read_bytes() == bytes(data)
 
 
 def test_someone_elses_sqlite_database_is_refused(tmp_path):
     path = tmp_path / "other.db"
-    with sqlite3.connect(path) as c:
-        c.execute("CREATE TABLE recipes (name TEXT)")
+    c = sqlite3.connect(path)
+    c.execute("CREATE TABLE recipes (name TEXT)")
+    c.commit()
+    c.close()
     with pytest.raises(StoreError, match="not ffmot's"):
         connect(str(path))
 
@@ -143,3 +152,12 @@ def test_someone_elses_sqlite_database_is_refused(tmp_path):
 def test_unreachable_postgres_is_a_clear_message():
     with pytest.raises(StoreError, match="cannot reach the shared database"):
         connect("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def set_schema(path: Path, revision: str) -> None:
+    """Marks a SQLite file as written at another schema revision, fully flushed to the file."""
+    c = sqlite3.connect(path)
+    c.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    c.commit()
+    c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    c.close()

@@ -21,9 +21,17 @@ def people(db, actor, n=25):
     out = []
     for i in range(n):
         p = R.register_participant(
-            db, actor, f"Zebedee{i:02d}", f"Quixotefamily{i:02d}", dt.date(1950, 3, 14 + i % 10),
-            "female", phone=f"01632 9605{i:02d}", email=f"zq{i:02d}@example.org",
-            notes=f"Private note {i:02d}", consents={"keep_results": True})
+            db,
+            actor,
+            f"Zebedee{i:02d}",
+            f"Quixotefamily{i:02d}",
+            dt.date(1950, 3, 14 + i % 10),
+            "female",
+            phone=f"01632 9605{i:02d}",
+            email=f"zq{i:02d}@example.org",
+            notes=f"Private note {i:02d}",
+            consents={"keep_results": True},
+        )
         a = R.check_in(db, actor, p.id, e.id)
         R.save_result(db, actor, a.id, "grip", [(20 + i / 10, f"left hand {i:02d}")])
         out.append(p)
@@ -42,8 +50,16 @@ def test_erased_personal_data_leaves_no_bytes_in_the_file(tmp_path, actor):
     assert b"Quixotefamily07" in file_bytes(path)
     result = erase_participant(db, actor, target.code)
     assert (result.visits, result.results) == (1, 1)
-    secrets = [b"Quixotefamily07", b"Zebedee07", b"zq07@example.org", b"01632 960507",
-               b"Private note 07", b"left hand 07", target.code.encode(), target.id.encode()]
+    secrets = [
+        b"Quixotefamily07",
+        b"Zebedee07",
+        b"zq07@example.org",
+        b"01632 960507",
+        b"Private note 07",
+        b"left hand 07",
+        target.code.encode(),
+        target.id.encode(),
+    ]
     blob = file_bytes(path)
     for s in secrets:
         assert s not in blob, s

@@ -41,13 +41,16 @@ def test_union_and_idempotence(db, tmp_path, actor):
     r2 = merge(db, actor, str(tmp_path / "two.db"))
     assert r1.added["participant"] == 1 and r1.added["result"] == 2
     assert r2.added["participant"] == 1 and r2.added["event"] == 1
-    assert sorted(r.name for r in R.search_participants(db, "samp")) == ["Ada Sampleton",
-                                                                        "Bea Sampleton"]
+    assert sorted(r.name for r in R.search_participants(db, "samp")) == [
+        "Ada Sampleton",
+        "Bea Sampleton",
+    ]
     before = (count(db, Participant), count(db, Result))
     again = merge(db, actor, str(tmp_path / "one.db"))
     assert sum(again.added.values()) == 0
-    assert sum(again.conflicts.values()) == 0 and (count(db, Participant),
-                                                    count(db, Result)) == before
+    assert (
+        sum(again.conflicts.values()) == 0 and (count(db, Participant), count(db, Result)) == before
+    )
 
 
 def test_the_other_file_is_never_changed(tmp_path, actor):
@@ -61,7 +64,7 @@ def test_the_other_file_is_never_changed(tmp_path, actor):
 
 
 def test_a_record_changed_differently_is_a_conflict_with_both_versions_kept(tmp_path, actor):
-    laptop, e, p, a = station(tmp_path / "laptop.db", actor, "Ada")
+    laptop, _, _, a = station(tmp_path / "laptop.db", actor, "Ada")
     laptop.close()
     hub = connect(str(tmp_path / "hub.db"))
     merge(hub, actor, str(tmp_path / "laptop.db"))

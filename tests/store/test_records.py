@@ -18,15 +18,29 @@ D = dt.date
 
 def setup_visit(db, actor, **kw):
     e = R.create_event(db, actor, "Lowthwaite MOT day", D(2026, 5, 1), "Fellside Hall")
-    p = R.register_participant(db, actor, kw.get("given", "Ada"), kw.get("family", "Sampleton"),
-                               kw.get("dob", D(1950, 3, 14)), kw.get("sex", "female"))
+    p = R.register_participant(
+        db,
+        actor,
+        kw.get("given", "Ada"),
+        kw.get("family", "Sampleton"),
+        kw.get("dob", D(1950, 3, 14)),
+        kw.get("sex", "female"),
+    )
     return e, p, R.check_in(db, actor, p.id, e.id)
 
 
 def test_register_and_find(db, actor):
-    p = R.register_participant(db, actor, "  Ada ", "Sampleton", D(1950, 3, 14), "female",
-                               phone="01632 960001", postcode_district="ca12",
-                               consents={"keep_results": True, "share_gp": False})
+    p = R.register_participant(
+        db,
+        actor,
+        "  Ada ",
+        "Sampleton",
+        D(1950, 3, 14),
+        "female",
+        phone="01632 960001",
+        postcode_district="ca12",
+        consents={"keep_results": True, "share_gp": False},
+    )
     assert p.given_name == "Ada" and p.postcode_district == "CA12" and p.version == 1
     assert len(p.code) == 7 and not set(p.code) & set("01IO")
     assert p.consented("keep_results") and not p.consented("share_gp")
@@ -54,15 +68,27 @@ def test_register_and_find(db, actor):
     ],
 )
 def test_bad_participant_details_are_refused(db, actor, kwargs, match):
-    args = {"given_name": "Ada", "family_name": "Sampleton", "date_of_birth": D(1950, 3, 14),
-            "sex": "female", **kwargs}
+    args = {
+        "given_name": "Ada",
+        "family_name": "Sampleton",
+        "date_of_birth": D(1950, 3, 14),
+        "sex": "female",
+        **kwargs,
+    }
     with pytest.raises(InputError, match=match):
         R.register_participant(db, actor, **args)
 
 
 def test_consent_withdrawal_is_recorded_and_acted_on(db, actor):
-    p = R.register_participant(db, actor, "Ada", "Sampleton", D(1950, 3, 14), "female",
-                               consents={"anonymous_reports": True})
+    p = R.register_participant(
+        db,
+        actor,
+        "Ada",
+        "Sampleton",
+        D(1950, 3, 14),
+        "female",
+        consents={"anonymous_reports": True},
+    )
     p = R.record_consent(db, actor, p.id, "anonymous_reports", False)
     assert not p.consented("anonymous_reports")
     assert p.consents["anonymous_reports"].recorded_by == "Sam Tester"
@@ -79,33 +105,47 @@ def test_results_trials_and_the_value_that_counts(db, actor):
     assert r.value == 24.5 and [t.label for t in r.trials] == ["left 1", "right 1", "left 2"]
     u = R.save_result(db, actor, a.id, "up_and_go", [(6.1, "trial 1"), (5.8, "trial 2")])
     assert u.value == 5.8
-    s = R.save_result(db, actor, a.id, "sit_and_reach", [(-2, "right leg"), (1, "right leg")],
-                      unit="cm")
+    s = R.save_result(
+        db, actor, a.id, "sit_and_reach", [(-2, "right leg"), (1, "right leg")], unit="cm"
+    )
     assert s.value == 1 and s.unit == "cm"
     c = R.save_result(db, actor, a.id, "chair_stand", [(9, "")], modifications=["arms_used"])
     assert c.modifications == ("arms_used",)
     n = R.mark_not_done(db, actor, a.id, "step_2min", "declined")
     assert not n.done and n.reason == "declined" and n.value is None
     a = R.get_assessment(db, a.id)
-    assert {r.test_id for r in a.results} == {"grip", "up_and_go", "sit_and_reach",
-                                              "chair_stand", "step_2min"}
+    assert {r.test_id for r in a.results} == {
+        "grip",
+        "up_and_go",
+        "sit_and_reach",
+        "chair_stand",
+        "step_2min",
+    }
     with pytest.raises(InputError, match="plausible range"):
         R.save_result(db, actor, a.id, "arm_curl", [(99, "")])
     with pytest.raises(InputError, match="at most 2"):
-        R.save_result(db, actor, a.id, "up_and_go", [(6, ""), (6, ""), (6, "")],
-                      expected_version=u.version)
+        R.save_result(
+            db, actor, a.id, "up_and_go", [(6, ""), (6, ""), (6, "")], expected_version=u.version
+        )
     with pytest.raises(InputError, match="reason must be"):
         R.mark_not_done(db, actor, a.id, "arm_curl", "bored")
 
 
 def test_measurements_become_bmi_waist_and_activity_results(db, actor):
     _, _, a = setup_visit(db, actor)
-    a = R.save_measurements(db, actor, a.id, Measurements(165, 70, 85, 120, 2, 1, 6), a.version,
-                            notes="Walks the dog daily", goals="Join Tai Chi")
+    a = R.save_measurements(
+        db,
+        actor,
+        a.id,
+        Measurements(165, 70, 85, 120, 2, 1, 6),
+        a.version,
+        notes="Walks the dog daily",
+        goals="Join Tai Chi",
+    )
     values = {r.test_id: r.value for r in a.results}
     assert values == {"bmi": 25.7, "waist": 85, "activity": 120}
     assert a.notes == "Walks the dog daily" and a.goals == "Join Tai Chi"
-    with pytest.raises(InputError, match="height 1.65 is outside"):
+    with pytest.raises(InputError, match=r"height 1\.65 is outside"):
         R.save_measurements(db, actor, a.id, Measurements(height_cm=1.65), a.version)
 
 
@@ -126,13 +166,15 @@ def test_screening_blocks_excluded_tests(db, actor):
 
 
 def test_retest_links_to_the_previous_visit(db, actor):
-    e1, p, a1 = setup_visit(db, actor)
+    _, p, a1 = setup_visit(db, actor)
     e2 = R.create_event(db, actor, "Lowthwaite retest", D(2026, 7, 24), "Fellside Hall")
     a2 = R.check_in(db, actor, p.id, e2.id)
     assert a2.previous_id == a1.id and a1.previous_id is None
     assert R.check_in(db, actor, p.id, e2.id).id == a2.id  # checking in twice: one visit
     assert [(e.name, e.participants) for e in R.list_events(db)] == [
-        ("Lowthwaite retest", 1), ("Lowthwaite MOT day", 1)]
+        ("Lowthwaite retest", 1),
+        ("Lowthwaite MOT day", 1),
+    ]
 
 
 def test_two_stations_saving_the_same_result_lose_nothing(db_url, actor):
@@ -144,8 +186,14 @@ def test_two_stations_saving_the_same_result_lose_nothing(db_url, actor):
         seen_by_two = R.get_assessment(two, a.id).result("grip").version
         R.save_result(one, actor, a.id, "grip", [(26, "right 1")], expected_version=first.version)
         with pytest.raises(ConflictError, match="reload"):
-            R.save_result(two, Actor("Kim", "Station 2"), a.id, "grip", [(30, "left 1")],
-                          expected_version=seen_by_two)
+            R.save_result(
+                two,
+                Actor("Kim", "Station 2"),
+                a.id,
+                "grip",
+                [(30, "left 1")],
+                expected_version=seen_by_two,
+            )
         final = R.get_assessment(one, a.id).result("grip")
         assert final.value == 26 and final.version == 2
         # Both new: the second station to create the same test's result is told, not ignored.
@@ -170,8 +218,12 @@ def test_every_change_is_audited_without_personal_data(db, actor):
     with db.transaction() as s:
         entries = list(s.scalars(select(AuditEntry)))
     assert {(e.action, e.entity) for e in entries} >= {
-        ("create", "participant"), ("create", "event"), ("create", "assessment"),
-        ("create", "result"), ("update", "participant")}
+        ("create", "participant"),
+        ("create", "event"),
+        ("create", "assessment"),
+        ("create", "result"),
+        ("update", "participant"),
+    }
     text = " ".join(f"{e.detail} {e.entity_id}" for e in entries)
     for personal in ("Zebedee", "Fictionby", "1950", "01632", p.code):
         assert personal not in text

@@ -27,26 +27,42 @@ D = dt.date
 
 
 def fill(db, actor):
-    e = R.create_event(db, actor, "=HYPERLINK(\"http://x\")", D(2026, 5, 1), "@Fellside Hall",
-                       "+Cumbria Health")
+    e = R.create_event(
+        db, actor, '=HYPERLINK("http://x")', D(2026, 5, 1), "@Fellside Hall", "+Cumbria Health"
+    )
     e2 = R.create_event(db, actor, "Retest day", D(2026, 7, 24), "Fellside Hall")
-    a1 = R.register_participant(db, actor, "=cmd|' /C calc'!A0", "-Sampleton", D(1950, 3, 14),
-                                "female", phone="+44 1632 960001",
-                                consents={"keep_results": True, "anonymous_reports": True})
-    a2 = R.register_participant(db, actor, "Bert", "Demoworth", D(1944, 1, 2), "male",
-                                consents={"anonymous_reports": False})
-    a3 = R.register_participant(db, actor, "Cleo", "Trialby", D(1938, 6, 30), "not_stated",
-                                consents={"anonymous_reports": True})
+    a1 = R.register_participant(
+        db,
+        actor,
+        "=cmd|' /C calc'!A0",
+        "-Sampleton",
+        D(1950, 3, 14),
+        "female",
+        phone="+44 1632 960001",
+        consents={"keep_results": True, "anonymous_reports": True},
+    )
+    a2 = R.register_participant(
+        db, actor, "Bert", "Demoworth", D(1944, 1, 2), "male", consents={"anonymous_reports": False}
+    )
+    a3 = R.register_participant(
+        db,
+        actor,
+        "Cleo",
+        "Trialby",
+        D(1938, 6, 30),
+        "not_stated",
+        consents={"anonymous_reports": True},
+    )
     for p in (a1, a2, a3):
         v = R.check_in(db, actor, p.id, e.id)
         R.save_result(db, actor, v.id, "grip", [(20, "left 1"), (24.5, "right 1")])
-        R.save_result(db, actor, v.id, "sit_and_reach", [(-3, "right leg"), (-1.5, "right leg")],
-                      unit="cm")
+        R.save_result(
+            db, actor, v.id, "sit_and_reach", [(-3, "right leg"), (-1.5, "right leg")], unit="cm"
+        )
         R.save_result(db, actor, v.id, "chair_stand", [(9, "")], modifications=["arms_used"])
         R.mark_not_done(db, actor, v.id, "up_and_go", "felt_unsafe")
         v = R.get_assessment(db, v.id)
-        R.save_measurements(db, actor, v.id, Measurements(165, 70, 85, 120, 2, 1, 6.5),
-                            v.version)
+        R.save_measurements(db, actor, v.id, Measurements(165, 70, 85, 120, 2, 1, 6.5), v.version)
     v2 = R.check_in(db, actor, a1.id, e2.id)
     R.save_result(db, actor, v2.id, "grip", [(26, "right 1")])
     return a1, a2, a3
@@ -65,15 +81,25 @@ def test_full_export_has_the_stable_columns_and_round_trips(db_url, tmp_path, ac
     assert s.rows == 3 * 7 + 1
     rows = read_csv(out1)
     assert tuple(rows[0]) == COLUMNS
-    assert rows[0][:11] == ["participant_code", "given_name", "family_name", "date_of_birth",
-                            "sex", "event", "assessment_date", "test", "value", "unit", "band"]
+    assert rows[0][:11] == [
+        "participant_code",
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "sex",
+        "event",
+        "assessment_date",
+        "test",
+        "value",
+        "unit",
+        "band",
+    ]
     assert stat.S_IMODE(out1.stat().st_mode) == 0o600
     src.close()
 
     empty = connect(str(tmp_path / "empty.db"))
     summary = import_file(empty, actor, out1)
-    assert (summary.participants, summary.events, summary.visits, summary.results) == (3, 2, 4,
-                                                                                      22)
+    assert (summary.participants, summary.events, summary.visits, summary.results) == (3, 2, 4, 22)
     out2 = tmp_path / "two.csv"
     export_file(empty, actor, out2, "csv")
     assert read_csv(out2) == rows
@@ -133,8 +159,14 @@ def test_anonymised_export_is_really_anonymous(db, tmp_path, actor):
     assert s.participants == 2 and s.left_out == 1  # Bert did not consent
     text = out.read_text()
     for p in (a1, a2, a3):
-        for personal in (p.code, p.id, p.family_name.lstrip("-"), p.date_of_birth.isoformat(),
-                         "1632", "Demoworth"):
+        for personal in (
+            p.code,
+            p.id,
+            p.family_name.lstrip("-"),
+            p.date_of_birth.isoformat(),
+            "1632",
+            "Demoworth",
+        ):
             assert personal not in text
     bands = {r[1] for r in rows[1:]}
     assert bands <= {"75-79", "85-89"}
@@ -163,7 +195,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(db, tmp_path, act
     broken = list(lines)
 
     def cell(i, col, value):
-        parts = list(csv.reader([broken[i]]))[0]
+        parts = next(iter(csv.reader([broken[i]])))
         parts[header.index(col)] = value
         import io
 
@@ -182,8 +214,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(db, tmp_path, act
     with pytest.raises(ImportRefused) as err:
         import_file(target, actor, bad)
     problems = err.value.problems
-    assert [p.split(":")[0] for p in problems] == ["line 3", "line 5", "line 6", "line 7",
-                                                   "line 8"]
+    assert [p.split(":")[0] for p in problems] == ["line 3", "line 5", "line 6", "line 7", "line 8"]
     assert "plausible range" in problems[0] and "unknown test" in problems[1]
     assert "not a date" in problems[2] and "furlongs" in problems[3]
     assert R.search_participants(target, "") == [] and R.list_events(target) == []

@@ -42,8 +42,9 @@ def upgrade() -> None:
         sa.Column(
             "participant_id",
             sa.String(36),
-            sa.ForeignKey("participant.id", ondelete="CASCADE",
-                          name="fk_consent_participant_id_participant"),
+            sa.ForeignKey(
+                "participant.id", ondelete="CASCADE", name="fk_consent_participant_id_participant"
+            ),
             nullable=False,
         ),
         sa.Column("purpose", sa.String(30), nullable=False),
@@ -73,8 +74,11 @@ def upgrade() -> None:
         sa.Column(
             "participant_id",
             sa.String(36),
-            sa.ForeignKey("participant.id", ondelete="CASCADE",
-                          name="fk_assessment_participant_id_participant"),
+            sa.ForeignKey(
+                "participant.id",
+                ondelete="CASCADE",
+                name="fk_assessment_participant_id_participant",
+            ),
             nullable=False,
         ),
         sa.Column(
@@ -86,8 +90,9 @@ def upgrade() -> None:
         sa.Column(
             "previous_id",
             sa.String(36),
-            sa.ForeignKey("assessment.id", ondelete="SET NULL",
-                          name="fk_assessment_previous_id_assessment"),
+            sa.ForeignKey(
+                "assessment.id", ondelete="SET NULL", name="fk_assessment_previous_id_assessment"
+            ),
         ),
         sa.Column("practitioner", sa.String(100), nullable=False),
         sa.Column("station", sa.String(100), nullable=False),
@@ -115,8 +120,9 @@ def upgrade() -> None:
         sa.Column(
             "assessment_id",
             sa.String(36),
-            sa.ForeignKey("assessment.id", ondelete="CASCADE",
-                          name="fk_screening_assessment_id_assessment"),
+            sa.ForeignKey(
+                "assessment.id", ondelete="CASCADE", name="fk_screening_assessment_id_assessment"
+            ),
             nullable=False,
         ),
         sa.Column("answers", sa.JSON, nullable=False),
@@ -134,8 +140,9 @@ def upgrade() -> None:
         sa.Column(
             "assessment_id",
             sa.String(36),
-            sa.ForeignKey("assessment.id", ondelete="CASCADE",
-                          name="fk_result_assessment_id_assessment"),
+            sa.ForeignKey(
+                "assessment.id", ondelete="CASCADE", name="fk_result_assessment_id_assessment"
+            ),
             nullable=False,
         ),
         sa.Column("test_id", sa.String(40), nullable=False),

@@ -1,4 +1,4 @@
-"""Search as you type, merge conflicts kept for review, training-mode MOT days, tombstones of erased participants.
+"""Search as you type, merge conflicts kept for review, training MOT days, erasure tombstones.
 
 Adds lower-cased name columns (filled from the names already stored) so the participant
 search stays instant at 50,000 people; a table that keeps both versions of a record that
@@ -42,8 +42,7 @@ def upgrade() -> None:
         b.create_index("ix_participant_search_family", ["search_family"])
 
     with op.batch_alter_table("event") as b:
-        b.add_column(sa.Column("training", sa.Boolean, nullable=False,
-                               server_default=sa.false()))
+        b.add_column(sa.Column("training", sa.Boolean, nullable=False, server_default=sa.false()))
 
     op.create_table(
         "merge_conflict",

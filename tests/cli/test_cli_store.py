@@ -1,0 +1,124 @@
+"""The database verbs as a person runs them: a real process, a real SQLite file or PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import assert_refused, ffmot
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "ffmot.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def run(url: str, *args: str):
+    p = ffmot("--db", url, *args)
+    assert "Traceback" not in p.stderr, p.stderr
+    return p
+
+
+def test_demo_events_participants_export_import(url, tmp_path):
+    p = run(url, "demo", "--participants", "30", "--seed", "4", "--station", "Hall A")
+    assert p.returncode == 0, p.stderr
+    assert "30 synthetic participants" in p.stdout
+    events = json.loads(run(url, "events", "--json").stdout)
+    assert events and all(
+        {"id", "name", "date", "venue", "participants"} <= e.keys() for e in events
+    )
+    assert sum(e["participants"] for e in events) >= 30 and all(e["training"] for e in events)
+    table = run(url, "events").stdout
+    assert events[0]["name"][:20] in table and "(training)" in table
+    people = run(url, "participants").stdout.splitlines()
+    assert people[0].split() == ["code", "name", "age", "last", "assessed"]
+    assert len(people) == 31
+    first_family = people[1].split()[2]
+    found = run(url, "participants", "--search", first_family).stdout
+    assert first_family in found
+
+    out = tmp_path / "all.csv"
+    p = run(url, "export", "--format", "csv", "--out", str(out))
+    assert p.returncode == 0 and out.exists(), p.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert rows and {"participant_code", "band", "value", "unit"} <= rows[0].keys()
+    fresh = str(tmp_path / "fresh.db")
+    p = run(fresh, "import", str(out))
+    assert p.returncode == 0, p.stderr
+    out2 = tmp_path / "again.csv"
+    run(fresh, "export", "--format", "csv", "--out", str(out2))
+    assert out2.read_text() == out.read_text()
+
+    anon = tmp_path / "anon.xlsx"
+    p = run(url, "export", "--format", "xlsx", "--out", str(anon), "--anonymised")
+    assert p.returncode == 0 and "anonymised rows" in p.stdout
+
+
+def test_erase_and_merge_verbs(url, tmp_path):
+    laptop = str(tmp_path / "laptop.db")
+    assert run(laptop, "demo", "--participants", "5", "--seed", "9").returncode == 0
+    p = run(url, "merge", laptop)
+    assert p.returncode == 0 and "added" in p.stdout and "conflicts 0" in p.stdout
+    p = run(url, "merge", laptop)
+    assert "added nothing" in p.stdout
+    code = run(url, "participants").stdout.splitlines()[1].split()[0]
+    p = run(url, "erase", code)
+    assert p.returncode == 0 and "erased" in p.stdout
+    assert code not in run(url, "participants").stdout
+    assert_refused(run(url, "erase", code), "no participant has the code")
+
+
+def test_db_upgrade_and_refusals(tmp_path):
+    path = tmp_path / "ffmot.db"
+    p = run(str(path), "db", "upgrade")
+    assert p.returncode == 0 and "upgraded" in p.stdout
+    assert "up to date" in run(str(path), "db", "upgrade").stdout
+    set_schema(path, "0999")
+    before = path.read_bytes()
+    assert_refused(run(str(path), "events"), "newer version of ffmot")
+    assert path.read_bytes() == before
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database")
+    assert_refused(run(str(junk), "participants"), "not an ffmot database")
+    assert_refused(run(str(tmp_path / "x.db"), "erase", "IO10"), "not a participant code")
+    assert run(str(tmp_path / "d.db"), "demo", "--participants", "2").returncode == 0
+    assert_refused(run(str(tmp_path / "d.db"), "demo", "--participants", "2"), "another --seed")
+    assert_refused(run(str(tmp_path / "x.db"), "import", str(tmp_path / "none.csv")), "cannot find")
+    assert_refused(
+        run(str(tmp_path / "x.db"), "export", "--format", "pdf", "--out", "x"), "invalid choice"
+    )
+    assert_refused(
+        run(str(tmp_path / "x.db"), "demo", "--participants", "many"), "not a whole number"
+    )
+    assert_refused(run("postgresql+psycopg://nobody@127.0.0.1:1/x", "events"), "cannot reach")
+    assert_refused(run("mysql://x@y/z", "events"), "SQLite or PostgreSQL")
+
+
+def test_import_reports_bad_rows_by_line(tmp_path):
+    db = str(tmp_path / "ffmot.db")
+    run(db, "demo", "--participants", "3")
+    out = tmp_path / "x.csv"
+    run(db, "export", "--format", "csv", "--out", str(out))
+    lines = out.read_text().splitlines()
+    lines[2] = lines[2].replace(",yes,", ",perhaps,", 1)
+    out.write_text("\n".join(lines) + "\n")
+    p = run(str(tmp_path / "new.db"), "import", str(out))
+    assert p.returncode == 2
+    err = p.stderr.splitlines()
+    assert err[0] == "ffmot: 1 row(s) cannot be imported; nothing was imported"
+    assert err[1].strip().startswith("line 3:") and "done must be yes or no" in err[1]
+
+
+def set_schema(path: Path, revision: str) -> None:
+    """Marks a SQLite file as written at another schema revision, fully flushed to the file."""
+    c = sqlite3.connect(path)
+    c.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    c.commit()
+    c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    c.close()
