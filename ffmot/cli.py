@@ -60,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("action", nargs="?", choices=["show"], help="show one test's table")
     n.add_argument("test", nargs="?", help="test id")
 
+    g = sub.add_parser("gui", help="start the desktop app (the default with no command)")
+    g.add_argument("--training", action="store_true", help="open the training sandbox")
+    g.add_argument("--screenshot", metavar="FILE.png", help="render a view to a PNG and exit")
+    g.add_argument(
+        "--view", default="events", choices=["events", "check-in", "station", "overview", "board"]
+    )
+    g.add_argument("--large-print", action="store_true", help="with --screenshot")
+
     d = sub.add_parser("db", help="database upkeep")
     d.add_argument("action", choices=["upgrade"], help="bring the schema up to date")
 
@@ -120,8 +128,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             from ffmot import cli_store
 
             return cli_store.run(args, out)
-        parser.print_help(out)
-        return 0
+        return _gui(args, out)
     except FfmotError as e:
         sys.stderr.write(f"ffmot: {e}\n")
         for line in getattr(e, "problems", ()):
@@ -262,6 +269,23 @@ def _write_atomic(dst: Path, columns: list[str], rows: list[dict[str, str]]) -> 
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
         raise InputError(f"cannot write {dst}: {e.strerror}") from None
+
+
+# --- the desktop app -------------------------------------------------------------------------
+
+
+def _gui(args: argparse.Namespace, out: TextIO) -> int:
+    shot = getattr(args, "screenshot", None)
+    if shot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from ffmot.gui.app import screenshot
+
+        path = screenshot(Path(shot), args.view, args.db, args.large_print)
+        out.write(f"wrote {path}\n")
+        return 0
+    from ffmot.gui.app import run
+
+    return run(args.db, getattr(args, "training", False))
 
 
 # --- norms ---------------------------------------------------------------------------------------

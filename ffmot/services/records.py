@@ -294,14 +294,14 @@ def search_participants(
             r.code,
             f"{r.given_name} {r.family_name}",
             r.date_of_birth,
-            _age_or_zero(r.date_of_birth, today),
+            age_or_zero(r.date_of_birth, today),
             r.last,
         )
         for r in rows
     ]
 
 
-def _age_or_zero(dob: dt.date, on: dt.date) -> int:
+def age_or_zero(dob: dt.date, on: dt.date) -> int:
     return age_on(dob, on) if dob <= on else 0
 
 
@@ -467,7 +467,7 @@ def _assessment_info(s: Session, a: Assessment) -> AssessmentInfo:
         a.practitioner,
         a.station,
         a.assessed_on,
-        _age_or_zero(a.participant.date_of_birth, a.assessed_on),
+        age_or_zero(a.participant.date_of_birth, a.assessed_on),
         m,
         a.notes,
         a.goals,
@@ -795,3 +795,14 @@ def _check_allowed(s: Session, a: Assessment, test_id: str) -> None:
         raise InputError(
             f"{test_id.replace('_', ' ')} cannot be entered: {why}. Record it as not done instead"
         )
+
+
+def find_visit(db: Database, participant_id: str, event_id: str) -> AssessmentInfo | None:
+    """The participant's visit to this MOT day, if they have checked in."""
+    with db.transaction() as s:
+        aid = s.scalar(
+            select(Assessment.id).where(
+                Assessment.participant_id == participant_id, Assessment.event_id == event_id
+            )
+        )
+        return None if aid is None else _assessment_info(s, _load_assessment(s, aid))

@@ -275,6 +275,16 @@ def test_batch_output_is_replaced_whole(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ffmot-")]
 
 
-def test_no_arguments_prints_help():
-    p = ffmot()
-    assert p.returncode == 0 and "score" in p.stdout and "norms" in p.stdout
+def test_help_lists_the_commands():
+    p = ffmot("--help")
+    assert p.returncode == 0
+    for verb in ("score", "norms", "gui", "demo", "export", "merge", "erase"):
+        assert verb in p.stdout
+
+
+def test_no_arguments_starts_the_desktop_app_or_says_why_it_cannot():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "FFMOT_DEBUG")}
+    p = subprocess.run([sys.executable, "-m", "ffmot"], capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert_refused(p, "no screen", "ffmot --help")

@@ -1,0 +1,341 @@
+"""Starting the desktop app: settings, database, window; and screenshots for the README."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ffmot.core.errors import FfmotError
+from ffmot.core.paths import resources_dir
+from ffmot.gui.context import AppContext, show_error
+from ffmot.gui.drafts import Drafts
+from ffmot.gui.main_window import VIEWS, MainWindow
+from ffmot.gui.settings import Settings
+from ffmot.gui.tasks import InlineRunner, Runner, ThreadRunner
+from ffmot.store.db import Database, connect
+
+log = logging.getLogger("ffmot")
+LARGE = 1.35
+
+
+def has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM") in ("offscreen", "minimal", "vnc"):
+        return True
+    if sys.platform != "linux":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("ffmot", appauthor=False))
+
+
+def training_db_path() -> Path:
+    return data_dir() / "training.db"
+
+
+def application(large_print: bool) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("ffmot")
+        app.setOrganizationName("ffmot")
+        app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "ffmot.svg")))
+        app.setProperty("ffmot_base_pt", app.font().pointSizeF() or 10.0)
+        _load_font(app)
+    base = float(app.property("ffmot_base_pt") or 10.0)
+    f = QFont(app.font())
+    f.setPointSizeF(base * (LARGE if large_print else 1.0) * 1.15)
+    app.setFont(f)
+    return app
+
+
+def _load_font(app: QApplication) -> None:
+    """Atkinson Hyperlegible on screen too, when it is installed."""
+    try:
+        import fontpkg_atkinson_hyperlegible as pkg
+    except ImportError:
+        return
+    folder = Path(pkg.__file__).parent / "files"
+    family = None
+    for ttf in sorted(folder.glob("*.ttf")):
+        fid = QFontDatabase.addApplicationFont(str(ttf))
+        if fid >= 0 and family is None:
+            families = QFontDatabase.applicationFontFamilies(fid)
+            family = families[0] if families else None
+    if family:
+        f = QFont(family)
+        f.setPointSizeF(app.font().pointSizeF())
+        app.setFont(f)
+
+
+@dataclass
+class Session:
+    """One open window and what it stands on; rebuilt when the database or mode changes."""
+
+    ctx: AppContext
+    window: MainWindow
+
+
+class Controller:
+    def __init__(
+        self,
+        settings: Settings,
+        runner: Runner | None = None,
+        db_url: str | None = None,
+        training: bool | None = None,
+    ) -> None:
+        self.settings = settings
+        self.runner = runner
+        self.db_url = db_url
+        self.training = settings.training if training is None else training
+        self.session: Session | None = None
+
+    def open(self) -> Session:
+        app = application(self.settings.large_print)
+        runner = self.runner or ThreadRunner(app)
+        url = self.db_url
+        if self.training:
+            url = str(training_db_path())
+        db = connect(url or self.settings.database_url or None)
+        if self.training and _is_empty(db):
+            _fill_training(db)
+        ctx = AppContext(db, self.settings, runner, training=self.training)
+        drafts = Drafts(self.settings.path.parent / "drafts")
+        window = MainWindow(
+            ctx,
+            drafts,
+            {
+                "settings": self.edit_settings,
+                "large_print": self.toggle_large_print,
+                "training": self.toggle_training,
+                "reset_training": self.reset_training,
+            },
+        )
+        if self.training:
+            window.resize(QSize(1280, 800))
+        _reopen_last_event(ctx)
+        self.session = Session(ctx, window)
+        return self.session
+
+    def _rebuild(self) -> None:
+        old = self.session
+        if old is not None:
+            old.window.close()
+            old.ctx.db.close()
+        s = self.open()
+        s.window.show()
+
+    def toggle_large_print(self) -> None:
+        self.settings.large_print = not self.settings.large_print
+        self._rebuild()
+
+    def toggle_training(self) -> None:
+        self.training = not self.training
+        self.settings.training = self.training
+        self._rebuild()
+
+    def reset_training(self) -> None:
+        if not self.training or self.session is None:
+            return
+        self.session.ctx.db.close()
+        for f in training_db_path().parent.glob(training_db_path().name + "*"):
+            f.unlink()
+        self.session = None
+        self._rebuild()
+
+    def edit_settings(self) -> None:
+        from ffmot.gui.settings_dialog import SettingsDialog
+
+        if self.session is None:
+            return
+        dialog = SettingsDialog(self.settings, self.session.ctx.runner, self.session.window)
+        dialog.accepted.connect(lambda: self._rebuild() if dialog.needs_restart else None)
+        dialog.open()
+
+
+def _is_empty(db: Database) -> bool:
+    from ffmot.services.records import list_events
+
+    return not list_events(db)
+
+
+def _fill_training(db: Database, participants: int = 60) -> None:
+    from ffmot.core.demo import generate
+    from ffmot.services.demo_load import load_demo
+    from ffmot.services.types import Actor
+
+    load_demo(db, Actor("training"), generate(participants, seed=1))
+
+
+def _reopen_last_event(ctx: AppContext) -> None:
+    from ffmot.services.records import list_events
+
+    events = list_events(ctx.db)
+    last = next((e for e in events if e.id == ctx.settings.last_event), None)
+    if last is None and ctx.training and events:
+        last = max(events, key=lambda e: e.participants)
+    if last is not None:
+        ctx.set_event(last)
+
+
+def _excepthook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+    log.error("uncaught", exc_info=(kind, error, tb))
+    if QApplication.instance() is not None:
+        show_error(QApplication.activeWindow(), error, "working")
+
+
+def _setup_logging() -> None:
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handler = logging.FileHandler(folder / "ffmot.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+
+
+def run(db_url: str | None, training: bool, settings_path: Path | None = None) -> int:
+    if not has_display():
+        raise FfmotError(
+            "no screen to show the desktop app on (no DISPLAY): run it on the "
+            "desktop, or use the commands in 'ffmot --help'"
+        )
+    _setup_logging()
+    sys.excepthook = _excepthook
+    settings = Settings(settings_path)
+    controller = Controller(settings, db_url=db_url, training=training or None)
+    try:
+        session = controller.open()
+    except FfmotError as e:
+        application(settings.large_print)
+        QMessageBox.critical(None, "ffmot", f"ffmot cannot open its database: {e}")
+        return 2
+    session.window.resize(1280, 800)
+    session.window.show()
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    return app.exec()
+
+
+# --- screenshots ------------------------------------------------------------------------------
+
+
+def screenshot(
+    path: Path,
+    view: str,
+    db_url: str | None = None,
+    large_print: bool = False,
+    size: tuple[int, int] = (1280, 860),
+) -> Path:
+    """Renders one view offscreen on demo data (made in a temporary database unless given)."""
+    if view not in VIEWS:
+        raise FfmotError(f"unknown view '{view}': choose one of {', '.join(VIEWS)}")
+    folder = Path(tempfile.mkdtemp(prefix="ffmot-shot-"))
+    settings = Settings(folder / "ffmot.ini")
+    settings.large_print = large_print
+    settings.station = "Station 2"
+    settings.practitioner = "Practitioner A"
+    url = db_url or str(folder / "demo.db")
+    db = connect(url)
+    if _is_empty(db):
+        _fill_training(db)
+    db.close()
+    controller = Controller(settings, InlineRunner(), db_url=url, training=False)
+    s = controller.open()
+    ctx, w = s.ctx, s.window
+    from ffmot.services import records as R
+
+    events = R.list_events(ctx.db)
+    ctx.set_event(max(events, key=lambda e: e.participants))
+    w.resize(*size)
+    _stage(w, view)
+    w.show()
+    app = QApplication.instance()
+    assert app is not None
+    for _ in range(5):
+        app.processEvents()
+    image = w.grab()
+    if not image.save(str(path)):
+        raise FfmotError(f"cannot write the screenshot {path}")
+    w.hide()  # not close(): a staged station entry would ask whether to discard it
+    w.deleteLater()
+    ctx.db.close()
+    return path
+
+
+def _stage(w: MainWindow, view: str) -> None:
+    """Puts a view into a state worth showing, the way a practitioner would."""
+    from ffmot.services import records as R
+    from ffmot.services.board import board
+
+    ctx = w.ctx
+    assert ctx.event is not None
+    rows = board(ctx.db, ctx.event.id)
+    visits = [R.get_assessment(ctx.db, r.assessment_id) for r in rows[:40]]
+    retest = next(
+        (v for v in visits if v.previous_id and v.screening and v.screening.outcome == "clear"),
+        None,
+    )
+    w.show_view(view)
+    if view == "check-in":
+        person = R.get_participant(ctx.db, visits[0].participant_id)
+        w.checkin.search.setText(person.family_name[:5])
+        w.checkin.timer.stop()
+        w.checkin._run_search()
+        w.checkin.table.selectRow(0)
+    elif view == "station":
+        w.station.test_combo.setCurrentIndex(w.station.test_combo.findData("chair_stand"))
+        v = next(v for v in visits if v.screening and v.screening.outcome == "clear")
+        person = R.get_participant(ctx.db, v.participant_id)
+        w.station.code.setText(person.code)
+        w.station.lookup()
+        w.station.fields[0].setText("11")
+    elif view == "overview":
+        target = retest or visits[0]
+        w.overview.show_visit(target.id)
+    elif view == "board":
+        _arrivals(ctx)
+        w.board.refresh()
+
+
+def _arrivals(ctx: AppContext) -> None:
+    """A day in progress: a few people still arriving, some printed already."""
+    import datetime as dt
+
+    from ffmot.services import records as R
+    from ffmot.services.board import board
+
+    assert ctx.event is not None
+    actor = ctx.actor
+    for n, (given, family) in enumerate(
+        (("Iris", "Latecomerby"), ("Owen", "Queueworth"), ("Enid", "Arrivalston"))
+    ):
+        p = R.register_participant(
+            ctx.db,
+            actor,
+            given,
+            family,
+            dt.date(1948 + n, 5, 1),
+            "female" if n != 1 else "male",
+            consents={"keep_results": True},
+        )
+        v = R.check_in(ctx.db, actor, p.id, ctx.event.id)
+        if n < 2:
+            R.record_screening(ctx.db, actor, v.id, {"chest_pain": False, "dizziness": False})
+        if n == 0:
+            R.save_result(ctx.db, actor, v.id, "grip", [(21, "left 1"), (23, "right 1")])
+    for row in [r for r in board(ctx.db, ctx.event.id) if r.complete][::4]:
+        R.mark_printed(ctx.db, actor, row.assessment_id)

@@ -1,0 +1,102 @@
+"""Preview, print and save the PDFs that ffmot.report makes, through Qt's own dialogs.
+
+The sheet is drawn once, by reportlab; Qt prints it by rasterising each page at the printer's
+resolution (pdfium), and 'Save as PDF' writes reportlab's vector file as it is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, QSizeF, Qt
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+MAX_DPI = 300
+
+
+def page_images(pdf: bytes, dpi: int) -> list[QImage]:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    images = []
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            bitmap = page.render(scale=dpi / 72)
+            pil = bitmap.to_pil().convert("RGB")
+            data = pil.tobytes("raw", "RGB")
+            img = QImage(data, pil.width, pil.height, pil.width * 3, QImage.Format.Format_RGB888)
+            images.append(img.copy())  # own the pixels before pil's buffer goes
+            page.close()
+    finally:
+        doc.close()
+    return images
+
+
+def paint_pdf(printer: QPrinter, pdf: bytes) -> None:
+    dpi = min(printer.resolution(), MAX_DPI)
+    images = page_images(pdf, dpi)
+    painter = QPainter()
+    if not painter.begin(printer):
+        return
+    try:
+        for n, img in enumerate(images):
+            if n:
+                printer.newPage()
+            target = QRectF(painter.viewport())
+            size = QSizeF(img.size()).scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            painter.drawImage(QRectF(target.topLeft(), size), img)
+    finally:
+        painter.end()
+
+
+def a4_printer(name: str = "") -> QPrinter:
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    if name:
+        printer.setPrinterName(name)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    printer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    printer.setFullPage(True)
+    return printer
+
+
+def print_pdf(
+    parent: QWidget | None,
+    pdf: bytes,
+    name: str,
+    printer_name: str = "",
+    on_printed: Callable[[], None] | None = None,
+) -> QPrintPreviewDialog:
+    """Opens Qt's print preview (with its Print button) for a PDF made by ffmot.report."""
+    printer = a4_printer(printer_name)
+    printer.setDocName(name)
+    dialog = QPrintPreviewDialog(printer, parent)
+    dialog.setObjectName("printPreview")
+    dialog.setWindowTitle(f"Print preview — {name}")
+    dialog.paintRequested.connect(lambda p: paint_pdf(p, pdf))
+    if on_printed is not None:
+        dialog.accepted.connect(on_printed)  # the Print button was used
+    dialog.open()
+    return dialog
+
+
+def save_pdf(parent: QWidget | None, pdf: bytes, suggested: str) -> Path | None:
+    path, _ = QFileDialog.getSaveFileName(parent, "Save as PDF", suggested, "PDF (*.pdf)")
+    if not path:
+        return None
+    return write_pdf(Path(path), pdf)
+
+
+def write_pdf(path: Path, pdf: bytes) -> Path:
+    if path.suffix.lower() != ".pdf":
+        path = path.with_suffix(".pdf")
+    tmp = path.with_name(f".{path.name}.part")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pdf)
+    os.replace(tmp, path)
+    return path

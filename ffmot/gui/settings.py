@@ -1,0 +1,98 @@
+"""Typed settings with defaults, stored in an INI file whose path tests can choose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+
+class Settings:
+    """Every setting ffmot keeps between runs, with its type and default."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        if path is None:
+            from platformdirs import user_config_dir
+
+            path = Path(user_config_dir("ffmot", appauthor=False)) / "ffmot.ini"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._q = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def _str(self, key: str, default: str) -> str:
+        v = self._q.value(key, default)
+        return str(v) if v is not None else default
+
+    def _bool(self, key: str, default: bool) -> bool:
+        v = self._q.value(key, default)
+        return v in (True, "true", "1", 1) if not isinstance(v, bool) else v
+
+    def _set(self, key: str, value: object) -> None:
+        self._q.setValue(key, value)
+        self._q.sync()
+
+    @property
+    def database_url(self) -> str:
+        """Empty: the local file in the user's data folder."""
+        return self._str("database/url", "")
+
+    @database_url.setter
+    def database_url(self, v: str) -> None:
+        self._set("database/url", v.strip())
+
+    @property
+    def station(self) -> str:
+        return self._str("station/name", "Station 1")
+
+    @station.setter
+    def station(self, v: str) -> None:
+        self._set("station/name", v.strip() or "Station 1")
+
+    @property
+    def practitioner(self) -> str:
+        return self._str("station/practitioner", "")
+
+    @practitioner.setter
+    def practitioner(self, v: str) -> None:
+        self._set("station/practitioner", v.strip())
+
+    @property
+    def station_test(self) -> str:
+        return self._str("station/test", "")
+
+    @station_test.setter
+    def station_test(self, v: str) -> None:
+        self._set("station/test", v)
+
+    @property
+    def printer(self) -> str:
+        """Empty: the system's default printer."""
+        return self._str("print/printer", "")
+
+    @printer.setter
+    def printer(self, v: str) -> None:
+        self._set("print/printer", v)
+
+    @property
+    def large_print(self) -> bool:
+        return self._bool("view/large_print", False)
+
+    @large_print.setter
+    def large_print(self, v: bool) -> None:
+        self._set("view/large_print", bool(v))
+
+    @property
+    def training(self) -> bool:
+        return self._bool("view/training", False)
+
+    @training.setter
+    def training(self, v: bool) -> None:
+        self._set("view/training", bool(v))
+
+    @property
+    def last_event(self) -> str:
+        return self._str("event/last", "")
+
+    @last_event.setter
+    def last_event(self, v: str) -> None:
+        self._set("event/last", v)

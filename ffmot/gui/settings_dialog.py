@@ -1,0 +1,97 @@
+"""Settings: the database (local file or shared PostgreSQL, with a connection test), the
+station, the printer and large print."""
+
+from __future__ import annotations
+
+from PySide6.QtPrintSupport import QPrinterInfo
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from ffmot.gui.settings import Settings
+from ffmot.gui.tasks import Runner
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("ffmot settings")
+        self.settings = settings
+        self.runner = runner
+        self.needs_restart = False
+        form = QFormLayout(self)
+        self.url = QLineEdit(settings.database_url)
+        self.url.setObjectName("databaseUrl")
+        self.url.setPlaceholderText(
+            "empty: this computer's own file; or a shared postgresql+psycopg://user@host/ffmot"
+        )
+        self.test_button = QPushButton("&Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_result = QLabel()
+        self.test_result.setObjectName("connectionResult")
+        self.test_result.setWordWrap(True)
+        self.station = QLineEdit(settings.station)
+        self.station.setObjectName("stationName")
+        self.practitioner = QLineEdit(settings.practitioner)
+        self.printer = QComboBox()
+        self.printer.addItem("System default", "")
+        for name in QPrinterInfo.availablePrinterNames():
+            self.printer.addItem(name, name)
+        self.printer.setCurrentIndex(max(self.printer.findData(settings.printer), 0))
+        self.large = QCheckBox("&Large print on screen")
+        self.large.setChecked(settings.large_print)
+        form.addRow("&Database", self.url)
+        form.addRow("", self.test_button)
+        form.addRow("", self.test_result)
+        form.addRow("&Station name", self.station)
+        form.addRow("&Practitioner", self.practitioner)
+        form.addRow("P&rinter", self.printer)
+        form.addRow("", self.large)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def test_connection(self) -> None:
+        url = self.url.text().strip() or None
+        self.test_result.setText("Connecting…")
+
+        def work() -> str:
+            from ffmot.store.db import connect, describe
+
+            db = connect(url)
+            try:
+                return f"Connected to {describe(db.url)}."
+            finally:
+                db.close()
+
+        self.runner.run(
+            work,
+            self.test_result.setText,
+            lambda e: self.test_result.setText(f"Cannot connect: {e}"),
+        )
+
+    def save(self) -> None:
+        s = self.settings
+        self.needs_restart = (
+            self.url.text().strip() != s.database_url
+            or self.large.isChecked() != s.large_print
+            or self.station.text().strip() != s.station
+        )
+        s.database_url = self.url.text()
+        s.station = self.station.text()
+        s.practitioner = self.practitioner.text()
+        s.printer = self.printer.currentData() or ""
+        s.large_print = self.large.isChecked()
+        self.accept()

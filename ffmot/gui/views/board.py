@@ -1,0 +1,115 @@
+"""The MOT day board: everyone checked in, what each still needs, who is ready to print."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ffmot.core import codes
+from ffmot.gui.context import AppContext, show_error
+from ffmot.gui.models import RowsModel
+from ffmot.gui.widgets import heading
+from ffmot.services.board import STATUS_WORDS, BoardRow, board
+
+STATUS_MARK = {"screening": "○ ", "testing": "◐ ", "ready": "● ", "printed": "✔ "}
+SCREEN_WORDS = {"clear": "clear", "care": "with care", "do_not_test": "do not test", "": "—"}
+
+
+class BoardView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("boardView")
+        battery = ctx.norms.battery
+        self.model: RowsModel[BoardRow] = RowsModel(
+            [
+                ("Code", lambda r: codes.display(r.code)),
+                ("Name", lambda r: r.name),
+                ("Screening", lambda r: SCREEN_WORDS.get(r.screening, r.screening)),
+                ("Done", lambda r: f"{r.done} of {r.offered}"),
+                (
+                    "Still to do",
+                    lambda r: (
+                        ", ".join(battery[t].short_name for t in r.still_needed if t in battery)
+                        or "—"
+                    ),
+                ),
+                ("Status", lambda r: STATUS_MARK[r.status] + STATUS_WORDS[r.status]),
+            ]
+        )
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setObjectName("boardTable")
+        self.table.setAccessibleName("Everyone checked in today")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        for col in (0, 1, 2, 3, 5):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        self.table.activated.connect(self._open)
+        self.summary = QLabel()
+        self.summary.setObjectName("boardSummary")
+        refresh = QPushButton("&Refresh")
+        refresh.clicked.connect(self.refresh)
+        top = QHBoxLayout()
+        top.addWidget(heading("Today's board"))
+        top.addStretch(1)
+        top.addWidget(refresh)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(QLabel("Enter or double-click a row to open their results."))
+        self.timer = QTimer(self)
+        self.timer.setInterval(15000)  # other stations save too
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        ctx.event_changed.connect(self.refresh)
+        ctx.records_changed.connect(lambda _id: self.refresh())
+        self.refresh()
+
+    def focus_first(self) -> None:
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def refresh(self) -> None:
+        event = self.ctx.event
+        if event is None:
+            self.model.set_rows([])
+            self.summary.setText("Open an MOT day first (Events).")
+            return
+        self.ctx.runner.run(
+            lambda: board(self.ctx.db, event.id),
+            self._show,
+            lambda e: show_error(self, e, "reading the board"),
+        )
+
+    def _show(self, rows: list[BoardRow]) -> None:
+        self.model.set_rows(rows)
+        counts = {k: sum(1 for r in rows if r.status == k) for k in STATUS_WORDS}
+        self.summary.setText(
+            f"{len(rows)} checked in · "
+            + " · ".join(f"{STATUS_WORDS[k]}: {n}" for k, n in counts.items())
+        )
+
+    def _open(self, index: object) -> None:
+        from PySide6.QtCore import QModelIndex
+
+        assert isinstance(index, QModelIndex)
+        row = self.model.row_at(self.proxy.mapToSource(index))
+        if row is not None:
+            self.ctx.show_visit.emit(row.assessment_id)

@@ -1,0 +1,469 @@
+"""Check-in: find or register the person, record consent and screening, print their card."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ffmot.core import codes, screening
+from ffmot.core.errors import FfmotError, InputError
+from ffmot.gui.context import AppContext, show_error
+from ffmot.gui.models import RowsModel
+from ffmot.gui.widgets import heading
+from ffmot.services import records as R
+from ffmot.services.types import AssessmentInfo, ParticipantInfo, ParticipantRow
+
+PURPOSE_WORDS = {
+    "keep_results": "Keep my results",
+    "retest_contact": "Contact me for a 12-week retest",
+    "share_gp": "Share my results with my GP",
+    "anonymous_reports": "Use my results anonymously in reports",
+}
+OUTCOME_MARK = {"clear": "✔ ", "care": "⚠ ", "do_not_test": "✖ "}
+SEX_CHOICES = (
+    ("", "Choose…"),
+    ("female", "Female"),
+    ("male", "Male"),
+    ("not_stated", "Prefers not to say"),
+)
+
+
+def parse_dob(text: str) -> dt.date:
+    t = text.strip()
+    for form in ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(t, form).date()
+        except ValueError:
+            continue
+    raise InputError(f"'{t}' is not a date of birth: type it as dd/mm/yyyy, e.g. 14/03/1950")
+
+
+class CheckInView(QWidget):
+    visit_ready = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("checkInView")
+        self.person: ParticipantInfo | None = None
+        self.visit: AssessmentInfo | None = None
+
+        # --- find ------------------------------------------------------------------------
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Name, card code or date of birth")
+        self.search.setAccessibleName("Find a participant")
+        self.search.setClearButtonEnabled(True)
+        self.model: RowsModel[ParticipantRow] = RowsModel(
+            [
+                ("Code", lambda r: codes.display(r.code)),
+                ("Name", lambda r: r.name),
+                ("Born", lambda r: r.date_of_birth.strftime("%d/%m/%Y")),
+                ("Age", lambda r: r.age),
+                (
+                    "Last visit",
+                    lambda r: r.last_assessed.strftime("%d/%m/%Y") if r.last_assessed else "—",
+                ),
+            ]
+        )
+        self.table = QTableView()
+        self.table.setObjectName("participantsTable")
+        self.table.setAccessibleName("People found")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._pick())
+        self.found = QLabel()
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(120)
+        self.timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _t: self.timer.start())
+        self.search.returnPressed.connect(self._first)
+        new_button = QPushButton("&New participant")
+        new_button.clicked.connect(self.start_new)
+        left = QVBoxLayout()
+        left.addWidget(heading("Find or register"))
+        left.addWidget(self.search)
+        left.addWidget(self.table, 1)
+        left.addWidget(self.found)
+        left.addWidget(new_button)
+
+        # --- the person -------------------------------------------------------------------
+        self.title = heading("Nobody chosen yet", 1.2)
+        self.title.setObjectName("personTitle")
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        consent_box = QGroupBox("Consent (each one separately)")
+        cl = QVBoxLayout(consent_box)
+        self.consent_boxes: dict[str, QCheckBox] = {}
+        for purpose, words in PURPOSE_WORDS.items():
+            cb = QCheckBox(words)
+            cb.setObjectName(f"consent_{purpose}")
+            cb.toggled.connect(lambda on, p=purpose: self._consent(p, on))
+            self.consent_boxes[purpose] = cb
+            cl.addWidget(cb)
+        self.checkin_button = QPushButton("Check &in to this MOT day")
+        self.checkin_button.setObjectName("checkInButton")
+        self.checkin_button.clicked.connect(self.check_in)
+        self.card_button = QPushButton("Print &card…")
+        self.card_button.clicked.connect(self.print_card)
+
+        screen_box = QGroupBox("Safety screening")
+        sl = QFormLayout(screen_box)
+        questions = QGridLayout()
+        questions.setColumnStretch(0, 1)
+        self.answers: dict[str, QComboBox] = {}
+        for n, q in enumerate(screening.QUESTIONS):
+            combo = QComboBox()
+            combo.addItems(["not asked", "Yes", "No"])
+            combo.setObjectName(f"q_{q.id}")
+            combo.setAccessibleName(q.text)
+            lab = QLabel(q.text)
+            lab.setWordWrap(True)
+            lab.setBuddy(combo)
+            self.answers[q.id] = combo
+            questions.addWidget(lab, n, 0)
+            questions.addWidget(combo, n, 1, Qt.AlignmentFlag.AlignTop)
+        sl.addRow(questions)
+        bp = QHBoxLayout()
+        self.systolic = QSpinBox()
+        self.systolic.setRange(0, 260)
+        self.systolic.setSpecialValueText("—")
+        self.systolic.setAccessibleName("Systolic blood pressure, mmHg (optional)")
+        self.diastolic = QSpinBox()
+        self.diastolic.setRange(0, 160)
+        self.diastolic.setSpecialValueText("—")
+        self.diastolic.setAccessibleName("Diastolic blood pressure, mmHg (optional)")
+        bp.addWidget(self.systolic)
+        bp.addWidget(QLabel("/"))
+        bp.addWidget(self.diastolic)
+        bp.addWidget(QLabel("mmHg (if measured)"))
+        sl.addRow("Blood pressure", bp)
+        self.screen_button = QPushButton("&Record screening")
+        self.screen_button.setObjectName("recordScreening")
+        self.screen_button.clicked.connect(self.record_screening)
+        sl.addRow(self.screen_button)
+        self.outcome = QLabel("Not screened yet")
+        self.outcome.setObjectName("screeningOutcome")
+        self.outcome.setWordWrap(True)
+        sl.addRow(self.outcome)
+        self.screen_box = screen_box
+
+        person = QWidget()
+        pl = QVBoxLayout(person)
+        pl.addWidget(self.title)
+        pl.addWidget(self.details)
+        pl.addWidget(consent_box)
+        row = QHBoxLayout()
+        row.addWidget(self.checkin_button)
+        row.addWidget(self.card_button)
+        pl.addLayout(row)
+        pl.addWidget(screen_box)
+        pl.addStretch(1)
+
+        def _preview(self, pdf: bytes, name: str) -> None:
+        from ffmot.gui.printing import print_pdf
+
+        print_pdf(self, pdf, name, self.ctx.settings.printer)
+
+    # --- a new person -------------------------------------------------------------------
+        self.new_box = QGroupBox("New participant")
+        nf = QFormLayout(self.new_box)
+        self.given = QLineEdit()
+        self.given.setObjectName("givenName")
+        self.family = QLineEdit()
+        self.family.setObjectName("familyName")
+        self.dob = QLineEdit()
+        self.dob.setObjectName("dateOfBirth")
+        self.dob.setPlaceholderText("dd/mm/yyyy")
+        self.sex = QComboBox()
+        self.sex.setObjectName("sex")
+        for value, words in SEX_CHOICES:
+            self.sex.addItem(words, value)
+        self.phone = QLineEdit()
+        self.email = QLineEdit()
+        self.postcode = QLineEdit()
+        self.postcode.setPlaceholderText("first half only, e.g. CA12")
+        nf.addRow("&Given name", self.given)
+        nf.addRow("&Family name", self.family)
+        nf.addRow("Date of &birth", self.dob)
+        nf.addRow("&Sex", self.sex)
+        nf.addRow("&Phone (optional)", self.phone)
+        nf.addRow("&Email (optional)", self.email)
+        nf.addRow("P&ostcode district", self.postcode)
+        self.new_consents: dict[str, QCheckBox] = {}
+        for purpose, words in PURPOSE_WORDS.items():
+            cb = QCheckBox(words)
+            cb.setObjectName(f"new_consent_{purpose}")
+            self.new_consents[purpose] = cb
+            nf.addRow(cb)
+        self.register_button = QPushButton("Re&gister")
+        self.register_button.setObjectName("registerButton")
+        self.register_button.clicked.connect(self.register)
+        nf.addRow(self.register_button)
+        self.new_message = QLabel()
+        self.new_message.setObjectName("newMessage")
+        self.new_message.setWordWrap(True)
+        nf.addRow(self.new_message)
+        self.new_box.hide()
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(person)
+        rl.addWidget(self.new_box)
+        self.person_panel = person
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(right)
+
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addWidget(scroll, 1)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_first)
+        QShortcut(QKeySequence.StandardKey.New, self, self.start_new)
+        self._show_person(None)
+        self._run_search()
+
+    # --- finding -------------------------------------------------------------------------
+    def focus_first(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _run_search(self) -> None:
+        text = self.search.text()
+        self.ctx.runner.run(
+            lambda: R.search_participants(self.ctx.db, text, limit=200),
+            lambda rows: self._found(rows, text),
+            lambda e: show_error(self, e, "searching"),
+        )
+
+    def _found(self, rows: list[ParticipantRow], text: str) -> None:
+        if text != self.search.text():
+            return  # a newer search is on its way
+        self.model.set_rows(rows)
+        more = " (the first 200: type more to narrow it down)" if len(rows) == 200 else ""
+        self.found.setText(f"{len(rows)} found{more}" if text else f"{len(rows)} shown{more}")
+
+    def _first(self) -> None:
+        self.timer.stop()
+        self._run_search()
+        if self.model.rows:
+            self.table.selectRow(0)
+            self.table.setFocus()
+
+    def _pick(self) -> None:
+        row = self.model.row_at(self.table.currentIndex())
+        if row is None:
+            return
+        self.ctx.runner.run(
+            lambda: R.get_participant(self.ctx.db, row.id),
+            self._show_person,
+            lambda e: show_error(self, e, "opening the record"),
+        )
+
+    # --- the person ----------------------------------------------------------------------
+    def _show_person(self, person: ParticipantInfo | None) -> None:
+        self.person = person
+        self.visit = None
+        self.new_box.hide()
+        self.person_panel.show()
+        on = person is not None
+        for w in (*self.consent_boxes.values(), self.checkin_button, self.card_button):
+            w.setEnabled(on)
+        self.screen_box.setEnabled(False)
+        self.outcome.setText("Check in first, then record the screening")
+        if person is None:
+            self.title.setText("Nobody chosen yet")
+            self.details.setText("Find someone on the left, or register a new participant.")
+            return
+        self.title.setText(person.name)
+        age = R.age_or_zero(person.date_of_birth, dt.date.today())
+        self.details.setText(
+            f"Card code {codes.display(person.code)} · born "
+            f"{person.date_of_birth.strftime('%d/%m/%Y')} (age {age}) · "
+            f"{person.sex.replace('_', ' ')}"
+        )
+        for purpose, cb in self.consent_boxes.items():
+            cb.blockSignals(True)
+            cb.setChecked(person.consented(purpose))
+            cb.blockSignals(False)
+        self.checkin_button.setEnabled(self.ctx.event is not None)
+        if self.ctx.event is None:
+            self.outcome.setText("Open an MOT day first (Events)")
+
+    def _consent(self, purpose: str, on: bool) -> None:
+        person = self.person
+        if person is None:
+            return
+        self.ctx.runner.run(
+            lambda: R.record_consent(self.ctx.db, self.ctx.actor, person.id, purpose, on),
+            lambda p: setattr(self, "person", p),
+            lambda e: show_error(self, e, "recording consent"),
+        )
+
+    def check_in(self) -> None:
+        person, event = self.person, self.ctx.event
+        if person is None or event is None:
+            return
+        if not person.consented("keep_results"):
+            self.outcome.setText(
+                "⚠ They have not agreed to keep their results: ask before "
+                "testing (tick 'Keep my results')."
+            )
+            return
+        self.ctx.runner.run(
+            lambda: R.check_in(self.ctx.db, self.ctx.actor, person.id, event.id),
+            self._checked_in,
+            lambda e: show_error(self, e, "checking in"),
+        )
+
+    def _checked_in(self, visit: AssessmentInfo) -> None:
+        self.visit = visit
+        self.screen_box.setEnabled(True)
+        if visit.screening is not None:
+            self._show_outcome(visit)
+        else:
+            self.outcome.setText("Checked in. Now ask the screening questions.")
+            self.answers[screening.QUESTIONS[0].id].setFocus()
+        self.ctx.records_changed.emit(visit.id)
+
+    def record_screening(self) -> None:
+        visit = self.visit
+        if visit is None:
+            return
+        answers = {
+            qid: c.currentIndex() == 1 for qid, c in self.answers.items() if c.currentIndex() > 0
+        }
+        sys_ = self.systolic.value() or None
+        dia = self.diastolic.value() or None
+        if (sys_ is None) != (dia is None):
+            self.outcome.setText("Give both blood pressure numbers, or neither.")
+            return
+        self.ctx.runner.run(
+            lambda: R.record_screening(self.ctx.db, self.ctx.actor, visit.id, answers, sys_, dia),
+            self._screened,
+            lambda e: show_error(self, e, "recording the screening"),
+        )
+
+    def _screened(self, visit: AssessmentInfo) -> None:
+        self.visit = visit
+        self._show_outcome(visit)
+        self.ctx.records_changed.emit(visit.id)
+        self.visit_ready.emit(visit.id)
+
+    def _show_outcome(self, visit: AssessmentInfo) -> None:
+        sc = visit.screening
+        if sc is None:
+            return
+        words = screening.OUTCOME_WORDS[sc.outcome]
+        text = OUTCOME_MARK[sc.outcome] + words
+        if sc.reasons:
+            text += ": " + "; ".join(sc.reasons)
+        if sc.excluded_tests and sc.outcome != "do_not_test":
+            names = [
+                self.ctx.norms.battery[t].short_name
+                for t in sc.excluded_tests
+                if t in self.ctx.norms.battery
+            ]
+            text += ". Not today: " + ", ".join(names)
+        self.outcome.setText(text)
+        self.outcome.setAccessibleName(text)
+
+    def print_card(self) -> None:
+        person = self.person
+        if person is None:
+            return
+        event = self.ctx.event
+
+        def make() -> bytes:
+            from ffmot.report.card import card_pdf
+
+            return card_pdf(
+                person.code, person.name, event.name if event else "", self.ctx.training
+            )
+
+        self.ctx.runner.run(
+            make,
+            lambda pdf: self._preview(pdf, f"card-{person.code}"),
+            lambda e: show_error(self, e, "making the card"),
+        )
+
+    def _preview(self, pdf: bytes, name: str) -> None:
+        from ffmot.gui.printing import print_pdf
+
+        print_pdf(self, pdf, name, self.ctx.settings.printer)
+
+    # --- a new person ----------------------------------------------------------------------
+    def start_new(self) -> None:
+        self.person_panel.hide()
+        self.new_box.show()
+        words = self.search.text().split()
+        if words and not self.given.text() and not any(ch.isdigit() for ch in "".join(words)):
+            self.given.setText(words[0].capitalize())
+            if len(words) > 1:
+                self.family.setText(" ".join(w.capitalize() for w in words[1:]))
+        self.given.setFocus()
+
+    def register(self) -> None:
+        try:
+            dob = parse_dob(self.dob.text())
+            sex = self.sex.currentData()
+            if not sex:
+                raise InputError("choose the sex (or 'Prefers not to say')")
+        except FfmotError as e:
+            self.new_message.setText(str(e).capitalize() + ".")
+            return
+        consents = {p: cb.isChecked() for p, cb in self.new_consents.items()}
+        args = (self.given.text(), self.family.text(), dob, sex)
+        extra = {
+            "phone": self.phone.text(),
+            "email": self.email.text(),
+            "postcode_district": self.postcode.text(),
+            "consents": consents,
+        }
+
+        def failed(e: BaseException) -> None:
+            if isinstance(e, FfmotError):
+                self.new_message.setText(str(e).capitalize() + ".")
+            else:
+                show_error(self, e, "registering")
+
+        def done(p: ParticipantInfo) -> None:
+            for w in (self.given, self.family, self.dob, self.phone, self.email, self.postcode):
+                w.clear()
+            self.sex.setCurrentIndex(0)
+            for cb in self.new_consents.values():
+                cb.setChecked(False)
+            self.new_message.clear()
+            self._show_person(p)
+            self.search.setText(p.code)
+
+        self.ctx.runner.run(
+            lambda: R.register_participant(self.ctx.db, self.ctx.actor, *args, **extra),  # type: ignore[arg-type]
+            done,
+            failed,
+        )

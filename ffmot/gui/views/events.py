@@ -1,0 +1,177 @@
+"""MOT days: open a recent one, or set up a new one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ffmot.gui.context import AppContext, show_error
+from ffmot.gui.models import RowsModel
+from ffmot.gui.widgets import heading
+from ffmot.services import records as R
+from ffmot.services.types import EventInfo
+
+
+class EventsView(QWidget):
+    opened = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("eventsView")
+        self.model: RowsModel[EventInfo] = RowsModel(
+            [
+                ("Date", lambda e: e.date.strftime("%a %d %b %Y")),
+                ("MOT day", lambda e: e.name + (" (training)" if e.training else "")),
+                ("Venue", lambda e: e.venue),
+                ("People", lambda e: e.participants),
+            ]
+        )
+        self.table = QTableView()
+        self.table.setObjectName("eventsTable")
+        self.table.setAccessibleName("MOT days")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.table.activated.connect(lambda _i: self.open_selected())
+        self.open_button = QPushButton("&Open this MOT day")
+        self.open_button.clicked.connect(self.open_selected)
+
+        left = QVBoxLayout()
+        left.addWidget(heading("MOT days"))
+        left.addWidget(self.table, 1)
+        left.addWidget(self.open_button)
+
+        form_box = QGroupBox("Set up a new MOT day")
+        form = QFormLayout(form_box)
+        self.name = QLineEdit()
+        self.name.setObjectName("eventName")
+        self.name.setPlaceholderText("e.g. Lowthwaite MOT day")
+        self.date = QDateEdit(QDate.currentDate())
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("dd/MM/yyyy")
+        self.venue = QLineEdit()
+        self.venue.setObjectName("eventVenue")
+        self.organisation = QLineEdit()
+        self.directory = QLineEdit()
+        self.directory.setObjectName("eventDirectory")
+        self.directory.setPlaceholderText("activities directory CSV (optional)")
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._browse)
+        drow = QHBoxLayout()
+        drow.addWidget(self.directory, 1)
+        drow.addWidget(browse)
+        form.addRow("&Name", self.name)
+        form.addRow("&Date", self.date)
+        form.addRow("&Venue", self.venue)
+        form.addRow("Or&ganisation", self.organisation)
+        form.addRow("Activities", drow)
+        tests_box = QGroupBox("Tests offered")
+        grid = QGridLayout(tests_box)
+        self.test_boxes: dict[str, QCheckBox] = {}
+        for i, t in enumerate(ctx.norms.battery.values()):
+            cb = QCheckBox(t.short_name)
+            cb.setChecked(t.id != "walk_6min")
+            cb.setAccessibleName(f"Offer {t.name}")
+            self.test_boxes[t.id] = cb
+            grid.addWidget(cb, i // 2, i % 2)
+        form.addRow(tests_box)
+        self.create_button = QPushButton("&Create and open")
+        self.create_button.setObjectName("createEvent")
+        self.create_button.clicked.connect(self.create_event)
+        form.addRow(self.create_button)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        form.addRow(self.message)
+
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 3)
+        layout.addWidget(form_box, 2)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.ctx.runner.run(
+            lambda: R.list_events(self.ctx.db),
+            self._show,
+            lambda e: show_error(self, e, "reading the MOT days"),
+        )
+
+    def _show(self, events: list[EventInfo]) -> None:
+        self.model.set_rows(events)
+        if events and not self.table.currentIndex().isValid():
+            self.table.selectRow(0)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Activities directory", "", "CSV (*.csv)")
+        if path:
+            self.directory.setText(path)
+
+    def open_selected(self) -> None:
+        event = self.model.row_at(self.table.currentIndex())
+        if event is not None:
+            self.ctx.set_event(event)
+            self.opened.emit()
+
+    def create_event(self) -> None:
+        tests = [tid for tid, cb in self.test_boxes.items() if cb.isChecked()]
+        d = self.date.date()
+        directory = self.directory.text().strip()
+        if directory and not Path(directory).is_file():
+            self.message.setText(f"Cannot find the activities directory {directory}.")
+            return
+
+        def work() -> EventInfo:
+            return R.create_event(
+                self.ctx.db,
+                self.ctx.actor,
+                self.name.text(),
+                dt.date(d.year(), d.month(), d.day()),
+                self.venue.text(),
+                self.organisation.text(),
+                tests,
+                directory,
+                training=self.ctx.training,
+                norms=self.ctx.norms,
+            )
+
+        def done(event: EventInfo) -> None:
+            self.message.setText(f"{event.name} is set up.")
+            self.name.clear()
+            self.refresh()
+            self.ctx.set_event(event)
+            self.opened.emit()
+
+        def failed(e: BaseException) -> None:
+            from ffmot.core.errors import FfmotError
+
+            if isinstance(e, FfmotError):
+                self.message.setText(str(e).capitalize() + ".")
+            else:
+                show_error(self, e, "setting up the MOT day")
+
+        self.ctx.runner.run(work, done, failed)
+
+    def focus_first(self) -> None:
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)

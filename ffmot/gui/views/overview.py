@@ -1,0 +1,347 @@
+"""Results and the conversation: where they stand, strengths first, then what to work on."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ffmot.core import codes
+from ffmot.core.errors import FfmotError, InputError
+from ffmot.gui.context import AppContext, show_error
+from ffmot.gui.widgets import BandBadge, TrainingBanner, WhereYouStand, heading
+from ffmot.services import records as R
+from ffmot.services.overview import Item, Overview, load_overview
+
+STATUS_WORDS = {
+    "strength": "one of your strengths",
+    "steady": "in the normal range for your age",
+    "work_on": "something to work on",
+    "not_compared": "not compared today",
+}
+
+
+class OverviewView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("overviewView")
+        self.overview: Overview | None = None
+        self.code = QLineEdit()
+        self.code.setObjectName("overviewCode")
+        self.code.setPlaceholderText("Card code")
+        self.code.setAccessibleName("Card code of the person to show")
+        self.code.returnPressed.connect(self.lookup)
+        self.print_button = QPushButton("&Print preview…")
+        self.print_button.setObjectName("printButton")
+        self.print_button.clicked.connect(self.print_sheet)
+        self.save_pdf_button = QPushButton("Save as P&DF…")
+        self.save_pdf_button.clicked.connect(self.save_sheet)
+        top = QHBoxLayout()
+        lab = QLabel("Show &card:")
+        lab.setBuddy(self.code)
+        top.addWidget(lab)
+        top.addWidget(self.code)
+        top.addStretch(1)
+        top.addWidget(self.print_button)
+        top.addWidget(self.save_pdf_button)
+
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.body)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.message = QLabel()
+        self.message.setObjectName("overviewMessage")
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(scroll, 1)
+        QShortcut(QKeySequence.StandardKey.Print, self, self.print_sheet)
+        ctx.show_visit.connect(self.show_visit)
+        ctx.records_changed.connect(self._maybe_refresh)
+        self._render()
+
+    def focus_first(self) -> None:
+        self.code.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def lookup(self) -> None:
+        event = self.ctx.event
+        if event is None:
+            self.message.setText("Open an MOT day first (Events).")
+            return
+        text = self.code.text()
+
+        def work() -> str:
+            p = R.find_by_code(self.ctx.db, text)
+            v = R.find_visit(self.ctx.db, p.id, event.id)
+            if v is None:
+                raise InputError(f"{p.name} has not checked in to {event.name}")
+            return v.id
+
+        self.ctx.runner.run(work, self.show_visit, self._failed)
+
+    def show_visit(self, assessment_id: str) -> None:
+        self.ctx.runner.run(
+            lambda: load_overview(self.ctx.db, assessment_id, self.ctx.norms),
+            self._loaded,
+            self._failed,
+        )
+
+    def _maybe_refresh(self, assessment_id: str) -> None:
+        if self.overview is not None and assessment_id == self.overview.assessment.id:
+            self.show_visit(assessment_id)
+
+    def _failed(self, e: BaseException) -> None:
+        if isinstance(e, FfmotError):
+            self.message.setText(str(e).capitalize() + ".")
+        else:
+            show_error(self, e, "showing the results")
+
+    def _loaded(self, o: Overview) -> None:
+        self.overview = o
+        self.message.setText("")
+        self.code.setText(codes.display(o.participant.code))
+        self._render()
+
+    # --- drawing the page ------------------------------------------------------------------
+    def _clear(self) -> None:
+        while self.body_layout.count():
+            item = self.body_layout.takeAt(0)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.setParent(None)
+                w.deleteLater()
+
+    def _render(self) -> None:
+        self._clear()
+        o = self.overview
+        self.print_button.setEnabled(o is not None)
+        self.save_pdf_button.setEnabled(o is not None)
+        if o is None:
+            self.body_layout.addWidget(QLabel("Type or scan a card code to see their results."))
+            self.body_layout.addStretch(1)
+            return
+        if o.training:
+            self.body_layout.addWidget(TrainingBanner())
+        title = heading(f"{o.participant.name}, age {o.age}", 1.5)
+        title.setObjectName("overviewTitle")
+        self.body_layout.addWidget(title)
+        when = o.assessment.assessed_on.strftime("%d %B %Y")
+        sub = (
+            f"{o.event.name} · {o.event.venue} · {when}"
+            if o.event.venue
+            else f"{o.event.name} · {when}"
+        )
+        if o.previous_date:
+            sub += f" · compared with {o.previous_date.strftime('%d %B %Y')}"
+        self.body_layout.addWidget(QLabel(sub))
+        for comp in o.components:
+            box = QGroupBox(f"{comp.title}: {STATUS_WORDS[comp.status]}")
+            box.setObjectName(f"component_{comp.id}")
+            grid = QGridLayout(box)
+            if comp.words:
+                words = QLabel(comp.words)
+                words.setWordWrap(True)
+                grid.addWidget(words, 0, 0, 1, 3)
+            for n, item in enumerate(comp.items, start=1):
+                self._item_row(grid, n, item)
+            if comp.next_steps:
+                steps = QLabel("Next steps:\n" + "\n".join(f"• {s}" for s in comp.next_steps[:3]))
+                steps.setWordWrap(True)
+                grid.addWidget(steps, len(comp.items) + 1, 0, 1, 3)
+            self.body_layout.addWidget(box)
+        if o.flags:
+            box = QGroupBox("Worth talking about with your GP or physiotherapist")
+            box.setObjectName("flags")
+            fl = QVBoxLayout(box)
+            for f in o.flags:
+                lab = QLabel(f.text)
+                lab.setWordWrap(True)
+                fl.addWidget(lab)
+            self.body_layout.addWidget(box)
+        if o.body:
+            box = QGroupBox("Body measurements")
+            bl = QFormLayout(box)
+            for item in o.body:
+                reading = (
+                    item.score.reading if item.score and item.score.reading else item.not_done_words
+                )
+                lab = QLabel(f"{item.value_text}: {reading}" if reading else item.value_text)
+                lab.setWordWrap(True)
+                bl.addRow(item.test.short_name, lab)
+            self.body_layout.addWidget(box)
+        if o.activity:
+            box = QGroupBox("Activity and the UK guidelines")
+            box.setObjectName("activity")
+            al = QFormLayout(box)
+            for g in o.activity:
+                if g.met is None:
+                    state = "" if g.value is None else f"{g.value:g} {g.unit}. "
+                else:
+                    state = (
+                        "✔ Meets the guideline. " if g.met else "✚ Room to do more. "
+                    ) + f"({g.value:g} {g.unit}) "
+                lab = QLabel(state + g.text)
+                lab.setWordWrap(True)
+                al.addRow(g.label, lab)
+            self.body_layout.addWidget(box)
+        if o.activities:
+            box = QGroupBox("Local activities that could help")
+            box.setObjectName("localActivities")
+            ll = QVBoxLayout(box)
+            for a in o.activities:
+                lab = QLabel(
+                    f"<b>{a.name}</b> — {a.day} {a.time}, {a.venue}, {a.town}. "
+                    f"Suits {a.suits}. How hard: {a.intensity}. Contact: {a.contact}"
+                )
+                lab.setWordWrap(True)
+                lab.setTextFormat(Qt.TextFormat.RichText)
+                ll.addWidget(lab)
+            self.body_layout.addWidget(box)
+        notes_box = QGroupBox("Notes and the goals we chose together")
+        nl = QFormLayout(notes_box)
+        self.notes = QPlainTextEdit(o.notes)
+        self.notes.setObjectName("notes")
+        self.notes.setAccessibleName("Practitioner notes")
+        self.goals = QPlainTextEdit(o.goals)
+        self.goals.setObjectName("goals")
+        self.goals.setAccessibleName("Goals")
+        for editor in (self.notes, self.goals):
+            editor.setTabChangesFocus(True)
+            editor.setMaximumHeight(self.fontMetrics().height() * 5)
+        save = QPushButton("Save notes and &goals")
+        save.setObjectName("saveNotes")
+        save.clicked.connect(self.save_notes)
+        nl.addRow("Notes", self.notes)
+        nl.addRow("Goals", self.goals)
+        nl.addRow(save)
+        self.body_layout.addWidget(notes_box)
+        if o.sources:
+            src = QLabel("Compared with: " + "; ".join(o.sources) + f". Norm set {o.norm_set}.")
+            src.setWordWrap(True)
+            small = src.font()
+            small.setPointSizeF(small.pointSizeF() * 0.85)
+            src.setFont(small)
+            self.body_layout.addWidget(src)
+        self.body_layout.addStretch(1)
+
+    def _item_row(self, grid: QGridLayout, row: int, item: Item) -> None:
+        name = QLabel(f"<b>{item.test.short_name}</b><br>{item.value_text}")
+        name.setTextFormat(Qt.TextFormat.RichText)
+        grid.addWidget(name, row, 0)
+        badge = BandBadge()
+        chart = WhereYouStand()
+        s = item.score
+        if s is None:
+            badge.set_band("")
+            badge.setText(f"Not done: {item.not_done_words}" if not item.result.done else "")
+            chart.hide()
+        else:
+            badge.set_band(s.band)
+            if s.normal_range and item.result.value is not None:
+                chart.set_data(
+                    s.normal_range[0],
+                    s.normal_range[1],
+                    item.result.value,
+                    item.test.direction == "lower",
+                    item.test.label(item.result.unit),
+                    s.band,
+                )
+            else:
+                chart.hide()
+                badge.setText(badge.text() + (f" ({s.reason})" if s.reason else ""))
+                badge.setWordWrap(True)
+        grid.addWidget(badge, row, 1, Qt.AlignmentFlag.AlignVCenter)
+        right = QVBoxLayout()
+        right.addWidget(chart)
+        if item.change is not None:
+            ch = QLabel(("⬆ " if item.change.better else "• ") + item.change.words)
+            ch.setWordWrap(True)
+            right.addWidget(ch)
+        holder = QWidget()
+        holder.setLayout(right)
+        grid.addWidget(holder, row, 2)
+        grid.setColumnStretch(2, 1)
+
+    # --- actions ---------------------------------------------------------------------------
+    def save_notes(self) -> None:
+        o = self.overview
+        if o is None:
+            return
+        notes, goals = self.notes.toPlainText(), self.goals.toPlainText()
+
+        def work() -> object:
+            a = R.get_assessment(self.ctx.db, o.assessment.id)
+            return R.save_measurements(
+                self.ctx.db,
+                self.ctx.actor,
+                a.id,
+                a.measurements,
+                a.version,
+                notes=notes,
+                goals=goals,
+            )
+
+        self.ctx.runner.run(work, lambda _a: self._notes_saved(o.assessment.id), self._failed)
+
+    def _notes_saved(self, assessment_id: str) -> None:
+        self.message.setText("Notes and goals saved.")
+        self.ctx.records_changed.emit(assessment_id)
+
+    def _sheet(self) -> bytes:
+        from ffmot.report.sheet import sheet_pdf
+
+        assert self.overview is not None
+        return sheet_pdf(self.overview)
+
+    def print_sheet(self) -> None:
+        o = self.overview
+        if o is None:
+            return
+        from ffmot.gui.printing import print_pdf
+
+        def printed() -> None:
+            self.ctx.runner.run(
+                lambda: R.mark_printed(self.ctx.db, self.ctx.actor, o.assessment.id),
+                lambda _r: self.ctx.records_changed.emit(""),
+                self._failed,
+            )
+
+        def shown(pdf: bytes) -> None:
+            print_pdf(
+                self,
+                pdf,
+                f"ffmot-{o.participant.code}",
+                self.ctx.settings.printer,
+                on_printed=printed,
+            )
+
+        self.ctx.runner.run(self._sheet, shown, self._failed)
+
+    def save_sheet(self) -> None:
+        o = self.overview
+        if o is None:
+            return
+        from ffmot.gui.printing import save_pdf
+
+        def chosen(pdf: bytes) -> None:
+            path = save_pdf(self, pdf, f"ffmot-{o.participant.code}.pdf")
+            if path is not None:
+                self.message.setText(f"Saved {path}.")
+
+        self.ctx.runner.run(self._sheet, chosen, self._failed)

@@ -1,0 +1,734 @@
+"""Station entry: the station's test is chosen once; then, for each person, type or scan the
+card code, enter the trials and press Enter. The band shows as you type."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ffmot.core import codes, units
+from ffmot.core.battery import TestDef
+from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.scoring import check_value, is_unusual, score
+from ffmot.gui.context import AppContext, show_error
+from ffmot.gui.drafts import Drafts
+from ffmot.gui.widgets import BandBadge, WhereYouStand, heading
+from ffmot.services import records as R
+from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
+from ffmot.store.db import ConflictError
+from ffmot.store.models import NOT_DONE_REASONS
+
+REASON_WORDS = {
+    "declined": "Declined",
+    "unable": "Unable",
+    "felt_unsafe": "Felt unsafe",
+    "stopped_by_tester": "Stopped by tester",
+    "not_offered": "Not offered",
+}
+MODIFICATIONS = {
+    "chair_stand": (("arms_used", "Arms used to stand"),),
+    "up_and_go": (("walking_aid", "Walking aid used"),),
+    "walk_6min": (("walking_aid", "Walking aid used"),),
+    "step_2min": (("held_support", "Held on for support"),),
+    "single_leg_stance": (("held_support", "Held the chair"),),
+}
+MEASURE_FIELDS = {  # stations that record measurements rather than trials
+    "bmi": (
+        ("height_cm", "Height", "cm"),
+        ("weight_kg", "Weight", "kg"),
+        ("waist_cm", "Waist", "cm"),
+    ),
+    "waist": (
+        ("height_cm", "Height", "cm"),
+        ("weight_kg", "Weight", "kg"),
+        ("waist_cm", "Waist", "cm"),
+    ),
+    "activity": (
+        ("moderate_minutes", "Moderate activity", "minutes a week"),
+        ("strength_days", "Strength activity", "days a week"),
+        ("balance_days", "Balance activity", "days a week"),
+        ("sitting_hours", "Sitting", "hours a day"),
+    ),
+}
+
+
+def trial_labels(t: TestDef) -> list[str]:
+    if t.id == "grip":
+        return [f"{hand} {n}" for n in (1, 2, 3) for hand in ("Left", "Right")]
+    if t.trials == 1:
+        return ["Result"]
+    return [f"Trial {n}" for n in range(1, t.trials + 1)]
+
+
+@dataclass
+class Entry:
+    """What is on screen, parsed: the trials that hold numbers, and any problem."""
+
+    trials: list[tuple[float, str]]
+    problem: str = ""
+
+
+class StationView(QWidget):
+    saved = Signal(str)
+
+    def __init__(self, ctx: AppContext, drafts: Drafts, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.drafts = drafts
+        self.setObjectName("stationView")
+        self.person: ParticipantInfo | None = None
+        self.visit: AssessmentInfo | None = None
+        self.expected_version: int | None = None
+        self.confirm_pending = False
+        self.test: TestDef | None = None
+
+        big = QFont(self.font())
+        big.setPointSizeF(big.pointSizeF() * 1.6)
+
+        self.test_combo = QComboBox()
+        self.test_combo.setObjectName("stationTest")
+        self.test_combo.setAccessibleName("This station's test")
+        self.test_combo.currentIndexChanged.connect(self._test_changed)
+        top = QHBoxLayout()
+        lab = QLabel("This station's &test:")
+        lab.setBuddy(self.test_combo)
+        top.addWidget(lab)
+        top.addWidget(self.test_combo, 1)
+
+        self.code = QLineEdit()
+        self.code.setObjectName("code")
+        self.code.setFont(big)
+        self.code.setPlaceholderText("Type or scan the card code")
+        self.code.setAccessibleName("Participant card code")
+        self.code.returnPressed.connect(self.lookup)
+        self.who = heading("", 1.3)
+        self.who.setObjectName("who")
+        self.who.setWordWrap(True)
+        self.warning = QLabel()
+        self.warning.setObjectName("stationWarning")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("QLabel { font-weight: bold; }")
+
+        self.protocol = QLabel()
+        self.protocol.setWordWrap(True)
+        self.trials_box = QGroupBox("Trials")
+        self.trials_grid = QGridLayout(self.trials_box)
+        self.fields: list[QLineEdit] = []
+        self.unit_combo = QComboBox()
+        self.unit_combo.setObjectName("unit")
+        self.unit_combo.setAccessibleName("Unit")
+        self.unit_combo.currentIndexChanged.connect(lambda _i: self._changed())
+        self.leg = QComboBox()
+        self.leg.addItems(["right leg", "left leg"])
+        self.leg.setAccessibleName("Leg used")
+        self.mod_boxes: dict[str, QCheckBox] = {}
+        self.mods_row = QHBoxLayout()
+
+        self.counted = QLabel()
+        self.counted.setObjectName("counted")
+        self.counted.setFont(big)
+        self.badge = BandBadge()
+        self.range_text = QLabel()
+        self.range_text.setObjectName("rangeText")
+        self.range_text.setWordWrap(True)
+        self.chart = WhereYouStand()
+        self.problem = QLabel()
+        self.problem.setObjectName("problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("QLabel { font-weight: bold; }")
+
+        self.save_button = QPushButton("&Save and next (Enter)")
+        self.save_button.setObjectName("saveButton")
+        self.save_button.clicked.connect(self.save)
+        self.not_done_button = QPushButton("&Not done… (F9)")
+        self.not_done_button.setObjectName("notDoneButton")
+        self.not_done_button.clicked.connect(self.show_reasons)
+        self.reload_button = QPushButton("&Reload their result")
+        self.reload_button.setObjectName("reloadButton")
+        self.reload_button.clicked.connect(self.reload)
+        self.reload_button.hide()
+        self.reasons = QGroupBox("Why was it not done? Press 1 to 5, or Esc")
+        self.reasons.setObjectName("reasons")
+        rl = QHBoxLayout(self.reasons)
+        self.reason_buttons: dict[str, QPushButton] = {}
+        for n, reason in enumerate(NOT_DONE_REASONS, start=1):
+            b = QPushButton(f"&{n} {REASON_WORDS[reason]}")
+            b.setObjectName(f"reason_{reason}")
+            b.clicked.connect(lambda _c=False, r=reason: self.not_done(r))
+            self.reason_buttons[reason] = b
+            rl.addWidget(b)
+        self.reasons.hide()
+        self.status = QLabel()
+        self.status.setObjectName("stationStatus")
+        self.status.setWordWrap(True)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.not_done_button)
+        buttons.addWidget(self.reload_button)
+        buttons.addStretch(1)
+        result = QFormLayout()
+        result.addRow("Counts:", self.counted)
+        result.addRow("Band:", self.badge)
+        result.addRow("", self.range_text)
+        result.addRow("", self.chart)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.code)
+        layout.addWidget(self.who)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.trials_box)
+        layout.addLayout(self.mods_row)
+        layout.addWidget(self.protocol)
+        layout.addLayout(result)
+        layout.addWidget(self.problem)
+        layout.addLayout(buttons)
+        layout.addWidget(self.reasons)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+        QShortcut(QKeySequence(Qt.Key.Key_F9), self, self.show_reasons)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.save)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
+        self.draft_timer = QTimer(self)
+        self.draft_timer.setSingleShot(True)
+        self.draft_timer.setInterval(250)
+        self.draft_timer.timeout.connect(self._write_draft)
+        ctx.event_changed.connect(self._fill_tests)
+        self._fill_tests()
+        self._restore_draft()
+
+    # --- the station's test ------------------------------------------------------------------
+    def _fill_tests(self) -> None:
+        offered = (
+            list(self.ctx.event.tests_offered) if self.ctx.event else list(self.ctx.norms.battery)
+        )
+        wanted = self.ctx.settings.station_test
+        self.test_combo.blockSignals(True)
+        self.test_combo.clear()
+        for tid in offered:
+            t = self.ctx.norms.battery.get(tid)
+            if t is not None:
+                self.test_combo.addItem(t.name, tid)
+        i = self.test_combo.findData(wanted)
+        self.test_combo.setCurrentIndex(max(i, 0))
+        self.test_combo.blockSignals(False)
+        self._test_changed()
+
+    def _test_changed(self) -> None:
+        tid = self.test_combo.currentData()
+        if not tid:
+            return
+        self.ctx.settings.station_test = tid
+        self.test = self.ctx.norms.battery[tid]
+        t = self.test
+        for w in self.fields:
+            w.deleteLater()
+        self.fields = []
+        while self.trials_grid.count():
+            item = self.trials_grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.setParent(None)
+        measures = MEASURE_FIELDS.get(t.id)
+        labels = [m[1] for m in measures] if measures else trial_labels(t)
+        unit_names = [m[2] for m in measures] if measures else None
+        self.unit_combo.blockSignals(True)
+        self.unit_combo.clear()
+        for u in t.units:
+            self.unit_combo.addItem(t.label(u), u)
+        self.unit_combo.blockSignals(False)
+        for n, text in enumerate(labels):
+            edit = QLineEdit()
+            edit.setObjectName(f"trial{n}")
+            label = QLabel(f"&{text}" if n < 9 else text)
+            label.setBuddy(edit)
+            unit_label = QLabel(unit_names[n] if unit_names else t.label(t.unit))
+            unit_label.setObjectName(f"unitLabel{n}")
+            edit.setAccessibleName(f"{text}, in {unit_label.text()}")
+            edit.textChanged.connect(lambda _t: self._changed())
+            edit.returnPressed.connect(lambda n=n: self._enter(n))
+            self.fields.append(edit)
+            row, col = (n // 2, (n % 2) * 3) if t.id == "grip" else (n, 0)
+            self.trials_grid.addWidget(label, row, col)
+            self.trials_grid.addWidget(edit, row, col + 1)
+            self.trials_grid.addWidget(unit_label, row, col + 2)
+        self.unit_combo.setVisible(len(t.units) > 1 and not measures)
+        if len(t.units) > 1 and not measures:
+            self.trials_grid.addWidget(QLabel("Unit"), 10, 0)
+            self.trials_grid.addWidget(self.unit_combo, 10, 1)
+        self.leg.setVisible(t.id == "sit_and_reach")
+        if t.id == "sit_and_reach":
+            self.trials_grid.addWidget(QLabel("Leg"), 11, 0)
+            self.trials_grid.addWidget(self.leg, 11, 1)
+        for cb in self.mod_boxes.values():
+            cb.setParent(None)
+        self.mod_boxes = {}
+        for key, words in MODIFICATIONS.get(t.id, ()):
+            cb = QCheckBox(words)
+            cb.setObjectName(f"mod_{key}")
+            cb.toggled.connect(lambda _on: self._changed())
+            self.mod_boxes[key] = cb
+            self.mods_row.addWidget(cb)
+        what = (
+            "measurements"
+            if measures
+            else "one result"
+            if t.trials == 1
+            else f"up to {t.trials} trials, the best counts"
+        )
+        self.trials_box.setTitle(f"{t.name}: {what}")
+        self.protocol.setText(f"How: {t.protocol}\nSafety: {t.safety}")
+        self._show_unit_labels()
+        self._changed()
+
+    def _show_unit_labels(self) -> None:
+        t = self.test
+        if t is None or t.id in MEASURE_FIELDS:
+            return
+        label = t.label(self.unit())
+        for n in range(len(self.fields)):
+            w = self.findChild(QLabel, f"unitLabel{n}")
+            if w is not None:
+                w.setText(label)
+
+    def unit(self) -> str:
+        t = self.test
+        assert t is not None
+        return self.unit_combo.currentData() or t.unit
+
+    # --- who -------------------------------------------------------------------------------
+    def lookup(self) -> None:
+        text = self.code.text()
+        event = self.ctx.event
+        if event is None:
+            self.status.setText("Open an MOT day first (Events).")
+            return
+        try:
+            code = codes.normalise(text)
+        except InputError as e:
+            self._set_person(None, None, str(e).capitalize() + ".")
+            return
+
+        def work() -> tuple[ParticipantInfo, AssessmentInfo | None]:
+            p = R.find_by_code(self.ctx.db, code)
+            return p, R.find_visit(self.ctx.db, p.id, event.id)
+
+        def done(found: tuple[ParticipantInfo, AssessmentInfo | None]) -> None:
+            p, visit = found
+            if visit is None:
+                self._set_person(
+                    p,
+                    None,
+                    f"{p.name} has not checked in to {event.name}: "
+                    "please send them to check-in first.",
+                )
+            else:
+                self._set_person(p, visit, "")
+
+        def failed(e: BaseException) -> None:
+            if isinstance(e, FfmotError):
+                self._set_person(None, None, str(e).capitalize() + ".")
+            else:
+                show_error(self, e, "finding the participant")
+
+        self.ctx.runner.run(work, done, failed)
+
+    def _set_person(
+        self, person: ParticipantInfo | None, visit: AssessmentInfo | None, warning: str
+    ) -> None:
+        self.person, self.visit = person, visit
+        self.confirm_pending = False
+        self.reload_button.hide()
+        t = self.test
+        assert t is not None
+        blocked = ""
+        if visit is not None:
+            sc = visit.screening
+            if sc is None:
+                blocked = "Not screened yet: please send them to check-in for screening."
+            elif sc.outcome == "do_not_test":
+                blocked = (
+                    "Do not test today: the safety screening says to talk to their GP "
+                    "first. Record it as not done (F9)."
+                )
+            elif t.id in sc.excluded_tests:
+                blocked = (
+                    f"Not this test today: the safety screening rules out "
+                    f"{t.short_name.lower()}. Record it as not done (F9)."
+                )
+        self.warning.setText(warning or blocked)
+        self.warning.setAccessibleName(warning or blocked)
+        if person is None:
+            self.who.setText("")
+        else:
+            age = visit.age if visit else R.age_or_zero(person.date_of_birth, dt.date.today())
+            self.who.setText(
+                f"{person.name} · {codes.display(person.code)} · age {age} · "
+                f"{person.sex.replace('_', ' ')}"
+            )
+        ok = visit is not None and not blocked
+        for w in self.fields:
+            w.setEnabled(ok)
+        self.save_button.setEnabled(ok)
+        self.not_done_button.setEnabled(visit is not None)
+        self.expected_version = None
+        if visit is not None:
+            self._prefill(visit)
+        if ok and self.fields:
+            self.fields[0].setFocus()
+            self.fields[0].selectAll()
+        elif visit is not None:
+            self.not_done_button.setFocus()
+        else:
+            self.code.setFocus()
+            self.code.selectAll()
+        self._changed()
+        self._apply_draft()
+
+    def _prefill(self, visit: AssessmentInfo) -> None:
+        t = self.test
+        assert t is not None
+        if t.id in MEASURE_FIELDS:
+            m = visit.measurements
+            self.expected_version = visit.version
+            for edit, (key, _l, _u) in zip(self.fields, MEASURE_FIELDS[t.id], strict=True):
+                v = getattr(m, key)
+                edit.setText("" if v is None else f"{v:g}")
+            return
+        r = visit.result(t.id)
+        for edit in self.fields:
+            edit.clear()
+        if r is None:
+            return
+        self.expected_version = r.version
+        i = self.unit_combo.findData(r.unit)
+        if i >= 0:
+            self.unit_combo.setCurrentIndex(i)
+        for edit, trial in zip(self.fields, r.trials, strict=False):
+            edit.setText(f"{trial.value:g}")
+        for key, cb in self.mod_boxes.items():
+            cb.setChecked(key in r.modifications)
+        state = (
+            f"value {r.value:g}"
+            if r.done and r.value is not None
+            else f"not done ({REASON_WORDS.get(r.reason or '', r.reason)})"
+        )
+        self.status.setText(
+            f"Already recorded: {state}. Change it and save, or scan the next card."
+        )
+
+    # --- entry -----------------------------------------------------------------------------
+    def entry(self) -> Entry:
+        t = self.test
+        assert t is not None
+        labels = trial_labels(t)
+        trials: list[tuple[float, str]] = []
+        for edit, label in zip(
+            self.fields,
+            labels if t.id not in MEASURE_FIELDS else [m[0] for m in MEASURE_FIELDS[t.id]],
+            strict=True,
+        ):
+            text = edit.text().strip().replace(",", ".")
+            if not text:
+                continue
+            try:
+                v = float(text)
+            except ValueError:
+                return Entry(trials, f"'{edit.text().strip()}' is not a number.")
+            if not math.isfinite(v):
+                return Entry(trials, f"'{edit.text().strip()}' is not a number.")
+            if t.id == "sit_and_reach":
+                label = self.leg.currentText()
+            trials.append((v, label.lower()))
+        if t.id in MEASURE_FIELDS:
+            return Entry(trials)
+        for v, _l in trials:
+            try:
+                check_value(t, v, self.unit())
+            except InputError as e:
+                return Entry(trials, str(e).capitalize() + ".")
+        return Entry(trials)
+
+    def _changed(self) -> None:
+        t = self.test
+        if t is None:
+            return
+        self._show_unit_labels()
+        self.confirm_pending = False
+        e = self.entry()
+        self.problem.setText(e.problem)
+        if self.person is not None:
+            self.draft_timer.start()
+        if t.id in MEASURE_FIELDS or e.problem or not e.trials:
+            self.counted.setText("" if not e.trials or e.problem else "—")
+            self.badge.set_band("")
+            self.range_text.setText("")
+            self.chart.set_data(None, None, None, False, "", "")
+            return
+        u = self.unit()
+        best = units.convert(
+            t.best_of([units.convert(v, u, t.unit) for v, _ in e.trials]), t.unit, u
+        )
+        self.counted.setText(f"{best:g} {t.label(u)}")
+        if self.person is None or self.visit is None:
+            return
+        try:
+            s = score(t.id, self.person.sex, self.visit.age, best, u, norms=self.ctx.norms)
+        except FfmotError as err:
+            self.problem.setText(str(err).capitalize() + ".")
+            return
+        self.badge.set_band(s.band)
+        if s.normal_range:
+            lo, hi = s.normal_range
+            self.range_text.setText(
+                f"Normal range for their age and sex: {lo:g} to {hi:g} "
+                f"{t.label(u)}" + (" (lower is better)" if t.direction == "lower" else "")
+            )
+            self.chart.set_data(lo, hi, best, t.direction == "lower", t.label(u), s.band)
+        else:
+            self.range_text.setText(s.reason or "")
+            self.chart.set_data(None, None, None, False, "", "")
+        if is_unusual(t, best, u):
+            self.problem.setText(
+                f"Unusual for this test (typical {t.typical[0]:g} to "
+                f"{t.typical[1]:g} {t.label(t.unit)}): check it before saving."
+            )
+
+    def _enter(self, n: int) -> None:
+        nxt = n + 1
+        if (
+            nxt < len(self.fields)
+            and not self.fields[nxt].text().strip()
+            and self.test is not None
+            and self.test.id not in ("bmi", "waist")
+        ):
+            self.fields[nxt].setFocus()
+            return
+        self.save()
+
+    # --- saving ----------------------------------------------------------------------------
+    def save(self) -> None:
+        t, visit, person = self.test, self.visit, self.person
+        if t is None or visit is None or person is None or not self.save_button.isEnabled():
+            return
+        e = self.entry()
+        if e.problem:
+            self.problem.setText(e.problem)
+            return
+        if not e.trials:
+            self.problem.setText("Enter a result first, or press F9 if it was not done.")
+            return
+        if t.id in MEASURE_FIELDS:
+            self._save_measurements(visit, dict((k, v) for v, k in e.trials))
+            return
+        u = self.unit()
+        best = units.convert(
+            t.best_of([units.convert(v, u, t.unit) for v, _ in e.trials]), t.unit, u
+        )
+        if is_unusual(t, best, u) and not self.confirm_pending:
+            self.confirm_pending = True
+            self.problem.setText(
+                f"{best:g} {t.label(u)} is unusual for this test. Press Enter "
+                "again to save it as it is, or correct it."
+            )
+            return
+        mods = [k for k, cb in self.mod_boxes.items() if cb.isChecked()]
+        expected = self.expected_version
+
+        def work() -> object:
+            return R.save_result(
+                self.ctx.db,
+                self.ctx.actor,
+                visit.id,
+                t.id,
+                e.trials,
+                u,
+                mods,
+                expected_version=expected,
+                norms=self.ctx.norms,
+            )
+
+        self.ctx.runner.run(
+            work, lambda _r: self._saved(person, f"{best:g} {t.label(u)}"), self._save_failed
+        )
+
+    def _save_measurements(self, visit: AssessmentInfo, values: dict[str, float]) -> None:
+        m = visit.measurements
+        fields = {k: getattr(m, k) for k in Measurements.__dataclass_fields__}
+        for key in (k for k, _l, _u in MEASURE_FIELDS[self.test.id]):  # type: ignore[union-attr]
+            v = values.get(key)
+            fields[key] = int(v) if key.endswith("_days") and v is not None else v
+        person = self.person
+        assert person is not None
+
+        def work() -> object:
+            return R.save_measurements(
+                self.ctx.db, self.ctx.actor, visit.id, Measurements(**fields), visit.version
+            )
+
+        self.ctx.runner.run(work, lambda _r: self._saved(person, "measurements"), self._save_failed)
+
+    def _saved(self, person: ParticipantInfo, what: str) -> None:
+        visit_id = self.visit.id if self.visit else ""
+        self.drafts.clear(self._draft_key())
+        self.status.setText(
+            f"Saved {what} for {person.name} ({codes.display(person.code)}). "
+            "Next person: scan or type their card."
+        )
+        self.status.setAccessibleName(self.status.text())
+        self.clear()
+        self.ctx.records_changed.emit(visit_id)
+        self.saved.emit(visit_id)
+
+    def _save_failed(self, e: BaseException) -> None:
+        if isinstance(e, ConflictError):
+            self.problem.setText(str(e).capitalize() + ".")
+            self.reload_button.show()
+            self.reload_button.setFocus()
+        elif isinstance(e, FfmotError):
+            self.problem.setText(str(e).capitalize() + ".")
+        else:
+            show_error(self, e, "saving the result")
+
+    def reload(self) -> None:
+        """After a conflict: show what the other station saved (our entry is in the draft)."""
+        self.reload_button.hide()
+        self.lookup()
+
+    def show_reasons(self) -> None:
+        if self.visit is None:
+            return
+        self.reasons.show()
+        self.reason_buttons["declined"].setFocus()
+
+    def _escape(self) -> None:
+        if self.reasons.isVisible():
+            self.reasons.hide()
+        else:
+            self.clear()
+
+    def keyPressEvent(self, event: object) -> None:
+        from PySide6.QtGui import QKeyEvent
+
+        assert isinstance(event, QKeyEvent)
+        if self.reasons.isVisible() and Qt.Key.Key_1 <= event.key() <= Qt.Key.Key_5:
+            self.not_done(NOT_DONE_REASONS[event.key() - Qt.Key.Key_1])
+            return
+        super().keyPressEvent(event)
+
+    def not_done(self, reason: str) -> None:
+        t, visit, person = self.test, self.visit, self.person
+        self.reasons.hide()
+        if t is None or visit is None or person is None:
+            return
+        expected = self.expected_version if t.id not in MEASURE_FIELDS else None
+        if t.id in MEASURE_FIELDS:
+            existing = visit.result(t.id)
+            expected = existing.version if existing else None
+        self.ctx.runner.run(
+            lambda: R.mark_not_done(
+                self.ctx.db,
+                self.ctx.actor,
+                visit.id,
+                t.id,
+                reason,
+                expected_version=expected,
+                norms=self.ctx.norms,
+            ),
+            lambda _r: self._saved(person, f"'not done: {REASON_WORDS[reason].lower()}'"),
+            self._save_failed,
+        )
+
+    def clear(self) -> None:
+        self.person = self.visit = None
+        self.expected_version = None
+        self.confirm_pending = False
+        for w in self.fields:
+            w.blockSignals(True)
+            w.clear()
+            w.blockSignals(False)
+        for cb in self.mod_boxes.values():
+            cb.setChecked(False)
+        self.code.clear()
+        self.who.setText("")
+        self.warning.setText("")
+        self.problem.setText("")
+        self.reasons.hide()
+        self.reload_button.hide()
+        self._changed()
+        self.code.setFocus()
+
+    # --- drafts ----------------------------------------------------------------------------
+    def _draft_key(self) -> str:
+        return f"station-{self.ctx.settings.station}"
+
+    def has_unsaved(self) -> bool:
+        return self.person is not None and any(f.text().strip() for f in self.fields)
+
+    def _write_draft(self) -> None:
+        if not self.has_unsaved() or self.test is None:
+            self.drafts.clear(self._draft_key())
+            return
+        self.drafts.save(
+            self._draft_key(),
+            {
+                "test": self.test.id,
+                "code": self.code.text(),
+                "unit": self.unit(),
+                "fields": [f.text() for f in self.fields],
+                "mods": [k for k, cb in self.mod_boxes.items() if cb.isChecked()],
+            },
+        )
+
+    def _restore_draft(self) -> None:
+        d = self.drafts.load(self._draft_key())
+        if not d:
+            return
+        i = self.test_combo.findData(d.get("test"))
+        if i < 0:
+            return
+        self.test_combo.setCurrentIndex(i)
+        self.code.setText(str(d.get("code", "")))
+        self._pending_draft: dict[str, object] | None = d
+        if self.ctx.event is not None:
+            self.lookup()  # the draft is applied once the visit is found
+
+    def _apply_draft(self) -> None:
+        d = getattr(self, "_pending_draft", None)
+        if not d or self.visit is None or d.get("code") != self.code.text():
+            return
+        i = self.unit_combo.findData(d.get("unit"))
+        if i >= 0:
+            self.unit_combo.setCurrentIndex(i)
+        for edit, text in zip(self.fields, d.get("fields", []), strict=False):
+            edit.setText(str(text))
+        for key in d.get("mods", []):
+            if key in self.mod_boxes:
+                self.mod_boxes[key].setChecked(True)
+        self._pending_draft = None
+        self.status.setText(
+            "Restored the entry you were typing when ffmot last closed. Check it, then save."
+        )
+
+    def focus_first(self) -> None:
+        self.code.setFocus(Qt.FocusReason.OtherFocusReason)
