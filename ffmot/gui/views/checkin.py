@@ -185,12 +185,7 @@ class CheckInView(QWidget):
         pl.addWidget(screen_box)
         pl.addStretch(1)
 
-        def _preview(self, pdf: bytes, name: str) -> None:
-        from ffmot.gui.printing import print_pdf
-
-        print_pdf(self, pdf, name, self.ctx.settings.printer)
-
-    # --- a new person -------------------------------------------------------------------
+        # --- a new person -------------------------------------------------------------------
         self.new_box = QGroupBox("New participant")
         nf = QFormLayout(self.new_box)
         self.given = QLineEdit()
@@ -411,6 +406,11 @@ class CheckInView(QWidget):
             lambda pdf: self._preview(pdf, f"card-{person.code}"),
             lambda e: show_error(self, e, "making the card"),
         )
+
+    def _preview(self, pdf: bytes, name: str) -> None:
+        from ffmot.gui.printing import print_pdf
+
+        print_pdf(self, pdf, name, self.ctx.settings.printer)
 
     def _preview(self, pdf: bytes, name: str) -> None:
         from ffmot.gui.printing import print_pdf
