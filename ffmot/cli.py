@@ -102,6 +102,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     er = sub.add_parser("erase", help="erase a participant's personal data and results")
     er.add_argument("code", metavar="CODE")
+
+    sh = sub.add_parser("sheet", help="print a participant's take-home sheet to a PDF")
+    sh.add_argument("code", metavar="CODE", help="the participant's code, e.g. K7PM-4QX")
+    sh.add_argument("--assessment", metavar="ID", help="a visit id (default: the latest visit)")
+    sh.add_argument("--out", required=True, metavar="FILE.pdf")
+
+    ss = sub.add_parser("sheets", help="print every sheet of an MOT day: one PDF or a folder")
+    ss.add_argument("--event", required=True, metavar="ID", help="the MOT day (see 'ffmot events')")
+    ss.add_argument(
+        "--out", required=True, metavar="FILE_OR_DIR", help="a name ending .pdf, else a folder"
+    )
+    ss.add_argument(
+        "--duplex", action="store_true", help="one PDF: a blank page after an odd-length sheet"
+    )
+
+    su = sub.add_parser("summary", help="the anonymised MOT-day summary (PDF, CSV, XLSX)")
+    su.add_argument("--event", required=True, metavar="ID", help="the MOT day (see 'ffmot events')")
+    su.add_argument("--out", required=True, metavar="FILE.pdf")
+    su.add_argument("--csv", metavar="FILE.csv", help="also as CSV")
+    su.add_argument("--xlsx", metavar="FILE.xlsx", help="also as XLSX")
     return p
 
 
@@ -128,6 +148,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             from ffmot import cli_store
 
             return cli_store.run(args, out)
+        if args.command in _REPORT_VERBS:
+            from ffmot import cli_report
+
+            return cli_report.run(args, out)
         return _gui(args, out)
     except FfmotError as e:
         sys.stderr.write(f"ffmot: {e}\n")
@@ -137,6 +161,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
 
 
 _STORE_VERBS = ("db", "demo", "participants", "events", "export", "import", "merge", "erase")
+_REPORT_VERBS = ("sheet", "sheets", "summary")
 
 
 # --- score ---------------------------------------------------------------------------------------

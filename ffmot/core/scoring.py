@@ -286,6 +286,16 @@ def check_value(test: TestDef, value: float, unit_code: str) -> None:
         raise InputError(f"{test.short_name} is a count: {value:g} is not a whole number")
 
 
+def counted_value(test: TestDef, trials: list[float], unit_code: str) -> float:
+    """The trial that counts, in the unit it was entered in (the best, capped), without a
+    round trip through another unit."""
+    in_test = [units.convert(v, unit_code, test.unit) for v in trials]
+    best = test.best_of(in_test)
+    if test.cap is not None and best >= test.cap and max(in_test) > test.cap:
+        return units.convert(test.cap, test.unit, unit_code)
+    return trials[in_test.index(best)]
+
+
 def is_unusual(test: TestDef, value: float, unit_code: str) -> bool:
     """Plausible but outside the typical range: worth a second look before saving."""
     v = units.convert(value, unit_code, test.unit)

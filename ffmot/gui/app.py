@@ -282,8 +282,8 @@ def _stage(w: MainWindow, view: str) -> None:
     from ffmot.services.board import board
 
     ctx = w.ctx
-    assert ctx.event is not None
-    rows = board(ctx.db, ctx.event.id)
+    assert ctx.current_event is not None
+    rows = board(ctx.db, ctx.current_event.id)
     visits = [R.get_assessment(ctx.db, r.assessment_id) for r in rows[:40]]
     retest = next(
         (v for v in visits if v.previous_id and v.screening and v.screening.outcome == "clear"),
@@ -318,7 +318,7 @@ def _arrivals(ctx: AppContext) -> None:
     from ffmot.services import records as R
     from ffmot.services.board import board
 
-    assert ctx.event is not None
+    assert ctx.current_event is not None
     actor = ctx.actor
     for n, (given, family) in enumerate(
         (("Iris", "Latecomerby"), ("Owen", "Queueworth"), ("Enid", "Arrivalston"))
@@ -332,10 +332,10 @@ def _arrivals(ctx: AppContext) -> None:
             "female" if n != 1 else "male",
             consents={"keep_results": True},
         )
-        v = R.check_in(ctx.db, actor, p.id, ctx.event.id)
+        v = R.check_in(ctx.db, actor, p.id, ctx.current_event.id)
         if n < 2:
             R.record_screening(ctx.db, actor, v.id, {"chest_pain": False, "dizziness": False})
         if n == 0:
             R.save_result(ctx.db, actor, v.id, "grip", [(21, "left 1"), (23, "right 1")])
-    for row in [r for r in board(ctx.db, ctx.event.id) if r.complete][::4]:
+    for row in [r for r in board(ctx.db, ctx.current_event.id) if r.complete][::4]:
         R.mark_printed(ctx.db, actor, row.assessment_id)

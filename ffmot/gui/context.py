@@ -38,7 +38,7 @@ class AppContext(QObject):
         self.runner = runner
         self.norms = norms or default_norm_set()
         self.training = training
-        self.event: EventInfo | None = None
+        self.current_event: EventInfo | None = None
 
     @property
     def actor(self) -> Actor:
@@ -51,7 +51,7 @@ class AppContext(QObject):
         return Actor(name, self.settings.station)
 
     def set_event(self, event: EventInfo | None) -> None:
-        self.event = event
+        self.current_event = event
         if event is not None:
             self.settings.last_event = event.id
         self.event_changed.emit()

@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
     def _title(self) -> None:
-        event = self.ctx.event
+        event = self.ctx.current_event
         parts = ["ffmot"]
         if event is not None:
             parts.append(event.name)

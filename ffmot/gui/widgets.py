@@ -195,3 +195,12 @@ def heading(text: str, scale: float = 1.3) -> QLabel:
     lab.setFont(f)
     lab.setAccessibleName(text)
     return lab
+
+
+def sentence(text: object) -> str:
+    """A message as a sentence: capital first letter, full stop; the rest left as it is."""
+    t = str(text).strip()
+    if not t:
+        return ""
+    t = t[0].upper() + t[1:]
+    return t if t.endswith((".", "!", "?")) else t + "."

@@ -17,7 +17,7 @@ from ffmot.core import codes, screening, units
 from ffmot.core.ages import age_on
 from ffmot.core.errors import InputError
 from ffmot.core.norms import NormSet, default_norm_set
-from ffmot.core.scoring import bmi, check_value
+from ffmot.core.scoring import bmi, check_value, counted_value
 from ffmot.services.types import (
     Actor,
     AssessmentInfo,
@@ -595,8 +595,7 @@ def save_result(
             raise InputError(f"{test.short_name}: a trial is not a number")
         check_value(test, float(v), unit_code)
         values.append(float(v))
-    in_test_unit = [units.convert(v, unit_code, test.unit) for v in values]
-    counted = units.convert(test.best_of(in_test_unit), test.unit, unit_code)
+    counted = counted_value(test, values, unit_code)
     mods = sorted(set(modifications))
     with _saving(db) as s:
         a = _load_assessment(s, assessment_id)

@@ -87,7 +87,7 @@ class BoardView(QWidget):
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def refresh(self) -> None:
-        event = self.ctx.event
+        event = self.ctx.current_event
         if event is None:
             self.model.set_rows([])
             self.summary.setText("Open an MOT day first (Events).")

@@ -29,7 +29,7 @@ from ffmot.core import codes, screening
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.models import RowsModel
-from ffmot.gui.widgets import heading
+from ffmot.gui.widgets import heading, sentence
 from ffmot.services import records as R
 from ffmot.services.types import AssessmentInfo, ParticipantInfo, ParticipantRow
 
@@ -306,8 +306,8 @@ class CheckInView(QWidget):
             cb.blockSignals(True)
             cb.setChecked(person.consented(purpose))
             cb.blockSignals(False)
-        self.checkin_button.setEnabled(self.ctx.event is not None)
-        if self.ctx.event is None:
+        self.checkin_button.setEnabled(self.ctx.current_event is not None)
+        if self.ctx.current_event is None:
             self.outcome.setText("Open an MOT day first (Events)")
 
     def _consent(self, purpose: str, on: bool) -> None:
@@ -321,7 +321,7 @@ class CheckInView(QWidget):
         )
 
     def check_in(self) -> None:
-        person, event = self.person, self.ctx.event
+        person, event = self.person, self.ctx.current_event
         if person is None or event is None:
             return
         if not person.consented("keep_results"):
@@ -392,7 +392,7 @@ class CheckInView(QWidget):
         person = self.person
         if person is None:
             return
-        event = self.ctx.event
+        event = self.ctx.current_event
 
         def make() -> bytes:
             from ffmot.report.card import card_pdf
@@ -406,11 +406,6 @@ class CheckInView(QWidget):
             lambda pdf: self._preview(pdf, f"card-{person.code}"),
             lambda e: show_error(self, e, "making the card"),
         )
-
-    def _preview(self, pdf: bytes, name: str) -> None:
-        from ffmot.gui.printing import print_pdf
-
-        print_pdf(self, pdf, name, self.ctx.settings.printer)
 
     def _preview(self, pdf: bytes, name: str) -> None:
         from ffmot.gui.printing import print_pdf
@@ -435,7 +430,7 @@ class CheckInView(QWidget):
             if not sex:
                 raise InputError("choose the sex (or 'Prefers not to say')")
         except FfmotError as e:
-            self.new_message.setText(str(e).capitalize() + ".")
+            self.new_message.setText(sentence(e))
             return
         consents = {p: cb.isChecked() for p, cb in self.new_consents.items()}
         args = (self.given.text(), self.family.text(), dob, sex)
@@ -448,7 +443,7 @@ class CheckInView(QWidget):
 
         def failed(e: BaseException) -> None:
             if isinstance(e, FfmotError):
-                self.new_message.setText(str(e).capitalize() + ".")
+                self.new_message.setText(sentence(e))
             else:
                 show_error(self, e, "registering")
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.models import RowsModel
-from ffmot.gui.widgets import heading
+from ffmot.gui.widgets import heading, sentence
 from ffmot.services import records as R
 from ffmot.services.types import EventInfo
 
@@ -78,6 +78,7 @@ class EventsView(QWidget):
         self.directory = QLineEdit()
         self.directory.setObjectName("eventDirectory")
         self.directory.setPlaceholderText("activities directory CSV (optional)")
+        self.directory.setAccessibleName("Local activities directory, a CSV file (optional)")
         browse = QPushButton("&Browse…")
         browse.clicked.connect(self._browse)
         drow = QHBoxLayout()
@@ -167,7 +168,7 @@ class EventsView(QWidget):
             from ffmot.core.errors import FfmotError
 
             if isinstance(e, FfmotError):
-                self.message.setText(str(e).capitalize() + ".")
+                self.message.setText(sentence(e))
             else:
                 show_error(self, e, "setting up the MOT day")
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ffmot.core import codes
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.widgets import BandBadge, TrainingBanner, WhereYouStand, heading
+from ffmot.gui.widgets import BandBadge, TrainingBanner, WhereYouStand, heading, sentence
 from ffmot.services import records as R
 from ffmot.services.overview import Item, Overview, load_overview
 
@@ -80,7 +80,7 @@ class OverviewView(QWidget):
         self.code.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def lookup(self) -> None:
-        event = self.ctx.event
+        event = self.ctx.current_event
         if event is None:
             self.message.setText("Open an MOT day first (Events).")
             return
@@ -108,7 +108,7 @@ class OverviewView(QWidget):
 
     def _failed(self, e: BaseException) -> None:
         if isinstance(e, FfmotError):
-            self.message.setText(str(e).capitalize() + ".")
+            self.message.setText(sentence(e))
         else:
             show_error(self, e, "showing the results")
 

@@ -29,7 +29,7 @@ from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.scoring import check_value, is_unusual, score
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
-from ffmot.gui.widgets import BandBadge, WhereYouStand, heading
+from ffmot.gui.widgets import BandBadge, WhereYouStand, heading, sentence
 from ffmot.services import records as R
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 from ffmot.store.db import ConflictError
@@ -216,11 +216,14 @@ class StationView(QWidget):
         ctx.event_changed.connect(self._fill_tests)
         self._fill_tests()
         self._restore_draft()
+        ctx.event_changed.connect(self._resume_draft)
 
     # --- the station's test ------------------------------------------------------------------
     def _fill_tests(self) -> None:
         offered = (
-            list(self.ctx.event.tests_offered) if self.ctx.event else list(self.ctx.norms.battery)
+            list(self.ctx.current_event.tests_offered)
+            if self.ctx.current_event
+            else list(self.ctx.norms.battery)
         )
         wanted = self.ctx.settings.station_test
         self.test_combo.blockSignals(True)
@@ -272,6 +275,8 @@ class StationView(QWidget):
             self.trials_grid.addWidget(label, row, col)
             self.trials_grid.addWidget(edit, row, col + 1)
             self.trials_grid.addWidget(unit_label, row, col + 2)
+            for widget in (label, edit, unit_label):
+                widget.show()  # at once, so focus can move to the new fields straight away
         self.unit_combo.setVisible(len(t.units) > 1 and not measures)
         if len(t.units) > 1 and not measures:
             self.trials_grid.addWidget(QLabel("Unit"), 10, 0)
@@ -319,14 +324,14 @@ class StationView(QWidget):
     # --- who -------------------------------------------------------------------------------
     def lookup(self) -> None:
         text = self.code.text()
-        event = self.ctx.event
+        event = self.ctx.current_event
         if event is None:
             self.status.setText("Open an MOT day first (Events).")
             return
         try:
             code = codes.normalise(text)
         except InputError as e:
-            self._set_person(None, None, str(e).capitalize() + ".")
+            self._set_person(None, None, sentence(e))
             return
 
         def work() -> tuple[ParticipantInfo, AssessmentInfo | None]:
@@ -347,7 +352,7 @@ class StationView(QWidget):
 
         def failed(e: BaseException) -> None:
             if isinstance(e, FfmotError):
-                self._set_person(None, None, str(e).capitalize() + ".")
+                self._set_person(None, None, sentence(e))
             else:
                 show_error(self, e, "finding the participant")
 
@@ -466,7 +471,7 @@ class StationView(QWidget):
             try:
                 check_value(t, v, self.unit())
             except InputError as e:
-                return Entry(trials, str(e).capitalize() + ".")
+                return Entry(trials, sentence(e))
         return Entry(trials)
 
     def _changed(self) -> None:
@@ -495,7 +500,7 @@ class StationView(QWidget):
         try:
             s = score(t.id, self.person.sex, self.visit.age, best, u, norms=self.ctx.norms)
         except FfmotError as err:
-            self.problem.setText(str(err).capitalize() + ".")
+            self.problem.setText(sentence(err))
             return
         self.badge.set_band(s.band)
         if s.normal_range:
@@ -602,11 +607,11 @@ class StationView(QWidget):
 
     def _save_failed(self, e: BaseException) -> None:
         if isinstance(e, ConflictError):
-            self.problem.setText(str(e).capitalize() + ".")
+            self.problem.setText(sentence(e))
             self.reload_button.show()
             self.reload_button.setFocus()
         elif isinstance(e, FfmotError):
-            self.problem.setText(str(e).capitalize() + ".")
+            self.problem.setText(sentence(e))
         else:
             show_error(self, e, "saving the result")
 
@@ -710,8 +715,13 @@ class StationView(QWidget):
         self.test_combo.setCurrentIndex(i)
         self.code.setText(str(d.get("code", "")))
         self._pending_draft: dict[str, object] | None = d
-        if self.ctx.event is not None:
-            self.lookup()  # the draft is applied once the visit is found
+        self._resume_draft()
+
+    def _resume_draft(self) -> None:
+        """Once an MOT day is open, find the person the draft was for; the draft is applied
+        when their visit is found."""
+        if getattr(self, "_pending_draft", None) and self.ctx.current_event is not None:
+            self.lookup()
 
     def _apply_draft(self) -> None:
         d = getattr(self, "_pending_draft", None)

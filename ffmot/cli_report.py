@@ -1,0 +1,198 @@
+"""The command-line verbs that print: a participant's sheet, every sheet of an MOT day, and the
+anonymised MOT-day summary.
+
+Every argument is checked before any work is done; a mistake is one line and exit status 2.
+Files are written owner-only (0600) and whole (a temporary file renamed into place). Printing
+a sheet records it (the visit's printed time and an audit entry "print").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from ffmot.core import codes
+from ffmot.core.errors import InputError
+from ffmot.services.types import EventInfo
+from ffmot.store.db import Database, connect, explain
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    check = {"sheet": _check_sheet, "sheets": _check_sheets, "summary": _check_summary}
+    check[args.command](args)
+    db = connect(args.db)
+    try:
+        return _VERBS[args.command](db, args, out)
+    except SQLAlchemyError as e:
+        raise explain(db, e) from None
+    finally:
+        db.close()
+
+
+# --- checking arguments before any work -----------------------------------------------------
+
+
+def _file(text: str, suffix: str, option: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != suffix:
+        raise InputError(f"{option} must name a {suffix} file, not '{text}'")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"cannot write {path}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder")
+    return path
+
+
+def _check_sheet(args: argparse.Namespace) -> None:
+    codes.normalise(args.code)
+    _file(args.out, ".pdf", "--out")
+
+
+def _check_sheets(args: argparse.Namespace) -> None:
+    path = Path(args.out)
+    if path.suffix.lower() == ".pdf":
+        _file(args.out, ".pdf", "--out")
+        return
+    if args.duplex:
+        raise InputError("--duplex goes with one PDF (--out FILE.pdf), not a folder")
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path} is a file: give a folder, or a file name ending .pdf")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not path.exists() and not parent.is_dir():
+        raise InputError(f"cannot make {path}: the folder {parent} does not exist")
+
+
+def _check_summary(args: argparse.Namespace) -> None:
+    paths = [_file(args.out, ".pdf", "--out")]
+    if args.csv:
+        paths.append(_file(args.csv, ".csv", "--csv"))
+    if args.xlsx:
+        paths.append(_file(args.xlsx, ".xlsx", "--xlsx"))
+    if len({p.resolve() for p in paths}) != len(paths):
+        raise InputError("--out, --csv and --xlsx must be different files")
+
+
+def find_event(db: Database, text: str) -> EventInfo:
+    """An MOT day by its id or the start of it (at least 4 characters, as `ffmot events`
+    shows 8)."""
+    from ffmot.services.records import list_events
+
+    t = text.strip().lower()
+    if len(t) < 4:
+        raise InputError(
+            "--event needs at least the first 4 characters of the id (see 'ffmot events')"
+        )
+    found = [e for e in list_events(db) if e.id.lower() == t or e.id.lower().startswith(t)]
+    if not found:
+        raise InputError(f"no MOT day has the id {text.strip()} (see 'ffmot events')")
+    if len(found) > 1:
+        raise InputError(f"more than one MOT day's id starts with {text.strip()}: give more of it")
+    return found[0]
+
+
+# --- the verbs ------------------------------------------------------------------------------
+
+
+def _progress(what: str) -> Callable[[int, int], None]:
+    """Progress on stderr: one updating line on a terminal, else a line per step."""
+    tty = sys.stderr.isatty()
+
+    def show(done: int, total: int) -> None:
+        if tty:
+            end = "\n" if done >= total else ""
+            sys.stderr.write(f"\rffmot: {what} {done} of {total}{end}")
+        else:
+            sys.stderr.write(f"ffmot: {what} {done} of {total}\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.cli_store import _actor
+    from ffmot.report.files import write_private
+    from ffmot.report.sheet import render_sheet
+    from ffmot.services.overview import load_overview
+    from ffmot.services.records import find_by_code, mark_printed
+    from ffmot.services.summary import pick_visit
+
+    code = codes.normalise(args.code)
+    shown = codes.display(code)
+    person = find_by_code(db, code)
+    visit = pick_visit(db, person.id, shown, args.assessment)
+    overview = load_overview(db, visit)
+    r = render_sheet(overview)
+    path = Path(args.out)
+    write_private(path, r.pdf)
+    mark_printed(db, _actor(), visit)
+    pages = "1 page" if r.pages == 1 else f"{r.pages} pages"
+    out.write(
+        f"wrote the sheet for {shown} ({overview.event.name}, "
+        f"{overview.assessment.assessed_on.isoformat()}, {pages}) to {path}\n"
+    )
+    return 0
+
+
+def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.cli_store import _actor
+    from ffmot.report.batch import sheet_files, sheets_pdf
+    from ffmot.report.files import prepare_folder, write_folder, write_private
+    from ffmot.services.records import mark_printed
+    from ffmot.services.summary import event_overviews
+
+    event = find_event(db, args.event)
+    overviews = event_overviews(db, event.id)
+    if not overviews:
+        raise InputError(f"nobody has checked in to {event.name} ({event.id[:8]}) yet")
+    path = Path(args.out)
+    progress = _progress("made sheet")
+    if path.suffix.lower() == ".pdf":
+        pdf = sheets_pdf(overviews, progress, duplex=args.duplex)
+        write_private(path, pdf)
+        where = str(path)
+    else:
+        prepare_folder(path)
+        files = sheet_files(overviews, progress)
+        write_folder(path, files)
+        where = f"{path} (one file per participant, named by code)"
+    actor = _actor()
+    for o in overviews:
+        mark_printed(db, actor, o.assessment.id)
+    out.write(f"wrote {len(overviews)} sheets for {event.name} to {where}\n")
+    return 0
+
+
+def _summary(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.cli_store import _actor
+    from ffmot.report.files import write_private
+    from ffmot.report.summary import summary_csv, summary_pdf, summary_xlsx
+    from ffmot.services.records import audit
+    from ffmot.services.summary import summary_data
+
+    event = find_event(db, args.event)
+    data = summary_data(db, event.id)
+    written = [Path(args.out)]
+    write_private(Path(args.out), summary_pdf(data))
+    if args.csv:
+        write_private(Path(args.csv), summary_csv(data))
+        written.append(Path(args.csv))
+    if args.xlsx:
+        write_private(Path(args.xlsx), summary_xlsx(data))
+        written.append(Path(args.xlsx))
+    with db.transaction() as s:
+        kinds = ", ".join(p.suffix.lstrip(".") for p in written)
+        audit(s, _actor(), "summary", "event", event.id, f"anonymised summary ({kinds})")
+    out.write(
+        f"wrote the anonymised summary of {event.name} ({data.people.text} people who agreed "
+        f"to anonymous reports) to {', '.join(str(p) for p in written)}\n"
+    )
+    return 0
+
+
+_VERBS = {"sheet": _sheet, "sheets": _sheets, "summary": _summary}

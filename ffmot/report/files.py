@@ -1,0 +1,65 @@
+"""Writing printouts to disk: owner-only (0600) files, each written whole or not at all.
+
+A sheet holds personal data, so a file is created private, written under a temporary name in
+the same folder and renamed into place: a reader never sees half a file, and a failure leaves
+what was there before.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from ffmot.core.errors import InputError
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Writes data to path atomically, readable and writable by the owner only."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"cannot write {path}: the folder {directory} does not exist")
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".ffmot-", suffix=path.suffix, dir=directory)
+    except OSError as e:
+        raise InputError(f"cannot write in {directory}: {e.strerror}") from None
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {e.strerror}") from None
+
+
+def prepare_folder(folder: Path) -> None:
+    """Makes the folder (owner-only) if it is not there; its parent must exist."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is a file, not a folder: give a folder, or a name ending .pdf")
+    if not folder.exists():
+        parent = folder.parent if str(folder.parent) else Path(".")
+        if not parent.is_dir():
+            raise InputError(f"cannot make {folder}: the folder {parent} does not exist")
+        try:
+            folder.mkdir(mode=0o700)
+        except OSError as e:
+            raise InputError(f"cannot make the folder {folder}: {e.strerror}") from None
+
+
+def write_folder(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Writes each named file into the folder (made if needed), each atomically and 0600."""
+    prepare_folder(folder)
+    written = []
+    for name, data in files.items():
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise InputError(f"'{name}' is not a plain file name")
+        path = folder / name
+        write_private(path, data)
+        written.append(path)
+    return written

@@ -1,0 +1,545 @@
+"""The MOT-day summary for commissioners and funders: PDF, CSV and XLSX from `SummaryData`.
+
+Pure functions of the (already anonymised and small-number-protected) data: they print what
+`ffmot.services.summary` decided to show, "<5" and "*" included, and nothing else. Charts are
+drawn with reportlab graphics in Okabe-Ito colours, every bar and segment labelled in words or
+numbers so nothing depends on telling colours apart. Spreadsheet cells that a spreadsheet would
+run as a formula are neutralised as in `ffmot export`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from ffmot import __version__
+from ffmot.report import style
+from ffmot.report.fonts import BOLD, REGULAR, register_fonts
+from ffmot.report.words import long_date
+from ffmot.services.summary import HIDDEN, SMALL, Count, SummaryData, TestRow
+from ffmot.services.transfer import neutralise
+
+PAGE_W, PAGE_H = float(A4[0]), float(A4[1])
+MARGIN = 48.0
+CONTENT_W = PAGE_W - 2 * MARGIN
+SEGMENTS = (  # below, within, above (Okabe-Ito orange, sky blue, blue), then the rest in grey
+    ("below", "below the range", style.ORANGE, style.BLACK),
+    ("within", "within the range", style.SKY_BLUE, style.BLACK),
+    ("above", "above the range", style.BLUE, style.WHITE),
+    ("other", "not compared or not done", style.TRACK, style.BLACK),
+)
+
+
+def _e(text: str) -> str:
+    return escape(text)
+
+
+def _num(x: float | None, places: int = 1) -> str:
+    if x is None:
+        return ""
+    text = f"{x:.{places}f}"
+    return "0" if text.strip("-0.") == "" else text
+
+
+def _pct(x: float | None) -> str:
+    return "" if x is None else f"{x:.0f}%"
+
+
+def _share(c: Count, pct: float | None) -> str:
+    return c.text + (f" ({_pct(pct)})" if pct is not None else "")
+
+
+def method_notes(d: SummaryData) -> list[str]:
+    return [
+        f"Anonymised: no names, codes or dates of birth. It counts only the {d.people.text} "
+        "people who agreed that their results may be used anonymously in reports.",
+        f"Numbers under {d.threshold} are shown as {SMALL}. A number shown as {HIDDEN} is hidden "
+        f"so that a number under {d.threshold} cannot be worked out from the totals. "
+        "Percentages are only given where the numbers behind them are shown, and averages only "
+        f"where they rest on {d.threshold} or more people.",
+        "The normal range is the 25th to 75th percentile of published results for the same age "
+        f"and sex (norm set {d.norm_set}). For the one-leg stand it is the typical time for the "
+        "age or more, so there is no 'above'. For the up-and-go, lower (faster) is better.",
+    ]
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+
+def _string(
+    x: float, y: float, text: str, size: float = 9, bold: bool = False, **kw: Any
+) -> String:
+    return String(x, y, text, fontName=BOLD if bold else REGULAR, fontSize=size, **kw)
+
+
+def _rect(x: float, y: float, w: float, h: float, fill: Any) -> Rect:
+    return Rect(x, y, w, h, fillColor=fill, strokeColor=style.BLACK, strokeWidth=0.5)
+
+
+def count_bars(title: str, rows: list[tuple[str, Count]], colour: Any) -> Drawing:
+    """Horizontal bars, one per labelled count; a hidden count gets its marker and no bar."""
+    label_w = max([stringWidth(lab, REGULAR, 9) for lab, _ in rows] + [40]) + 8
+    row_h = 16.0
+    h = 22 + row_h * len(rows)
+    d = Drawing(CONTENT_W, h, initialFontName=REGULAR)
+    d.add(_string(0, h - 12, title, 10, bold=True))
+    biggest = max([c.n for _, c in rows if c.n is not None] + [1])
+    span = CONTENT_W - label_w - 40
+    for i, (lab, c) in enumerate(rows):
+        y = h - 22 - row_h * (i + 1) + 4
+        d.add(_string(label_w - 6, y + 2, lab, textAnchor="end"))
+        if c.n is None:
+            d.add(_string(label_w + 4, y + 2, f"{c.text} (too few to show)"))
+            continue
+        w = span * c.n / biggest
+        d.add(_rect(label_w, y, max(w, 0.5), 11, colour))
+        d.add(_string(label_w + w + 4, y + 2, c.text))
+    d.add(Line(label_w, h - 20, label_w, 2, strokeColor=style.BLACK, strokeWidth=0.7))
+    return d
+
+
+def share_bars(rows: tuple[TestRow, ...]) -> Drawing:
+    """One 100% bar per test: everyone counted, by below, within and above the normal range
+    and the rest. Hidden counts are drawn together as one white segment marked "hidden" (their
+    total is no secret: it is everyone less the counts shown)."""
+    label_w = max([stringWidth(r.name, REGULAR, 9) for r in rows] + [60]) + 8
+    row_h = 20.0
+    h = 62 + row_h * len(rows)
+    d = Drawing(CONTENT_W, h, initialFontName=REGULAR)
+    title = "Where everyone counted stood, test by test (% of all people counted)"
+    d.add(_string(0, h - 12, title, 10, bold=True))
+    key = (*SEGMENTS, ("hidden", "hidden (small numbers)", style.WHITE, style.BLACK))
+    x, y = 0.0, h - 32
+    for _key, words, fill, _ink in key:
+        w = 30 + stringWidth(words, REGULAR, 9)
+        if x + w > CONTENT_W:
+            x, y = 0.0, y - 15
+        d.add(_rect(x, y, 14, 10, fill))
+        d.add(_string(x + 18, y + 1, words))
+        x += w
+    span = CONTENT_W - label_w - 4
+    top = y - 8
+    for i, r in enumerate(rows):
+        y = top - row_h * (i + 1) + 4
+        d.add(_string(label_w - 6, y + 3, r.name, textAnchor="end"))
+        parts = [r.below_pct, r.within_pct, r.above_pct, r.other_pct]
+        x = label_w
+        for pct, (_key, _words, fill, ink) in zip(parts, SEGMENTS, strict=True):
+            if pct is None or pct <= 0:
+                continue
+            w = span * pct / 100.0
+            d.add(_rect(x, y, w, 14, fill))
+            _segment_label(d, x, y, w, f"{pct:.0f}%", ink)
+            x += w
+        counts = (r.below, r.within, r.above, r.other)
+        if any(c is not None and c.n is None for c in counts):
+            rest = 100.0 - sum(p for p in parts if p is not None)
+            w = label_w + span - x
+            d.add(_rect(x, y, w, 14, style.WHITE))
+            _segment_label(d, x, y, w, f"hidden {rest:.0f}%", style.BLACK)
+    return d
+
+
+def _segment_label(d: Drawing, x: float, y: float, w: float, text: str, ink: Any) -> None:
+    """The segment's label inside it, shortened or left out where it would not fit."""
+    for t in (text, text.split()[-1]):
+        if w >= stringWidth(t, BOLD, 9) + 5:
+            d.add(_string(x + w / 2, y + 4, t, bold=True, fillColor=ink, textAnchor="middle"))
+            return
+
+
+# --- the PDF -------------------------------------------------------------------------------------
+
+
+class _Doc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type hints
+    def __init__(self, buf: io.BytesIO, data: SummaryData, **kw: Any) -> None:
+        self.data = data
+        super().__init__(buf, pagesize=A4, **kw)
+        frame = Frame(MARGIN, 52, CONTENT_W, PAGE_H - 44 - 52, 0, 0, 0, 0)
+        self.addPageTemplates([PageTemplate("all", [frame], onPage=_page, onPageEnd=_foot)])
+
+
+def _page(c: Any, doc: _Doc) -> None:
+    if doc.data.training:
+        c.saveState()
+        c.setFillColor(style.YELLOW)
+        c.setStrokeColor(style.BLACK)
+        w = stringWidth("TRAINING", BOLD, 12) + 14
+        c.rect(PAGE_W - MARGIN - w, PAGE_H - 34, w, 18, stroke=1, fill=1)
+        c.setFillColor(style.BLACK)
+        c.setFont(BOLD, 12)
+        c.drawString(PAGE_W - MARGIN - w + 7, PAGE_H - 29, "TRAINING")
+        c.restoreState()
+
+
+def _foot(c: Any, doc: _Doc) -> None:
+    d = doc.data
+    c.saveState()
+    c.setFont(REGULAR, 8)
+    c.setFillColor(style.BLACK)
+    c.drawString(
+        MARGIN,
+        30,
+        f"Anonymised MOT day summary: {d.event_name}. Norm set {d.norm_set}. ffmot {__version__}.",
+    )
+    c.drawRightString(PAGE_W - MARGIN, 30, f"Page {c.getPageNumber()}")
+    c.restoreState()
+
+
+def _p(text: str, st: Any) -> Paragraph:
+    return Paragraph(_e(text), st)
+
+
+def _table(
+    rows: list[list[str]], widths: list[float], st: dict[str, Any], total_row: bool = False
+) -> Table:
+    cells = [
+        [_p(v, st["head"] if r == 0 else st["cell"]) for v in row] for r, row in enumerate(rows)
+    ]
+    t = Table(cells, colWidths=widths, hAlign="LEFT", repeatRows=1)
+    cmds: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, style.BLACK),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.3, style.RULE),
+        ("BACKGROUND", (0, 0), (-1, 0), style.SHADE),
+    ]
+    if total_row:
+        cmds.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, style.BLACK))
+    t.setStyle(TableStyle(cmds))
+    return t
+
+
+def _section(st: dict[str, Any], title: str, intro: str, *rest: Flowable) -> KeepTogether:
+    return KeepTogether([Paragraph(_e(title), st["h2"]), Paragraph(_e(intro), st["body"]), *rest])
+
+
+def summary_pdf(data: SummaryData) -> bytes:
+    """The summary as an A4 PDF."""
+    register_fonts()
+    d = data
+    st = style.summary_styles()
+    buf = io.BytesIO()
+    doc = _Doc(
+        buf,
+        d,
+        title=f"MOT day summary: {d.event_name}, {long_date(d.event_date)}",
+        author=d.organisation or "ffmot",
+        subject="Anonymised summary of a Functional Fitness MOT day",
+        creator=f"ffmot {__version__}",
+        keywords=["Functional Fitness MOT", "anonymised", *(["training"] if d.training else [])],
+        invariant=1,
+        lang="en-GB",
+        displayDocTitle=1,
+        initialFontName=REGULAR,
+    )
+    flow: list[Flowable] = [Paragraph("Functional Fitness MOT day summary", st["title"])]
+    where = ", ".join(x for x in (d.venue, d.organisation) if x)
+    flow.append(
+        _p(
+            f"{d.event_name}, {long_date(d.event_date)}" + (f". {where}" if where else ""),
+            st["body"],
+        )
+    )
+    if d.training:
+        flow.append(
+            Paragraph("<b>Training MOT day: the people and results are not real.</b>", st["body"])
+        )
+    flow += [_p(note, st["note"]) for note in method_notes(d)]
+
+    t = d.age_sex
+    rows = [["Age band", *t.sexes, "All"]]
+    for band, cells, total in zip(t.bands, t.cells, t.band_totals, strict=True):
+        rows.append([band, *(c.text for c in cells), total.text])
+    rows.append(["All ages", *(c.text for c in t.sex_totals), t.total.text])
+    col = (CONTENT_W - 110) / (len(t.sexes) + 1)
+    flow.append(
+        _section(
+            st,
+            f"People counted: {d.people.text}",
+            "By age band and sex.",
+            _table(rows, [110, *([col] * (len(t.sexes) + 1))], st, total_row=True),
+            Spacer(1, 8),
+            count_bars(
+                "People by age band", list(zip(t.bands, t.band_totals, strict=True)), style.BLUE
+            ),
+        )
+    )
+
+    rows = [["Test", "Below", "Within", "Above", "Not compared or not done"]]
+    for r in d.tests:
+        above = "no 'above'" if r.above is None else _share(r.above, r.above_pct)
+        rows.append(
+            [
+                r.name,
+                _share(r.below, r.below_pct),
+                _share(r.within, r.within_pct),
+                above,
+                _share(r.other, r.other_pct),
+            ]
+        )
+    col = (CONTENT_W - 150) / 4
+    flow.append(
+        _section(
+            st,
+            "Results compared with the normal range",
+            "Number of people (and % of everyone counted) whose result was below, within or above "
+            "the normal range for their age and sex.",
+            _table(rows, [150, col, col, col, col], st),
+            Spacer(1, 8),
+            share_bars(d.tests),
+        )
+    )
+
+    rows = [["Worth talking about with a GP", "People"]]
+    rows += [[f.label, f.people.text] for f in d.flags]
+    rows.append(["At least one of these", d.any_flag.text])
+    flow.append(
+        _section(
+            st,
+            "Flags raised",
+            "Validated cut-offs only, each worded on the sheet as something worth talking about "
+            "with a GP or physiotherapist, never as a diagnosis.",
+            _table(rows, [CONTENT_W - 100, 100], st, total_row=True),
+        )
+    )
+
+    rows = [["Signposting", "People"]]
+    rows += [[f"To work on: {w.label}", w.people.text] for w in d.work_on]
+    rows.append(["At least one thing to work on", d.any_work_on.text])
+    rows.append(["Matched with local activities", d.activities_matched.text])
+    flow.append(
+        _section(
+            st,
+            "Signposting",
+            "People given each fitness component as something to work on, with next steps, and "
+            "people matched with local activities from the day's directory.",
+            _table(rows, [CONTENT_W - 100, 100], st),
+            Spacer(1, 8),
+            count_bars(
+                "People given each thing to work on",
+                [(w.label, w.people) for w in d.work_on],
+                style.BLUISH_GREEN,
+            ),
+        )
+    )
+
+    rows = [["Test", "People", "Mean change", "SD", "Unit", "Better is"]]
+    for rr in d.retest:
+        rows.append(
+            [
+                rr.name,
+                rr.people.text,
+                _num(rr.mean),
+                _num(rr.sd),
+                rr.unit,
+                "lower (faster)" if rr.lower_is_better else "higher",
+            ]
+        )
+    flow.append(
+        _section(
+            st,
+            f"Retests: {d.retested.text} people came back",
+            "Change since their last visit (now minus then) among the people who did the test "
+            f"both times: mean and standard deviation (SD), given where {d.threshold} or more "
+            "people did it.",
+            _table(rows, [150, 60, 75, 55, 80, CONTENT_W - 420], st),
+        )
+    )
+    doc.build(flow)
+    return buf.getvalue()
+
+
+# --- CSV and XLSX --------------------------------------------------------------------------------
+
+COLUMNS = ("table", "row", "column", "value")
+
+
+def summary_rows(d: SummaryData) -> Iterator[tuple[str, str, str, str]]:
+    """The summary in long form: one published number (or note) per row."""
+    yield ("about", "event", "", d.event_name)
+    yield ("about", "date", "", d.event_date.isoformat())
+    yield ("about", "venue", "", d.venue)
+    yield ("about", "organisation", "", d.organisation)
+    yield ("about", "norm set", "", d.norm_set)
+    yield ("about", "training", "", "yes" if d.training else "no")
+    for i, note in enumerate(method_notes(d), 1):
+        yield ("about", f"note {i}", "", note)
+    yield ("people", "counted", "people", d.people.text)
+    t = d.age_sex
+    for band, cells, total in zip(t.bands, t.cells, t.band_totals, strict=True):
+        for sex, c in zip(t.sexes, cells, strict=True):
+            yield ("age_sex", band, sex, c.text)
+        yield ("age_sex", band, "All", total.text)
+    for sex, st in zip(t.sexes, t.sex_totals, strict=True):
+        yield ("age_sex", "All ages", sex, st.text)
+    yield ("age_sex", "All ages", "All", t.total.text)
+    for r in d.tests:
+        for key, part, pct in (
+            ("below", r.below, r.below_pct),
+            ("within", r.within, r.within_pct),
+            ("above", r.above, r.above_pct),
+            ("not compared or not done", r.other, r.other_pct),
+        ):
+            if part is None:
+                continue
+            yield ("results", r.name, key, part.text)
+            yield ("results", r.name, f"{key} (% of all)", _num(pct))
+    for f in d.flags:
+        yield ("flags", f.label, "people", f.people.text)
+    yield ("flags", "At least one of these", "people", d.any_flag.text)
+    for w in d.work_on:
+        yield ("signposting", f"to work on: {w.label}", "people", w.people.text)
+    yield ("signposting", "at least one thing to work on", "people", d.any_work_on.text)
+    yield ("signposting", "matched with local activities", "people", d.activities_matched.text)
+    yield ("retest", "people retested", "people", d.retested.text)
+    for rr in d.retest:
+        yield ("retest", rr.name, "people", rr.people.text)
+        yield ("retest", rr.name, "mean change", _num(rr.mean, 2))
+        yield ("retest", rr.name, "sd", _num(rr.sd, 2))
+        yield ("retest", rr.name, "unit", rr.unit)
+        yield ("retest", rr.name, "better is", "lower" if rr.lower_is_better else "higher")
+
+
+def summary_csv(data: SummaryData) -> bytes:
+    """The summary as CSV (UTF-8), long form: table, row, column, value."""
+    out = io.StringIO(newline="")
+    w = csv.writer(out)
+    w.writerow(COLUMNS)
+    for row in summary_rows(data):
+        w.writerow([neutralise(x) for x in row])
+    return out.getvalue().encode("utf-8")
+
+
+def _xlsx_value(text: str) -> str | int | float:
+    """Published numbers as numbers; everything else as neutralised text."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text) if text.strip() and text.strip() == text else neutralise(text)
+    except ValueError:
+        return neutralise(text)
+
+
+def summary_xlsx(data: SummaryData) -> bytes:
+    """The summary as an XLSX workbook: one sheet per table, the same numbers as the PDF."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    d = data
+    wb = Workbook()
+    when = dt.datetime(d.event_date.year, d.event_date.month, d.event_date.day)
+    wb.properties.creator = f"ffmot {__version__}"
+    wb.properties.title = neutralise(f"MOT day summary: {d.event_name}")
+    wb.properties.created = when
+    wb.properties.modified = when
+    bold = Font(bold=True)
+
+    def sheet(title: str, header: list[str], rows: list[list[str]], first: bool = False) -> None:
+        ws = wb.active if first else wb.create_sheet()
+        ws.title = title
+        ws.append([neutralise(h) for h in header])
+        for cell in ws[1]:
+            cell.font = bold
+        for r in rows:
+            ws.append([_xlsx_value(x) for x in r])
+        for col in ws.columns:
+            width = max(len(str(c.value or "")) for c in col)
+            ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 70)
+
+    about = [["people counted", d.people.text]]
+    about += [[k, v] for table, k, _c, v in summary_rows(d) if table == "about"]
+    sheet("About", ["item", "value"], about, first=True)
+    t = d.age_sex
+    rows = [
+        [b, *(c.text for c in cells), tot.text]
+        for b, cells, tot in zip(t.bands, t.cells, t.band_totals, strict=True)
+    ]
+    rows.append(["All ages", *(c.text for c in t.sex_totals), t.total.text])
+    sheet("Age and sex", ["age band", *t.sexes, "All"], rows)
+    sheet(
+        "Results",
+        [
+            "test",
+            "below",
+            "below %",
+            "within",
+            "within %",
+            "above",
+            "above %",
+            "not compared or not done",
+            "not compared %",
+        ],
+        [
+            [
+                r.name,
+                r.below.text,
+                _num(r.below_pct),
+                r.within.text,
+                _num(r.within_pct),
+                r.above.text if r.above else "n/a",
+                _num(r.above_pct),
+                r.other.text,
+                _num(r.other_pct),
+            ]
+            for r in d.tests
+        ],
+    )
+    sheet(
+        "Flags",
+        ["flag", "people"],
+        [[f.label, f.people.text] for f in d.flags] + [["At least one of these", d.any_flag.text]],
+    )
+    sheet(
+        "Signposting",
+        ["what", "people"],
+        [[f"to work on: {w.label}", w.people.text] for w in d.work_on]
+        + [
+            ["at least one thing to work on", d.any_work_on.text],
+            ["matched with local activities", d.activities_matched.text],
+        ],
+    )
+    sheet(
+        "Retest",
+        ["test", "people", "mean change", "sd", "unit", "better is"],
+        [["people retested", d.retested.text, "", "", "", ""]]
+        + [
+            [
+                r.name,
+                r.people.text,
+                _num(r.mean, 2),
+                _num(r.sd, 2),
+                r.unit,
+                "lower" if r.lower_is_better else "higher",
+            ]
+            for r in d.retest
+        ],
+    )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

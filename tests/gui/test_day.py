@@ -1,0 +1,135 @@
+"""A whole MOT day through the window: set up the day, check people in, the board, results."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
+
+from ffmot.services import records as R
+from ffmot.services.board import board
+
+
+def test_set_up_a_day_from_the_keyboard(open_app, qtbot):
+    s = open_app()
+    w = s.window
+    ev = w.events
+    assert w.tabs.currentWidget() is ev
+    qtbot.mouseClick(ev.create_button, Qt.MouseButton.LeftButton)
+    assert "name of the MOT day is empty" in ev.message.text()
+    qtbot.keyClicks(ev.name, "Lowthwaite MOT day")
+    qtbot.keyClicks(ev.venue, "Fellside Hall")
+    ev.test_boxes["walk_6min"].setChecked(True)
+    ev.test_boxes["step_2min"].setChecked(False)
+    qtbot.mouseClick(ev.create_button, Qt.MouseButton.LeftButton)
+    assert s.ctx.current_event is not None and s.ctx.current_event.name == "Lowthwaite MOT day"
+    assert "walk_6min" in s.ctx.current_event.tests_offered
+    assert "step_2min" not in s.ctx.current_event.tests_offered
+    assert w.tabs.currentWidget() is w.checkin
+    assert "Lowthwaite MOT day" in w.windowTitle() and "Station 1" in w.windowTitle()
+    assert ev.model.rowCount() == 1
+    ev.directory.setText("/no/such/directory.csv")
+    ev.name.setText("Another day")
+    qtbot.mouseClick(ev.create_button, Qt.MouseButton.LeftButton)
+    assert "Cannot find the activities directory" in ev.message.text()
+
+
+def test_register_consent_check_in_and_screen(day, qtbot):
+    w = day.window
+    qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    ci = w.checkin
+    assert ci.search.hasFocus()
+    qtbot.keyClicks(ci.search, "cleo trialby")
+    ci.timer.stop()
+    ci._run_search()
+    assert ci.model.rowCount() == 0
+    qtbot.keyClick(ci, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert ci.new_box.isVisible() and ci.given.text() == "Cleo" and ci.family.text() == "Trialby"
+    qtbot.keyClicks(ci.dob, "30/02/1950")
+    ci.sex.setCurrentIndex(ci.sex.findData("female"))
+    qtbot.mouseClick(ci.register_button, Qt.MouseButton.LeftButton)
+    assert "not a date of birth" in ci.new_message.text() and ci.new_box.isVisible()
+    ci.dob.clear()
+    qtbot.keyClicks(ci.dob, "30/06/1938")
+    ci.new_consents["keep_results"].setChecked(True)
+    qtbot.mouseClick(ci.register_button, Qt.MouseButton.LeftButton)
+    assert ci.person is not None and ci.person.name == "Cleo Trialby"
+    assert ci.person.consented("keep_results") and not ci.person.consented("share_gp")
+    ci.consent_boxes["share_gp"].setChecked(True)
+    assert R.get_participant(day.ctx.db, ci.person.id).consented("share_gp")
+    ci.consent_boxes["share_gp"].setChecked(False)  # withdrawn, recorded the same way
+    assert not R.get_participant(day.ctx.db, ci.person.id).consented("share_gp")
+    qtbot.mouseClick(ci.checkin_button, Qt.MouseButton.LeftButton)
+    assert ci.visit is not None and ci.screen_box.isEnabled()
+    ci.answers["osteoporosis_or_back_pain"].setCurrentIndex(1)  # Yes
+    ci.answers["can_walk_safely"].setCurrentIndex(1)  # Yes
+    qtbot.mouseClick(ci.screen_button, Qt.MouseButton.LeftButton)
+    assert ci.outcome.text().startswith("⚠ Test with care") and "Sit and reach" in \
+        ci.outcome.text()
+    ci.systolic.setValue(172)
+    ci.diastolic.setValue(96)
+    qtbot.mouseClick(ci.screen_button, Qt.MouseButton.LeftButton)
+    assert ci.outcome.text().startswith("✖ Do not test today") and "160/100" in ci.outcome.text()
+    statuses = {r.name: r.screening for r in board(day.ctx.db, day.ctx.current_event.id)}
+    assert statuses["Cleo Trialby"] == "do_not_test"
+
+
+def test_no_check_in_without_consent_to_keep_results(day, qtbot):
+    ci = day.window.checkin
+    p = R.register_participant(day.ctx.db, day.ctx.actor, "Dora", "Refuserby",
+                               dt.date(1950, 1, 1), "female")
+    ci._show_person(R.get_participant(day.ctx.db, p.id))
+    qtbot.mouseClick(ci.checkin_button, Qt.MouseButton.LeftButton)
+    assert ci.visit is None and "Keep my results" in ci.outcome.text()
+
+
+def test_find_as_you_type_by_name_code_and_date_of_birth(day, qtbot):
+    ci = day.window.checkin
+    ada = day.people["Ada"][0]
+    for text in ("samp", ada.code[:4], "14/03/1949"):
+        ci.search.clear()
+        qtbot.keyClicks(ci.search, text)
+        qtbot.waitUntil(lambda: ci.model.rowCount() >= 1, timeout=2000)
+        assert [r.name for r in ci.model.rows] == ["Ada Sampleton"], text
+    qtbot.keyClick(ci.search, Qt.Key.Key_Return)
+    assert ci.person is not None and ci.person.id == ada.id
+
+
+def test_board_follows_the_stations(day, qtbot):
+    w = day.window
+    qtbot.keyClick(w, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    b = w.board
+    assert b.model.rowCount() == 2
+    first = b.model.rows[0]
+    assert first.status == "testing" and first.done == 0
+    ada, visit = day.people["Ada"]
+    for t in day.ctx.current_event.tests_offered:
+        R.mark_not_done(day.ctx.db, day.ctx.actor, visit.id, t, "declined")
+    day.ctx.records_changed.emit(visit.id)
+    row = next(r for r in b.model.rows if r.name == "Ada Sampleton")
+    assert row.status == "ready" and row.complete
+    assert "Ready to print: 1" in b.summary.text()
+    index = b.proxy.index(
+        next(i for i in range(b.proxy.rowCount())
+             if b.proxy.index(i, 1).data() == "Ada Sampleton"), 0)
+    b.table.setCurrentIndex(index)
+    qtbot.keyClick(b.table, Qt.Key.Key_Return)
+    assert w.tabs.currentWidget() is w.overview
+    assert w.overview.overview is not None
+    assert w.overview.overview.participant.id == ada.id
+
+
+def test_every_input_has_a_name_a_screen_reader_can_say(day):
+    missing = []
+    for view in (day.window.events, day.window.checkin, day.window.station):
+        for widget in view.findChildren(QWidget):
+            internal = widget.objectName().startswith("qt_")  # parts of a spin box or date
+            if isinstance(widget, QLineEdit | QComboBox) and widget.isVisibleTo(view) and not internal:
+                has_buddy = any(getattr(lab, "buddy", lambda: None)() is widget
+                                for lab in view.findChildren(type(day.window.where)))
+                if not widget.accessibleName() and not has_buddy:
+                    missing.append(f"{view.objectName()}:{widget.objectName()}")
+            if isinstance(widget, QCheckBox):
+                assert widget.text() or widget.accessibleName()
+    assert missing == []

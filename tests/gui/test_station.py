@@ -1,0 +1,202 @@
+"""Station entry, driven from the keyboard as a practitioner would."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from ffmot.core import codes
+from ffmot.services import records as R
+from ffmot.store.db import connect
+
+
+def station(day, qtbot, test="chair_stand"):
+    w = day.window
+    qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    st = w.station
+    assert w.tabs.currentWidget() is st
+    st.test_combo.setCurrentIndex(st.test_combo.findData(test))
+    return st
+
+
+def scan(qtbot, st, code):
+    st.code.setFocus()
+    qtbot.keyClicks(st.code, code)
+    qtbot.keyClick(st.code, Qt.Key.Key_Return)
+
+
+def test_scan_type_see_the_band_and_save_with_enter(day, qtbot):
+    st = station(day, qtbot)
+    ada, visit = day.people["Ada"]
+    scan(qtbot, st, codes.display(ada.code).lower())
+    assert "Ada Sampleton" in st.who.text() and "age 77" in st.who.text()
+    assert st.fields[0].hasFocus()
+    qtbot.keyClicks(st.fields[0], "9")
+    assert st.badge.band == "below_average" and "Below average" in st.badge.text()
+    assert "10 to 15 stands" in st.range_text.text()  # women 75-79
+    qtbot.keyClicks(st.fields[0], "")
+    st.fields[0].clear()
+    qtbot.keyClicks(st.fields[0], "12")
+    assert st.badge.band == "normal" and st.counted.text() == "12 stands"
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    assert "Saved 12 stands for Ada Sampleton" in st.status.text()
+    assert st.code.hasFocus() and st.code.text() == "" and st.fields[0].text() == ""
+    saved = R.get_assessment(day.ctx.db, visit.id).result("chair_stand")
+    assert saved.value == 12 and saved.recorded_by == "Sam Tester"
+    assert saved.station == "Station 1"
+
+
+def test_best_trial_counts_and_the_unit_stands_beside_every_field(day, qtbot):
+    st = station(day, qtbot, "up_and_go")
+    bert, visit = day.people["Bert"]
+    scan(qtbot, st, bert.code)
+    assert len(st.fields) == 2
+    for n in range(2):
+        assert st.findChild(type(st.who), f"unitLabel{n}").text() == "seconds"
+    qtbot.keyClicks(st.fields[0], "7.1")
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)  # moves to the empty second trial
+    assert st.fields[1].hasFocus()
+    qtbot.keyClicks(st.fields[1], "6.4")
+    assert st.counted.text() == "6.4 seconds"  # the faster trial counts
+    st.mod_boxes["walking_aid"].setChecked(True)
+    qtbot.keyClick(st.fields[1], Qt.Key.Key_Return)
+    r = R.get_assessment(day.ctx.db, visit.id).result("up_and_go")
+    assert r.value == 6.4 and r.modifications == ("walking_aid",)
+    assert [t.value for t in r.trials] == [7.1, 6.4]
+
+
+def test_centimetres_or_inches(day, qtbot):
+    st = station(day, qtbot, "sit_and_reach")
+    ada, visit = day.people["Ada"]
+    scan(qtbot, st, ada.code)
+    st.unit_combo.setCurrentIndex(st.unit_combo.findData("in"))
+    assert st.findChild(type(st.who), "unitLabel0").text() == "inches"
+    qtbot.keyClicks(st.fields[0], "-2")
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    qtbot.keyClicks(st.fields[1], "1")
+    qtbot.keyClick(st.fields[1], Qt.Key.Key_Return)
+    r = R.get_assessment(day.ctx.db, visit.id).result("sit_and_reach")
+    assert (r.value, r.unit) == (1, "in") and r.trials[0].label == "right leg"
+
+
+def test_implausible_values_are_refused_naming_the_range(day, qtbot):
+    st = station(day, qtbot)
+    ada, visit = day.people["Ada"]
+    scan(qtbot, st, ada.code)
+    qtbot.keyClicks(st.fields[0], "75")
+    assert "plausible range 0 to 50 stands" in st.problem.text()
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    assert R.get_assessment(day.ctx.db, visit.id).result("chair_stand") is None
+    st.fields[0].clear()
+    qtbot.keyClicks(st.fields[0], "abc")
+    assert "not a number" in st.problem.text()
+
+
+def test_an_unusual_value_asks_to_confirm(day, qtbot):
+    st = station(day, qtbot)
+    ada, visit = day.people["Ada"]
+    scan(qtbot, st, ada.code)
+    qtbot.keyClicks(st.fields[0], "40")  # plausible, but above the typical 0-30
+    assert "Unusual" in st.problem.text()
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    assert "Press Enter again" in st.problem.text()
+    assert R.get_assessment(day.ctx.db, visit.id).result("chair_stand") is None
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    assert R.get_assessment(day.ctx.db, visit.id).result("chair_stand").value == 40
+
+
+def test_not_done_is_one_key_away(day, qtbot):
+    st = station(day, qtbot, "arm_curl")
+    bert, visit = day.people["Bert"]
+    scan(qtbot, st, bert.code)
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_F9)
+    assert st.reasons.isVisible()
+    qtbot.keyClick(st.reason_buttons["declined"], Qt.Key.Key_2)
+    r = R.get_assessment(day.ctx.db, visit.id).result("arm_curl")
+    assert not r.done and r.reason == "unable"
+    assert "not done: unable" in st.status.text()
+
+
+def test_screening_blocks_the_test_and_says_why(day, qtbot):
+    ada, visit = day.people["Ada"]
+    R.record_screening(day.ctx.db, day.ctx.actor, visit.id, {"osteoporosis_or_back_pain": True})
+    st = station(day, qtbot, "sit_and_reach")
+    scan(qtbot, st, ada.code)
+    assert "rules out sit and reach" in st.warning.text()
+    assert not st.fields[0].isEnabled() and not st.save_button.isEnabled()
+    assert st.not_done_button.isEnabled()
+    R.record_screening(day.ctx.db, day.ctx.actor, visit.id, {"chest_pain": True})
+    st.clear()
+    st.test_combo.setCurrentIndex(st.test_combo.findData("grip"))
+    scan(qtbot, st, ada.code)
+    assert "Do not test today" in st.warning.text() and not st.fields[0].isEnabled()
+
+
+def test_wrong_or_unknown_codes(day, qtbot):
+    st = station(day, qtbot)
+    scan(qtbot, st, "K7PM-4QX")
+    assert "typing mistake" in st.warning.text()
+    scan(qtbot, st, "O000000")
+    assert "never use 0, O, 1 or I" in st.warning.text()
+    other = R.register_participant(day.ctx.db, day.ctx.actor, "Cleo", "Trialby",
+                                   __import__("datetime").date(1950, 1, 1), "female")
+    st.code.clear()
+    scan(qtbot, st, other.code)
+    assert "has not checked in" in st.warning.text() and not st.fields[0].isEnabled()
+
+
+def test_a_conflict_with_another_station_loses_nothing(day, qtbot, tmp_path):
+    st = station(day, qtbot)
+    ada, visit = day.people["Ada"]
+    scan(qtbot, st, ada.code)
+    qtbot.keyClicks(st.fields[0], "12")
+    # Meanwhile another station saves the same test for Ada.
+    other = connect(day.ctx.db.url)
+    from ffmot.services.types import Actor
+
+    R.save_result(other, Actor("Kim", "Station 2"), visit.id, "chair_stand", [(14, "")])
+    other.close()
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    assert "reload" in st.problem.text() and st.reload_button.isVisible()
+    assert st.fields[0].text() == "12"  # our entry is still on screen
+    assert R.get_assessment(day.ctx.db, visit.id).result("chair_stand").value == 14
+    qtbot.mouseClick(st.reload_button, Qt.MouseButton.LeftButton)
+    assert st.fields[0].text() == "14" and "Already recorded" in st.status.text()
+    st.fields[0].clear()
+    qtbot.keyClicks(st.fields[0], "13")
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    assert R.get_assessment(day.ctx.db, visit.id).result("chair_stand").value == 13
+
+
+def test_measurement_station(day, qtbot):
+    st = station(day, qtbot, "bmi")
+    ada, visit = day.people["Ada"]
+    scan(qtbot, st, ada.code)
+    for field, text in zip(st.fields, ("160", "62", "84"), strict=True):
+        qtbot.keyClicks(field, text)
+    qtbot.keyClick(st.fields[2], Qt.Key.Key_Return)
+    a = R.get_assessment(day.ctx.db, visit.id)
+    assert a.measurements.height_cm == 160 and a.result("bmi").value == 24.2
+    assert a.result("waist").value == 84
+
+
+def test_an_entry_survives_a_crash(day, qtbot, open_app):
+    st = station(day, qtbot, "grip")
+    bert, visit = day.people["Bert"]
+    scan(qtbot, st, bert.code)
+    qtbot.keyClicks(st.fields[0], "31")
+    qtbot.keyClicks(st.fields[1], "33.5")
+    qtbot.waitUntil(lambda: bool(list((day.ctx.settings.path.parent / "drafts").glob("*.json"))),
+                    timeout=3000)
+    # The window vanishes without saving (a crash or a power cut)...
+    day.window.hide()
+    url = day.ctx.db.url
+    # ...and ffmot starts again.
+    again = open_app(url)
+    st2 = again.window.station
+    assert st2.test.id == "grip" and st2.fields[0].text() == "31"
+    assert st2.fields[1].text() == "33.5" and "Restored" in st2.status.text()
+    qtbot.keyClick(st2.fields[1], Qt.Key.Key_Return)  # Enter on a filled field saves
+    qtbot.keyClick(st2.fields[2], Qt.Key.Key_Return) if st2.fields[2].hasFocus() else None
+    st2.save()
+    assert R.get_assessment(again.ctx.db, visit.id).result("grip").value == 33.5
+    assert not list((day.ctx.settings.path.parent / "drafts").glob("*.json"))
