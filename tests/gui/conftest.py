@@ -32,8 +32,9 @@ def open_app(qtbot, settings: Settings, tmp_path: Path):  # type: ignore[no-unty
     sessions: list[Session] = []
 
     def opener(db: str | None = None, training: bool = False) -> Session:
-        c = Controller(settings, InlineRunner(), db_url=db or str(tmp_path / "ffmot.db"),
-                       training=training)
+        c = Controller(
+            settings, InlineRunner(), db_url=db or str(tmp_path / "ffmot.db"), training=training
+        )
         s = c.open()
         s.window.resize(1280, 800)
         s.window.show()
@@ -63,10 +64,19 @@ def day(open_app) -> Iterator[Session]:  # type: ignore[no-untyped-def]
     ctx = s.ctx
     e = R.create_event(ctx.db, ctx.actor, "Lowthwaite MOT day", dt.date.today(), "Fellside Hall")
     people = {}
-    for given, family, dob, sex in (("Ada", "Sampleton", dt.date(1949, 3, 14), "female"),
-                                    ("Bert", "Demoworth", dt.date(1944, 1, 2), "male")):
-        p = R.register_participant(ctx.db, ctx.actor, given, family, dob, sex,
-                                   consents={"keep_results": True, "anonymous_reports": True})
+    for given, family, dob, sex in (
+        ("Ada", "Sampleton", dt.date(1949, 3, 14), "female"),
+        ("Bert", "Demoworth", dt.date(1944, 1, 2), "male"),
+    ):
+        p = R.register_participant(
+            ctx.db,
+            ctx.actor,
+            given,
+            family,
+            dob,
+            sex,
+            consents={"keep_results": True, "anonymous_reports": True},
+        )
         v = R.check_in(ctx.db, ctx.actor, p.id, e.id)
         R.record_screening(ctx.db, ctx.actor, v.id, {"chest_pain": False})
         people[given] = (p, v)

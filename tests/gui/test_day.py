@@ -65,8 +65,7 @@ def test_register_consent_check_in_and_screen(day, qtbot):
     ci.answers["osteoporosis_or_back_pain"].setCurrentIndex(1)  # Yes
     ci.answers["can_walk_safely"].setCurrentIndex(1)  # Yes
     qtbot.mouseClick(ci.screen_button, Qt.MouseButton.LeftButton)
-    assert ci.outcome.text().startswith("⚠ Test with care") and "Sit and reach" in \
-        ci.outcome.text()
+    assert ci.outcome.text().startswith("⚠ Test with care") and "Sit and reach" in ci.outcome.text()
     ci.systolic.setValue(172)
     ci.diastolic.setValue(96)
     qtbot.mouseClick(ci.screen_button, Qt.MouseButton.LeftButton)
@@ -77,8 +76,9 @@ def test_register_consent_check_in_and_screen(day, qtbot):
 
 def test_no_check_in_without_consent_to_keep_results(day, qtbot):
     ci = day.window.checkin
-    p = R.register_participant(day.ctx.db, day.ctx.actor, "Dora", "Refuserby",
-                               dt.date(1950, 1, 1), "female")
+    p = R.register_participant(
+        day.ctx.db, day.ctx.actor, "Dora", "Refuserby", dt.date(1950, 1, 1), "female"
+    )
     ci._show_person(R.get_participant(day.ctx.db, p.id))
     qtbot.mouseClick(ci.checkin_button, Qt.MouseButton.LeftButton)
     assert ci.visit is None and "Keep my results" in ci.outcome.text()
@@ -111,8 +111,9 @@ def test_board_follows_the_stations(day, qtbot):
     assert row.status == "ready" and row.complete
     assert "Ready to print: 1" in b.summary.text()
     index = b.proxy.index(
-        next(i for i in range(b.proxy.rowCount())
-             if b.proxy.index(i, 1).data() == "Ada Sampleton"), 0)
+        next(i for i in range(b.proxy.rowCount()) if b.proxy.index(i, 1).data() == "Ada Sampleton"),
+        0,
+    )
     b.table.setCurrentIndex(index)
     qtbot.keyClick(b.table, Qt.Key.Key_Return)
     assert w.tabs.currentWidget() is w.overview
@@ -125,9 +126,15 @@ def test_every_input_has_a_name_a_screen_reader_can_say(day):
     for view in (day.window.events, day.window.checkin, day.window.station):
         for widget in view.findChildren(QWidget):
             internal = widget.objectName().startswith("qt_")  # parts of a spin box or date
-            if isinstance(widget, QLineEdit | QComboBox) and widget.isVisibleTo(view) and not internal:
-                has_buddy = any(getattr(lab, "buddy", lambda: None)() is widget
-                                for lab in view.findChildren(type(day.window.where)))
+            if (
+                isinstance(widget, QLineEdit | QComboBox)
+                and widget.isVisibleTo(view)
+                and not internal
+            ):
+                has_buddy = any(
+                    getattr(lab, "buddy", lambda: None)() is widget
+                    for lab in view.findChildren(type(day.window.where))
+                )
                 if not widget.accessibleName() and not has_buddy:
                     missing.append(f"{view.objectName()}:{widget.objectName()}")
             if isinstance(widget, QCheckBox):

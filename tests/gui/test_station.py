@@ -137,8 +137,14 @@ def test_wrong_or_unknown_codes(day, qtbot):
     assert "typing mistake" in st.warning.text()
     scan(qtbot, st, "O000000")
     assert "never use 0, O, 1 or I" in st.warning.text()
-    other = R.register_participant(day.ctx.db, day.ctx.actor, "Cleo", "Trialby",
-                                   __import__("datetime").date(1950, 1, 1), "female")
+    other = R.register_participant(
+        day.ctx.db,
+        day.ctx.actor,
+        "Cleo",
+        "Trialby",
+        __import__("datetime").date(1950, 1, 1),
+        "female",
+    )
     st.code.clear()
     scan(qtbot, st, other.code)
     assert "has not checked in" in st.warning.text() and not st.fields[0].isEnabled()
@@ -185,8 +191,9 @@ def test_an_entry_survives_a_crash(day, qtbot, open_app):
     scan(qtbot, st, bert.code)
     qtbot.keyClicks(st.fields[0], "31")
     qtbot.keyClicks(st.fields[1], "33.5")
-    qtbot.waitUntil(lambda: bool(list((day.ctx.settings.path.parent / "drafts").glob("*.json"))),
-                    timeout=3000)
+    qtbot.waitUntil(
+        lambda: bool(list((day.ctx.settings.path.parent / "drafts").glob("*.json"))), timeout=3000
+    )
     # The window vanishes without saving (a crash or a power cut)...
     day.window.hide()
     url = day.ctx.db.url

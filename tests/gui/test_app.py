@@ -1,0 +1,182 @@
+"""Training mode, large print, settings, closing with unsaved work, screenshots, lost links."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ffmot.gui.app import training_db_path
+from ffmot.gui.settings_dialog import SettingsDialog
+from ffmot.gui.widgets import TrainingBanner
+from ffmot.services import records as R
+
+
+def test_training_mode_is_a_marked_sandbox_that_resets(open_app, qtbot):
+    s = open_app(training=True)
+    assert s.ctx.training and training_db_path().exists()
+    assert s.window.findChild(TrainingBanner) is not None
+    assert "TRAINING" in s.window.windowTitle()
+    events = R.list_events(s.ctx.db)
+    assert events and all(e.training for e in events)
+    assert s.ctx.current_event is not None  # opens a busy demo day, ready to show
+    # Practise: register someone, then reset in one action.
+    import datetime as dt
+
+    R.register_participant(
+        s.ctx.db, s.ctx.actor, "Practice", "Personby", dt.date(1950, 1, 1), "female"
+    )
+    controller = s.controller
+    controller.reset_training()
+    fresh = controller.session
+    assert fresh is not None and fresh.ctx.training
+    assert R.search_participants(fresh.ctx.db, "personby") == []
+    assert R.list_events(fresh.ctx.db)
+    fresh.window.close()
+    fresh.ctx.db.close()
+
+
+def test_large_print_makes_everything_bigger(open_app, settings):
+    small = open_app().window.font().pointSizeF()
+    settings.large_print = True
+    big = open_app().window.font().pointSizeF()
+    assert big >= small * 1.3
+
+
+def test_settings_with_a_connection_test(open_app, qtbot, settings, tmp_path):
+    s = open_app()
+    dialog = SettingsDialog(settings, s.ctx.runner, s.window)
+    qtbot.addWidget(dialog)
+    dialog.url.setText("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert (
+        dialog.test_result.text().startswith("Cannot connect")
+        and "cannot reach" in dialog.test_result.text()
+    )
+    dialog.url.setText(str(tmp_path / "shared.db"))
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.test_result.text().startswith("Connected to")
+    dialog.station.setText("Grip station")
+    dialog.save()
+    assert settings.station == "Grip station" and dialog.needs_restart
+    assert settings.database_url.endswith("shared.db")
+
+
+def test_closing_with_unsaved_work_asks(day, qtbot):
+    w = day.window
+    st = w.station
+    w.show_view("station")
+    st.test_combo.setCurrentIndex(st.test_combo.findData("grip"))
+    st.code.setText(day.people["Ada"][0].code)
+    st.lookup()
+    qtbot.keyClicks(st.fields[0], "25")
+    answers = []
+
+    def answer(button: QMessageBox.StandardButton) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox) and "not been saved" in box.text()
+        answers.append(button)
+        box.button(button).click()
+
+    QTimer.singleShot(0, lambda: answer(QMessageBox.StandardButton.Cancel))
+    assert not w.close()  # cancelled: the window stays, the entry too
+    assert st.fields[0].text() == "25"
+    QTimer.singleShot(0, lambda: answer(QMessageBox.StandardButton.Close))
+    assert w.close()
+    assert answers == [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Close]
+
+
+def test_a_lost_shared_database_gives_a_message_and_loses_nothing(open_app, qtbot, pg_url):
+    import datetime as dt
+
+    from sqlalchemy import create_engine, text
+
+    s = open_app(pg_url)
+    ctx = s.ctx
+    e = R.create_event(ctx.db, ctx.actor, "Shared day", dt.date.today())
+    p = R.register_participant(
+        ctx.db,
+        ctx.actor,
+        "Ada",
+        "Sampleton",
+        dt.date(1949, 3, 14),
+        "female",
+        consents={"keep_results": True},
+    )
+    visit = R.check_in(ctx.db, ctx.actor, p.id, e.id)
+    R.record_screening(ctx.db, ctx.actor, visit.id, {"chest_pain": False})
+    ctx.set_event(R.get_event(ctx.db, e.id))
+    st = s.window.station
+    s.window.show_view("station")
+    st.test_combo.setCurrentIndex(st.test_combo.findData("chair_stand"))
+    st.code.setText(p.code)
+    st.lookup()
+    qtbot.keyClicks(st.fields[0], "12")
+    name = pg_url.rsplit("/", 1)[1]
+    admin = create_engine(pg_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+
+    def link(up: bool) -> None:
+        with admin.connect() as c:
+            c.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(up).lower()}'))
+            if not up:
+                c.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :n AND pid <> pg_backend_pid()"
+                    ),
+                    {"n": name},
+                )
+
+    link(False)  # the network to the shared database drops
+    try:
+        qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+        assert "Cannot reach the shared database" in st.problem.text()
+        assert st.fields[0].text() == "12"  # what was typed is still there
+    finally:
+        link(True)
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)  # the link is back: save again
+    assert R.get_assessment(ctx.db, visit.id).result("chair_stand").value == 12
+    admin.dispose()
+
+
+def test_screenshot_command_renders_every_view(tmp_path):
+    for view in ("events", "check-in", "station", "overview", "board"):
+        out = tmp_path / f"{view}.png"
+        p = subprocess.run(
+            [sys.executable, "-m", "ffmot", "gui", "--screenshot", str(out), "--view", view],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={
+                **__import__("os").environ,
+                "QT_QPA_PLATFORM": "offscreen",
+                "XDG_DATA_HOME": str(tmp_path / "d"),
+                "XDG_CONFIG_HOME": str(tmp_path / "c"),
+            },
+        )
+        assert p.returncode == 0, p.stderr
+        img = QImage(str(out))
+        assert img.width() >= 1200 and img.height() >= 800
+        colours = {
+            img.pixel(x, y) for x in range(0, img.width(), 37) for y in range(0, img.height(), 37)
+        }
+        assert len(colours) > 5, f"{view} looks blank"
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ffmot",
+            "gui",
+            "--screenshot",
+            str(tmp_path / "x.png"),
+            "--view",
+            "nowhere",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 2 and "invalid choice" in p.stderr
