@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ffmot.gui.context import AppContext
 from ffmot.gui.drafts import Drafts
@@ -51,7 +59,17 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.where = QLabel()
+        self.busy = QProgressBar()
+        self.busy.setObjectName("busy")
+        self.busy.setRange(0, 0)  # an indeterminate "working" bar while work runs
+        self.busy.setMaximumWidth(160)
+        self.busy.setAccessibleName("Working")
+        self.busy.hide()
+        self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.where)
+        busy_changed = getattr(ctx.runner, "busy_changed", None)
+        if busy_changed is not None:
+            busy_changed.connect(lambda n: self.busy.setVisible(n > 0))
         self.events.opened.connect(lambda: self.show_view("check-in"))
         ctx.show_visit.connect(lambda _id: self.show_view("overview"))
         ctx.event_changed.connect(self._title)
@@ -89,6 +107,18 @@ class MainWindow(QMainWindow):
             (
                 view_menu if key in ("large_print", "training", "reset_training") else file_menu
             ).addAction(a)
+        from ffmot.gui import data_actions as data
+
+        for text, slot in (
+            ("&Export results…", lambda: data.export(self.ctx, self, False)),
+            ("Export &anonymised…", lambda: data.export(self.ctx, self, True)),
+            ("&Import results…", lambda: data.import_(self.ctx, self)),
+            ("&Merge another station's database…", lambda: data.merge(self.ctx, self)),
+        ):
+            a = QAction(text, self)
+            a.triggered.connect(slot)
+            file_menu.addAction(a)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)

@@ -101,6 +101,27 @@ def _record(conn: Connection, table: Table, row: dict[str, Any]) -> dict[str, An
     return rec
 
 
+# Bookkeeping that differs between copies of the same record (an import, a re-save on another
+# laptop with the same values) and says nothing about the person or the result.
+BOOKKEEPING = {
+    "created_at",
+    "updated_at",
+    "recorded_at",
+    "version",
+    "recorded_by",
+    "station",
+    "id",
+    "result_id",
+}
+
+
+def _content(rec: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in rec.items() if k not in BOOKKEEPING}
+    if "trials" in rec:
+        out["trials"] = [_content(t) for t in rec["trials"]]
+    return out
+
+
 def _hash(rec: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(rec, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -208,7 +229,7 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
                 added += 1
                 continue
             mine = _record(dc, table, dict(local._mapping))
-            if mine == incoming:
+            if _content(mine) == _content(incoming):
                 already += 1
                 continue
             h = _hash(incoming)

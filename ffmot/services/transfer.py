@@ -63,6 +63,8 @@ COLUMNS = (
     "venue",
     "organisation",
     "norm_set_version",
+    "tests_offered",
+    "training",
     "practitioner",
     "station",
     "height_cm",
@@ -226,6 +228,8 @@ def export_rows(
                     "venue": e.venue,
                     "organisation": e.organisation,
                     "norm_set_version": e.norm_set_version,
+                    "tests_offered": ";".join(e.tests_offered),
+                    "training": "yes" if e.training else "no",
                     "practitioner": a.practitioner,
                     "station": a.station,
                     "height_cm": _num(a.height_cm),
@@ -423,6 +427,8 @@ class _Day:
     venue: str
     organisation: str
     norm_set_version: str
+    tests_offered: tuple[str, ...]
+    training: bool
 
 
 @dataclass(frozen=True)
@@ -518,6 +524,19 @@ def _opt_int(text: str, what: str) -> int | None:
     return None if v is None else int(v)
 
 
+def _tests(text: str, ns: NormSet) -> tuple[str, ...]:
+    tests = tuple(t for t in text.split(";") if t)
+    for t in tests:
+        ns.test(t)
+    return tests
+
+
+def _yes_no(text: str, what: str) -> bool:
+    if text not in ("yes", "no"):
+        raise InputError(f"{what} must be yes or no, not '{text}'")
+    return text == "yes"
+
+
 def _parse_row(line: int, r: dict[str, str], ns: NormSet) -> _Row:
     test = ns.test(r["test"])
     sex = r["sex"]
@@ -586,6 +605,8 @@ def _parse_row(line: int, r: dict[str, str], ns: NormSet) -> _Row:
             r["venue"],
             r["organisation"],
             r["norm_set_version"],
+            _tests(r["tests_offered"], ns),
+            _yes_no(r["training"], "training"),
         ),
         visit=_Visit(
             pid,
@@ -638,8 +659,9 @@ def _insert(s: Session, parsed: list[_Row], problems: list[str]) -> ImportSummar
                         date=d.date,
                         venue=d.venue,
                         organisation=d.organisation,
-                        tests_offered=sorted(tests_by_day[row.event_id]),
+                        tests_offered=list(d.tests_offered) or sorted(tests_by_day[row.event_id]),
                         norm_set_version=d.norm_set_version,
+                        training=d.training,
                     )
                 )
                 made["event"] += 1

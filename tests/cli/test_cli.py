@@ -283,8 +283,12 @@ def test_help_lists_the_commands():
 
 
 def test_no_arguments_starts_the_desktop_app_or_says_why_it_cannot():
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "FFMOT_DEBUG")}
-    p = subprocess.run([sys.executable, "-m", "ffmot"], capture_output=True, text=True,
-                       env=env, timeout=60)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "FFMOT_DEBUG")
+    }
+    p = subprocess.run(
+        [sys.executable, "-m", "ffmot"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert_refused(p, "no screen", "ffmot --help")

@@ -105,9 +105,10 @@ def test_import_reports_bad_rows_by_line(tmp_path):
     run(db, "demo", "--participants", "3")
     out = tmp_path / "x.csv"
     run(db, "export", "--format", "csv", "--out", str(out))
-    lines = out.read_text().splitlines()
-    lines[2] = lines[2].replace(",yes,", ",perhaps,", 1)
-    out.write_text("\n".join(lines) + "\n")
+    rows = list(csv.reader(out.open()))
+    rows[2][rows[0].index("done")] = "perhaps"
+    with out.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
     p = run(str(tmp_path / "new.db"), "import", str(out))
     assert p.returncode == 2
     err = p.stderr.splitlines()

@@ -180,3 +180,29 @@ def test_screenshot_command_renders_every_view(tmp_path):
         timeout=60,
     )
     assert p.returncode == 2 and "invalid choice" in p.stderr
+
+
+def test_export_import_and_merge_from_the_window(day, qtbot, tmp_path, open_app):
+    from ffmot.gui import data_actions as data
+
+    w = day.window
+    _, visit = day.people["Ada"]
+    R.save_result(day.ctx.db, day.ctx.actor, visit.id, "grip", [(22, "left 1")])
+    out = tmp_path / "day.xlsx"
+    data.run_export(day.ctx, w, out, anonymised=False)
+    box = w.findChild(QMessageBox, "infoBox")
+    assert out.exists() and "Wrote 1 rows for 1 participant" in box.text()
+    box.close()
+    other = open_app(str(tmp_path / "other.db"))
+    data.run_import(other.ctx, other.window, out)
+    assert "Imported 1 results" in other.window.findChild(QMessageBox, "infoBox").text()
+    assert R.search_participants(other.ctx.db, "sampleton")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("hello\n1\n")
+    data.run_import(other.ctx, other.window, bad)
+    boxes = other.window.findChildren(QMessageBox)
+    assert any("not an ffmot export" in b.text() for b in boxes)
+    data.run_merge(other.ctx, other.window, str(day.ctx.db.path))
+    texts = [b.text() for b in other.window.findChildren(QMessageBox, "infoBox")]
+    assert any("added" in t and "conflicts 0" in t for t in texts)
+    assert R.search_participants(other.ctx.db, "demoworth")

@@ -1,0 +1,114 @@
+"""File menu work on the whole database: export, import and merge, off the GUI thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+from ffmot.gui.context import AppContext, show_error
+
+
+def _tell(parent: QWidget, text: str) -> None:
+    box = QMessageBox(
+        QMessageBox.Icon.Information, "ffmot", text, QMessageBox.StandardButton.Ok, parent
+    )
+    box.setObjectName("infoBox")
+    box.open()
+
+
+def export(ctx: AppContext, parent: QWidget, anonymised: bool) -> None:
+    path, _chosen = QFileDialog.getSaveFileName(
+        parent,
+        "Export anonymised results" if anonymised else "Export results",
+        "ffmot-anonymised.xlsx" if anonymised else "ffmot-results.xlsx",
+        "Spreadsheet (*.xlsx);;CSV (*.csv)",
+    )
+    if path:
+        run_export(ctx, parent, Path(path), anonymised)
+
+
+def run_export(ctx: AppContext, parent: QWidget, path: Path, anonymised: bool) -> None:
+    from ffmot.services.transfer import export_file
+
+    fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        path = path.with_suffix(".xlsx")
+    ctx.runner.run(
+        lambda: export_file(ctx.db, ctx.actor, path, fmt, anonymised),
+        lambda s: _tell(
+            parent,
+            f"Wrote {s.rows} rows for {s.participants} participant(s) to "
+            f"{path}."
+            + (
+                f" {s.left_out} left out: no consent to anonymous use."
+                if anonymised and s.left_out
+                else ""
+            ),
+        ),
+        lambda e: show_error(parent, e, "exporting"),
+    )
+
+
+def import_(ctx: AppContext, parent: QWidget) -> None:
+    path, _ = QFileDialog.getOpenFileName(
+        parent, "Import results", "", "ffmot exports (*.xlsx *.csv)"
+    )
+    if path:
+        run_import(ctx, parent, Path(path))
+
+
+def run_import(ctx: AppContext, parent: QWidget, path: Path) -> None:
+    from ffmot.services.transfer import ImportRefused, import_file
+
+    def failed(e: BaseException) -> None:
+        if isinstance(e, ImportRefused):
+            lines = "\n".join(e.problems[:15])
+            more = f"\n…and {len(e.problems) - 15} more." if len(e.problems) > 15 else ""
+            _tell(parent, f"{e}.\n\n{lines}{more}")
+        else:
+            show_error(parent, e, "importing")
+
+    def done(s: object) -> None:
+        from ffmot.services.transfer import ImportSummary
+
+        assert isinstance(s, ImportSummary)
+        ctx.records_changed.emit("")
+        _tell(
+            parent,
+            f"Imported {s.results} results: {s.participants} new participant(s), "
+            f"{s.events} MOT day(s), {s.visits} visit(s). {s.already_there} were "
+            "already here.",
+        )
+
+    ctx.runner.run(lambda: import_file(ctx.db, ctx.actor, path), done, failed)
+
+
+def merge(ctx: AppContext, parent: QWidget) -> None:
+    path, _ = QFileDialog.getOpenFileName(
+        parent, "Merge another station's database", "", "ffmot databases (*.db);;All files (*)"
+    )
+    if not path:
+        url, ok = QInputDialog.getText(
+            parent, "Merge a shared database", "Or the address of a shared database:"
+        )
+        if not ok or not url.strip():
+            return
+        path = url.strip()
+    run_merge(ctx, parent, path)
+
+
+def run_merge(ctx: AppContext, parent: QWidget, source: str) -> None:
+    from ffmot.services.merge import MergeReport
+    from ffmot.services.merge import merge as do_merge
+
+    def done(report: object) -> None:
+        assert isinstance(report, MergeReport)
+        ctx.records_changed.emit("")
+        _tell(parent, report.line())
+
+    ctx.runner.run(
+        lambda: do_merge(ctx.db, ctx.actor, source),
+        done,
+        lambda e: show_error(parent, e, "merging"),
+    )
