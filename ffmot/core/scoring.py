@@ -357,18 +357,7 @@ def score(
     c = classify(table, test, sex_i, age_a, np.array([v_norm]))
     band = int(c.band[0])
     if band == NOT_CLASSIFIED:
-        return Score(
-            **base,
-            band=BANDS[band],
-            percentile=None,
-            normal_range=None,
-            median=None,
-            criterion=None,
-            source=_table_source(ns, table),
-            norm_row="",
-            note="",
-            reason=why_not(table, test, sex, age),
-        )
+        return _unclassified(base, _table_source(ns, table), "", why_not(table, test, sex, age))
     row = table.rows[int(c.row[0])]
     crit = _criterion(ns, test, sex_i, age_a, v_norm, unit_code)
     pct = None if math.isnan(c.percentile[0]) else int(c.percentile[0])
@@ -450,6 +439,25 @@ def _criterion(
     )
 
 
+def _unclassified(
+    base: dict[str, Any], source: str, norm_row: str, reason: str, **extra: Any
+) -> Score:
+    """A result kept and shown, but not placed in a band."""
+    return Score(
+        **base,
+        band=BANDS[NOT_CLASSIFIED],
+        percentile=None,
+        normal_range=None,
+        median=None,
+        criterion=None,
+        source=source,
+        norm_row=norm_row,
+        note="",
+        reason=reason,
+        **extra,
+    )
+
+
 def _score_body(
     ns: NormSet, test: TestDef, sex: str, age: int, v_test: float, base: dict[str, Any]
 ) -> Score:
@@ -469,20 +477,7 @@ def _score_body(
     )
     if reading is None and test.id == "waist" and sex == NOT_STATED:
         reason = "sex not stated: waist thresholds differ for women and men"
-    return Score(
-        **base,
-        band=BANDS[NOT_CLASSIFIED],
-        percentile=None,
-        normal_range=None,
-        median=None,
-        criterion=None,
-        source=source,
-        norm_row=where,
-        note="",
-        reason=reason,
-        reading=reading,
-        attention=attention,
-    )
+    return _unclassified(base, source, where, reason, reading=reading, attention=attention)
 
 
 def _score_activity(
@@ -506,18 +501,11 @@ def _score_activity(
         if v is not None and g.target is not None:
             met = bool(v >= g.target) if g.comparison == ">=" else bool(v <= g.target)
         checks.append(GuidelineCheck(g.id, g.label, g.target, g.unit, v, met, g.text))
-    src = ns.sources[ns.guideline_source].short
-    return Score(
-        **base,
-        band=BANDS[NOT_CLASSIFIED],
-        percentile=None,
-        normal_range=None,
-        median=None,
-        criterion=None,
-        source=src,
-        norm_row="activity_guidelines.toml",
-        note="",
-        reason="activity is compared with the UK CMO guidelines, not with age norms",
+    return _unclassified(
+        base,
+        ns.sources[ns.guideline_source].short,
+        "activity_guidelines.toml",
+        "activity is compared with the UK CMO guidelines, not with age norms",
         guidelines=tuple(checks),
     )
 

@@ -597,30 +597,24 @@ def save_result(
         values.append(float(v))
     counted = counted_value(test, values, unit_code)
     mods = sorted(set(modifications))
-    with _saving(db) as s:
-        a = _load_assessment(s, assessment_id)
-        _check_allowed(s, a, test_id)
-        r = _current_result(s, a, test_id, expected_version, actor)
-        if r is None:
-            r = Result(assessment_id=a.id, test_id=test_id)
-            s.add(r)
-            action = "create"
-        else:
-            action = "update"
-            r.trials.clear()
-            s.flush()
-        r.done, r.reason, r.value, r.unit = True, None, counted, unit_code
-        r.modifications = mods
-        r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
-        r.trials.extend(
-            Trial(n=i + 1, value=v, unit=unit_code, label=label[:40])
-            for i, (v, (_, label)) in enumerate(zip(values, trials, strict=True))
-        )
-        s.flush()
-        audit(s, actor, action, "result", r.id, test_id)
-        s.flush()
-        s.refresh(r, ["trials"])
-        return _result_info(r)
+    new_trials = [
+        Trial(n=i + 1, value=v, unit=unit_code, label=label[:40])
+        for i, (v, (_, label)) in enumerate(zip(values, trials, strict=True))
+    ]
+    return _write_result(
+        db,
+        actor,
+        assessment_id,
+        test_id,
+        expected_version,
+        True,
+        None,
+        counted,
+        unit_code,
+        mods,
+        new_trials,
+        test_id,
+    )
 
 
 def mark_not_done(
@@ -636,19 +630,57 @@ def mark_not_done(
     test = ns.test(test_id)
     if reason not in NOT_DONE_REASONS:
         raise InputError(f"reason must be one of {', '.join(NOT_DONE_REASONS)}")
+    return _write_result(
+        db,
+        actor,
+        assessment_id,
+        test_id,
+        expected_version,
+        False,
+        reason,
+        None,
+        test.unit,
+        [],
+        [],
+        f"{test_id}: {reason}",
+    )
+
+
+def _write_result(
+    db: Database,
+    actor: Actor,
+    assessment_id: str,
+    test_id: str,
+    expected_version: int | None,
+    done: bool,
+    reason: str | None,
+    value: float | None,
+    unit: str,
+    mods: list[str],
+    trials: list[Trial],
+    detail: str,
+) -> ResultInfo:
+    """Creates or replaces one test's result at a visit, checking the version the station saw.
+    A test the screening rules out can only be recorded as not done."""
     with _saving(db) as s:
         a = _load_assessment(s, assessment_id)
+        if done:
+            _check_allowed(s, a, test_id)
         r = _current_result(s, a, test_id, expected_version, actor)
         if r is None:
             r = Result(assessment_id=a.id, test_id=test_id)
             s.add(r)
+            action = "create" if done else "not_done"
         else:
+            action = "update" if done else "not_done"
             r.trials.clear()
-        r.done, r.reason, r.value, r.unit = False, reason, None, test.unit
-        r.modifications = []
+            s.flush()
+        r.done, r.reason, r.value, r.unit = done, reason, value, unit
+        r.modifications = mods
         r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
+        r.trials.extend(trials)
         s.flush()
-        audit(s, actor, "not_done", "result", r.id, f"{test_id}: {reason}")
+        audit(s, actor, action, "result", r.id, detail)
         s.flush()
         s.refresh(r, ["trials"])
         return _result_info(r)
