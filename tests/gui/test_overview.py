@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
+from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QGroupBox, QLabel
-from pypdf import PdfReader
 
 from ffmot.gui.printing import a4_printer, paint_pdf, write_pdf
 from ffmot.services import records as R
