@@ -115,7 +115,7 @@ def _progress(what: str) -> Callable[[int, int], None]:
 
 
 def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    from ffmot.cli_store import _actor
+    from ffmot.cli_store import command_line_actor
     from ffmot.report.files import write_private
     from ffmot.report.sheet import render_sheet
     from ffmot.services.overview import load_overview
@@ -130,7 +130,7 @@ def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     r = render_sheet(overview)
     path = Path(args.out)
     write_private(path, r.pdf)
-    mark_printed(db, _actor(), visit)
+    mark_printed(db, command_line_actor(), visit)
     pages = "1 page" if r.pages == 1 else f"{r.pages} pages"
     out.write(
         f"wrote the sheet for {shown} ({overview.event.name}, "
@@ -140,7 +140,7 @@ def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    from ffmot.cli_store import _actor
+    from ffmot.cli_store import command_line_actor
     from ffmot.report.batch import sheet_files, sheets_pdf
     from ffmot.report.files import prepare_folder, write_folder, write_private
     from ffmot.services.records import mark_printed
@@ -161,7 +161,7 @@ def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         files = sheet_files(overviews, progress)
         write_folder(path, files)
         where = f"{path} (one file per participant, named by code)"
-    actor = _actor()
+    actor = command_line_actor()
     for o in overviews:
         mark_printed(db, actor, o.assessment.id)
     out.write(f"wrote {len(overviews)} sheets for {event.name} to {where}\n")
@@ -169,7 +169,7 @@ def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _summary(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    from ffmot.cli_store import _actor
+    from ffmot.cli_store import command_line_actor
     from ffmot.report.files import write_private
     from ffmot.report.summary import summary_csv, summary_pdf, summary_xlsx
     from ffmot.services.records import audit
@@ -187,7 +187,9 @@ def _summary(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         written.append(Path(args.xlsx))
     with db.transaction() as s:
         kinds = ", ".join(p.suffix.lstrip(".") for p in written)
-        audit(s, _actor(), "summary", "event", event.id, f"anonymised summary ({kinds})")
+        audit(
+            s, command_line_actor(), "summary", "event", event.id, f"anonymised summary ({kinds})"
+        )
     out.write(
         f"wrote the anonymised summary of {event.name} ({data.people.text} people who agreed "
         f"to anonymous reports) to {', '.join(str(p) for p in written)}\n"

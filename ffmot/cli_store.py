@@ -15,7 +15,7 @@ from ffmot.services.types import Actor
 from ffmot.store.db import Database, connect, current_revision, describe, explain, upgrade_schema
 
 
-def _actor() -> Actor:
+def command_line_actor() -> Actor:
     try:
         name = os.environ.get("FFMOT_USER") or getpass.getuser()
     except (KeyError, OSError):
@@ -54,7 +54,7 @@ def _demo(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     if args.participants < 1:
         raise InputError("--participants must be at least 1")
     data = generate(participants=args.participants, seed=args.seed, station=args.station)
-    s = load_demo(db, _actor(), data, seed=args.seed)
+    s = load_demo(db, command_line_actor(), data, seed=args.seed)
     out.write(
         f"{describe(db.url)}: added {s.participants} synthetic participants, {s.visits} "
         f"visits and {s.results} results at {s.events} training MOT day(s)\n"
@@ -119,7 +119,7 @@ def _export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
     event_id = get_event(db, args.event).id if args.event else None
     path = Path(args.out)
-    s = export_file(db, _actor(), path, args.format, args.anonymised, event_id)
+    s = export_file(db, command_line_actor(), path, args.format, args.anonymised, event_id)
     kind = "anonymised " if args.anonymised else ""
     extra = (
         f"; {s.left_out} participant(s) left out (no consent to anonymous use)"
@@ -133,7 +133,7 @@ def _export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 def _import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.transfer import import_file
 
-    s = import_file(db, _actor(), Path(args.file))
+    s = import_file(db, command_line_actor(), Path(args.file))
     out.write(
         f"imported {s.results} results: {s.participants} new participant(s), {s.events} "
         f"MOT day(s), {s.visits} visit(s); {s.already_there} result(s) already there\n"
@@ -145,7 +145,7 @@ def _merge(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.merge import merge
 
     for spec in args.sources:
-        report = merge(db, _actor(), spec)
+        report = merge(db, command_line_actor(), spec)
         out.write(report.line() + "\n")
     return 0
 
@@ -154,7 +154,7 @@ def _erase(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.erase import erase_participant
 
     code = codes.normalise(args.code)
-    e = erase_participant(db, _actor(), code)
+    e = erase_participant(db, command_line_actor(), code)
     out.write(
         f"erased {codes.display(code)}: personal details, {e.visits} visit(s) and "
         f"{e.results} result(s); the audit log keeps only that an erasure happened\n"

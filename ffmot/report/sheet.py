@@ -91,6 +91,8 @@ class Layout:
     activities: int  # local activities
     activity_table: bool  # else one line per guideline
     sitting_steps: int
+    banner: bool = True  # the yellow training banner (the TRAINING tag and watermark stay)
+    headed_notes: bool = True  # notes and goals under headings, else as labelled paragraphs
 
 
 LAYOUTS = (
@@ -100,6 +102,7 @@ LAYOUTS = (
     Layout(False, "short", False, "work_on", 2, 1, False, 1),
     Layout(False, "short", False, "none", 2, 1, False, 1),
     Layout(False, "", False, "none", 1, 1, False, 1),
+    Layout(False, "", False, "none", 1, 1, False, 0, banner=False, headed_notes=False),
 )
 
 
@@ -121,7 +124,7 @@ class _Story:
         o, st = self.o, self.st
         self.add(_p("Your Functional Fitness MOT", st["title"]))
         self.add(_p(_e(words.who_line(o)), st["who"]))
-        if o.training:
+        if o.training and self.lay.banner:
             banner = _p("Training sheet: these results are not real.", st["banner"])
             self.add(_boxed(banner, style.YELLOW), Spacer(1, 6))
         if self.lay.greeting:
@@ -144,7 +147,9 @@ class _Story:
         if not o.components:
             return
         who = words.peers(o.participant.sex)
-        self.add(Spacer(1, 4), Key(CONTENT_W, who, self.retest, short=not self.lay.long_key))
+        if any(bar_spec(i) is not None for c in o.components for i in c.items):
+            key = Key(CONTENT_W, who, self.retest, short=not self.lay.long_key)
+            self.add(Spacer(1, 4), key)
         for comp in o.components:
             self.component(comp)
 
@@ -267,7 +272,7 @@ class _Story:
                 )
             t = _table(rows, [272, 112, CONTENT_W - 384])
             self.add(KeepTogether([head, intro, t]))
-        if o.sitting_steps:
+        if o.sitting_steps and self.lay.sitting_steps:
             steps = [
                 _bullet(_e(s), st["bullet"]) for s in o.sitting_steps[: self.lay.sitting_steps]
             ]
@@ -299,18 +304,16 @@ class _Story:
         self.add(KeepTogether([head, calm, *paras]))
 
     def notes(self) -> None:
+        """The practitioner's notes and the goals chosen together: never left out."""
         o, st = self.o, self.st
-        parts: list[Flowable] = []
-        if o.notes.strip():
-            parts += [_p("Notes from today", st["h2"]), *_lines(o.notes, st["body"])]
-        if o.goals.strip():
-            parts += [_p("Your goals", st["h2"]), *_lines(o.goals, st["body"])]
-        if parts:
-            self.add(KeepTogether(parts))
-
-
-def _lines(text: str, st: Any) -> list[Flowable]:
-    return [_p(_e(line.strip()), st) for line in text.strip().splitlines() if line.strip()]
+        for title, text in (("Notes from today", o.notes), ("Your goals", o.goals)):
+            lines = [_e(line.strip()) for line in text.strip().splitlines() if line.strip()]
+            if not lines:
+                continue
+            if self.lay.headed_notes:
+                self.add(_p(title, st["h2"]), *(_p(line, st["body"]) for line in lines))
+            else:
+                self.add(_p(f"<b>{title}:</b> " + " ".join(lines), st["body"]))
 
 
 def _boxed(content: Flowable | list[Flowable], colour: Any) -> Table:

@@ -59,6 +59,7 @@ def sheet_styles() -> dict[str, ParagraphStyle]:
             leading=22,
             spaceBefore=8,
             spaceAfter=2,
+            keepWithNext=1,
         ),
         "h3": ParagraphStyle("h3", parent=body, fontName=BOLD, spaceAfter=0),
         "body": body,

@@ -108,7 +108,8 @@ def count_bars(title: str, rows: list[tuple[str, Count]], colour: Any) -> Drawin
         y = h - 22 - row_h * (i + 1) + 4
         d.add(_string(label_w - 6, y + 2, lab, textAnchor="end"))
         if c.n is None:
-            d.add(_string(label_w + 4, y + 2, f"{c.text} (too few to show)"))
+            why = "too few to show" if c.text == SMALL else "hidden so a small number stays hidden"
+            d.add(_string(label_w + 4, y + 2, f"{c.text} ({why})"))
             continue
         w = span * c.n / biggest
         d.add(_rect(label_w, y, max(w, 0.5), 11, colour))

@@ -54,6 +54,11 @@ def peers(sex: str) -> str:
 
 def greeting(o: Overview, short: bool = False) -> str:
     first = o.participant.given_name
+    if not any(i.result.done for c in o.components for i in c.items):
+        return (
+            f"Thank you for coming today, {first}. We did not do the fitness tests today, and "
+            "that is fine. This sheet has ideas to help you stay active."
+        )
     text = (
         f"Thank you for coming today, {first}. Here is how you did, compared with "
         f"{peers(o.participant.sex)} of your age."

@@ -7,8 +7,9 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -247,12 +248,25 @@ def _as_date(token: str) -> dt.date | None:
     return None
 
 
+def _starts_with(column: Any, prefix: str, sqlite: bool) -> ColumnElement[bool]:
+    """`column` starts with `prefix`. SQLite compares text byte by byte (BINARY), so there the
+    prefix becomes a range its index can answer (LIKE 'x%' would read the whole table); the
+    search columns hold lower-case names and upper-case codes, so the rows are the same."""
+    nxt = ord(prefix[-1]) + 1
+    if nxt == 0xD800:  # no surrogates in a str bound for SQLite
+        nxt = 0xE000
+    if not sqlite or nxt > 0x10FFFF:
+        return cast("ColumnElement[bool]", column.startswith(prefix))
+    return and_(column >= prefix, column < prefix[:-1] + chr(nxt))
+
+
 def search_participants(
     db: Database, text: str = "", limit: int = 50, today: dt.date | None = None
 ) -> list[ParticipantRow]:
     """Find as you type: every word must start a given or family name, or be the date of birth
     or the start of the code."""
     today = today or dt.date.today()
+    sqlite = db.kind == "sqlite"
     conditions = []
     for token in text.split():
         d = _as_date(token)
@@ -262,15 +276,20 @@ def search_participants(
         t = token.lower().replace("%", "").replace("_", "")
         if not t:
             continue
-        name = or_(Participant.search_given.startswith(t), Participant.search_family.startswith(t))
+        name = or_(
+            _starts_with(Participant.search_given, t, sqlite),
+            _starts_with(Participant.search_family, t, sqlite),
+        )
         if codes.looks_like_code(token):
             raw = "".join(ch for ch in token.upper() if ch not in " -_")
-            name = or_(name, Participant.code.startswith(raw))
+            name = or_(name, _starts_with(Participant.code, raw, sqlite))
         conditions.append(name)
+    # The last visit of only the rows shown (one index look-up each), not of everyone.
     last = (
-        select(Assessment.participant_id, func.max(Assessment.assessed_on).label("last"))
-        .group_by(Assessment.participant_id)
-        .subquery()
+        select(func.max(Assessment.assessed_on))
+        .where(Assessment.participant_id == Participant.id)
+        .correlate(Participant)
+        .scalar_subquery()
     )
     q = (
         select(
@@ -279,9 +298,8 @@ def search_participants(
             Participant.given_name,
             Participant.family_name,
             Participant.date_of_birth,
-            last.c.last,
+            last.label("last"),
         )
-        .outerjoin(last, last.c.participant_id == Participant.id)
         .where(and_(true(), *conditions))
         .order_by(Participant.search_family, Participant.search_given, Participant.id)
         .limit(limit)
@@ -406,9 +424,14 @@ def list_events(db: Database) -> list[EventInfo]:
 
 
 def get_event(db: Database, event_id: str) -> EventInfo:
-    for e in list_events(db):
-        if e.id == event_id or e.id.startswith(event_id):
-            return e
+    """An MOT day by its id, or by the first 4 or more characters shown by 'ffmot events'."""
+    wanted = event_id.strip().lower()
+    if len(wanted) >= 4:
+        matches = [e for e in list_events(db) if e.id == wanted or e.id.startswith(wanted)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise InputError(f"more than one MOT day starts with {event_id}: give more of the id")
     raise InputError(f"no MOT day has the id {event_id} (see 'ffmot events')")
 
 

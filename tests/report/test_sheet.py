@@ -48,7 +48,7 @@ def rendered(overviews: list[Overview]) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def sample(overviews: list[Overview], rendered: dict[str, bytes]) -> list[bytes]:
-    """Eight sheets with the most on them (retests, flags, things to work on, not done), for
+    """Six sheets with the most on them (retests, flags, things to work on, not done), for
     the slower checks that read every character back."""
 
     def weight(o: Overview) -> int:
@@ -62,7 +62,7 @@ def sample(overviews: list[Overview], rendered: dict[str, bytes]) -> list[bytes]
         )
 
     ranked = sorted(overviews, key=weight, reverse=True)
-    return [rendered[o.assessment.id] for o in ranked[:8]]
+    return [rendered[o.assessment.id] for o in ranked[:6]]
 
 
 def test_every_sheet_is_a4_one_or_two_pages_with_every_font_embedded(rendered):
@@ -168,7 +168,7 @@ def test_training_mark_on_every_page_only_for_training(retest):
 def test_plain_english_reading_ease_is_at_least_70(sample):
     body = [reading_ease(" ".join(page_texts(pdf, min_size=14))) for pdf in sample]
     assert min(body) >= 70, body
-    whole = [reading_ease(" ".join(page_texts(pdf))) for pdf in sample[:4]]
+    whole = [reading_ease(" ".join(page_texts(pdf))) for pdf in sample[:2]]
     assert min(whole) >= 70, whole  # the small print included
 
 
@@ -281,3 +281,20 @@ def test_sheet_writes_nothing_to_disk(retest, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     sheet_pdf(retest)
     assert list(Path(tmp_path).iterdir()) == []
+
+
+def test_a_visit_with_nothing_done_still_gets_a_kind_sheet(overviews):
+    o = overviews[0]
+    nothing = dataclasses.replace(
+        o.assessment,
+        results=tuple(
+            dataclasses.replace(r, done=False, reason="not_offered", value=None)
+            for r in o.assessment.results
+        ),
+    )
+    r = render_sheet(build_overview(o.participant, nothing, o.event))
+    text = flat(stream_text(r.pdf))
+    assert r.pages <= MAX_PAGES
+    assert "We did not do the fitness tests today, and that is fine" in text
+    assert "it was not offered today" in text and "you today" not in text
+    assert "150 minutes a week of moderate activity" in text  # the guidelines, still
