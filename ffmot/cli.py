@@ -302,7 +302,7 @@ def _write_atomic(dst: Path, columns: list[str], rows: list[dict[str, str]]) -> 
 def _gui(args: argparse.Namespace, out: TextIO) -> int:
     # The database layer and numpy first: PySide6 inspects every module imported after it
     # (its __feature__ import hook), which made the desktop app slower to start.
-    import ffmot.core.norms  # noqa: F401
+    import ffmot.core.norms
     import ffmot.store.db  # noqa: F401
 
     shot = getattr(args, "screenshot", None)
