@@ -32,5 +32,10 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# Benchmarks (docs/benchmarks.md): `make bench`, or `make bench BENCH_ARGS="--quick"`.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python bench/run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

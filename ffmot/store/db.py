@@ -7,6 +7,7 @@ secure delete); PostgreSQL when several stations share one database.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from ffmot.core.errors import FfmotError
@@ -76,9 +83,17 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed if the block finishes, rolled back if it raises."""
-        with self.sessions() as s, s.begin():
-            yield s
+        """One unit of work: committed if the block finishes, rolled back if it raises.
+
+        A database failure (a full disk, a damaged file, a server gone) becomes a StoreError
+        that says so; a uniqueness clash stays an IntegrityError for the caller to judge."""
+        try:
+            with self.sessions() as s, s.begin():
+                yield s
+        except IntegrityError:
+            raise
+        except DBAPIError as e:
+            raise _explain(self, e) from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -97,6 +112,12 @@ def _prepare_sqlite_file(path: Path) -> None:
             raise StoreError(
                 f"{path} is not an ffmot database (it is not a SQLite file); it was left "
                 "untouched. Choose another file with --db."
+            )
+        if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            raise StoreError(
+                f"{path} is read-only (the file, its folder or the disk it is on): ffmot "
+                "needs to write to its database. It was left untouched; copy it somewhere "
+                "you can write to, or choose another file with --db."
             )
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
@@ -167,7 +188,27 @@ def _alembic_config(connection: Any) -> Any:
     return cfg
 
 
+_REVISION_LINE = re.compile(
+    r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:"(\w+)"|'(\w+)'|None)\s*$""", re.M
+)
+
+
 def known_revisions() -> tuple[set[str], str]:
+    """The schema revisions this ffmot knows, and the newest. Read from the migration files'
+    `revision = "..."` lines: importing Alembic to walk them was a good part of the desktop
+    app's start. Alembic itself is imported only when there is something to upgrade."""
+    down: dict[str, str | None] = {}
+    for f in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found = {m[1]: m[2] or m[3] or None for m in _REVISION_LINE.finditer(f.read_text())}
+        if found.get("revision"):
+            down[str(found["revision"])] = found.get("down_revision")
+    heads = set(down) - {d for d in down.values() if d}
+    if len(heads) != 1 or any(d and d not in down for d in down.values()):
+        return _alembic_revisions()  # not a simple chain: let Alembic read it
+    return set(down), heads.pop()
+
+
+def _alembic_revisions() -> tuple[set[str], str]:
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory(str(MIGRATIONS))
@@ -208,12 +249,12 @@ def check_version(db: Database) -> None:
 
 def upgrade_schema(db: Database) -> bool:
     """Brings the schema to the newest revision. Returns True if anything changed."""
-    from alembic import command
-
     _, head = known_revisions()
     before = current_revision(db)
     if before == head:
         return False
+    from alembic import command
+
     try:
         with db.engine.begin() as conn:
             command.upgrade(_alembic_config(conn), "head")
@@ -239,8 +280,18 @@ def _explain(db: Database, e: DBAPIError | SQLAlchemyError) -> StoreError:
             f"{where} is damaged or not an ffmot database ({msg}); it was left as "
             "it is. Restore a backup or choose another file with --db."
         )
+    kept = "that change was not saved; everything saved before it is safe"
     if "readonly" in low or "read-only" in low:
-        return StoreError(f"{where} is read-only ({msg}): ffmot needs to write to it")
+        return StoreError(f"{where} is read-only ({msg}): {kept}. ffmot needs to write to it")
+    if "disk is full" in low or "no space left" in low:
+        return StoreError(
+            f"the disk holding {where} is full ({msg}): {kept}. Free some space, then save again."
+        )
+    if "disk i/o error" in low:
+        return StoreError(
+            f"cannot write to the disk holding {where} ({msg}): it may be full, removed or "
+            f"failing; {kept}. Check the disk, then save again."
+        )
     if isinstance(e, OperationalError) and db.kind == "postgresql":
         return StoreError(
             f"cannot reach the shared database {where} ({msg}). Check the network "

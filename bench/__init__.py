@@ -1,0 +1,1 @@
+"""ffmot's benchmarks: `make bench` runs bench/run (see docs/benchmarks.md)."""
