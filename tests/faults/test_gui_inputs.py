@@ -20,6 +20,7 @@ from ffmot.gui.app import Controller, Session
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import InlineRunner
 from ffmot.services import records as R
+from tests.helpers import ready_visit
 
 typed = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12),
@@ -44,19 +45,7 @@ def app(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sess
     settings_.station, settings_.practitioner = "Station 1", "Fault Tester"
     s = Controller(settings_, InlineRunner(), db_url=str(tmp_path / "ffmot.db")).open()
     ctx = s.ctx
-    e = R.create_event(ctx.db, ctx.actor, "Typing day", dt.date.today())
-    p = R.register_participant(
-        ctx.db,
-        ctx.actor,
-        "Ada",
-        "Sampleton",
-        dt.date(1949, 3, 14),
-        "female",
-        consents={"keep_results": True},
-    )
-    v = R.check_in(ctx.db, ctx.actor, p.id, e.id)
-    R.record_screening(ctx.db, ctx.actor, v.id, {"chest_pain": False})
-    ctx.set_event(R.get_event(ctx.db, e.id))
+    _, p, _ = ready_visit(ctx, "Typing day")
     s.window.resize(1280, 800)
     s.window.show()
     s.person_code = p.code  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from ffmot.gui.app import training_db_path
 from ffmot.gui.settings_dialog import SettingsDialog
 from ffmot.gui.widgets import TrainingBanner
 from ffmot.services import records as R
+from tests.helpers import ready_visit
 
 
 def test_training_mode_is_a_marked_sandbox_that_resets(open_app, qtbot):
@@ -90,25 +91,12 @@ def test_closing_with_unsaved_work_asks(day, qtbot):
 
 
 def test_a_lost_shared_database_gives_a_message_and_loses_nothing(open_app, qtbot, pg_url):
-    import datetime as dt
 
     from sqlalchemy import create_engine, text
 
     s = open_app(pg_url)
     ctx = s.ctx
-    e = R.create_event(ctx.db, ctx.actor, "Shared day", dt.date.today())
-    p = R.register_participant(
-        ctx.db,
-        ctx.actor,
-        "Ada",
-        "Sampleton",
-        dt.date(1949, 3, 14),
-        "female",
-        consents={"keep_results": True},
-    )
-    visit = R.check_in(ctx.db, ctx.actor, p.id, e.id)
-    R.record_screening(ctx.db, ctx.actor, visit.id, {"chest_pain": False})
-    ctx.set_event(R.get_event(ctx.db, e.id))
+    _, p, visit = ready_visit(ctx, "Shared day")
     st = s.window.station
     s.window.show_view("station")
     st.test_combo.setCurrentIndex(st.test_combo.findData("chair_stand"))
