@@ -28,6 +28,7 @@ from ffmot.services import records as R
 from ffmot.services.types import Actor
 from ffmot.store.db import connect
 from ffmot.store.models import AuditEntry, Result
+from tests.helpers import screened_visit
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITERS = 8
@@ -42,17 +43,9 @@ def test_eight_writers_lose_no_update_and_every_conflict_is_reported(pg_url):
     )
     visits = []
     for n in range(4):  # 4 visits x 2 tests: 8 shared results, created by the race itself
-        p = R.register_participant(
-            db,
-            actor,
-            "Shared",
-            f"Person{n}",
-            dt.date(1950, 1, 1),
-            "male",
-            consents={"keep_results": True},
+        _, v = screened_visit(
+            db, actor, event.id, "Shared", f"Person{n}", dt.date(1950, 1, 1), "male"
         )
-        v = R.check_in(db, actor, p.id, event.id)
-        R.record_screening(db, actor, v.id, {"chest_pain": False})
         visits.append(v.id)
     procs = [
         subprocess.Popen(

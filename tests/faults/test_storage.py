@@ -25,6 +25,7 @@ from sqlalchemy import event
 
 from ffmot.services import records as R
 from ffmot.store.db import Database, StoreError, connect, known_revisions
+from tests.helpers import screened_visit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,17 +35,9 @@ def _day(db: Database, actor, people: int) -> list[str]:
     e = R.create_event(db, actor, "Fault day", dt.date.today())
     visits = []
     for n in range(people):
-        p = R.register_participant(
-            db,
-            actor,
-            "Ada",
-            f"Safeworth{n}",
-            dt.date(1950, 1, 1),
-            "female",
-            consents={"keep_results": True},
+        _, v = screened_visit(
+            db, actor, e.id, "Ada", f"Safeworth{n}", dt.date(1950, 1, 1), "female"
         )
-        v = R.check_in(db, actor, p.id, e.id)
-        R.record_screening(db, actor, v.id, {"chest_pain": False})
         R.save_result(db, actor, v.id, "grip", [(20 + n % 20, "left 1")])
         visits.append(v.id)
     return visits
