@@ -11,9 +11,9 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ffmot.core.errors import InputError, NormDataError
-from ffmot.core.scoring import Score
 
 FITNESS_COMPONENTS = ("strength", "balance_mobility", "flexibility", "stamina")
 INTENSITIES = ("gentle", "moderate", "vigorous")
@@ -68,6 +68,17 @@ class LocalActivity:
 class Directory:
     activities: tuple[LocalActivity, ...]
     problems: tuple[str, ...]  # rows left out, each with its line and reason
+
+
+class Banded(Protocol):
+    """What the component summary needs of a scored result (a Score has all three)."""
+
+    @property
+    def test(self) -> str: ...
+    @property
+    def band(self) -> str: ...
+    @property
+    def percentile(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -160,9 +171,9 @@ def load_directory(path: Path) -> Directory:
     return Directory(tuple(found), tuple(problems))
 
 
-def summarise(scores: Iterable[Score], component_of: dict[str, str]) -> list[ComponentSummary]:
+def summarise(scores: Iterable[Banded], component_of: dict[str, str]) -> list[ComponentSummary]:
     """One summary per fitness component, from the scored results of one assessment."""
-    by: dict[str, list[Score]] = {c: [] for c in FITNESS_COMPONENTS}
+    by: dict[str, list[Banded]] = {c: [] for c in FITNESS_COMPONENTS}
     for s in scores:
         comp = component_of.get(s.test)
         if comp in by:
