@@ -7,8 +7,10 @@
 starts it (settings and data folders come from XDG_CONFIG_HOME / XDG_DATA_HOME). Either way,
 once the event loop runs after the window is shown, a QTimer.singleShot(0) prints one line
 of JSON on stdout and quits: {"ready": seconds since this process started,
-"maxrss_mb": peak resident memory so far (VmHWM)}. For ffmot it waits until the window is
-visible and no database work is left running (the app's runner is idle). With --open-visit
+"maxrss_mb": peak resident memory so far (VmHWM)}. For ffmot, "shown" is when the event loop
+first runs with the main window visible (the moment the bare window reports), and "ready"
+waits on until the database is open, its last MOT day loaded and no work is left running
+(the app's runner is idle); "event" names the MOT day it reopened. With --open-visit
 the app also opens the busiest visit of the MOT day in the Results view first (memory with a
 record open).
 
@@ -92,17 +94,32 @@ def _wrap_exec(qapp: type, open_visit: bool) -> None:
                 return w
         return None
 
+    shown: list[float] = []
+
     def check() -> None:
         w = window()
-        runner = getattr(getattr(w, "ctx", None), "runner", None)
-        if w is None or getattr(runner, "_live", ()):
+        if w is None:
+            QTimer.singleShot(1, check)
+            return
+        if not shown:  # the first time the event loop is free with the window up
+            shown.append(time.perf_counter() - T0)
+        ctx = getattr(w, "ctx", None)
+        runner = getattr(ctx, "runner", None)
+        if not getattr(ctx, "is_ready", False) or getattr(runner, "_live", ()):
             QTimer.singleShot(1, check)
             return
         if open_visit and not opened:
             opened.append(_open_busiest_visit(w))
             QTimer.singleShot(0, check)
             return
-        _report({"opened_visit": bool(opened and opened[0])})
+        event = getattr(ctx, "current_event", None)
+        _report(
+            {
+                "shown": round(shown[0], 4),
+                "event": getattr(event, "name", None),
+                "opened_visit": bool(opened and opened[0]),
+            }
+        )
         qapp.instance().quit()  # type: ignore[attr-defined]
 
     def exec_(*_args: object) -> int:

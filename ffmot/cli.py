@@ -300,11 +300,6 @@ def _write_atomic(dst: Path, columns: list[str], rows: list[dict[str, str]]) -> 
 
 
 def _gui(args: argparse.Namespace, out: TextIO) -> int:
-    # The database layer and numpy first: PySide6 inspects every module imported after it
-    # (its __feature__ import hook), which made the desktop app slower to start.
-    import ffmot.core.norms
-    import ffmot.store.db  # noqa: F401
-
     shot = getattr(args, "screenshot", None)
     if shot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -44,3 +44,31 @@ def test_scoring_loads_no_qt_or_database_at_run_time():
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_the_window_shows_before_the_database_layer_or_numpy_loads():
+    """The desktop app builds its window with neither SQLAlchemy nor numpy imported: they load
+    on a worker while the database opens (what makes the window show quickly)."""
+    code = """
+import os, sys, tempfile
+from pathlib import Path
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from ffmot.gui.app import Controller
+from ffmot.gui.settings import Settings
+
+
+class Later:  # a runner that never gets round to it: the database stays unopened
+    def run(self, fn, done=None, failed=None):
+        pass
+
+
+d = Path(tempfile.mkdtemp())
+s = Controller(Settings(d / "ffmot.ini"), Later(), db_url=str(d / "x.db")).open()
+s.window.show()
+bad = [m for m in ("sqlalchemy", "numpy", "alembic") if m in sys.modules]
+print(bad, s.window.where.text())
+sys.exit(1 if bad else 0)
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Opening the database" in p.stdout

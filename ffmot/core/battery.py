@@ -21,6 +21,10 @@ COMPONENTS = {
 NORM_KINDS = ("sft", "grip", "single_leg_stance", "bmi", "waist", "activity")
 
 
+# Why a test was not done; the order is the station's keys 1 to 5.
+NOT_DONE_REASONS = ("declined", "unable", "felt_unsafe", "stopped_by_tester", "not_offered")
+
+
 @dataclass(frozen=True)
 class TestDef:
     id: str

@@ -70,11 +70,10 @@ from statistics import NormalDist
 
 from ffmot.core import scoring, units
 from ffmot.core.ages import age_on
-from ffmot.core.battery import TestDef
+from ffmot.core.battery import NOT_DONE_REASONS, TestDef
 from ffmot.core.norms import NormSet, PercentileTable, ThresholdTable, default_norm_set
 from ffmot.core.screening import CARE, DO_NOT_TEST, QUESTIONS, assess
 
-NOT_DONE_REASONS = ("declined", "unable", "felt_unsafe", "stopped_by_tester", "not_offered")
 CONSENT_PURPOSES = ("keep_results", "retest_contact", "share_gp", "anonymous_reports")
 
 # The tests a usual MOT day offers, in station order. One event may swap step_2min for walk_6min.

@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
@@ -21,7 +22,11 @@ from ffmot.gui.drafts import Drafts
 from ffmot.gui.main_window import VIEWS, MainWindow
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import InlineRunner, Runner, ThreadRunner
-from ffmot.store.db import Database, connect
+from ffmot.services.types import EventInfo
+
+if TYPE_CHECKING:
+    from ffmot.core.norms import NormSet
+    from ffmot.store.db import Database
 
 log = logging.getLogger("ffmot")
 LARGE = 1.35
@@ -106,15 +111,16 @@ class Controller:
         self.session: Session | None = None
 
     def open(self) -> Session:
+        """The window at once; the database opens on a worker and the views fill in when it is
+        ready (at once with an InlineRunner). If it cannot be opened, the window says why and
+        Settings stays open to choose another."""
         app = application(self.settings.large_print)
         runner = self.runner or ThreadRunner(app)
         url = self.db_url
         if self.training:
             url = str(training_db_path())
-        db = connect(url or self.settings.database_url or None)
-        if self.training and _is_empty(db):
-            _fill_training(db)
-        ctx = AppContext(db, self.settings, runner, training=self.training)
+        url = url or self.settings.database_url or None
+        ctx = AppContext(None, self.settings, runner, training=self.training)
         drafts = Drafts(self.settings.path.parent / "drafts")
         window = MainWindow(
             ctx,
@@ -128,15 +134,43 @@ class Controller:
         )
         if self.training:
             window.resize(QSize(1280, 800))
-        _reopen_last_event(ctx)
         self.session = Session(ctx, window)
+        training = self.training
+        runner.run(
+            lambda: _open_database(url, training),
+            lambda opened: self._opened(ctx, opened),
+            lambda error: self._not_opened(ctx, window, error),
+        )
         return self.session
+
+    def _opened(self, ctx: AppContext, opened: _Opened) -> None:
+        if self.session is None or self.session.ctx is not ctx:  # rebuilt meanwhile
+            opened.db.close()
+            return
+        ctx.attach(opened.db, opened.norms)
+        _reopen_last_event(ctx, opened.events)
+
+    def _not_opened(self, ctx: AppContext, window: MainWindow, error: BaseException) -> None:
+        if self.session is None or self.session.ctx is not ctx:
+            return
+        if not isinstance(error, FfmotError):
+            log.error("opening the database", exc_info=error)
+        why = str(error) if isinstance(error, FfmotError) else type(error).__name__
+        message = (
+            f"ffmot cannot open its database: {why}. Nothing has been changed. Choose "
+            "another database in File ▸ Settings, or ask your coordinator."
+        )
+        ctx.fail(message)
+        box = QMessageBox(QMessageBox.Icon.Critical, "ffmot", message, parent=window)
+        box.setObjectName("openFailedBox")
+        box.open()
 
     def _rebuild(self) -> None:
         old = self.session
         if old is not None:
             old.window.close()
-            old.ctx.db.close()
+            if old.ctx.is_ready:
+                old.ctx.db.close()
         s = self.open()
         s.window.show()
 
@@ -152,7 +186,8 @@ class Controller:
     def reset_training(self) -> None:
         if not self.training or self.session is None:
             return
-        self.session.ctx.db.close()
+        if self.session.ctx.is_ready:
+            self.session.ctx.db.close()
         for f in training_db_path().parent.glob(training_db_path().name + "*"):
             f.unlink()
         self.session = None
@@ -166,6 +201,31 @@ class Controller:
         dialog = SettingsDialog(self.settings, self.session.ctx.runner, self.session.window)
         dialog.accepted.connect(lambda: self._rebuild() if dialog.needs_restart else None)
         dialog.open()
+
+
+@dataclass
+class _Opened:
+    db: Database
+    norms: NormSet
+    events: list[EventInfo]
+
+
+def _open_database(url: str | None, training: bool) -> _Opened:
+    """On a worker: the database layer, the norms and the MOT days, all loaded at once."""
+    from ffmot.core.norms import default_norm_set
+    from ffmot.gui.lazy import warm_up
+    from ffmot.services.records import list_events
+    from ffmot.store.db import connect
+
+    warm_up()
+    db = connect(url)
+    try:
+        if training and _is_empty(db):
+            _fill_training(db)
+        return _Opened(db, default_norm_set(), list_events(db))
+    except BaseException:
+        db.close()
+        raise
 
 
 def _is_empty(db: Database) -> bool:
@@ -182,10 +242,7 @@ def _fill_training(db: Database, participants: int = 60) -> None:
     load_demo(db, Actor("training"), generate(participants, seed=1))
 
 
-def _reopen_last_event(ctx: AppContext) -> None:
-    from ffmot.services.records import list_events
-
-    events = list_events(ctx.db)
+def _reopen_last_event(ctx: AppContext, events: list[EventInfo]) -> None:
     last = next((e for e in events if e.id == ctx.settings.last_event), None)
     if last is None and ctx.training and events:
         last = max(events, key=lambda e: e.participants)
@@ -217,12 +274,7 @@ def run(db_url: str | None, training: bool, settings_path: Path | None = None) -
     sys.excepthook = _excepthook
     settings = Settings(settings_path)
     controller = Controller(settings, db_url=db_url, training=training or None)
-    try:
-        session = controller.open()
-    except FfmotError as e:
-        application(settings.large_print)
-        QMessageBox.critical(None, "ffmot", f"ffmot cannot open its database: {e}")
-        return 2
+    session = controller.open()
     session.window.resize(1280, 800)
     session.window.show()
     app = QApplication.instance()
@@ -248,6 +300,8 @@ def screenshot(
     settings.large_print = large_print
     settings.station = "Station 2"
     settings.practitioner = "Practitioner A"
+    from ffmot.store.db import connect
+
     url = db_url or str(folder / "demo.db")
     db = connect(url)
     if _is_empty(db):

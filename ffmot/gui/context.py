@@ -5,40 +5,101 @@ from __future__ import annotations
 import getpass
 import logging
 import traceback
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from ffmot.core.battery import TestDef, load_battery
 from ffmot.core.errors import FfmotError
-from ffmot.core.norms import NormSet, default_norm_set
+from ffmot.core.paths import norms_dir
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import Runner
 from ffmot.services.types import Actor, EventInfo
-from ffmot.store.db import Database
+
+if TYPE_CHECKING:
+    from ffmot.core.norms import NormSet
+    from ffmot.store.db import Database
 
 log = logging.getLogger("ffmot")
 
 
+class NotOpenYet(FfmotError):
+    pass
+
+
 class AppContext(QObject):
+    """Made before the database is open, so the window can show at once: `ready` is emitted
+    when `attach` hands it the open database (views load their data then)."""
+
+    ready = Signal()
+    failed = Signal(str)  # the database could not be opened: why, and what to do
     event_changed = Signal()
     records_changed = Signal(str)  # the visit that changed, or "" for many
     show_visit = Signal(str)  # ask the overview to show a visit
 
     def __init__(
         self,
-        db: Database,
+        db: Database | None,
         settings: Settings,
         runner: Runner,
         norms: NormSet | None = None,
         training: bool = False,
     ) -> None:
         super().__init__()
-        self.db = db
+        self._db = db
         self.settings = settings
         self.runner = runner
-        self.norms = norms or default_norm_set()
+        self._norms = norms
+        self._battery: dict[str, TestDef] | None = None
         self.training = training
         self.current_event: EventInfo | None = None
+        self._failure: str | None = None
+
+    @property
+    def is_ready(self) -> bool:
+        return self._db is not None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise NotOpenYet(
+                self._failure or "the database is still opening: try again in a moment"
+            )
+        return self._db
+
+    @property
+    def not_ready_words(self) -> str:
+        return self._failure or "Opening the database…"
+
+    def attach(self, db: Database, norms: NormSet | None = None) -> None:
+        if norms is not None:
+            self._norms = norms
+        self._db = db
+        self._failure = None
+        self.ready.emit()
+
+    def fail(self, message: str) -> None:
+        self._failure = message
+        self.failed.emit(message)
+
+    @property
+    def norms(self) -> NormSet:
+        """The norm set (read on first use: the app reads it while the database opens)."""
+        if self._norms is None:
+            from ffmot.core.norms import default_norm_set
+
+            self._norms = default_norm_set()
+        return self._norms
+
+    @property
+    def battery(self) -> dict[str, TestDef]:
+        """The tests, without the norm tables: enough to build the screens."""
+        if self._norms is not None:
+            return self._norms.battery
+        if self._battery is None:
+            self._battery = load_battery(norms_dir() / "battery.toml")
+        return self._battery
 
     @property
     def actor(self) -> Actor:

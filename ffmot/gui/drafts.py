@@ -13,6 +13,11 @@ class Drafts:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
+    @staticmethod
+    def station_key(station: str) -> str:
+        """The draft of a station's entry: one per station name."""
+        return f"station-{station}"
+
     def _path(self, key: str) -> Path:
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in key)
         return self.folder / f"{safe}.json"

@@ -1,8 +1,14 @@
-"""The main window: assembles the views, menus and shortcuts. Each view owns its own work."""
+"""The main window: assembles the views, menus and shortcuts. Each view owns its own work.
+
+A view is built the first time it is shown (or asked for), so the window opens with only the
+first one built: the others cost their imports and widgets when someone goes to them.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -17,15 +23,22 @@ from PySide6.QtWidgets import (
 
 from ffmot.gui.context import AppContext
 from ffmot.gui.drafts import Drafts
-from ffmot.gui.views.board import BoardView
-from ffmot.gui.views.checkin import CheckInView
-from ffmot.gui.views.events import EventsView
-from ffmot.gui.views.overview import OverviewView
-from ffmot.gui.views.station import StationView
-from ffmot.gui.widgets import TrainingBanner
-from ffmot.store.db import describe
+
+if TYPE_CHECKING:
+    from ffmot.gui.views.board import BoardView
+    from ffmot.gui.views.checkin import CheckInView
+    from ffmot.gui.views.events import EventsView
+    from ffmot.gui.views.overview import OverviewView
+    from ffmot.gui.views.station import StationView
 
 VIEWS = ("events", "check-in", "station", "overview", "board")
+_TABS = {  # view: (tab title, module, class)
+    "events": ("&1 Events", "ffmot.gui.views.events", "EventsView"),
+    "check-in": ("&2 Check-in", "ffmot.gui.views.checkin", "CheckInView"),
+    "station": ("&3 Station", "ffmot.gui.views.station", "StationView"),
+    "overview": ("&4 Results", "ffmot.gui.views.overview", "OverviewView"),
+    "board": ("&5 Board", "ffmot.gui.views.board", "BoardView"),
+}
 
 
 class MainWindow(QMainWindow):
@@ -34,27 +47,28 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.ctx = ctx
+        self.drafts = drafts
         self.setObjectName("mainWindow")
-        self.events = EventsView(ctx)
-        self.checkin = CheckInView(ctx)
-        self.station = StationView(ctx, drafts)
-        self.overview = OverviewView(ctx)
-        self.board = BoardView(ctx)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
-        for view, title in (
-            (self.events, "&1 Events"),
-            (self.checkin, "&2 Check-in"),
-            (self.station, "&3 Station"),
-            (self.overview, "&4 Results"),
-            (self.board, "&5 Board"),
-        ):
-            self.tabs.addTab(view, title)
+        self._views: dict[str, QWidget] = {}
+        self._pages: dict[str, QWidget] = {}
+        for name, (title, _module, _cls) in _TABS.items():
+            page = QWidget()
+            page_layout = QVBoxLayout(page)
+            page_layout.setContentsMargins(0, 0, 0, 0)
+            self._pages[name] = page
+            self.tabs.addTab(page, title)
+        self.view(VIEWS[0])
+        if drafts.load(drafts.station_key(ctx.settings.station)):
+            self.view("station")  # it offers the entry left unsaved when ffmot last closed
         self.tabs.currentChanged.connect(self._focus_view)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
         if ctx.training:
+            from ffmot.gui.widgets import TrainingBanner
+
             layout.addWidget(TrainingBanner())
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
@@ -70,9 +84,10 @@ class MainWindow(QMainWindow):
         busy_changed = getattr(ctx.runner, "busy_changed", None)
         if busy_changed is not None:
             busy_changed.connect(lambda n: self.busy.setVisible(n > 0))
-        self.events.opened.connect(lambda: self.show_view("check-in"))
-        ctx.show_visit.connect(lambda _id: self.show_view("overview"))
+        ctx.show_visit.connect(self._show_visit)
         ctx.event_changed.connect(self._title)
+        ctx.ready.connect(self._title)
+        ctx.failed.connect(lambda _why: self._title())
         self._menus(actions or {})
         self._title()
 
@@ -133,19 +148,69 @@ class MainWindow(QMainWindow):
         if self.ctx.training:
             parts.append("TRAINING")
         self.setWindowTitle(" — ".join(parts))
-        self.where.setText(f"Database: {describe(self.ctx.db.url)}")
+        if self.ctx.is_ready:
+            from ffmot.store.db import describe
+
+            self.where.setText(f"Database: {describe(self.ctx.db.url)}")
+        else:
+            self.where.setText(self.ctx.not_ready_words)
+
+    def view(self, name: str) -> Any:
+        """The view, built now if it has not been yet."""
+        view = self._views.get(name)
+        if view is None:
+            _title, module, cls = _TABS[name]
+            factory = getattr(importlib.import_module(module), cls)
+            view = factory(self.ctx, self.drafts) if name == "station" else factory(self.ctx)
+            self._views[name] = view
+            layout = self._pages[name].layout()
+            assert layout is not None
+            layout.addWidget(view)
+            if name == "events":
+                view.opened.connect(lambda: self.show_view("check-in"))
+        return view
+
+    @property
+    def events(self) -> EventsView:
+        return self.view("events")  # type: ignore[no-any-return]
+
+    @property
+    def checkin(self) -> CheckInView:
+        return self.view("check-in")  # type: ignore[no-any-return]
+
+    @property
+    def station(self) -> StationView:
+        return self.view("station")  # type: ignore[no-any-return]
+
+    @property
+    def overview(self) -> OverviewView:
+        return self.view("overview")  # type: ignore[no-any-return]
+
+    @property
+    def board(self) -> BoardView:
+        return self.view("board")  # type: ignore[no-any-return]
+
+    def current_view(self) -> Any:
+        return self.view(VIEWS[self.tabs.currentIndex()])
 
     def show_view(self, name: str) -> None:
+        self.view(name)
         self.tabs.setCurrentIndex(VIEWS.index(name))
 
+    def _show_visit(self, assessment_id: str) -> None:
+        built = "overview" in self._views
+        self.show_view("overview")
+        if not built:  # it was made just now, after this signal reached the views
+            self.overview.show_visit(assessment_id)
+
     def _focus_view(self, index: int) -> None:
-        view = self.tabs.widget(index)
+        view = self.view(VIEWS[index])
         focus = getattr(view, "focus_first", None)
         if callable(focus):
             focus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.station.has_unsaved():
+        if "station" in self._views and self.station.has_unsaved():
             answer = QMessageBox.question(
                 self,
                 "ffmot",

@@ -26,14 +26,6 @@ class BoardRow:
         return not self.still_needed
 
 
-STATUS_WORDS = {
-    "screening": "Needs screening",
-    "testing": "Testing",
-    "ready": "Ready to print",
-    "printed": "Printed",
-}
-
-
 def board(db: Database, event_id: str) -> list[BoardRow]:
     """Complete = every offered test done, or not done with a reason."""
     with db.transaction() as s:

@@ -25,7 +25,8 @@ from ffmot.core import codes
 from ffmot.core.errors import InputError
 from ffmot.services.records import audit
 from ffmot.services.types import Actor
-from ffmot.store.db import Database, StoreError, connect, describe
+from ffmot.store.db import Database, connect, describe
+from ffmot.store.errors import StoreError
 from ffmot.store.models import Base, MergeConflict, Tombstone, tombstone_key
 
 # Parents before children. Results travel with their trials as one record.

@@ -31,7 +31,8 @@ from ffmot.services.types import (
     ScreeningInfo,
     TrialInfo,
 )
-from ffmot.store.db import ConflictError, Database, StoreError, explain
+from ffmot.store.db import Database, explain
+from ffmot.store.errors import ConflictError, StoreError
 from ffmot.store.models import (
     NOT_DONE_REASONS,
     PURPOSES,

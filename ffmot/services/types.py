@@ -5,6 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+BOARD_STATUS_WORDS = {
+    "screening": "Needs screening",
+    "testing": "Testing",
+    "ready": "Ready to print",
+    "printed": "Printed",
+}
+
 
 @dataclass(frozen=True)
 class ConsentState:

@@ -26,19 +26,11 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from ffmot.core.errors import FfmotError
+from ffmot.store.errors import StoreError
 
 ENV_URL = "FFMOT_DATABASE_URL"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class StoreError(FfmotError):
-    """The database cannot be used as asked; the message says why and what to do."""
-
-
-class ConflictError(StoreError):
-    """Someone else saved the same record first; nothing of either save was lost."""
 
 
 def default_path() -> Path:

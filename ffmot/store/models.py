@@ -22,6 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ffmot.core.battery import NOT_DONE_REASONS
+
+__all__ = ["NOT_DONE_REASONS"]
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -31,7 +35,6 @@ NAMING = {
 }
 SEXES = ("female", "male", "not_stated")
 PURPOSES = ("keep_results", "retest_contact", "share_gp", "anonymous_reports")
-NOT_DONE_REASONS = ("declined", "unable", "felt_unsafe", "stopped_by_tester", "not_offered")
 
 
 def new_id() -> str:

@@ -180,8 +180,22 @@ def test_a_full_disk_at_check_in_and_at_the_station_is_a_message_not_a_crash(app
             assert st_.fields[0].text() == "12"  # what was typed is still there
             break
     assert "full" in problem, problem
-    boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox"]
-    assert not [b for b in boxes if b.isVisible()]
+    boxes = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if w.objectName() == "errorBox" and _belongs_to(w, app.window)
+    ]
+    assert not [b.text() for b in boxes if b.isVisible()]
     event.remove(db.engine, "connect", _full)
     db.engine.dispose()
     st_.clear()
+
+
+def _belongs_to(widget, window) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a dialog was opened over this window (not one left by an earlier test)."""
+    w = widget.parentWidget()
+    while w is not None:
+        if w is window:
+            return True
+        w = w.parentWidget()
+    return False

@@ -24,7 +24,8 @@ import pytest
 from sqlalchemy import event
 
 from ffmot.services import records as R
-from ffmot.store.db import Database, StoreError, connect, known_revisions
+from ffmot.store.db import Database, connect, known_revisions
+from ffmot.store.errors import StoreError
 from tests.helpers import screened_visit
 
 ROOT = Path(__file__).resolve().parents[2]

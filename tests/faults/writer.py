@@ -23,7 +23,8 @@ def main() -> int:
     url, name, edits, seed, *visits = sys.argv[1:]
     from ffmot.services import records as R
     from ffmot.services.types import Actor
-    from ffmot.store.db import ConflictError, connect
+    from ffmot.store.db import connect
+    from ffmot.store.errors import ConflictError
 
     db = connect(url)
     actor = Actor(name, name)

@@ -194,3 +194,80 @@ def test_export_import_and_merge_from_the_window(day, qtbot, tmp_path, open_app)
     texts = [b.text() for b in other.window.findChildren(QMessageBox, "infoBox")]
     assert any("added" in t and "conflicts 0" in t for t in texts)
     assert R.search_participants(other.ctx.db, "demoworth")
+
+
+def _threaded(settings, db_url):  # type: ignore[no-untyped-def]
+    from ffmot.gui.app import Controller
+    from ffmot.gui.tasks import ThreadRunner
+
+    c = Controller(settings, ThreadRunner(QApplication.instance()), db_url=db_url)
+    s = c.open()
+    s.window.show()
+    return c, s
+
+
+def test_the_window_shows_at_once_and_fills_in_when_the_database_opens(settings, tmp_path, qtbot):
+    import datetime as dt
+
+    from ffmot.services.types import Actor
+    from ffmot.store.db import connect
+
+    url = str(tmp_path / "day.db")
+    db = connect(url)
+    actor = Actor("Sam Tester", "Station 1")
+    e = R.create_event(db, actor, "Lowthwaite MOT day", dt.date.today(), "Fellside Hall")
+    R.register_participant(
+        db,
+        actor,
+        "Ada",
+        "Sampleton",
+        dt.date(1949, 3, 14),
+        "female",
+        consents={"keep_results": True},
+    )
+    db.close()
+    settings.last_event = e.id
+
+    _c, s = _threaded(settings, url)
+    try:
+        # Not open yet: the window is up and says so, and typing is not lost.
+        assert not s.ctx.is_ready
+        assert "Opening the database" in s.window.where.text()
+        s.window.show_view("check-in")
+        qtbot.keyClicks(s.window.checkin.search, "samp")
+        qtbot.waitUntil(lambda: s.ctx.is_ready, timeout=20000)
+        assert s.ctx.current_event is not None and s.ctx.current_event.id == e.id
+        assert "Lowthwaite MOT day" in s.window.windowTitle()
+        assert str(tmp_path / "day.db") in s.window.where.text()
+        qtbot.waitUntil(
+            lambda: [r.name for r in s.window.checkin.model.rows] == ["Ada Sampleton"],
+            timeout=5000,
+        )
+        qtbot.waitUntil(lambda: s.window.events.model.rowCount() == 1, timeout=5000)
+    finally:
+        s.ctx.runner.wait()  # type: ignore[attr-defined]
+        s.window.close()
+        s.ctx.db.close()
+
+
+def test_a_database_that_cannot_be_opened_is_said_plainly_and_left_alone(settings, tmp_path, qtbot):
+    bad = tmp_path / "broken.db"
+    bad.write_bytes(b"this is not a database file, it is a shopping list" * 100)
+    before = bad.read_bytes()
+    _c, s = _threaded(settings, str(bad))
+    try:
+        qtbot.waitUntil(lambda: s.window.findChild(QMessageBox, "openFailedBox") is not None)
+        box = s.window.findChild(QMessageBox, "openFailedBox")
+        qtbot.waitUntil(box.isVisible)
+        assert "cannot open its database" in box.text() and "Settings" in box.text()
+        assert "Traceback" not in box.text()
+        assert not s.ctx.is_ready and "cannot open its database" in s.window.where.text()
+        box.close()
+        # Searching now explains itself rather than failing.
+        s.window.show_view("check-in")
+        s.window.checkin.search.setText("ada")
+        qtbot.waitUntil(lambda: "cannot open" in s.window.checkin.found.text())
+    finally:
+        s.ctx.runner.wait()  # type: ignore[attr-defined]
+        s.window.close()
+    assert bad.read_bytes() == before

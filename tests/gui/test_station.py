@@ -13,7 +13,7 @@ def station(day, qtbot, test="chair_stand"):
     w = day.window
     qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     st = w.station
-    assert w.tabs.currentWidget() is st
+    assert w.current_view() is st
     st.test_combo.setCurrentIndex(st.test_combo.findData(test))
     return st
 

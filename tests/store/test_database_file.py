@@ -14,7 +14,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from ffmot.services import records as R
-from ffmot.store.db import StoreError, connect, current_revision, known_revisions, upgrade_to
+from ffmot.store.db import connect, current_revision, known_revisions, upgrade_to
+from ffmot.store.errors import StoreError
 from ffmot.store.models import Base
 
 

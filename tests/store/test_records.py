@@ -10,7 +10,8 @@ from sqlalchemy import select
 from ffmot.core.errors import InputError
 from ffmot.services import records as R
 from ffmot.services.types import Actor, Measurements
-from ffmot.store.db import ConflictError, connect
+from ffmot.store.db import connect
+from ffmot.store.errors import ConflictError
 from ffmot.store.models import AuditEntry
 
 D = dt.date

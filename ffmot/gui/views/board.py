@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,9 +18,16 @@ from PySide6.QtWidgets import (
 
 from ffmot.core import codes
 from ffmot.gui.context import AppContext, show_error
+from ffmot.gui.lazy import lazy
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading
-from ffmot.services.board import STATUS_WORDS, BoardRow, board
+from ffmot.services.types import BOARD_STATUS_WORDS as STATUS_WORDS
+
+if TYPE_CHECKING:
+    from ffmot.services import board as B
+    from ffmot.services.board import BoardRow
+else:
+    B = lazy("ffmot.services.board")
 
 STATUS_MARK = {"screening": "○ ", "testing": "◐ ", "ready": "● ", "printed": "✔ "}
 SCREEN_WORDS = {"clear": "clear", "care": "with care", "do_not_test": "do not test", "": "—"}
@@ -29,7 +38,7 @@ class BoardView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("boardView")
-        battery = ctx.norms.battery
+        battery = ctx.battery
         self.model: RowsModel[BoardRow] = RowsModel(
             [
                 ("Code", lambda r: codes.display(r.code)),
@@ -93,7 +102,7 @@ class BoardView(QWidget):
             self.summary.setText("Open an MOT day first (Events).")
             return
         self.ctx.runner.run(
-            lambda: board(self.ctx.db, event.id),
+            lambda: B.board(self.ctx.db, event.id),
             self._show,
             lambda e: show_error(self, e, "reading the board"),
         )

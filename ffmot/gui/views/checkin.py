@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -28,10 +29,15 @@ from PySide6.QtWidgets import (
 from ffmot.core import codes, screening
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
+from ffmot.gui.lazy import lazy
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading, sentence
-from ffmot.services import records as R
 from ffmot.services.types import AssessmentInfo, ParticipantInfo, ParticipantRow
+
+if TYPE_CHECKING:
+    from ffmot.services import records as R
+else:
+    R = lazy("ffmot.services.records")
 
 PURPOSE_WORDS = {
     "keep_results": "Keep my results",
@@ -102,6 +108,7 @@ class CheckInView(QWidget):
         self.timer.setInterval(120)
         self.timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _t: self.timer.start())
+        ctx.ready.connect(lambda: self._run_search() if self.search.text() else None)
         self.search.returnPressed.connect(self._first)
         new_button = QPushButton("&New participant")
         new_button.clicked.connect(self.start_new)
@@ -250,6 +257,9 @@ class CheckInView(QWidget):
 
     def _run_search(self) -> None:
         text = self.search.text()
+        if not self.ctx.is_ready:  # searched for once it is (see __init__)
+            self.found.setText(self.ctx.not_ready_words)
+            return
         self.ctx.runner.run(
             lambda: R.search_participants(self.ctx.db, text, limit=200),
             lambda rows: self._found(rows, text),
@@ -380,9 +390,7 @@ class CheckInView(QWidget):
             text += ": " + "; ".join(sc.reasons)
         if sc.excluded_tests and sc.outcome != "do_not_test":
             names = [
-                self.ctx.norms.battery[t].short_name
-                for t in sc.excluded_tests
-                if t in self.ctx.norms.battery
+                self.ctx.battery[t].short_name for t in sc.excluded_tests if t in self.ctx.battery
             ]
             text += ". Not today: " + ", ".join(names)
         self.outcome.setText(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,10 +26,15 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.gui.context import AppContext, show_error
+from ffmot.gui.lazy import lazy
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading, sentence
-from ffmot.services import records as R
 from ffmot.services.types import EventInfo
+
+if TYPE_CHECKING:
+    from ffmot.services import records as R
+else:
+    R = lazy("ffmot.services.records")
 
 
 class EventsView(QWidget):
@@ -95,7 +101,7 @@ class EventsView(QWidget):
         tests_box = QGroupBox("Tests offered")
         grid = QGridLayout(tests_box)
         self.test_boxes: dict[str, QCheckBox] = {}
-        for i, t in enumerate(ctx.norms.battery.values()):
+        for i, t in enumerate(ctx.battery.values()):
             cb = QCheckBox(t.short_name)
             cb.setChecked(t.id != "walk_6min")
             cb.setAccessibleName(f"Offer {t.name}")
@@ -113,7 +119,9 @@ class EventsView(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 3)
         layout.addWidget(form_box, 2)
-        self.refresh()
+        ctx.ready.connect(self.refresh)
+        if ctx.is_ready:
+            self.refresh()
 
     def refresh(self) -> None:
         self.ctx.runner.run(

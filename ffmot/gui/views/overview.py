@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -22,9 +24,16 @@ from PySide6.QtWidgets import (
 from ffmot.core import codes
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
+from ffmot.gui.lazy import lazy
 from ffmot.gui.widgets import BandBadge, TrainingBanner, WhereYouStand, heading, sentence
-from ffmot.services import records as R
-from ffmot.services.overview import Item, Overview, load_overview
+
+if TYPE_CHECKING:
+    from ffmot.services import overview as ov
+    from ffmot.services import records as R
+    from ffmot.services.overview import Item, Overview
+else:
+    ov = lazy("ffmot.services.overview")
+    R = lazy("ffmot.services.records")
 
 STATUS_WORDS = {
     "strength": "one of your strengths",
@@ -97,7 +106,7 @@ class OverviewView(QWidget):
 
     def show_visit(self, assessment_id: str) -> None:
         self.ctx.runner.run(
-            lambda: load_overview(self.ctx.db, assessment_id, self.ctx.norms),
+            lambda: ov.load_overview(self.ctx.db, assessment_id, self.ctx.norms),
             self._loaded,
             self._failed,
         )

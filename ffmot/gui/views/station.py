@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -24,16 +25,21 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.core import codes, units
-from ffmot.core.battery import TestDef
+from ffmot.core.battery import NOT_DONE_REASONS, TestDef
 from ffmot.core.errors import FfmotError, InputError
-from ffmot.core.scoring import check_value, is_unusual, score
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
+from ffmot.gui.lazy import lazy
 from ffmot.gui.widgets import BandBadge, WhereYouStand, heading, sentence
-from ffmot.services import records as R
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
-from ffmot.store.db import ConflictError
-from ffmot.store.models import NOT_DONE_REASONS
+from ffmot.store.errors import ConflictError
+
+if TYPE_CHECKING:
+    from ffmot.core import scoring
+    from ffmot.services import records as R
+else:
+    R = lazy("ffmot.services.records")
+    scoring = lazy("ffmot.core.scoring")
 
 REASON_WORDS = {
     "declined": "Declined",
@@ -223,13 +229,13 @@ class StationView(QWidget):
         offered = (
             list(self.ctx.current_event.tests_offered)
             if self.ctx.current_event
-            else list(self.ctx.norms.battery)
+            else list(self.ctx.battery)
         )
         wanted = self.ctx.settings.station_test
         self.test_combo.blockSignals(True)
         self.test_combo.clear()
         for tid in offered:
-            t = self.ctx.norms.battery.get(tid)
+            t = self.ctx.battery.get(tid)
             if t is not None:
                 self.test_combo.addItem(t.name, tid)
         i = self.test_combo.findData(wanted)
@@ -242,7 +248,7 @@ class StationView(QWidget):
         if not tid:
             return
         self.ctx.settings.station_test = tid
-        self.test = self.ctx.norms.battery[tid]
+        self.test = self.ctx.battery[tid]
         t = self.test
         for w in self.fields:
             w.deleteLater()
@@ -469,7 +475,7 @@ class StationView(QWidget):
             return Entry(trials)
         for v, _l in trials:
             try:
-                check_value(t, v, self.unit())
+                scoring.check_value(t, v, self.unit())
             except InputError as e:
                 return Entry(trials, sentence(e))
         return Entry(trials)
@@ -498,7 +504,7 @@ class StationView(QWidget):
         if self.person is None or self.visit is None:
             return
         try:
-            s = score(t.id, self.person.sex, self.visit.age, best, u, norms=self.ctx.norms)
+            s = scoring.score(t.id, self.person.sex, self.visit.age, best, u, norms=self.ctx.norms)
         except FfmotError as err:
             self.problem.setText(sentence(err))
             return
@@ -513,7 +519,7 @@ class StationView(QWidget):
         else:
             self.range_text.setText(s.reason or "")
             self.chart.set_data(None, None, None, False, "", "")
-        if is_unusual(t, best, u):
+        if scoring.is_unusual(t, best, u):
             self.problem.setText(
                 f"Unusual for this test (typical {t.typical[0]:g} to "
                 f"{t.typical[1]:g} {t.label(t.unit)}): check it before saving."
@@ -550,7 +556,7 @@ class StationView(QWidget):
         best = units.convert(
             t.best_of([units.convert(v, u, t.unit) for v, _ in e.trials]), t.unit, u
         )
-        if is_unusual(t, best, u) and not self.confirm_pending:
+        if scoring.is_unusual(t, best, u) and not self.confirm_pending:
             self.confirm_pending = True
             self.problem.setText(
                 f"{best:g} {t.label(u)} is unusual for this test. Press Enter "
@@ -685,7 +691,7 @@ class StationView(QWidget):
 
     # --- drafts ----------------------------------------------------------------------------
     def _draft_key(self) -> str:
-        return f"station-{self.ctx.settings.station}"
+        return self.drafts.station_key(self.ctx.settings.station)
 
     def has_unsaved(self) -> bool:
         return self.person is not None and any(f.text().strip() for f in self.fields)
