@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from ffmot.core.errors import InputError, NormDataError
 
 FITNESS_COMPONENTS = ("strength", "balance_mobility", "flexibility", "stamina")
@@ -208,6 +211,23 @@ def to_work_on(summaries: Sequence[ComponentSummary], limit: int = 3) -> list[Co
         )
     )
     return chosen[:limit]
+
+
+def work_on_many(
+    below: npt.NDArray[np.bool_], lowest: npt.NDArray[np.float64], limit: int = 3
+) -> npt.NDArray[np.bool_]:
+    """`to_work_on` for many people at once. Columns are FITNESS_COMPONENTS in order;
+    below[i, c]: person i has a result below average in component c (its status is
+    "work_on"); lowest[i, c]: the lowest percentile among their compared results in it (NaN
+    where none). Returns which components each person is to work on."""
+    n, k = below.shape
+    pct = np.where(np.isnan(lowest), 50.0, lowest)
+    key = np.where(below, pct * (k + 1) + np.arange(k)[None, :], np.inf)
+    order = np.argsort(key, axis=1, kind="stable")[:, :limit]
+    chosen = np.zeros((n, k), dtype=bool)
+    rows = np.arange(n)[:, None]
+    chosen[rows, order] = np.isfinite(key[rows, order])
+    return chosen
 
 
 def match_activities(

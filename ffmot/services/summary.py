@@ -24,12 +24,12 @@ import statistics
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import Integer, select, type_coerce
 
 from ffmot.core import units
 from ffmot.core.advice import (
@@ -38,15 +38,14 @@ from ffmot.core.advice import (
     load_advice,
     load_directory,
     match_activities,
-    to_work_on,
+    work_on_many,
 )
-from ffmot.core.advice import summarise as advice_summarise
 from ffmot.core.ages import OLDEST_AGE
 from ffmot.core.battery import COMPONENTS, TestDef
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.norms import SEX_INDEX, NormSet, default_norm_set
 from ffmot.core.paths import resources_dir
-from ffmot.core.scoring import BANDS, EPS, classify, flag_masks
+from ffmot.core.scoring import BANDS, EPS, NOT_CLASSIFIED, classify, flag_masks
 from ffmot.services import records as R
 from ffmot.services.overview import Overview, build_overview
 from ffmot.services.types import EventInfo
@@ -465,10 +464,9 @@ def summary_data(db: Database, event_id: str, norms: NormSet | None = None) -> S
     return summarise_people(event, read_people(db, event, norms), norms)
 
 
-class _Scored(NamedTuple):
-    test: str
-    band: str
-    percentile: int | None
+# Band codes in read_people's matrix: BANDS' indices, then these two.
+_NOT_DONE, _ABSENT = len(BANDS), len(BANDS) + 1
+_BAND_NAMES = (*BANDS, "not_done", "absent")
 
 
 def read_people(
@@ -476,8 +474,9 @@ def read_people(
 ) -> list[Person]:
     """What the summary counts of everyone at the MOT day who agreed to anonymous reports.
 
-    The same as `person_from_overview` over `event_overviews(..., CONSENT)`, but read in four
-    queries and scored a test at a time, so a day of 10,000 visits takes well under a second.
+    The same as `person_from_overview` over `event_overviews(..., CONSENT)` (a test checks it,
+    person for person), but read in four queries and worked out a test at a time, as arrays
+    of everyone's results, so a day of 10,000 visits takes well under a second.
     """
     ns = norms or default_norm_set()
     d = directory if directory is not None else _directory(event)
@@ -504,7 +503,13 @@ def read_people(
             .where(Assessment.event_id == event.id, Consent.purpose == CONSENT)
         ).all()
         now = c.execute(
-            select(Result.assessment_id, Result.test_id, Result.done, Result.value, Result.unit)
+            select(
+                Result.assessment_id,
+                Result.test_id,
+                type_coerce(Result.done, Integer),  # 0/1 as stored: no per-row conversion
+                Result.value,
+                Result.unit,
+            )
             .join(Assessment, Assessment.id == Result.assessment_id)
             .where(Assessment.event_id == event.id)
         ).all()
@@ -519,58 +524,111 @@ def read_people(
         if pid not in latest or (at, cid) > latest[pid][:2]:
             latest[pid] = (at, cid, granted)
     counted = [v for v in visits if v.participant_id in latest and latest[v.participant_id][2]]
-    row_of = {v[0]: i for i, v in enumerate(counted)}
     n = len(counted)
     sexes = [sx if sx in SEXES else "not_stated" for sx in (v.sex for v in counted)]
     sex_i = np.array([SEX_INDEX.get(sx, -1) for sx in sexes], dtype=np.int64)
     ages = np.array([R.age_or_zero(v.date_of_birth, v.assessed_on) for v in counted], np.int64)
-
-    bands: list[dict[str, str]] = [{} for _ in range(n)]
-    scored: list[list[_Scored]] = [[] for _ in range(n)]
-    flags: list[set[str]] = [set() for _ in range(n)]
-    values: list[dict[str, tuple[float, str]]] = [{} for _ in range(n)]
     answers = [(v.strength_days, v.balance_days, v.sitting_hours) for v in counted]
-    by_test: dict[str, list[tuple[int, float, str]]] = {}
-    for aid, test_id, done, value, unit in now:
-        i = row_of.get(aid)
-        if i is None or test_id not in ns.battery:
-            continue
-        if ns.battery[test_id].component in FITNESS_COMPONENTS:
-            bands[i][test_id] = "not_done"  # until it scores
-        if not done or value is None:
-            continue
-        values[i][test_id] = (value, unit)
-        by_test.setdefault(test_id, []).append((i, value, unit))
-    for test_id, rows in by_test.items():
-        _score_test(ns, ns.battery[test_id], rows, sex_i, ages, answers, bands, scored, flags)
 
-    component_of = {t.id: t.component for t in ns.battery.values()}
-    helped: dict[frozenset[str], bool] = {}
+    # Everyone's results as columns: who (row in `counted`), which test, done, value, unit.
+    tests = list(ns.battery.values())
+    test_index = {t.id: k for k, t in enumerate(tests)}
+    row_of = {v.id: i for i, v in enumerate(counted)}
+    aids, tids, dones, vals, unit_col = zip(*now, strict=True) if now else ((),) * 5
+    who = np.fromiter(map(row_of.get, aids, repeat(-1)), np.int64, len(aids))
+    which = np.fromiter(map(test_index.get, tids, repeat(-1)), np.int64, len(tids))
+    done = np.array(dones, dtype=bool)
+    value = np.array(vals, dtype=np.float64)  # None becomes NaN
+    units_of = np.array(unit_col, dtype=object)
+    keep = (who >= 0) & (which >= 0)
+    who, which, done, value, units_of = (
+        who[keep],
+        which[keep],
+        done[keep],
+        value[keep],
+        units_of[keep],
+    )
+
+    band = np.full((n, len(tests)), _ABSENT, dtype=np.int64)
+    pct = np.full((n, len(tests)), np.nan)
+    band[who, which] = _NOT_DONE  # until it scores
+    flags = np.zeros((n, 0), dtype=bool)
+    flag_ids: list[str] = []
+    scored = done & ~np.isnan(value)
+    for k, test in enumerate(tests):
+        at = scored & (which == k)
+        if not at.any():
+            continue
+        hits = _score_test(ns, test, who[at], value[at], units_of[at], sex_i, ages, answers)
+        rows, b, p, raised = hits
+        band[rows, k] = b
+        pct[rows, k] = p
+        for rule_id, mask in raised:
+            if rule_id not in flag_ids:
+                flag_ids.append(rule_id)
+                flags = np.concatenate([flags, np.zeros((n, 1), dtype=bool)], axis=1)
+            flags[rows[mask], flag_ids.index(rule_id)] = True
+
+    # What to work on: as the sheet chooses it, from everyone's bands at once.
+    compared = band <= 2  # below, normal or above average
+    below = np.zeros((n, len(FITNESS_COMPONENTS)), dtype=bool)
+    lowest = np.full((n, len(FITNESS_COMPONENTS)), np.nan)
+    for ci, cid in enumerate(FITNESS_COMPONENTS):
+        cols = [k for k, t in enumerate(tests) if t.component == cid]
+        if not cols:
+            continue
+        below[:, ci] = (band[:, cols] == 0).any(axis=1)
+        mine = np.where(compared[:, cols], pct[:, cols], np.nan)
+        has = ~np.isnan(mine).all(axis=1)
+        lowest[has, ci] = np.nanmin(mine[has], axis=1)
+    work_code = work_on_many(below, lowest) @ (1 << np.arange(len(FITNESS_COMPONENTS)))
+    work_sets = {
+        code: frozenset(c for b, c in enumerate(FITNESS_COMPONENTS) if code >> b & 1)
+        for code in range(1 << len(FITNESS_COMPONENTS))
+    }
+    helped = {
+        code: bool(d is not None and ws and match_activities(d, sorted(ws)))
+        for code, ws in work_sets.items()
+    }
+
+    # Changes since the last visit, for the few retested (a row at a time).
     changes: list[dict[str, float]] = [{} for _ in range(n)]
-    for aid, test_id, old, old_unit in then:
-        i = row_of.get(aid)
-        if i is None or old is None or test_id not in values[i]:
-            continue
-        if component_of.get(test_id) not in FITNESS_COMPONENTS:
-            continue
-        new, unit = values[i][test_id]
-        before = round(units.convert(old, old_unit, unit), 2)
-        changes[i][test_id] = units.convert(new - before, unit, ns.battery[test_id].unit)
+    if then:
+        new_value: dict[tuple[int, int], tuple[float, str]] = {}
+        for i_, k_, x, u in zip(
+            who[scored].tolist(),
+            which[scored].tolist(),
+            value[scored].tolist(),
+            units_of[scored].tolist(),
+            strict=True,
+        ):
+            if tests[k_].component in FITNESS_COMPONENTS:
+                new_value[(i_, k_)] = (x, u)
+        for aid, test_id, old, old_unit in then:
+            key = (row_of.get(aid, -1), test_index.get(test_id, -1))
+            if old is None or key not in new_value:
+                continue
+            new, unit = new_value[key]
+            before = round(units.convert(old, old_unit, unit), 2)
+            changes[key[0]][test_id] = units.convert(new - before, unit, tests[key[1]].unit)
+
+    shown = [(k, t.id) for k, t in enumerate(tests) if t.component in FITNESS_COMPONENTS]
+    flag_sets: dict[tuple[bool, ...], frozenset[str]] = {}
     out = []
     for i, v in enumerate(counted):
-        work: frozenset[str] = frozenset()
-        if any(x.band == "below_average" for x in scored[i]):  # nothing to work on otherwise
-            work = frozenset(c.id for c in to_work_on(advice_summarise(scored[i], component_of)))
-        if work not in helped:
-            helped[work] = bool(d is not None and match_activities(d, sorted(work)))
+        row = band[i].tolist()
+        up: tuple[bool, ...] = tuple(flags[i].tolist())
+        if up not in flag_sets:
+            flag_sets[up] = frozenset(f for f, yes in zip(flag_ids, up, strict=True) if yes)
+        code = int(work_code[i])
         out.append(
             Person(
                 int(ages[i]),
                 sexes[i],
-                bands[i],
-                frozenset(flags[i]),
-                work,
-                helped[work],
+                {tid: _BAND_NAMES[row[k]] for k, tid in shown if row[k] != _ABSENT},
+                flag_sets[up],
+                work_sets[code],
+                helped[code],
                 v.previous_id is not None,
                 changes[i],
             )
@@ -581,23 +639,26 @@ def read_people(
 def _score_test(
     ns: NormSet,
     test: TestDef,
-    rows: list[tuple[int, float, str]],
+    who: npt.NDArray[np.int64],
+    raw: npt.NDArray[np.float64],
+    unit_codes: npt.NDArray[np.object_],
     sex_i: npt.NDArray[np.int64],
     ages: npt.NDArray[np.int64],
     answers: list[tuple[int | None, int | None, float | None]],
-    bands: list[dict[str, str]],
-    scored: list[list[_Scored]],
-    flags: list[set[str]],
-) -> None:
+) -> tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+    list[tuple[str, npt.NDArray[np.bool_]]],
+]:
     """Scores one test's results for everyone at once, as `scoring.score` would one by one:
-    a result `score` would refuse (impossible value, unit or age) gets no band and no flag."""
-    who = np.array([r[0] for r in rows], dtype=np.int64)
-    raw = np.array([r[1] for r in rows], dtype=np.float64)
-    to_test = np.full(len(rows), np.nan)
-    to_norm = np.full(len(rows), np.nan)
-    ok = np.ones(len(rows), dtype=bool)
-    for unit in {r[2] for r in rows}:
-        at = np.array([r[2] == unit for r in rows])
+    a result `score` would refuse (impossible value, unit or age) gets no band and no flag.
+    Returns the rows scored, their band codes and percentiles, and each flag's mask."""
+    to_test = np.full(len(raw), np.nan)
+    to_norm = np.full(len(raw), np.nan)
+    ok = np.isfinite(raw)
+    for unit in set(unit_codes.tolist()):
+        at = unit_codes == unit
         try:
             code = units.normalise_unit(unit, test.units, test.unit, test.short_name)
         except FfmotError:
@@ -608,33 +669,22 @@ def _score_test(
         lo = units.convert(test.plausible[0], test.unit, code)
         hi = units.convert(test.plausible[1], test.unit, code)
         ok &= ~at | ((raw >= lo - EPS) & (raw <= hi + EPS))
-    ok &= np.isfinite(raw)
     if test.whole_numbers:
         ok &= np.mod(raw, 1.0) == 0
     age, sex = ages[who], sex_i[who]
     ok &= (age >= 0) & (age <= OLDEST_AGE)
     if test.norms == "activity":  # answers `score` refuses make the result unscored
-        for j, i in enumerate(who):
-            if not _plausible_answers(*answers[i]):
-                ok[j] = False
+        ok &= np.array([_plausible_answers(*answers[i]) for i in who.tolist()], dtype=bool)
     who, raw, age, sex = who[ok], raw[ok], age[ok], sex[ok]
     to_test, to_norm = to_test[ok], to_norm[ok]
-    for rule, hit in flag_masks(ns.flags.get(test.id, ()), sex, age, raw * to_test):
-        for i in who[hit]:
-            flags[i].add(rule.id)
+    raised = [
+        (rule.id, m) for rule, m in flag_masks(ns.flags.get(test.id, ()), sex, age, raw * to_test)
+    ]
     table = ns.tables.get(test.id)
     if table is None:  # BMI, waist and activity have no band
-        for i in who:
-            scored[i].append(_Scored(test.id, "not_classified", None))
-        return
+        return who, np.full(len(who), NOT_CLASSIFIED), np.full(len(who), np.nan), raised
     c = classify(table, test, sex, age, raw * to_norm)
-    in_component = test.component in FITNESS_COMPONENTS
-    names = [BANDS[b] for b in c.band.tolist()]
-    pcts = [None if math.isnan(p) else int(p) for p in c.percentile.tolist()]
-    for i, band, pct in zip(who.tolist(), names, pcts, strict=True):
-        scored[i].append(_Scored(test.id, band, pct))
-        if in_component:
-            bands[i][test.id] = band
+    return who, c.band, c.percentile, raised
 
 
 def _plausible_answers(*answers: float | None) -> bool:

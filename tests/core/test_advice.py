@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ffmot.core.advice import (
     FITNESS_COMPONENTS,
+    ComponentSummary,
     load_advice,
     load_directory,
     match_activities,
     summarise,
     to_work_on,
+    work_on_many,
 )
 from ffmot.core.errors import InputError, NormDataError
 from ffmot.core.norms import default_norm_set
@@ -101,3 +106,26 @@ def test_activities_matched_to_what_to_work_on():
     assert picks and all({"strength", "balance_mobility"} & set(a.components) for a in picks)
     assert set(picks[0].components) >= {"strength", "balance_mobility"}
     assert match_activities(d, []) == []
+
+
+_COMPONENT = st.tuples(
+    st.sampled_from(("strength", "steady", "work_on", "not_compared")),
+    st.none() | st.integers(1, 99),
+)
+
+
+@given(st.lists(st.tuples(*[_COMPONENT] * len(FITNESS_COMPONENTS)), min_size=1, max_size=30))
+def test_work_on_for_many_people_chooses_as_for_one(people):
+    """The MOT-day summary chooses what each person is to work on in one numpy step; it must
+    choose exactly what the sheet does (`to_work_on`), ties and the limit of three included."""
+    below = np.array([[status == "work_on" for status, _ in p] for p in people])
+    lowest = np.array([[np.nan if pct is None else pct for _, pct in p] for p in people])
+    chosen = work_on_many(below, lowest)
+    for i, p in enumerate(people):
+        summaries = [
+            ComponentSummary(cid, status, pct, ())
+            for cid, (status, pct) in zip(FITNESS_COMPONENTS, p, strict=True)
+        ]
+        expected = {s.id for s in to_work_on(summaries)}
+        got = {cid for cid, yes in zip(FITNESS_COMPONENTS, chosen[i], strict=True) if yes}
+        assert got == expected
