@@ -26,10 +26,11 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Integer, select, type_coerce
+from sqlalchemy import Connection, Integer, select, type_coerce
 
 from ffmot.core import units
 from ffmot.core.advice import (
@@ -49,7 +50,7 @@ from ffmot.core.scoring import BANDS, EPS, NOT_CLASSIFIED, classify, flag_masks
 from ffmot.services import records as R
 from ffmot.services.overview import Overview, build_overview
 from ffmot.services.types import EventInfo
-from ffmot.store.db import Database
+from ffmot.store.db import Database, mapped_reads
 from ffmot.store.models import Assessment, Consent, Participant, Result
 
 THRESHOLD = 5
@@ -482,42 +483,8 @@ def read_people(
     d = directory if directory is not None else _directory(event)
     with db.transaction() as s:
         c = s.connection()  # plain rows: no ORM bookkeeping for a few hundred thousand of them
-        visits = c.execute(
-            select(
-                Assessment.id,
-                Assessment.previous_id,
-                Assessment.assessed_on,
-                Assessment.strength_days,
-                Assessment.balance_days,
-                Assessment.sitting_hours,
-                Participant.id.label("participant_id"),
-                Participant.sex,
-                Participant.date_of_birth,
-            )
-            .join(Participant, Participant.id == Assessment.participant_id)
-            .where(Assessment.event_id == event.id)
-        ).all()
-        decisions = c.execute(
-            select(Consent.participant_id, Consent.granted, Consent.recorded_at, Consent.id)
-            .join(Assessment, Assessment.participant_id == Consent.participant_id)
-            .where(Assessment.event_id == event.id, Consent.purpose == CONSENT)
-        ).all()
-        now = c.execute(
-            select(
-                Result.assessment_id,
-                Result.test_id,
-                type_coerce(Result.done, Integer),  # 0/1 as stored: no per-row conversion
-                Result.value,
-                Result.unit,
-            )
-            .join(Assessment, Assessment.id == Result.assessment_id)
-            .where(Assessment.event_id == event.id)
-        ).all()
-        then = c.execute(
-            select(Assessment.id, Result.test_id, Result.value, Result.unit)
-            .join(Result, Result.assessment_id == Assessment.previous_id)
-            .where(Assessment.event_id == event.id, Result.done.is_(True))
-        ).all()
+        with mapped_reads(c):
+            visits, decisions, now, then = _read_day(c, event.id)
 
     latest: dict[str, tuple[dt.datetime, str, bool]] = {}
     for pid, granted, at, cid in decisions:
@@ -634,6 +601,47 @@ def read_people(
             )
         )
     return out
+
+
+def _read_day(c: Connection, event_id: str) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """The MOT day's visits (with who), consent decisions, results, and previous results."""
+    visits = c.execute(
+        select(
+            Assessment.id,
+            Assessment.previous_id,
+            Assessment.assessed_on,
+            Assessment.strength_days,
+            Assessment.balance_days,
+            Assessment.sitting_hours,
+            Participant.id.label("participant_id"),
+            Participant.sex,
+            Participant.date_of_birth,
+        )
+        .join(Participant, Participant.id == Assessment.participant_id)
+        .where(Assessment.event_id == event_id)
+    ).all()
+    decisions = c.execute(
+        select(Consent.participant_id, Consent.granted, Consent.recorded_at, Consent.id)
+        .join(Assessment, Assessment.participant_id == Consent.participant_id)
+        .where(Assessment.event_id == event_id, Consent.purpose == CONSENT)
+    ).all()
+    now = c.execute(
+        select(
+            Result.assessment_id,
+            Result.test_id,
+            type_coerce(Result.done, Integer),  # 0/1 as stored: no per-row conversion
+            Result.value,
+            Result.unit,
+        )
+        .join(Assessment, Assessment.id == Result.assessment_id)
+        .where(Assessment.event_id == event_id)
+    ).all()
+    then = c.execute(
+        select(Assessment.id, Result.test_id, Result.value, Result.unit)
+        .join(Result, Result.assessment_id == Assessment.previous_id)
+        .where(Assessment.event_id == event_id, Result.done.is_(True))
+    ).all()
+    return list(visits), list(decisions), list(now), list(then)
 
 
 def _score_test(

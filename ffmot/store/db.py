@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -56,6 +56,28 @@ def describe(url: str) -> str:
         return u.render_as_string(hide_password=True)
     except ArgumentError:
         return "(unreadable database address)"
+
+
+MAPPED_READ_BYTES = 1 << 30
+
+
+@contextmanager
+def mapped_reads(conn: Connection) -> Iterator[None]:
+    """Memory-mapped I/O on SQLite for the length of one big read (the MOT-day summary).
+
+    Mapped, the kernel reads around each page touched, so a day's results scattered through
+    a file not yet in memory come in about twice as fast. It is switched off again after: with
+    mapped I/O a disk that fails mid-read ends the process instead of raising an error, so it
+    is kept to reads that are over in a second, and never to writes.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql(f"PRAGMA mmap_size={MAPPED_READ_BYTES}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("PRAGMA mmap_size=0")
 
 
 @dataclass

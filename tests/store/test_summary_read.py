@@ -101,3 +101,22 @@ def test_summary_data_equals_the_summary_of_the_overviews(db, day):
     from_sheets = summarise(day, event_overviews(db, day.id, CONSENT))
     assert summary_data(db, day.id) == from_sheets
     assert from_sheets.people.n is not None and from_sheets.people.n > 20
+
+
+def test_mapped_reads_last_only_as_long_as_the_read(tmp_path):
+    """The summary reads SQLite through memory-mapped I/O, then turns it off again, even when
+    the read fails: writes never go through it."""
+    from ffmot.store.db import connect, mapped_reads
+
+    db = connect(str(tmp_path / "ffmot.db"))
+    try:
+        with db.engine.connect() as c:
+            size = "PRAGMA mmap_size"
+            with mapped_reads(c):
+                assert c.exec_driver_sql(size).scalar() > 0
+            assert c.exec_driver_sql(size).scalar() == 0
+            with pytest.raises(RuntimeError), mapped_reads(c):
+                raise RuntimeError("the read went wrong")
+            assert c.exec_driver_sql(size).scalar() == 0
+    finally:
+        db.close()
