@@ -112,8 +112,8 @@ class Controller:
 
     def open(self) -> Session:
         """The window at once; the database opens on a worker and the views fill in when it is
-        ready (at once with an InlineRunner). If it cannot be opened, the window says why and
-        Settings stays open to choose another."""
+        ready (at once with an InlineRunner). If it cannot be opened, the window stays up, says
+        why, and File ▸ Settings can choose another."""
         app = application(self.settings.large_print)
         runner = self.runner or ThreadRunner(app)
         url = self.db_url

@@ -25,7 +25,7 @@ log = logging.getLogger("ffmot")
 
 
 class NotOpenYet(FfmotError):
-    pass
+    """Work asked for before the database is open (or after it failed to open)."""
 
 
 class AppContext(QObject):
