@@ -1,5 +1,5 @@
 """Every way in for outside data, fed with random and broken input: command-line arguments, the
-rows of an import file, the norm files. None may end in an uncaught exception; every rejection
+rows of an import file, the rows of a batch-scoring file, the norm files. None may end in an uncaught exception; every rejection
 must say what is wrong; a refused import leaves nothing behind."""
 
 from __future__ import annotations
@@ -309,3 +309,66 @@ def test_broken_norm_files_are_refused_naming_the_file(tmp_path):
             assert isinstance(ns, NormSet) and ns.battery and ns.tables
 
     examples()
+
+
+@st.composite
+def batch_row(draw: st.DrawFn) -> dict[str, str | None]:
+    """A row of a `ffmot score --batch` file: plausible cells, junk, gaps and extra fields."""
+    if draw(st.booleans()):  # a good row, now and then with one cell spoiled
+        from ffmot.core.norms import default_norm_set
+
+        test = draw(st.sampled_from([t for t in default_norm_set().battery.values()]))
+        lo, hi = test.typical
+        good: dict[str, str | None] = {
+            "test": test.id,
+            "sex": draw(st.sampled_from(["female", "male"])),
+            "age": str(draw(st.integers(60, 94))),
+            "value": str(draw(st.integers(int(lo), int(hi)))),
+            "unit": "",
+        }
+        if draw(st.integers(0, 3)) == 0:
+            good[draw(st.sampled_from(sorted(good)))] = draw(values)
+        return good
+    row: dict[str, str | None] = {}
+    cells = {
+        "test": st.one_of(st.sampled_from(TEST_IDS), values),
+        "sex": st.one_of(st.sampled_from(["female", "male", "F", "m", ""]), values),
+        "age": st.one_of(st.integers(55, 100).map(str), values),
+        "dob": st.one_of(st.just(""), st.dates().map(lambda d: d.strftime("%d/%m/%Y")), values),
+        "date": st.one_of(st.just(""), values),
+        "value": st.one_of(st.integers(0, 200).map(str), st.floats(0, 100).map(str), values),
+        "unit": st.one_of(st.just(""), values),
+    }
+    for key, strategy in cells.items():
+        if draw(st.integers(0, 9)) > 0:  # now and then a column is missing altogether
+            row[key] = draw(strategy)
+    if draw(st.integers(0, 19)) == 0:
+        row[None] = ["an extra field"]  # type: ignore[index,assignment]  # as csv gives it
+    return row
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(batch_row(), min_size=1, max_size=25))
+def test_broken_batch_rows_each_get_a_band_or_a_reason(rows):
+    """`ffmot score --batch`: one output row per input row, in order; a row that cannot be
+    scored says why in plain words and the others still score, as `score` would score them."""
+    import datetime as dt
+
+    from ffmot.core.ages import parse_number
+    from ffmot.core.batch import score_rows
+    from ffmot.core.norms import default_norm_set
+    from ffmot.core.scoring import BANDS, score
+
+    ns = default_norm_set()
+    out = score_rows(rows, ns, today=dt.date(2026, 6, 1))
+    assert len(out) == len(rows)
+    for row, o in zip(rows, out, strict=True):
+        if o["band"] == "error":
+            event("a row refused")
+            assert o["message"].strip() and "Traceback" not in o["message"], o
+            continue
+        assert o["band"] in BANDS, o
+        event("a row scored")
+        test_id, value = row["test"].strip().lower(), parse_number(row["value"], "value")
+        single = score(test_id, row["sex"], int(o["age_used"]), value, o["unit_used"], norms=ns)
+        assert o["band"] == single.band, (row, o)
