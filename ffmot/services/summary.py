@@ -46,7 +46,7 @@ from ffmot.core.battery import COMPONENTS, TestDef
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.norms import SEX_INDEX, NormSet, default_norm_set
 from ffmot.core.paths import resources_dir
-from ffmot.core.scoring import BANDS, EPS, NOT_CLASSIFIED, classify, flag_masks
+from ffmot.core.scoring import ABOVE, BANDS, BELOW, EPS, NOT_CLASSIFIED, classify, flag_masks
 from ffmot.services import records as R
 from ffmot.services.overview import Overview, build_overview
 from ffmot.services.types import EventInfo
@@ -486,11 +486,8 @@ def read_people(
         with mapped_reads(c):
             visits, decisions, now, then = _read_day(c, event.id)
 
-    latest: dict[str, tuple[dt.datetime, str, bool]] = {}
-    for pid, granted, at, cid in decisions:
-        if pid not in latest or (at, cid) > latest[pid][:2]:
-            latest[pid] = (at, cid, granted)
-    counted = [v for v in visits if v.participant_id in latest and latest[v.participant_id][2]]
+    agreed = _agreed(decisions)
+    counted = [v for v in visits if v.participant_id in agreed]
     n = len(counted)
     sexes = [sx if sx in SEXES else "not_stated" for sx in (v.sex for v in counted)]
     sex_i = np.array([SEX_INDEX.get(sx, -1) for sx in sexes], dtype=np.int64)
@@ -536,19 +533,7 @@ def read_people(
                 flags = np.concatenate([flags, np.zeros((n, 1), dtype=bool)], axis=1)
             flags[rows[mask], flag_ids.index(rule_id)] = True
 
-    # What to work on: as the sheet chooses it, from everyone's bands at once.
-    compared = band <= 2  # below, normal or above average
-    below = np.zeros((n, len(FITNESS_COMPONENTS)), dtype=bool)
-    lowest = np.full((n, len(FITNESS_COMPONENTS)), np.nan)
-    for ci, cid in enumerate(FITNESS_COMPONENTS):
-        cols = [k for k, t in enumerate(tests) if t.component == cid]
-        if not cols:
-            continue
-        below[:, ci] = (band[:, cols] == 0).any(axis=1)
-        mine = np.where(compared[:, cols], pct[:, cols], np.nan)
-        has = ~np.isnan(mine).all(axis=1)
-        lowest[has, ci] = np.nanmin(mine[has], axis=1)
-    work_code = work_on_many(below, lowest) @ (1 << np.arange(len(FITNESS_COMPONENTS)))
+    work_code = _work_on_codes(band, pct, tests)
     work_sets = {
         code: frozenset(c for b, c in enumerate(FITNESS_COMPONENTS) if code >> b & 1)
         for code in range(1 << len(FITNESS_COMPONENTS))
@@ -561,23 +546,23 @@ def read_people(
     # Changes since the last visit, for the few retested (a row at a time).
     changes: list[dict[str, float]] = [{} for _ in range(n)]
     if then:
-        new_value: dict[tuple[int, int], tuple[float, str]] = {}
-        for i_, k_, x, u in zip(
-            who[scored].tolist(),
-            which[scored].tolist(),
-            value[scored].tolist(),
-            units_of[scored].tolist(),
-            strict=True,
-        ):
-            if tests[k_].component in FITNESS_COMPONENTS:
-                new_value[(i_, k_)] = (x, u)
+        new_value = {
+            (i, k): (x, u)
+            for i, k, x, u in zip(
+                who[scored].tolist(),
+                which[scored].tolist(),
+                value[scored].tolist(),
+                units_of[scored].tolist(),
+                strict=True,
+            )
+            if tests[k].component in FITNESS_COMPONENTS
+        }
         for aid, test_id, old, old_unit in then:
             key = (row_of.get(aid, -1), test_index.get(test_id, -1))
-            if old is None or key not in new_value:
-                continue
-            new, unit = new_value[key]
-            before = round(units.convert(old, old_unit, unit), 2)
-            changes[key[0]][test_id] = units.convert(new - before, unit, tests[key[1]].unit)
+            if old is not None and key in new_value:
+                new, unit = new_value[key]
+                before = round(units.convert(old, old_unit, unit), 2)  # as the sheet shows it
+                changes[key[0]][test_id] = units.convert(new - before, unit, tests[key[1]].unit)
 
     shown = [(k, t.id) for k, t in enumerate(tests) if t.component in FITNESS_COMPONENTS]
     flag_sets: dict[tuple[bool, ...], frozenset[str]] = {}
@@ -601,6 +586,37 @@ def read_people(
             )
         )
     return out
+
+
+def _agreed(decisions: list[Any]) -> set[str]:
+    """Who said yes in their latest decision (the last recorded; ties by id, as records do)."""
+    latest: dict[str, tuple[dt.datetime, str, bool]] = {}
+    for pid, granted, at, cid in decisions:
+        if pid not in latest or (at, cid) > latest[pid][:2]:
+            latest[pid] = (at, cid, granted)
+    return {pid for pid, (_at, _cid, granted) in latest.items() if granted}
+
+
+def _work_on_codes(
+    band: npt.NDArray[np.int64], pct: npt.NDArray[np.float64], tests: list[TestDef]
+) -> npt.NDArray[np.int64]:
+    """What each person is to work on, as the sheet chooses it, from everyone's bands at once:
+    bit b set for FITNESS_COMPONENTS[b]."""
+    n = band.shape[0]
+    compared = band <= ABOVE  # below, within or above the normal range
+    below = np.zeros((n, len(FITNESS_COMPONENTS)), dtype=bool)
+    lowest = np.full((n, len(FITNESS_COMPONENTS)), np.nan)
+    for ci, cid in enumerate(FITNESS_COMPONENTS):
+        cols = [k for k, t in enumerate(tests) if t.component == cid]
+        if not cols:
+            continue
+        below[:, ci] = (band[:, cols] == BELOW).any(axis=1)
+        mine = np.where(compared[:, cols], pct[:, cols], np.nan)
+        has = ~np.isnan(mine).all(axis=1)
+        lowest[has, ci] = np.nanmin(mine[has], axis=1)
+    bits = 1 << np.arange(len(FITNESS_COMPONENTS), dtype=np.int64)
+    codes: npt.NDArray[np.int64] = work_on_many(below, lowest) @ bits
+    return codes
 
 
 def _read_day(c: Connection, event_id: str) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
