@@ -279,7 +279,18 @@ def run(db_url: str | None, training: bool, settings_path: Path | None = None) -
     session.window.show()
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    return app.exec()
+    code = app.exec()
+    _finish_work(controller)
+    return code
+
+
+def _finish_work(controller: Controller) -> None:
+    """After the window closes, let work still running finish (a save pressed just before
+    quitting, the database still opening) before Python shuts down under it."""
+    session = controller.session
+    wait = getattr(session.ctx.runner, "wait", None) if session else None
+    if callable(wait) and not wait(30_000):
+        log.error("work was still running 30 s after the window closed")
 
 
 # --- screenshots ------------------------------------------------------------------------------

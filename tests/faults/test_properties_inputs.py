@@ -1,6 +1,7 @@
 """Every way in for outside data, fed with random and broken input: command-line arguments, the
-rows of an import file, the rows of a batch-scoring file, the norm files. None may end in an uncaught exception; every rejection
-must say what is wrong; a refused import leaves nothing behind."""
+rows of an import file, the rows of a batch-scoring file, the norm files. None may end in an
+uncaught exception; every rejection must say what is wrong; a refused import leaves nothing
+behind."""
 
 from __future__ import annotations
 

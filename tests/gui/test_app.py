@@ -271,3 +271,30 @@ def test_a_database_that_cannot_be_opened_is_said_plainly_and_left_alone(setting
         s.ctx.runner.wait()  # type: ignore[attr-defined]
         s.window.close()
     assert bad.read_bytes() == before
+
+
+def test_a_save_still_running_when_the_window_closes_is_finished(settings, tmp_path, qtbot):
+    """Quitting straight after pressing save: the app waits for the save before it ends."""
+    import datetime as dt
+    import time
+
+    from ffmot.gui.app import _finish_work
+    from ffmot.services.types import Actor
+
+    c, s = _threaded(settings, str(tmp_path / "ffmot.db"))
+    qtbot.waitUntil(lambda: s.ctx.is_ready, timeout=20000)
+    db = s.ctx.db
+
+    def slow_save() -> None:
+        time.sleep(0.3)  # a slow disk
+        R.register_participant(
+            db, Actor("Sam Tester", "Station 1"), "Lastly", "Quitterby", dt.date(1950, 1, 1), "male"
+        )
+
+    s.ctx.runner.run(slow_save)
+    s.window.close()
+    _finish_work(c)
+    try:
+        assert [p.name for p in R.search_participants(db, "quitterby")] == ["Lastly Quitterby"]
+    finally:
+        db.close()
