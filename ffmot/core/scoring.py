@@ -480,20 +480,30 @@ def _score_body(
     return _unclassified(base, source, where, reason, reading=reading, attention=attention)
 
 
+_ANSWER_LIMITS = {"strength_days": (0, 7), "balance_days": (0, 7), "sitting_hours": (0, 24)}
+
+
+def impossible_answer(answers: Activity) -> str | None:
+    """What is impossible in the activity answers (days a week, hours a day), or None."""
+    for key, (lo, hi) in _ANSWER_LIMITS.items():
+        v = getattr(answers, key)
+        if v is not None and not (math.isfinite(v) and lo <= v <= hi):
+            return f"{key.replace('_', ' ')} {v:g} is impossible: give {lo} to {hi}"
+    return None
+
+
 def _score_activity(
     ns: NormSet, test: TestDef, minutes: float, answers: Activity, base: dict[str, Any]
 ) -> Score:
+    problem = impossible_answer(answers)
+    if problem:
+        raise InputError(problem)
     given = {
         "moderate_minutes": minutes,
         "strength_days": answers.strength_days,
         "balance_days": answers.balance_days,
         "sitting_hours": answers.sitting_hours,
     }
-    limits = {"strength_days": (0, 7), "balance_days": (0, 7), "sitting_hours": (0, 24)}
-    for key, (lo, hi) in limits.items():
-        v = given[key]
-        if v is not None and not (math.isfinite(v) and lo <= v <= hi):
-            raise InputError(f"{key.replace('_', ' ')} {v:g} is impossible: give {lo} to {hi}")
     checks = []
     for g in ns.guidelines:
         v = given.get(g.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 class _Lazy:
@@ -27,6 +27,20 @@ def lazy(name: str) -> Any:
     """A stand-in for the module `name`, imported at its first use."""
     return _Lazy(name)
 
+
+# The views' stand-ins, one of each: `from ffmot.gui.lazy import R`.
+__all__ = ["WORKING_MODULES", "B", "R", "lazy", "ov", "scoring", "warm_up"]
+
+if TYPE_CHECKING:
+    from ffmot.core import scoring as scoring
+    from ffmot.services import board as B
+    from ffmot.services import overview as ov
+    from ffmot.services import records as R
+else:
+    B = lazy("ffmot.services.board")
+    R = lazy("ffmot.services.records")
+    ov = lazy("ffmot.services.overview")
+    scoring = lazy("ffmot.core.scoring")
 
 WORKING_MODULES = (
     "ffmot.store.db",

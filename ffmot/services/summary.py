@@ -46,7 +46,17 @@ from ffmot.core.battery import COMPONENTS, TestDef
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.norms import SEX_INDEX, NormSet, default_norm_set
 from ffmot.core.paths import resources_dir
-from ffmot.core.scoring import ABOVE, BANDS, BELOW, EPS, NOT_CLASSIFIED, classify, flag_masks
+from ffmot.core.scoring import (
+    ABOVE,
+    BANDS,
+    BELOW,
+    EPS,
+    NOT_CLASSIFIED,
+    Activity,
+    classify,
+    flag_masks,
+    impossible_answer,
+)
 from ffmot.services import records as R
 from ffmot.services.overview import Overview, build_overview
 from ffmot.services.types import EventInfo
@@ -698,7 +708,9 @@ def _score_test(
     age, sex = ages[who], sex_i[who]
     ok &= (age >= 0) & (age <= OLDEST_AGE)
     if test.norms == "activity":  # answers `score` refuses make the result unscored
-        ok &= np.array([_plausible_answers(*answers[i]) for i in who.tolist()], dtype=bool)
+        ok &= np.array(
+            [impossible_answer(Activity(*answers[i])) is None for i in who.tolist()], dtype=bool
+        )
     who, raw, age, sex = who[ok], raw[ok], age[ok], sex[ok]
     to_test, to_norm = to_test[ok], to_norm[ok]
     raised = [
@@ -709,14 +721,6 @@ def _score_test(
         return who, np.full(len(who), NOT_CLASSIFIED), np.full(len(who), np.nan), raised
     c = classify(table, test, sex, age, raw * to_norm)
     return who, c.band, c.percentile, raised
-
-
-def _plausible_answers(*answers: float | None) -> bool:
-    limits = ((0, 7), (0, 7), (0, 24))
-    return all(
-        v is None or (math.isfinite(v) and lo <= v <= hi)
-        for v, (lo, hi) in zip(answers, limits, strict=True)
-    )
 
 
 def _directory(event: EventInfo) -> Directory | None:

@@ -18,16 +18,13 @@ from PySide6.QtWidgets import (
 
 from ffmot.core import codes
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.lazy import lazy
+from ffmot.gui.lazy import B
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading
 from ffmot.services.types import BOARD_STATUS_WORDS as STATUS_WORDS
 
 if TYPE_CHECKING:
-    from ffmot.services import board as B
     from ffmot.services.board import BoardRow
-else:
-    B = lazy("ffmot.services.board")
 
 STATUS_MARK = {"screening": "○ ", "testing": "◐ ", "ready": "● ", "printed": "✔ "}
 SCREEN_WORDS = {"clear": "clear", "care": "with care", "do_not_test": "do not test", "": "—"}

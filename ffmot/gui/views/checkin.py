@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -29,15 +28,10 @@ from PySide6.QtWidgets import (
 from ffmot.core import codes, screening
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.lazy import lazy
+from ffmot.gui.lazy import R
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading, sentence
 from ffmot.services.types import AssessmentInfo, ParticipantInfo, ParticipantRow
-
-if TYPE_CHECKING:
-    from ffmot.services import records as R
-else:
-    R = lazy("ffmot.services.records")
 
 PURPOSE_WORDS = {
     "keep_results": "Keep my results",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,15 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.lazy import lazy
+from ffmot.gui.lazy import R
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading, sentence
 from ffmot.services.types import EventInfo
-
-if TYPE_CHECKING:
-    from ffmot.services import records as R
-else:
-    R = lazy("ffmot.services.records")
 
 
 class EventsView(QWidget):

@@ -24,16 +24,11 @@ from PySide6.QtWidgets import (
 from ffmot.core import codes
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.lazy import lazy
+from ffmot.gui.lazy import R, ov
 from ffmot.gui.widgets import BandBadge, TrainingBanner, WhereYouStand, heading, sentence
 
 if TYPE_CHECKING:
-    from ffmot.services import overview as ov
-    from ffmot.services import records as R
     from ffmot.services.overview import Item, Overview
-else:
-    ov = lazy("ffmot.services.overview")
-    R = lazy("ffmot.services.records")
 
 STATUS_WORDS = {
     "strength": "one of your strengths",

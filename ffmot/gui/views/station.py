@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -29,17 +28,10 @@ from ffmot.core.battery import NOT_DONE_REASONS, TestDef
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
-from ffmot.gui.lazy import lazy
+from ffmot.gui.lazy import R, scoring
 from ffmot.gui.widgets import BandBadge, WhereYouStand, heading, sentence
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 from ffmot.store.errors import ConflictError
-
-if TYPE_CHECKING:
-    from ffmot.core import scoring
-    from ffmot.services import records as R
-else:
-    R = lazy("ffmot.services.records")
-    scoring = lazy("ffmot.core.scoring")
 
 REASON_WORDS = {
     "declined": "Declined",
