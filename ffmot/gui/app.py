@@ -273,6 +273,14 @@ def run(db_url: str | None, training: bool, settings_path: Path | None = None) -
     _setup_logging()
     sys.excepthook = _excepthook
     settings = Settings(settings_path)
+    from ffmot.gui.binding import fault
+
+    application(settings.large_print)
+    why = fault()
+    if why:
+        log.error("refusing to start: %s", why)
+        QMessageBox.critical(None, "ffmot cannot start safely", why[0].upper() + why[1:])
+        raise FfmotError(why)
     controller = Controller(settings, db_url=db_url, training=training or None)
     session = controller.open()
     session.window.resize(1280, 800)
