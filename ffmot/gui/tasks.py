@@ -6,6 +6,7 @@ which runs the work at once, so they need no waiting.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -43,26 +44,38 @@ class InlineRunner(QObject):
 
 
 class _Relay(QObject):
-    done = Signal(object)
-    failed = Signal(object)
+    """One per runner, living on the GUI thread: a worker's result crosses back through it."""
+
+    done = Signal(int, object)
+    failed = Signal(int, object)
 
 
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+    def __init__(self, fn: Callable[[], Any], job: int, relay: _Relay) -> None:
         super().__init__()
-        self.fn, self.relay = fn, relay
+        self.fn, self.job, self.relay = fn, job, relay
 
     def run(self) -> None:
+        fn, self.fn = self.fn, _nothing  # nothing of the work outlives it
         try:
-            result = self.fn()
+            result = fn()
         except BaseException as e:
-            self.relay.failed.emit(e)
+            self.relay.failed.emit(self.job, e)
         else:
-            self.relay.done.emit(result)
+            self.relay.done.emit(self.job, result)
+
+
+def _nothing() -> None:
+    return None
 
 
 class ThreadRunner(QObject):
-    """Runs work on a thread pool; callbacks arrive on the GUI thread."""
+    """Runs work on a thread pool; callbacks arrive on the GUI thread.
+
+    The callbacks wait in a dictionary keyed by a job number, and one relay carries every
+    result back. (A relay object per job, with the callbacks connected to its signals, would be
+    kept alive by Qt's connections for as long as the program runs: a station doing thousands
+    of saves a day would grow by every one of them.)"""
 
     busy_changed = Signal(int)  # how many jobs are running
 
@@ -70,34 +83,36 @@ class ThreadRunner(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
-        self._live: set[_Relay] = set()
+        self._live: dict[int, tuple[Done | None, Failed | None]] = {}
+        self._numbers = itertools.count(1)
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._finished)
+        self._relay.failed.connect(self._failed)
 
     def run(
         self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None
     ) -> None:
-        relay = _Relay()  # lives on the GUI thread, so its signals are delivered there
-        self._live.add(relay)
+        job = next(self._numbers)
+        self._live[job] = (on_done, on_error)
         self.busy_changed.emit(len(self._live))
+        self.pool.start(_Job(fn, job, self._relay))
 
-        @Slot(object)
-        def finished(result: Any) -> None:
-            self._forget(relay)
-            if on_done is not None:
-                on_done(result)
+    @Slot(int, object)
+    def _finished(self, job: int, result: Any) -> None:
+        on_done, _ = self._forget(job)
+        if on_done is not None:
+            on_done(result)
 
-        @Slot(object)
-        def failed(error: BaseException) -> None:
-            self._forget(relay)
-            if on_error is not None:
-                on_error(error)
+    @Slot(int, object)
+    def _failed(self, job: int, error: BaseException) -> None:
+        _, on_error = self._forget(job)
+        if on_error is not None:
+            on_error(error)
 
-        relay.done.connect(finished)
-        relay.failed.connect(failed)
-        self.pool.start(_Job(fn, relay))
-
-    def _forget(self, relay: _Relay) -> None:
-        self._live.discard(relay)
+    def _forget(self, job: int) -> tuple[Done | None, Failed | None]:
+        callbacks = self._live.pop(job, (None, None))
         self.busy_changed.emit(len(self._live))
+        return callbacks
 
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)
