@@ -117,13 +117,14 @@ def describe_test_norms(ns: NormSet, test_id: str) -> str:
                 out.append(f"{name}: compared for ages {cov[0]} to {cov[1]}")
     elif isinstance(table, ThresholdTable):
         out.append(
-            f"Typical time by age (both sexes; capped at {_n(t.cap or 0)} s). At or above "
-            "it counts as normal; no percentile is published:"
+            f"Lower edge of the usual range by age (both sexes; capped at {_n(t.cap or 0)} s). "
+            "At or above it counts as normal; below 5 s is flagged at any age; no percentile "
+            "is published. The published mean is shown for reference only:"
         )
         for r in table.rows:
             out.append(
-                f"ages {r.age_min}-{r.age_max}: {_n(r.value('typical_s'))} s  "
-                f"{r.status}  {_sources(ns, r)}  {r.note}"
+                f"ages {r.age_min}-{r.age_max}: {_n(r.value('usual_low_s'))} s "
+                f"(mean {_n(r.value('mean_s'))} s)  {r.status}  {_sources(ns, r)}  {r.note}"
             )
     crit = ns.criteria.get(test_id)
     if crit is not None:

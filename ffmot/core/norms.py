@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import functools
 import itertools
+import math
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,19 @@ class Source:
     kind: str
     url: str = ""
     note: str = ""
+    status: str = ""  # how sure the facts in `note` are; "" where the file does not say
+
+
+@dataclass(frozen=True)
+class Note:
+    """Words the sheet prints beside a test's result (norm-set.toml [[notes]]), e.g. that the
+    BMI and waist levels are not adjusted for ethnic background."""
+
+    id: str
+    tests: tuple[str, ...]
+    text: str
+    source: str  # a sources.toml key
+    status: str
 
 
 @dataclass(frozen=True)
@@ -89,12 +103,19 @@ class PercentileTable:
 
 @dataclass(frozen=True)
 class ThresholdTable:
-    """A typical value by age, the same for both sexes: at or above it is `normal`."""
+    """A capped test with no published spread (the one-leg stand), the same for both sexes.
+
+    `threshold` is the lower edge of the usual range for the age: at or above it (up to the cap)
+    is `normal`, below it `below_average`; there is no `above_average`. `typical` is the
+    published average time for the age (a mean, NaN where none): for reference and for drawing
+    realistic values, never for the band.
+    """
 
     test: str
     threshold: FloatArray  # (N_AGES,), NaN where not covered
     row: IntArray  # (N_AGES,)
     rows: tuple[NormRow, ...]
+    typical: FloatArray = field(default_factory=lambda: np.full(N_AGES, np.nan))
 
     def coverage(self, sex: int) -> tuple[int, int] | None:
         covered = np.flatnonzero(self.row >= 0)
@@ -172,6 +193,11 @@ class NormSet:
     guidelines: tuple[Guideline, ...]
     guideline_source: str
     statuses: tuple[str, ...] = field(default=())
+    notes: tuple[Note, ...] = field(default=())
+
+    def notes_for(self, *test_ids: str) -> tuple[Note, ...]:
+        """The notes that go with any of these tests, each once, in file order."""
+        return tuple(n for n in self.notes if any(t in n.tests for t in test_ids))
 
     def test(self, test_id: str) -> TestDef:
         from ffmot.core.errors import InputError
@@ -401,20 +427,28 @@ class _Reader:
         return {"grip": PercentileTable("grip", levels, points, index, tuple(rows), True)}
 
     def single_leg(self, path: Path) -> dict[str, ThresholdTable]:
-        cols = ("age_min", "age_max", "typical_s", "unit", "source", "status")
+        cols = ("age_min", "age_max", "usual_low_s", "mean_s", "unit", "source", "status")
         rows: list[NormRow] = []
         threshold = np.full(N_AGES, np.nan)
+        typical = np.full(N_AGES, np.nan)
         index = np.full(N_AGES, -1, dtype=np.int64)
         test = "single_leg_stance"
         for where, r in _csv(path, cols):
             unit_code = r["unit"].strip()
             t = self.test_for(where, test, "single_leg_stance", unit_code)
-            typical = self.number(where, r, "typical_s")
-            if t.cap is not None and typical > t.cap:
-                raise NormDataError(f"{where}: typical time {typical:g} s is above the cap")
-            vals = {"typical_s": typical}
-            if r.get("pooled_best_of_3_s", "").strip():
-                vals["pooled_best_of_3_s"] = self.number(where, r, "pooled_best_of_3_s")
+            low = self.number(where, r, "usual_low_s")
+            if low <= 0:
+                raise NormDataError(f"{where}: usual_low_s must be above 0 s")
+            # A result at the cap is always in the usual range, whatever the age.
+            if t.cap is not None and low >= t.cap:
+                raise NormDataError(
+                    f"{where}: usual_low_s {low:g} s is not below the cap ({t.cap:g} s)"
+                )
+            mean = self.number(where, r, "mean_s") if r["mean_s"].strip() else math.nan
+            # "typical_s" repeats usual_low_s for readers written before 2026.11-2.
+            vals = {"usual_low_s": low, "typical_s": low}
+            if not math.isnan(mean):
+                vals["mean_s"] = mean
             nr = self.norm_row(
                 where,
                 r,
@@ -429,9 +463,10 @@ class _Reader:
             if (index[span] >= 0).any():
                 raise NormDataError(f"{where}: ages overlap another row")
             index[span] = len(rows)
-            threshold[span] = typical
+            threshold[span] = low
+            typical[span] = mean
             rows.append(nr)
-        return {test: ThresholdTable(test, threshold, index, tuple(rows))}
+        return {test: ThresholdTable(test, threshold, index, tuple(rows), typical)}
 
     def criteria(self, path: Path) -> dict[str, CriterionTable]:
         cols = ("test", "sex", "age_min", "age_max", "standard", "unit", "source", "status")
@@ -576,6 +611,44 @@ class _Reader:
         return tuple(items), src
 
 
+def _notes(
+    meta: dict[str, Any],
+    battery: dict[str, TestDef],
+    sources: dict[str, Source],
+    statuses: tuple[str, ...],
+) -> tuple[Note, ...]:
+    raw = meta.get("notes", [])
+    if not isinstance(raw, list):
+        raise NormDataError("norm-set.toml: 'notes' must be a list of [[notes]] tables")
+    out: list[Note] = []
+    for i, n in enumerate(raw, 1):
+        where = f"norm-set.toml note {i}"
+        if not isinstance(n, dict):
+            raise NormDataError(f"{where}: must be a table")
+        missing = [k for k in ("id", "tests", "text", "source", "status") if k not in n]
+        if missing:
+            raise NormDataError(f"{where}: lacks {', '.join(missing)}")
+        tests = n["tests"]
+        if not isinstance(tests, list) or not tests or not all(isinstance(x, str) for x in tests):
+            raise NormDataError(f"{where}: 'tests' must be a list of test ids")
+        for x in tests:
+            if x not in battery:
+                raise NormDataError(f"{where}: test '{x}' is not in battery.toml")
+        if n["source"] not in sources:
+            raise NormDataError(f"{where}: unknown source '{n['source']}'")
+        if n["status"] not in statuses:
+            raise NormDataError(
+                f"{where}: status '{n['status']}' is not one of {', '.join(statuses)}"
+            )
+        text = str(n["text"]).strip()
+        if not text:
+            raise NormDataError(f"{where}: 'text' is empty")
+        if any(o.id == n["id"] for o in out):
+            raise NormDataError(f"{where}: id '{n['id']}' is used twice")
+        out.append(Note(str(n["id"]), tuple(tests), text, n["source"], n["status"]))
+    return tuple(out)
+
+
 def load_norm_set(directory: Path) -> NormSet:
     """Reads and checks every file of a norm set. Raises NormDataError naming file and line."""
     meta = _toml(directory / "norm-set.toml")
@@ -585,8 +658,19 @@ def load_norm_set(directory: Path) -> NormSet:
     for key, s in raw_sources.items():
         if not isinstance(s, dict) or "cite" not in s or "short" not in s:
             raise NormDataError(f"sources.toml [{key}]: needs 'short' and 'cite'")
+        status = s.get("status", "")
+        if status and status not in statuses:
+            raise NormDataError(
+                f"sources.toml [{key}]: status '{status}' is not one of {', '.join(statuses)}"
+            )
         sources[key] = Source(
-            key, s["short"], s["cite"], s.get("kind", ""), s.get("url", ""), s.get("note", "")
+            key,
+            s["short"],
+            s["cite"],
+            s.get("kind", ""),
+            s.get("url", ""),
+            s.get("note", ""),
+            status,
         )
     battery = load_battery(directory / "battery.toml")
     rd = _Reader(directory, battery, sources, statuses)
@@ -612,6 +696,7 @@ def load_norm_set(directory: Path) -> NormSet:
         guidelines=guidelines,
         guideline_source=gsrc,
         statuses=statuses,
+        notes=_notes(meta, battery, sources, statuses),
     )
 
 

@@ -374,7 +374,7 @@ def score(
         criterion=crit,
         source=ns.cite(row),
         norm_row=row.where,
-        note=_note(table, row, age),
+        note=_note(ns, table, row, age),
         reason=None,
     )
 
@@ -383,19 +383,35 @@ def _table_source(ns: NormSet, table: PercentileTable | ThresholdTable) -> str:
     return ns.cite(table.rows[0])
 
 
-def _note(table: PercentileTable | ThresholdTable, row: NormRow, age: int) -> str:
+def _note(ns: NormSet, table: PercentileTable | ThresholdTable, row: NormRow, age: int) -> str:
     if isinstance(table, ThresholdTable):
-        return (
-            f"typical time for ages {row.age_min}-{row.age_max}: "
-            f"{row.value('typical_s'):g} s or more counts as normal; no percentile is "
-            "published for this test"
-        )
+        return _threshold_note(ns, row)
     if table.exact_ages and age != row.age_min:
         ages = sorted({r.age_min for r in table.rows if r.sex == row.sex})
         above = min(a for a in ages if a > age)
         below = max(a for a in ages if a < age)
         return f"interpolated between the published ages {below} and {above}"
     return ""
+
+
+def _threshold_note(ns: NormSet, row: NormRow) -> str:
+    """The one-leg stand: where the usual range starts for the age, and on what it rests."""
+    low = row.value("usual_low_s")
+    mean = dict(row.values).get("mean_s")
+    ages = f"ages {row.age_min}-{row.age_max}"
+    if mean is not None and abs(low - mean / 2) < 0.051:
+        why = f"half the published average of {mean:g} s (a convention, not a published cut-off)"
+    else:
+        why = f"from {ns.sources[row.source].short}"
+    flags = "".join(
+        f"; under {rule.cutoff:g} {rule.unit} raises a flag to talk about"
+        for rule in ns.flags.get(row.test, ())
+        if rule.comparison == "<"
+    )
+    return (
+        f"usual range for {ages}: {low:g} {row.unit} or more, {why}{flags}; no percentile is "
+        "published for this test"
+    )
 
 
 def why_not(table: PercentileTable | ThresholdTable, test: TestDef, sex: str, age: int) -> str:
