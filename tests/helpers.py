@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ffmot.core import screening
 from ffmot.services import records as R
 from ffmot.services.types import AssessmentInfo, EventInfo, ParticipantInfo
 
@@ -24,7 +25,7 @@ def ready_visit(
         ctx.db, ctx.actor, given, family, dob, sex, consents={"keep_results": True}
     )
     v = R.check_in(ctx.db, ctx.actor, p.id, e.id)
-    R.record_screening(ctx.db, ctx.actor, v.id, {"chest_pain": False})
+    R.record_screening(ctx.db, ctx.actor, v.id, screening.answers_with())
     if open_event:
         ctx.set_event(R.get_event(ctx.db, e.id))
     return e, p, v
@@ -43,5 +44,5 @@ def screened_visit(
     records a clear screening."""
     p = R.register_participant(db, actor, given, family, dob, sex, consents={"keep_results": True})
     v = R.check_in(db, actor, p.id, event_id)
-    R.record_screening(db, actor, v.id, {"chest_pain": False})
+    R.record_screening(db, actor, v.id, screening.answers_with())
     return p, v

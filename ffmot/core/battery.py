@@ -23,6 +23,10 @@ NORM_KINDS = ("sft", "grip", "single_leg_stance", "bmi", "waist", "activity")
 
 # Why a test was not done; the order is the station's keys 1 to 5.
 NOT_DONE_REASONS = ("declined", "unable", "felt_unsafe", "stopped_by_tester", "not_offered")
+# Why the tester stopped a test (recorded with "stopped_by_tester"; keys 1 to 5 at the station).
+# The first four are symptoms: the sheet then says to talk to the GP before harder activity.
+STOP_REASONS = ("chest_pain", "dizziness", "pain", "breathlessness", "other")
+SYMPTOM_STOPS = ("chest_pain", "dizziness", "pain", "breathlessness")
 
 
 @dataclass(frozen=True)

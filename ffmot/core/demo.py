@@ -42,8 +42,9 @@ reason from NOT_DONE_REASONS:
 
 - screening `do_not_test` (about 1.5%): every test, reason "not_offered" (the practitioner did
   not offer them today); height, weight, waist and activity answers are then None;
-- a test excluded by a `care` answer: "unable" where the question is one of ability answered no
-  ("Can you stand up from a chair ...?"), else "felt_unsafe" (osteoporosis or pain on bending);
+- a test excluded by a `care` answer: "unable" where the question is one of ability ("Do you
+  need help ... standing up from a chair ...?"), else "felt_unsafe" (osteoporosis or pain on
+  bending);
 - otherwise about 4.5% at random (more over 80), with reasons that fit the test.
 
 A done result's `value` is `TestDef.best_of` of its trials: one trial ("trial 1") for single
@@ -70,7 +71,7 @@ from statistics import NormalDist
 
 from ffmot.core import scoring, units
 from ffmot.core.ages import age_on
-from ffmot.core.battery import NOT_DONE_REASONS, TestDef
+from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS, TestDef
 from ffmot.core.norms import NormSet, PercentileTable, ThresholdTable, default_norm_set
 from ffmot.core.screening import CARE, DO_NOT_TEST, QUESTIONS, assess
 
@@ -257,11 +258,12 @@ NOTES = (
     "Brought a list of questions for the GP.",
 )
 
+ABILITY_QUESTIONS = ("cannot_stand_safely", "cannot_walk_safely")
 _CARE_WEIGHTS = {
     "recent_fall_or_injury": 5.0,
     "osteoporosis_or_back_pain": 3.5,
-    "can_stand_from_chair": 1.0,
-    "can_walk_safely": 0.7,
+    "cannot_stand_safely": 1.0,
+    "cannot_walk_safely": 0.7,
 }
 _REASON_WEIGHTS = {
     # declined, unable, felt_unsafe, stopped_by_tester, not_offered
@@ -325,6 +327,7 @@ class DemoResult:
     unit: str  # the test's default unit
     trials: tuple[DemoTrial, ...]  # every trial; value == TestDef.best_of(trial values)
     modifications: tuple[str, ...]  # ("arms_used",), ("walking_aid",)
+    stop_reason: str | None = None  # with "stopped_by_tester": one of STOP_REASONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,7 +474,7 @@ def _curve(test: TestDef, table: PercentileTable | ThresholdTable | None) -> _Cu
         covered = [bool(r >= 0) for r in table.row]
         typical = tuple(
             units.convert(
-                float(table.threshold[_nearest_covered(covered, a)]), test.norm_unit, test.unit
+                float(table.typical[_nearest_covered(covered, a)]), test.norm_unit, test.unit
             )
             for a in range(len(covered))
         )
@@ -499,6 +502,8 @@ class _Generator:
         self, seed: int, station: str | None, ns: NormSet, today: dt.date, n_people: int
     ) -> None:
         self.rng = random.Random(seed)
+        # Its own stream, so why a test was stopped leaves every other drawn value as it was.
+        self.stop_rng = random.Random(seed * 7919 + 1)
         self.prefix = f"s{seed}-"
         self.station = station
         self.ns = ns
@@ -518,9 +523,9 @@ class _Generator:
         self.care_weights = tuple(
             itertools.accumulate(_CARE_WEIGHTS.get(q.id, 1.0) for q in self.care_questions)
         )
-        # A test excluded by a care answer: "unable" for an ability answered no.
+        # A test excluded by a care answer: "unable" for a question about ability.
         self.care_reason = {
-            (q.id, t): ("unable" if q.care_if is False else "felt_unsafe")
+            (q.id, t): ("unable" if q.id in ABILITY_QUESTIONS else "felt_unsafe")
             for q in self.care_questions
             for t in q.excludes
         }
@@ -810,7 +815,13 @@ class _Generator:
             else:
                 reason = self.not_done_reason(t, age)
             if reason is not None:
-                results.append(DemoResult(tid, False, reason, None, t.unit, (), ()))
+                why = None
+                if reason == "stopped_by_tester":
+                    why = self.stop_rng.choices(
+                        STOP_REASONS,
+                        weights=(0.5, 1.0, 2.0, 3.0 if t.component == "stamina" else 0.5, 6.0),
+                    )[0]
+                results.append(DemoResult(tid, False, reason, None, t.unit, (), (), why))
                 continue
             done_tests.add(tid)
             mods: tuple[str, ...] = ()

@@ -1,105 +1,132 @@
 """Safety screening before testing: the questions, and the outcome their answers lead to.
 
-From the Senior Fitness Test exclusions (do not test without a doctor's approval), the SFT
+The questions, their effect and the tests each rules out are data (resources/screening.toml),
+from the Senior Fitness Test exclusions (do not test without a doctor's approval), the SFT
 chair sit-and-reach caution, and the FFMOT's own eligibility notes (domain reference 1.4).
+A stop answer (or a high blood pressure) is "do not test" even before the rest are asked.
 """
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
-from ffmot.core.errors import InputError
+from ffmot.core.errors import InputError, NormDataError
+from ffmot.core.paths import resources_dir
 
-CLEAR, CARE, DO_NOT_TEST = "clear", "care", "do_not_test"
+INCOMPLETE, CLEAR, CARE, DO_NOT_TEST = "incomplete", "clear", "care", "do_not_test"
+OUTCOMES = (INCOMPLETE, CLEAR, CARE, DO_NOT_TEST)
 OUTCOME_WORDS = {
+    INCOMPLETE: "Screening not finished: answer every question before any test",
     CLEAR: "Clear to test",
     CARE: "Test with care",
     DO_NOT_TEST: "Do not test today: suggest they talk to their GP first",
 }
-BP_LIMIT = (160, 100)  # SFT: uncontrolled blood pressure over 160/100
+RULES_FILE = "screening.toml"
 
 
 @dataclass(frozen=True)
 class Question:
+    """One screening question. Every question is asked the same way round: True ("yes") is the
+    answer that needs care or stops testing."""
+
     id: str
     text: str
-    stop_if: bool | None  # the answer that means do not test (None: never)
-    care_if: bool | None  # the answer that means test with care
-    excludes: tuple[str, ...] = ()  # tests not done when the answer is the care answer
+    stop_if: bool | None  # True for a question whose "yes" stops testing, else None
+    care_if: bool | None  # True for a question whose "yes" means test with care, else None
+    excludes: tuple[str, ...] = ()  # tests a "yes" rules out
     source: str = ""
+    plain: str = ""  # the reason in the participant's words
+    falls: bool = False  # a "yes" is a recent fall
 
 
-QUESTIONS = (
-    Question(
-        "doctor_advised_no_exercise",
-        "Has a doctor told you not to exercise?",
-        True,
-        None,
-        source="SFT exclusions",
-    ),
-    Question(
-        "heart_failure",
-        "Do you have heart failure (congestive heart failure)?",
-        True,
-        None,
-        source="SFT exclusions",
-    ),
-    Question(
-        "chest_pain",
-        "Do you get chest pain, or chest pain when you exert yourself?",
-        True,
-        None,
-        source="SFT exclusions",
-    ),
-    Question(
-        "dizziness",
-        "Do you feel dizzy today, or have you had dizzy spells lately?",
-        True,
-        None,
-        source="SFT exclusions",
-    ),
-    Question("joint_pain", "Do you have joint pain today?", True, None, source="SFT exclusions"),
-    Question(
-        "recent_fall_or_injury",
-        "Have you had a fall or an injury in the last 3 months?",
-        None,
-        True,
-        source="ffmot practice",
-    ),
-    Question(
-        "osteoporosis_or_back_pain",
-        "Do you have severe osteoporosis, or pain when you bend forward?",
-        None,
-        True,
-        ("sit_and_reach",),
-        source="SFT sit-and-reach caution",
-    ),
-    Question(
-        "can_stand_from_chair",
-        "Can you stand up from a chair and sit down safely?",
-        None,
-        False,
-        ("chair_stand",),
-        source="FFMOT eligibility",
-    ),
-    Question(
-        "can_walk_safely",
-        "Can you walk safely, with or without a walking aid?",
-        None,
-        False,
-        ("up_and_go", "walk_6min", "step_2min"),
-        source="FFMOT eligibility",
-    ),
-)
+@dataclass(frozen=True)
+class Rules:
+    questions: tuple[Question, ...]
+    bp_limit: tuple[int, int]
+    bp_plain: str
+    abilities: dict[str, tuple[str, ...]]
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    """Reads resources/screening.toml; a broken file is a NormDataError naming the problem."""
+    path = path or resources_dir() / RULES_FILE
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise NormDataError(f"{path.name} is not valid TOML: {e}") from None
+    try:
+        abilities = {str(k): tuple(str(t) for t in v) for k, v in dict(data["abilities"]).items()}
+        questions = []
+        for q in data["questions"]:
+            effect = q["effect"]
+            if effect not in ("stop", "care"):
+                raise NormDataError(f"{path.name}: question {q['id']}: effect must be stop or care")
+            excluded: list[str] = []
+            for ability in q.get("rules_out", ()):
+                if ability not in abilities:
+                    raise NormDataError(
+                        f"{path.name}: question {q['id']} rules out unknown ability '{ability}'"
+                    )
+                excluded.extend(t for t in abilities[ability] if t not in excluded)
+            questions.append(
+                Question(
+                    str(q["id"]),
+                    str(q["text"]),
+                    True if effect == "stop" else None,
+                    True if effect == "care" else None,
+                    tuple(excluded),
+                    str(q.get("source", "")),
+                    str(q["plain"]),
+                    bool(q.get("falls", False)),
+                )
+            )
+        limit = data["blood_pressure_limit"]
+        return Rules(
+            tuple(questions),
+            (int(limit[0]), int(limit[1])),
+            str(data["blood_pressure_plain"]),
+            abilities,
+        )
+    except (KeyError, TypeError, IndexError, ValueError) as e:
+        raise NormDataError(f"{path.name}: missing or malformed entry ({e})") from None
+
+
+RULES = load_rules()
+QUESTIONS = RULES.questions
 QUESTION_IDS = tuple(q.id for q in QUESTIONS)
+QUESTION_BY_ID = {q.id: q for q in QUESTIONS}
+BP_LIMIT = RULES.bp_limit
+# Answers stored before every question was asked "yes = risk" (ffmot before schema 0003).
+RENAMED = {"can_stand_from_chair": "cannot_stand_safely", "can_walk_safely": "cannot_walk_safely"}
+
+
+def upgrade_answers(answers: Mapping[str, object]) -> dict[str, bool | None]:
+    """Answers in today's form: the two questions once asked "Can you ...?" (no = risk) become
+    "Do you need help ...?" (yes = risk), flipped."""
+    out: dict[str, bool | None] = {}
+    for k, v in answers.items():
+        b = None if v is None else bool(v)
+        if k in RENAMED:
+            out[RENAMED[k]] = None if b is None else not b
+        else:
+            out[k] = b
+    return out
 
 
 @dataclass(frozen=True)
 class ScreeningOutcome:
-    outcome: str  # clear, care or do_not_test
-    reasons: tuple[str, ...]  # plain words, for the practitioner
-    excluded_tests: tuple[str, ...]  # tests that must not be done (all of them for do_not_test)
+    outcome: str  # incomplete, clear, care or do_not_test
+    reasons: tuple[str, ...]  # the questions answered "yes" (or the blood pressure), as asked
+    excluded_tests: tuple[str, ...]  # tests that must not be done (all of them unless clear/care)
+    unanswered: tuple[str, ...] = ()  # question ids still to ask
+    plain: tuple[str, ...] = ()  # the reasons in the participant's words
+    recent_fall: bool = False
 
 
 def assess(
@@ -108,7 +135,8 @@ def assess(
     diastolic: int | None = None,
     all_tests: tuple[str, ...] = (),
 ) -> ScreeningOutcome:
-    """The outcome of a screening. Unanswered questions are treated as not yet asked."""
+    """The outcome of a screening. Until every question has a yes or a no, the outcome is
+    "incomplete" and every test is ruled out: an unasked question is never taken as "no"."""
     unknown = [k for k in answers if k not in QUESTION_IDS]
     if unknown:
         raise InputError(f"unknown screening question '{unknown[0]}'")
@@ -117,28 +145,61 @@ def assess(
             raise InputError(
                 f"{name} blood pressure {v} is outside {lo} to {hi} mmHg: check the reading"
             )
-    stop: list[str] = []
-    care: list[str] = []
+    if (systolic is None) != (diastolic is None):
+        raise InputError("give both blood pressure numbers, or neither")
+    stop: list[Question] = []
+    care: list[Question] = []
+    unanswered: list[str] = []
     excluded: list[str] = []
     for q in QUESTIONS:
         a = answers.get(q.id)
         if a is None:
-            continue
-        if q.stop_if is not None and a == q.stop_if:
-            stop.append(q.text)
-        elif q.care_if is not None and a == q.care_if:
-            care.append(q.text)
+            unanswered.append(q.id)
+        elif a and q.stop_if:
+            stop.append(q)
+        elif a and q.care_if:
+            care.append(q)
             excluded.extend(
                 t for t in q.excludes if t not in excluded and (not all_tests or t in all_tests)
             )
+    reasons = [q.text for q in stop]
+    plain = [q.plain for q in stop]
     if (
         systolic is not None
         and diastolic is not None
         and (systolic > BP_LIMIT[0] or diastolic > BP_LIMIT[1])
     ):
-        stop.append(f"Blood pressure {systolic}/{diastolic} is over 160/100")
-    if stop:
-        return ScreeningOutcome(DO_NOT_TEST, tuple(stop), tuple(all_tests))
+        reasons.append(f"Blood pressure {systolic}/{diastolic} is over {BP_LIMIT[0]}/{BP_LIMIT[1]}")
+        plain.append(RULES.bp_plain.format(systolic=systolic, diastolic=diastolic))
+    fall = any(q.falls for q in care)
+    if stop or reasons:
+        return ScreeningOutcome(
+            DO_NOT_TEST, tuple(reasons), tuple(all_tests), tuple(unanswered), tuple(plain), fall
+        )
+    if unanswered:
+        return ScreeningOutcome(
+            INCOMPLETE,
+            tuple(f"Not yet asked: {QUESTION_BY_ID[u].text}" for u in unanswered),
+            tuple(all_tests),
+            tuple(unanswered),
+            (),
+            fall,
+        )
     if care:
-        return ScreeningOutcome(CARE, tuple(care), tuple(excluded))
+        return ScreeningOutcome(
+            CARE,
+            tuple(q.text for q in care),
+            tuple(excluded),
+            (),
+            tuple(q.plain for q in care),
+            fall,
+        )
     return ScreeningOutcome(CLEAR, (), ())
+
+
+def answers_with(*yes: str) -> dict[str, bool]:
+    """A finished set of answers: "yes" to the questions named, "no" to every other."""
+    unknown = [q for q in yes if q not in QUESTION_IDS]
+    if unknown:
+        raise InputError(f"unknown screening question '{unknown[0]}'")
+    return {q: q in yes for q in QUESTION_IDS}

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ffmot.core import screening
 from ffmot.core.errors import FfmotError
 from ffmot.core.paths import resources_dir
 from ffmot.gui.context import AppContext, show_error
@@ -407,7 +408,7 @@ def _arrivals(ctx: AppContext) -> None:
         )
         v = R.check_in(ctx.db, actor, p.id, ctx.current_event.id)
         if n < 2:
-            R.record_screening(ctx.db, actor, v.id, {"chest_pain": False, "dizziness": False})
+            R.record_screening(ctx.db, actor, v.id, screening.answers_with())
         if n == 0:
             R.save_result(ctx.db, actor, v.id, "grip", [(21, "left 1"), (23, "right 1")])
     for row in [r for r in board(ctx.db, ctx.current_event.id) if r.complete][::4]:

@@ -170,6 +170,7 @@ def load_demo(
                         test_id=r.test,
                         done=r.done,
                         reason=r.reason,
+                        stop_reason=r.stop_reason,
                         value=r.value,
                         unit=r.unit,
                         modifications=list(r.modifications),

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ffmot.core import codes, screening, units
 from ffmot.core.ages import age_on
+from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import InputError
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import bmi, check_value, counted_value
@@ -453,20 +454,32 @@ def _result_info(r: Result) -> ResultInfo:
         r.station,
         r.recorded_at,
         r.version,
+        r.stop_reason,
     )
 
 
 def _screening_info(sc: Screening, ns_tests: Sequence[str]) -> ScreeningInfo:
-    outcome = screening.assess(sc.answers, sc.systolic, sc.diastolic, tuple(ns_tests))
+    answers = {
+        k: v
+        for k, v in screening.upgrade_answers(sc.answers).items()
+        if k in screening.QUESTION_IDS
+    }
+    bp = sc.systolic is not None and sc.diastolic is not None
+    outcome = screening.assess(
+        answers, sc.systolic if bp else None, sc.diastolic if bp else None, tuple(ns_tests)
+    )
     return ScreeningInfo(
         sc.outcome,
         outcome.reasons,
         tuple(sc.excluded_tests),
-        dict(sc.answers),
+        {k: v for k, v in answers.items() if v is not None},
         sc.systolic,
         sc.diastolic,
         sc.recorded_at,
         sc.recorded_by,
+        outcome.unanswered,
+        outcome.plain,
+        outcome.recent_fall,
     )
 
 
@@ -649,11 +662,18 @@ def mark_not_done(
     reason: str,
     expected_version: int | None = None,
     norms: NormSet | None = None,
+    stop_reason: str | None = None,
 ) -> ResultInfo:
+    """Records a test as not done, and why. A test the tester stopped needs the reason it was
+    stopped (a symptom, or "other" such as a slip): the sheet says different things."""
     ns = norms or default_norm_set()
     test = ns.test(test_id)
     if reason not in NOT_DONE_REASONS:
         raise InputError(f"reason must be one of {', '.join(NOT_DONE_REASONS)}")
+    if reason == "stopped_by_tester" and stop_reason not in STOP_REASONS:
+        raise InputError(f"say why the test was stopped: one of {', '.join(STOP_REASONS)}")
+    if reason != "stopped_by_tester" and stop_reason is not None:
+        raise InputError("a stop reason goes only with a test stopped by the tester")
     return _write_result(
         db,
         actor,
@@ -666,7 +686,8 @@ def mark_not_done(
         test.unit,
         [],
         [],
-        f"{test_id}: {reason}",
+        f"{test_id}: {reason}" + (f" ({stop_reason})" if stop_reason else ""),
+        stop_reason,
     )
 
 
@@ -683,6 +704,7 @@ def _write_result(
     mods: list[str],
     trials: list[Trial],
     detail: str,
+    stop_reason: str | None = None,
 ) -> ResultInfo:
     """Creates or replaces one test's result at a visit, checking the version the station saw.
     A test the screening rules out can only be recorded as not done."""
@@ -700,6 +722,7 @@ def _write_result(
             r.trials.clear()
             s.flush()
         r.done, r.reason, r.value, r.unit = done, reason, value, unit
+        r.stop_reason = stop_reason
         r.modifications = mods
         r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
         r.trials.extend(trials)
@@ -840,16 +863,26 @@ def _current_result(
 
 
 def _check_allowed(s: Session, a: Assessment, test_id: str) -> None:
+    """A result can be entered only after a finished screening that allows this test."""
     latest = max(a.screenings, key=lambda x: (x.recorded_at, x.id), default=None)
-    if latest is not None and test_id in latest.excluded_tests:
+    name = test_id.replace("_", " ")
+    if latest is None:
+        raise InputError(
+            f"{name} cannot be entered: they have not been screened yet. Screen them at check-in "
+            "first"
+        )
+    if latest.outcome == screening.INCOMPLETE:
+        raise InputError(
+            f"{name} cannot be entered: the safety screening is not finished. Answer every "
+            "question at check-in first"
+        )
+    if test_id in latest.excluded_tests or latest.outcome == screening.DO_NOT_TEST:
         why = (
             "the safety screening says not to test today"
-            if latest.outcome == "do_not_test"
+            if latest.outcome == screening.DO_NOT_TEST
             else "the safety screening rules this test out"
         )
-        raise InputError(
-            f"{test_id.replace('_', ' ')} cannot be entered: {why}. Record it as not done instead"
-        )
+        raise InputError(f"{name} cannot be entered: {why}. Record it as not done instead")
 
 
 def find_visit(db: Database, participant_id: str, event_id: str) -> AssessmentInfo | None:

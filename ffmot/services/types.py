@@ -92,6 +92,7 @@ class ResultInfo:
     station: str
     recorded_at: dt.datetime
     version: int
+    stop_reason: str | None = None  # with reason "stopped_by_tester": why (STOP_REASONS)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,9 @@ class ScreeningInfo:
     diastolic: int | None
     recorded_at: dt.datetime
     recorded_by: str
+    unanswered: tuple[str, ...] = ()  # questions still to ask (outcome "incomplete")
+    plain: tuple[str, ...] = ()  # the reasons in the participant's words
+    recent_fall: bool = False
 
 
 @dataclass(frozen=True)

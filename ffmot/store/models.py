@@ -185,6 +185,7 @@ class Result(Base):
     test_id: Mapped[str] = mapped_column(String(40))
     done: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(String(30))
+    stop_reason: Mapped[str | None] = mapped_column(String(30))  # why the tester stopped it
     value: Mapped[float | None] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(12))
     modifications: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -305,7 +305,7 @@ def test_screening_is_mostly_clear_and_its_exclusions_are_honoured(big):
         for t in (t for t in out.excluded_tests if t in by_test):
             assert not by_test[t].done and by_test[t].reason in ("felt_unsafe", "unable")
             checked += 1
-        if s.answers["can_stand_from_chair"] is False:
+        if s.answers["cannot_stand_safely"]:
             assert by_test["chair_stand"].reason == "unable"
         if s.answers["osteoporosis_or_back_pain"]:
             assert by_test["sit_and_reach"].reason == "felt_unsafe"
@@ -384,10 +384,12 @@ def test_walking_aid_means_a_slower_up_and_go(big):
     assert statistics.median(aided) > statistics.median(other) + 0.5
 
 
-def test_one_leg_stand_about_half_reach_the_typical_time(big):
+def test_one_leg_stand_most_are_in_the_usual_range(big):
+    """Values drawn around the published mean: about half reach it, and most are at or above
+    the lower edge of the usual range (half the mean, or 5 s from 80)."""
     band, _ = bands(big, "single_leg_stance")
     classified = band[band != BANDS.index("not_classified")]
-    assert 0.35 <= np.mean(classified == BANDS.index("normal")) <= 0.65
+    assert 0.65 <= np.mean(classified == BANDS.index("normal")) <= 0.9
     capped = [r for _, r in done(big, "single_leg_stance") if r.value == 30]
     assert capped and any(len(r.trials) == 1 for r in capped)
 

@@ -21,6 +21,8 @@ import datetime as dt
 import os
 import sys
 
+from ffmot.core import screening
+
 
 def child(db_path: str, event_id: str, n: int) -> None:
     from ffmot.services import records as R
@@ -47,7 +49,7 @@ def child(db_path: str, event_id: str, n: int) -> None:
         ack(f"P {p.id}")
         v = R.check_in(db, actor, p.id, event_id)
         ack(f"V {v.id}")
-        R.record_screening(db, actor, v.id, {"chest_pain": False})
+        R.record_screening(db, actor, v.id, screening.answers_with())
         r = R.save_result(db, actor, v.id, "grip", [(20.0 + k % 30, "left 1")])
         ack(f"R {r.id} {r.version} {r.value:g}")
         for extra in (1, 2):

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
+from ffmot.core import screening
 from ffmot.services import records as R
 from ffmot.store.db import Database, connect, known_revisions
 from ffmot.store.errors import StoreError
@@ -158,7 +159,7 @@ def test_a_full_disk_says_so_and_keeps_what_was_saved(disk, actor):
                 consents={"keep_results": True},
             )
             v = R.check_in(db, actor, p.id, e.id)
-            R.record_screening(db, actor, v.id, {"chest_pain": False})
+            R.record_screening(db, actor, v.id, screening.answers_with())
             R.save_result(db, actor, v.id, "grip", [(25, "left 1")])
     msg = str(caught.value)
     assert "full" in msg and "not saved" in msg and "safe" in msg, msg

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from ffmot.core import screening
 from ffmot.gui.app import Controller, Session
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import InlineRunner
@@ -78,7 +79,7 @@ def day(open_app) -> Iterator[Session]:  # type: ignore[no-untyped-def]
             consents={"keep_results": True, "anonymous_reports": True},
         )
         v = R.check_in(ctx.db, ctx.actor, p.id, e.id)
-        R.record_screening(ctx.db, ctx.actor, v.id, {"chest_pain": False})
+        R.record_screening(ctx.db, ctx.actor, v.id, screening.answers_with())
         people[given] = (p, v)
     ctx.set_event(R.get_event(ctx.db, e.id))
     s.people = people  # type: ignore[attr-defined]

@@ -62,16 +62,32 @@ def test_register_consent_check_in_and_screen(day, qtbot):
     assert not R.get_participant(day.ctx.db, ci.person.id).consented("share_gp")
     qtbot.mouseClick(ci.checkin_button, Qt.MouseButton.LeftButton)
     assert ci.visit is not None and ci.screen_box.isEnabled()
+    assert all(c.currentIndex() == 0 for c in ci.answers.values())  # starts "not asked"
     ci.answers["osteoporosis_or_back_pain"].setCurrentIndex(1)  # Yes
-    ci.answers["can_walk_safely"].setCurrentIndex(1)  # Yes
     qtbot.mouseClick(ci.screen_button, Qt.MouseButton.LeftButton)
-    assert ci.outcome.text().startswith("⚠ Test with care") and "Sit and reach" in ci.outcome.text()
+    # a question not asked is never taken as "no"
+    assert ci.outcome.text().startswith("… Screening not finished") and "8 still to ask" in (
+        ci.outcome.text()
+    )
+    for combo in ci.answers.values():
+        if combo.currentIndex() == 0:
+            combo.setCurrentIndex(2)  # No
+    ci.answers["cannot_walk_safely"].setCurrentIndex(1)  # Yes
+    qtbot.mouseClick(ci.screen_button, Qt.MouseButton.LeftButton)
+    text = ci.outcome.text()
+    assert text.startswith("⚠ Test with care") and "Sit and reach" in text
+    assert "One-leg stand" in text and "Up and go" in text  # walking rules out balance too
     ci.systolic.setValue(172)
     ci.diastolic.setValue(96)
     qtbot.mouseClick(ci.screen_button, Qt.MouseButton.LeftButton)
     assert ci.outcome.text().startswith("✖ Do not test today") and "160/100" in ci.outcome.text()
     statuses = {r.name: r.screening for r in board(day.ctx.db, day.ctx.current_event.id)}
     assert statuses["Cleo Trialby"] == "do_not_test"
+    # the next person's form starts empty; back to Cleo, her stored answers are shown
+    ci._show_person(R.get_participant(day.ctx.db, day.people["Ada"][0].id))
+    assert all(c.currentIndex() == 0 for c in ci.answers.values())
+    qtbot.mouseClick(ci.checkin_button, Qt.MouseButton.LeftButton)
+    assert all(c.currentIndex() == 2 for c in ci.answers.values())  # Ada: all "no"
 
 
 def test_no_check_in_without_consent_to_keep_results(day, qtbot):

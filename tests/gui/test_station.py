@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from ffmot.core import codes
+from ffmot.core import codes, screening
 from ffmot.services import records as R
 from ffmot.store.db import connect
 
@@ -31,7 +31,7 @@ def test_scan_type_see_the_band_and_save_with_enter(day, qtbot):
     assert "Ada Sampleton" in st.who.text() and "age 77" in st.who.text()
     assert st.fields[0].hasFocus()
     qtbot.keyClicks(st.fields[0], "9")
-    assert st.badge.band == "below_average" and "Below average" in st.badge.text()
+    assert st.badge.band == "below_average" and "Below the usual range" in st.badge.text()
     assert "10 to 15 stands" in st.range_text.text()  # women 75-79
     qtbot.keyClicks(st.fields[0], "")
     st.fields[0].clear()
@@ -116,15 +116,51 @@ def test_not_done_is_one_key_away(day, qtbot):
     assert "not done: unable" in st.status.text()
 
 
+def test_a_stopped_test_asks_why_by_key_and_keeps_it(day, qtbot):
+    st = station(day, qtbot, "step_2min")
+    bert, visit = day.people["Bert"]
+    scan(qtbot, st, bert.code)
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_F9)
+    qtbot.keyClick(st.reason_buttons["declined"], Qt.Key.Key_4)  # stopped by tester
+    assert st.stops.isVisible() and not st.reasons.isVisible()
+    assert R.get_assessment(day.ctx.db, visit.id).result("step_2min") is None  # not yet
+    qtbot.keyClick(st.stop_buttons["chest_pain"], Qt.Key.Key_1)  # chest pain
+    r = R.get_assessment(day.ctx.db, visit.id).result("step_2min")
+    assert (r.reason, r.stop_reason) == ("stopped_by_tester", "chest_pain")
+    assert "stopped by tester (chest pain)" in st.status.text() and not st.stops.isVisible()
+
+
+def test_an_unfinished_screening_blocks_every_test(day, qtbot):
+    ada, visit = day.people["Ada"]
+    R.record_screening(day.ctx.db, day.ctx.actor, visit.id, {"chest_pain": False})
+    st = station(day, qtbot, "grip")
+    scan(qtbot, st, ada.code)
+    assert "Screening not finished" in st.warning.text()
+    assert not st.fields[0].isEnabled() and not st.save_button.isEnabled()
+
+
+def test_a_test_done_with_help_is_not_compared_at_the_station(day, qtbot):
+    st = station(day, qtbot, "chair_stand")
+    ada, _visit = day.people["Ada"]
+    scan(qtbot, st, ada.code)
+    qtbot.keyClicks(st.fields[0], "4")
+    assert st.badge.band == "below_average"
+    st.mod_boxes["arms_used"].setChecked(True)
+    assert st.badge.band == "not_classified" and "Not compared" in st.badge.text()
+    assert "used your arms" in st.range_text.text()
+
+
 def test_screening_blocks_the_test_and_says_why(day, qtbot):
     ada, visit = day.people["Ada"]
-    R.record_screening(day.ctx.db, day.ctx.actor, visit.id, {"osteoporosis_or_back_pain": True})
+    R.record_screening(
+        day.ctx.db, day.ctx.actor, visit.id, screening.answers_with("osteoporosis_or_back_pain")
+    )
     st = station(day, qtbot, "sit_and_reach")
     scan(qtbot, st, ada.code)
     assert "rules out sit and reach" in st.warning.text()
     assert not st.fields[0].isEnabled() and not st.save_button.isEnabled()
     assert st.not_done_button.isEnabled()
-    R.record_screening(day.ctx.db, day.ctx.actor, visit.id, {"chest_pain": True})
+    R.record_screening(day.ctx.db, day.ctx.actor, visit.id, screening.answers_with("chest_pain"))
     st.clear()
     st.test_combo.setCurrentIndex(st.test_combo.findData("grip"))
     scan(qtbot, st, ada.code)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from ffmot.core import screening
 from ffmot.core.errors import InputError
 from ffmot.services import records as R
 from ffmot.services.erase import erase_participant
@@ -33,6 +34,7 @@ def people(db, actor, n=25):
             consents={"keep_results": True},
         )
         a = R.check_in(db, actor, p.id, e.id)
+        R.record_screening(db, actor, a.id, screening.answers_with())
         R.save_result(db, actor, a.id, "grip", [(20 + i / 10, f"left hand {i:02d}")])
         out.append(p)
     return out

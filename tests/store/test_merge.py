@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from ffmot.core import screening
 from ffmot.core.errors import InputError
 from ffmot.services import records as R
 from ffmot.services.merge import merge
@@ -22,6 +23,7 @@ def station(path, actor, given, n_results=2):
     e = R.create_event(db, actor, "MOT day", D(2026, 5, 1))
     p = R.register_participant(db, actor, given, "Sampleton", D(1950, 3, 14), "female")
     a = R.check_in(db, actor, p.id, e.id)
+    R.record_screening(db, actor, a.id, screening.answers_with())
     for test, v in (("grip", 22), ("chair_stand", 11))[:n_results]:
         R.save_result(db, actor, a.id, test, [(v, "")])
     return db, e, p, a
@@ -110,6 +112,7 @@ def test_merge_from_postgres_into_sqlite_and_back(pg_url, tmp_path, actor):
     e = R.create_event(shared, actor, "Shared day", D(2026, 5, 1))
     p = R.register_participant(shared, actor, "Ada", "Sampleton", D(1950, 3, 14), "female")
     a = R.check_in(shared, actor, p.id, e.id)
+    R.record_screening(shared, actor, a.id, screening.answers_with())
     R.save_result(shared, actor, a.id, "grip", [(22, "")])
     laptop = connect(str(tmp_path / "laptop.db"))
     assert merge(laptop, actor, pg_url).added["result"] == 1

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from ffmot.core import screening
 from ffmot.core.errors import InputError
 from ffmot.services import records as R
 from ffmot.services.types import Actor, Measurements
@@ -27,7 +28,9 @@ def setup_visit(db, actor, **kw):
         kw.get("dob", D(1950, 3, 14)),
         kw.get("sex", "female"),
     )
-    return e, p, R.check_in(db, actor, p.id, e.id)
+    v = R.check_in(db, actor, p.id, e.id)
+    R.record_screening(db, actor, v.id, screening.answers_with())
+    return e, p, v
 
 
 def test_register_and_find(db, actor):
@@ -152,17 +155,17 @@ def test_measurements_become_bmi_waist_and_activity_results(db, actor):
 
 def test_screening_blocks_excluded_tests(db, actor):
     _, _, a = setup_visit(db, actor)
-    a = R.record_screening(db, actor, a.id, {"osteoporosis_or_back_pain": True})
+    a = R.record_screening(db, actor, a.id, screening.answers_with("osteoporosis_or_back_pain"))
     assert a.screening.outcome == "care" and a.screening.excluded_tests == ("sit_and_reach",)
     with pytest.raises(InputError, match="screening rules this test out"):
         R.save_result(db, actor, a.id, "sit_and_reach", [(3, "right leg")])
     R.save_result(db, actor, a.id, "grip", [(20, "left 1")])
-    a = R.record_screening(db, actor, a.id, {"chest_pain": True}, 150, 90)
+    a = R.record_screening(db, actor, a.id, screening.answers_with("chest_pain"), 150, 90)
     assert a.screening.outcome == "do_not_test"
     with pytest.raises(InputError, match="not to test today"):
         R.save_result(db, actor, a.id, "chair_stand", [(10, "")])
     R.mark_not_done(db, actor, a.id, "chair_stand", "not_offered")
-    a = R.record_screening(db, actor, a.id, {}, 170, 95)
+    a = R.record_screening(db, actor, a.id, screening.answers_with(), 170, 95)
     assert a.screening.outcome == "do_not_test" and "160/100" in a.screening.reasons[0]
 
 
@@ -170,6 +173,7 @@ def test_retest_links_to_the_previous_visit(db, actor):
     _, p, a1 = setup_visit(db, actor)
     e2 = R.create_event(db, actor, "Lowthwaite retest", D(2026, 7, 24), "Fellside Hall")
     a2 = R.check_in(db, actor, p.id, e2.id)
+    R.record_screening(db, actor, a2.id, screening.answers_with())
     assert a2.previous_id == a1.id and a1.previous_id is None
     assert R.check_in(db, actor, p.id, e2.id).id == a2.id  # checking in twice: one visit
     assert [(e.name, e.participants) for e in R.list_events(db)] == [

@@ -31,7 +31,7 @@ from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading, sentence
-from ffmot.services.types import AssessmentInfo, ParticipantInfo, ParticipantRow
+from ffmot.services.types import AssessmentInfo, ParticipantInfo, ParticipantRow, ScreeningInfo
 
 PURPOSE_WORDS = {
     "keep_results": "Keep my results",
@@ -39,7 +39,7 @@ PURPOSE_WORDS = {
     "share_gp": "Share my results with my GP",
     "anonymous_reports": "Use my results anonymously in reports",
 }
-OUTCOME_MARK = {"clear": "✔ ", "care": "⚠ ", "do_not_test": "✖ "}
+OUTCOME_MARK = {"incomplete": "… ", "clear": "✔ ", "care": "⚠ ", "do_not_test": "✖ "}
 SEX_CHOICES = (
     ("", "Choose…"),
     ("female", "Female"),
@@ -294,6 +294,7 @@ class CheckInView(QWidget):
         for w in (*self.consent_boxes.values(), self.checkin_button, self.card_button):
             w.setEnabled(on)
         self.screen_box.setEnabled(False)
+        self._fill_answers(None)  # never the previous person's answers
         self.outcome.setText("Check in first, then record the screening")
         if person is None:
             self.title.setText("Nobody chosen yet")
@@ -340,9 +341,19 @@ class CheckInView(QWidget):
             lambda e: show_error(self, e, "checking in"),
         )
 
+    def _fill_answers(self, sc: ScreeningInfo | None) -> None:
+        """The form shows this person's stored answers, or starts empty ("not asked")."""
+        answers = sc.answers if sc is not None else {}
+        for qid, combo in self.answers.items():
+            a = answers.get(qid)
+            combo.setCurrentIndex(0 if a is None else (1 if a else 2))
+        self.systolic.setValue((sc.systolic or 0) if sc is not None else 0)
+        self.diastolic.setValue((sc.diastolic or 0) if sc is not None else 0)
+
     def _checked_in(self, visit: AssessmentInfo) -> None:
         self.visit = visit
         self.screen_box.setEnabled(True)
+        self._fill_answers(visit.screening)
         if visit.screening is not None:
             self._show_outcome(visit)
         else:
@@ -382,7 +393,9 @@ class CheckInView(QWidget):
         text = OUTCOME_MARK[sc.outcome] + words
         if sc.reasons:
             text += ": " + "; ".join(sc.reasons)
-        if sc.excluded_tests and sc.outcome != "do_not_test":
+        if sc.outcome == "incomplete":
+            text = OUTCOME_MARK[sc.outcome] + words + f" ({len(sc.unanswered)} still to ask)"
+        elif sc.excluded_tests and sc.outcome != "do_not_test":
             names = [
                 self.ctx.battery[t].short_name for t in sc.excluded_tests if t in self.ctx.battery
             ]

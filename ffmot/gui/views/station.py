@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.core import codes, units
-from ffmot.core.battery import NOT_DONE_REASONS, TestDef
+from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS, TestDef
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
-from ffmot.gui.lazy import R, scoring
+from ffmot.gui.lazy import R, interpret, scoring
 from ffmot.gui.widgets import BandBadge, WhereYouStand, heading, sentence
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 from ffmot.store.errors import ConflictError
@@ -39,6 +39,13 @@ REASON_WORDS = {
     "felt_unsafe": "Felt unsafe",
     "stopped_by_tester": "Stopped by tester",
     "not_offered": "Not offered",
+}
+STOP_WORDS = {
+    "chest_pain": "Chest pain",
+    "dizziness": "Dizziness",
+    "pain": "Pain",
+    "breathlessness": "Breathlessness",
+    "other": "Other (a slip, equipment…)",
 }
 MODIFICATIONS = {
     "chair_stand": (("arms_used", "Arms used to stand"),),
@@ -173,6 +180,17 @@ class StationView(QWidget):
             self.reason_buttons[reason] = b
             rl.addWidget(b)
         self.reasons.hide()
+        self.stops = QGroupBox("Why did you stop it? Press 1 to 5, or Esc")
+        self.stops.setObjectName("stopReasons")
+        sl = QHBoxLayout(self.stops)
+        self.stop_buttons: dict[str, QPushButton] = {}
+        for n, why in enumerate(STOP_REASONS, start=1):
+            b = QPushButton(f"&{n} {STOP_WORDS[why]}")
+            b.setObjectName(f"stop_{why}")
+            b.clicked.connect(lambda _c=False, w=why: self.not_done("stopped_by_tester", w))
+            self.stop_buttons[why] = b
+            sl.addWidget(b)
+        self.stops.hide()
         self.status = QLabel()
         self.status.setObjectName("stationStatus")
         self.status.setWordWrap(True)
@@ -200,6 +218,7 @@ class StationView(QWidget):
         layout.addWidget(self.problem)
         layout.addLayout(buttons)
         layout.addWidget(self.reasons)
+        layout.addWidget(self.stops)
         layout.addWidget(self.status)
         layout.addStretch(1)
 
@@ -369,6 +388,11 @@ class StationView(QWidget):
             sc = visit.screening
             if sc is None:
                 blocked = "Not screened yet: please send them to check-in for screening."
+            elif sc.outcome == "incomplete":
+                blocked = (
+                    "Screening not finished: please send them back to check-in to answer "
+                    "every safety question."
+                )
             elif sc.outcome == "do_not_test":
                 blocked = (
                     "Do not test today: the safety screening says to talk to their GP "
@@ -500,13 +524,20 @@ class StationView(QWidget):
         except FfmotError as err:
             self.problem.setText(sentence(err))
             return
-        self.badge.set_band(s.band)
+        mods = [k for k, cb in self.mod_boxes.items() if cb.isChecked()]
+        if mods:  # never compared with the figures for the unaided test
+            self.badge.set_band("not_classified", "Not compared: done with help")
+            self.range_text.setText(interpret.default_rules().w("modified", mods[0]))
+            self.chart.set_data(None, None, None, False, "", "")
+            return
+        self.badge.set_band(s.band, interpret.band_words(interpret.default_rules(), t, s.band))
         if s.normal_range:
-            lo, hi = s.normal_range
             self.range_text.setText(
-                f"Normal range for their age and sex: {lo:g} to {hi:g} "
-                f"{t.label(u)}" + (" (lower is better)" if t.direction == "lower" else "")
+                "For their age and sex, "
+                + interpret.range_text(t, s)
+                + (" (lower is better)" if t.direction == "lower" else "")
             )
+            lo, hi = s.normal_range
             self.chart.set_data(lo, hi, best, t.direction == "lower", t.label(u), s.band)
         else:
             self.range_text.setText(s.reason or "")
@@ -625,7 +656,9 @@ class StationView(QWidget):
         self.reason_buttons["declined"].setFocus()
 
     def _escape(self) -> None:
-        if self.reasons.isVisible():
+        if self.stops.isVisible():
+            self.stops.hide()
+        elif self.reasons.isVisible():
             self.reasons.hide()
         else:
             self.clear()
@@ -634,16 +667,25 @@ class StationView(QWidget):
         from PySide6.QtGui import QKeyEvent
 
         assert isinstance(event, QKeyEvent)
+        if self.stops.isVisible() and Qt.Key.Key_1 <= event.key() <= Qt.Key.Key_5:
+            self.not_done("stopped_by_tester", STOP_REASONS[event.key() - Qt.Key.Key_1])
+            return
         if self.reasons.isVisible() and Qt.Key.Key_1 <= event.key() <= Qt.Key.Key_5:
             self.not_done(NOT_DONE_REASONS[event.key() - Qt.Key.Key_1])
             return
         super().keyPressEvent(event)
 
-    def not_done(self, reason: str) -> None:
+    def not_done(self, reason: str, stop_reason: str | None = None) -> None:
+        """Records the test as not done; a test the tester stopped first asks why."""
         t, visit, person = self.test, self.visit, self.person
         self.reasons.hide()
         if t is None or visit is None or person is None:
             return
+        if reason == "stopped_by_tester" and stop_reason is None:
+            self.stops.show()
+            self.stop_buttons["chest_pain"].setFocus()
+            return
+        self.stops.hide()
         expected = self.expected_version if t.id not in MEASURE_FIELDS else None
         if t.id in MEASURE_FIELDS:
             existing = visit.result(t.id)
@@ -657,8 +699,13 @@ class StationView(QWidget):
                 reason,
                 expected_version=expected,
                 norms=self.ctx.norms,
+                stop_reason=stop_reason,
             ),
-            lambda _r: self._saved(person, f"'not done: {REASON_WORDS[reason].lower()}'"),
+            lambda _r: self._saved(
+                person,
+                f"'not done: {REASON_WORDS[reason].lower()}"
+                + (f" ({STOP_WORDS[stop_reason].lower()})'" if stop_reason else "'"),
+            ),
             self._save_failed,
         )
 
@@ -677,6 +724,7 @@ class StationView(QWidget):
         self.warning.setText("")
         self.problem.setText("")
         self.reasons.hide()
+        self.stops.hide()
         self.reload_button.hide()
         self._changed()
         self.code.setFocus()
