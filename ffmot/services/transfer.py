@@ -1,5 +1,12 @@
 """Export to CSV or XLSX (full or anonymised) and import of the full format.
 
+The full export is one row per result, with the visit, the MOT day and the participant repeated
+on each; a visit with no result yet (say, screened "do not test") is one row with the result
+columns empty. It carries everything recorded about a visit (its safety screening, notes,
+goals, measurements, who recorded each result and when), so export, import into an empty
+database and export again gives the same CSV, byte for byte. docs/export-columns.md describes
+every column.
+
 Every cell a spreadsheet would run as a formula is neutralised with a leading apostrophe, in
 both formats; import takes it off again. Import checks every row first and writes nothing if
 any row is bad.
@@ -22,8 +29,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ffmot.core import codes, units
+from ffmot.core import codes, screening, units
 from ffmot.core.ages import age_on
+from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import check_value, score
@@ -39,10 +47,13 @@ from ffmot.store.models import (
     Event,
     Participant,
     Result,
+    Screening,
     Trial,
+    utcnow,
 )
 
-COLUMNS = (
+# The columns of the first export format, in their order: a file must have every one of them.
+REQUIRED_COLUMNS = (
     "participant_code",
     "given_name",
     "family_name",
@@ -82,6 +93,40 @@ COLUMNS = (
     "previous_assessment_id",
     "result_id",
 )
+# Added later, at the end, so the columns above keep their places. A file from an earlier ffmot
+# may lack them: import then reads them as empty (see docs/export-columns.md).
+ADDED_COLUMNS = (
+    # result
+    "stop_reason",
+    "result_recorded_by",
+    "result_station",
+    "result_recorded_at",
+    "result_updated_at",
+    # visit
+    "waist_cm",
+    "moderate_minutes",
+    "visit_notes",
+    "visit_goals",
+    "printed_at",
+    "checked_in_at",
+    "screening_id",
+    "screening_outcome",
+    "screening_excluded_tests",
+    "screening_answers",
+    "screening_systolic",
+    "screening_diastolic",
+    "screening_recorded_at",
+    "screening_recorded_by",
+    # MOT day
+    "activities_directory",
+    # participant
+    "participant_notes",
+    *(f"consent_{p}_{what}" for p in PURPOSES for what in ("recorded_at", "recorded_by")),
+)
+COLUMNS = REQUIRED_COLUMNS + ADDED_COLUMNS
+_KNOWN = frozenset(COLUMNS)
+# Free text kept exactly as written: import does not trim its spaces or line breaks.
+FREE_TEXT = ("visit_notes", "visit_goals", "participant_notes")
 ANONYMISED_COLUMNS = (
     "export_id",
     "age_band",
@@ -149,11 +194,71 @@ class ExportSummary:
     left_out: int  # anonymised: participants without consent to anonymous use
 
 
-def _latest_consents(s: Session) -> dict[str, dict[str, bool]]:
-    out: dict[str, dict[str, bool]] = {}
+def _latest_consents(s: Session) -> dict[str, dict[str, Consent]]:
+    """The decision in force for each participant and purpose (the latest)."""
+    out: dict[str, dict[str, Consent]] = {}
     for c in s.scalars(select(Consent).order_by(Consent.recorded_at, Consent.id)):
-        out.setdefault(c.participant_id, {})[c.purpose] = c.granted
+        out.setdefault(c.participant_id, {})[c.purpose] = c
     return out
+
+
+def _latest_screenings(s: Session) -> dict[str, Screening]:
+    """The screening in force for each visit: the latest (a later one supersedes)."""
+    out: dict[str, Screening] = {}
+    for sc in s.scalars(select(Screening).order_by(Screening.recorded_at, Screening.id)):
+        out[sc.assessment_id] = sc
+    return out
+
+
+def _when(v: dt.datetime | None) -> str:
+    """A moment as ISO 8601 in UTC (SQLite hands back the UTC it was given, without a zone)."""
+    if v is None:
+        return ""
+    if v.tzinfo is None:
+        v = v.replace(tzinfo=dt.UTC)
+    return v.astimezone(dt.UTC).isoformat()
+
+
+def _answers_text(answers: dict[str, object]) -> str:
+    """question_id=yes|no for each question answered, in the order they are asked."""
+    order = {q: i for i, q in enumerate(screening.QUESTION_IDS)}
+    keys = sorted(
+        (k for k, v in answers.items() if v is not None),
+        key=lambda k: (order.get(k, len(order)), k),
+    )
+    return ";".join(f"{k}={'yes' if answers[k] else 'no'}" for k in keys)
+
+
+def _screening_cells(sc: Screening | None) -> dict[str, str]:
+    if sc is None:
+        return {}
+    return {
+        "screening_id": sc.id,
+        "screening_outcome": sc.outcome,
+        "screening_excluded_tests": ";".join(sc.excluded_tests or ()),
+        "screening_answers": _answers_text(dict(sc.answers or {})),
+        "screening_systolic": _num(sc.systolic),
+        "screening_diastolic": _num(sc.diastolic),
+        "screening_recorded_at": _when(sc.recorded_at),
+        "screening_recorded_by": sc.recorded_by,
+    }
+
+
+def _result_cells(r: Result | None, trials: list[Trial]) -> dict[str, str]:
+    """The full export's result columns beyond the shared ones (empty for a visit-only row)."""
+    if r is None:
+        return {}
+    return {
+        "trials": "; ".join(
+            f"{_num(t.value)} ({t.label})" if t.label else _num(t.value) for t in trials
+        ),
+        "stop_reason": r.stop_reason or "",
+        "result_recorded_by": r.recorded_by,
+        "result_station": r.station,
+        "result_recorded_at": _when(r.recorded_at),
+        "result_updated_at": _when(r.updated_at),
+        "result_id": r.id,
+    }
 
 
 def export_rows(
@@ -169,11 +274,13 @@ def export_rows(
     export_ids: dict[str, str] = {}
     with db.transaction() as s:
         consents = _latest_consents(s)
+        screenings = {} if anonymised else _latest_screenings(s)
+        # Every visit, with each of its results; a visit with none comes once with no result.
         q = (
-            select(Result, Assessment, Participant, Event)
-            .join(Assessment, Result.assessment_id == Assessment.id)
+            select(Assessment, Participant, Event, Result)
             .join(Participant, Assessment.participant_id == Participant.id)
             .join(Event, Assessment.event_id == Event.id)
+            .outerjoin(Result, Result.assessment_id == Assessment.id)
             .order_by(Event.date, Event.id, Participant.code, Assessment.id, Result.test_id)
         )
         if event_id:
@@ -181,33 +288,36 @@ def export_rows(
         trials: dict[str, list[Trial]] = {}
         for t in s.scalars(select(Trial).order_by(Trial.result_id, Trial.n)):
             trials.setdefault(t.result_id, []).append(t)
-        for r, a, p, e in s.execute(q):
-            given = consents.get(p.id, {})
-            if anonymised and not given.get("anonymous_reports", False):
+        for a, p, e, r in s.execute(q):
+            if r is None and anonymised:
+                continue  # the anonymised export is results only
+            decided = consents.get(p.id, {})
+            if anonymised and not (
+                "anonymous_reports" in decided and decided["anonymous_reports"].granted
+            ):
                 left_out.add(p.id)
                 continue
             people.add(p.id)
             age = age_on(p.date_of_birth, a.assessed_on) if p.date_of_birth <= a.assessed_on else 0
-            band, pct = "", ""
-            if r.done and r.value is not None and r.test_id in ns.battery:
-                try:
-                    sc = score(r.test_id, p.sex, age, r.value, r.unit, norms=ns)
-                    band, pct = sc.band, "" if sc.percentile is None else str(sc.percentile)
-                except InputError:
-                    band = "not_classified"
-            common = {
-                "sex": p.sex,
-                "event": e.name,
-                "event_date": e.date.isoformat(),
-                "test": r.test_id,
-                "value": _num(r.value),
-                "unit": r.unit,
-                "band": band,
-                "percentile": pct,
-                "done": "yes" if r.done else "no",
-                "reason": r.reason or "",
-                "modifications": ";".join(r.modifications or ()),
-            }
+            common = {"sex": p.sex, "event": e.name, "event_date": e.date.isoformat()}
+            if r is not None:
+                band, pct = "", ""
+                if r.done and r.value is not None and r.test_id in ns.battery:
+                    try:
+                        sc = score(r.test_id, p.sex, age, r.value, r.unit, norms=ns)
+                        band, pct = sc.band, "" if sc.percentile is None else str(sc.percentile)
+                    except InputError:
+                        band = "not_classified"
+                common |= {
+                    "test": r.test_id,
+                    "value": _num(r.value),
+                    "unit": r.unit,
+                    "band": band,
+                    "percentile": pct,
+                    "done": "yes" if r.done else "no",
+                    "reason": r.reason or "",
+                    "modifications": ";".join(r.modifications or ()),
+                }
             if anonymised:
                 if p.id not in export_ids:
                     export_ids[p.id] = secrets.token_hex(6)
@@ -216,15 +326,12 @@ def export_rows(
             rows.append(
                 {
                     **common,
+                    **_result_cells(r, trials.get(r.id, []) if r is not None else []),
                     "participant_code": p.code,
                     "given_name": p.given_name,
                     "family_name": p.family_name,
                     "date_of_birth": p.date_of_birth.isoformat(),
                     "assessment_date": a.assessed_on.isoformat(),
-                    "trials": "; ".join(
-                        f"{_num(t.value)} ({t.label})" if t.label else _num(t.value)
-                        for t in trials.get(r.id, [])
-                    ),
                     "venue": e.venue,
                     "organisation": e.organisation,
                     "norm_set_version": e.norm_set_version,
@@ -241,14 +348,35 @@ def export_rows(
                     "email": p.email or "",
                     "postcode_district": p.postcode_district or "",
                     **{
-                        f"consent_{k}": ("" if k not in given else "yes" if given[k] else "no")
+                        f"consent_{k}": (
+                            "" if k not in decided else "yes" if decided[k].granted else "no"
+                        )
                         for k in PURPOSES
                     },
                     "participant_id": p.id,
                     "event_id": e.id,
                     "assessment_id": a.id,
                     "previous_assessment_id": a.previous_id or "",
-                    "result_id": r.id,
+                    "waist_cm": _num(a.waist_cm),
+                    "moderate_minutes": _num(a.moderate_minutes),
+                    "visit_notes": a.notes,
+                    "visit_goals": a.goals,
+                    "printed_at": _when(a.printed_at),
+                    "checked_in_at": _when(a.created_at),
+                    **_screening_cells(screenings.get(a.id)),
+                    "activities_directory": e.activities_directory,
+                    "participant_notes": p.notes,
+                    **{
+                        f"consent_{k}_{what}": (
+                            ""
+                            if k not in decided
+                            else _when(decided[k].recorded_at)
+                            if what == "recorded_at"
+                            else decided[k].recorded_by
+                        )
+                        for k in PURPOSES
+                        for what in ("recorded_at", "recorded_by")
+                    },
                 }
             )
     if anonymised:
@@ -301,17 +429,31 @@ def _write(path: Path, fmt: str, columns: Sequence[str], rows: list[dict[str, st
         else:
             os.close(fd)
             from openpyxl import Workbook
+            from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+            table = [[_xlsx_cell(c, r.get(c, "")) for c in columns] for r in rows]
+            for n, cells in enumerate(table, start=2):
+                for c, v in zip(columns, cells, strict=True):
+                    bad = ILLEGAL_CHARACTERS_RE.search(v) if isinstance(v, str) else None
+                    if bad:
+                        raise InputError(
+                            f"cannot write {path.name} as XLSX: {c} on row {n} holds a control "
+                            f"character (U+{ord(bad.group()):04X}) a spreadsheet cannot hold; "
+                            "export as CSV, or take the character out"
+                        )
             wb = Workbook(write_only=True)
             ws = wb.create_sheet("results")
             ws.append(list(columns))
-            for r in rows:
-                ws.append([_xlsx_cell(c, r.get(c, "")) for c in columns])
+            for cells in table:
+                ws.append(cells)
             wb.save(tmp)
         os.replace(tmp, path)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {e.strerror}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 _NUMERIC_COLUMNS = {
@@ -322,6 +464,10 @@ _NUMERIC_COLUMNS = {
     "strength_days",
     "balance_days",
     "sitting_hours",
+    "waist_cm",
+    "moderate_minutes",
+    "screening_systolic",
+    "screening_diastolic",
 }
 
 
@@ -363,17 +509,24 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         wb.close()
         return
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # newline="": a line break inside a quoted cell (a note) stays exactly as written.
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            text = f.read()
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text: save it as CSV UTF-8") from None
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror}") from None
-    reader = csv.DictReader(io.StringIO(text))
-    for row in reader:
-        if None in row:
-            yield reader.line_num, {"__error__": "this row has more fields than the header"}
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    end = reader.line_num
+    for cells in reader:
+        line, end = end + 1, reader.line_num  # a row is named by its first line
+        if not cells:
             continue
-        yield reader.line_num, {k: (v or "") for k, v in row.items()}
+        if len(cells) > len(header):
+            yield line, {"__error__": "this row has more fields than the header"}
+            continue
+        yield line, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
 
 
 @dataclass(frozen=True)
@@ -407,6 +560,19 @@ def _opt_float(text: str, what: str) -> float | None:
     return float(text)
 
 
+def _opt_when(text: str, what: str) -> dt.datetime | None:
+    """A moment written by the export (ISO 8601); one without a time zone is taken as UTC."""
+    if not text:
+        return None
+    try:
+        v = dt.datetime.fromisoformat(text)
+        return v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise InputError(
+            f"{what} '{text}' is not a date and time (like 2026-05-01T09:30:00+00:00)"
+        ) from None
+
+
 @dataclass(frozen=True)
 class _Person:
     code: str
@@ -417,7 +583,9 @@ class _Person:
     phone: str
     email: str
     postcode: str
-    consents: tuple[tuple[str, bool], ...]
+    notes: str
+    # (purpose, granted, recorded at (None: the time of the import), recorded by)
+    consents: tuple[tuple[str, bool, dt.datetime | None, str], ...]
 
 
 @dataclass(frozen=True)
@@ -429,6 +597,19 @@ class _Day:
     norm_set_version: str
     tests_offered: tuple[str, ...]
     training: bool
+    activities_directory: str
+
+
+@dataclass(frozen=True)
+class _Screen:
+    id: str
+    answers: tuple[tuple[str, bool], ...]
+    systolic: int | None
+    diastolic: int | None
+    outcome: str
+    excluded_tests: tuple[str, ...]
+    recorded_at: dt.datetime | None  # None: the time of the import
+    recorded_by: str
 
 
 @dataclass(frozen=True)
@@ -444,6 +625,30 @@ class _Visit:
     balance_days: int | None
     sitting_hours: float | None
     previous_id: str | None
+    waist_cm: float | None
+    moderate_minutes: float | None
+    notes: str
+    goals: str
+    printed_at: dt.datetime | None
+    checked_in_at: dt.datetime | None  # None: the time of the import
+    screening: _Screen | None
+
+
+@dataclass(frozen=True)
+class _Res:
+    id: str
+    test: str
+    done: bool
+    reason: str | None
+    stop_reason: str | None
+    value: float | None
+    unit: str
+    trials: tuple[tuple[float, str], ...]
+    modifications: tuple[str, ...]
+    recorded_by: str
+    station: str
+    recorded_at: dt.datetime | None  # None: the time of the import
+    updated_at: dt.datetime | None  # None: as recorded_at
 
 
 @dataclass(frozen=True)
@@ -452,17 +657,10 @@ class _Row:
     participant_id: str
     event_id: str
     assessment_id: str
-    result_id: str
     person: _Person
     day: _Day
     visit: _Visit
-    test: str
-    done: bool
-    reason: str | None
-    value: float | None
-    unit: str
-    trials: tuple[tuple[float, str], ...]
-    modifications: tuple[str, ...]
+    result: _Res | None  # None: a visit with no result
 
 
 def import_file(
@@ -472,14 +670,14 @@ def import_file(
     rows = list(read_table(path))
     if not rows:
         raise InputError(f"{path} has no rows to import")
-    header = set(rows[0][1])
+    header = {k for _, raw in rows for k in raw if k != "__error__"}
     if "export_id" in header and "participant_id" not in header:
         raise InputError(
             f"{path} is an anonymised export: it cannot be imported (it holds no "
             "names or ids on purpose)"
         )
-    missing = [c for c in COLUMNS if c not in header and "__error__" not in header]
-    if missing:
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing and header:
         raise InputError(
             f"{path} is not an ffmot export: it lacks {', '.join(missing[:4])}"
             + ("…" if len(missing) > 4 else "")
@@ -490,7 +688,11 @@ def import_file(
         if "__error__" in raw:
             problems.append(f"line {line}: {raw['__error__']}")
             continue
-        r = {k: restore(v.strip()) for k, v in raw.items()}
+        r = {
+            k: (restore(v) if k in FREE_TEXT else restore(v.strip()))
+            for k, v in raw.items()
+            if k in _KNOWN
+        }
         try:
             parsed.append(_parse_row(line, r, ns))
         except FfmotError as e:
@@ -510,7 +712,7 @@ def import_file(
     if problems:
         raise ImportRefused(problems)
     with db.transaction() as s:
-        summary = _insert(s, parsed, problems)
+        summary = _insert(s, parsed, problems, legacy="waist_cm" not in header)
         if problems:
             raise ImportRefused(problems)
         audit(s, actor, "import", "database", "", f"{summary.results} results from {path.name}")
@@ -525,7 +727,7 @@ def _opt_int(text: str, what: str) -> int | None:
 
 
 def _tests(text: str, ns: NormSet) -> tuple[str, ...]:
-    tests = tuple(t for t in text.split(";") if t)
+    tests = tuple(t.strip() for t in text.split(";") if t.strip())
     for t in tests:
         ns.test(t)
     return tests
@@ -537,16 +739,90 @@ def _yes_no(text: str, what: str) -> bool:
     return text == "yes"
 
 
-def _parse_row(line: int, r: dict[str, str], ns: NormSet) -> _Row:
+def _parse_answers(text: str) -> tuple[tuple[str, bool], ...]:
+    out: list[tuple[str, bool]] = []
+    for part in filter(None, (x.strip() for x in text.split(";"))):
+        qid, sep, answer = (x.strip() for x in part.partition("="))
+        if not sep:
+            raise InputError(
+                f"screening_answers: '{part}' should look like chest_pain=no (question=yes or no)"
+            )
+        if qid not in screening.QUESTION_IDS:
+            raise InputError(
+                f"screening_answers: unknown screening question '{qid}': the questions are "
+                + ", ".join(screening.QUESTION_IDS)
+            )
+        if answer not in ("yes", "no"):
+            raise InputError(
+                f"screening_answers: the answer to {qid} must be yes or no, not '{answer}'"
+            )
+        if any(q == qid for q, _ in out):
+            raise InputError(f"screening_answers: {qid} is answered twice")
+        out.append((qid, answer == "yes"))
+    return tuple(out)
+
+
+_SCREENING_COLUMNS = tuple(c for c in ADDED_COLUMNS if c.startswith("screening_"))
+
+
+def _parse_screening(r: dict[str, str], ns: NormSet) -> _Screen | None:
+    """The visit's screening as recorded: its outcome and ruled-out tests are kept as exported
+    (what was decided on the day, under the rules then), after checking each value's form."""
+    outcome = r["screening_outcome"]
+    if not outcome:
+        filled = [c for c in _SCREENING_COLUMNS if r[c]]
+        if filled:
+            raise InputError(
+                f"{filled[0]} is filled but screening_outcome is empty: give the outcome ("
+                + ", ".join(screening.OUTCOMES)
+                + ") or leave every screening column empty"
+            )
+        return None
+    if outcome not in screening.OUTCOMES:
+        raise InputError(
+            f"screening_outcome '{outcome}' must be one of {', '.join(screening.OUTCOMES)}"
+        )
+    answers = _parse_answers(r["screening_answers"])
+    systolic = _opt_int(r["screening_systolic"], "screening_systolic")
+    diastolic = _opt_int(r["screening_diastolic"], "screening_diastolic")
+    screening.assess(dict(answers), systolic, diastolic)  # the blood pressure's range and pair
+    return _Screen(
+        _uuid(r["screening_id"], "screening_id"),
+        answers,
+        systolic,
+        diastolic,
+        outcome,
+        _tests(r["screening_excluded_tests"], ns),
+        _opt_when(r["screening_recorded_at"], "screening_recorded_at"),
+        r["screening_recorded_by"],
+    )
+
+
+_RESULT_COLUMNS = (
+    "value",
+    "unit",
+    "band",
+    "percentile",
+    "done",
+    "reason",
+    "trials",
+    "modifications",
+    "result_id",
+    "stop_reason",
+    "result_recorded_by",
+    "result_station",
+    "result_recorded_at",
+    "result_updated_at",
+)
+
+
+def _parse_result(r: dict[str, str], ns: NormSet) -> _Res | None:
+    if not r["test"]:
+        filled = [c for c in _RESULT_COLUMNS if r[c]]
+        if filled:
+            raise InputError(f"{filled[0]} is filled but test is empty: name the test")
+        return None  # a visit with no result yet
     test = ns.test(r["test"])
-    sex = r["sex"]
-    if sex not in SEXES:
-        raise InputError(f"sex '{sex}' must be one of {', '.join(SEXES)}")
-    dob = _date(r["date_of_birth"], "date_of_birth")
-    when = _date(r["assessment_date"], "assessment_date")
-    if dob > when:
-        raise InputError("the date of birth is after the assessment date")
-    age_on(dob, when)
     if r["done"] not in ("yes", "no"):
         raise InputError(f"done must be yes or no, not '{r['done']}'")
     done = r["done"] == "yes"
@@ -570,13 +846,64 @@ def _parse_row(line: int, r: dict[str, str], ns: NormSet) -> _Row:
             raise InputError(f"reason must be one of {', '.join(NOT_DONE_REASONS)}")
         if value is not None:
             raise InputError("a test not done cannot have a value")
+    stop = r["stop_reason"]
+    if stop:
+        if stop not in STOP_REASONS:
+            raise InputError(f"stop_reason '{stop}' must be one of {', '.join(STOP_REASONS)}")
+        if done or r["reason"] != "stopped_by_tester":
+            raise InputError(
+                f"stop_reason '{stop}' goes only with reason stopped_by_tester, not with "
+                + ("a test that was done" if done else f"reason {r['reason']}")
+            )
+    # A test stopped before ffmot asked why (before schema 0003) has no stop reason: allowed.
+    return _Res(
+        _uuid(r["result_id"], "result_id"),
+        test.id,
+        done,
+        None if done else r["reason"],
+        stop or None,
+        value,
+        unit,
+        tuple(trials),
+        tuple(m for m in r["modifications"].split(";") if m),
+        r["result_recorded_by"],
+        r["result_station"],
+        _opt_when(r["result_recorded_at"], "result_recorded_at"),
+        _opt_when(r["result_updated_at"], "result_updated_at"),
+    )
+
+
+def _parse_row(line: int, raw: dict[str, str], ns: NormSet) -> _Row:
+    r = {c: raw.get(c, "") for c in COLUMNS}
+    # A file from an earlier ffmot has no recorded_by columns; such records were always
+    # imported as recorded by "import".
+    if "result_recorded_by" not in raw and r["test"]:
+        r["result_recorded_by"] = "import"
+    for p in PURPOSES:
+        if f"consent_{p}_recorded_by" not in raw and r[f"consent_{p}"]:
+            r[f"consent_{p}_recorded_by"] = "import"
+    sex = r["sex"]
+    if sex not in SEXES:
+        raise InputError(f"sex '{sex}' must be one of {', '.join(SEXES)}")
+    dob = _date(r["date_of_birth"], "date_of_birth")
+    when = _date(r["assessment_date"], "assessment_date")
+    if dob > when:
+        raise InputError("the date of birth is after the assessment date")
+    age_on(dob, when)
+    result = _parse_result(r, ns)
     consents = []
     for purpose in PURPOSES:
         v = r[f"consent_{purpose}"]
         if v not in ("", "yes", "no"):
             raise InputError(f"consent_{purpose} must be yes, no or empty")
+        at = _opt_when(r[f"consent_{purpose}_recorded_at"], f"consent_{purpose}_recorded_at")
+        by = r[f"consent_{purpose}_recorded_by"]
         if v:
-            consents.append((purpose, v == "yes"))
+            consents.append((purpose, v == "yes", at, by))
+        elif at or by:
+            raise InputError(
+                f"consent_{purpose} is empty, so consent_{purpose}_recorded_at and _by must be too"
+            )
     if not r["given_name"] or not r["family_name"]:
         raise InputError("given_name and family_name are needed")
     pid = _uuid(r["participant_id"], "participant_id")
@@ -587,7 +914,6 @@ def _parse_row(line: int, r: dict[str, str], ns: NormSet) -> _Row:
         participant_id=pid,
         event_id=eid,
         assessment_id=_uuid(r["assessment_id"], "assessment_id"),
-        result_id=_uuid(r["result_id"], "result_id"),
         person=_Person(
             codes.normalise(r["participant_code"]),
             r["given_name"],
@@ -597,6 +923,7 @@ def _parse_row(line: int, r: dict[str, str], ns: NormSet) -> _Row:
             r["phone"],
             r["email"],
             r["postcode_district"],
+            r["participant_notes"],
             tuple(consents),
         ),
         day=_Day(
@@ -607,6 +934,7 @@ def _parse_row(line: int, r: dict[str, str], ns: NormSet) -> _Row:
             r["norm_set_version"],
             _tests(r["tests_offered"], ns),
             _yes_no(r["training"], "training"),
+            r["activities_directory"],
         ),
         visit=_Visit(
             pid,
@@ -620,32 +948,41 @@ def _parse_row(line: int, r: dict[str, str], ns: NormSet) -> _Row:
             _opt_int(r["balance_days"], "balance_days"),
             _opt_float(r["sitting_hours"], "sitting_hours"),
             _uuid(previous, "previous_assessment_id") if previous else None,
+            _opt_float(r["waist_cm"], "waist_cm"),
+            _opt_float(r["moderate_minutes"], "moderate_minutes"),
+            r["visit_notes"],
+            r["visit_goals"],
+            _opt_when(r["printed_at"], "printed_at"),
+            _opt_when(r["checked_in_at"], "checked_in_at"),
+            _parse_screening(r, ns),
         ),
-        test=test.id,
-        done=done,
-        reason=None if done else r["reason"],
-        value=value,
-        unit=unit,
-        trials=tuple(trials),
-        modifications=tuple(m for m in r["modifications"].split(";") if m),
+        result=result,
     )
 
 
-def _insert(s: Session, parsed: list[_Row], problems: list[str]) -> ImportSummary:
+def _insert(s: Session, parsed: list[_Row], problems: list[str], legacy: bool) -> ImportSummary:
     made = {"participant": 0, "event": 0, "assessment": 0, "result": 0, "there": 0}
+    now = utcnow()
     handled: set[str] = set()
+    refused: set[str] = set()
     pending_previous: list[tuple[Assessment, str]] = []
     tests_by_day: dict[str, set[str]] = {}
     measured: dict[str, dict[str, float]] = {}
     for row in parsed:
-        tests_by_day.setdefault(row.event_id, set()).add(row.test)
-        if row.done and row.value is not None and row.test in ("waist", "activity"):
-            measured.setdefault(row.assessment_id, {})[row.test] = row.value
+        res = row.result
+        if res is not None:
+            tests_by_day.setdefault(row.event_id, set()).add(res.test)
+            if legacy and res.done and res.value is not None and res.test in ("waist", "activity"):
+                # An earlier ffmot's file had no waist_cm or moderate_minutes column.
+                measured.setdefault(row.assessment_id, {})[res.test] = res.value
     for row in parsed:
+        if row.participant_id in refused:
+            continue
         if row.participant_id not in handled:
             handled.add(row.participant_id)
-            outcome = _insert_person(s, row, problems)
+            outcome = _insert_person(s, row, problems, now)
             if outcome is None:
+                refused.add(row.participant_id)
                 continue
             made["participant"] += outcome == "new"
         if row.event_id not in handled:
@@ -659,16 +996,18 @@ def _insert(s: Session, parsed: list[_Row], problems: list[str]) -> ImportSummar
                         date=d.date,
                         venue=d.venue,
                         organisation=d.organisation,
-                        tests_offered=list(d.tests_offered) or sorted(tests_by_day[row.event_id]),
+                        tests_offered=list(d.tests_offered)
+                        or sorted(tests_by_day.get(row.event_id, ())),
                         norm_set_version=d.norm_set_version,
+                        activities_directory=d.activities_directory,
                         training=d.training,
                     )
                 )
                 made["event"] += 1
         if row.assessment_id not in handled:
             handled.add(row.assessment_id)
+            v = row.visit
             if s.get(Assessment, row.assessment_id) is None:
-                v = row.visit
                 m = measured.get(row.assessment_id, {})
                 a = Assessment(
                     id=row.assessment_id,
@@ -679,35 +1018,64 @@ def _insert(s: Session, parsed: list[_Row], problems: list[str]) -> ImportSummar
                     station=v.station,
                     height_cm=v.height_cm,
                     weight_kg=v.weight_kg,
-                    waist_cm=m.get("waist"),
-                    moderate_minutes=m.get("activity"),
+                    waist_cm=v.waist_cm if v.waist_cm is not None else m.get("waist"),
+                    moderate_minutes=(
+                        v.moderate_minutes if v.moderate_minutes is not None else m.get("activity")
+                    ),
                     strength_days=v.strength_days,
                     balance_days=v.balance_days,
                     sitting_hours=v.sitting_hours,
+                    notes=v.notes,
+                    goals=v.goals,
+                    printed_at=v.printed_at,
+                    created_at=v.checked_in_at or now,
+                    updated_at=now,
                 )
                 s.add(a)
                 if v.previous_id:
                     pending_previous.append((a, v.previous_id))
                 made["assessment"] += 1
-        if s.get(Result, row.result_id) is not None:
+            sc = v.screening
+            if sc is not None and s.get(Screening, sc.id) is None:
+                s.add(
+                    Screening(
+                        id=sc.id,
+                        assessment_id=row.assessment_id,
+                        answers=dict(sc.answers),
+                        systolic=sc.systolic,
+                        diastolic=sc.diastolic,
+                        outcome=sc.outcome,
+                        excluded_tests=list(sc.excluded_tests),
+                        recorded_at=sc.recorded_at or now,
+                        recorded_by=sc.recorded_by,
+                    )
+                )
+        res = row.result
+        if res is None:
+            continue
+        if s.get(Result, res.id) is not None:
             made["there"] += 1
             continue
-        res = Result(
-            id=row.result_id,
+        result = Result(
+            id=res.id,
             assessment_id=row.assessment_id,
-            test_id=row.test,
-            done=row.done,
-            reason=row.reason,
-            value=row.value,
-            unit=row.unit,
-            modifications=list(row.modifications),
-            recorded_by="import",
+            test_id=res.test,
+            done=res.done,
+            reason=res.reason,
+            stop_reason=res.stop_reason,
+            value=res.value,
+            unit=res.unit,
+            modifications=list(res.modifications),
+            recorded_by=res.recorded_by,
+            station=res.station,
+            recorded_at=res.recorded_at or now,
+            updated_at=res.updated_at or res.recorded_at or now,
         )
-        res.trials = [
-            Trial(n=i + 1, value=v, unit=row.unit, label=label)
-            for i, (v, label) in enumerate(row.trials)
+        result.trials = [
+            Trial(n=i + 1, value=value, unit=res.unit, label=label)
+            for i, (value, label) in enumerate(res.trials)
         ]
-        s.add(res)
+        s.add(result)
         made["result"] += 1
     s.flush()
     for a, prev in pending_previous:
@@ -719,7 +1087,7 @@ def _insert(s: Session, parsed: list[_Row], problems: list[str]) -> ImportSummar
     )
 
 
-def _insert_person(s: Session, row: _Row, problems: list[str]) -> str | None:
+def _insert_person(s: Session, row: _Row, problems: list[str], now: dt.datetime) -> str | None:
     """'new' if added, 'existing' if already here as in the file, None (with a problem noted)
     if the file disagrees with what this database holds."""
     p = row.person
@@ -742,15 +1110,17 @@ def _insert_person(s: Session, row: _Row, problems: list[str]) -> str | None:
                 phone=p.phone or None,
                 email=p.email or None,
                 postcode_district=p.postcode or None,
+                notes=p.notes,
             )
         )
-        for purpose, granted in p.consents:
+        for purpose, granted, at, by in p.consents:
             s.add(
                 Consent(
                     participant_id=row.participant_id,
                     purpose=purpose,
                     granted=granted,
-                    recorded_by="import",
+                    recorded_at=at or now,
+                    recorded_by=by,
                 )
             )
         return "new"

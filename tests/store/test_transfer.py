@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import stat
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from ffmot.core import screening
+from ffmot.core.errors import InputError
 from ffmot.services import records as R
 from ffmot.services.transfer import (
     ANONYMISED_COLUMNS,
@@ -55,6 +59,7 @@ def fill(db, actor):
     )
     for p in (a1, a2, a3):
         v = R.check_in(db, actor, p.id, e.id)
+        R.record_screening(db, actor, v.id, screening.answers_with())
         R.save_result(db, actor, v.id, "grip", [(20, "left 1"), (24.5, "right 1")])
         R.save_result(
             db, actor, v.id, "sit_and_reach", [(-3, "right leg"), (-1.5, "right leg")], unit="cm"
@@ -64,6 +69,7 @@ def fill(db, actor):
         v = R.get_assessment(db, v.id)
         R.save_measurements(db, actor, v.id, Measurements(165, 70, 85, 120, 2, 1, 6.5), v.version)
     v2 = R.check_in(db, actor, a1.id, e2.id)
+    R.record_screening(db, actor, v2.id, screening.answers_with())
     R.save_result(db, actor, v2.id, "grip", [(26, "right 1")])
     return a1, a2, a3
 
@@ -230,3 +236,280 @@ def test_an_unrelated_file_is_refused(db, tmp_path, actor):
     x.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(Exception, match="not a readable XLSX"):
         import_file(db, actor, x)
+
+
+# The columns of the first export format: names and places never change; new ones go after.
+FIRST_COLUMNS = [
+    "participant_code",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "event",
+    "assessment_date",
+    "test",
+    "value",
+    "unit",
+    "band",
+    "percentile",
+    "done",
+    "reason",
+    "trials",
+    "modifications",
+    "event_date",
+    "venue",
+    "organisation",
+    "norm_set_version",
+    "tests_offered",
+    "training",
+    "practitioner",
+    "station",
+    "height_cm",
+    "weight_kg",
+    "strength_days",
+    "balance_days",
+    "sitting_hours",
+    "phone",
+    "email",
+    "postcode_district",
+    "consent_keep_results",
+    "consent_retest_contact",
+    "consent_share_gp",
+    "consent_anonymous_reports",
+    "participant_id",
+    "event_id",
+    "assessment_id",
+    "previous_assessment_id",
+    "result_id",
+]
+FIRST_ANONYMISED = [
+    "export_id",
+    "age_band",
+    "sex",
+    "event",
+    "event_date",
+    "test",
+    "value",
+    "unit",
+    "band",
+    "percentile",
+    "done",
+    "reason",
+    "modifications",
+]
+
+
+def test_columns_only_grow_at_the_end():
+    assert list(COLUMNS[: len(FIRST_COLUMNS)]) == FIRST_COLUMNS
+    assert list(ANONYMISED_COLUMNS) == FIRST_ANONYMISED
+    assert len(set(COLUMNS)) == len(COLUMNS)
+
+
+def test_every_column_is_described_in_the_docs():
+    text = (Path(__file__).parents[2] / "docs" / "export-columns.md").read_text()
+    described = set(re.findall(r"^\| `([a-z_0-9]+)` \|", text, re.M))
+    assert set(COLUMNS) | set(ANONYMISED_COLUMNS) <= described
+    assert described <= set(COLUMNS) | set(ANONYMISED_COLUMNS)
+
+
+def edit(rows, header, pick, **cells):
+    """Sets cells in the first row `pick` accepts; returns its index."""
+    for i, row in enumerate(rows):
+        if i and pick(dict(zip(header, row, strict=True))):
+            for col, value in cells.items():
+                row[header.index(col)] = value
+            return i
+    raise AssertionError("no such row")
+
+
+def write_csv(path, rows):
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+
+
+def first_lines(path):
+    """The line each row of a CSV file starts on (a note of several lines takes several)."""
+    with path.open(newline="") as f:
+        reader = csv.reader(f)
+        out, end = [], 0
+        for _ in reader:
+            out.append(end + 1)
+            end = reader.line_num
+    return out
+
+
+def test_bad_screening_and_stop_reasons_are_reported_by_line(db, tmp_path, actor):
+    from tests.store.test_round_trip import mot_day
+
+    mot_day(db, actor)
+    good = tmp_path / "good.csv"
+    export_file(db, actor, good, "csv")
+    rows = read_csv(good)
+    header = rows[0]
+
+    def person(name, test=None):
+        return lambda r: r["given_name"] == name and (test is None or r["test"] == test)
+
+    ada_spring = lambda r: r["given_name"] == "Ada" and r["event"] == "Spring MOT"  # noqa: E731
+    ada_autumn = lambda r: r["given_name"] == "Ada" and r["event"] == "Autumn MOT"  # noqa: E731
+    lines = [
+        edit(rows, header, person("Cleo"), screening_answers="can_fly=no;chest_pain=no"),
+        edit(rows, header, person("Dev"), screening_answers="dizziness=maybe"),
+        edit(rows, header, person("Bert", "grip"), screening_outcome="fine"),
+        edit(
+            rows,
+            header,
+            lambda r: ada_spring(r) and r["test"] == "back_scratch",
+            stop_reason="chest_pain",
+        ),
+        edit(rows, header, lambda r: ada_spring(r) and r["test"] == "grip", stop_reason="pain"),
+        edit(
+            rows,
+            header,
+            lambda r: ada_autumn(r) and r["test"] == "up_and_go",
+            stop_reason="fainted",
+        ),
+        edit(
+            rows,
+            header,
+            lambda r: ada_autumn(r) and r["test"] == "grip",
+            screening_systolic="300",
+        ),
+        edit(rows, header, person("Eve"), screening_answers="chest_pain=no"),
+    ]
+    bad = tmp_path / "bad.csv"
+    write_csv(bad, rows)
+    lines = [first_lines(bad)[i] for i in lines]
+    target = connect(str(tmp_path / "target.db"))
+    with pytest.raises(ImportRefused) as err:
+        import_file(target, actor, bad)
+    problems = err.value.problems
+    assert [p.split(":")[0] for p in problems] == [f"line {n}" for n in sorted(lines)]
+    by_line = {int(p.split(":")[0].split()[1]): p for p in problems}
+    expected = [
+        "unknown screening question 'can_fly'",
+        "the answer to dizziness must be yes or no, not 'maybe'",
+        "screening_outcome 'fine' must be one of incomplete, clear, care, do_not_test",
+        "stop_reason 'chest_pain' goes only with reason stopped_by_tester, not with reason "
+        "declined",
+        "stop_reason 'pain' goes only with reason stopped_by_tester, not with a test that was done",
+        "stop_reason 'fainted' must be one of chest_pain, dizziness, pain, breathlessness, other",
+        "systolic blood pressure 300 is outside 60 to 260 mmHg",
+        "screening_answers is filled but screening_outcome is empty",
+    ]
+    for n, words in zip(lines, expected, strict=True):
+        assert words in by_line[n], (n, by_line[n])
+    assert R.search_participants(target, "") == [] and R.list_events(target) == []
+    target.close()
+
+
+def test_a_visit_must_say_the_same_on_every_row(db, tmp_path, actor):
+    from tests.store.test_round_trip import mot_day
+
+    mot_day(db, actor)
+    good = tmp_path / "good.csv"
+    export_file(db, actor, good, "csv")
+    rows = read_csv(good)
+    header = rows[0]
+    first = edit(rows, header, lambda r: r["given_name"] == "Bert", screening_outcome="care")
+    line = edit(
+        rows,
+        header,
+        lambda r: r["given_name"] == "Bert" and r["test"] == "up_and_go",
+        screening_outcome="clear",
+        screening_excluded_tests="",
+    )
+    bad = tmp_path / "bad.csv"
+    write_csv(bad, rows)
+    with pytest.raises(ImportRefused) as err:
+        import_file(connect(str(tmp_path / "t.db")), actor, bad)
+    visit = rows[line][header.index("assessment_id")][:8]
+    at = first_lines(bad)
+    assert err.value.problems == [
+        f"line {at[line]}: the visit {visit} differs from line {at[first]}"
+    ]
+
+
+def test_a_visit_row_without_a_test_holds_no_result(db, tmp_path, actor):
+    from tests.store.test_round_trip import mot_day
+
+    mot_day(db, actor)
+    good = tmp_path / "good.csv"
+    export_file(db, actor, good, "csv")
+    rows = read_csv(good)
+    header = rows[0]
+    line = edit(rows, header, lambda r: r["given_name"] == "Eve", value="12")
+    bad = tmp_path / "bad.csv"
+    write_csv(bad, rows)
+    with pytest.raises(ImportRefused) as err:
+        import_file(connect(str(tmp_path / "t.db")), actor, bad)
+    at = first_lines(bad)[line]
+    assert err.value.problems == [f"line {at}: value is filled but test is empty: name the test"]
+
+
+def test_a_bad_row_after_a_note_of_several_lines_is_named_by_its_first_line(db, tmp_path, actor):
+    e = R.create_event(db, actor, "MOT day", D(2026, 5, 1))
+    p = R.register_participant(db, actor, "Ada", "Sampleton", D(1950, 3, 14), "female")
+    v = R.check_in(db, actor, p.id, e.id)
+    R.record_screening(db, actor, v.id, screening.answers_with())
+    R.save_result(db, actor, v.id, "grip", [(20, "")])
+    R.save_result(db, actor, v.id, "arm_curl", [(15, "")])
+    R.save_measurements(db, actor, v.id, Measurements(), v.version, notes="one\ntwo\nthree")
+    out = tmp_path / "x.csv"
+    export_file(db, actor, out, "csv")
+    rows = read_csv(out)
+    edit(rows, rows[0], lambda r: r["test"] == "grip", done="perhaps")
+    write_csv(out, rows)
+    with pytest.raises(ImportRefused) as err:
+        import_file(connect(str(tmp_path / "t.db")), actor, out)
+    # Line 1 is the header; the arm curl row takes lines 2 to 4; the grip row starts on 5.
+    assert [p.split(":")[0] for p in err.value.problems] == ["line 5"]
+
+
+def test_a_file_from_before_the_added_columns_still_imports(db, tmp_path, actor):
+    fill(db, actor)
+    out = tmp_path / "new.csv"
+    export_file(db, actor, out, "csv")
+    rows = read_csv(out)
+    keep = [i for i, c in enumerate(rows[0]) if c in FIRST_COLUMNS]
+    old = tmp_path / "old.csv"
+    write_csv(old, [[r[i] for i in keep] for r in rows])
+    target = connect(str(tmp_path / "t.db"))
+    s = import_file(target, actor, old)
+    assert s.results == 22
+    a = R.find_by_code(target, rows[1][0])
+    back, _ = export_rows(target)
+    first = back[0]
+    assert first["result_recorded_by"] == "import" and "screening_outcome" not in first
+    assert first["waist_cm"] == "85" and first["moderate_minutes"] == "120"  # from the results
+    assert a.consents["anonymous_reports"].recorded_by == "import"
+    target.close()
+
+
+def test_the_anonymised_export_gains_nothing(db, tmp_path, actor):
+    """Health details recorded at check-in (the screening, why a test was stopped, notes) stay
+    out of the anonymised export, and so do visits with no result."""
+    from tests.store.test_round_trip import mot_day
+
+    mot_day(db, actor)
+    out = tmp_path / "anon.csv"
+    s = export_file(db, actor, out, "csv", anonymised=True)
+    rows = read_csv(out)
+    assert rows[0] == FIRST_ANONYMISED
+    text = out.read_text()
+    for word in ("do_not_test", "chest_pain", "dizziness", "Walks the dog", "Nurse Kay", "172"):
+        assert word not in text
+    assert all(r[5] for r in rows[1:])  # every row is a result
+    assert s.participants == 1  # Ada; Cleo consented but has no result
+
+
+def test_a_control_character_xlsx_cannot_hold_is_refused_plainly(db, tmp_path, actor):
+    e = R.create_event(db, actor, "MOT day", D(2026, 5, 1))
+    p = R.register_participant(db, actor, "Ada", "Sampleton", D(1950, 3, 14), "female")
+    v = R.check_in(db, actor, p.id, e.id)
+    R.save_measurements(db, actor, v.id, Measurements(), v.version, notes="pasted\x0bline")
+    out = tmp_path / "x.xlsx"
+    with pytest.raises(InputError, match=r"visit_notes on row 2 holds a control character"):
+        export_file(db, actor, out, "xlsx")
+    assert not out.exists() and not list(tmp_path.glob(".ffmot-*"))
+    export_file(db, actor, tmp_path / "x.csv", "csv")  # CSV holds it
