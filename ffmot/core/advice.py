@@ -119,7 +119,7 @@ def load_advice(path: Path) -> Advice:
         comps,
         str(sitting.get("work_on", "")),
         tuple(str(s) for s in sitting.get("next_steps", ())),
-        str(data.get("not_done", {}).get("text", "Not done today.")),
+        str(data.get("not_done", {}).get("default", "Not done today.")),
     )
 
 

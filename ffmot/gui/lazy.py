@@ -29,9 +29,10 @@ def lazy(name: str) -> Any:
 
 
 # The views' stand-ins, one of each: `from ffmot.gui.lazy import R`.
-__all__ = ["WORKING_MODULES", "B", "R", "lazy", "ov", "scoring", "warm_up"]
+__all__ = ["WORKING_MODULES", "B", "R", "interpret", "lazy", "ov", "scoring", "warm_up"]
 
 if TYPE_CHECKING:
+    from ffmot.core import interpret as interpret
     from ffmot.core import scoring as scoring
     from ffmot.services import board as B
     from ffmot.services import overview as ov
@@ -41,8 +42,10 @@ else:
     R = lazy("ffmot.services.records")
     ov = lazy("ffmot.services.overview")
     scoring = lazy("ffmot.core.scoring")
+    interpret = lazy("ffmot.core.interpret")
 
 WORKING_MODULES = (
+    "ffmot.core.interpret",
     "ffmot.store.db",
     "ffmot.services.records",
     "ffmot.services.board",

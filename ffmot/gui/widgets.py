@@ -8,13 +8,14 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-BAND_TEXT = {
-    "below_average": "▼ Below average",
-    "normal": "● In the normal range",
-    "above_average": "▲ Above average",
+BAND_TEXT = {  # the sheet's words (resources/advice.toml [bands]), with a shape
+    "below_average": "▼ Below the usual range",
+    "normal": "● In the usual range",
+    "above_average": "▲ Above the usual range",
     "not_classified": "– Not compared",
     "": "",
 }
+BAND_SHAPE = {"below_average": "▼ ", "normal": "● ", "above_average": "▲ ", "not_classified": "– "}
 BAND_COLOUR = {  # Okabe-Ito: vermillion-ish orange, sky blue, bluish green; grey for none
     "below_average": QColor("#E69F00"),
     "normal": QColor("#56B4E9"),
@@ -35,10 +36,13 @@ class BandBadge(QLabel):
         f.setBold(True)
         self.setFont(f)
 
-    def set_band(self, band: str) -> None:
+    def set_band(self, band: str, words: str = "") -> None:
+        """The band with its shape; `words` (as the sheet says them, "Slower than the usual
+        range") replace the plain band words."""
         self.band = band
-        self.setText(BAND_TEXT.get(band, band))
-        self.setAccessibleName(BAND_TEXT.get(band, band).lstrip("▼●▲– ") or "no band")
+        text = BAND_SHAPE.get(band, "") + words if words else BAND_TEXT.get(band, band)
+        self.setText(text)
+        self.setAccessibleName(text.lstrip("▼●▲– ") or "no band")
         colour = BAND_COLOUR.get(band)
         if colour is None:
             self.setStyleSheet("")
@@ -50,7 +54,7 @@ class BandBadge(QLabel):
 
 
 class WhereYouStand(QWidget):
-    """A horizontal scale: the normal range for age and sex as a band, the result marked on it.
+    """A horizontal scale: the usual range for age and sex as a band, the result marked on it.
 
     Better is always to the right (for the up-and-go, faster). Labels name the range and the
     result, so the picture reads in black and white too.
@@ -86,7 +90,7 @@ class WhereYouStand(QWidget):
         self.lower_is_better, self.unit, self.band = lower_is_better, unit, band
         text = "no comparison"
         if low is not None and high is not None and value is not None:
-            text = f"Your result {value:g} {unit}; normal range {low:g} to {high:g} {unit}"
+            text = f"Your result {value:g} {unit}; usual range {low:g} to {high:g} {unit}"
         self.setAccessibleName(text)
         self.setToolTip(text)
         self.update()
@@ -135,7 +139,7 @@ class WhereYouStand(QWidget):
         small = QFont(self.font())
         small.setPointSizeF(max(self.font().pointSizeF() * 0.85, 7))
         p.setFont(small)
-        label = f"normal range {self.low:g}–{self.high:g}"
+        label = f"usual range {self.low:g}–{self.high:g}"
         p.drawText(
             QRectF(x1 - 100, axis_y + h * 0.5, x2 - x1 + 200, h * 1.2),
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,

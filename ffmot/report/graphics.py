@@ -54,6 +54,8 @@ def bar_spec(item: Item) -> BarSpec | None:
     s = item.score
     if s is None or s.normal_range is None or s.band == "not_classified":
         return None
+    if item.says is not None and not item.says.band:
+        return None  # not compared: a modified test, or sex not stated
     lo, hi = s.normal_range
     value = s.value
     prev = item.change.before if item.change is not None else None

@@ -36,6 +36,7 @@ from reportlab.platypus import (
 )
 
 from ffmot import __version__
+from ffmot.core.interpret import default_rules
 from ffmot.report import style, words
 from ffmot.report.fonts import BOLD, REGULAR, register_fonts
 from ffmot.report.graphics import Key, RangeBar, bar_spec
@@ -83,7 +84,7 @@ class Layout:
     """How much a sheet holds. Level 0 holds everything; each later level is tighter, for a
     sheet that would otherwise run to a third page."""
 
-    glance: bool  # the "at a glance" box
+    glance: bool  # the summary box's longer form (the box itself is on every sheet)
     greeting: str  # "long", "short" or "" (none)
     long_key: bool
     component_words: str  # "all", "work_on" or "none"
@@ -93,6 +94,7 @@ class Layout:
     sitting_steps: int
     banner: bool = True  # the yellow training banner (the TRAINING tag and watermark stay)
     headed_notes: bool = True  # notes and goals under headings, else as labelled paragraphs
+    bars: bool = True  # each result with its range drawn as a bar, else in words on one row
 
 
 LAYOUTS = (
@@ -103,6 +105,8 @@ LAYOUTS = (
     Layout(False, "short", False, "none", 2, 1, False, 1),
     Layout(False, "", False, "none", 1, 1, False, 1),
     Layout(False, "", False, "none", 1, 1, False, 0, banner=False, headed_notes=False),
+    Layout(False, "short", False, "all", 2, 2, False, 1, bars=False),
+    Layout(False, "", False, "none", 1, 1, False, 0, banner=False, headed_notes=False, bars=False),
 )
 
 
@@ -114,6 +118,9 @@ class _Story:
         self.level = level
         self.lay = LAYOUTS[level]
         self.st = style.sheet_styles()
+        if not self.lay.bars:  # the tightest sheets: headings a little smaller, still large
+            h2 = self.st["h2"]
+            h2.fontSize, h2.leading, h2.spaceBefore = 16, 19, 4
         self.flow: list[Flowable] = []
         self.retest = any(i.change is not None for c in o.components for i in c.items)
 
@@ -127,17 +134,45 @@ class _Story:
         if o.training and self.lay.banner:
             banner = _p("Training sheet: these results are not real.", st["banner"])
             self.add(_boxed(banner, style.YELLOW), Spacer(1, 6))
+        if o.says is not None and o.says.mode == "screened_out":
+            return self.screened_out()
         if self.lay.greeting:
             greeting = words.greeting(o, short=self.lay.greeting == "short")
             self.add(_p(_e(greeting), st["body"]))
-        glance = words.at_a_glance(o)
-        if glance and self.lay.glance:
-            self.add(_boxed([_p(_e(line), st["cell"]) for line in glance], style.SHADE))
+        self.summary_box()
         self.results()
         self.body()
         self.activity()
         self.local()
         self.flags()
+        self.notes()
+        self.about()
+        return self.flow
+
+    def summary_box(self) -> None:
+        """How they did and what to do next, at the top of every sheet, never left out."""
+        st = self.st
+        lines = words.at_a_glance(self.o)
+        todo = words.actions(self.o)
+        content: list[Flowable] = [_p(_e(line), st["cell"]) for line in lines]
+        if todo:
+            content.append(_p("<b>What you could do next:</b>", st["cell"]))
+            content += [_bullet(_e(a), st["bullet"]) for a in todo]
+        if content:
+            self.add(_boxed(content, style.SHADE), Spacer(1, 4))
+
+    def screened_out(self) -> list[Flowable]:
+        """One page: why there were no tests today, to see the GP first, no targets, no
+        exercises; the notes and goals."""
+        o, st = self.o, self.st
+        says = o.says
+        assert says is not None
+        self.add(_p(_e(default_rules().w("screened_out", "title")), st["h2"]))
+        box = [_p(_e(line), st["body"]) for line in says.headline]
+        box += [_p(f"<b>{_e(a)}</b>", st["body"]) for a in says.actions]
+        self.add(_boxed(box, style.SHADE), Spacer(1, 6))
+        for line in says.symptom_lines:
+            self.add(_p(_e(line), st["body"]))
         self.notes()
         return self.flow
 
@@ -147,38 +182,61 @@ class _Story:
         if not o.components:
             return
         who = words.peers(o.participant.sex)
-        if any(bar_spec(i) is not None for c in o.components for i in c.items):
+        if self.lay.bars and any(bar_spec(i) is not None for c in o.components for i in c.items):
             key = Key(CONTENT_W, who, self.retest, short=not self.lay.long_key)
             self.add(Spacer(1, 4), key)
+        if o.says is not None and any(
+            i.says and i.says.band for c in o.components for i in c.items
+        ):
+            self.add(*(_p(_e(t), self.st["body"]) for t in o.says.explain))
         for comp in o.components:
             self.component(comp)
 
     def component(self, comp: ComponentView) -> None:
-        o, st = self.o, self.st
+        """A component's heading, words, results and next steps."""
+        st = self.st
         head = _p(f"{_e(comp.title)}: {words.STATUS_WORDS[comp.status]}", st["h2"])
-        first: list[Flowable] = [head]
+        section: list[Flowable] = [head]
         said = self.lay.component_words
         if comp.words and (said == "all" or (said == "work_on" and comp.status == "work_on")):
-            first.append(_p(_e(comp.words), st["body"]))
-        elif comp.status == "not_compared" and any(i.result.done for i in comp.items):
-            first.append(_p("We could not compare these results today.", st["body"]))
+            section.append(_p(_e(comp.words), st["body"]))
         rows = [self.item(i) for i in comp.items]
-        # The heading stays with its first result; each result stays whole.
-        self.add(KeepTogether([*first, rows[0]]) if rows else KeepTogether(first))
-        self.add(*(KeepTogether([r]) for r in rows[1:]))
-        if comp.id in o.work_on and comp.next_steps:
-            n = min(self.lay.steps, 2 if len(o.work_on) >= 3 else 3)
-            steps: list[Flowable] = [_p("<b>Next steps you could try:</b>", st["body"])]
-            steps += [_bullet(_e(s), st["bullet"]) for s in comp.next_steps[:n]]
+        # The heading stays with its words and first result, each result stays whole, and
+        # each set of next steps stays with the line that names it.
+        self.add(KeepTogether([*section, *rows[:1]]), *(KeepTogether([r]) for r in rows[1:]))
+        for w in comp.work:
+            n = min(self.lay.steps, 2 if len(self.o.work_on) >= 3 else 3)
+            lead = f"<b>{_e(w.title)}: next steps you could try</b>"
+            steps: list[Flowable] = [_p(lead, st["body"])]
+            steps += [_bullet(_e(x), st["bullet"]) for x in w.steps[:n]]
             self.add(KeepTogether(steps))
 
     def item(self, i: Item) -> Flowable:
         st = self.st
         lines = [f"<b>{_e(words.display_name(i, LEFT_COL))}</b>"]
-        spec = bar_spec(i)
+        spec = bar_spec(i) if self.lay.bars else None
         right: Flowable
+        if not self.lay.bars and i.says is not None:
+            # The tightest sheets: each result as one full-width paragraph, in words.
+            if i.result.done and i.result.value is not None and i.says.band:
+                said = f"{i.says.band_words} ({i.says.range_text})."
+            else:
+                said = i.says.note
+            text = f"<b>{_e(words.display_name(i))}</b>: "
+            if i.result.done and i.result.value is not None:
+                text += f"{_e(words.value_words(i))}. "
+            text += _e(said)
+            change = words.change_words(i)
+            if change:
+                text += " " + _e(change)
+            return _p(text, st["body"])
         if not i.result.done or i.result.value is None:
             right = _p(_e(words.not_done_words(i)), st["cell"])
+        elif spec is None and i.says is not None and i.says.band:
+            # compared in words only (sex not stated: against the figures for both)
+            lines.append(f"{_e(words.value_words(i))}: {_e(words.band_words(i).lower())}")
+            rng = i.says.range_text
+            right = _p(_e(rng[:1].upper() + rng[1:] + "."), st["cell"])
         elif spec is None:
             lines.append(_e(words.value_words(i)))
             right = _p(_e(words.not_compared_words(i)), st["cell"])
@@ -224,6 +282,7 @@ class _Story:
                 text = f"<b>{_e(words.body_name(i))}</b>:{value} {_e(words.body_words(i))}"
                 paras.append(_p(text, st["body"]))
             self.add(KeepTogether([head, *paras]))
+            self.add(*(_p(_e(t), st["body"]) for t in o.notes_on_norms))
             return
         rows = []
         for i in o.body:
@@ -233,9 +292,12 @@ class _Story:
             rows.append([_p(left, st["cell"]), _p(_e(words.body_words(i)), st["cell"])])
         t = _table(rows, [LEFT_COL, CONTENT_W - LEFT_COL])
         self.add(KeepTogether([head, t]))
+        self.add(*(_p(_e(t), st["body"]) for t in o.notes_on_norms))
 
     def activity(self) -> None:
         o, st = self.o, self.st
+        if o.says is not None and not o.says.show_targets:
+            return  # no targets until they have talked to their GP
         head = _p("Your activity and the UK guidelines", st["h2"])
         intro = _p(
             "This is what the UK Chief Medical Officers advise for older adults."
@@ -283,8 +345,12 @@ class _Story:
         o, st = self.o, self.st
         if not o.activities and not o.work_on:
             return
+        if o.says is not None and not o.says.show_targets:
+            return
         head = _p("Local activities that could help", st["h2"])
         if not o.activities:
+            if not self.lay.headed_notes:
+                return  # the tightest sheets: no section just to say "ask us"
             ask = "Ask us about activities near you. We can help you find one that suits you."
             self.add(KeepTogether([head, _p(ask, st["body"])]))
             return
@@ -294,14 +360,18 @@ class _Story:
         self.add(KeepTogether([head, blocks[0]]), *(KeepTogether([b]) for b in blocks[1:]))
 
     def flags(self) -> None:
+        """Things worth talking about with a GP: a symptom, a recent fall, validated cut-offs."""
         o, st = self.o, self.st
-        if not o.flags:
+        texts = list(o.says.gp_items) if o.says is not None else [f.text for f in o.flags]
+        in_box = set(words.actions(o))
+        texts = [t for t in dict.fromkeys(texts) if t not in in_box]  # said once, at the top
+        if not texts:
             return
-        texts = list(dict.fromkeys(f.text for f in o.flags))
+        rules = default_rules()
         paras = [_bullet(_e(t), st["bullet"]) for t in texts]
-        head = _p("Worth talking about with your GP", st["h2"])
-        calm = _p("None of this is a diagnosis. It is just worth a chat.", st["body"])
-        self.add(KeepTogether([head, calm, *paras]))
+        head = _p(_e(rules.w("gp", "heading")), st["h2"])
+        calm = [_p(_e(rules.w("gp", "calm")), st["body"])] if self.lay.headed_notes else []
+        self.add(KeepTogether([head, *calm, *paras]))
 
     def notes(self) -> None:
         """The practitioner's notes and the goals chosen together: never left out."""
@@ -314,6 +384,15 @@ class _Story:
                 self.add(_p(title, st["h2"]), *(_p(line, st["body"]) for line in lines))
             else:
                 self.add(_p(f"<b>{title}:</b> " + " ".join(lines), st["body"]))
+
+    def about(self) -> None:
+        """Where the figures come from, in plain words and the same large print."""
+        o, st = self.o, self.st
+        paras = [_p(_e(about_text(o, short=not self.lay.headed_notes)), st["body"])]
+        if self.lay.headed_notes:
+            self.add(KeepTogether([_p("About this sheet", st["h2"]), paras[0]]), *paras[1:])
+        else:
+            self.add(*paras)
 
 
 def _boxed(content: Flowable | list[Flowable], colour: Any) -> Table:
@@ -352,14 +431,30 @@ def _table(rows: list[list[Any]], widths: list[float]) -> Table:
     return t
 
 
+def plain_source(source: str) -> str:
+    """A norm source as a reader would say it: no status labels in brackets."""
+    import re
+
+    text = re.sub(r"\s*\([^)]*\)", "", source).replace("&", "and")
+    return text.strip()
+
+
+def about_text(o: Overview, short: bool = False) -> str:
+    """Where the figures come from; `short` names each source by its authors and year only."""
+    sources = [plain_source(x) for x in o.sources]
+    if short:
+        sources = [x.split(",")[0] for x in sources]
+    sources = list(dict.fromkeys(sources))
+    org = f" Made for {o.event.organisation}." if o.event.organisation else ""
+    said = "Figures from: " + ("; ".join(sources) if sources else "published studies") + "."
+    if short:
+        return f"{said} Norm set {o.norm_set}.{org}"
+    return f"Not a medical assessment. {said} Norm set {o.norm_set}, ffmot {__version__}.{org}"
+
+
 def footer_text(o: Overview) -> str:
-    sources = "; ".join(o.sources) if o.sources else "none used"
-    org = f" {o.event.organisation}." if o.event.organisation else ""
-    return (
-        "The usual range is the middle half (25th to 75th percentile) of published results "
-        "for people of the same age and sex. This sheet is not a medical assessment. "
-        f"Sources: {sources}. Norm set {o.norm_set}. Made with ffmot {__version__}.{org}"
-    )
+    """The line at the foot of every page."""
+    return f"{o.participant.given_name}'s Functional Fitness MOT. Not a medical assessment."
 
 
 # --- pages --------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ WATERMARK = HexColor("#D9D9D9")
 
 BODY_SIZE = 14.0
 BODY_LEADING = 17.5
-SMALL_PRINT = 8.0
+SMALL_PRINT = 12.0  # nothing on a participant's page is smaller
 
 
 def sheet_styles() -> dict[str, ParagraphStyle]:

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ffmot.core.advice import LocalActivity
+from ffmot.core.interpret import default_rules
 from ffmot.core.scoring import GuidelineCheck
 from ffmot.services.overview import Item, Overview, value_text
 
-STATUS_WORDS = {
-    "strength": "a strength of yours",
-    "steady": "in the usual range",
-    "work_on": "something to work on",
-    "not_compared": "not compared today",
-}
+
+def _status_words() -> dict[str, str]:
+    return {k: str(v) for k, v in default_rules().words["status"].items()}
+
+
+STATUS_WORDS = _status_words()  # the same words as the results screen (resources/advice.toml)
 INTENSITY_WORDS = {
     "gentle": "Gentle",
     "moderate": "Moderate: you will breathe faster",
@@ -83,61 +83,23 @@ def display_name(item: Item, width: float = 0.0) -> str:
     return item.test.name
 
 
-def is_threshold(item: Item) -> bool:
-    """The one-leg stand: a typical time for the age and a cap, no percentiles."""
-    return item.test.cap is not None
-
-
 def band_words(item: Item) -> str:
-    s = item.score
-    if s is None:
-        return ""
-    if is_threshold(item):
-        return {
-            "normal": "As long as is typical for your age",
-            "below_average": "Shorter than typical for your age",
-        }.get(s.band, "")
-    if item.test.direction == "lower":
-        return {
-            "above_average": "Faster than the usual range",
-            "normal": "In the usual range",
-            "below_average": "Slower than the usual range",
-        }.get(s.band, "")
-    return {
-        "above_average": "Above the usual range",
-        "normal": "In the usual range",
-        "below_average": "Below the usual range",
-    }.get(s.band, "")
-
-
-_COVER = re.compile(r"cover ages (\d+) to (\d+)")
+    """The verdict in words, as on the results screen ("Below the usual range for your age")."""
+    return item.says.band_words if item.says is not None else ""
 
 
 def not_compared_words(item: Item) -> str:
-    """Why a done result has no band, kindly."""
-    s = item.score
-    if s is None:
-        return "We could not compare this result today. Please ask us about it."
-    if s.reason and s.reason.startswith("sex not stated"):
-        return "Not compared: the figures for this test are different for women and men."
-    m = _COVER.search(s.reason or "")
-    if m:
-        lo, hi = int(m.group(1)), int(m.group(2))
-        if s.age < lo:
-            return (
-                f"No comparison for your age: the published figures start at age {lo}. "
-                "Your result is a good start to build on."
-            )
-        return (
-            f"No comparison for your age: the published figures stop at age {hi}. "
-            "Well done for taking part."
-        )
-    return "No comparison for your age. Your result is a good start to build on."
+    """Why a done result has no band (its age, sex not stated, a modified test), kindly."""
+    if item.says is not None and item.says.note:
+        return item.says.note
+    return "We could not compare this result today. Please ask us about it."
 
 
 def not_done_words(item: Item) -> str:
-    why = item.not_done_words or "it was not done today"
-    return f"Not done: {why}. That is fine. You can try it another time."
+    """Why a test was not done, or why it was stopped."""
+    if item.says is not None and item.says.note:
+        return item.says.note
+    return "Not done today. That is fine."
 
 
 def value_words(item: Item) -> str:
@@ -162,17 +124,8 @@ def value_words(item: Item) -> str:
 
 
 def range_words(item: Item) -> str:
-    """The label under the band."""
-    s = item.score
-    if s is None or s.normal_range is None:
-        return ""
-    lo, hi = s.normal_range
-    label = item.test.label(s.unit)
-    if is_threshold(item):
-        if item.test.cap is not None and lo >= item.test.cap:
-            return f"typical: {num(lo)} {label}"
-        return f"typical: {num(lo)} {label} or more"
-    return f"usual range: {num(lo)} to {num(hi)}"
+    """The label under the band, printed so it agrees with the verdict."""
+    return item.says.range_text if item.says is not None else ""
 
 
 def direction_word(item: Item) -> str:
@@ -180,14 +133,10 @@ def direction_word(item: Item) -> str:
 
 
 def change_words(item: Item) -> str:
-    """The change since last time, in words ("3 more stands than on 12 June."); a result that
-    went down carries a gentle note."""
-    c = item.change
-    if c is None or item.result.value is None:
+    """The change since last time, in words, measured against the test's meaningful change."""
+    if item.says is None or item.result.value is None:
         return ""
-    text = c.words.replace(" -", f" {MINUS}")
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!")) else text + "."
+    return item.says.change
 
 
 def then_now(item: Item) -> str:
@@ -292,20 +241,13 @@ def body_name(item: Item) -> str:
 
 
 def at_a_glance(o: Overview) -> list[str]:
-    titles = {c.id: c.title for c in o.components}
-    strong = [c.title for c in o.components if c.status == "strength"]
-    steady = [c.title for c in o.components if c.status == "steady"]
-    work = [titles[w] for w in o.work_on if w in titles]
-    lines = []
-    if strong:
-        lines.append(f"Your strengths: {join_titles(strong)}.")
-    if steady:
-        lines.append(f"In the usual range for your age: {join_titles(steady)}.")
-    if work:
-        lines.append(f"Things to work on: {join_titles(work)}.")
-    elif strong or steady:
-        lines.append("Nothing stands out to work on. Keep doing what you do!")
-    return lines
+    """The summary box's lines: how they did, in a sentence or three."""
+    return list(o.says.headline) if o.says is not None else []
+
+
+def actions(o: Overview) -> list[str]:
+    """The summary box's actions: what to do next, one to three."""
+    return list(o.says.actions) if o.says is not None else []
 
 
 def join_titles(items: list[str]) -> str:

@@ -14,29 +14,26 @@ from ffmot.core import units
 from ffmot.core.advice import (
     FITNESS_COMPONENTS,
     Advice,
-    ComponentSummary,
     Directory,
     LocalActivity,
     load_advice,
     load_directory,
-    match_activities,
-    summarise,
-    to_work_on,
 )
 from ffmot.core.battery import TestDef
 from ffmot.core.errors import FfmotError
+from ffmot.core.interpret import (
+    Facts,
+    Interpretation,
+    Observed,
+    TestSays,
+    WorkOn,
+    interpret,
+    value_precision,
+)
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.paths import resources_dir
 from ffmot.core.scoring import Activity, FlagHit, GuidelineCheck, Score, score
 from ffmot.services.types import AssessmentInfo, EventInfo, ParticipantInfo, ResultInfo
-
-NOT_DONE_WORDS = {
-    "declined": "you chose not to do it today",
-    "unable": "it was not possible today",
-    "felt_unsafe": "it did not feel safe today",
-    "stopped_by_tester": "we stopped it to keep you safe",
-    "not_offered": "it was not offered today",
-}
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,7 @@ class Change:
     before: float
     on: dt.date
     words: str
-    better: bool | None  # None: the same
+    better: bool | None  # None: the same, or a change too small to count
 
 
 @dataclass(frozen=True)
@@ -54,17 +51,19 @@ class Item:
     score: Score | None  # None when not done or when it could not be scored
     value_text: str
     change: Change | None
-    not_done_words: str = ""
+    not_done_words: str = ""  # why it was not done, or why it was not compared
+    says: TestSays | None = None  # the verdict, range and change in words (core/interpret.py)
 
 
 @dataclass(frozen=True)
 class ComponentView:
     id: str
     title: str
-    status: str  # strength, steady, work_on, not_compared
+    status: str  # strength, usual, work_on, lower, not_compared
     items: tuple[Item, ...]
     words: str
     next_steps: tuple[str, ...]
+    work: tuple[WorkOn, ...] = ()  # the things to work on in this component, with their steps
 
 
 @dataclass(frozen=True)
@@ -73,8 +72,8 @@ class Overview:
     assessment: AssessmentInfo
     event: EventInfo
     age: int
-    components: tuple[ComponentView, ...]  # strengths first, then steady, then to work on
-    work_on: tuple[str, ...]
+    components: tuple[ComponentView, ...]  # strengths first, then usual, then to work on
+    work_on: tuple[str, ...]  # component ids holding something to work on
     body: tuple[Item, ...]
     activity: tuple[GuidelineCheck, ...]
     flags: tuple[FlagHit, ...]
@@ -87,31 +86,98 @@ class Overview:
     notes: str
     goals: str
     directory_problems: tuple[str, ...] = field(default=())
+    says: Interpretation | None = None
+    notes_on_norms: tuple[str, ...] = field(default=())
 
 
-def value_text(test: TestDef, value: float, unit_code: str) -> str:
-    v = f"{value:g}" if unit_code != "cm" else f"{value:.1f}".rstrip("0").rstrip(".")
+def value_text(test: TestDef, value: float, unit_code: str, decimals: int = 1) -> str:
+    if unit_code != "cm" and decimals <= 1:
+        v = f"{value:g}"
+    else:
+        v = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     label = test.label(unit_code)
     return f"{v} {label}"
 
 
-def change_words(test: TestDef, before: float, after: float, unit_code: str, on: dt.date) -> Change:
-    when = f"{on.day} {on.strftime('%B')}"
-    diff = after - before
-    label = test.label(unit_code)
-    if abs(diff) < 1e-9:
-        return Change(before, on, f"the same as on {when}", None)
-    better = diff < 0 if test.direction == "lower" else diff > 0
-    amount = f"{abs(diff):g}"
-    if test.direction == "lower":
-        words = f"{amount} {label} {'faster' if better else 'slower'} than on {when}"
-    elif test.unit == "count":
-        words = f"{amount} {'more' if better else 'fewer'} {label} than on {when}"
-    else:
-        words = f"{amount} {label} {'more' if better else 'less'} than on {when}"
-    if not better:
-        words += ". Results vary from day to day: keep going"
-    return Change(before, on, words, better)
+def _score(
+    t: TestDef, sex: str, age: int, r: ResultInfo, act: Activity | None, ns: NormSet
+) -> Score | None:
+    if not r.done or r.value is None:
+        return None
+    try:
+        return score(t.id, sex, age, r.value, r.unit, activity=act, norms=ns)
+    except FfmotError:
+        return None
+
+
+def facts_for(
+    participant: ParticipantInfo,
+    assessment: AssessmentInfo,
+    previous: AssessmentInfo | None,
+    ns: NormSet,
+) -> tuple[Facts, dict[str, Score | None]]:
+    """Everything core/interpret.py needs about the person, from the stored records."""
+    age = assessment.age
+    m = assessment.measurements
+    sc = assessment.screening
+    answers = sc.answers if sc else {}
+    observed = []
+    scores: dict[str, Score | None] = {}
+    for r in assessment.results:
+        if r.test_id not in ns.battery:
+            continue
+        t = ns.battery[r.test_id]
+        act = (
+            Activity(m.strength_days, m.balance_days, m.sitting_hours)
+            if t.id == "activity"
+            else None
+        )
+        s = _score(t, participant.sex, age, r, act, ns)
+        scores[t.id] = s
+        both = None
+        if participant.sex == "not_stated" and t.component in FITNESS_COMPONENTS:
+            f, mm = (_score(t, sx, age, r, act, ns) for sx in ("female", "male"))
+            if f is not None and mm is not None:
+                both = (f, mm)
+        prev_value = prev_band = None
+        if previous is not None and r.done and r.value is not None:
+            old = previous.result(r.test_id)
+            if old is not None and old.done and old.value is not None:
+                prev_value = round(units.convert(old.value, old.unit, r.unit), 2)
+                old_score = _score(t, participant.sex, previous.age, old, None, ns)
+                prev_band = old_score.band if old_score else None
+        observed.append(
+            Observed(
+                t,
+                r.done,
+                r.value,
+                r.unit,
+                r.reason,
+                r.stop_reason,
+                tuple(r.modifications),
+                s,
+                both,
+                prev_value,
+                prev_band,
+            )
+        )
+    facts = Facts(
+        age,
+        participant.sex,
+        sc.outcome if sc else None,
+        sc.plain if sc else (),
+        sc.excluded_tests if sc else (),
+        bool(sc and sc.recent_fall),
+        bool(answers.get("cannot_stand_safely")),
+        bool(answers.get("cannot_walk_safely")),
+        tuple(observed),
+        m.moderate_minutes,
+        m.strength_days,
+        m.balance_days,
+        m.sitting_hours,
+        previous.assessed_on if previous else None,
+    )
+    return facts, scores
 
 
 def build_overview(
@@ -125,73 +191,7 @@ def build_overview(
 ) -> Overview:
     ns = norms or default_norm_set()
     adv = advice or load_advice(resources_dir() / "advice.toml")
-    age = assessment.age
-    m = assessment.measurements
-    items: list[Item] = []
-    sources: list[str] = []
-    for r in assessment.results:
-        if r.test_id not in ns.battery:
-            continue
-        t = ns.battery[r.test_id]
-        sc: Score | None = None
-        if r.done and r.value is not None:
-            act = (
-                Activity(m.strength_days, m.balance_days, m.sitting_hours)
-                if t.id == "activity"
-                else None
-            )
-            try:
-                sc = score(t.id, participant.sex, age, r.value, r.unit, activity=act, norms=ns)
-            except FfmotError:
-                sc = None
-            if sc is not None and sc.source and sc.source not in sources:
-                sources.append(sc.source)
-        change = None
-        if previous is not None and r.done and r.value is not None:
-            old = previous.result(r.test_id)
-            if old is not None and old.done and old.value is not None:
-                before = units.convert(old.value, old.unit, r.unit)
-                change = change_words(t, round(before, 2), r.value, r.unit, previous.assessed_on)
-        items.append(
-            Item(
-                t,
-                r,
-                sc,
-                value_text(t, r.value, r.unit) if r.done and r.value is not None else "not done",
-                change,
-                "" if r.done else NOT_DONE_WORDS.get(r.reason or "", ""),
-            )
-        )
-    component_of = {t.id: t.component for t in ns.battery.values()}
-    summaries = summarise([i.score for i in items if i.score is not None], component_of)
-    by_id: dict[str, ComponentSummary] = {s.id: s for s in summaries}
-    order = {"strength": 0, "steady": 1, "work_on": 2, "not_compared": 3}
-    work = tuple(s.id for s in to_work_on(summaries))
-    comps = []
-    for cid in sorted(
-        FITNESS_COMPONENTS, key=lambda c: (order[by_id[c].status], FITNESS_COMPONENTS.index(c))
-    ):
-        mine = tuple(i for i in items if i.test.component == cid)
-        if not mine:
-            continue
-        w = adv.components[cid]
-        status = by_id[cid].status
-        words = (
-            w.work_on
-            if status == "work_on"
-            else w.strength
-            if status in ("strength", "steady")
-            else ""
-        )
-        comps.append(
-            ComponentView(
-                cid, w.title, status, mine, words, w.next_steps if status == "work_on" else ()
-            )
-        )
-    body = tuple(i for i in items if i.test.component == "body")
-    activity_item = next((i for i in items if i.test.id == "activity"), None)
-    checks = activity_item.score.guidelines if activity_item and activity_item.score else ()
-    flags = tuple(f for i in items if i.score for f in i.score.flags)
+    facts, scores = facts_for(participant, assessment, previous, ns)
     d = directory
     problems: tuple[str, ...] = ()
     if d is None and event.activities_directory:
@@ -200,20 +200,76 @@ def build_overview(
             problems = d.problems
         except FfmotError as e:
             problems = (str(e),)
-    acts = tuple(match_activities(d, work)) if d is not None else ()
-    sitting = adv.sitting_steps if m.sitting_hours is not None and m.sitting_hours >= 6 else ()
+    flags = tuple(f for s in scores.values() if s is not None for f in s.flags)
+    activity_score = scores.get("activity")
+    checks = activity_score.guidelines if activity_score is not None else ()
+    says = interpret(
+        facts,
+        flags,
+        checks,
+        d.activities if d is not None else (),
+        {c: adv.components[c].title for c in FITNESS_COMPONENTS},
+    )
+    items: list[Item] = []
+    sources: list[str] = []
+    for o, r in zip(
+        facts.results, [r for r in assessment.results if r.test_id in ns.battery], strict=True
+    ):
+        s, t, ts = o.score, o.test, says.tests[o.test.id]
+        if s is not None and s.source and s.source not in sources:
+            sources.append(s.source)
+        change = None
+        if ts.change and o.previous is not None and facts.previous_date is not None:
+            better = {"better": True, "worse": False}.get(ts.change_kind)
+            change = Change(o.previous, facts.previous_date, ts.change, better)
+        decimals = value_precision(t, s) if s is not None and ts.band else 1
+        items.append(
+            Item(
+                t,
+                r,
+                s,
+                value_text(t, r.value, r.unit, decimals)
+                if r.done and r.value is not None
+                else "not done",
+                change,
+                ts.note,
+                ts,
+            )
+        )
+    order = {"strength": 0, "usual": 1, "work_on": 2, "lower": 3, "not_compared": 4}
+    comps = []
+    for cid in sorted(
+        (c for c in FITNESS_COMPONENTS if c in says.component_status),
+        key=lambda c: (order[says.component_status[c]], FITNESS_COMPONENTS.index(c)),
+    ):
+        mine = tuple(i for i in items if i.test.component == cid)
+        if not mine:
+            continue
+        work = tuple(w for w in says.work_on if w.component == cid)
+        comps.append(
+            ComponentView(
+                cid,
+                adv.components[cid].title,
+                says.component_status[cid],
+                mine,
+                says.component_words.get(cid, ""),
+                tuple(s for w in work for s in w.steps),
+                work,
+            )
+        )
+    body = tuple(i for i in items if i.test.component == "body")
     return Overview(
         participant,
         assessment,
         event,
-        age,
+        facts.age,
         tuple(comps),
-        work,
+        tuple(dict.fromkeys(w.component for w in says.work_on)),
         body,
         checks,
         flags,
-        acts,
-        sitting,
+        says.activities,
+        says.sitting_steps,
         tuple(sources),
         ns.version,
         previous.assessed_on if previous else None,
@@ -221,7 +277,18 @@ def build_overview(
         assessment.notes,
         assessment.goals,
         problems,
+        says,
+        _norm_notes(ns, body),
     )
+
+
+def _norm_notes(ns: NormSet, body: tuple[Item, ...]) -> tuple[str, ...]:
+    """Notes the norms carry for what was read (the BMI and waist cut-offs are not adjusted
+    for ethnic background), in the participant's words."""
+    shown = tuple(i.test.id for i in body if i.result.done and i.score is not None)
+    if not shown:
+        return ()
+    return tuple(n.text for n in ns.notes_for(*shown))
 
 
 def load_overview(db: object, assessment_id: str, norms: NormSet | None = None) -> Overview:

@@ -38,12 +38,21 @@ from ffmot.core.advice import (
     Directory,
     load_advice,
     load_directory,
-    match_activities,
-    work_on_many,
 )
 from ffmot.core.ages import OLDEST_AGE
-from ffmot.core.battery import COMPONENTS, TestDef
+from ffmot.core.battery import COMPONENTS, SYMPTOM_STOPS, TestDef
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.interpret import (
+    FAR_BELOW_PERCENTILE,
+    MODIFIED,
+    SHORT_BALANCE_S,
+    Ability,
+    Seen,
+    choose_activities,
+    default_rules,
+    done_enough,
+    plan,
+)
 from ffmot.core.norms import SEX_INDEX, NormSet, default_norm_set
 from ffmot.core.paths import resources_dir
 from ffmot.core.scoring import (
@@ -51,17 +60,19 @@ from ffmot.core.scoring import (
     BANDS,
     BELOW,
     EPS,
+    NORMAL,
     NOT_CLASSIFIED,
     Activity,
     classify,
     flag_masks,
     impossible_answer,
 )
+from ffmot.core.screening import upgrade_answers
 from ffmot.services import records as R
 from ffmot.services.overview import Overview, build_overview
 from ffmot.services.types import EventInfo
 from ffmot.store.db import Database, mapped_reads
-from ffmot.store.models import Assessment, Consent, Participant, Result
+from ffmot.store.models import Assessment, Consent, Participant, Result, Screening
 
 THRESHOLD = 5
 SMALL = "<5"
@@ -74,7 +85,7 @@ BANDED = ("sft", "grip", "single_leg_stance")  # tests with a normal range
 FLAG_LABELS = {
     "ewgsop2_low_grip": "Low grip strength (EWGSOP2)",
     "nice_low_bmi": "BMI under 18.5 (NHS)",
-    "nice_waist_high": "Waist: higher health risk (NICE)",
+    "one_leg_under_5s": "One-leg stand under 5 seconds (Vellas 1997)",
     "nice_waist_very_high": "Waist: very high health risk (NICE)",
 }
 
@@ -494,7 +505,7 @@ def read_people(
     with db.transaction() as s:
         c = s.connection()  # plain rows: no ORM bookkeeping for a few hundred thousand of them
         with mapped_reads(c):
-            visits, decisions, now, then = _read_day(c, event.id)
+            visits, decisions, now, then, screenings = _read_day(c, event.id)
 
     agreed = _agreed(decisions)
     counted = [v for v in visits if v.participant_id in agreed]
@@ -508,7 +519,9 @@ def read_people(
     tests = list(ns.battery.values())
     test_index = {t.id: k for k, t in enumerate(tests)}
     row_of = {v.id: i for i, v in enumerate(counted)}
-    aids, tids, dones, vals, unit_col = zip(*now, strict=True) if now else ((),) * 5
+    aids, tids, dones, vals, unit_col, mod_col, why_col, stop_col = (
+        zip(*now, strict=True) if now else ((),) * 8
+    )
     who = np.fromiter(map(row_of.get, aids, repeat(-1)), np.int64, len(aids))
     which = np.fromiter(map(test_index.get, tids, repeat(-1)), np.int64, len(tids))
     done = np.array(dones, dtype=bool)
@@ -522,6 +535,9 @@ def read_people(
         value[keep],
         units_of[keep],
     )
+    kept = np.flatnonzero(keep).tolist()
+    mods = [tuple(mod_col[j] or ()) for j in kept]
+    reasons = [(why_col[j], stop_col[j]) for j in kept]
 
     band = np.full((n, len(tests)), _ABSENT, dtype=np.int64)
     pct = np.full((n, len(tests)), np.nan)
@@ -543,15 +559,10 @@ def read_people(
                 flags = np.concatenate([flags, np.zeros((n, 1), dtype=bool)], axis=1)
             flags[rows[mask], flag_ids.index(rule_id)] = True
 
-    work_code = _work_on_codes(band, pct, tests)
-    work_sets = {
-        code: frozenset(c for b, c in enumerate(FITNESS_COMPONENTS) if code >> b & 1)
-        for code in range(1 << len(FITNESS_COMPONENTS))
-    }
-    helped = {
-        code: bool(d is not None and ws and match_activities(d, sorted(ws)))
-        for code, ws in work_sets.items()
-    }
+    work, helped = _work_and_activities(
+        counted, row_of, screenings, tests, band, pct, who, which, done, value, units_of,
+        mods, reasons, sex_i, ages, answers, ns, d,
+    )  # fmt: skip
 
     # Changes since the last visit, for the few retested (a row at a time).
     changes: list[dict[str, float]] = [{} for _ in range(n)]
@@ -582,15 +593,14 @@ def read_people(
         up: tuple[bool, ...] = tuple(flags[i].tolist())
         if up not in flag_sets:
             flag_sets[up] = frozenset(f for f, yes in zip(flag_ids, up, strict=True) if yes)
-        code = int(work_code[i])
         out.append(
             Person(
                 int(ages[i]),
                 sexes[i],
                 {tid: _BAND_NAMES[row[k]] for k, tid in shown if row[k] != _ABSENT},
                 flag_sets[up],
-                work_sets[code],
-                helped[code],
+                work[i],
+                helped[i],
                 v.previous_id is not None,
                 changes[i],
             )
@@ -607,30 +617,123 @@ def _agreed(decisions: list[Any]) -> set[str]:
     return {pid for pid, (_at, _cid, granted) in latest.items() if granted}
 
 
-def _work_on_codes(
-    band: npt.NDArray[np.int64], pct: npt.NDArray[np.float64], tests: list[TestDef]
-) -> npt.NDArray[np.int64]:
-    """What each person is to work on, as the sheet chooses it, from everyone's bands at once:
-    bit b set for FITNESS_COMPONENTS[b]."""
-    n = band.shape[0]
-    compared = band <= ABOVE  # below, within or above the normal range
-    below = np.zeros((n, len(FITNESS_COMPONENTS)), dtype=bool)
-    lowest = np.full((n, len(FITNESS_COMPONENTS)), np.nan)
-    for ci, cid in enumerate(FITNESS_COMPONENTS):
-        cols = [k for k, t in enumerate(tests) if t.component == cid]
-        if not cols:
+_VERDICT = {BELOW: "below", NORMAL: "usual", ABOVE: "above"}
+
+
+def _work_and_activities(
+    counted: list[Any],
+    row_of: dict[str, int],
+    screenings: list[Any],
+    tests: list[TestDef],
+    band: npt.NDArray[np.int64],
+    pct: npt.NDArray[np.float64],
+    who: npt.NDArray[np.int64],
+    which: npt.NDArray[np.int64],
+    done: npt.NDArray[np.bool_],
+    value: npt.NDArray[np.float64],
+    units_of: npt.NDArray[np.object_],
+    mods: list[tuple[str, ...]],
+    reasons: list[tuple[str | None, str | None]],
+    sex_i: npt.NDArray[np.int64],
+    ages: npt.NDArray[np.int64],
+    answers: list[tuple[int | None, int | None, float | None]],
+    ns: NormSet,
+    d: Directory | None,
+) -> tuple[list[frozenset[str]], list[bool]]:
+    """What each person is to work on and whether a local activity fits, chosen by the sheet's
+    own rule (core/interpret.plan and choose_activities) from what decides it: each test's
+    verdict (sex not stated: where the figures for women and men agree), how far below, done
+    with help or not, the screening, a test stopped for a symptom, and their habits."""
+    n = len(counted)
+    verdict = band.copy()
+    unstated = sex_i < 0
+    scored = done & ~np.isnan(value)
+    if unstated.any():
+        for k, test in enumerate(tests):
+            at = (
+                scored & (which == k) & unstated[who]
+                if test.component in FITNESS_COMPONENTS
+                else None
+            )
+            if at is None or not at.any():
+                continue
+            cols = []
+            for sx in (0, 1):
+                as_sex = np.full_like(sex_i, sx)
+                rows, b, _p, _r = _score_test(
+                    ns, test, who[at], value[at], units_of[at], as_sex, ages, answers
+                )
+                col = np.full(n, -1, dtype=np.int64)
+                col[rows] = b
+                cols.append(col)
+            agree = (cols[0] == cols[1]) & (cols[0] >= 0) & (cols[0] <= ABOVE)
+            rows_here = np.flatnonzero(unstated)
+            verdict[rows_here, k] = np.where(agree[rows_here], cols[0][rows_here], NOT_CLASSIFIED)
+
+    latest: dict[str, tuple[Any, Any, str, dict[str, Any]]] = {}
+    for aid, at_, sid, outcome, ans in screenings:
+        if aid not in latest or (at_, sid) > latest[aid][:2]:
+            latest[aid] = (at_, sid, outcome, ans or {})
+
+    seen: list[list[Seen]] = [[] for _ in range(n)]
+    symptom = [False] * n
+    short_balance = [False] * n
+    for j, (i, k) in enumerate(zip(who.tolist(), which.tolist(), strict=True)):
+        t = tests[k]
+        why, stop = reasons[j]
+        if why == "stopped_by_tester" and stop in SYMPTOM_STOPS:
+            symptom[i] = True
+        if t.component not in FITNESS_COMPONENTS:
             continue
-        below[:, ci] = (band[:, cols] == BELOW).any(axis=1)
-        mine = np.where(compared[:, cols], pct[:, cols], np.nan)
-        has = ~np.isnan(mine).all(axis=1)
-        lowest[has, ci] = np.nanmin(mine[has], axis=1)
-    bits = 1 << np.arange(len(FITNESS_COMPONENTS), dtype=np.int64)
-    codes: npt.NDArray[np.int64] = work_on_many(below, lowest) @ bits
-    return codes
+        is_done = bool(scored[j])
+        helped_ = is_done and bool(set(mods[j]) & set(MODIFIED))
+        v = "not_compared" if helped_ else _VERDICT.get(int(verdict[i, k]), "not_compared")
+        short = (
+            t.id == "single_leg_stance" and is_done and not mods[j]
+            and float(value[j]) < SHORT_BALANCE_S
+        )  # fmt: skip
+        short_balance[i] = short_balance[i] or short
+        p = pct[i, k]
+        far = v == "below" and ((not np.isnan(p) and p < FAR_BELOW_PERCENTILE) or short)
+        seen[i].append(Seen(t.id, v, bool(far), helped_))
+
+    rules = default_rules()
+    work: list[frozenset[str]] = []
+    helped: list[bool] = []
+    for i, v in enumerate(counted):
+        _at, _sid, outcome, raw = latest.get(v.id, (None, None, None, {}))
+        if outcome == "do_not_test" or symptom[i]:
+            work.append(frozenset())
+            helped.append(False)
+            continue
+        a = upgrade_answers(raw)
+        ability = Ability(
+            bool(a.get("cannot_stand_safely")),
+            bool(a.get("cannot_walk_safely")),
+            bool(a.get("recent_fall_or_injury")),
+        )
+        chosen, mobility = plan(tuple(sorted(seen[i], key=lambda s: s.test)), ability, rules)
+        comps = [f.component for f, _level in chosen]
+        work.append(frozenset(comps))
+        acts = d is not None and bool(
+            choose_activities(
+                rules,
+                done_enough(v.strength_days, v.balance_days, v.moderate_minutes),
+                list(dict.fromkeys(comps)),
+                d.activities,
+                ability.recent_fall or short_balance[i],
+                mobility,
+            )
+        )
+        helped.append(acts)
+    return work, helped
 
 
-def _read_day(c: Connection, event_id: str) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
-    """The MOT day's visits (with who), consent decisions, results, and previous results."""
+def _read_day(
+    c: Connection, event_id: str
+) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]:
+    """The MOT day's visits (with who), consent decisions, results, previous results and
+    screenings."""
     visits = c.execute(
         select(
             Assessment.id,
@@ -639,6 +742,7 @@ def _read_day(c: Connection, event_id: str) -> tuple[list[Any], list[Any], list[
             Assessment.strength_days,
             Assessment.balance_days,
             Assessment.sitting_hours,
+            Assessment.moderate_minutes,
             Participant.id.label("participant_id"),
             Participant.sex,
             Participant.date_of_birth,
@@ -658,8 +762,22 @@ def _read_day(c: Connection, event_id: str) -> tuple[list[Any], list[Any], list[
             type_coerce(Result.done, Integer),  # 0/1 as stored: no per-row conversion
             Result.value,
             Result.unit,
+            Result.modifications,
+            Result.reason,
+            Result.stop_reason,
         )
         .join(Assessment, Assessment.id == Result.assessment_id)
+        .where(Assessment.event_id == event_id)
+    ).all()
+    screenings = c.execute(
+        select(
+            Screening.assessment_id,
+            Screening.recorded_at,
+            Screening.id,
+            Screening.outcome,
+            Screening.answers,
+        )
+        .join(Assessment, Assessment.id == Screening.assessment_id)
         .where(Assessment.event_id == event_id)
     ).all()
     then = c.execute(
@@ -667,7 +785,7 @@ def _read_day(c: Connection, event_id: str) -> tuple[list[Any], list[Any], list[
         .join(Result, Result.assessment_id == Assessment.previous_id)
         .where(Assessment.event_id == event_id, Result.done.is_(True))
     ).all()
-    return list(visits), list(decisions), list(now), list(then)
+    return list(visits), list(decisions), list(now), list(then), list(screenings)
 
 
 def _score_test(

@@ -48,12 +48,12 @@ def test_up_and_go_is_faster_or_slower_and_runs_slow_to_fast(overviews):
     assert spec.fraction(spec.band_high) < spec.fraction(spec.band_low)
 
 
-def test_one_leg_stand_is_typical_or_shorter_never_a_risk(overviews):
+def test_one_leg_stand_is_in_or_below_the_usual_range_never_a_risk(overviews):
     short = _item(overviews, "single_leg_stance", "below_average")
-    assert words.band_words(short) == "Shorter than typical for your age"
+    assert words.band_words(short) == "Below the usual range"
     spec = bar_spec(short)
     assert spec is not None and spec.axis_low == 0 and spec.axis_high >= 30
-    assert spec.range_label.startswith("typical:")
+    assert spec.range_label.startswith("usual range:") and "or more" in spec.range_label
 
 
 def test_bar_axis_holds_the_range_the_result_and_last_time(overviews):
@@ -70,17 +70,14 @@ def test_bar_axis_holds_the_range_the_result_and_last_time(overviews):
                 assert (spec.previous is None) == (spec.then == "")
 
 
-def test_change_words_come_from_the_overview_with_a_gentle_note_when_down(overviews):
-    down = next(
-        i
-        for o in overviews
-        for c in o.components
-        for i in c.items
-        if i.change and i.change.better is False
-    )
+def test_change_words_weigh_the_change_against_day_to_day_differences(overviews):
+    items = [i for o in overviews for c in o.components for i in c.items if i.change]
+    down = next(i for i in items if i.change.better is False)
     text = words.change_words(down)
-    assert text.startswith(down.change.words[:5].capitalize()[:1])
-    assert "than on" in text and "keep going" in text and text.endswith(".")
+    assert text == down.change.words and text.endswith(".")
+    assert "than on" in text and "more than a day-to-day difference" in text
+    small = next(i for i in items if i.says.change_kind == "small")
+    assert "a normal day-to-day difference" in words.change_words(small)
 
 
 def test_reach_tests_say_what_a_minus_means(overviews):

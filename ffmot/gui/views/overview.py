@@ -24,18 +24,16 @@ from PySide6.QtWidgets import (
 from ffmot.core import codes
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.lazy import R, ov
+from ffmot.gui.lazy import R, interpret, ov
 from ffmot.gui.widgets import BandBadge, TrainingBanner, WhereYouStand, heading, sentence
 
 if TYPE_CHECKING:
     from ffmot.services.overview import Item, Overview
 
-STATUS_WORDS = {
-    "strength": "one of your strengths",
-    "steady": "in the normal range for your age",
-    "work_on": "something to work on",
-    "not_compared": "not compared today",
-}
+
+def status_words(status: str) -> str:
+    """The same words as the printed sheet (resources/advice.toml [status])."""
+    return str(interpret.default_rules().words["status"].get(status, status))
 
 
 class OverviewView(QWidget):
@@ -154,8 +152,23 @@ class OverviewView(QWidget):
         if o.previous_date:
             sub += f" · compared with {o.previous_date.strftime('%d %B %Y')}"
         self.body_layout.addWidget(QLabel(sub))
+        says = o.says
+        if says is not None:
+            box = QGroupBox(
+                "Not tested today: see the GP first"
+                if says.mode == "screened_out"
+                else "In short, and what to do next"
+            )
+            box.setObjectName("summaryBox")
+            sl = QVBoxLayout(box)
+            lines = [*says.headline, *(f"• {a}" for a in says.actions), *says.symptom_lines]
+            for line in lines:
+                lab = QLabel(line)
+                lab.setWordWrap(True)
+                sl.addWidget(lab)
+            self.body_layout.addWidget(box)
         for comp in o.components:
-            box = QGroupBox(f"{comp.title}: {STATUS_WORDS[comp.status]}")
+            box = QGroupBox(f"{comp.title}: {status_words(comp.status)}")
             box.setObjectName(f"component_{comp.id}")
             grid = QGridLayout(box)
             if comp.words:
@@ -164,17 +177,23 @@ class OverviewView(QWidget):
                 grid.addWidget(words, 0, 0, 1, 3)
             for n, item in enumerate(comp.items, start=1):
                 self._item_row(grid, n, item)
-            if comp.next_steps:
-                steps = QLabel("Next steps:\n" + "\n".join(f"• {s}" for s in comp.next_steps[:3]))
+            row = len(comp.items) + 1
+            for w in comp.work:
+                steps = QLabel(
+                    f"{w.title}: next steps ({w.level} level):\n"
+                    + "\n".join(f"• {x}" for x in w.steps)
+                )
                 steps.setWordWrap(True)
-                grid.addWidget(steps, len(comp.items) + 1, 0, 1, 3)
+                grid.addWidget(steps, row, 0, 1, 3)
+                row += 1
             self.body_layout.addWidget(box)
-        if o.flags:
-            box = QGroupBox("Worth talking about with your GP or physiotherapist")
+        gp = list(says.gp_items) if says is not None else [f.text for f in o.flags]
+        if gp:
+            box = QGroupBox("Worth talking about with their GP")
             box.setObjectName("flags")
             fl = QVBoxLayout(box)
-            for f in o.flags:
-                lab = QLabel(f.text)
+            for text in gp:
+                lab = QLabel(text)
                 lab.setWordWrap(True)
                 fl.addWidget(lab)
             self.body_layout.addWidget(box)
@@ -189,7 +208,7 @@ class OverviewView(QWidget):
                 lab.setWordWrap(True)
                 bl.addRow(item.test.short_name, lab)
             self.body_layout.addWidget(box)
-        if o.activity:
+        if o.activity and (says is None or says.show_targets):
             box = QGroupBox("Activity and the UK guidelines")
             box.setObjectName("activity")
             al = QFormLayout(box)
@@ -251,12 +270,14 @@ class OverviewView(QWidget):
         badge = BandBadge()
         chart = WhereYouStand()
         s = item.score
-        if s is None:
-            badge.set_band("")
-            badge.setText(f"Not done: {item.not_done_words}" if not item.result.done else "")
+        ts = item.says
+        if s is None or (ts is not None and not ts.band):
+            badge.set_band("not_classified" if item.result.done else "")
+            badge.setText(ts.note if ts is not None else item.not_done_words)
+            badge.setWordWrap(True)
             chart.hide()
         else:
-            badge.set_band(s.band)
+            badge.set_band(s.band, ts.band_words if ts is not None else "")
             if s.normal_range and item.result.value is not None:
                 chart.set_data(
                     s.normal_range[0],
