@@ -433,11 +433,10 @@ def focus_level(focus: Focus, seen: Mapping[str, Seen], ability: Ability) -> str
             level = _cap(level, "supported" if s.far else "standard")
         if s.helped:
             level = _cap(level, "supported")
-    standing = focus.component in ("strength", "balance_mobility", "stamina") and focus.id != "grip"
-    if ability.cannot_stand and (standing or focus.id == "arm_strength"):
+    if ability.cannot_stand:  # every step done sitting down
         level = _cap(level, "seated")
-    if ability.cannot_walk and focus.id in ("balance", "stamina"):
-        level = _cap(level, "seated")
+    if ability.cannot_walk and focus.id in ("balance", "stamina", "grip"):
+        level = _cap(level, "seated")  # (grip's standing steps mean carrying bags)
     if ability.recent_fall and focus.id in ("balance", "leg_strength", "stamina"):
         level = _cap(level, "supported")
     return level
