@@ -7,6 +7,7 @@ import datetime as dt
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
+from ffmot.core import codes
 from ffmot.services import records as R
 from ffmot.services.board import board
 
@@ -156,3 +157,51 @@ def test_every_input_has_a_name_a_screen_reader_can_say(day):
             if isinstance(widget, QCheckBox):
                 assert widget.text() or widget.accessibleName()
     assert missing == []
+
+
+class _HeldRunner:
+    """Runs work only when the test says so, as a busy database would: the order of events a
+    person meets when a search is still running while they press Enter."""
+
+    def __init__(self) -> None:
+        self.queue: list = []
+
+    def run(self, fn, on_done=None, on_error=None):  # type: ignore[no-untyped-def]
+        self.queue.append((fn, on_done, on_error))
+
+    def release(self) -> None:
+        while self.queue:
+            fn, on_done, on_error = self.queue.pop(0)
+            try:
+                result = fn()
+            except Exception as e:  # delivered as the real runner would
+                if on_error is None:
+                    raise
+                on_error(e)
+                continue
+            if on_done is not None:
+                on_done(result)
+
+
+def test_enter_never_opens_a_person_from_an_earlier_search(day, qtbot):
+    ci = day.window.checkin
+    ada, bert = day.people["Ada"][0], day.people["Bert"][0]
+    qtbot.keyClicks(ci.search, "samp")
+    ci.timer.stop()
+    ci._run_search()
+    assert [r.name for r in ci.model.rows] == ["Ada Sampleton"]  # listed
+    held = _HeldRunner()
+    ci.ctx.runner = held
+    ci.search.clear()
+    qtbot.keyClicks(ci.search, "demow")
+    qtbot.keyClick(ci.search, Qt.Key.Key_Return)  # before Bert's search has come back
+    held.release()
+    qtbot.keyClick(ci.table, Qt.Key.Key_Return)
+    held.release()
+    assert ci.person is not None and ci.person.id == bert.id
+    # a scanned card opens its person at once, whatever is listed
+    ci.search.clear()
+    qtbot.keyClicks(ci.search, codes.display(ada.code))
+    qtbot.keyClick(ci.search, Qt.Key.Key_Return)
+    held.release()
+    assert ci.person is not None and ci.person.id == ada.id

@@ -241,6 +241,8 @@ class CheckInView(QWidget):
         layout.addWidget(scroll, 1)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_first)
         QShortcut(QKeySequence.StandardKey.New, self, self.start_new)
+        self._rows_for: str | None = None  # the search text the listed rows are for
+        self._pick_when_found: str | None = None  # Enter pressed before its results arrived
         self._show_person(None)
         self._run_search()
 
@@ -264,12 +266,46 @@ class CheckInView(QWidget):
         if text != self.search.text():
             return  # a newer search is on its way
         self.model.set_rows(rows)
+        self._rows_for = text
         more = " (the first 200: type more to narrow it down)" if len(rows) == 200 else ""
         self.found.setText(f"{len(rows)} found{more}" if text else f"{len(rows)} shown{more}")
+        if self._pick_when_found == text:
+            self._pick_when_found = None
+            self._select_first()
 
     def _first(self) -> None:
+        """Enter in the search box. A scanned or typed card code (check character and all)
+        opens that person at once; otherwise the first of the results for what is typed now,
+        never of an earlier search still listed (the search may still be running)."""
         self.timer.stop()
+        text = self.search.text()
+        try:
+            code = codes.normalise(text)
+        except InputError:
+            code = ""
+        if code and self.ctx.is_ready:
+            self._pick_when_found = None
+
+            def found(person: ParticipantInfo) -> None:
+                if self.search.text() == text:
+                    self._show_person(person)
+
+            def missing(e: BaseException) -> None:
+                if isinstance(e, InputError):  # no such card: search as typed instead
+                    self._pick_when_found = text
+                    self._run_search()
+                else:
+                    show_error(self, e, "finding the card")
+
+            self.ctx.runner.run(lambda: R.find_by_code(self.ctx.db, code), found, missing)
+            return
+        if self._rows_for == text:
+            self._select_first()
+            return
+        self._pick_when_found = text
         self._run_search()
+
+    def _select_first(self) -> None:
         if self.model.rows:
             self.table.selectRow(0)
             self.table.setFocus()
