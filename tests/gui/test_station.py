@@ -221,6 +221,28 @@ def test_measurement_station(day, qtbot):
     assert a.result("waist").value == 84
 
 
+def test_the_measurement_station_by_enter_alone_with_a_live_reading(day, qtbot):
+    """Height, Enter, weight, Enter, waist, Enter: typed as a practitioner does, into whatever
+    has the focus. Nothing is saved half-typed and nothing lands in the card-code box."""
+    from PySide6.QtWidgets import QApplication
+
+    st = station(day, qtbot, "bmi")
+    ada, visit = day.people["Ada"]
+    scan(qtbot, st, ada.code)
+    for text in ("160", "62", "84"):
+        here = QApplication.focusWidget()
+        assert here in st.fields, "the focus left the measurement fields"
+        qtbot.keyClicks(here, text)
+        if text == "62":
+            assert "BMI 24.2" in st.counted.text() and "lowest health risk" in st.range_text.text()
+            assert R.get_assessment(day.ctx.db, visit.id).measurements.height_cm is None
+        qtbot.keyClick(here, Qt.Key.Key_Return)
+    assert st.code.text() == ""
+    a = R.get_assessment(day.ctx.db, visit.id)
+    assert (a.measurements.height_cm, a.measurements.weight_kg) == (160, 62)
+    assert a.result("bmi").value == 24.2 and a.result("waist").value == 84
+
+
 def test_an_entry_survives_a_crash(day, qtbot, open_app):
     st = station(day, qtbot, "grip")
     bert, visit = day.people["Bert"]

@@ -506,6 +506,9 @@ class StationView(QWidget):
         self.problem.setText(e.problem)
         if self.person is not None:
             self.draft_timer.start()
+        if t.id in ("bmi", "waist") and not e.problem and e.trials:
+            self._live_body(dict((k, v) for v, k in e.trials))
+            return
         if t.id in MEASURE_FIELDS or e.problem or not e.trials:
             self.counted.setText("" if not e.trials or e.problem else "—")
             self.badge.set_band("")
@@ -548,14 +551,42 @@ class StationView(QWidget):
                 f"{t.typical[1]:g} {t.label(t.unit)}): check it before saving."
             )
 
+    def _live_body(self, values: dict[str, float]) -> None:
+        """BMI and waist as they are typed: the value and its reading, in words."""
+        self.badge.set_band("")
+        self.chart.set_data(None, None, None, False, "", "")
+        person, visit = self.person, self.visit
+        h, w, waist = values.get("height_cm"), values.get("weight_kg"), values.get("waist_cm")
+        said: list[str] = []
+        shown: list[str] = []
+        try:
+            if h is not None and w is not None:
+                b = scoring.bmi(h, w)
+                shown.append(f"BMI {b:.1f} kg/m²")
+                if person is not None and visit is not None:
+                    s = scoring.score("bmi", person.sex, visit.age, b, norms=self.ctx.norms)
+                    said.append(f"BMI: {s.reading}" if s.reading else "")
+            if waist is not None:
+                shown.append(f"waist {waist:g} cm")
+                if person is not None and visit is not None:
+                    s = scoring.score("waist", person.sex, visit.age, waist, norms=self.ctx.norms)
+                    said.append(f"Waist: {s.reading}" if s.reading else "")
+        except FfmotError as err:
+            self.problem.setText(sentence(err))
+        self.counted.setText(", ".join(shown))
+        self.range_text.setText(" ".join(x for x in said if x))
+
     def _enter(self, n: int) -> None:
+        """Enter moves on to the next field; on the last (or, for trials, when the next is
+        already filled in) it saves. Measurements are never saved half-typed by Enter: the
+        form stays, with the person, until the last field."""
         nxt = n + 1
-        if (
-            nxt < len(self.fields)
-            and not self.fields[nxt].text().strip()
-            and self.test is not None
-            and self.test.id not in ("bmi", "waist")
-        ):
+        t = self.test
+        if t is not None and t.id in MEASURE_FIELDS and nxt < len(self.fields):
+            self.fields[nxt].setFocus()
+            self.fields[nxt].selectAll()
+            return
+        if nxt < len(self.fields) and not self.fields[nxt].text().strip():
             self.fields[nxt].setFocus()
             return
         self.save()
