@@ -7,7 +7,6 @@ without touching code. Below average is something to work on, never a risk label
 from __future__ import annotations
 
 import csv
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import InputError, NormDataError
 
 FITNESS_COMPONENTS = ("strength", "balance_mobility", "flexibility", "stamina")
@@ -93,13 +93,7 @@ class ComponentSummary:
 
 
 def load_advice(path: Path) -> Advice:
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except OSError as e:
-        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise NormDataError(f"{path.name} is not valid TOML: {e}") from None
+    data = read_toml(path)
     comps = {}
     for cid in FITNESS_COMPONENTS:
         c = data.get("components", {}).get(cid)

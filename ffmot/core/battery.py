@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ffmot.core import units
+from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import NormDataError
 
 COMPONENTS = {
@@ -71,13 +71,7 @@ class TestDef:
 
 
 def load_battery(path: Path) -> dict[str, TestDef]:
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except OSError as e:
-        raise NormDataError(f"cannot read the battery file {path}: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise NormDataError(f"{path} is not valid TOML: {e}") from None
+    data = read_toml(path)
     tests = data.get("tests")
     if not isinstance(tests, dict) or not tests:
         raise NormDataError(f"{path} defines no [tests.*] tables")

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,6 +34,7 @@ from typing import Any
 
 from ffmot.core.advice import FITNESS_COMPONENTS, LocalActivity
 from ffmot.core.battery import SYMPTOM_STOPS, TestDef
+from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import NormDataError
 from ffmot.core.paths import resources_dir
 from ffmot.core.scoring import FlagHit, GuidelineCheck, Score
@@ -76,13 +76,7 @@ class Rules:
 
 def load_rules(path: Path | None = None) -> Rules:
     path = path or resources_dir() / "advice.toml"
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except OSError as e:
-        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise NormDataError(f"{path.name} is not valid TOML: {e}") from None
+    data = read_toml(path)
     try:
         focus = []
         for fid, f in data["focus"].items():

@@ -9,7 +9,6 @@ import csv
 import functools
 import itertools
 import math
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy.typing as npt
 from ffmot.core import units
 from ffmot.core.ages import OLDEST_AGE
 from ffmot.core.battery import TestDef, load_battery
+from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import NormDataError
 from ffmot.core.paths import norms_dir
 
@@ -216,13 +216,7 @@ class NormSet:
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except OSError as e:
-        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise NormDataError(f"{path} is not valid TOML: {e}") from None
+    return read_toml(path)
 
 
 def _csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str, str]]]:

@@ -8,11 +8,11 @@ A stop answer (or a high blood pressure) is "do not test" even before the rest a
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import InputError, NormDataError
 from ffmot.core.paths import resources_dir
 
@@ -53,13 +53,7 @@ class Rules:
 def load_rules(path: Path | None = None) -> Rules:
     """Reads resources/screening.toml; a broken file is a NormDataError naming the problem."""
     path = path or resources_dir() / RULES_FILE
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except OSError as e:
-        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise NormDataError(f"{path.name} is not valid TOML: {e}") from None
+    data = read_toml(path)
     try:
         abilities = {str(k): tuple(str(t) for t in v) for k, v in dict(data["abilities"]).items()}
         questions = []
