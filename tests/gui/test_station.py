@@ -265,3 +265,37 @@ def test_an_entry_survives_a_crash(day, qtbot, open_app):
     st2.save()
     assert R.get_assessment(again.ctx.db, visit.id).result("grip").value == 33.5
     assert not list((day.ctx.settings.path.parent / "drafts").glob("*.json"))
+
+
+def test_looking_up_a_stored_result_writes_no_draft_and_asks_nothing(day, qtbot):
+    st = station(day, qtbot, "chair_stand")
+    ada, visit = day.people["Ada"]
+    R.save_result(day.ctx.db, day.ctx.actor, visit.id, "chair_stand", [(14, "trial 1")])
+    scan(qtbot, st, ada.code)
+    assert st.fields[0].text() == "14"  # shown again, not typed
+    st._write_draft()  # what the timer would do
+    assert not list((day.ctx.settings.path.parent / "drafts").glob("*.json"))
+    assert not st.has_unsaved()
+    qtbot.keyClicks(st.fields[0], "5")  # now the practitioner types
+    assert st.has_unsaved()
+
+
+def test_a_restored_draft_never_takes_the_focus_from_another_tab(day, qtbot, open_app):
+    st = station(day, qtbot, "grip")
+    bert, visit = day.people["Bert"]
+    scan(qtbot, st, bert.code)
+    qtbot.keyClicks(st.fields[0], "31")
+    st._write_draft()
+    day.window.hide()
+    again = open_app(day.ctx.db.url)
+    w = again.window
+    assert w.current_view() is not w.station  # the app opens on another tab
+    st2 = w.station
+    assert st2.fields[0].text() == "31" and st2.has_unsaved()
+    focus = again.window.focusWidget()
+    assert focus is None or not st2.isAncestorOf(focus)
+    events = w.current_view()
+    qtbot.keyClick(events, Qt.Key.Key_7)  # a key on the tab the person is looking at
+    assert st2.fields[0].text() == "31"
+    w.show_view("station")  # as Ctrl+3 does
+    assert w.focusWidget() is st2.fields[0]  # at the station, straight back to the entry

@@ -103,6 +103,7 @@ class StationView(QWidget):
         self.expected_version: int | None = None
         self.confirm_pending = False
         self.test: TestDef | None = None
+        self.dirty = False  # the practitioner has typed something not yet saved
 
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.6)
@@ -286,6 +287,7 @@ class StationView(QWidget):
             unit_label.setObjectName(f"unitLabel{n}")
             edit.setAccessibleName(f"{text}, in {unit_label.text()}")
             edit.textChanged.connect(lambda _t: self._changed())
+            edit.textEdited.connect(self._edited)  # typed by a person, not filled in
             edit.returnPressed.connect(lambda n=n: self._enter(n))
             self.fields.append(edit)
             row, col = (n // 2, (n % 2) * 3) if t.id == "grip" else (n, 0)
@@ -309,6 +311,7 @@ class StationView(QWidget):
             cb = QCheckBox(words)
             cb.setObjectName(f"mod_{key}")
             cb.toggled.connect(lambda _on: self._changed())
+            cb.clicked.connect(self._edited)
             self.mod_boxes[key] = cb
             self.mods_row.addWidget(cb)
         what = (
@@ -414,6 +417,7 @@ class StationView(QWidget):
                 f"{person.sex.replace('_', ' ')}"
             )
         ok = visit is not None and not blocked
+        self.dirty = False
         for w in self.fields:
             w.setEnabled(ok)
         self.save_button.setEnabled(ok)
@@ -421,12 +425,13 @@ class StationView(QWidget):
         self.expected_version = None
         if visit is not None:
             self._prefill(visit)
-        if ok and self.fields:
+        shown = self.isVisible()  # never take the focus from inside a hidden tab
+        if ok and self.fields and shown:
             self.fields[0].setFocus()
             self.fields[0].selectAll()
-        elif visit is not None:
+        elif visit is not None and shown:
             self.not_done_button.setFocus()
-        else:
+        elif shown:
             self.code.setFocus()
             self.code.selectAll()
         self._changed()
@@ -742,6 +747,7 @@ class StationView(QWidget):
 
     def clear(self) -> None:
         self.person = self.visit = None
+        self.dirty = False
         self.expected_version = None
         self.confirm_pending = False
         for w in self.fields:
@@ -764,8 +770,12 @@ class StationView(QWidget):
     def _draft_key(self) -> str:
         return self.drafts.station_key(self.ctx.settings.station)
 
+    def _edited(self, *_args: object) -> None:
+        self.dirty = True
+
     def has_unsaved(self) -> bool:
-        return self.person is not None and any(f.text().strip() for f in self.fields)
+        """Typed by the practitioner and not saved: a stored result shown again is not."""
+        return self.person is not None and self.dirty and any(f.text().strip() for f in self.fields)
 
     def _write_draft(self) -> None:
         if not self.has_unsaved() or self.test is None:
@@ -813,9 +823,14 @@ class StationView(QWidget):
             if key in self.mod_boxes:
                 self.mod_boxes[key].setChecked(True)
         self._pending_draft = None
+        self.dirty = True  # still unsaved: it came back from a draft
         self.status.setText(
             "Restored the entry you were typing when ffmot last closed. Check it, then save."
         )
 
     def focus_first(self) -> None:
-        self.code.setFocus(Qt.FocusReason.OtherFocusReason)
+        """On coming to the station: the entry in progress, else the card code."""
+        if self.person is not None and self.fields and self.fields[0].isEnabled():
+            self.fields[0].setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.code.setFocus(Qt.FocusReason.OtherFocusReason)
