@@ -592,16 +592,22 @@ def render_sheet(overview: Overview) -> Rendered:
     """The sheet, as full as fits on two pages.
 
     The first level worth trying is the fullest whose content could fit at all (a quick
-    measure, without laying out pages); a level that still runs over is followed by the next.
+    measure, without laying out pages, halving the levels); a level that still runs over is
+    followed by the next.
     """
     register_fonts()
     canv = Canvas(io.BytesIO())
     room = _room(overview)
-    start = len(LAYOUTS) - 1
-    for level in range(len(LAYOUTS)):
-        if _height(_Story(overview, level).build(), canv) <= room:
-            start = level
-            break
+    # Each level holds no more than the one before, so the fullest that fits is found by
+    # halving (four measures at most, not one per level).
+    lo, hi = 0, len(LAYOUTS) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _height(_Story(overview, mid).build(), canv) <= room:
+            hi = mid
+        else:
+            lo = mid + 1
+    start = lo
     r = render(overview, start)
     for level in range(start + 1, len(LAYOUTS)):
         if r.pages <= MAX_PAGES:
