@@ -780,6 +780,34 @@ def save_measurements(
         return _assessment_info(s, _load_assessment(s, a.id))
 
 
+def save_notes(
+    db: Database,
+    actor: Actor,
+    assessment_id: str,
+    notes: str,
+    goals: str,
+    seen_notes: str,
+    seen_goals: str,
+) -> AssessmentInfo:
+    """Saves a visit's notes and goals. `seen_*` are the texts the screen showed before they
+    were edited: if another station saved different ones meanwhile, ConflictError says so and
+    nothing is overwritten. (Measurements saved meanwhile by the BMI or activity station are
+    not a conflict: they are other fields of the same visit.)"""
+    with _saving(db) as s:
+        a = _load_assessment(s, assessment_id)
+        if (a.notes, a.goals) != (seen_notes, seen_goals):
+            raise ConflictError(
+                "another station changed this visit's notes or goals while you were typing. "
+                "Your text is still on screen: copy it, show their card again to see the other "
+                "station's, then combine the two and save again"
+            )
+        a.notes, a.goals = notes, goals
+        a.updated_at = utcnow()
+        audit(s, actor, "update", "assessment", a.id, "notes and goals")
+        s.flush()
+        return _assessment_info(s, _load_assessment(s, a.id))
+
+
 def _sync_body_results(s: Session, a: Assessment, actor: Actor) -> None:
     """BMI, waist and activity are results too (for exports and the sheet), kept in step with
     the measurements they come from."""

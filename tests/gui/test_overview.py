@@ -49,6 +49,24 @@ def test_the_conversation_screen(day, qtbot):
     assert ov.goals.toPlainText() == "Try the Tai Chi class"  # the page redraws with them
 
 
+def test_notes_from_another_station_are_never_overwritten(day, qtbot):
+    ov, visit = results(day, qtbot)
+    a = R.get_assessment(day.ctx.db, visit.id)
+    # the BMI station saves meanwhile: another part of the same visit, not a conflict
+    R.save_measurements(day.ctx.db, day.ctx.actor, visit.id, a.measurements, a.version)
+    ov.notes.setPlainText("Walks the dog daily")
+    ov.save_notes()
+    assert R.get_assessment(day.ctx.db, visit.id).notes == "Walks the dog daily"
+    # the results table at another station adds a note; this screen still shows the old one
+    other = "Knee replaced in 2019"
+    R.save_notes(day.ctx.db, day.ctx.actor, visit.id, other, "", "Walks the dog daily", "")
+    ov.notes.setPlainText("Walks the dog daily. Keen on Tai Chi")
+    ov.save_notes()
+    assert R.get_assessment(day.ctx.db, visit.id).notes == other  # kept
+    assert "another station changed" in ov.message.text().lower()
+    assert ov.notes.toPlainText() == "Walks the dog daily. Keen on Tai Chi"  # still on screen
+
+
 def test_print_preview_print_and_save(day, qtbot, tmp_path):
     ov, visit = results(day, qtbot)
     ov.print_sheet()

@@ -309,18 +309,10 @@ class OverviewView(QWidget):
         if o is None:
             return
         notes, goals = self.notes.toPlainText(), self.goals.toPlainText()
+        seen = (o.assessment.notes, o.assessment.goals)  # as the screen showed them
 
         def work() -> object:
-            a = R.get_assessment(self.ctx.db, o.assessment.id)
-            return R.save_measurements(
-                self.ctx.db,
-                self.ctx.actor,
-                a.id,
-                a.measurements,
-                a.version,
-                notes=notes,
-                goals=goals,
-            )
+            return R.save_notes(self.ctx.db, self.ctx.actor, o.assessment.id, notes, goals, *seen)
 
         self.ctx.runner.run(work, lambda _a: self._notes_saved(o.assessment.id), self._failed)
 
