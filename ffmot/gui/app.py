@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -20,6 +20,7 @@ from ffmot.core.errors import FfmotError
 from ffmot.core.paths import resources_dir
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
+from ffmot.gui.geometry import fit_to_screen
 from ffmot.gui.main_window import VIEWS, MainWindow
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import InlineRunner, Runner, ThreadRunner
@@ -133,8 +134,7 @@ class Controller:
                 "reset_training": self.reset_training,
             },
         )
-        if self.training:
-            window.resize(QSize(1280, 800))
+        fit_to_screen(window, self.settings)
         self.session = Session(ctx, window)
         training = self.training
         runner.run(
@@ -167,13 +167,17 @@ class Controller:
         box.open()
 
     def _rebuild(self) -> None:
+        """A new window on the new settings, where the old one was and on the same view."""
         old = self.session
+        view = VIEWS[0]
         if old is not None:
+            view = VIEWS[old.window.tabs.currentIndex()]
             old.window.close()
             if old.ctx.is_ready:
                 old.ctx.db.close()
         s = self.open()
         s.window.show()
+        s.window.show_view(view)
 
     def toggle_large_print(self) -> None:
         self.settings.large_print = not self.settings.large_print
@@ -284,7 +288,6 @@ def run(db_url: str | None, training: bool, settings_path: Path | None = None) -
         raise FfmotError(why)
     controller = Controller(settings, db_url=db_url, training=training or None)
     session = controller.open()
-    session.window.resize(1280, 800)
     session.window.show()
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -334,6 +337,7 @@ def screenshot(
 
     events = R.list_events(ctx.db)
     ctx.set_event(max(events, key=lambda e: e.participants))
+    w.setWindowState(Qt.WindowState.WindowNoState)  # the asked-for size, not the screen's
     w.resize(*size)
     _stage(w, view)
     w.show()

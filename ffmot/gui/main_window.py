@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ffmot.gui.context import AppContext
 from ffmot.gui.drafts import Drafts
+from ffmot.gui.geometry import remember
 
 if TYPE_CHECKING:
     from ffmot.gui.views.board import BoardView
@@ -222,4 +223,5 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Close:
                 event.ignore()
                 return
+        remember(self, self.ctx.settings)
         event.accept()

@@ -96,3 +96,12 @@ class Settings:
     @last_event.setter
     def last_event(self, v: str) -> None:
         self._set("event/last", v)
+
+    @property
+    def window_geometry(self) -> str:
+        """The main window's last size, place and state (Qt's saveGeometry, as hex)."""
+        return self._str("view/geometry", "")
+
+    @window_geometry.setter
+    def window_geometry(self, v: str) -> None:
+        self._set("view/geometry", v)

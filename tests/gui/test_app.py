@@ -299,3 +299,31 @@ def test_a_save_still_running_when_the_window_closes_is_finished(settings, tmp_p
         assert [p.name for p in R.search_participants(db, "quitterby")] == ["Lastly Quitterby"]
     finally:
         db.close()
+
+
+def test_the_window_fits_the_screen_is_remembered_and_rebuilds_keep_the_view(
+    qtbot, settings, tmp_path
+):
+    from PySide6.QtGui import QGuiApplication
+
+    from ffmot.gui.app import Controller
+    from ffmot.gui.tasks import InlineRunner
+
+    free = QGuiApplication.primaryScreen().availableGeometry()
+    c = Controller(settings, InlineRunner(), db_url=str(tmp_path / "w.db"))
+    s = c.open()
+    s.window.show()
+    qtbot.waitExposed(s.window)
+    inner = s.window.geometry()
+    assert inner.width() <= free.width() and inner.height() <= free.height()
+    s.window.showMaximized()
+    qtbot.waitUntil(s.window.isMaximized)
+    s.window.show_view("board")
+    c.toggle_large_print()  # a rebuild: still maximised, on the same view
+    s2 = c.session
+    assert s2 is not None and s2.window is not s.window
+    assert s2.window.current_view() is s2.window.board
+    assert s2.window.isMaximized()
+    s2.window.close()
+    assert settings.window_geometry  # remembered for the next start
+    s2.ctx.db.close()
