@@ -299,3 +299,24 @@ def test_a_restored_draft_never_takes_the_focus_from_another_tab(day, qtbot, ope
     assert st2.fields[0].text() == "31"
     w.show_view("station")  # as Ctrl+3 does
     assert w.focusWidget() is st2.fields[0]  # at the station, straight back to the entry
+
+
+def test_a_card_scanned_into_a_result_field_switches_person_or_says_why_not(day, qtbot):
+    st = station(day, qtbot, "chair_stand")
+    ada, _ = day.people["Ada"]
+    bert, bert_visit = day.people["Bert"]
+    scan(qtbot, st, ada.code)
+    assert st.fields[0].hasFocus()
+    # nothing typed for Ada: the scan into the Result field is the next person
+    qtbot.keyClicks(st.fields[0], codes.display(bert.code))
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    assert st.person is not None and st.person.id == bert.id
+    assert st.fields[0].text() == "" and "not a number" not in st.problem.text()
+    # a result typed for Bert and not saved: the scan is refused, the result kept
+    qtbot.keyClicks(st.fields[0], "12")
+    qtbot.keyClicks(st.fields[0], ada.code)
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    assert st.person.id == bert.id and st.fields[0].text() == "12"
+    assert "Save the result for Bert Demoworth first" in st.problem.text()
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)  # saves 12 for Bert
+    assert R.get_assessment(day.ctx.db, bert_visit.id).result("chair_stand").value == 12

@@ -585,6 +585,8 @@ class StationView(QWidget):
         """Enter moves on to the next field; on the last (or, for trials, when the next is
         already filled in) it saves. Measurements are never saved half-typed by Enter: the
         form stays, with the person, until the last field."""
+        if self._scanned_into(self.fields[n]):
+            return
         nxt = n + 1
         t = self.test
         if t is not None and t.id in MEASURE_FIELDS and nxt < len(self.fields):
@@ -595,6 +597,35 @@ class StationView(QWidget):
             self.fields[nxt].setFocus()
             return
         self.save()
+
+    def _scanned_into(self, field: QLineEdit) -> bool:
+        """A card scanned while the focus was in a result field (a scanner types the code and
+        Enter wherever the focus is): the code is taken out of the field, and it is the next
+        person, unless a result typed for this person is not saved yet."""
+        text = field.text().strip()
+        tail = text[-9:].lstrip("0123456789.,- ")  # "12W4JP-KR7": what follows any number
+        if not tail or not any(ch.isalpha() for ch in tail):
+            return False
+        try:
+            code = codes.normalise(tail)
+        except InputError:
+            return False
+        kept = text[: len(text) - len(tail)].strip()
+        field.blockSignals(True)
+        field.setText(kept)
+        field.blockSignals(False)
+        self._changed()
+        if self.has_unsaved():
+            who = self.person.name if self.person is not None else "this person"
+            self.problem.setText(
+                f"That was a card ({codes.display(code)}). Save the result for {who} first "
+                "(Enter) or clear it (Esc), then scan the card again."
+            )
+            return True
+        self.clear()
+        self.code.setText(code)
+        self.lookup()
+        return True
 
     # --- saving ----------------------------------------------------------------------------
     def save(self) -> None:
