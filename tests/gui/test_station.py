@@ -320,3 +320,16 @@ def test_a_card_scanned_into_a_result_field_switches_person_or_says_why_not(day,
     assert "Save the result for Bert Demoworth first" in st.problem.text()
     qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)  # saves 12 for Bert
     assert R.get_assessment(day.ctx.db, bert_visit.id).result("chair_stand").value == 12
+
+
+def test_a_scanned_code_that_starts_with_digits_is_still_told_from_the_number(day, qtbot):
+    import random
+
+    st = station(day, qtbot, "chair_stand")
+    bert, _ = day.people["Bert"]
+    scan(qtbot, st, bert.code)
+    rng = random.Random(4)
+    code = next(c for c in iter(lambda: codes.new_code(rng), None) if c[:2].isdigit())
+    qtbot.keyClicks(st.fields[0], "12" + codes.display(code))
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    assert st.fields[0].text() == "12" and codes.display(code) in st.problem.text()

@@ -603,14 +603,19 @@ class StationView(QWidget):
         Enter wherever the focus is): the code is taken out of the field, and it is the next
         person, unless a result typed for this person is not saved yet."""
         text = field.text().strip()
-        tail = text[-9:].lstrip("0123456789.,- ")  # "12W4JP-KR7": what follows any number
-        if not tail or not any(ch.isalpha() for ch in tail):
+        code, kept = "", text
+        for i in range(len(text) - 1, -1, -1):  # the shortest ending that is a whole code
+            tail = text[i:]
+            if not tail[0].isalnum() or not any(ch.isalpha() for ch in tail):
+                continue
+            try:
+                code = codes.normalise(tail)
+            except InputError:
+                continue
+            kept = text[:i].strip()
+            break
+        if not code or any(ch.isalpha() for ch in kept):
             return False
-        try:
-            code = codes.normalise(tail)
-        except InputError:
-            return False
-        kept = text[: len(text) - len(tail)].strip()
         field.blockSignals(True)
         field.setText(kept)
         field.blockSignals(False)
