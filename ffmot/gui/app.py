@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -132,10 +132,13 @@ class Controller:
                 "large_print": self.toggle_large_print,
                 "training": self.toggle_training,
                 "reset_training": self.reset_training,
+                "sign_in": self.sign_in,
             },
         )
         fit_to_screen(window, self.settings)
         self.session = Session(ctx, window)
+        if not self.settings.signed_in_today:
+            QTimer.singleShot(0, lambda: self.sign_in(window))
         training = self.training
         runner.run(
             lambda: _open_database(url, training),
@@ -197,6 +200,18 @@ class Controller:
             f.unlink()
         self.session = None
         self._rebuild()
+
+    def sign_in(self, window: MainWindow | None = None) -> None:
+        """Asks who is working at this station (at the start of each day, or from the menu)."""
+        from ffmot.gui.signin import SignInDialog
+
+        w = window or (self.session.window if self.session else None)
+        if w is None or (self.session is not None and self.session.window is not w):
+            return  # rebuilt meanwhile
+        dialog = SignInDialog(self.settings, w)
+        dialog.accepted.connect(lambda: w.signed_in())
+        w.sign_in_dialog = dialog  # type: ignore[attr-defined]  # alive as long as it is open
+        dialog.open()
 
     def edit_settings(self) -> None:
         from ffmot.gui.settings_dialog import SettingsDialog

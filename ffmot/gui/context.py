@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import logging
 import traceback
 from typing import TYPE_CHECKING
@@ -103,13 +102,9 @@ class AppContext(QObject):
 
     @property
     def actor(self) -> Actor:
-        name = self.settings.practitioner
-        if not name:
-            try:
-                name = getpass.getuser()
-            except (KeyError, OSError):
-                name = "practitioner"
-        return Actor(name, self.settings.station)
+        """The practitioner signed in at this station today; never the computer's login."""
+        name = self.settings.practitioner if self.settings.signed_in_today else ""
+        return Actor(name or "not signed in", self.settings.station)
 
     def set_event(self, event: EventInfo | None) -> None:
         self.current_event = event

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
             "large_print": ("&Large print", QKeySequence("Ctrl+Shift+L")),
             "training": ("&Training mode", QKeySequence("Ctrl+Shift+T")),
             "reset_training": ("&Reset training data", None),
+            "sign_in": ("Sign &in as someone else…", None),
         }
         for key, (text, shortcut) in labels.items():
             if key not in extra:
@@ -146,6 +147,8 @@ class MainWindow(QMainWindow):
         if event is not None:
             parts.append(event.name)
         parts.append(self.ctx.settings.station)
+        if self.ctx.settings.signed_in_today:
+            parts.append(self.ctx.settings.practitioner)
         if self.ctx.training:
             parts.append("TRAINING")
         self.setWindowTitle(" — ".join(parts))
@@ -155,6 +158,11 @@ class MainWindow(QMainWindow):
             self.where.setText(f"Database: {describe(self.ctx.db.url)}")
         else:
             self.where.setText(self.ctx.not_ready_words)
+
+    def signed_in(self) -> None:
+        """After signing in: the name in the title, the focus back to the work."""
+        self._title()
+        self._focus_view(self.tabs.currentIndex())
 
     def view(self, name: str) -> Any:
         """The view, built now if it has not been yet."""

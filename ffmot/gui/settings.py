@@ -54,7 +54,21 @@ class Settings:
 
     @practitioner.setter
     def practitioner(self, v: str) -> None:
+        """Naming the practitioner signs them in for today."""
+        import datetime as dt
+
         self._set("station/practitioner", v.strip())
+        self._set("station/signed_in_on", dt.date.today().isoformat() if v.strip() else "")
+
+    @property
+    def signed_in_today(self) -> bool:
+        """A practitioner has signed in at this station today (names are kept for the day)."""
+        import datetime as dt
+
+        return (
+            bool(self.practitioner)
+            and self._str("station/signed_in_on", "") == dt.date.today().isoformat()
+        )
 
     @property
     def station_test(self) -> str:

@@ -327,3 +327,41 @@ def test_the_window_fits_the_screen_is_remembered_and_rebuilds_keep_the_view(
     s2.window.close()
     assert settings.window_geometry  # remembered for the next start
     s2.ctx.db.close()
+
+
+def test_a_practitioner_signs_in_for_the_day_and_their_name_is_recorded(qtbot, tmp_path):
+    import datetime as dt
+
+    from PySide6.QtWidgets import QDialog
+
+    from ffmot.gui.app import Controller
+    from ffmot.gui.settings import Settings
+    from ffmot.gui.tasks import InlineRunner
+    from tests.helpers import ready_visit
+
+    fresh = Settings(tmp_path / "fresh" / "ffmot.ini")
+    fresh.station = "Station 4"
+    assert not fresh.signed_in_today
+    c = Controller(fresh, InlineRunner(), db_url=str(tmp_path / "s.db"))
+    s = c.open()
+    s.window.show()
+    assert s.ctx.actor.name == "not signed in"  # never the computer's login
+    qtbot.waitUntil(lambda: getattr(s.window, "sign_in_dialog", None) is not None)
+    dialog = s.window.sign_in_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.wait(50)  # painted, with the event loop running
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # cannot be dismissed unsigned
+    assert dialog.isVisible()
+    qtbot.keyClicks(dialog.name, "Morag Keyworth")
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted and not dialog.isVisible()
+    assert fresh.signed_in_today and "Morag Keyworth" in s.window.windowTitle()
+    _e, _p, v = ready_visit(s.ctx)
+    R.save_result(s.ctx.db, s.ctx.actor, v.id, "grip", [(20, "left 1")])
+    r = R.get_assessment(s.ctx.db, v.id).result("grip")
+    assert (r.recorded_by, r.station) == ("Morag Keyworth", "Station 4")
+    # the next day, the name is asked for again
+    fresh._set("station/signed_in_on", (dt.date.today() - dt.timedelta(days=1)).isoformat())
+    assert not fresh.signed_in_today and s.ctx.actor.name == "not signed in"
+    s.window.close()
+    s.ctx.db.close()
