@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from ffmot.core import codes, screening
 from ffmot.core.demo import DemoDataset
 from ffmot.core.errors import InputError
+from ffmot.core.names import fold, words
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.services.records import audit
 from ffmot.services.types import Actor
@@ -23,6 +24,7 @@ from ffmot.store.models import (
     Assessment,
     Consent,
     Event,
+    NameWord,
     Participant,
     Result,
     Screening,
@@ -92,8 +94,8 @@ def load_demo(
                     code=code,
                     given_name=p.given_name,
                     family_name=p.family_name,
-                    search_given=p.given_name.lower(),
-                    search_family=p.family_name.lower(),
+                    search_given=fold(p.given_name),
+                    search_family=fold(p.family_name),
                     date_of_birth=p.dob,
                     sex=p.sex,
                     phone=p.phone,
@@ -187,9 +189,15 @@ def load_demo(
                     )
                     for i, t in enumerate(r.trials)
                 ]
+        name_words = [
+            {"participant_id": row["id"], "word": w}
+            for row in people
+            for w in sorted(words(str(row["given_name"]), str(row["family_name"])))
+        ]
         for model, rows in (
             (Event, events),
             (Participant, people),
+            (NameWord, name_words),
             (Consent, consents),
             (Assessment, _previous_first(visits)),
             (Screening, screenings),

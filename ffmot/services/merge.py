@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from ffmot.core import codes
 from ffmot.core.errors import InputError
+from ffmot.core.names import fold, words
 from ffmot.services.records import audit
 from ffmot.services.types import Actor
 from ffmot.store.db import Database, connect, describe
@@ -222,7 +223,15 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
             if local is None:
                 if name == "participant":
                     row = _fresh_code(dc, table, row, report)
+                    row["search_given"] = fold(row["given_name"])
+                    row["search_family"] = fold(row["family_name"])
                 dc.execute(insert(table).values(**row))
+                if name == "participant":
+                    found = sorted(words(row["given_name"], row["family_name"]))
+                    dc.execute(
+                        insert(md.tables["name_word"]),
+                        [{"participant_id": row["id"], "word": w} for w in found],
+                    )
                 if name == "result":
                     trial = md.tables["trial"]
                     for t in sc.execute(select(trial).where(trial.c.result_id == row["id"])):

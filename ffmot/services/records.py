@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, true
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,6 +18,7 @@ from ffmot.core import codes, screening, units
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import InputError
+from ffmot.core.names import fold, words
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import bmi, check_value, counted_value
 from ffmot.services.types import (
@@ -42,6 +43,7 @@ from ffmot.store.models import (
     AuditEntry,
     Consent,
     Event,
+    NameWord,
     Participant,
     Result,
     Screening,
@@ -158,8 +160,8 @@ def register_participant(
             code=_unique_code(s),
             given_name=given,
             family_name=family,
-            search_given=given.lower(),
-            search_family=family.lower(),
+            search_given=fold(given),
+            search_family=fold(family),
             date_of_birth=date_of_birth,
             sex=sex,
             phone=_clean_optional(phone, 40, "phone number"),
@@ -169,6 +171,7 @@ def register_participant(
         )
         s.add(p)
         s.flush()
+        index_names(s, p.id, p.given_name, p.family_name)
         audit(s, actor, "create", "participant", p.id)
         for purpose, granted in (consents or {}).items():
             _add_consent(s, actor, p.id, purpose, granted)
@@ -202,7 +205,7 @@ def update_participant(
             if key in ("given_name", "family_name"):
                 assert isinstance(value, str)
                 value = _clean_name(value, key.replace("_", " "))
-                setattr(p, "search_" + key.split("_")[0], value.lower())
+                setattr(p, "search_" + key.split("_")[0], fold(value))
             elif key == "sex" and value not in SEXES:
                 raise InputError(f"sex must be one of {', '.join(SEXES)}")
             elif key == "date_of_birth":
@@ -212,9 +215,19 @@ def update_participant(
                 value = _postcode_district(value if isinstance(value, str) else None)
             setattr(p, key, value)
         p.updated_at = utcnow()
+        index_names(s, p.id, p.given_name, p.family_name)
         audit(s, actor, "update", "participant", p.id, ", ".join(sorted(changes)))
         s.flush()
         return _participant_info(p)
+
+
+def index_names(s: Session, participant_id: str, given: str, family: str) -> None:
+    """The participant's name words for the search, replacing any before."""
+    s.execute(delete(NameWord).where(NameWord.participant_id == participant_id))
+    s.execute(
+        insert(NameWord),
+        [{"participant_id": participant_id, "word": w} for w in sorted(words(given, family))],
+    )
 
 
 def get_participant(db: Database, participant_id: str) -> ParticipantInfo:
@@ -275,12 +288,17 @@ def search_participants(
         if d is not None:
             conditions.append(Participant.date_of_birth == d)
             continue
-        t = token.lower().replace("%", "").replace("_", "")
-        if not t:
+        folded = fold(token).split()
+        if not folded:
             continue
-        name = or_(
-            _starts_with(Participant.search_given, t, sqlite),
-            _starts_with(Participant.search_family, t, sqlite),
+        # each word typed must start a word of the names (any word, accents aside)
+        name = and_(
+            *(
+                Participant.id.in_(
+                    select(NameWord.participant_id).where(_starts_with(NameWord.word, t, sqlite))
+                )
+                for t in folded
+            )
         )
         if codes.looks_like_code(token):
             raw = "".join(ch for ch in token.upper() if ch not in " -_")

@@ -33,9 +33,10 @@ from ffmot.core import codes, screening, units
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.names import fold
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import check_value, score
-from ffmot.services.records import audit
+from ffmot.services.records import audit, index_names
 from ffmot.services.types import Actor
 from ffmot.store.db import Database
 from ffmot.store.models import (
@@ -1103,8 +1104,8 @@ def _insert_person(s: Session, row: _Row, problems: list[str], now: dt.datetime)
                 code=p.code,
                 given_name=p.given,
                 family_name=p.family,
-                search_given=p.given.lower(),
-                search_family=p.family.lower(),
+                search_given=fold(p.given),
+                search_family=fold(p.family),
                 date_of_birth=p.dob,
                 sex=p.sex,
                 phone=p.phone or None,
@@ -1113,6 +1114,8 @@ def _insert_person(s: Session, row: _Row, problems: list[str], now: dt.datetime)
                 notes=p.notes,
             )
         )
+        s.flush()
+        index_names(s, row.participant_id, p.given, p.family)
         for purpose, granted, at, by in p.consents:
             s.add(
                 Consent(

@@ -85,6 +85,18 @@ class Participant(Base):
     __table_args__ = (CheckConstraint("sex IN ('female', 'male', 'not_stated')", name="sex"),)
 
 
+class NameWord(Base):
+    """Each word of a participant's names, folded (ffmot.core.names): the search finds a
+    person by the start of any word, through an index. Derived from the names; erased with
+    the person."""
+
+    __tablename__ = "name_word"
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    )
+    word: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
 class Consent(Base):
     """One decision about one purpose; the latest per purpose is in force. Never updated."""
 

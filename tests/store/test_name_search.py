@@ -1,0 +1,88 @@
+"""Finding people as practitioners type their names: accents, case and punctuation aside, by
+the start of any word, on SQLite and PostgreSQL, through an index."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+from ffmot.core.names import fold, words
+from ffmot.services import records as R
+from ffmot.store.db import connect, current_revision, known_revisions, upgrade_to
+
+PEOPLE = (
+    ("Siân", "Ó Briain"),
+    ("Zoë", "Llewellyn-Jones"),
+    ("Seán", "O'Brien"),
+    ("Ada", "Sampleton"),
+)
+
+
+@pytest.fixture
+def named(db, actor):  # type: ignore[no-untyped-def]
+    for given, family in PEOPLE:
+        R.register_participant(db, actor, given, family, dt.date(1950, 1, 2), "female")
+    return db
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("Sian", "Siân Ó Briain"),
+        ("o briain", "Siân Ó Briain"),
+        ("briain", "Siân Ó Briain"),
+        ("Siân Ó Briain", "Siân Ó Briain"),
+        ("SIAN BRI", "Siân Ó Briain"),
+        ("zoe", "Zoë Llewellyn-Jones"),
+        ("jones", "Zoë Llewellyn-Jones"),
+        ("llewellyn jones", "Zoë Llewellyn-Jones"),
+        ("obrien", "Seán O'Brien"),
+        ("sean", "Seán O'Brien"),
+        ("samp", "Ada Sampleton"),
+    ],
+)
+def test_what_is_typed_finds_what_was_written(named, typed, found):
+    assert [r.name for r in R.search_participants(named, typed)] == [found]
+
+
+def test_every_word_typed_must_match_and_nothing_else_comes_back(named):
+    assert R.search_participants(named, "sian zoe") == []
+    assert R.search_participants(named, "xyz") == []
+    assert len(R.search_participants(named, "")) == len(PEOPLE)
+
+
+def test_a_corrected_name_is_found_by_its_new_words_only(named, actor):
+    p = R.search_participants(named, "samp")[0]
+    info = R.get_participant(named, p.id)
+    R.update_participant(named, actor, p.id, info.version, family_name="Nic Ambróis")
+    assert [r.name for r in R.search_participants(named, "ambrois")] == ["Ada Nic Ambróis"]
+    assert R.search_participants(named, "samp") == []
+
+
+def test_folding():
+    assert fold("  Siân  Ó-Briain ") == "sian o briain"
+    assert fold("O’Brien") == "obrien" and fold("Strauß") == "strauss"
+    assert words("Zoë", "Llewellyn-Jones") == {"zoe", "llewellyn", "jones"}
+
+
+def test_upgrade_folds_the_names_already_there(db_url):
+    db = connect(db_url, upgrade=False)
+    upgrade_to(db, "0003")
+    t = "2026-05-01 10:00:00+00:00"
+    with db.engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO participant (id, code, given_name, family_name, search_given, "
+                "search_family, date_of_birth, sex, notes, created_at, updated_at, version) "
+                "VALUES ('p1', 'K7PM4QX', 'Siân', 'Ó Briain', 'siân', 'ó briain', '1950-03-14', "
+                "'female', '', :t, :t, 1)"
+            ),
+            {"t": t},
+        )
+    db.close()
+    db = connect(db_url)
+    assert current_revision(db) == known_revisions()[1]
+    assert [r.name for r in R.search_participants(db, "sian briain")] == ["Siân Ó Briain"]
+    db.close()
