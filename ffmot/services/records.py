@@ -221,6 +221,37 @@ def update_participant(
         return _participant_info(p)
 
 
+def likely_duplicates(
+    db: Database, given: str, family: str, dob: dt.date, today: dt.date | None = None
+) -> list[ParticipantRow]:
+    """People already here who may be the one being registered: the same date of birth and a
+    name that shares a word (folded) with the new one."""
+    new = words(given, family)
+    if not new:
+        return []
+    with db.transaction() as s:
+        ids = list(
+            s.scalars(
+                select(Participant.id)
+                .where(Participant.date_of_birth == dob)
+                .where(
+                    Participant.id.in_(
+                        select(NameWord.participant_id).where(NameWord.word.in_(sorted(new)))
+                    )
+                )
+                .order_by(Participant.search_family, Participant.search_given)
+            )
+        )
+    today = today or dt.date.today()
+    out = []
+    for pid in ids:
+        p = get_participant(db, pid)
+        out.append(
+            ParticipantRow(p.id, p.code, p.name, p.date_of_birth, age_or_zero(dob, today), None)
+        )
+    return out
+
+
 def index_names(s: Session, participant_id: str, given: str, family: str) -> None:
     """The participant's name words for the search, replacing any before."""
     s.execute(delete(NameWord).where(NameWord.participant_id == participant_id))

@@ -205,3 +205,22 @@ def test_enter_never_opens_a_person_from_an_earlier_search(day, qtbot):
     qtbot.keyClick(ci.search, Qt.Key.Key_Return)
     held.release()
     assert ci.person is not None and ci.person.id == ada.id
+
+
+def test_registering_someone_already_there_warns_and_shows_them(day, qtbot):
+    ci = day.window.checkin
+    ada = day.people["Ada"][0]
+    ci.start_new()
+    qtbot.keyClicks(ci.given, "Ada")
+    qtbot.keyClicks(ci.family, "Sampleton")
+    qtbot.keyClicks(ci.dob, "14/03/1949")
+    ci.sex.setCurrentIndex(ci.sex.findData("female"))
+    ci.new_consents["keep_results"].setChecked(True)
+    before = len(R.search_participants(day.ctx.db, "sampleton"))
+    qtbot.mouseClick(ci.register_button, Qt.MouseButton.LeftButton)
+    assert "may be someone already registered" in ci.new_message.text()
+    assert codes.display(ada.code) in ci.new_message.text()
+    assert [r.id for r in ci.model.rows] == [ada.id]  # listed, to open with a key
+    assert len(R.search_participants(day.ctx.db, "sampleton")) == before  # nothing added
+    qtbot.mouseClick(ci.register_button, Qt.MouseButton.LeftButton)  # a new person after all
+    assert len(R.search_participants(day.ctx.db, "sampleton")) == before + 1

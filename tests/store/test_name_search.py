@@ -86,3 +86,10 @@ def test_upgrade_folds_the_names_already_there(db_url):
     assert current_revision(db) == known_revisions()[1]
     assert [r.name for r in R.search_participants(db, "sian briain")] == ["Siân Ó Briain"]
     db.close()
+
+
+def test_likely_duplicates_share_the_date_of_birth_and_a_name_word(named):
+    same = R.likely_duplicates(named, "Sian", "O Briain", dt.date(1950, 1, 2))
+    assert [r.name for r in same] == ["Siân Ó Briain"]
+    assert R.likely_duplicates(named, "Sian", "O Briain", dt.date(1950, 1, 3)) == []
+    assert R.likely_duplicates(named, "Morag", "Keyworth", dt.date(1950, 1, 2)) == []

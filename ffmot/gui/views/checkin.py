@@ -242,6 +242,7 @@ class CheckInView(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_first)
         QShortcut(QKeySequence.StandardKey.New, self, self.start_new)
         self._rows_for: str | None = None  # the search text the listed rows are for
+        self._duplicate_warned: tuple[str, str, dt.date] | None = None
         self._pick_when_found: str | None = None  # Enter pressed before its results arrived
         self._show_person(None)
         self._run_search()
@@ -508,8 +509,32 @@ class CheckInView(QWidget):
             self._show_person(p)
             self.search.setText(p.code)
 
-        self.ctx.runner.run(
-            lambda: R.register_participant(self.ctx.db, self.ctx.actor, *args, **extra),  # type: ignore[arg-type]
-            done,
-            failed,
-        )
+        key = (" ".join(self.given.text().split()), " ".join(self.family.text().split()), dob)
+        confirmed = self._duplicate_warned == key  # Register pressed again after the warning
+
+        def work() -> ParticipantInfo | list[ParticipantRow]:
+            if not confirmed:
+                same = R.likely_duplicates(self.ctx.db, args[0], args[1], dob)
+                if same:
+                    return same
+            return R.register_participant(self.ctx.db, self.ctx.actor, *args, **extra)  # type: ignore[arg-type]
+
+        def answered(result: ParticipantInfo | list[ParticipantRow]) -> None:
+            if isinstance(result, list):
+                self._duplicate_warned = key
+                who = "; ".join(
+                    f"{r.name}, born {r.date_of_birth.strftime('%d/%m/%Y')}, card "
+                    f"{codes.display(r.code)}"
+                    for r in result[:3]
+                )
+                self.new_message.setText(
+                    f"This may be someone already registered: {who}. Find them with the "
+                    "search to use their record, or press Register again to add a new person."
+                )
+                self.model.set_rows(result)
+                self._rows_for = None
+                return
+            self._duplicate_warned = None
+            done(result)
+
+        self.ctx.runner.run(work, answered, failed)
