@@ -100,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     mg = sub.add_parser("merge", help="bring in the records of other stations' databases")
     mg.add_argument("sources", nargs="+", metavar="FILE_OR_URL")
 
+    ed = sub.add_parser(
+        "correct", help="correct a participant's name, date of birth or sex (audited)"
+    )
+    ed.add_argument("code", metavar="CODE")
+    ed.add_argument("--given", metavar="NAME")
+    ed.add_argument("--family", metavar="NAME")
+    ed.add_argument("--dob", metavar="YYYY-MM-DD")
+    ed.add_argument("--sex", choices=["female", "male", "not_stated"])
+
     er = sub.add_parser("erase", help="erase a participant's personal data and results")
     er.add_argument("code", metavar="CODE")
 
@@ -160,7 +169,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         return 2
 
 
-_STORE_VERBS = ("db", "demo", "participants", "events", "export", "import", "merge", "erase")
+_STORE_VERBS = (
+    "db", "demo", "participants", "events", "export", "import", "merge", "erase", "correct",
+)  # fmt: skip
 _REPORT_VERBS = ("sheet", "sheets", "summary")
 
 

@@ -162,7 +162,34 @@ def _erase(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _correct(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    """A participant's details put right (the sex and date of birth decide the norms); the
+    audit log records who changed which fields, not the values."""
+    from ffmot.core.ages import parse_date
+    from ffmot.services import records as R
+
+    changes: dict[str, object] = {}
+    if args.given is not None:
+        changes["given_name"] = args.given
+    if args.family is not None:
+        changes["family_name"] = args.family
+    if args.dob is not None:
+        changes["date_of_birth"] = parse_date(args.dob, "--dob")
+    if args.sex is not None:
+        changes["sex"] = args.sex
+    if not changes:
+        raise InputError("say what to correct: --given, --family, --dob or --sex")
+    p = R.find_by_code(db, args.code)
+    q = R.update_participant(db, command_line_actor(), p.id, p.version, **changes)
+    out.write(
+        f"corrected {codes.display(q.code)}: {q.name}, born {q.date_of_birth.isoformat()}, "
+        f"{q.sex.replace('_', ' ')}\n"
+    )
+    return 0
+
+
 _VERBS = {
+    "correct": _correct,
     "db": _db,
     "demo": _demo,
     "participants": _participants,
