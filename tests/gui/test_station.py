@@ -282,7 +282,7 @@ def test_looking_up_a_stored_result_writes_no_draft_and_asks_nothing(day, qtbot)
 
 def test_a_restored_draft_never_takes_the_focus_from_another_tab(day, qtbot, open_app):
     st = station(day, qtbot, "grip")
-    bert, visit = day.people["Bert"]
+    bert, _visit = day.people["Bert"]
     scan(qtbot, st, bert.code)
     qtbot.keyClicks(st.fields[0], "31")
     st._write_draft()
