@@ -224,3 +224,25 @@ def test_registering_someone_already_there_warns_and_shows_them(day, qtbot):
     assert len(R.search_participants(day.ctx.db, "sampleton")) == before  # nothing added
     qtbot.mouseClick(ci.register_button, Qt.MouseButton.LeftButton)  # a new person after all
     assert len(R.search_participants(day.ctx.db, "sampleton")) == before + 1
+
+
+def test_correcting_a_persons_details_from_check_in(day, qtbot):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    ci = day.window.checkin
+    ada = day.people["Ada"][0]
+    ci._show_person(R.get_participant(day.ctx.db, ada.id))
+    qtbot.mouseClick(ci.correct_button, Qt.MouseButton.LeftButton)
+    dialog = ci.correct_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.wait(50)  # painted, the event loop running
+    dialog.dob.setText("31/02/1949")
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+    qtbot.waitUntil(dialog.isVisible)  # a date that is not a date: says so, stays open
+    assert "not a date of birth" in dialog.message.text()
+    dialog.dob.setText("15/03/1949")
+    dialog.sex.setCurrentIndex(dialog.sex.findData("not_stated"))
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+    p = R.get_participant(day.ctx.db, ada.id)
+    assert (p.date_of_birth, p.sex) == (dt.date(1949, 3, 15), "not_stated")
+    assert "Details corrected" in ci.outcome.text() and ci.person.sex == "not_stated"

@@ -10,6 +10,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -56,6 +58,50 @@ def parse_dob(text: str) -> dt.date:
         except ValueError:
             continue
     raise InputError(f"'{t}' is not a date of birth: type it as dd/mm/yyyy, e.g. 14/03/1950")
+
+
+class CorrectDetailsDialog(QDialog):
+    """Put right a name, date of birth or sex (the last two decide the norms). Audited."""
+
+    def __init__(self, person: ParticipantInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("correctDialog")
+        self.setWindowTitle(f"Correct the details of {person.name}")
+        self.given = QLineEdit(person.given_name)
+        self.family = QLineEdit(person.family_name)
+        self.dob = QLineEdit(person.date_of_birth.strftime("%d/%m/%Y"))
+        self.sex = QComboBox()
+        for value, words in SEX_CHOICES[1:]:
+            self.sex.addItem(words, value)
+        self.sex.setCurrentIndex(self.sex.findData(person.sex))
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("&Given name", self.given)
+        form.addRow("&Family name", self.family)
+        form.addRow("Date of &birth", self.dob)
+        form.addRow("&Sex", self.sex)
+        form.addRow(self.message)
+        form.addRow(buttons)
+
+    def changes(self, person: ParticipantInfo) -> dict[str, object]:
+        """What differs from the record; an InputError if the date is not a date."""
+        out: dict[str, object] = {}
+        if self.given.text().strip() != person.given_name:
+            out["given_name"] = self.given.text()
+        if self.family.text().strip() != person.family_name:
+            out["family_name"] = self.family.text()
+        dob = parse_dob(self.dob.text())
+        if dob != person.date_of_birth:
+            out["date_of_birth"] = dob
+        if self.sex.currentData() != person.sex:
+            out["sex"] = self.sex.currentData()
+        return out
 
 
 class CheckInView(QWidget):
@@ -131,6 +177,9 @@ class CheckInView(QWidget):
         self.checkin_button.setObjectName("checkInButton")
         self.checkin_button.clicked.connect(self.check_in)
         self.card_button = QPushButton("Print &card…")
+        self.correct_button = QPushButton("Correct &details…")
+        self.correct_button.setObjectName("correctButton")
+        self.correct_button.clicked.connect(self.correct_details)
         self.card_button.clicked.connect(self.print_card)
 
         screen_box = QGroupBox("Safety screening")
@@ -182,6 +231,7 @@ class CheckInView(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.checkin_button)
         row.addWidget(self.card_button)
+        row.addWidget(self.correct_button)
         pl.addLayout(row)
         pl.addWidget(screen_box)
         pl.addStretch(1)
@@ -328,7 +378,12 @@ class CheckInView(QWidget):
         self.new_box.hide()
         self.person_panel.show()
         on = person is not None
-        for w in (*self.consent_boxes.values(), self.checkin_button, self.card_button):
+        for w in (
+            *self.consent_boxes.values(),
+            self.checkin_button,
+            self.card_button,
+            self.correct_button,
+        ):
             w.setEnabled(on)
         self.screen_box.setEnabled(False)
         self._fill_answers(None)  # never the previous person's answers
@@ -439,6 +494,42 @@ class CheckInView(QWidget):
             text += ". Not today: " + ", ".join(names)
         self.outcome.setText(text)
         self.outcome.setAccessibleName(text)
+
+    def correct_details(self) -> None:
+        person = self.person
+        if person is None:
+            return
+        dialog = CorrectDetailsDialog(person, self)
+        self.correct_dialog = dialog  # alive as long as it is open
+
+        def save() -> None:
+            try:
+                changes = dialog.changes(person)
+            except FfmotError as e:
+                dialog.message.setText(sentence(e))
+                dialog.open()
+                return
+            if not changes:
+                return
+            self.ctx.runner.run(
+                lambda: R.update_participant(
+                    self.ctx.db, self.ctx.actor, person.id, person.version, **changes
+                ),
+                self._corrected,
+                lambda e: (
+                    self.outcome.setText(sentence(e))
+                    if isinstance(e, FfmotError)
+                    else show_error(self, e, "correcting the details")
+                ),
+            )
+
+        dialog.accepted.connect(save)
+        dialog.open()
+
+    def _corrected(self, person: ParticipantInfo) -> None:
+        self._show_person(person)
+        self.outcome.setText(f"Details corrected: {person.name}.")
+        self._run_search()
 
     def print_card(self) -> None:
         person = self.person
