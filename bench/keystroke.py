@@ -54,6 +54,7 @@ def run(db_path: Path, rounds: int) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="ffmot-bench-keys-"))
     settings = Settings(folder / "ffmot.ini")
     settings.station = "Bench station"
+    settings.practitioner = "Bench"  # signed in for the day
     c = Controller(settings, InlineRunner(), db_url=str(db_path), training=False)
     s = c.open()
     app = QApplication.instance()
