@@ -333,3 +333,14 @@ def test_a_scanned_code_that_starts_with_digits_is_still_told_from_the_number(da
     qtbot.keyClicks(st.fields[0], "12" + codes.display(code))
     qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
     assert st.fields[0].text() == "12" and codes.display(code) in st.problem.text()
+
+
+def test_esc_asks_before_it_discards_a_typed_result(day, qtbot):
+    st = station(day, qtbot, "chair_stand")
+    ada, _ = day.people["Ada"]
+    scan(qtbot, st, ada.code)
+    qtbot.keyClicks(st.fields[0], "12")
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Escape)
+    assert st.fields[0].text() == "12" and "Press Esc again to discard" in st.problem.text()
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Escape)
+    assert st.person is None and st.fields[0].text() == ""

@@ -104,6 +104,7 @@ class StationView(QWidget):
         self.confirm_pending = False
         self.test: TestDef | None = None
         self.dirty = False  # the practitioner has typed something not yet saved
+        self.discard_pending = False  # Esc pressed once on a typed entry
 
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.6)
@@ -507,6 +508,7 @@ class StationView(QWidget):
             return
         self._show_unit_labels()
         self.confirm_pending = False
+        self.discard_pending = False
         e = self.entry()
         self.problem.setText(e.problem)
         if self.person is not None:
@@ -728,10 +730,18 @@ class StationView(QWidget):
         self.reason_buttons["declined"].setFocus()
 
     def _escape(self) -> None:
+        """Esc closes a panel; on an entry, a typed result is only discarded by a second Esc."""
         if self.stops.isVisible():
             self.stops.hide()
         elif self.reasons.isVisible():
             self.reasons.hide()
+        elif self.has_unsaved() and not self.discard_pending:
+            who = self.person.name if self.person is not None else "this person"
+            self.discard_pending = True
+            self.problem.setText(
+                f"The result for {who} is not saved. Press Esc again to discard it, or Enter "
+                "to save it."
+            )
         else:
             self.clear()
 
@@ -784,6 +794,7 @@ class StationView(QWidget):
     def clear(self) -> None:
         self.person = self.visit = None
         self.dirty = False
+        self.discard_pending = False
         self.expected_version = None
         self.confirm_pending = False
         for w in self.fields:
