@@ -246,3 +246,15 @@ def test_correcting_a_persons_details_from_check_in(day, qtbot):
     p = R.get_participant(day.ctx.db, ada.id)
     assert (p.date_of_birth, p.sex) == (dt.date(1949, 3, 15), "not_stated")
     assert "Details corrected" in ci.outcome.text() and ci.person.sex == "not_stated"
+
+
+def test_enter_registers_from_the_new_participant_form(day, qtbot):
+    ci = day.window.checkin
+    ci.start_new()
+    qtbot.keyClicks(ci.given, "Dilys")
+    qtbot.keyClicks(ci.family, "Enterby")
+    qtbot.keyClicks(ci.dob, "02/02/1946")
+    ci.sex.setCurrentIndex(ci.sex.findData("female"))
+    ci.new_consents["keep_results"].setChecked(True)
+    qtbot.keyClick(ci.dob, Qt.Key.Key_Return)
+    assert ci.person is not None and ci.person.name == "Dilys Enterby"

@@ -270,6 +270,8 @@ class CheckInView(QWidget):
         self.register_button = QPushButton("Re&gister")
         self.register_button.setObjectName("registerButton")
         self.register_button.clicked.connect(self.register)
+        for field in (self.given, self.family, self.dob, self.phone, self.email, self.postcode):
+            field.returnPressed.connect(self.register)  # Enter submits the form
         nf.addRow(self.register_button)
         self.new_message = QLabel()
         self.new_message.setObjectName("newMessage")
