@@ -759,6 +759,7 @@ def _write_result(
     A test the screening rules out can only be recorded as not done."""
     with _saving(db) as s:
         a = _load_assessment(s, assessment_id)
+        _check_keeping(s, a)
         if done:
             _check_allowed(s, a, test_id)
         r = _current_result(s, a, test_id, expected_version, actor)
@@ -807,6 +808,7 @@ def save_measurements(
             )
     with _saving(db) as s:
         a = _load_assessment(s, assessment_id)
+        _check_keeping(s, a)
         _expect(a.version, expected_version, "this visit's measurements and notes")
         for key in (
             "height_cm",
@@ -937,6 +939,26 @@ def _current_result(
             "it, then save again"
         )
     return r
+
+
+def keeps_results(s: Session, participant_id: str) -> bool:
+    """Their latest decision on keeping their results is yes."""
+    latest = s.execute(
+        select(Consent.granted)
+        .where(Consent.participant_id == participant_id, Consent.purpose == "keep_results")
+        .order_by(Consent.recorded_at.desc(), Consent.id.desc())
+        .limit(1)
+    ).scalar()
+    return bool(latest)
+
+
+def _check_keeping(s: Session, a: Assessment) -> None:
+    """Nothing more is recorded for someone who has withdrawn consent to keep their results."""
+    if not keeps_results(s, a.participant_id):
+        raise InputError(
+            "they have not agreed to keep their results (or have withdrawn it): nothing can be "
+            "recorded for them. Ask them at check-in; if they agree, tick 'Keep my results'"
+        )
 
 
 def _check_allowed(s: Session, a: Assessment, test_id: str) -> None:

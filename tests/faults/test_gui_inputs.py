@@ -155,7 +155,7 @@ def test_a_full_disk_at_check_in_and_at_the_station_is_a_message_not_a_crash(app
     refused = ""
     for n in range(300):
         ci.start_new()
-        ci.given.setText("Cy")
+        ci.given.setText(f"Cy{n}")  # a different person each time (no duplicate warning)
         ci.family.setText(f"Fullerton{n}")
         ci.sex.setCurrentIndex(ci.sex.findData("male"))
         ci.dob.clear()

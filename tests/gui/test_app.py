@@ -28,7 +28,13 @@ def test_training_mode_is_a_marked_sandbox_that_resets(open_app, qtbot):
     import datetime as dt
 
     R.register_participant(
-        s.ctx.db, s.ctx.actor, "Practice", "Personby", dt.date(1950, 1, 1), "female"
+        s.ctx.db,
+        s.ctx.actor,
+        "Practice",
+        "Personby",
+        dt.date(1950, 1, 1),
+        "female",
+        consents={"keep_results": True},
     )
     controller = s.controller
     controller.reset_training()
@@ -289,7 +295,13 @@ def test_a_save_still_running_when_the_window_closes_is_finished(settings, tmp_p
     def slow_save() -> None:
         time.sleep(0.3)  # a slow disk
         R.register_participant(
-            db, Actor("Sam Tester", "Station 1"), "Lastly", "Quitterby", dt.date(1950, 1, 1), "male"
+            db,
+            Actor("Sam Tester", "Station 1"),
+            "Lastly",
+            "Quitterby",
+            dt.date(1950, 1, 1),
+            "male",
+            consents={"keep_results": True},
         )
 
     s.ctx.runner.run(slow_save)

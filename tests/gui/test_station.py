@@ -180,6 +180,7 @@ def test_wrong_or_unknown_codes(day, qtbot):
         "Trialby",
         __import__("datetime").date(1950, 1, 1),
         "female",
+        consents={"keep_results": True},
     )
     st.code.clear()
     scan(qtbot, st, other.code)

@@ -21,7 +21,9 @@ D = dt.date
 def station(path, actor, given, n_results=2):
     db = connect(str(path))
     e = R.create_event(db, actor, "MOT day", D(2026, 5, 1))
-    p = R.register_participant(db, actor, given, "Sampleton", D(1950, 3, 14), "female")
+    p = R.register_participant(
+        db, actor, given, "Sampleton", D(1950, 3, 14), "female", consents={"keep_results": True}
+    )
     a = R.check_in(db, actor, p.id, e.id)
     R.record_screening(db, actor, a.id, screening.answers_with())
     for test, v in (("grip", 22), ("chair_stand", 11))[:n_results]:
@@ -110,13 +112,17 @@ def test_a_code_clash_gets_a_new_code_and_is_reported(tmp_path, actor):
 def test_merge_from_postgres_into_sqlite_and_back(pg_url, tmp_path, actor):
     shared = connect(pg_url)
     e = R.create_event(shared, actor, "Shared day", D(2026, 5, 1))
-    p = R.register_participant(shared, actor, "Ada", "Sampleton", D(1950, 3, 14), "female")
+    p = R.register_participant(
+        shared, actor, "Ada", "Sampleton", D(1950, 3, 14), "female", consents={"keep_results": True}
+    )
     a = R.check_in(shared, actor, p.id, e.id)
     R.record_screening(shared, actor, a.id, screening.answers_with())
     R.save_result(shared, actor, a.id, "grip", [(22, "")])
     laptop = connect(str(tmp_path / "laptop.db"))
     assert merge(laptop, actor, pg_url).added["result"] == 1
-    q = R.register_participant(laptop, actor, "Bea", "Offline", D(1948, 2, 29), "female")
+    q = R.register_participant(
+        laptop, actor, "Bea", "Offline", D(1948, 2, 29), "female", consents={"keep_results": True}
+    )
     assert merge(shared, actor, str(tmp_path / "laptop.db")).added["participant"] == 1
     assert R.find_by_code(shared, q.code).family_name == "Offline"
     laptop.close()

@@ -23,7 +23,9 @@ PEOPLE = (
 @pytest.fixture
 def named(db, actor):  # type: ignore[no-untyped-def]
     for given, family in PEOPLE:
-        R.register_participant(db, actor, given, family, dt.date(1950, 1, 2), "female")
+        R.register_participant(
+            db, actor, given, family, dt.date(1950, 1, 2), "female", consents={"keep_results": True}
+        )
     return db
 
 

@@ -27,6 +27,7 @@ def setup_visit(db, actor, **kw):
         kw.get("family", "Sampleton"),
         kw.get("dob", D(1950, 3, 14)),
         kw.get("sex", "female"),
+        consents={"keep_results": True},
     )
     v = R.check_in(db, actor, p.id, e.id)
     R.record_screening(db, actor, v.id, screening.answers_with())
@@ -49,7 +50,9 @@ def test_register_and_find(db, actor):
     assert len(p.code) == 7 and not set(p.code) & set("01IO")
     assert p.consented("keep_results") and not p.consented("share_gp")
     assert R.find_by_code(db, p.code.lower()).id == p.id
-    R.register_participant(db, actor, "Bert", "Demoworth", D(1944, 1, 2), "male")
+    R.register_participant(
+        db, actor, "Bert", "Demoworth", D(1944, 1, 2), "male", consents={"keep_results": True}
+    )
     names = lambda q: [r.name for r in R.search_participants(db, q, today=D(2026, 5, 1))]  # noqa: E731
     assert names("sam") == ["Ada Sampleton"]
     assert names("ad sa") == ["Ada Sampleton"]

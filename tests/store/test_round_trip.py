@@ -134,7 +134,7 @@ def mot_day(db: Database, actor) -> dict[str, str]:
         "Trialby",
         D(1938, 6, 30),
         "not_stated",
-        consents={"anonymous_reports": True},
+        consents={"keep_results": True, "anonymous_reports": True},
     )
     v = R.check_in(db, actor, cleo.id, spring.id)
     visits["cleo"] = v.id
@@ -143,14 +143,18 @@ def mot_day(db: Database, actor) -> dict[str, str]:
     measure(db, actor, v.id, Measurements(), notes="Advised to see her GP about her blood pressure")
 
     # Screening not finished: two questions answered, nothing else.
-    dev = R.register_participant(db, actor, "Dev", "Examplar", D(1955, 11, 1), "male")
+    dev = R.register_participant(
+        db, actor, "Dev", "Examplar", D(1955, 11, 1), "male", consents={"keep_results": True}
+    )
     v = R.check_in(db, actor, dev.id, spring.id)
     visits["dev"] = v.id
     R.record_screening(db, nurse, v.id, {"doctor_advised_no_exercise": False, "dizziness": False})
     assert R.get_assessment(db, v.id).screening.outcome == screening.INCOMPLETE
 
     # Checked in, never screened.
-    eve = R.register_participant(db, actor, "Eve", "Placeholder", D(1947, 5, 5), "female")
+    eve = R.register_participant(
+        db, actor, "Eve", "Placeholder", D(1947, 5, 5), "female", consents={"keep_results": True}
+    )
     visits["eve"] = R.check_in(db, actor, eve.id, spring.id).id
 
     # Ada's retest in the autumn: the spring visit is the previous one.
@@ -307,7 +311,9 @@ def test_free_text_keeps_its_spaces_and_line_breaks(db, tmp_path, actor):
     """Notes and goals come back exactly as typed from CSV, carriage returns and all. XLSX
     keeps everything but a carriage return, which XML reads back as a line feed."""
     e = R.create_event(db, actor, "MOT day", D(2026, 5, 1))
-    p = R.register_participant(db, actor, "Ada", "Sampleton", D(1950, 3, 14), "female")
+    p = R.register_participant(
+        db, actor, "Ada", "Sampleton", D(1950, 3, 14), "female", consents={"keep_results": True}
+    )
     v = R.check_in(db, actor, p.id, e.id)
     notes = "  Line one\r\nline two\n\n\tindented, with a trailing space "
     measure(db, actor, v.id, Measurements(), notes=notes, goals="\n")

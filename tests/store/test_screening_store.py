@@ -108,3 +108,24 @@ def test_upgrade_turns_old_answers_round_and_works_out_outcomes_again(db_url):
     assert bert.screening.answers["cannot_stand_safely"] is False
     assert set(bert.screening.excluded_tests) == {"up_and_go", "single_leg_stance"}
     db.close()
+
+
+def test_nothing_more_is_recorded_after_consent_to_keep_results_is_withdrawn(db, actor):
+    v = _visit(db, actor)
+    R.record_screening(db, actor, v.id, screening.answers_with())
+    R.save_result(db, actor, v.id, "grip", [(20, "left 1")])
+    R.record_consent(db, actor, v.participant_id, "keep_results", False)
+    for attempt in (
+        lambda: R.save_result(db, actor, v.id, "arm_curl", [(14, "")]),
+        lambda: R.mark_not_done(db, actor, v.id, "arm_curl", "declined"),
+        lambda: R.save_measurements(
+            db,
+            actor,
+            v.id,
+            R.get_assessment(db, v.id).measurements,
+            R.get_assessment(db, v.id).version,
+        ),
+    ):
+        with pytest.raises(InputError, match="not agreed to keep their results"):
+            attempt()
+    assert R.get_assessment(db, v.id).result("arm_curl") is None

@@ -46,7 +46,13 @@ def fill(db, actor):
         consents={"keep_results": True, "anonymous_reports": True},
     )
     a2 = R.register_participant(
-        db, actor, "Bert", "Demoworth", D(1944, 1, 2), "male", consents={"anonymous_reports": False}
+        db,
+        actor,
+        "Bert",
+        "Demoworth",
+        D(1944, 1, 2),
+        "male",
+        consents={"keep_results": True, "anonymous_reports": False},
     )
     a3 = R.register_participant(
         db,
@@ -55,7 +61,7 @@ def fill(db, actor):
         "Trialby",
         D(1938, 6, 30),
         "not_stated",
-        consents={"anonymous_reports": True},
+        consents={"keep_results": True, "anonymous_reports": True},
     )
     for p in (a1, a2, a3):
         v = R.check_in(db, actor, p.id, e.id)
@@ -449,7 +455,9 @@ def test_a_visit_row_without_a_test_holds_no_result(db, tmp_path, actor):
 
 def test_a_bad_row_after_a_note_of_several_lines_is_named_by_its_first_line(db, tmp_path, actor):
     e = R.create_event(db, actor, "MOT day", D(2026, 5, 1))
-    p = R.register_participant(db, actor, "Ada", "Sampleton", D(1950, 3, 14), "female")
+    p = R.register_participant(
+        db, actor, "Ada", "Sampleton", D(1950, 3, 14), "female", consents={"keep_results": True}
+    )
     v = R.check_in(db, actor, p.id, e.id)
     R.record_screening(db, actor, v.id, screening.answers_with())
     R.save_result(db, actor, v.id, "grip", [(20, "")])
@@ -505,7 +513,9 @@ def test_the_anonymised_export_gains_nothing(db, tmp_path, actor):
 
 def test_a_control_character_xlsx_cannot_hold_is_refused_plainly(db, tmp_path, actor):
     e = R.create_event(db, actor, "MOT day", D(2026, 5, 1))
-    p = R.register_participant(db, actor, "Ada", "Sampleton", D(1950, 3, 14), "female")
+    p = R.register_participant(
+        db, actor, "Ada", "Sampleton", D(1950, 3, 14), "female", consents={"keep_results": True}
+    )
     v = R.check_in(db, actor, p.id, e.id)
     R.save_measurements(db, actor, v.id, Measurements(), v.version, notes="pasted\x0bline")
     out = tmp_path / "x.xlsx"
