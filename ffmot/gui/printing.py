@@ -64,20 +64,56 @@ def a4_printer(name: str = "") -> QPrinter:
     return printer
 
 
+# Every preview open now, by id: kept until Qt has deleted the dialog and all its children
+# (`destroyed` comes last), so the printer and PDF it holds are never freed while it may use them.
+_open: dict[int, PdfPreviewDialog] = {}
+
+
+class PdfPreviewDialog(QPrintPreviewDialog):
+    """Qt's print preview (with its Print button) of one PDF made by ffmot.report.
+
+    Qt keeps only a pointer to the QPrinter it is given, and this dialog is non-modal: the code
+    that opens it returns at once, while the dialog paints with the printer for as long as it is
+    on screen (and prints with it). So the dialog holds its printer and the PDF as attributes, and
+    this module holds the dialog (whether or not it has a parent) until Qt has deleted it, which
+    it does when the dialog is closed. Nothing it uses lives only in a caller's local variable.
+    """
+
+    def __init__(
+        self, pdf: bytes, name: str, printer_name: str = "", parent: QWidget | None = None
+    ) -> None:
+        printer = a4_printer(printer_name)
+        printer.setDocName(name)
+        super().__init__(printer, parent)
+        self._printer = printer
+        self._pdf = pdf
+        self.setObjectName("printPreview")
+        self.setWindowTitle(f"Print preview — {name}")
+        self.paintRequested.connect(self._paint)
+        self.finished.connect(self.deleteLater)  # closed, printed or cancelled: released
+        key = id(self)
+        _open[key] = self
+        self.destroyed.connect(lambda *_: _open.pop(key, None))
+
+    def _paint(self, printer: QPrinter) -> None:
+        paint_pdf(printer, self._pdf)
+
+
+def open_previews() -> list[PdfPreviewDialog]:
+    """The previews open now (or closed and not yet deleted by Qt)."""
+    return list(_open.values())
+
+
 def print_pdf(
     parent: QWidget | None,
     pdf: bytes,
     name: str,
     printer_name: str = "",
     on_printed: Callable[[], None] | None = None,
-) -> QPrintPreviewDialog:
-    """Opens Qt's print preview (with its Print button) for a PDF made by ffmot.report."""
-    printer = a4_printer(printer_name)
-    printer.setDocName(name)
-    dialog = QPrintPreviewDialog(printer, parent)
-    dialog.setObjectName("printPreview")
-    dialog.setWindowTitle(f"Print preview — {name}")
-    dialog.paintRequested.connect(lambda p: paint_pdf(p, pdf))
+) -> PdfPreviewDialog:
+    """Opens Qt's print preview (with its Print button) for a PDF made by ffmot.report, and
+    returns at once; the dialog keeps what it needs until it is closed."""
+    dialog = PdfPreviewDialog(pdf, name, printer_name, parent)
     if on_printed is not None:
         dialog.accepted.connect(on_printed)  # the Print button was used
     dialog.open()

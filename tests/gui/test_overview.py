@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGroupBox, QLabel
 from ffmot.gui.printing import a4_printer, paint_pdf, write_pdf
 from ffmot.services import records as R
 from ffmot.services.types import Measurements
+from tests.gui.test_printing import wait_shown_and_painted
 
 
 def results(day, qtbot):
@@ -71,7 +72,8 @@ def test_print_preview_print_and_save(day, qtbot, tmp_path):
     ov, visit = results(day, qtbot)
     ov.print_sheet()
     dialog = ov.findChild(QPrintPreviewDialog, "printPreview")
-    assert dialog is not None and dialog.isVisible()
+    assert dialog is not None
+    wait_shown_and_painted(qtbot, dialog)  # the event loop runs: visible, painted, printer alive
     dialog.accept()  # the Print button: the visit is marked printed
     assert R.get_assessment(day.ctx.db, visit.id).printed_at is not None
     pdf = ov._sheet()
