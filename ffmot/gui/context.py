@@ -126,8 +126,23 @@ def show_error(parent: QWidget | None, error: BaseException, doing: str) -> None
             "Anything already saved is safe. Please try again; if it happens again, "
             "tell your coordinator."
         )
+    if any(b.text() == text for b in _boxes):
+        return  # the same message is already on screen: one box, not a pile of them
     box = QMessageBox(
         QMessageBox.Icon.Warning, "ffmot", text, QMessageBox.StandardButton.Ok, parent
     )
     box.setObjectName("errorBox")
+    keep_open(box)
     box.open()
+
+
+# Message boxes on screen. One without a parent window is owned by Python alone, so it would be
+# freed (and never seen) as soon as the function that made it returned; each is kept here until
+# it is closed.
+_boxes: list[QMessageBox] = []
+
+
+def keep_open(box: QMessageBox) -> None:
+    """Keeps a non-modal box alive while it is open, and lets it go when it is closed."""
+    _boxes.append(box)
+    box.finished.connect(lambda *_: _boxes.remove(box) if box in _boxes else None)

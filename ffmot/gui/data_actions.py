@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
-from ffmot.gui.context import AppContext, show_error
+from ffmot.gui.context import AppContext, keep_open, show_error
 
 
 def _tell(parent: QWidget, text: str) -> None:
@@ -14,6 +14,7 @@ def _tell(parent: QWidget, text: str) -> None:
         QMessageBox.Icon.Information, "ffmot", text, QMessageBox.StandardButton.Ok, parent
     )
     box.setObjectName("infoBox")
+    keep_open(box)
     box.open()
 
 

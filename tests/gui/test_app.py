@@ -377,3 +377,31 @@ def test_a_practitioner_signs_in_for_the_day_and_their_name_is_recorded(qtbot, t
     assert not fresh.signed_in_today and s.ctx.actor.name == "not signed in"
     s.window.close()
     s.ctx.db.close()
+
+
+def test_an_error_with_no_window_behind_it_is_shown_and_the_same_one_is_not_piled_up(qtbot):
+    import gc
+
+    from ffmot.store.errors import StoreError
+    from ffmot.gui.context import show_error
+
+    def boxes():  # type: ignore[no-untyped-def]
+        return [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.objectName() == "errorBox" and w.isVisible()
+        ]
+
+    before = len(boxes())
+    for _ in range(3):  # the server went away: three saves fail the same way
+        show_error(None, StoreError("the shared database cannot be reached"), "saving")
+    gc.collect()
+    qtbot.wait(50)  # the event loop runs; a freed box would be gone
+    shown = boxes()
+    assert len(shown) == before + 1
+    assert "cannot be reached" in shown[-1].text()
+    shown[-1].accept()
+    qtbot.waitUntil(lambda: len(boxes()) == before)
+    show_error(None, StoreError("the shared database cannot be reached"), "saving")
+    assert len(boxes()) == before + 1  # closed, so the next one shows again
+    boxes()[-1].accept()
