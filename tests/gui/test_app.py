@@ -382,8 +382,8 @@ def test_a_practitioner_signs_in_for_the_day_and_their_name_is_recorded(qtbot, t
 def test_an_error_with_no_window_behind_it_is_shown_and_the_same_one_is_not_piled_up(qtbot):
     import gc
 
-    from ffmot.store.errors import StoreError
     from ffmot.gui.context import show_error
+    from ffmot.store.errors import StoreError
 
     def boxes():  # type: ignore[no-untyped-def]
         return [
