@@ -84,11 +84,10 @@ def test_register_consent_check_in_and_screen(day, qtbot):
     assert ci.outcome.text().startswith("✖ Do not test today") and "160/100" in ci.outcome.text()
     statuses = {r.name: r.screening for r in board(day.ctx.db, day.ctx.current_event.id)}
     assert statuses["Cleo Trialby"] == "do_not_test"
-    # the next person's form starts empty; back to Cleo, her stored answers are shown
+    # the next person's form shows their own stored answers, never Cleo's
     ci._show_person(R.get_participant(day.ctx.db, day.people["Ada"][0].id))
-    assert all(c.currentIndex() == 0 for c in ci.answers.values())
-    qtbot.mouseClick(ci.checkin_button, Qt.MouseButton.LeftButton)
     assert all(c.currentIndex() == 2 for c in ci.answers.values())  # Ada: all "no"
+    assert ci.systolic.value() == 0  # not Cleo's 172/96
 
 
 def test_no_check_in_without_consent_to_keep_results(day, qtbot):
@@ -258,3 +257,14 @@ def test_enter_registers_from_the_new_participant_form(day, qtbot):
     ci.new_consents["keep_results"].setChecked(True)
     qtbot.keyClick(ci.dob, Qt.Key.Key_Return)
     assert ci.person is not None and ci.person.name == "Dilys Enterby"
+
+
+def test_someone_already_checked_in_and_screened_is_shown_as_they_are(day, qtbot):
+    ci = day.window.checkin
+    ada = day.people["Ada"][0]
+    qtbot.keyClicks(ci.search, codes.display(ada.code))
+    qtbot.keyClick(ci.search, Qt.Key.Key_Return)
+    assert ci.person is not None and ci.person.id == ada.id
+    assert ci.visit is not None and ci.screen_box.isEnabled()
+    assert ci.outcome.text().startswith("✔ Clear to test")
+    assert all(c.currentIndex() == 2 for c in ci.answers.values())  # her stored "no"s

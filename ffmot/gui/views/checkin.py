@@ -406,8 +406,27 @@ class CheckInView(QWidget):
             cb.setChecked(person.consented(purpose))
             cb.blockSignals(False)
         self.checkin_button.setEnabled(self.ctx.current_event is not None)
-        if self.ctx.current_event is None:
+        event = self.ctx.current_event
+        if event is None:
             self.outcome.setText("Open an MOT day first (Events)")
+            return
+
+        def shown(visit: AssessmentInfo | None) -> None:
+            # already checked in to this day: their visit and stored screening, as they are
+            if visit is not None and self.person is not None and self.person.id == person.id:
+                self.visit = visit
+                self.screen_box.setEnabled(True)
+                self._fill_answers(visit.screening)
+                if visit.screening is not None:
+                    self._show_outcome(visit)
+                else:
+                    self.outcome.setText("Checked in. Now ask the screening questions.")
+
+        self.ctx.runner.run(
+            lambda: R.find_visit(self.ctx.db, person.id, event.id),
+            shown,
+            lambda e: show_error(self, e, "opening their visit"),
+        )
 
     def _consent(self, purpose: str, on: bool) -> None:
         person = self.person
