@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ class BoardRow:
     offered: int
     still_needed: tuple[str, ...]
     screening: str  # clear, care, do_not_test or "" when not screened
-    status: str  # "screening", "testing", "ready", "printed"
+    status: str  # "screening", "testing", "ready", "reprint", "printed"
 
     @property
     def complete(self) -> bool:
@@ -37,6 +38,7 @@ def board(db: Database, event_id: str) -> list[BoardRow]:
             select(
                 Assessment.id,
                 Assessment.printed_at,
+                Assessment.updated_at,
                 Participant.code,
                 Participant.given_name,
                 Participant.family_name,
@@ -47,10 +49,14 @@ def board(db: Database, event_id: str) -> list[BoardRow]:
         ).all()
         ids = [v.id for v in visits]
         recorded: dict[str, set[str]] = {i: set() for i in ids}
-        for aid, test in s.execute(
-            select(Result.assessment_id, Result.test_id).where(Result.assessment_id.in_(ids))
+        changed: dict[str, dt.datetime] = {v.id: _aware(v.updated_at) for v in visits}
+        for aid, test, at in s.execute(
+            select(Result.assessment_id, Result.test_id, Result.updated_at).where(
+                Result.assessment_id.in_(ids)
+            )
         ):
             recorded[aid].add(test)
+            changed[aid] = max(changed[aid], _aware(at))
         screened: dict[str, str] = {}
         for aid, outcome in s.execute(
             select(Screening.assessment_id, Screening.outcome)
@@ -60,11 +66,16 @@ def board(db: Database, event_id: str) -> list[BoardRow]:
             screened[aid] = outcome
     rows = []
     for v in visits:
-        needed = tuple(t for t in offered if t not in recorded[v.id])
         outcome = screened.get(v.id, "")
-        if v.printed_at is not None:
+        # someone who is not to be tested today has nothing left to do but their sheet
+        needed = (
+            () if outcome == "do_not_test" else tuple(t for t in offered if t not in recorded[v.id])
+        )
+        if v.printed_at is not None and _aware(v.printed_at) >= changed[v.id]:
             status = "printed"
-        elif not outcome:
+        elif v.printed_at is not None:
+            status = "reprint"  # a result or note changed after the sheet was printed
+        elif outcome in ("", "incomplete"):
             status = "screening"
         elif needed:
             status = "testing"
@@ -83,3 +94,8 @@ def board(db: Database, event_id: str) -> list[BoardRow]:
             )
         )
     return rows
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    """Times as stored: SQLite gives them back without a zone (they are UTC)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)

@@ -9,6 +9,7 @@ BOARD_STATUS_WORDS = {
     "screening": "Needs screening",
     "testing": "Testing",
     "ready": "Ready to print",
+    "reprint": "Changed since printed",
     "printed": "Printed",
 }
 

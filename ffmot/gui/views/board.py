@@ -26,8 +26,14 @@ from ffmot.services.types import BOARD_STATUS_WORDS as STATUS_WORDS
 if TYPE_CHECKING:
     from ffmot.services.board import BoardRow
 
-STATUS_MARK = {"screening": "○ ", "testing": "◐ ", "ready": "● ", "printed": "✔ "}
-SCREEN_WORDS = {"clear": "clear", "care": "with care", "do_not_test": "do not test", "": "—"}
+STATUS_MARK = {"screening": "○ ", "testing": "◐ ", "ready": "● ", "reprint": "↻ ", "printed": "✔ "}
+SCREEN_WORDS = {
+    "incomplete": "not finished",
+    "clear": "clear",
+    "care": "with care",
+    "do_not_test": "do not test",
+    "": "—",
+}
 
 
 class BoardView(QWidget):
