@@ -414,13 +414,7 @@ class CheckInView(QWidget):
         def shown(visit: AssessmentInfo | None) -> None:
             # already checked in to this day: their visit and stored screening, as they are
             if visit is not None and self.person is not None and self.person.id == person.id:
-                self.visit = visit
-                self.screen_box.setEnabled(True)
-                self._fill_answers(visit.screening)
-                if visit.screening is not None:
-                    self._show_outcome(visit)
-                else:
-                    self.outcome.setText("Checked in. Now ask the screening questions.")
+                self._show_visit(visit, ask=False)
 
         self.ctx.runner.run(
             lambda: R.find_visit(self.ctx.db, person.id, event.id),
@@ -464,15 +458,20 @@ class CheckInView(QWidget):
         self.diastolic.setValue((sc.diastolic or 0) if sc is not None else 0)
 
     def _checked_in(self, visit: AssessmentInfo) -> None:
+        self._show_visit(visit, ask=True)
+        self.ctx.records_changed.emit(visit.id)
+
+    def _show_visit(self, visit: AssessmentInfo, ask: bool) -> None:
+        """Their visit: the stored screening as it is, or (`ask`) the first question."""
         self.visit = visit
         self.screen_box.setEnabled(True)
         self._fill_answers(visit.screening)
         if visit.screening is not None:
             self._show_outcome(visit)
-        else:
-            self.outcome.setText("Checked in. Now ask the screening questions.")
+            return
+        self.outcome.setText("Checked in. Now ask the screening questions.")
+        if ask:
             self.answers[screening.QUESTIONS[0].id].setFocus()
-        self.ctx.records_changed.emit(visit.id)
 
     def record_screening(self) -> None:
         visit = self.visit
