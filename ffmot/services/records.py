@@ -252,6 +252,18 @@ def likely_duplicates(
     return out
 
 
+def _name_starts(t: str, sqlite: bool) -> ColumnElement[bool]:
+    first = or_(
+        _starts_with(Participant.search_given, t, sqlite),
+        _starts_with(Participant.search_family, t, sqlite),
+    )
+    if len(t) < 2:
+        return first
+    return Participant.id.in_(  # the word table holds first words too
+        select(NameWord.participant_id).where(_starts_with(NameWord.word, t, sqlite))
+    )
+
+
 def index_names(s: Session, participant_id: str, given: str, family: str) -> None:
     """The participant's name words for the search, replacing any before."""
     s.execute(delete(NameWord).where(NameWord.participant_id == participant_id))
@@ -322,15 +334,10 @@ def search_participants(
         folded = fold(token).split()
         if not folded:
             continue
-        # each word typed must start a word of the names (any word, accents aside)
-        name = and_(
-            *(
-                Participant.id.in_(
-                    select(NameWord.participant_id).where(_starts_with(NameWord.word, t, sqlite))
-                )
-                for t in folded
-            )
-        )
+        # Each word typed must start a word of the names, accents aside. One letter matches
+        # the start of the given or family name only (through their own indexes): "s" would
+        # otherwise match a later word of thousands of names as each key is typed.
+        name = and_(*(_name_starts(t, sqlite) for t in folded))
         if codes.looks_like_code(token):
             raw = "".join(ch for ch in token.upper() if ch not in " -_")
             name = or_(name, _starts_with(Participant.code, raw, sqlite))

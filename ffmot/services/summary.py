@@ -19,6 +19,7 @@ where the count they rest on is shown.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import statistics
 from collections import Counter
@@ -30,7 +31,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Integer, select, type_coerce
+from sqlalchemy import Connection, Integer, String, cast, or_, select, type_coerce
 
 from ffmot.core import units
 from ffmot.core.advice import (
@@ -60,7 +61,6 @@ from ffmot.core.scoring import (
     BANDS,
     BELOW,
     EPS,
-    NORMAL,
     NOT_CLASSIFIED,
     Activity,
     classify,
@@ -505,7 +505,7 @@ def read_people(
     with db.transaction() as s:
         c = s.connection()  # plain rows: no ORM bookkeeping for a few hundred thousand of them
         with mapped_reads(c):
-            visits, decisions, now, then, screenings = _read_day(c, event.id)
+            visits, decisions, now, then, screenings, unusual = _read_day(c, event.id)
 
     agreed = _agreed(decisions)
     counted = [v for v in visits if v.participant_id in agreed]
@@ -519,9 +519,8 @@ def read_people(
     tests = list(ns.battery.values())
     test_index = {t.id: k for k, t in enumerate(tests)}
     row_of = {v.id: i for i, v in enumerate(counted)}
-    aids, tids, dones, vals, unit_col, mod_col, why_col, stop_col = (
-        zip(*now, strict=True) if now else ((),) * 8
-    )
+    aids, tids, dones, vals, unit_col = zip(*now, strict=True) if now else ((),) * 5
+    how = {(a, t): (_mods(m), why, stop) for a, t, m, why, stop in unusual}
     who = np.fromiter(map(row_of.get, aids, repeat(-1)), np.int64, len(aids))
     which = np.fromiter(map(test_index.get, tids, repeat(-1)), np.int64, len(tids))
     done = np.array(dones, dtype=bool)
@@ -535,9 +534,10 @@ def read_people(
         value[keep],
         units_of[keep],
     )
-    kept = np.flatnonzero(keep).tolist()
-    mods = [tuple(mod_col[j] or ()) for j in kept]
-    reasons = [(why_col[j], stop_col[j]) for j in kept]
+    plain: tuple[tuple[str, ...], str | None, str | None] = ((), None, None)
+    ways = [how.get((aids[j], tids[j]), plain) for j in np.flatnonzero(keep).tolist()]
+    mods = [w[0] for w in ways]
+    reasons = [(w[1], w[2]) for w in ways]
 
     band = np.full((n, len(tests)), _ABSENT, dtype=np.int64)
     pct = np.full((n, len(tests)), np.nan)
@@ -617,7 +617,30 @@ def _agreed(decisions: list[Any]) -> set[str]:
     return {pid for pid, (_at, _cid, granted) in latest.items() if granted}
 
 
-_VERDICT = {BELOW: "below", NORMAL: "usual", ABOVE: "above"}
+def _ability(stored: str | dict[str, Any]) -> Ability:
+    """What a screening's answers say about getting about. SQLite hands back the JSON text
+    (most screenings answer every question no, and are not parsed at all); PostgreSQL's driver
+    has already read it."""
+    if isinstance(stored, str):
+        if "true" not in stored:
+            return Ability()
+        answers: dict[str, Any] = json.loads(stored)
+    else:
+        answers = stored or {}
+    a = upgrade_answers(answers)
+    return Ability(
+        bool(a.get("cannot_stand_safely")),
+        bool(a.get("cannot_walk_safely")),
+        bool(a.get("recent_fall_or_injury")),
+    )
+
+
+def _mods(stored: str | list[str] | None) -> tuple[str, ...]:
+    """Modifications as stored: JSON text from SQLite, already a list from PostgreSQL."""
+    if not stored or stored == "[]":
+        return ()
+    items = json.loads(stored) if isinstance(stored, str) else stored
+    return tuple(str(m) for m in items)
 
 
 def _work_and_activities(
@@ -670,70 +693,81 @@ def _work_and_activities(
             rows_here = np.flatnonzero(unstated)
             verdict[rows_here, k] = np.where(agree[rows_here], cols[0][rows_here], NOT_CLASSIFIED)
 
-    latest: dict[str, tuple[Any, Any, str, dict[str, Any]]] = {}
+    latest: dict[str, tuple[Any, Any, str, Any]] = {}
     for aid, at_, sid, outcome, ans in screenings:
         if aid not in latest or (at_, sid) > latest[aid][:2]:
-            latest[aid] = (at_, sid, outcome, ans or {})
+            latest[aid] = (at_, sid, outcome, ans or "")
 
-    seen: list[list[Seen]] = [[] for _ in range(n)]
+    seen: list[list[tuple[str, str, bool, bool]]] = [[] for _ in range(n)]
     symptom = [False] * n
     short_balance = [False] * n
-    for j, (i, k) in enumerate(zip(who.tolist(), which.tolist(), strict=True)):
-        t = tests[k]
-        why, stop = reasons[j]
-        if why == "stopped_by_tester" and stop in SYMPTOM_STOPS:
-            symptom[i] = True
-        if t.component not in FITNESS_COMPONENTS:
-            continue
-        is_done = bool(scored[j])
-        helped_ = is_done and bool(set(mods[j]) & set(MODIFIED))
-        v = "not_compared" if helped_ else _VERDICT.get(int(verdict[i, k]), "not_compared")
-        short = (
-            t.id == "single_leg_stance" and is_done and not mods[j]
-            and float(value[j]) < SHORT_BALANCE_S
-        )  # fmt: skip
-        short_balance[i] = short_balance[i] or short
+    fitness = np.array([t.component in FITNESS_COMPONENTS for t in tests], dtype=bool)
+    with_help = np.array([bool(set(m) & set(MODIFIED)) for m in mods], dtype=bool)
+    has_mods = np.array([bool(m) for m in mods], dtype=bool)
+    why = [r[0] for r in reasons]
+    for j in (j for j, w in enumerate(why) if w == "stopped_by_tester"):
+        if reasons[j][1] in SYMPTOM_STOPS:
+            symptom[int(who[j])] = True
+    sls = [k for k, t in enumerate(tests) if t.id == "single_leg_stance"]
+    short = (
+        scored & ~has_mods & (value < SHORT_BALANCE_S) & np.isin(which, sls)
+        if sls
+        else np.zeros(len(who), dtype=bool)
+    )
+    for i in who[short].tolist():
+        short_balance[i] = True
+    # Only a result below the range, or done with help, can make something to work on.
+    below = (verdict[who, which] == BELOW) & scored
+    for j in np.flatnonzero(fitness[which] & scored & (below | with_help)).tolist():
+        i, k = int(who[j]), int(which[j])
+        helped_ = bool(with_help[j])
+        v = "not_compared" if helped_ else "below"
         p = pct[i, k]
-        far = v == "below" and ((not np.isnan(p) and p < FAR_BELOW_PERCENTILE) or short)
-        seen[i].append(Seen(t.id, v, bool(far), helped_))
+        far = v == "below" and ((not np.isnan(p) and p < FAR_BELOW_PERCENTILE) or bool(short[j]))
+        seen[i].append((tests[k].id, v, bool(far), helped_))
 
     rules = default_rules()
     work: list[frozenset[str]] = []
     helped: list[bool] = []
+    fits: dict[tuple[frozenset[str], tuple[str, ...], bool, str], bool] = {}
+    plans: dict[tuple[tuple[tuple[str, str, bool, bool], ...], Ability], Any] = {}
     for i, v in enumerate(counted):
-        _at, _sid, outcome, raw = latest.get(v.id, (None, None, None, {}))
+        if not seen[i]:  # nothing below the range or done with help: nothing to work on
+            work.append(frozenset())
+            helped.append(False)
+            continue
+        _at, _sid, outcome, raw = latest.get(v.id, (None, None, None, ""))
         if outcome == "do_not_test" or symptom[i]:
             work.append(frozenset())
             helped.append(False)
             continue
-        a = upgrade_answers(raw)
-        ability = Ability(
-            bool(a.get("cannot_stand_safely")),
-            bool(a.get("cannot_walk_safely")),
-            bool(a.get("recent_fall_or_injury")),
-        )
-        chosen, mobility = plan(tuple(sorted(seen[i], key=lambda s: s.test)), ability, rules)
+        ability = _ability(raw)
+        pattern = (tuple(sorted(seen[i])), ability)
+        if pattern not in plans:  # a day has few distinct patterns: each is worked out once
+            plans[pattern] = plan(tuple(Seen(*x) for x in pattern[0]), ability, rules)
+        chosen, mobility = plans[pattern]
         comps = [f.component for f, _level in chosen]
         work.append(frozenset(comps))
-        acts = d is not None and bool(
-            choose_activities(
-                rules,
-                done_enough(v.strength_days, v.balance_days, v.moderate_minutes),
-                list(dict.fromkeys(comps)),
-                d.activities,
-                ability.recent_fall or short_balance[i],
-                mobility,
-            )
+        key = (
+            done_enough(v.strength_days, v.balance_days, v.moderate_minutes),
+            tuple(dict.fromkeys(comps)),
+            ability.recent_fall or short_balance[i],
+            mobility,
         )
+        if key not in fits:
+            fits[key] = d is not None and bool(
+                choose_activities(rules, key[0], list(key[1]), d.activities, key[2], key[3])
+            )
+        acts = fits[key]
         helped.append(acts)
     return work, helped
 
 
 def _read_day(
     c: Connection, event_id: str
-) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]:
-    """The MOT day's visits (with who), consent decisions, results, previous results and
-    screenings."""
+) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any], list[Any]]:
+    """The MOT day's visits (with who), consent decisions, results, previous results,
+    screenings, and the results done with help or stopped."""
     visits = c.execute(
         select(
             Assessment.id,
@@ -762,20 +796,32 @@ def _read_day(
             type_coerce(Result.done, Integer),  # 0/1 as stored: no per-row conversion
             Result.value,
             Result.unit,
-            Result.modifications,
-            Result.reason,
-            Result.stop_reason,
         )
         .join(Assessment, Assessment.id == Result.assessment_id)
         .where(Assessment.event_id == event_id)
     ).all()
+    # The few results done with help or stopped: how, and why (most have neither).
+    unusual = c.execute(
+        select(
+            Result.assessment_id,
+            Result.test_id,
+            type_coerce(Result.modifications, String),
+            Result.reason,
+            Result.stop_reason,
+        )
+        .join(Assessment, Assessment.id == Result.assessment_id)
+        .where(
+            Assessment.event_id == event_id,
+            or_(cast(Result.modifications, String) != "[]", Result.stop_reason.is_not(None)),
+        )
+    ).all()
     screenings = c.execute(
         select(
             Screening.assessment_id,
-            Screening.recorded_at,
+            type_coerce(Screening.recorded_at, String),  # compared, never shown: no parsing
             Screening.id,
             Screening.outcome,
-            Screening.answers,
+            type_coerce(Screening.answers, String),  # the JSON text, read only if needed
         )
         .join(Assessment, Assessment.id == Screening.assessment_id)
         .where(Assessment.event_id == event_id)
@@ -785,7 +831,7 @@ def _read_day(
         .join(Result, Result.assessment_id == Assessment.previous_id)
         .where(Assessment.event_id == event_id, Result.done.is_(True))
     ).all()
-    return list(visits), list(decisions), list(now), list(then), list(screenings)
+    return list(visits), list(decisions), list(now), list(then), list(screenings), list(unusual)
 
 
 def _score_test(
