@@ -805,7 +805,7 @@ def _read_day(
         select(
             Result.assessment_id,
             Result.test_id,
-            type_coerce(Result.modifications, String),
+            cast(Result.modifications, String),
             Result.reason,
             Result.stop_reason,
         )
@@ -821,7 +821,7 @@ def _read_day(
             type_coerce(Screening.recorded_at, String),  # compared, never shown: no parsing
             Screening.id,
             Screening.outcome,
-            type_coerce(Screening.answers, String),  # the JSON text, read only if needed
+            cast(Screening.answers, String),  # the JSON text, read only if needed
         )
         .join(Assessment, Assessment.id == Screening.assessment_id)
         .where(Assessment.event_id == event_id)
