@@ -617,6 +617,19 @@ def _agreed(decisions: list[Any]) -> set[str]:
     return {pid for pid, (_at, _cid, granted) in latest.items() if granted}
 
 
+def _seen(code: int, tests: list[TestDef]) -> tuple[Seen, ...]:
+    """The results a pattern code stands for (see _work_and_activities), as the rule reads
+    them, in test order."""
+    out = []
+    for k, t in enumerate(tests):
+        state = (code >> (2 * k)) & 3
+        if state:
+            out.append(
+                Seen(t.id, "not_compared" if state == 3 else "below", state == 2, state == 3)
+            )
+    return tuple(sorted(out, key=lambda x: x.test))
+
+
 def _ability(stored: str | dict[str, Any]) -> Ability:
     """What a screening's answers say about getting about. SQLite hands back the JSON text
     (most screenings answer every question no, and are not parsed at all); PostgreSQL's driver
@@ -698,15 +711,12 @@ def _work_and_activities(
         if aid not in latest or (at_, sid) > latest[aid][:2]:
             latest[aid] = (at_, sid, outcome, ans or "")
 
-    seen: list[list[tuple[str, str, bool, bool]]] = [[] for _ in range(n)]
-    symptom = [False] * n
-    short_balance = [False] * n
     fitness = np.array([t.component in FITNESS_COMPONENTS for t in tests], dtype=bool)
     with_help = np.array([bool(set(m) & set(MODIFIED)) for m in mods], dtype=bool)
     has_mods = np.array([bool(m) for m in mods], dtype=bool)
-    why = [r[0] for r in reasons]
-    for j in (j for j, w in enumerate(why) if w == "stopped_by_tester"):
-        if reasons[j][1] in SYMPTOM_STOPS:
+    symptom = np.zeros(n, dtype=bool)
+    for j, (why, stop) in enumerate(reasons):
+        if why == "stopped_by_tester" and stop in SYMPTOM_STOPS:
             symptom[int(who[j])] = True
     sls = [k for k, t in enumerate(tests) if t.id == "single_leg_stance"]
     short = (
@@ -714,52 +724,47 @@ def _work_and_activities(
         if sls
         else np.zeros(len(who), dtype=bool)
     )
-    for i in who[short].tolist():
-        short_balance[i] = True
-    # Only a result below the range, or done with help, can make something to work on.
+    short_balance = np.zeros(n, dtype=bool)
+    short_balance[who[short]] = True
+    # Only a result below the range, or done with help, can make something to work on. Each
+    # person's results reduce to a pattern: two bits per test (1 below, 2 far below, 3 done
+    # with help), so a day's people fall into a few patterns, each worked out once.
     below = (verdict[who, which] == BELOW) & scored
-    for j in np.flatnonzero(fitness[which] & scored & (below | with_help)).tolist():
-        i, k = int(who[j]), int(which[j])
-        helped_ = bool(with_help[j])
-        v = "not_compared" if helped_ else "below"
-        p = pct[i, k]
-        far = v == "below" and ((not np.isnan(p) and p < FAR_BELOW_PERCENTILE) or bool(short[j]))
-        seen[i].append((tests[k].id, v, bool(far), helped_))
+    rel = fitness[which] & scored & (below | with_help)
+    p = pct[who[rel], which[rel]]
+    far = (~np.isnan(p) & (p < FAR_BELOW_PERCENTILE)) | short[rel]
+    state = np.where(with_help[rel], 3, np.where(far, 2, 1)).astype(np.int64)
+    pattern = np.zeros(n, dtype=np.int64)
+    np.bitwise_or.at(pattern, who[rel], state << (2 * which[rel]))
 
     rules = default_rules()
-    work: list[frozenset[str]] = []
-    helped: list[bool] = []
+    work: list[frozenset[str]] = [frozenset()] * n
+    helped: list[bool] = [False] * n
     fits: dict[tuple[frozenset[str], tuple[str, ...], bool, str], bool] = {}
-    plans: dict[tuple[tuple[tuple[str, str, bool, bool], ...], Ability], Any] = {}
-    for i, v in enumerate(counted):
-        if not seen[i]:  # nothing below the range or done with help: nothing to work on
-            work.append(frozenset())
-            helped.append(False)
-            continue
+    plans: dict[tuple[int, Ability], Any] = {}
+    for i in np.flatnonzero((pattern != 0) & ~symptom).tolist():
+        v = counted[i]
         _at, _sid, outcome, raw = latest.get(v.id, (None, None, None, ""))
-        if outcome == "do_not_test" or symptom[i]:
-            work.append(frozenset())
-            helped.append(False)
+        if outcome == "do_not_test":
             continue
         ability = _ability(raw)
-        pattern = (tuple(sorted(seen[i])), ability)
-        if pattern not in plans:  # a day has few distinct patterns: each is worked out once
-            plans[pattern] = plan(tuple(Seen(*x) for x in pattern[0]), ability, rules)
-        chosen, mobility = plans[pattern]
-        comps = [f.component for f, _level in chosen]
-        work.append(frozenset(comps))
+        code = int(pattern[i])
+        if (code, ability) not in plans:
+            plans[code, ability] = plan(_seen(code, tests), ability, rules)
+        chosen, mobility = plans[code, ability]
+        comps = tuple(dict.fromkeys(f.component for f, _level in chosen))
+        work[i] = frozenset(comps)
         key = (
             done_enough(v.strength_days, v.balance_days, v.moderate_minutes),
-            tuple(dict.fromkeys(comps)),
-            ability.recent_fall or short_balance[i],
+            comps,
+            ability.recent_fall or bool(short_balance[i]),
             mobility,
         )
         if key not in fits:
             fits[key] = d is not None and bool(
                 choose_activities(rules, key[0], list(key[1]), d.activities, key[2], key[3])
             )
-        acts = fits[key]
-        helped.append(acts)
+        helped[i] = fits[key]
     return work, helped
 
 
