@@ -114,7 +114,14 @@ class MainWindow(QMainWindow):
             a = QAction(text, self)
             a.setObjectName(f"action_{key}")
             if shortcut is not None:
-                a.setShortcut(shortcut)
+                keys = (
+                    QKeySequence.keyBindings(shortcut)
+                    if isinstance(shortcut, QKeySequence.StandardKey)
+                    else [shortcut]
+                )
+                if key == "settings" and QKeySequence("Ctrl+,") not in keys:
+                    keys.append(QKeySequence("Ctrl+,"))  # Linux has no standard Preferences key
+                a.setShortcuts(keys)
             if key in ("large_print", "training"):
                 a.setCheckable(True)
                 a.setChecked(
@@ -135,6 +142,17 @@ class MainWindow(QMainWindow):
             a = QAction(text, self)
             a.triggered.connect(slot)
             file_menu.addAction(a)
+        help_menu = self.menuBar().addMenu("&Help")
+        guide = QAction("Practitioner's &guide", self)
+        guide.setObjectName("action_guide")
+        guide.setShortcut(QKeySequence.StandardKey.HelpContents)
+        guide.triggered.connect(self.show_guide)
+        help_menu.addAction(guide)
+        self.addAction(guide)
+        about = QAction("&About ffmot", self)
+        about.setObjectName("action_about")
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -158,6 +176,44 @@ class MainWindow(QMainWindow):
             self.where.setText(f"Database: {describe(self.ctx.db.url)}")
         else:
             self.where.setText(self.ctx.not_ready_words)
+
+    def show_guide(self) -> None:
+        """F1: the short practitioner's guide that ships with ffmot."""
+        from PySide6.QtWidgets import QDialog, QTextBrowser, QVBoxLayout
+
+        from ffmot.core.paths import resources_dir
+
+        dialog = QDialog(self)
+        dialog.setObjectName("guideDialog")
+        dialog.setWindowTitle("ffmot: practitioner's guide")
+        view = QTextBrowser(dialog)
+        view.setObjectName("guideText")
+        view.setMarkdown((resources_dir() / "help" / "guide.md").read_text(encoding="utf-8"))
+        QVBoxLayout(dialog).addWidget(view)
+        dialog.resize(700, 560)
+        self.guide_dialog = dialog  # alive as long as it is open
+        dialog.open()
+
+    def about_text(self) -> str:
+        from ffmot import __version__
+        from ffmot.gui.app import data_dir
+
+        where = self.where.text().removeprefix("Database: ") or "not open yet"
+        norms = self.ctx.norms.version if self.ctx.is_ready else "not loaded yet"
+        return (
+            f"ffmot {__version__}\n"
+            f"Norm set: {norms}\n"
+            f"Database: {where}\n"
+            f"Log: {data_dir() / 'ffmot.log'}\n"
+            f"Signed in: {self.ctx.actor.name} at {self.ctx.settings.station}"
+        )
+
+    def show_about(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information, "About ffmot", self.about_text(), parent=self
+        )
+        box.setObjectName("aboutBox")
+        box.open()
 
     def signed_in(self) -> None:
         """After signing in: the name in the title, the focus back to the work."""

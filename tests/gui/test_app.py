@@ -404,3 +404,26 @@ def test_an_error_with_no_window_behind_it_is_shown_and_the_same_one_is_not_pile
     show_error(None, StoreError(said), "saving")
     assert len(boxes()) == 1  # closed, so the next one shows again
     boxes()[0].accept()
+
+
+def test_f1_opens_the_guide_about_says_where_things_are_and_ctrl_comma_opens_settings(day, qtbot):
+    from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QTextBrowser
+
+    from ffmot import __version__
+
+    w = day.window
+    qtbot.keyClick(w, Qt.Key.Key_F1)
+    guide = w.guide_dialog
+    qtbot.waitUntil(guide.isVisible)
+    qtbot.wait(50)  # painted, with the event loop running
+    assert "Check-in (Ctrl+2)" in guide.findChild(QTextBrowser, "guideText").toPlainText()
+    guide.reject()
+    w.findChild(QAction, "action_about").trigger()
+    about = w.findChild(QMessageBox, "aboutBox")
+    qtbot.waitUntil(about.isVisible)
+    said = about.text()
+    assert __version__ in said and day.ctx.norms.version in said
+    assert str(day.ctx.db.path) in said and "ffmot.log" in said and "Sam Tester" in said
+    about.accept()
+    assert QKeySequence("Ctrl+,") in w.findChild(QAction, "action_settings").shortcuts()
