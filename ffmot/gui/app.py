@@ -192,14 +192,37 @@ class Controller:
         self._rebuild()
 
     def reset_training(self) -> None:
+        """Asks first: everything practised in the sandbox goes."""
         if not self.training or self.session is None:
             return
-        if self.session.ctx.is_ready:
-            self.session.ctx.db.close()
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "ffmot — TRAINING",
+            "Reset the training sandbox? Everything practised in it is replaced by a fresh "
+            "demo day. Real data are not touched.",
+            QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
+            self.session.window,
+        )
+        box.setObjectName("resetTrainingBox")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Reset).clicked.connect(self._reset_training)
+        self.session.window.reset_box = box  # type: ignore[attr-defined]  # alive while open
+        box.open()
+
+    def _reset_training(self) -> None:
+        old = self.session
+        if not self.training or old is None:
+            return
+        view = VIEWS[old.window.tabs.currentIndex()]
+        old.window.close()  # the old window goes, not left open behind the new one
+        if old.ctx.is_ready:
+            old.ctx.db.close()
         for f in training_db_path().parent.glob(training_db_path().name + "*"):
             f.unlink()
         self.session = None
-        self._rebuild()
+        s = self.open()
+        s.window.show()
+        s.window.show_view(view)
 
     def sign_in(self, window: MainWindow | None = None) -> None:
         """Asks who is working at this station (at the start of each day, or from the menu)."""

@@ -37,9 +37,14 @@ def test_training_mode_is_a_marked_sandbox_that_resets(open_app, qtbot):
         consents={"keep_results": True},
     )
     controller = s.controller
-    controller.reset_training()
+    controller.reset_training()  # asks first
+    box = s.window.reset_box
+    qtbot.waitUntil(box.isVisible)
+    assert controller.session is s and "Real data are not touched" in box.text()
+    box.button(QMessageBox.StandardButton.Reset).click()
     fresh = controller.session
-    assert fresh is not None and fresh.ctx.training
+    assert fresh is not None and fresh is not s and fresh.ctx.training
+    assert not s.window.isVisible()  # the old window went with the old sandbox
     assert R.search_participants(fresh.ctx.db, "personby") == []
     assert R.list_events(fresh.ctx.db)
     fresh.window.close()
