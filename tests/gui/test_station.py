@@ -345,3 +345,30 @@ def test_esc_asks_before_it_discards_a_typed_result(day, qtbot):
     assert st.fields[0].text() == "12" and "Press Esc again to discard" in st.problem.text()
     qtbot.keyClick(st.fields[0], Qt.Key.Key_Escape)
     assert st.person is None and st.fields[0].text() == ""
+
+
+def test_at_large_print_on_a_projector_the_station_scrolls_instead_of_clipping(
+    open_app, settings, qtbot
+):
+    from PySide6.QtWidgets import QScrollArea
+
+    from tests.helpers import ready_visit
+
+    settings.large_print = True
+    s = open_app()
+    s.window.showNormal()
+    s.window.resize(1024, 768)
+    _e, p, _v = ready_visit(s.ctx)
+    st = s.window.view("station")
+    s.window.show_view("station")
+    scan(qtbot, st, p.code)
+    st.show_reasons()  # the "not done" panel, the tallest state of the page
+    qtbot.wait(50)
+    area = st.findChild(QScrollArea, "stationScroll")
+    assert area is not None and area.widget().isAncestorOf(st.status)
+    page = area.widget()
+    assert page.sizeHint().height() > area.viewport().height()  # more than fits: it scrolls
+    area.ensureWidgetVisible(st.status)
+    qtbot.wait(20)
+    top = st.status.mapTo(area.viewport(), st.status.rect().topLeft()).y()
+    assert 0 <= top < area.viewport().height()  # the "Saved" line can be brought into view

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -208,7 +209,19 @@ class StationView(QWidget):
         result.addRow("", self.range_text)
         result.addRow("", self.chart)
 
-        layout = QVBoxLayout(self)
+        # Everything scrolls, so at large print on a small screen (a 1024x768 projector) the
+        # "not done" panels, the buttons and the "Saved" line are never cut off.
+        page = QWidget()
+        page.setObjectName("stationPage")
+        self.scroller = QScrollArea()
+        self.scroller.setObjectName("stationScroll")
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroller.setWidget(page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroller)
+        layout = QVBoxLayout(page)
         layout.addLayout(top)
         layout.addWidget(self.code)
         layout.addWidget(self.who)
