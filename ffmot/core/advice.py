@@ -1,19 +1,14 @@
-"""What to say: strengths, things to work on, next steps and matching local activities.
+"""The advice wording's component titles and words, and the local activities directory.
 
-Wording comes from resources/advice.toml and activities from a directory CSV, both editable
-without touching code. Below average is something to work on, never a risk label.
+Both are editable without touching code: resources/advice.toml and a directory CSV. What is
+said to whom, and which activities fit, is decided by ffmot/core/interpret.py.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
-
-import numpy as np
-import numpy.typing as npt
 
 from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import InputError, NormDataError
@@ -71,25 +66,6 @@ class LocalActivity:
 class Directory:
     activities: tuple[LocalActivity, ...]
     problems: tuple[str, ...]  # rows left out, each with its line and reason
-
-
-class Banded(Protocol):
-    """What the component summary needs of a scored result (a Score has all three)."""
-
-    @property
-    def test(self) -> str: ...
-    @property
-    def band(self) -> str: ...
-    @property
-    def percentile(self) -> int | None: ...
-
-
-@dataclass(frozen=True)
-class ComponentSummary:
-    id: str
-    status: str  # "strength", "steady", "work_on" or "not_compared"
-    lowest_percentile: int | None
-    tests: tuple[str, ...]
 
 
 def load_advice(path: Path) -> Advice:
@@ -166,75 +142,3 @@ def load_directory(path: Path) -> Directory:
                 )
             )
     return Directory(tuple(found), tuple(problems))
-
-
-def summarise(scores: Iterable[Banded], component_of: dict[str, str]) -> list[ComponentSummary]:
-    """One summary per fitness component, from the scored results of one assessment."""
-    by: dict[str, list[Banded]] = {c: [] for c in FITNESS_COMPONENTS}
-    for s in scores:
-        comp = component_of.get(s.test)
-        if comp in by:
-            by[comp].append(s)
-    out = []
-    for cid in FITNESS_COMPONENTS:
-        rs = [s for s in by[cid] if s.band != "not_classified"]
-        pcts = [s.percentile for s in rs if s.percentile is not None]
-        if not rs:
-            status = "not_compared"
-        elif any(s.band == "below_average" for s in rs):
-            status = "work_on"
-        elif any(s.band == "above_average" for s in rs):
-            status = "strength"
-        else:
-            status = "steady"
-        out.append(
-            ComponentSummary(
-                cid, status, min(pcts) if pcts else None, tuple(s.test for s in by[cid])
-            )
-        )
-    return out
-
-
-def to_work_on(summaries: Sequence[ComponentSummary], limit: int = 3) -> list[ComponentSummary]:
-    """The components to work on, the furthest below average first (at most `limit`)."""
-    chosen = [s for s in summaries if s.status == "work_on"]
-    chosen.sort(
-        key=lambda s: (
-            s.lowest_percentile if s.lowest_percentile is not None else 50,
-            FITNESS_COMPONENTS.index(s.id),
-        )
-    )
-    return chosen[:limit]
-
-
-def work_on_many(
-    below: npt.NDArray[np.bool_], lowest: npt.NDArray[np.float64], limit: int = 3
-) -> npt.NDArray[np.bool_]:
-    """`to_work_on` for many people at once. Columns are FITNESS_COMPONENTS in order;
-    below[i, c]: person i has a result below average in component c (its status is
-    "work_on"); lowest[i, c]: the lowest percentile among their compared results in it (NaN
-    where none). Returns which components each person is to work on."""
-    n, k = below.shape
-    pct = np.where(np.isnan(lowest), 50.0, lowest)
-    key = np.where(below, pct * (k + 1) + np.arange(k)[None, :], np.inf)
-    order = np.argsort(key, axis=1, kind="stable")[:, :limit]
-    chosen = np.zeros((n, k), dtype=bool)
-    rows = np.arange(n)[:, None]
-    chosen[rows, order] = np.isfinite(key[rows, order])
-    return chosen
-
-
-def match_activities(
-    directory: Directory, components: Sequence[str], limit: int = 4
-) -> list[LocalActivity]:
-    """Activities that help the given components, those helping the most of them first."""
-    wanted = list(components)
-    if not wanted:
-        return []
-
-    def rank(a: LocalActivity) -> tuple[int, int]:
-        hits = [wanted.index(c) for c in a.components if c in wanted]
-        return (-len(hits), min(hits) if hits else len(wanted))
-
-    helpful = [a for a in directory.activities if any(c in wanted for c in a.components)]
-    return sorted(helpful, key=rank)[:limit]

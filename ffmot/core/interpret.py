@@ -25,7 +25,6 @@ resources/README.md). No Qt, no database: plain data in, plain data out.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -745,7 +744,3 @@ def _join(parts: list[str]) -> str:
     if len(parts) <= 1:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def is_finite(x: float | None) -> bool:
-    return x is not None and math.isfinite(x)
