@@ -91,3 +91,15 @@ def test_print_preview_print_and_save(day, qtbot, tmp_path):
     assert oct(saved.stat().st_mode & 0o777) == "0o600"
     text = PdfReader(saved).pages[0].extract_text()
     assert "Ada" in text
+
+
+def test_the_summary_box_says_each_thing_once(day, qtbot):
+    _ada, visit = day.people["Ada"]
+    R.mark_not_done(
+        day.ctx.db, day.ctx.actor, visit.id, "step_2min", "stopped_by_tester", stop_reason="pain"
+    )
+    ov, _ = results(day, qtbot)
+    box = ov.body.findChild(QGroupBox, "summaryBox")
+    lines = [w.text() for w in box.findChildren(QLabel)]
+    assert any("because you had pain" in t for t in lines)
+    assert len(lines) == len(set(lines)), lines

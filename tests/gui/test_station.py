@@ -363,8 +363,13 @@ def test_at_large_print_on_a_projector_the_station_scrolls_instead_of_clipping(
     s.window.show_view("station")
     scan(qtbot, st, p.code)
     st.show_reasons()  # the "not done" panel, the tallest state of the page
-    qtbot.wait(50)
     area = st.findChild(QScrollArea, "stationScroll")
+
+    def panel_in_view() -> bool:
+        top = st.reasons.mapTo(area.viewport(), st.reasons.rect().topLeft()).y()
+        return top >= 0 and top + st.reasons.height() <= area.viewport().height()
+
+    qtbot.waitUntil(panel_in_view)  # scrolled to, once laid out
     assert area is not None and area.widget().isAncestorOf(st.status)
     page = area.widget()
     assert page.sizeHint().height() > area.viewport().height()  # more than fits: it scrolls

@@ -161,7 +161,9 @@ class OverviewView(QWidget):
             )
             box.setObjectName("summaryBox")
             sl = QVBoxLayout(box)
-            lines = [*says.headline, *(f"• {a}" for a in says.actions), *says.symptom_lines]
+            lines = [*says.headline, *(f"• {a}" for a in says.actions)]
+            if says.mode == "screened_out":
+                lines += says.symptom_lines  # what to do if unwell now (else in the headline)
             for line in lines:
                 lab = QLabel(line)
                 lab.setWordWrap(True)

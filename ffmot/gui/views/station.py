@@ -740,6 +740,7 @@ class StationView(QWidget):
         if self.visit is None:
             return
         self.reasons.show()
+        QTimer.singleShot(0, lambda: self.scroller.ensureWidgetVisible(self.reasons))  # laid out
         self.reason_buttons["declined"].setFocus()
 
     def _escape(self) -> None:
@@ -778,6 +779,7 @@ class StationView(QWidget):
             return
         if reason == "stopped_by_tester" and stop_reason is None:
             self.stops.show()
+            QTimer.singleShot(0, lambda: self.scroller.ensureWidgetVisible(self.stops))
             self.stop_buttons["chest_pain"].setFocus()
             return
         self.stops.hide()
