@@ -12,12 +12,15 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ffmot.core import codes
 from ffmot.core.errors import InputError
 from ffmot.services.types import EventInfo
 from ffmot.store.db import Database, connect, explain
+
+if TYPE_CHECKING:
+    from ffmot.services.overview import Overview
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -118,7 +121,7 @@ def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.cli_store import command_line_actor
     from ffmot.report.files import write_private
     from ffmot.report.sheet import render_sheet
-    from ffmot.services.overview import load_overview
+    from ffmot.services.overview import load_for_sheet
     from ffmot.services.records import find_by_code, mark_printed
     from ffmot.services.summary import pick_visit
 
@@ -126,7 +129,7 @@ def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     shown = codes.display(code)
     person = find_by_code(db, code)
     visit = pick_visit(db, person.id, shown, args.assessment)
-    overview = load_overview(db, visit)
+    overview = load_for_sheet(db, visit)  # refused if they withdrew consent to keep results
     r = render_sheet(overview)
     path = Path(args.out)
     write_private(path, r.pdf)
@@ -143,13 +146,18 @@ def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.cli_store import command_line_actor
     from ffmot.report.batch import sheet_files, sheets_pdf
     from ffmot.report.files import prepare_folder, write_folder, write_private
+    from ffmot.services.consent import printable
     from ffmot.services.records import mark_printed
     from ffmot.services.summary import event_overviews
 
     event = find_event(db, args.event)
-    overviews = event_overviews(db, event.id)
-    if not overviews:
+    everyone = event_overviews(db, event.id)
+    if not everyone:
         raise InputError(f"nobody has checked in to {event.name} ({event.id[:8]}) yet")
+    overviews, held = printable(everyone)
+    skipped = _skipped(held)
+    if not overviews:
+        raise InputError(f"no sheets were made for {event.name}: {skipped}")
     path = Path(args.out)
     progress = _progress("made sheet")
     if path.suffix.lower() == ".pdf":
@@ -165,7 +173,19 @@ def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     for o in overviews:
         mark_printed(db, actor, o.assessment.id)
     out.write(f"wrote {len(overviews)} sheets for {event.name} to {where}\n")
+    if held:
+        out.write(f"{skipped[0].upper()}{skipped[1:]}\n")
     return 0
+
+
+def _skipped(held: list[Overview]) -> str:
+    """Who was left out and why, by code only (no names: this may end up in a log)."""
+    shown = ", ".join(codes.display(o.participant.code) for o in held)
+    n = len(held)
+    return (
+        f"left out {n} {'person' if n == 1 else 'people'} who withdrew consent to keep their "
+        f"results (or never gave it), so no sheet was made for them: {shown}"
+    )
 
 
 def _summary(db: Database, args: argparse.Namespace, out: TextIO) -> int:

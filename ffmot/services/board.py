@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ffmot.services.consent import KEEP_RESULTS
 from ffmot.store.db import Database
-from ffmot.store.models import Assessment, Event, Participant, Result, Screening
+from ffmot.store.models import Assessment, Consent, Event, Participant, Result, Screening
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,10 @@ class BoardRow:
     offered: int
     still_needed: tuple[str, ...]
     screening: str  # clear, care, do_not_test or "" when not screened
-    status: str  # "screening", "testing", "ready", "reprint", "printed"
+    # "screening", "testing", "ready", "reprint", "printed"; or, before all of those, "withdrawn"
+    # (they withdrew consent to keep their results: not tested, no sheet) or "no_consent"
+    # (they never gave it)
+    status: str
 
     @property
     def complete(self) -> bool:
@@ -28,7 +32,9 @@ class BoardRow:
 
 
 def board(db: Database, event_id: str) -> list[BoardRow]:
-    """Complete = every offered test done, or not done with a reason."""
+    """Complete = every offered test done, or not done with a reason. Someone whose latest
+    decision on keeping their results is no has nothing left to do: they are not tested and
+    get no sheet (services/consent.py)."""
     with db.transaction() as s:
         event = s.get(Event, event_id)
         if event is None:
@@ -39,6 +45,7 @@ def board(db: Database, event_id: str) -> list[BoardRow]:
                 Assessment.id,
                 Assessment.printed_at,
                 Assessment.updated_at,
+                Assessment.participant_id,
                 Participant.code,
                 Participant.given_name,
                 Participant.family_name,
@@ -64,14 +71,32 @@ def board(db: Database, event_id: str) -> list[BoardRow]:
             .order_by(Screening.recorded_at, Screening.id)
         ):
             screened[aid] = outcome
+        keeps: dict[str, bool] = {}  # the latest decision on keeping their results wins
+        for pid, granted in s.execute(
+            select(Consent.participant_id, Consent.granted)
+            .where(
+                Consent.participant_id.in_(sorted({v.participant_id for v in visits})),
+                Consent.purpose == KEEP_RESULTS,
+            )
+            .order_by(Consent.recorded_at, Consent.id)
+        ):
+            keeps[pid] = granted
     rows = []
     for v in visits:
         outcome = screened.get(v.id, "")
-        # someone who is not to be tested today has nothing left to do but their sheet
+        consent = keeps.get(v.participant_id)
+        # someone who is not to be tested today has nothing left to do but their sheet, and
+        # someone who withdrew consent to keep their results, nothing at all
         needed = (
-            () if outcome == "do_not_test" else tuple(t for t in offered if t not in recorded[v.id])
+            ()
+            if outcome == "do_not_test" or not consent
+            else tuple(t for t in offered if t not in recorded[v.id])
         )
-        if v.printed_at is not None and _aware(v.printed_at) >= changed[v.id]:
+        if consent is None:
+            status = "no_consent"
+        elif not consent:
+            status = "withdrawn"
+        elif v.printed_at is not None and _aware(v.printed_at) >= changed[v.id]:
             status = "printed"
         elif v.printed_at is not None:
             status = "reprint"  # a result or note changed after the sheet was printed
@@ -86,7 +111,9 @@ def board(db: Database, event_id: str) -> list[BoardRow]:
                 v.id,
                 v.code,
                 f"{v.given_name} {v.family_name}",
-                len(offered) - len(needed),
+                sum(1 for t in offered if t in recorded[v.id])
+                if not consent
+                else len(offered) - len(needed),
                 len(offered),
                 needed,
                 outcome,

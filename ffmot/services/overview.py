@@ -302,3 +302,14 @@ def load_overview(db: object, assessment_id: str, norms: NormSet | None = None) 
     e = R.get_event(db, a.event_id)
     prev = R.get_assessment(db, a.previous_id) if a.previous_id else None
     return build_overview(p, a, e, prev, norms)
+
+
+def load_for_sheet(db: object, assessment_id: str, norms: NormSet | None = None) -> Overview:
+    """The overview a sheet is made from, read afresh, for someone who may have one: a person
+    who has withdrawn consent to keep their results (or never gave it) is refused in plain
+    words (`services/consent.py`), wherever the sheet is asked for."""
+    from ffmot.services.consent import check_may_print
+
+    o = load_overview(db, assessment_id, norms)
+    check_may_print(o.participant)
+    return o

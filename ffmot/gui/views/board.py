@@ -21,12 +21,26 @@ from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import B
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading
-from ffmot.services.types import BOARD_STATUS_WORDS as STATUS_WORDS
+from ffmot.services.types import BOARD_STATUS_WORDS
 
 if TYPE_CHECKING:
     from ffmot.services.board import BoardRow
 
-STATUS_MARK = {"screening": "○ ", "testing": "◐ ", "ready": "● ", "reprint": "↻ ", "printed": "✔ "}
+STATUS_MARK = {
+    "screening": "○ ",
+    "testing": "◐ ",
+    "ready": "● ",
+    "reprint": "↻ ",
+    "printed": "✔ ",
+    "withdrawn": "⊘ ",
+    "no_consent": "⊘ ",
+}
+# Someone whose latest decision on keeping their results is no: not tested, no sheet.
+CONSENT_WORDS = {
+    "withdrawn": "Consent withdrawn: do not test or print",
+    "no_consent": "No consent to keep results: ask at check-in",
+}
+STATUS_WORDS = {**BOARD_STATUS_WORDS, **CONSENT_WORDS}
 SCREEN_WORDS = {
     "incomplete": "not finished",
     "clear": "clear",
@@ -113,9 +127,10 @@ class BoardView(QWidget):
     def _show(self, rows: list[BoardRow]) -> None:
         self.model.set_rows(rows)
         counts = {k: sum(1 for r in rows if r.status == k) for k in STATUS_WORDS}
+        shown = [k for k, n in counts.items() if n or k not in CONSENT_WORDS]
         self.summary.setText(
             f"{len(rows)} checked in · "
-            + " · ".join(f"{STATUS_WORDS[k]}: {n}" for k, n in counts.items())
+            + " · ".join(f"{STATUS_WORDS[k]}: {counts[k]}" for k in shown)
         )
 
     def _open(self, index: object) -> None:

@@ -26,6 +26,7 @@ from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R, interpret, ov
 from ffmot.gui.widgets import BandBadge, TrainingBanner, WhereYouStand, heading, sentence
+from ffmot.services.consent import why_not
 
 if TYPE_CHECKING:
     from ffmot.services.overview import Item, Overview
@@ -116,9 +117,13 @@ class OverviewView(QWidget):
 
     def _loaded(self, o: Overview) -> None:
         self.overview = o
-        self.message.setText("")
         self.code.setText(codes.display(o.participant.code))
         self._render()
+        held = why_not(o.participant)
+        self.message.setText(sentence(held) if held else "")
+        if held:  # no sheet for someone who withdrew consent to keep their results
+            self.print_button.setEnabled(False)
+            self.save_pdf_button.setEnabled(False)
 
     # --- drawing the page ------------------------------------------------------------------
     def _clear(self) -> None:
@@ -323,10 +328,13 @@ class OverviewView(QWidget):
         self.ctx.records_changed.emit(assessment_id)
 
     def _sheet(self) -> bytes:
+        """The sheet, made from the visit as it is now, and only for someone who may have one
+        (consent to keep their results may have been withdrawn since it was shown)."""
         from ffmot.report.sheet import sheet_pdf
 
         assert self.overview is not None
-        return sheet_pdf(self.overview)
+        fresh = ov.load_for_sheet(self.ctx.db, self.overview.assessment.id, self.ctx.norms)
+        return sheet_pdf(fresh)
 
     def print_sheet(self) -> None:
         o = self.overview
