@@ -109,6 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
     ed.add_argument("--dob", metavar="YYYY-MM-DD")
     ed.add_argument("--sex", choices=["female", "male", "not_stated"])
 
+    mp = sub.add_parser(
+        "merge-people",
+        help="make two records of one person one: every visit, result and consent kept",
+    )
+    mp.add_argument("keep", metavar="KEEP_CODE", help="the record to keep (its card stays)")
+    mp.add_argument("other", metavar="OTHER_CODE", help="the record merged into it, then removed")
+    mp.add_argument("--yes", action="store_true", help="do not ask before merging")
+    mp.add_argument(
+        "--accept-different-details",
+        action="store_true",
+        help="merge even if the sex or date of birth differ (the kept record's are used)",
+    )
+
     er = sub.add_parser("erase", help="erase a participant's personal data and results")
     er.add_argument("code", metavar="CODE")
 
@@ -171,6 +184,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
 
 _STORE_VERBS = (
     "db", "demo", "participants", "events", "export", "import", "merge", "erase", "correct",
+    "merge-people",
 )  # fmt: skip
 _REPORT_VERBS = ("sheet", "sheets", "summary")
 

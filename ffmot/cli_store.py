@@ -188,8 +188,58 @@ def _correct(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _merge_people(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    """Two records of one person made one: shows both and what will move, asks, merges."""
+    import sys
+
+    from ffmot.services import people as P
+    from ffmot.services import records as R
+
+    keep = R.find_by_code(db, args.keep)
+    other = R.find_by_code(db, args.other)
+    plan = P.plan_merge(db, keep.id, other.id)
+    out.write(f"keep:   {P.person_line(plan.keep)}\n")
+    for v in plan.keep_visits:
+        out.write(f"          {v.line()}\n")
+    out.write(f"merge:  {P.person_line(plan.other)}\n")
+    for v in plan.other_visits:
+        out.write(f"          {v.line()}\n")
+    if plan.clashes:
+        raise InputError(
+            "these records cannot be merged yet, nothing was changed: " + "; ".join(plan.clashes)
+        )
+    if plan.differences and not args.accept_different_details:
+        raise InputError(
+            "the records differ in " + " and in ".join(plan.differences) + ". These decide the "
+            f"norms, and the merged record keeps {codes.display(plan.keep.code)}'s: correct the "
+            "wrong record first ('ffmot correct'), or add --accept-different-details if the kept "
+            "record's are right. Nothing was changed"
+        )
+    out.write(plan.moves() + "\n")
+    if not args.yes:
+        out.write("Merge them? Type yes to go ahead: ")
+        out.flush()
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("y", "yes"):
+            out.write("\nnothing was merged\n")
+            return 1
+    p = P.merge_participants(
+        db,
+        command_line_actor(),
+        plan.keep.id,
+        plan.other.id,
+        accept_different_details=args.accept_different_details,
+    )
+    out.write(
+        f"merged {codes.display(plan.other.code)} into {codes.display(p.code)} ({p.name}); "
+        f"the card {codes.display(plan.other.code)} no longer works\n"
+    )
+    return 0
+
+
 _VERBS = {
     "correct": _correct,
+    "merge-people": _merge_people,
     "db": _db,
     "demo": _demo,
     "participants": _participants,

@@ -48,6 +48,7 @@ from ffmot.store.models import (
     Result,
     Screening,
     Trial,
+    new_id,
     utcnow,
 )
 
@@ -149,14 +150,77 @@ def register_participant(
     postcode_district: str | None = None,
     notes: str = "",
     consents: dict[str, bool] | None = None,
+    participant_id: str | None = None,
 ) -> ParticipantInfo:
+    """A new participant. `participant_id` is the registration's own id, made by the caller
+    before the first attempt and given again on a retry: if an attempt was saved but its
+    answer lost (a network drop), the retry returns that person instead of a second one."""
     given = _clean_name(given_name, "given name")
     family = _clean_name(family_name, "family name")
     if sex not in SEXES:
         raise InputError(f"sex must be one of {', '.join(SEXES)}")
     _check_dob(date_of_birth)
+    if participant_id is not None:
+        again = _registered_already(db, participant_id, given, family, date_of_birth, sex)
+        if again is not None:
+            return again
+    try:
+        return _register(
+            db,
+            actor,
+            given,
+            family,
+            date_of_birth,
+            sex,
+            phone,
+            email,
+            postcode_district,
+            notes,
+            consents,
+            participant_id,
+        )
+    except IntegrityError:
+        # The same registration saved meanwhile (two attempts at once): that person.
+        again = None
+        if participant_id is not None:
+            again = _registered_already(db, participant_id, given, family, date_of_birth, sex)
+        if again is None:
+            raise
+        return again
+
+
+def _registered_already(
+    db: Database, participant_id: str, given: str, family: str, dob: dt.date, sex: str
+) -> ParticipantInfo | None:
+    with db.transaction() as s:
+        p = s.get(Participant, participant_id, options=[selectinload(Participant.consents)])
+        if p is None:
+            return None
+        if (p.given_name, p.family_name, p.date_of_birth, p.sex) != (given, family, dob, sex):
+            raise InputError(
+                "this registration was already saved with other details: search for the "
+                "person, or clear the form and register them again"
+            )
+        return _participant_info(p)
+
+
+def _register(
+    db: Database,
+    actor: Actor,
+    given: str,
+    family: str,
+    date_of_birth: dt.date,
+    sex: str,
+    phone: str | None,
+    email: str | None,
+    postcode_district: str | None,
+    notes: str,
+    consents: dict[str, bool] | None,
+    participant_id: str | None,
+) -> ParticipantInfo:
     with db.transaction() as s:
         p = Participant(
+            id=participant_id or new_id(),
             code=_unique_code(s),
             given_name=given,
             family_name=family,

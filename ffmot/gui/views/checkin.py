@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,10 +33,17 @@ from PySide6.QtWidgets import (
 from ffmot.core import codes, screening
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.lazy import R
+from ffmot.gui.lazy import R, lazy
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading, sentence
 from ffmot.services.types import AssessmentInfo, ParticipantInfo, ParticipantRow, ScreeningInfo
+from ffmot.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from ffmot.services import people as P
+    from ffmot.services.people import MergePlan
+else:
+    P = lazy("ffmot.services.people")
 
 PURPOSE_WORDS = {
     "keep_results": "Keep my results",
@@ -102,6 +112,215 @@ class CorrectDetailsDialog(QDialog):
         if self.sex.currentData() != person.sex:
             out["sex"] = self.sex.currentData()
         return out
+
+
+class MergeDialog(QDialog):
+    """Two records of one person made one. The other record is named by its card code (or
+    picked from the people listed); both are shown side by side with what will move, and
+    Merge (Enter once both are shown) does it; Esc cancels. `look_up(keep, code)` and
+    `merge(plan, accept_different_details)` are the view's: they run off the screen's
+    thread and call `show_plan`, `say` or `done` back."""
+
+    def __init__(
+        self,
+        person: ParticipantInfo,
+        listed: list[ParticipantRow],
+        look_up: Callable[[ParticipantInfo, str], None],
+        merge: Callable[[MergePlan, bool], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mergeDialog")
+        self.setWindowTitle(f"Merge two records of {person.name}")
+        self.person = person
+        self.plan: MergePlan | None = None
+        self._look_up, self._merge = look_up, merge
+        self.code = QLineEdit()
+        self.code.setObjectName("mergeCode")
+        self.code.setPlaceholderText("scan or type their other card code")
+        self.code.setAccessibleName("Card code of the other record")
+        self.code.textEdited.connect(lambda _t: self._forget())
+        self.listed = QComboBox()
+        self.listed.setObjectName("mergeListed")
+        self.listed.setAccessibleName("Or choose the other record from the people listed")
+        self.listed.addItem("—", "")
+        for r in listed:
+            if r.id != person.id:
+                self.listed.addItem(
+                    f"{codes.display(r.code)}  {r.name}, born "
+                    f"{r.date_of_birth.strftime('%d/%m/%Y')}",
+                    r.code,
+                )
+        self.listed.activated.connect(self._chosen)
+        self.side = QLabel()
+        self.side.setObjectName("mergeSideBySide")
+        self.side.setWordWrap(True)
+        self.side.setTextFormat(Qt.TextFormat.RichText)
+        self.moves = QLabel()
+        self.moves.setObjectName("mergeMoves")
+        self.moves.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setObjectName("mergeMessage")
+        self.message.setWordWrap(True)
+        self.accept_box = QCheckBox("&The kept record's sex and date of birth are right")
+        self.accept_box.setObjectName("mergeAcceptDetails")
+        self.accept_box.toggled.connect(lambda _on: self._enable())
+        self.accept_box.hide()
+        self.swap_button = QPushButton("Keep the &other record instead")
+        self.swap_button.setObjectName("mergeSwap")
+        self.swap_button.setAutoDefault(False)
+        self.swap_button.clicked.connect(self.swap)
+        self.merge_button = QPushButton("&Merge")
+        self.merge_button.setObjectName("mergeConfirm")
+        self.merge_button.clicked.connect(self.confirm)
+        cancel = QPushButton("Cancel")
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.swap_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.merge_button)
+        buttons.addWidget(cancel)
+        form = QFormLayout(self)
+        intro = QLabel(
+            sentence(
+                f"keep {person.name} ({codes.display(person.code)}) and bring the other "
+                "record's visits, results and consent into it"
+            )
+        )
+        intro.setWordWrap(True)
+        self.intro = intro
+        form.addRow(intro)
+        form.addRow("Other record's card &code", self.code)
+        form.addRow("or choose from those &listed", self.listed)
+        form.addRow(self.side)
+        form.addRow(self.moves)
+        form.addRow(self.accept_box)
+        form.addRow(self.message)
+        form.addRow(buttons)
+        self._forget()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter in the card code looks the record up (as a scanner ends a code); it never
+        merges. Enter merges only from the Merge button, once both records are on screen."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.focusWidget() in (
+            self.code,
+            self.listed,
+        ):
+            if self.focusWidget() is self.code:
+                self.look_up()
+            return
+        super().keyPressEvent(event)
+
+    def _chosen(self, index: int) -> None:
+        code = self.listed.itemData(index)
+        if code:
+            self.code.setText(codes.display(code))
+            self.look_up()
+
+    def _forget(self) -> None:
+        self.plan = None
+        self.side.clear()
+        self.moves.clear()
+        self.accept_box.hide()
+        self.swap_button.setEnabled(False)
+        self._enable()
+
+    def _enable(self) -> None:
+        plan = self.plan
+        ok = (
+            plan is not None
+            and not plan.clashes
+            and (not plan.differences or self.accept_box.isChecked())
+        )
+        self.merge_button.setEnabled(ok)
+        self.merge_button.setDefault(ok)
+        self.merge_button.setAutoDefault(ok)
+
+    def look_up(self) -> None:
+        text = self.code.text().strip()
+        if not text:
+            self.message.setText("Type or scan the card code of their other record.")
+            return
+        self.message.setText("Looking them up…")
+        self._look_up(self.person, text)
+
+    def swap(self) -> None:
+        if self.plan is not None:
+            self.person = self.plan.other
+            self.code.setText(codes.display(self.plan.keep.code))
+            self.look_up()
+
+    def say(self, text: str) -> None:
+        self._forget()
+        self.message.setText(text)
+
+    def show_plan(self, plan: MergePlan) -> None:
+        self.plan = plan
+        self.person = plan.keep
+        self.intro.setText(
+            sentence(
+                f"keep {plan.keep.name} ({codes.display(plan.keep.code)}) and bring the other "
+                "record's visits, results and consent into it"
+            )
+        )
+
+        def column(p: ParticipantInfo, visits: tuple[P.VisitSummary, ...]) -> list[str]:
+            return [
+                p.name,
+                codes.display(p.code),
+                p.date_of_birth.strftime("%d/%m/%Y"),
+                P.SEX_WORDS.get(p.sex, p.sex),
+                "<br>".join(v.line() for v in visits) or "no visits",
+            ]
+
+        keep, other = column(plan.keep, plan.keep_visits), column(plan.other, plan.other_visits)
+        rows = "".join(
+            f"<tr><th align='left'>{what}</th><td>{a}</td><td>{b}</td>"
+            f"<td>{'⚠ differs' if what in ('Born', 'Sex') and a != b else ''}</td></tr>"
+            for what, a, b in zip(
+                ("Name", "Card code", "Born", "Sex", "Visits"), keep, other, strict=True
+            )
+        )
+        self.side.setText(
+            "<table cellspacing='6'><tr><th></th><th align='left'>Keep</th>"
+            "<th align='left'>Merge into it, then remove</th><th></th></tr>" + rows + "</table>"
+        )
+        self.side.setAccessibleName(
+            f"Keep {plan.keep.name}, card {keep[1]}, born {keep[2]}, {keep[3]}. Merge into it "
+            f"{plan.other.name}, card {other[1]}, born {other[2]}, {other[3]}."
+        )
+        self.moves.setText(plan.moves())
+        self.swap_button.setEnabled(True)
+        if plan.clashes:
+            self.message.setText(
+                "⚠ These cannot be merged yet: " + "; ".join(sentence(c) for c in plan.clashes)
+            )
+        elif plan.differences:
+            self.message.setText(
+                "⚠ The records differ in "
+                + " and in ".join(plan.differences)
+                + f". These decide the norms: the merged record keeps those of "
+                f"{codes.display(plan.keep.code)}. Tick the box if they are right, or cancel "
+                "and correct the wrong record first."
+            )
+        else:
+            self.message.setText("Press Enter to merge them, Esc to cancel.")
+        self.accept_box.setChecked(False)
+        self.accept_box.setVisible(bool(plan.differences))
+        self._enable()
+        if plan.differences and not plan.clashes:
+            self.accept_box.setFocus()
+        elif self.merge_button.isEnabled():
+            self.merge_button.setFocus()
+
+    def confirm(self) -> None:
+        plan = self.plan
+        if plan is None or not self.merge_button.isEnabled():
+            return
+        self.merge_button.setEnabled(False)  # one merge at a time
+        self.message.setText("Merging…")
+        self._merge(plan, self.accept_box.isChecked())
 
 
 class CheckInView(QWidget):
@@ -181,6 +400,10 @@ class CheckInView(QWidget):
         self.correct_button.setObjectName("correctButton")
         self.correct_button.clicked.connect(self.correct_details)
         self.card_button.clicked.connect(self.print_card)
+        self.merge_button = QPushButton("&Merge with another record…")
+        self.merge_button.setObjectName("mergeButton")
+        self.merge_button.setToolTip("The same person registered twice: make the two records one")
+        self.merge_button.clicked.connect(self.merge_people)
 
         screen_box = QGroupBox("Safety screening")
         sl = QFormLayout(screen_box)
@@ -233,6 +456,7 @@ class CheckInView(QWidget):
         row.addWidget(self.card_button)
         row.addWidget(self.correct_button)
         pl.addLayout(row)
+        pl.addWidget(self.merge_button, 0, Qt.AlignmentFlag.AlignLeft)
         pl.addWidget(screen_box)
         pl.addStretch(1)
 
@@ -296,6 +520,10 @@ class CheckInView(QWidget):
         self._rows_for: str | None = None  # the search text the listed rows are for
         self._duplicate_warned: tuple[str, str, dt.date] | None = None
         self._pick_when_found: str | None = None  # Enter pressed before its results arrived
+        self._registering = False  # a registration is on its way: Register waits for it
+        # The registration's own id, made before its first attempt and sent again on a retry
+        # of the same details, so an attempt saved but unanswered is not saved twice.
+        self._registration: tuple[tuple[str, str, dt.date, str], str] | None = None
         self._show_person(None)
         self._run_search()
 
@@ -385,6 +613,7 @@ class CheckInView(QWidget):
             self.checkin_button,
             self.card_button,
             self.correct_button,
+            self.merge_button,
         ):
             w.setEnabled(on)
         self.screen_box.setEnabled(False)
@@ -551,6 +780,65 @@ class CheckInView(QWidget):
         self.outcome.setText(f"Details corrected: {person.name}.")
         self._run_search()
 
+    # --- two records of one person ------------------------------------------------------------
+    def merge_people(self) -> None:
+        person = self.person
+        if person is None:
+            return
+        dialog = MergeDialog(person, list(self.model.rows), self._merge_look_up, self._merge, self)
+        self.merge_dialog = dialog  # alive as long as it is open
+        dialog.open()
+        dialog.code.setFocus()
+
+    def _merge_look_up(self, keep: ParticipantInfo, code: str) -> None:
+        dialog = self.merge_dialog
+
+        def work() -> MergePlan:
+            other = R.find_by_code(self.ctx.db, code)
+            return P.plan_merge(self.ctx.db, keep.id, other.id)
+
+        def failed(e: BaseException) -> None:
+            if isinstance(e, FfmotError):
+                dialog.say(sentence(e))
+            else:
+                show_error(dialog, e, "looking up the other record")
+
+        self.ctx.runner.run(work, dialog.show_plan, failed)
+
+    def _merge(self, plan: MergePlan, accept_different_details: bool) -> None:
+        dialog = self.merge_dialog
+        k, o = codes.display(plan.keep.code), codes.display(plan.other.code)
+
+        def merged(person: ParticipantInfo) -> None:
+            dialog.accept()
+            self._show_person(person)
+            self.outcome.setText(
+                f"Merged: {person.name} ({k}) now holds every visit, result and consent of "
+                f"{o}. The card {o} no longer works: give them the card {k}."
+            )
+            self.search.setText(person.code)
+            self._run_search()
+            self.ctx.records_changed.emit("")
+
+        def failed(e: BaseException) -> None:
+            if isinstance(e, FfmotError):
+                dialog.say(sentence(e))
+            else:
+                dialog.say("Nothing was merged.")
+                show_error(dialog, e, "merging the records")
+
+        self.ctx.runner.run(
+            lambda: P.merge_participants(
+                self.ctx.db,
+                self.ctx.actor,
+                plan.keep.id,
+                plan.other.id,
+                accept_different_details=accept_different_details,
+            ),
+            merged,
+            failed,
+        )
+
     def print_card(self) -> None:
         person = self.person
         if person is None:
@@ -587,6 +875,8 @@ class CheckInView(QWidget):
         self.given.setFocus()
 
     def register(self) -> None:
+        if self._registering:
+            return  # Enter or Register pressed again while the first is on its way: one person
         try:
             dob = parse_dob(self.dob.text())
             sex = self.sex.currentData()
@@ -604,13 +894,37 @@ class CheckInView(QWidget):
             "consents": consents,
         }
 
+        key = (
+            " ".join(self.given.text().split()),
+            " ".join(self.family.text().split()),
+            dob,
+            str(sex),
+        )
+        if self._registration is None or self._registration[0] != key:
+            self._registration = (key, str(uuid.uuid4()))
+        token = self._registration[1]
+        extra["participant_id"] = token
+
+        def finished() -> None:
+            self._registering = False
+            self.register_button.setEnabled(True)
+
         def failed(e: BaseException) -> None:
-            if isinstance(e, FfmotError):
+            finished()
+            if isinstance(e, StoreError) and "reach" in str(e):
+                # The save may have been made before the answer was lost: nobody can tell.
+                self.new_message.setText(
+                    "Cannot reach the database to finish registering them: it may or may not "
+                    "have been saved. Their details are still here: press Register again once "
+                    "the database is back, and they will not be registered twice."
+                )
+            elif isinstance(e, FfmotError):
                 self.new_message.setText(sentence(e))
             else:
                 show_error(self, e, "registering")
 
         def done(p: ParticipantInfo) -> None:
+            self._registration = None
             for w in (self.given, self.family, self.dob, self.phone, self.email, self.postcode):
                 w.clear()
             self.sex.setCurrentIndex(0)
@@ -620,19 +934,24 @@ class CheckInView(QWidget):
             self._show_person(p)
             self.search.setText(p.code)
 
-        key = (" ".join(self.given.text().split()), " ".join(self.family.text().split()), dob)
-        confirmed = self._duplicate_warned == key  # Register pressed again after the warning
+        confirmed = self._duplicate_warned == key[:3]  # Register pressed again after the warning
 
         def work() -> ParticipantInfo | list[ParticipantRow]:
             if not confirmed:
-                same = R.likely_duplicates(self.ctx.db, args[0], args[1], dob)
+                # not this registration itself, saved by an attempt whose answer was lost
+                same = [
+                    r
+                    for r in R.likely_duplicates(self.ctx.db, args[0], args[1], dob)
+                    if r.id != token
+                ]
                 if same:
                     return same
             return R.register_participant(self.ctx.db, self.ctx.actor, *args, **extra)  # type: ignore[arg-type]
 
         def answered(result: ParticipantInfo | list[ParticipantRow]) -> None:
+            finished()
             if isinstance(result, list):
-                self._duplicate_warned = key
+                self._duplicate_warned = key[:3]
                 who = "; ".join(
                     f"{r.name}, born {r.date_of_birth.strftime('%d/%m/%Y')}, card "
                     f"{codes.display(r.code)}"
@@ -640,7 +959,8 @@ class CheckInView(QWidget):
                 )
                 self.new_message.setText(
                     f"This may be someone already registered: {who}. Find them with the "
-                    "search to use their record, or press Register again to add a new person."
+                    "search to use their record, or press Register again to add a new person. "
+                    "(Registered twice already? Open one and use 'Merge with another record'.)"
                 )
                 self.model.set_rows(result)
                 self._rows_for = None
@@ -648,4 +968,7 @@ class CheckInView(QWidget):
             self._duplicate_warned = None
             done(result)
 
+        self._registering = True
+        self.register_button.setEnabled(False)
+        self.new_message.setText("Registering…")
         self.ctx.runner.run(work, answered, failed)

@@ -1,0 +1,492 @@
+"""One person registered twice: their two records made one, keeping every visit, result and
+consent decision.
+
+The kept record keeps its code and details; the other record's visits, screenings, results and
+consent decisions move to it, in one transaction, and the other record goes (its name no longer
+found by the search). Two visits to the same MOT day become one when nothing in them disagrees;
+a clash (two different results for one test, different measurements or screening) is refused
+with what clashes and how to put it right, and nothing changes. A withdrawal of consent on
+either record stays withdrawn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from ffmot.core import codes
+from ffmot.core.errors import InputError
+from ffmot.services.records import _participant_info, _saving, audit
+from ffmot.services.types import Actor, ParticipantInfo
+from ffmot.store.db import Database
+from ffmot.store.errors import StoreError
+from ffmot.store.models import (
+    PURPOSES,
+    Assessment,
+    Consent,
+    Event,
+    NameWord,
+    Participant,
+    Result,
+    Screening,
+    utcnow,
+)
+
+SEX_WORDS = {"female": "female", "male": "male", "not_stated": "sex not stated"}
+MEASURES = (
+    ("height_cm", "height", "cm"),
+    ("weight_kg", "weight", "kg"),
+    ("waist_cm", "waist", "cm"),
+    ("moderate_minutes", "moderate activity", "minutes a week"),
+    ("strength_days", "strength days", "days a week"),
+    ("balance_days", "balance days", "days a week"),
+    ("sitting_hours", "sitting time", "hours a day"),
+)
+
+
+@dataclass(frozen=True)
+class VisitSummary:
+    event_name: str
+    date: dt.date
+    results: int
+    screened: bool
+
+    def line(self) -> str:
+        return f"{self.event_name}, {self.date.strftime('%d/%m/%Y')}: {self.results} result(s)" + (
+            "" if self.screened else ", not screened"
+        )
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """What merging `other` into `keep` would do, worked out from the database as it is."""
+
+    keep: ParticipantInfo
+    other: ParticipantInfo
+    keep_visits: tuple[VisitSummary, ...]
+    other_visits: tuple[VisitSummary, ...]
+    visits_moved: int
+    visits_combined: int
+    results_moved: int
+    consents_moved: int
+    withdrawn: tuple[str, ...]  # purposes withdrawn on either record: withdrawn after the merge
+    differences: tuple[str, ...]  # sex or date of birth that differ, in words
+    clashes: tuple[str, ...]  # what stops the merge, each with how to put it right
+
+    def moves(self) -> str:
+        """What will move, in one sentence."""
+        k, o = codes.display(self.keep.code), codes.display(self.other.code)
+        parts = [
+            f"{self.visits_moved} visit(s) move to {k}",
+            f"{self.visits_combined} visit(s) to the same MOT day are combined",
+            f"{self.results_moved} result(s) and {self.consents_moved} consent decision(s) "
+            "move with them",
+        ]
+        text = "; ".join(parts) + f"; then {o} is removed (its card no longer works)."
+        if self.withdrawn:
+            text += " Consent stays withdrawn for: " + ", ".join(
+                p.replace("_", " ") for p in self.withdrawn
+            )
+            text += "."
+        return text
+
+
+def person_line(p: ParticipantInfo) -> str:
+    return (
+        f"{codes.display(p.code)}  {p.name}, born {p.date_of_birth.strftime('%d/%m/%Y')}, "
+        f"{SEX_WORDS.get(p.sex, p.sex)}"
+    )
+
+
+# --- reading both records --------------------------------------------------------------------
+
+
+@dataclass
+class _Both:
+    keep: Participant
+    other: Participant
+    visits: dict[str, list[Assessment]]  # participant id -> visits
+    events: dict[str, Event]
+
+
+def _load(s: Session, keep_id: str, other_id: str, lock: bool) -> _Both:
+    if keep_id == other_id:
+        raise InputError(
+            "that is the same record twice: choose the other record of this person to merge"
+        )
+    q = (
+        select(Participant)
+        .where(Participant.id.in_([keep_id, other_id]))
+        .options(selectinload(Participant.consents))
+    )
+    # Locked until the merge commits: no other station can add a result, consent or visit to
+    # either person meanwhile (PostgreSQL; SQLite has one writer at a time anyway).
+    people = {p.id: p for p in s.scalars(q.with_for_update() if lock else q)}
+    for pid in (keep_id, other_id):
+        if pid not in people:
+            raise StoreError(
+                "one of the two records is no longer in the database (merged or erased?): "
+                "search for the person again"
+            )
+    vq = (
+        select(Assessment)
+        .where(Assessment.participant_id.in_([keep_id, other_id]))
+        .options(
+            selectinload(Assessment.results).selectinload(Result.trials),
+            selectinload(Assessment.screenings),
+        )
+        .order_by(Assessment.assessed_on, Assessment.id)
+    )
+    visits: dict[str, list[Assessment]] = {keep_id: [], other_id: []}
+    for a in s.scalars(vq.with_for_update() if lock else vq):
+        visits[a.participant_id].append(a)
+    event_ids = {a.event_id for vs in visits.values() for a in vs}
+    events = {e.id: e for e in s.scalars(select(Event).where(Event.id.in_(event_ids)))}
+    return _Both(people[keep_id], people[other_id], visits, events)
+
+
+def _latest_consents(p: Participant) -> dict[str, Consent]:
+    latest: dict[str, Consent] = {}
+    for c in sorted(p.consents, key=lambda c: (c.recorded_at, c.id)):
+        latest[c.purpose] = c
+    return latest
+
+
+def _test_name(test_id: str) -> str:
+    try:
+        from ffmot.core.norms import default_norm_set
+
+        return default_norm_set().test(test_id).short_name
+    except Exception:  # a test this norm set no longer has: its id in words
+        return test_id.replace("_", " ")
+
+
+def _result_words(r: Result) -> str:
+    if not r.done:
+        return "not done (" + (r.reason or "").replace("_", " ") + ")"
+    return f"{r.value:g} {r.unit}"
+
+
+def _result_content(r: Result) -> tuple[Any, ...]:
+    return (
+        r.done,
+        r.reason,
+        r.stop_reason,
+        r.value,
+        r.unit,
+        tuple(sorted(r.modifications or ())),
+        tuple((t.n, t.value, t.unit) for t in r.trials),
+    )
+
+
+def _screening_content(sc: Screening | None) -> tuple[Any, ...] | None:
+    if sc is None:
+        return None
+    return (
+        sorted((sc.answers or {}).items()),
+        sc.systolic,
+        sc.diastolic,
+        sc.outcome,
+        sorted(sc.excluded_tests or ()),
+    )
+
+
+def _latest_screening(a: Assessment) -> Screening | None:
+    return max(a.screenings, key=lambda x: (x.recorded_at, x.id), default=None)
+
+
+def _differences(keep: Participant, other: Participant) -> list[str]:
+    k, o = codes.display(keep.code), codes.display(other.code)
+    out = []
+    if keep.sex != other.sex:
+        out.append(
+            f"sex: {SEX_WORDS.get(keep.sex, keep.sex)} on {k}, "
+            f"{SEX_WORDS.get(other.sex, other.sex)} on {o}"
+        )
+    if keep.date_of_birth != other.date_of_birth:
+        out.append(
+            f"date of birth: {keep.date_of_birth.strftime('%d/%m/%Y')} on {k}, "
+            f"{other.date_of_birth.strftime('%d/%m/%Y')} on {o}"
+        )
+    return out
+
+
+def _clashes(both: _Both) -> tuple[list[str], int, int, int]:
+    """What stops two visits to one MOT day becoming one; and how many visits move, how many
+    combine and how many results move."""
+    k, o = codes.display(both.keep.code), codes.display(both.other.code)
+    mine = {a.event_id: a for a in both.visits[both.keep.id]}
+    clashes: list[str] = []
+    moved = combined = results = 0
+    for ov in both.visits[both.other.id]:
+        kv = mine.get(ov.event_id)
+        if kv is None:
+            moved += 1
+            results += len(ov.results)
+            continue
+        combined += 1
+        event = both.events[ov.event_id]
+        day = f"{event.name} ({event.date.strftime('%d/%m/%Y')})"
+        theirs = {r.test_id: r for r in kv.results}
+        for r in sorted(ov.results, key=lambda r: r.test_id):
+            same = theirs.get(r.test_id)
+            if same is None:
+                results += 1
+            elif _result_content(same) != _result_content(r):
+                clashes.append(
+                    f"both records have a {_test_name(r.test_id)} result at {day}: "
+                    f"{_result_words(same)} on {k}, {_result_words(r)} on {o}. Correct one at "
+                    "the station so both say the same (or record it as not done on both), "
+                    "then merge again"
+                )
+        for attr, what, unit in MEASURES:
+            a, b = getattr(kv, attr), getattr(ov, attr)
+            if a is not None and b is not None and a != b:
+                clashes.append(
+                    f"both records have a {what} at {day}: {a:g} {unit} on {k}, {b:g} {unit} "
+                    f"on {o}. Correct one so both say the same, then merge again"
+                )
+        ks, os_ = _latest_screening(kv), _latest_screening(ov)
+        if ks is not None and os_ is not None and _screening_content(ks) != _screening_content(os_):
+            clashes.append(
+                f"both records were screened at {day}, with different answers or outcome. "
+                "Record the screening again at check-in with the same answers on both cards, "
+                "then merge again"
+            )
+    return clashes, moved, combined, results
+
+
+def _summaries(both: _Both, pid: str) -> tuple[VisitSummary, ...]:
+    return tuple(
+        VisitSummary(
+            both.events[a.event_id].name,
+            both.events[a.event_id].date,
+            len(a.results),
+            bool(a.screenings),
+        )
+        for a in both.visits[pid]
+    )
+
+
+def _withdrawn(both: _Both) -> list[str]:
+    """Purposes whose latest decision on either record is a withdrawal (or a no)."""
+    lk, lo = _latest_consents(both.keep), _latest_consents(both.other)
+    return [
+        p for p in PURPOSES if any(c is not None and not c.granted for c in (lk.get(p), lo.get(p)))
+    ]
+
+
+def _plan(both: _Both) -> MergePlan:
+    clashes, moved, combined, results = _clashes(both)
+    return MergePlan(
+        _participant_info(both.keep),
+        _participant_info(both.other),
+        _summaries(both, both.keep.id),
+        _summaries(both, both.other.id),
+        moved,
+        combined,
+        results,
+        len(both.other.consents),
+        tuple(_withdrawn(both)),
+        tuple(_differences(both.keep, both.other)),
+        tuple(clashes),
+    )
+
+
+def plan_merge(db: Database, keep_id: str, other_id: str) -> MergePlan:
+    """What merging would do, to show before it is done (nothing is changed)."""
+    with db.transaction() as s:
+        return _plan(_load(s, keep_id, other_id, lock=False))
+
+
+# --- merging ---------------------------------------------------------------------------------
+
+
+def _joined(a: str, b: str) -> str:
+    a, b = (a or "").strip(), (b or "").strip()
+    if not b or b == a:
+        return a
+    if not a:
+        return b
+    return f"{a}\n\n{b}"
+
+
+def merge_participants(
+    db: Database,
+    actor: Actor,
+    keep_id: str,
+    other_id: str,
+    accept_different_details: bool = False,
+) -> ParticipantInfo:
+    """Makes `other_id`'s record part of `keep_id`'s: every visit, screening, result and consent
+    decision moves, then the other record is removed. One transaction: all or nothing.
+
+    Refused, changing nothing: the same record twice; a record no longer there; a clash
+    between two visits to the same MOT day; a different sex or date of birth (they decide the
+    norms) unless `accept_different_details` says the kept record's are right."""
+    with _saving(db) as s:
+        both = _load(s, keep_id, other_id, lock=True)
+        keep, other = both.keep, both.other
+        k, o = codes.display(keep.code), codes.display(other.code)
+        differences = _differences(keep, other)
+        if differences and not accept_different_details:
+            raise InputError(
+                f"{k} and {o} differ in " + " and in ".join(differences) + ". These decide the "
+                f"norms, and the merged record keeps {k}'s. Correct the wrong record first, or "
+                f"confirm that {k}'s details are right"
+            )
+        clashes, n_moved, n_combined, n_results = _clashes(both)
+        if clashes:
+            raise InputError(
+                f"{k} and {o} cannot be merged yet, nothing was changed: " + "; ".join(clashes)
+            )
+        withdrawn = _withdrawn(both)
+        latest_before = _latest_consents(keep)  # then the latest over both records
+        for c in sorted(other.consents, key=lambda c: (c.recorded_at, c.id)):
+            if c.purpose not in latest_before or (c.recorded_at, c.id) > (
+                latest_before[c.purpose].recorded_at,
+                latest_before[c.purpose].id,
+            ):
+                latest_before[c.purpose] = c
+        n_consents = len(other.consents)
+        now = utcnow()
+        mine = {a.event_id: a for a in both.visits[keep.id]}
+        moved_ids: set[str] = set()
+
+        # Visits: to another MOT day they move whole; to the same one they become one.
+        for ov in both.visits[other.id]:
+            kv = mine.get(ov.event_id)
+            if kv is None:
+                s.execute(
+                    update(Assessment)
+                    .where(Assessment.id == ov.id)
+                    .values(participant_id=keep.id, version=Assessment.version + 1, updated_at=now)
+                )
+                moved_ids.add(ov.id)
+                continue
+            theirs = {r.test_id for r in kv.results}
+            move = [r.id for r in ov.results if r.test_id not in theirs]
+            if move:  # identical copies of a result already there stay behind and go
+                s.execute(
+                    update(Result)
+                    .where(Result.id.in_(move))
+                    .values(assessment_id=kv.id, version=Result.version + 1)
+                )
+            if ov.screenings:
+                s.execute(
+                    update(Screening)
+                    .where(Screening.assessment_id == ov.id)
+                    .values(assessment_id=kv.id)
+                )
+            values: dict[str, Any] = {
+                attr: getattr(ov, attr)
+                for attr, _w, _u in MEASURES
+                if getattr(kv, attr) is None and getattr(ov, attr) is not None
+            }
+            printed = [t for t in (kv.printed_at, ov.printed_at) if t is not None]
+            values.update(
+                notes=_joined(kv.notes, ov.notes),
+                goals=_joined(kv.goals, ov.goals),
+                printed_at=max(printed) if printed else None,
+                version=Assessment.version + 1,
+                updated_at=now,
+            )
+            s.execute(update(Assessment).where(Assessment.id == kv.id).values(**values))
+            s.execute(
+                update(Assessment)
+                .where(Assessment.previous_id == ov.id)
+                .values(previous_id=kv.id, version=Assessment.version + 1)
+            )
+            s.execute(delete(Assessment).where(Assessment.id == ov.id))
+            moved_ids.add(kv.id)
+
+        # Consent: every decision moves (the history stays); a withdrawal on either record
+        # stays in force, even if the other record's decision is later.
+        s.execute(
+            update(Consent).where(Consent.participant_id == other.id).values(participant_id=keep.id)
+        )
+        for purpose in withdrawn:
+            if latest_before[purpose].granted:
+                s.add(
+                    Consent(
+                        participant_id=keep.id,
+                        purpose=purpose,
+                        granted=False,
+                        recorded_at=now,
+                        recorded_by=actor.name,
+                    )
+                )
+                audit(
+                    s,
+                    actor,
+                    "withdraw",
+                    "participant",
+                    keep.id,
+                    f"{purpose}: withdrawn on {o}, kept withdrawn when {o} was merged into {k}",
+                )
+
+        # Details the kept record lacks come from the other one; notes are kept together.
+        details: dict[str, Any] = {
+            attr: getattr(other, attr)
+            for attr in ("phone", "email", "postcode_district")
+            if getattr(keep, attr) is None and getattr(other, attr) is not None
+        }
+        s.execute(
+            update(Participant)
+            .where(Participant.id == keep.id)
+            .values(
+                **details,
+                notes=_joined(keep.notes, other.notes),
+                version=Participant.version + 1,
+                updated_at=now,
+            )
+        )
+        s.execute(delete(NameWord).where(NameWord.participant_id == other.id))
+        s.execute(delete(Participant).where(Participant.id == other.id))
+        _relink(s, keep.id, moved_ids)
+        audit(
+            s,
+            actor,
+            "merge",
+            "participant",
+            keep.id,
+            f"merged {o} into {k}: {n_moved} visit(s) moved, {n_combined} combined, "
+            f"{n_results} result(s) and {n_consents} consent decision(s) moved; {o} removed",
+        )
+        audit(s, actor, "merge", "participant", other.id, f"merged into {k}; {o} removed")
+        s.flush()
+        s.expire_all()
+        p = s.get(
+            Participant,
+            keep.id,
+            options=[selectinload(Participant.consents)],
+            populate_existing=True,
+        )
+        assert p is not None
+        return _participant_info(p)
+
+
+def _relink(s: Session, participant_id: str, changed: set[str]) -> None:
+    """Each visit's previous visit (for the retest comparison) is their latest earlier one,
+    as at check-in; only links the merge changed, or that point nowhere, are set again."""
+    rows = s.execute(
+        select(Assessment.id, Assessment.assessed_on, Assessment.previous_id)
+        .where(Assessment.participant_id == participant_id)
+        .order_by(Assessment.assessed_on, Assessment.id)
+    ).all()
+    ids = {r.id for r in rows}
+    for r in rows:
+        earlier = [x for x in rows if x.assessed_on < r.assessed_on]
+        wanted = earlier[-1].id if earlier else None
+        if wanted == r.previous_id:
+            continue
+        if r.previous_id is None or r.previous_id not in ids or wanted in changed:
+            s.execute(
+                update(Assessment)
+                .where(Assessment.id == r.id)
+                .values(previous_id=wanted, version=Assessment.version + 1)
+            )
