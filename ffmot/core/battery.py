@@ -30,6 +30,26 @@ SYMPTOM_STOPS = ("chest_pain", "dizziness", "pain", "breathlessness")
 
 
 @dataclass(frozen=True)
+class MeasureField:
+    """One measurement a test is entered as (height, weight, minutes of activity...)."""
+
+    key: str
+    label: str
+    unit: str  # in words: "cm", "minutes a week"
+    low: float
+    high: float
+    whole: bool = False
+
+
+@dataclass(frozen=True)
+class Modification:
+    """A way a test can be done with help (arms used, a walking aid)."""
+
+    key: str
+    words: str
+
+
+@dataclass(frozen=True)
 class TestDef:
     id: str
     name: str
@@ -49,6 +69,10 @@ class TestDef:
     safety: str
     cap: float | None = None
     unit_label: str = ""
+    trial_labels: tuple[str, ...] = ()
+    modifications: tuple[Modification, ...] = ()
+    choice: tuple[str, tuple[str, ...]] | None = None  # (label, options) naming every trial
+    fields: tuple[MeasureField, ...] = ()  # entered as measurements, not trials
 
     def label(self, unit_code: str) -> str:
         """How a value in this unit is named in words: 'stands', 'cm', 'seconds'."""
@@ -75,10 +99,70 @@ def load_battery(path: Path) -> dict[str, TestDef]:
     tests = data.get("tests")
     if not isinstance(tests, dict) or not tests:
         raise NormDataError(f"{path} defines no [tests.*] tables")
-    return {tid: _test(path, tid, spec) for tid, spec in tests.items()}
+    measures = _measurements(path, data.get("measurements", {}))
+    return {tid: _test(path, tid, spec, measures) for tid, spec in tests.items()}
 
 
-def _test(path: Path, tid: str, spec: dict[str, Any]) -> TestDef:
+def _measurements(path: Path, table: Any) -> dict[str, MeasureField]:
+    if not isinstance(table, dict):
+        raise NormDataError(f"{path.name}: [measurements] must be a table of tables")
+    out = {}
+    for key, spec in table.items():
+        where = f"{path.name} [measurements.{key}]"
+        if not isinstance(spec, dict):
+            raise NormDataError(f"{where} must be a table")
+        low, high = spec.get("min"), spec.get("max")
+        if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in (low, high)):
+            raise NormDataError(f"{where}: 'min' and 'max' must be numbers")
+        low, high = float(low), float(high)  # type: ignore[arg-type]
+        if low >= high:
+            raise NormDataError(f"{where}: 'min' must be below 'max'")
+        label, unit = spec.get("label"), spec.get("unit")
+        if not isinstance(label, str) or not isinstance(unit, str):
+            raise NormDataError(f"{where}: 'label' and 'unit' must be text")
+        out[key] = MeasureField(key, label, unit, low, high, bool(spec.get("whole", False)))
+    return out
+
+
+def _entry(
+    where: str, spec: dict[str, Any], trials: int, measures: dict[str, MeasureField]
+) -> dict[str, Any]:
+    """How the test is entered: trial names, modifications, a choice, or measurements."""
+    labels = spec.get("trial_labels", [])
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise NormDataError(f"{where}: 'trial_labels' must be a list of text")
+    if labels and len(labels) != trials:
+        raise NormDataError(f"{where}: 'trial_labels' must name each of the {trials} trials")
+    mods = []
+    for m in spec.get("modifications", []):
+        if not isinstance(m, dict) or not all(isinstance(m.get(k), str) for k in ("key", "words")):
+            raise NormDataError(f"{where}: each modification needs 'key' and 'words'")
+        mods.append(Modification(m["key"], m["words"]))
+    choice = spec.get("choice")
+    if choice is not None:
+        options = choice.get("options") if isinstance(choice, dict) else None
+        if (
+            not isinstance(options, list)
+            or len(options) < 2
+            or not all(isinstance(x, str) for x in options)
+            or not isinstance(choice.get("label"), str)
+        ):
+            raise NormDataError(f"{where}: 'choice' needs a 'label' and two or more 'options'")
+        choice = (choice["label"], tuple(options))
+    fields = []
+    for key in spec.get("fields", []):
+        if key not in measures:
+            raise NormDataError(f"{where}: field '{key}' has no [measurements.{key}] table")
+        fields.append(measures[key])
+    return {
+        "trial_labels": tuple(labels),
+        "modifications": tuple(mods),
+        "choice": choice,
+        "fields": tuple(fields),
+    }
+
+
+def _test(path: Path, tid: str, spec: dict[str, Any], measures: dict[str, MeasureField]) -> TestDef:
     where = f"{path.name} [tests.{tid}]"
 
     def need(key: str, kind: type | tuple[type, ...]) -> Any:
@@ -145,4 +229,5 @@ def _test(path: Path, tid: str, spec: dict[str, Any]) -> TestDef:
         safety=need("safety", str),
         cap=float(cap) if cap is not None else None,
         unit_label=str(spec.get("unit_label", "")),
+        **_entry(where, spec, trials, measures),
     )

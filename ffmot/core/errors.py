@@ -13,3 +13,12 @@ class InputError(FfmotError):
 
 class NormDataError(FfmotError):
     """A norm data file is missing or malformed: names the file, line and problem."""
+
+
+def sentence(text: object) -> str:
+    """A message as a sentence: capital first letter, full stop; the rest left as it is."""
+    t = str(text).strip()
+    if not t:
+        return ""
+    t = t[0].upper() + t[1:]
+    return t if t.endswith((".", "!", "?")) else t + "."

@@ -8,6 +8,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from ffmot.core.errors import sentence as sentence  # the views take it from here
+
 BAND_TEXT = {  # the sheet's words (resources/advice.toml [bands]), with a shape
     "below_average": "▼ Below the usual range",
     "normal": "● In the usual range",
@@ -199,12 +201,3 @@ def heading(text: str, scale: float = 1.3) -> QLabel:
     lab.setFont(f)
     lab.setAccessibleName(text)
     return lab
-
-
-def sentence(text: object) -> str:
-    """A message as a sentence: capital first letter, full stop; the rest left as it is."""
-    t = str(text).strip()
-    if not t:
-        return ""
-    t = t[0].upper() + t[1:]
-    return t if t.endswith((".", "!", "?")) else t + "."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,13 +13,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ffmot.core import codes, screening, units
+from ffmot.core import codes, entry, screening, units
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import InputError
 from ffmot.core.names import fold, words
 from ffmot.core.norms import NormSet, default_norm_set
-from ffmot.core.scoring import bmi, check_value, counted_value
+from ffmot.core.scoring import bmi, counted_value
 from ffmot.services.types import (
     Actor,
     AssessmentInfo,
@@ -742,18 +741,9 @@ def save_result(
     ns = norms or default_norm_set()
     test = ns.test(test_id)
     unit_code = units.normalise_unit(unit, test.units, test.unit, test.short_name)
-    if not trials:
-        raise InputError(f"{test.short_name}: enter at least one trial")
-    if len(trials) > test.trials:
-        raise InputError(f"{test.short_name} has at most {test.trials} trial(s)")
-    values = []
-    for v, _label in trials:
-        if not isinstance(v, int | float) or not math.isfinite(v):
-            raise InputError(f"{test.short_name}: a trial is not a number")
-        check_value(test, float(v), unit_code)
-        values.append(float(v))
+    values = entry.check_trials(test, trials, unit_code)
     counted = counted_value(test, values, unit_code)
-    mods = sorted(set(modifications))
+    mods = entry.check_modifications(test, modifications)
     new_trials = [
         Trial(n=i + 1, value=v, unit=unit_code, label=label[:40])
         for i, (v, (_, label)) in enumerate(zip(values, trials, strict=True))
@@ -859,45 +849,54 @@ def save_measurements(
     actor: Actor,
     assessment_id: str,
     m: Measurements,
-    expected_version: int,
+    expected_version: int | None = None,
     notes: str | None = None,
     goals: str | None = None,
+    *,
+    only: Iterable[str] | None = None,
+    seen: Measurements | None = None,
+    results_seen: dict[str, int | None] | None = None,
 ) -> AssessmentInfo:
-    checks = (
-        ("height", m.height_cm, 100, 230, "cm"),
-        ("weight", m.weight_kg, 25, 300, "kg"),
-        ("waist", m.waist_cm, 40, 200, "cm"),
-        ("moderate minutes", m.moderate_minutes, 0, 5040, "minutes a week"),
-        ("strength days", m.strength_days, 0, 7, "days"),
-        ("balance days", m.balance_days, 0, 7, "days"),
-        ("sitting hours", m.sitting_hours, 0, 24, "hours a day"),
-    )
-    for what, v, lo, hi, unit in checks:
-        if v is not None and not (math.isfinite(v) and lo <= v <= hi):
-            raise InputError(
-                f"{what} {v:g} is outside {lo} to {hi} {unit}: check the value and its unit"
-            )
+    """Saves a visit's measurements. A station saves `only` the measurements its test has,
+    with the values it showed (`seen`): it conflicts only if another station changed one of
+    those since, so the BMI station and the activity questionnaire never clash. Without `only`
+    every measurement is written, checked against the visit's version.
+
+    `results_seen` gives the version of each body result (bmi, waist, activity) the caller
+    showed (None: no result). A result recorded as not done is replaced by a value only when
+    the caller saw it; otherwise it is a conflict, never a silent change."""
+    fields = entry.measurement_fields(default_norm_set().battery.values())
+    keys = tuple(entry.MEASUREMENT_KEYS if only is None else only)
+    for key in keys:
+        if key not in entry.MEASUREMENT_KEYS:
+            raise InputError(f"'{key}' is not a measurement")
+        v = getattr(m, key)
+        if v is not None:
+            entry.check_measurement(fields, key, v)
     with _saving(db) as s:
         a = _load_assessment(s, assessment_id)
         _check_keeping(s, a)
-        _expect(a.version, expected_version, "this visit's measurements and notes")
-        for key in (
-            "height_cm",
-            "weight_kg",
-            "waist_cm",
-            "moderate_minutes",
-            "strength_days",
-            "balance_days",
-            "sitting_hours",
-        ):
+        if seen is not None:
+            for key in keys:
+                if getattr(a, key) != getattr(seen, key):
+                    raise ConflictError(
+                        f"{fields[key].label} was changed on another station since you "
+                        "opened it; your entry is still on screen: reload to see the change, "
+                        "then save again"
+                    )
+        else:
+            _expect(a.version, expected_version, "this visit's measurements and notes")
+        for test_id, version in (results_seen or {}).items():
+            _current_result(s, a, test_id, version, actor)
+        for key in keys:
             setattr(a, key, getattr(m, key))
         if notes is not None:
             a.notes = notes
         if goals is not None:
             a.goals = goals
         a.updated_at = utcnow()
-        audit(s, actor, "update", "assessment", a.id, "measurements")
-        _sync_body_results(s, a, actor)
+        audit(s, actor, "update", "assessment", a.id, "measurements: " + ", ".join(keys))
+        _sync_body_results(s, a, actor, set(results_seen or ()))
         s.flush()
         return _assessment_info(s, _load_assessment(s, a.id))
 
@@ -930,9 +929,12 @@ def save_notes(
         return _assessment_info(s, _load_assessment(s, a.id))
 
 
-def _sync_body_results(s: Session, a: Assessment, actor: Actor) -> None:
+def _sync_body_results(
+    s: Session, a: Assessment, actor: Actor, seen: set[str] | None = None
+) -> None:
     """BMI, waist and activity are results too (for exports and the sheet), kept in step with
-    the measurements they come from."""
+    the measurements they come from. A result recorded as not done becomes a value only if the
+    saving station saw it (`seen`): another station's "not done" is never silently replaced."""
     values: dict[str, tuple[float | None, str]] = {
         "bmi": (bmi(a.height_cm, a.weight_kg) if a.height_cm and a.weight_kg else None, "kg/m2"),
         "waist": (a.waist_cm, "cm"),
@@ -948,7 +950,15 @@ def _sync_body_results(s: Session, a: Assessment, actor: Actor) -> None:
         if r is None:
             r = Result(assessment_id=a.id, test_id=test_id)
             a.results.append(r)
+        elif not r.done and test_id not in (seen or ()):
+            when = r.updated_at.astimezone().strftime("%H:%M") if r.updated_at else "earlier"
+            where = f" ({r.station})" if r.station and r.station != actor.station else ""
+            raise ConflictError(
+                f"{test_id} was recorded as not done ({r.reason}) at {when}{where}; your entry "
+                "is still on screen: reload to see it, then save again"
+            )
         r.done, r.reason, r.value, r.unit, r.modifications = True, None, value, unit, []
+        r.stop_reason = None
         r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ffmot.core import codes, screening, units
+from ffmot.core import codes, entry, screening, units
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import FfmotError, InputError
@@ -720,6 +720,18 @@ def import_file(
     return summary
 
 
+def _measure(r: dict[str, str], key: str, ns: NormSet) -> float | None:
+    """A visit's measurement, checked by the same rule as the station's."""
+    v = _opt_float(r[key], key)
+    if v is None:
+        return None
+    fields = entry.measurement_fields(ns.battery.values())
+    try:
+        return entry.check_measurement(fields, key, v)
+    except InputError as e:
+        raise InputError(f"{key}: {e}") from None
+
+
 def _opt_int(text: str, what: str) -> int | None:
     v = _opt_float(text, what)
     if v is not None and not v.is_integer():
@@ -839,9 +851,8 @@ def _parse_result(r: dict[str, str], ns: NormSet) -> _Res | None:
             if not m:
                 raise InputError(f"trial '{part}' should look like 12.5 (left 1)")
             trials.append((float(m.group(1)), m.group(2) or ""))
-            check_value(test, trials[-1][0], unit)
-        if len(trials) > test.trials:
-            raise InputError(f"{test.short_name} has at most {test.trials} trials")
+        if trials:  # the station's own rules: how many, which choices, what range
+            entry.check_trials(test, trials, unit)
     else:
         if r["reason"] not in NOT_DONE_REASONS:
             raise InputError(f"reason must be one of {', '.join(NOT_DONE_REASONS)}")
@@ -866,7 +877,7 @@ def _parse_result(r: dict[str, str], ns: NormSet) -> _Res | None:
         value,
         unit,
         tuple(trials),
-        tuple(m for m in r["modifications"].split(";") if m),
+        tuple(entry.check_modifications(test, (m for m in r["modifications"].split(";") if m))),
         r["result_recorded_by"],
         r["result_station"],
         _opt_when(r["result_recorded_at"], "result_recorded_at"),
@@ -943,14 +954,14 @@ def _parse_row(line: int, raw: dict[str, str], ns: NormSet) -> _Row:
             when,
             r["practitioner"],
             r["station"],
-            _opt_float(r["height_cm"], "height_cm"),
-            _opt_float(r["weight_kg"], "weight_kg"),
-            _opt_int(r["strength_days"], "strength_days"),
-            _opt_int(r["balance_days"], "balance_days"),
-            _opt_float(r["sitting_hours"], "sitting_hours"),
+            _measure(r, "height_cm", ns),
+            _measure(r, "weight_kg", ns),
+            _measure(r, "strength_days", ns),  # type: ignore[arg-type]
+            _measure(r, "balance_days", ns),  # type: ignore[arg-type]
+            _measure(r, "sitting_hours", ns),
             _uuid(previous, "previous_assessment_id") if previous else None,
-            _opt_float(r["waist_cm"], "waist_cm"),
-            _opt_float(r["moderate_minutes"], "moderate_minutes"),
+            _measure(r, "waist_cm", ns),
+            _measure(r, "moderate_minutes", ns),
             r["visit_notes"],
             r["visit_goals"],
             _opt_when(r["printed_at"], "printed_at"),

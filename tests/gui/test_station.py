@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 
 from ffmot.core import codes, screening
 from ffmot.services import records as R
+from ffmot.services.types import Measurements
 from ffmot.store.db import connect
 
 
@@ -203,11 +204,31 @@ def test_a_conflict_with_another_station_loses_nothing(day, qtbot, tmp_path):
     assert st.fields[0].text() == "12"  # our entry is still on screen
     assert R.get_assessment(day.ctx.db, visit.id).result("chair_stand").value == 14
     qtbot.mouseClick(st.reload_button, Qt.MouseButton.LeftButton)
-    assert st.fields[0].text() == "14" and "Already recorded" in st.status.text()
-    st.fields[0].clear()
-    qtbot.keyClicks(st.fields[0], "13")
+    # Reloading shows what the other station saved and keeps what was typed here.
+    assert "Another station saved value 14" in st.status.text()
+    assert st.fields[0].text() == "12" and st.has_unsaved()
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)  # the practitioner chooses theirs
+    assert R.get_assessment(day.ctx.db, visit.id).result("chair_stand").value == 12
+
+
+def test_after_a_conflict_esc_twice_keeps_the_other_stations_result(day, qtbot):
+    st = station(day, qtbot)
+    ada, visit = day.people["Ada"]
+    scan(qtbot, st, ada.code)
+    qtbot.keyClicks(st.fields[0], "12")
+    other = connect(day.ctx.db.url)
+    from ffmot.services.types import Actor
+
+    R.save_result(other, Actor("Kim", "Station 2"), visit.id, "chair_stand", [(14, "")])
+    other.close()
     qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
-    assert R.get_assessment(day.ctx.db, visit.id).result("chair_stand").value == 13
+    qtbot.mouseClick(st.reload_button, Qt.MouseButton.LeftButton)
+    assert st.fields[0].text() == "12"
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Escape)
+    assert "Press Esc again" in st.problem.text()
+    qtbot.keyClick(st.fields[0], Qt.Key.Key_Escape)
+    assert st.person is None and not st.fields[0].text()
+    assert R.get_assessment(day.ctx.db, visit.id).result("chair_stand").value == 14
 
 
 def test_measurement_station(day, qtbot):
@@ -220,6 +241,33 @@ def test_measurement_station(day, qtbot):
     a = R.get_assessment(day.ctx.db, visit.id)
     assert a.measurements.height_cm == 160 and a.result("bmi").value == 24.2
     assert a.result("waist").value == 84
+
+
+def test_the_bmi_station_saves_although_the_activity_questions_were_saved_meanwhile(day, qtbot):
+    """Another station saves the activity answers while the BMI station has the person open:
+    different measurements, so no conflict, and both are kept."""
+    from ffmot.services.types import Actor
+
+    st = station(day, qtbot, "bmi")
+    ada, visit = day.people["Ada"]
+    scan(qtbot, st, ada.code)
+    for field, text in zip(st.fields, ("160", "62", "84"), strict=True):
+        qtbot.keyClicks(field, text)
+    other = connect(day.ctx.db.url)
+    seen = R.get_assessment(other, visit.id)
+    R.save_measurements(
+        other,
+        Actor("Kim", "Station 2"),
+        visit.id,
+        Measurements(moderate_minutes=150, strength_days=2),
+        only=["moderate_minutes", "strength_days"],
+        seen=seen.measurements,
+    )
+    other.close()
+    qtbot.keyClick(st.fields[2], Qt.Key.Key_Return)
+    assert not st.problem.text() and st.person is None
+    m = R.get_assessment(day.ctx.db, visit.id).measurements
+    assert (m.height_cm, m.weight_kg, m.waist_cm, m.moderate_minutes) == (160, 62, 84, 150)
 
 
 def test_the_measurement_station_by_enter_alone_with_a_live_reading(day, qtbot):

@@ -523,3 +523,35 @@ def test_a_control_character_xlsx_cannot_hold_is_refused_plainly(db, tmp_path, a
         export_file(db, actor, out, "xlsx")
     assert not out.exists() and not list(tmp_path.glob(".ffmot-*"))
     export_file(db, actor, tmp_path / "x.csv", "csv")  # CSV holds it
+
+
+def test_an_import_is_held_to_the_stations_rules(db, tmp_path, actor):
+    """The same rules as the station: a height in metres, a modification the test cannot have,
+    or a leg that is not a leg is refused by line, and nothing is imported."""
+    from tests.store.test_round_trip import mot_day
+
+    mot_day(db, actor)
+    good = tmp_path / "good.csv"
+    export_file(db, actor, good, "csv")
+    rows = read_csv(good)
+    header = rows[0]
+    lines = [
+        edit(rows, header, lambda r: r["given_name"] == "Cleo", height_cm="1.6"),
+        edit(
+            rows,
+            header,
+            lambda r: r["given_name"] == "Bert" and r["test"] == "arm_curl",
+            modifications="walking_aid",
+        ),
+    ]
+    bad = tmp_path / "bad.csv"
+    write_csv(bad, rows)
+    lines = [first_lines(bad)[i] for i in lines]
+    target = connect(str(tmp_path / "target.db"))
+    with pytest.raises(ImportRefused) as err:
+        import_file(target, actor, bad)
+    by_line = {int(p.split(":")[0].split()[1]): p for p in err.value.problems}
+    assert "height_cm: height 1.6 is outside 100 to 230 cm" in by_line[lines[0]]
+    assert "cannot be recorded as 'walking_aid'" in by_line[lines[1]]
+    assert R.list_events(target) == []
+    target.close()

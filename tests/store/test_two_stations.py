@@ -112,3 +112,58 @@ def test_b_marks_bmi_not_done_then_a_saves_measurements_from_an_earlier_screen(s
         R.save_measurements(a, A, visit, Measurements(160, 62, None), seen_a.version)
     kept = R.get_assessment(a, visit).result("bmi")
     assert kept is not None and not kept.done and kept.reason == "declined"
+
+
+def test_the_bmi_station_and_the_activity_questions_never_clash(stations):
+    """Each station saves only its own measurements, checked against what it showed: the BMI
+    station and the activity questionnaire, open on one person at once, both keep their work."""
+    a, b, visit = stations
+    seen_a, seen_b = R.get_assessment(a, visit), R.get_assessment(b, visit)
+    R.save_measurements(
+        a,
+        A,
+        visit,
+        Measurements(height_cm=160, weight_kg=62, waist_cm=84),
+        only=["height_cm", "weight_kg", "waist_cm"],
+        seen=seen_a.measurements,
+        results_seen={"bmi": None},
+    )
+    R.save_measurements(
+        b,
+        B,
+        visit,
+        Measurements(moderate_minutes=150, strength_days=2, balance_days=1, sitting_hours=6),
+        only=["moderate_minutes", "strength_days", "balance_days", "sitting_hours"],
+        seen=seen_b.measurements,
+        results_seen={"activity": None},
+    )
+    m = R.get_assessment(a, visit).measurements
+    assert (m.height_cm, m.weight_kg, m.moderate_minutes, m.strength_days) == (160, 62, 150, 2)
+
+
+def test_two_bmi_stations_on_one_person_the_second_is_told(stations):
+    a, b, visit = stations
+    seen_a, seen_b = R.get_assessment(a, visit), R.get_assessment(b, visit)
+    keys = ["height_cm", "weight_kg", "waist_cm"]
+    R.save_measurements(
+        a, A, visit, Measurements(160, 62, 84), only=keys, seen=seen_a.measurements,
+        results_seen={"bmi": None},
+    )  # fmt: skip
+    with pytest.raises(ConflictError, match="Height was changed on another station"):
+        R.save_measurements(
+            b, B, visit, Measurements(150, 70, 90), only=keys, seen=seen_b.measurements,
+            results_seen={"bmi": None},
+        )  # fmt: skip
+    assert R.get_assessment(b, visit).measurements.height_cm == 160
+
+
+def test_a_measurement_station_that_saw_not_done_may_replace_it(stations):
+    a, b, visit = stations
+    R.mark_not_done(b, B, visit, "bmi", "declined")
+    seen = R.get_assessment(a, visit)
+    version = seen.result("bmi").version
+    R.save_measurements(
+        a, A, visit, Measurements(160, 62, None), only=["height_cm", "weight_kg", "waist_cm"],
+        seen=seen.measurements, results_seen={"bmi": version},
+    )  # fmt: skip
+    assert R.get_assessment(a, visit).result("bmi").done

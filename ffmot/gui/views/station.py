@@ -4,8 +4,7 @@ card code, enter the trials and press Enter. The band shows as you type."""
 from __future__ import annotations
 
 import datetime as dt
-import math
-from dataclasses import dataclass
+import itertools
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -24,12 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffmot.core import codes, units
+from ffmot.core import codes
 from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS, TestDef
+from ffmot.core.entry import Entry, Form, scanned_code
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
-from ffmot.gui.lazy import R, interpret, scoring
+from ffmot.gui.lazy import R
 from ffmot.gui.widgets import BandBadge, WhereYouStand, heading, sentence
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 from ffmot.store.errors import ConflictError
@@ -48,47 +48,6 @@ STOP_WORDS = {
     "breathlessness": "Breathlessness",
     "other": "Other (a slip, equipment…)",
 }
-MODIFICATIONS = {
-    "chair_stand": (("arms_used", "Arms used to stand"),),
-    "up_and_go": (("walking_aid", "Walking aid used"),),
-    "walk_6min": (("walking_aid", "Walking aid used"),),
-    "step_2min": (("held_support", "Held on for support"),),
-    "single_leg_stance": (("held_support", "Held the chair"),),
-}
-MEASURE_FIELDS = {  # stations that record measurements rather than trials
-    "bmi": (
-        ("height_cm", "Height", "cm"),
-        ("weight_kg", "Weight", "kg"),
-        ("waist_cm", "Waist", "cm"),
-    ),
-    "waist": (
-        ("height_cm", "Height", "cm"),
-        ("weight_kg", "Weight", "kg"),
-        ("waist_cm", "Waist", "cm"),
-    ),
-    "activity": (
-        ("moderate_minutes", "Moderate activity", "minutes a week"),
-        ("strength_days", "Strength activity", "days a week"),
-        ("balance_days", "Balance activity", "days a week"),
-        ("sitting_hours", "Sitting", "hours a day"),
-    ),
-}
-
-
-def trial_labels(t: TestDef) -> list[str]:
-    if t.id == "grip":
-        return [f"{hand} {n}" for n in (1, 2, 3) for hand in ("Left", "Right")]
-    if t.trials == 1:
-        return ["Result"]
-    return [f"Trial {n}" for n in range(1, t.trials + 1)]
-
-
-@dataclass
-class Entry:
-    """What is on screen, parsed: the trials that hold numbers, and any problem."""
-
-    trials: list[tuple[float, str]]
-    problem: str = ""
 
 
 class StationView(QWidget):
@@ -104,6 +63,9 @@ class StationView(QWidget):
         self.expected_version: int | None = None
         self.confirm_pending = False
         self.test: TestDef | None = None
+        self.form: Form | None = None  # how the test is entered: the rules live in the core
+        self._pending_draft: dict[str, object] | None = None  # applied when the visit is found
+        self.seen_measurements = Measurements()  # what the screen showed, for conflicts
         self.dirty = False  # the practitioner has typed something not yet saved
         self.discard_pending = False  # Esc pressed once on a typed entry
 
@@ -276,6 +238,7 @@ class StationView(QWidget):
         self.ctx.settings.station_test = tid
         self.test = self.ctx.battery[tid]
         t = self.test
+        self.form = form = Form(t)
         for w in self.fields:
             w.deleteLater()
         self.fields = []
@@ -284,65 +247,73 @@ class StationView(QWidget):
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.setParent(None)
-        measures = MEASURE_FIELDS.get(t.id)
-        labels = [m[1] for m in measures] if measures else trial_labels(t)
-        unit_names = [m[2] for m in measures] if measures else None
         self.unit_combo.blockSignals(True)
         self.unit_combo.clear()
         for u in t.units:
             self.unit_combo.addItem(t.label(u), u)
         self.unit_combo.blockSignals(False)
-        for n, text in enumerate(labels):
+        for n, f in enumerate(form.fields):
             edit = QLineEdit()
             edit.setObjectName(f"trial{n}")
-            label = QLabel(f"&{text}" if n < 9 else text)
+            label = QLabel(f"&{f.label}" if n < 9 else f.label)
             label.setBuddy(edit)
-            unit_label = QLabel(unit_names[n] if unit_names else t.label(t.unit))
+            unit_label = QLabel(f.unit_words or t.label(t.unit))
             unit_label.setObjectName(f"unitLabel{n}")
-            edit.setAccessibleName(f"{text}, in {unit_label.text()}")
+            edit.setAccessibleName(f"{f.label}, in {unit_label.text()}")
             edit.textChanged.connect(lambda _t: self._changed())
             edit.textEdited.connect(self._edited)  # typed by a person, not filled in
             edit.returnPressed.connect(lambda n=n: self._enter(n))
             self.fields.append(edit)
-            row, col = (n // 2, (n % 2) * 3) if t.id == "grip" else (n, 0)
+            row, col = (n // 2, (n % 2) * 3) if len(form.fields) == 6 else (n, 0)
             self.trials_grid.addWidget(label, row, col)
             self.trials_grid.addWidget(edit, row, col + 1)
             self.trials_grid.addWidget(unit_label, row, col + 2)
             for widget in (label, edit, unit_label):
                 widget.show()  # at once, so focus can move to the new fields straight away
-        self.unit_combo.setVisible(len(t.units) > 1 and not measures)
-        if len(t.units) > 1 and not measures:
+        many_units = len(t.units) > 1 and not form.measured
+        self.unit_combo.setVisible(many_units)
+        if many_units:
             self.trials_grid.addWidget(QLabel("Unit"), 10, 0)
             self.trials_grid.addWidget(self.unit_combo, 10, 1)
-        self.leg.setVisible(t.id == "sit_and_reach")
-        if t.id == "sit_and_reach":
-            self.trials_grid.addWidget(QLabel("Leg"), 11, 0)
+        self.leg.clear()
+        self.leg.setVisible(t.choice is not None)
+        if t.choice is not None:
+            words, options = t.choice
+            self.leg.addItems(list(options))
+            self.leg.setAccessibleName(words)
+            self.trials_grid.addWidget(QLabel(words), 11, 0)
             self.trials_grid.addWidget(self.leg, 11, 1)
         for cb in self.mod_boxes.values():
             cb.setParent(None)
         self.mod_boxes = {}
-        for key, words in MODIFICATIONS.get(t.id, ()):
-            cb = QCheckBox(words)
-            cb.setObjectName(f"mod_{key}")
+        for mod in t.modifications:
+            cb = QCheckBox(mod.words)
+            cb.setObjectName(f"mod_{mod.key}")
             cb.toggled.connect(lambda _on: self._changed())
             cb.clicked.connect(self._edited)
-            self.mod_boxes[key] = cb
+            self.mod_boxes[mod.key] = cb
             self.mods_row.addWidget(cb)
-        what = (
-            "measurements"
-            if measures
-            else "one result"
-            if t.trials == 1
-            else f"up to {t.trials} trials, the best counts"
-        )
-        self.trials_box.setTitle(f"{t.name}: {what}")
+        self._tab_order()
+        self.trials_box.setTitle(f"{t.name}: {form.what}")
         self.protocol.setText(f"How: {t.protocol}\nSafety: {t.safety}")
         self._show_unit_labels()
         self._changed()
 
+    def _tab_order(self) -> None:
+        """Tab goes the way the work goes: the card, each box in turn, the unit and leg, the
+        modifications, then Save and Not done (the boxes are made after the buttons)."""
+        chain: list[QWidget] = [self.test_combo, self.code, *self.fields]
+        if self.unit_combo.isVisibleTo(self):
+            chain.append(self.unit_combo)
+        if self.leg.isVisibleTo(self):
+            chain.append(self.leg)
+        chain += [*self.mod_boxes.values(), self.save_button, self.not_done_button]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
     def _show_unit_labels(self) -> None:
         t = self.test
-        if t is None or t.id in MEASURE_FIELDS:
+        if t is None or t.fields:
             return
         label = t.label(self.unit())
         for n in range(len(self.fields)):
@@ -454,24 +425,32 @@ class StationView(QWidget):
     def _prefill(self, visit: AssessmentInfo) -> None:
         t = self.test
         assert t is not None
-        if t.id in MEASURE_FIELDS:
-            m = visit.measurements
-            self.expected_version = visit.version
-            for edit, (key, _l, _u) in zip(self.fields, MEASURE_FIELDS[t.id], strict=True):
-                v = getattr(m, key)
-                edit.setText("" if v is None else f"{v:g}")
-            return
         r = visit.result(t.id)
+        self.expected_version = r.version if r is not None else None
+        if t.fields:
+            m = self.seen_measurements = visit.measurements
+            for edit, f in zip(self.fields, t.fields, strict=True):
+                v = getattr(m, f.key)
+                edit.setText("" if v is None else f"{v:g}")
+            if r is not None and not r.done:
+                self.status.setText(
+                    f"Already recorded: not done ({REASON_WORDS.get(r.reason or '', r.reason)})."
+                    " Enter the measurements and save to replace it, or scan the next card."
+                )
+            return
         for edit in self.fields:
             edit.clear()
         if r is None:
             return
-        self.expected_version = r.version
         i = self.unit_combo.findData(r.unit)
         if i >= 0:
             self.unit_combo.setCurrentIndex(i)
         for edit, trial in zip(self.fields, r.trials, strict=False):
             edit.setText(f"{trial.value:g}")
+        if t.choice is not None and r.trials:
+            j = self.leg.findText(r.trials[0].label)
+            if j >= 0:
+                self.leg.setCurrentIndex(j)
         for key, cb in self.mod_boxes.items():
             cb.setChecked(key in r.modifications)
         state = (
@@ -483,154 +462,61 @@ class StationView(QWidget):
             f"Already recorded: {state}. Change it and save, or scan the next card."
         )
 
-    # --- entry -----------------------------------------------------------------------------
+    # --- entry: the rules are the core's entry model; this only shows them -------------------
     def entry(self) -> Entry:
-        t = self.test
-        assert t is not None
-        labels = trial_labels(t)
-        trials: list[tuple[float, str]] = []
-        for edit, label in zip(
-            self.fields,
-            labels if t.id not in MEASURE_FIELDS else [m[0] for m in MEASURE_FIELDS[t.id]],
-            strict=True,
-        ):
-            text = edit.text().strip().replace(",", ".")
-            if not text:
-                continue
-            try:
-                v = float(text)
-            except ValueError:
-                return Entry(trials, f"'{edit.text().strip()}' is not a number.")
-            if not math.isfinite(v):
-                return Entry(trials, f"'{edit.text().strip()}' is not a number.")
-            if t.id == "sit_and_reach":
-                label = self.leg.currentText()
-            trials.append((v, label.lower()))
-        if t.id in MEASURE_FIELDS:
-            return Entry(trials)
-        for v, _l in trials:
-            try:
-                scoring.check_value(t, v, self.unit())
-            except InputError as e:
-                return Entry(trials, sentence(e))
-        return Entry(trials)
+        assert self.form is not None
+        choice = self.leg.currentText() if self.test and self.test.choice else ""
+        return self.form.parse([f.text() for f in self.fields], self.unit(), choice)
 
     def _changed(self) -> None:
-        t = self.test
-        if t is None:
+        t, form = self.test, self.form
+        if t is None or form is None:
             return
         self._show_unit_labels()
         self.confirm_pending = False
         self.discard_pending = False
         e = self.entry()
-        self.problem.setText(e.problem)
         if self.person is not None:
             self.draft_timer.start()
-        if t.id in ("bmi", "waist") and not e.problem and e.trials:
-            self._live_body(dict((k, v) for v, k in e.trials))
-            return
-        if t.id in MEASURE_FIELDS or e.problem or not e.trials:
-            self.counted.setText("" if not e.trials or e.problem else "—")
-            self.badge.set_band("")
-            self.range_text.setText("")
-            self.chart.set_data(None, None, None, False, "", "")
-            return
-        u = self.unit()
-        best = units.convert(
-            t.best_of([units.convert(v, u, t.unit) for v, _ in e.trials]), t.unit, u
+        who = self.person if self.visit is not None else None
+        live = form.live(
+            e,
+            self.unit(),
+            [k for k, cb in self.mod_boxes.items() if cb.isChecked()],
+            who.sex if who is not None else None,
+            self.visit.age if self.visit is not None else None,
+            self.ctx.norms,
         )
-        self.counted.setText(f"{best:g} {t.label(u)}")
-        if self.person is None or self.visit is None:
-            return
-        try:
-            s = scoring.score(t.id, self.person.sex, self.visit.age, best, u, norms=self.ctx.norms)
-        except FfmotError as err:
-            self.problem.setText(sentence(err))
-            return
-        mods = [k for k, cb in self.mod_boxes.items() if cb.isChecked()]
-        if mods:  # never compared with the figures for the unaided test
-            self.badge.set_band("not_classified", "Not compared: done with help")
-            self.range_text.setText(interpret.default_rules().w("modified", mods[0]))
+        self.problem.setText(live.problem)
+        self.counted.setText(live.counted)
+        self.badge.set_band(live.band, live.band_words)
+        self.range_text.setText(live.range_text)
+        if live.chart is None:
             self.chart.set_data(None, None, None, False, "", "")
-            return
-        self.badge.set_band(s.band, interpret.band_words(interpret.default_rules(), t, s.band))
-        if s.normal_range:
-            self.range_text.setText(
-                "For their age and sex, "
-                + interpret.range_text(t, s)
-                + (" (lower is better)" if t.direction == "lower" else "")
-            )
-            lo, hi = s.normal_range
-            self.chart.set_data(lo, hi, best, t.direction == "lower", t.label(u), s.band)
         else:
-            self.range_text.setText(s.reason or "")
-            self.chart.set_data(None, None, None, False, "", "")
-        if scoring.is_unusual(t, best, u):
-            self.problem.setText(
-                f"Unusual for this test (typical {t.typical[0]:g} to "
-                f"{t.typical[1]:g} {t.label(t.unit)}): check it before saving."
-            )
-
-    def _live_body(self, values: dict[str, float]) -> None:
-        """BMI and waist as they are typed: the value and its reading, in words."""
-        self.badge.set_band("")
-        self.chart.set_data(None, None, None, False, "", "")
-        person, visit = self.person, self.visit
-        h, w, waist = values.get("height_cm"), values.get("weight_kg"), values.get("waist_cm")
-        said: list[str] = []
-        shown: list[str] = []
-        try:
-            if h is not None and w is not None:
-                b = scoring.bmi(h, w)
-                shown.append(f"BMI {b:.1f} kg/m²")
-                if person is not None and visit is not None:
-                    s = scoring.score("bmi", person.sex, visit.age, b, norms=self.ctx.norms)
-                    said.append(f"BMI: {s.reading}" if s.reading else "")
-            if waist is not None:
-                shown.append(f"waist {waist:g} cm")
-                if person is not None and visit is not None:
-                    s = scoring.score("waist", person.sex, visit.age, waist, norms=self.ctx.norms)
-                    said.append(f"Waist: {s.reading}" if s.reading else "")
-        except FfmotError as err:
-            self.problem.setText(sentence(err))
-        self.counted.setText(", ".join(shown))
-        self.range_text.setText(" ".join(x for x in said if x))
+            self.chart.set_data(*live.chart)
 
     def _enter(self, n: int) -> None:
-        """Enter moves on to the next field; on the last (or, for trials, when the next is
-        already filled in) it saves. Measurements are never saved half-typed by Enter: the
-        form stays, with the person, until the last field."""
+        """Enter moves on or saves, as the entry model says: measurements are never saved
+        half-typed, and a trial's Enter goes to the next trial while it is empty."""
         if self._scanned_into(self.fields[n]):
             return
-        nxt = n + 1
-        t = self.test
-        if t is not None and t.id in MEASURE_FIELDS and nxt < len(self.fields):
-            self.fields[nxt].setFocus()
-            self.fields[nxt].selectAll()
+        assert self.form is not None
+        nxt = self.form.enter(n, [f.text() for f in self.fields])
+        if nxt is None:
+            self.save()
             return
-        if nxt < len(self.fields) and not self.fields[nxt].text().strip():
-            self.fields[nxt].setFocus()
-            return
-        self.save()
+        self.fields[nxt].setFocus()
+        self.fields[nxt].selectAll()
 
     def _scanned_into(self, field: QLineEdit) -> bool:
         """A card scanned while the focus was in a result field (a scanner types the code and
         Enter wherever the focus is): the code is taken out of the field, and it is the next
         person, unless a result typed for this person is not saved yet."""
-        text = field.text().strip()
-        code, kept = "", text
-        for i in range(len(text) - 1, -1, -1):  # the shortest ending that is a whole code
-            tail = text[i:]
-            if not tail[0].isalnum() or not any(ch.isalpha() for ch in tail):
-                continue
-            try:
-                code = codes.normalise(tail)
-            except InputError:
-                continue
-            kept = text[:i].strip()
-            break
-        if not code or any(ch.isalpha() for ch in kept):
+        found = scanned_code(field.text())
+        if found is None:
             return False
+        code, kept = found
         field.blockSignals(True)
         field.setText(kept)
         field.blockSignals(False)
@@ -649,28 +535,28 @@ class StationView(QWidget):
 
     # --- saving ----------------------------------------------------------------------------
     def save(self) -> None:
-        t, visit, person = self.test, self.visit, self.person
-        if t is None or visit is None or person is None or not self.save_button.isEnabled():
+        t, form, visit, person = self.test, self.form, self.visit, self.person
+        if t is None or form is None or visit is None or person is None:
+            return
+        if not self.save_button.isEnabled():
             return
         e = self.entry()
         if e.problem:
             self.problem.setText(e.problem)
             return
-        if not e.trials:
+        if e.empty:
             self.problem.setText("Enter a result first, or press F9 if it was not done.")
             return
-        if t.id in MEASURE_FIELDS:
-            self._save_measurements(visit, dict((k, v) for v, k in e.trials))
+        if form.measured:
+            self._save_measurements(visit, e.values)
             return
         u = self.unit()
-        best = units.convert(
-            t.best_of([units.convert(v, u, t.unit) for v, _ in e.trials]), t.unit, u
-        )
-        if scoring.is_unusual(t, best, u) and not self.confirm_pending:
+        best = form.counted(e, u)
+        unusual = form.unusual(e, u)
+        if unusual and not self.confirm_pending:
             self.confirm_pending = True
             self.problem.setText(
-                f"{best:g} {t.label(u)} is unusual for this test. Press Enter "
-                "again to save it as it is, or correct it."
+                f"{unusual}. Press Enter again to save it as it is, or correct it."
             )
             return
         mods = [k for k, cb in self.mod_boxes.items() if cb.isChecked()]
@@ -694,17 +580,26 @@ class StationView(QWidget):
         )
 
     def _save_measurements(self, visit: AssessmentInfo, values: dict[str, float]) -> None:
-        m = visit.measurements
-        fields = {k: getattr(m, k) for k in Measurements.__dataclass_fields__}
-        for key in (k for k, _l, _u in MEASURE_FIELDS[self.test.id]):  # type: ignore[union-attr]
-            v = values.get(key)
-            fields[key] = int(v) if key.endswith("_days") and v is not None else v
+        """Only this test's measurements, checked against what this screen showed: another
+        station's activity answers or notes are not a conflict for the BMI station."""
+        t = self.test
+        assert t is not None
+        keys = [f.key for f in t.fields]
+        new = Measurements(**{k: values.get(k) for k in keys})  # type: ignore[arg-type]
+        seen = self.seen_measurements
+        results_seen = {t.id: self.expected_version}
         person = self.person
         assert person is not None
 
         def work() -> object:
             return R.save_measurements(
-                self.ctx.db, self.ctx.actor, visit.id, Measurements(**fields), visit.version
+                self.ctx.db,
+                self.ctx.actor,
+                visit.id,
+                new,
+                only=keys,
+                seen=seen,
+                results_seen=results_seen,
             )
 
         self.ctx.runner.run(work, lambda _r: self._saved(person, "measurements"), self._save_failed)
@@ -732,9 +627,21 @@ class StationView(QWidget):
             show_error(self, e, "saving the result")
 
     def reload(self) -> None:
-        """After a conflict: show what the other station saved (our entry is in the draft)."""
+        """After a conflict: read what the other station saved, and keep what was typed here,
+        so the practitioner chooses: Enter saves theirs over it, Esc twice keeps theirs."""
         self.reload_button.hide()
+        self._pending_draft = {**self._entry_state(), "why": "reload"}
         self.lookup()
+
+    def _entry_state(self) -> dict[str, object]:
+        return {
+            "test": self.test.id if self.test else "",
+            "code": self.code.text(),
+            "unit": self.unit(),
+            "choice": self.leg.currentText(),
+            "fields": [f.text() for f in self.fields],
+            "mods": [k for k, cb in self.mod_boxes.items() if cb.isChecked()],
+        }
 
     def show_reasons(self) -> None:
         if self.visit is None:
@@ -783,10 +690,7 @@ class StationView(QWidget):
             self.stop_buttons["chest_pain"].setFocus()
             return
         self.stops.hide()
-        expected = self.expected_version if t.id not in MEASURE_FIELDS else None
-        if t.id in MEASURE_FIELDS:
-            existing = visit.result(t.id)
-            expected = existing.version if existing else None
+        expected = self.expected_version
         self.ctx.runner.run(
             lambda: R.mark_not_done(
                 self.ctx.db,
@@ -808,6 +712,7 @@ class StationView(QWidget):
 
     def clear(self) -> None:
         self.person = self.visit = None
+        self.seen_measurements = Measurements()
         self.dirty = False
         self.discard_pending = False
         self.expected_version = None
@@ -843,16 +748,7 @@ class StationView(QWidget):
         if not self.has_unsaved() or self.test is None:
             self.drafts.clear(self._draft_key())
             return
-        self.drafts.save(
-            self._draft_key(),
-            {
-                "test": self.test.id,
-                "code": self.code.text(),
-                "unit": self.unit(),
-                "fields": [f.text() for f in self.fields],
-                "mods": [k for k, cb in self.mod_boxes.items() if cb.isChecked()],
-            },
-        )
+        self.drafts.save(self._draft_key(), self._entry_state())
 
     def _restore_draft(self) -> None:
         d = self.drafts.load(self._draft_key())
@@ -863,32 +759,51 @@ class StationView(QWidget):
             return
         self.test_combo.setCurrentIndex(i)
         self.code.setText(str(d.get("code", "")))
-        self._pending_draft: dict[str, object] | None = d
+        self._pending_draft = d
         self._resume_draft()
 
     def _resume_draft(self) -> None:
         """Once an MOT day is open, find the person the draft was for; the draft is applied
         when their visit is found."""
-        if getattr(self, "_pending_draft", None) and self.ctx.current_event is not None:
+        if self._pending_draft and self.ctx.current_event is not None:
             self.lookup()
 
     def _apply_draft(self) -> None:
-        d = getattr(self, "_pending_draft", None)
+        d = self._pending_draft
         if not d or self.visit is None or d.get("code") != self.code.text():
             return
+        shown = self.status.text()
+        theirs = (
+            shown.removeprefix("Already recorded: ").split(". ")[0]
+            if shown.startswith("Already recorded: ")
+            else ""
+        )
+        fields = d.get("fields", [])
+        mods = d.get("mods", [])
         i = self.unit_combo.findData(d.get("unit"))
         if i >= 0:
             self.unit_combo.setCurrentIndex(i)
-        for edit, text in zip(self.fields, d.get("fields", []), strict=False):
+        j = self.leg.findText(str(d.get("choice", "")))
+        if j >= 0:
+            self.leg.setCurrentIndex(j)
+        for edit, text in zip(
+            self.fields, fields if isinstance(fields, list) else [], strict=False
+        ):
             edit.setText(str(text))
-        for key in d.get("mods", []):
-            if key in self.mod_boxes:
-                self.mod_boxes[key].setChecked(True)
+        for key, cb in self.mod_boxes.items():
+            cb.setChecked(isinstance(mods, list) and key in mods)
         self._pending_draft = None
         self.dirty = True  # still unsaved: it came back from a draft
-        self.status.setText(
-            "Restored the entry you were typing when ffmot last closed. Check it, then save."
-        )
+        if d.get("why") == "reload":
+            self.status.setText(
+                f"Another station saved {theirs or 'a result'}. Your entry is still in the "
+                "boxes: press Enter to save yours instead, or Esc twice to keep theirs."
+            )
+        else:
+            self.status.setText(
+                "Restored the entry you were typing when ffmot last closed. Check it, then save."
+            )
+        self.status.setAccessibleName(self.status.text())
 
     def focus_first(self) -> None:
         """On coming to the station: the entry in progress, else the card code."""

@@ -1,0 +1,330 @@
+"""Entering one test's result, without Qt: the fields a test has, what typed text means, what
+Enter does, the live reading while typing, and what counts as a card scan.
+
+The station and the score-card form only render this; the store and the import check with the
+same functions (check_trials, check_modifications, check_measurement), so the screen, the
+database and a file cannot disagree. What a test has (trial names, modifications, a leg choice,
+measurement fields and their ranges) is data in norms/battery.toml.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ffmot.core import codes, interpret, scoring
+from ffmot.core.battery import MeasureField, TestDef
+from ffmot.core.errors import FfmotError, InputError, sentence
+from ffmot.core.norms import NormSet
+
+# The measurements a visit holds; a test entered as measurements names some of these.
+MEASUREMENT_KEYS = (
+    "height_cm",
+    "weight_kg",
+    "waist_cm",
+    "moderate_minutes",
+    "strength_days",
+    "balance_days",
+    "sitting_hours",
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One box to type into."""
+
+    key: str  # "trial0"... or a measurement key such as "height_cm"
+    label: str  # "Trial 1", "Left 1", "Height"
+    unit_words: str | None  # a measurement's unit in words; None: the test's chosen unit
+
+
+@dataclass
+class Entry:
+    """What was typed, parsed: trials holding numbers (value, label) or measurements by key,
+    and the first problem found (empty when there is none)."""
+
+    trials: list[tuple[float, str]] = field(default_factory=list)
+    values: dict[str, float] = field(default_factory=dict)
+    problem: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.trials and not self.values
+
+
+@dataclass(frozen=True)
+class Live:
+    """The reading shown while typing."""
+
+    counted: str = ""  # "14 stands", or "BMI 24.2 kg/m², waist 80 cm"
+    band: str = ""  # a band key for the badge ("" shows none)
+    band_words: str = ""
+    range_text: str = ""  # the usual range in words, or a body reading
+    chart: tuple[float, float, float, bool, str, str] | None = None  # lo, hi, value, lower...
+    problem: str = ""  # something to check before saving
+
+
+def trial_labels(test: TestDef) -> tuple[str, ...]:
+    if test.trial_labels:
+        return test.trial_labels
+    if test.trials == 1:
+        return ("Result",)
+    return tuple(f"Trial {n}" for n in range(1, test.trials + 1))
+
+
+def number(text: str) -> float | None:
+    """A typed number ("12", "12.5", "12,5"); None for an empty box. InputError otherwise."""
+    cleaned = text.strip().replace(",", ".")
+    if not cleaned:
+        return None
+    try:
+        v = float(cleaned)
+    except ValueError:
+        raise InputError(f"'{text.strip()}' is not a number") from None
+    if not math.isfinite(v):
+        raise InputError(f"'{text.strip()}' is not a number")
+    return v
+
+
+class Form:
+    """How one test is entered."""
+
+    def __init__(self, test: TestDef) -> None:
+        self.test = test
+        self.measured = bool(test.fields)
+        if self.measured:
+            self.fields = tuple(Field(f.key, f.label, f.unit) for f in test.fields)
+        else:
+            self.fields = tuple(
+                Field(f"trial{n}", label, None) for n, label in enumerate(trial_labels(test))
+            )
+
+    @property
+    def what(self) -> str:
+        """What the practitioner enters, in words."""
+        t = self.test
+        if self.measured:
+            return "measurements"
+        return "one result" if t.trials == 1 else f"up to {t.trials} trials, the best counts"
+
+    def parse(self, texts: Sequence[str], unit: str = "", choice: str = "") -> Entry:
+        """The typed boxes, in the order of `fields`; unit and choice as chosen on screen."""
+        t = self.test
+        out = Entry()
+        unit = unit or t.unit
+        for f, text in zip(self.fields, texts, strict=False):
+            try:
+                v = number(text)
+                if v is None:
+                    continue
+                if self.measured:
+                    out.values[f.key] = check_measurement(t, f.key, v)
+                else:
+                    label = (choice or t.choice[1][0]) if t.choice else f.label
+                    out.trials.append((v, label.lower()))
+                    check_trials(t, [(v, label)], unit)
+            except InputError as e:
+                out.problem = sentence(e)
+                return out
+        return out
+
+    def enter(self, n: int, texts: Sequence[str]) -> int | None:
+        """Enter in box n: the index of the box to go to next, or None to save. Measurements are
+        never saved half-typed: Enter goes on to the next box until the last. For trials, Enter
+        goes to the next box while it is empty, so a second trial can be typed."""
+        nxt = n + 1
+        if nxt >= len(self.fields):
+            return None
+        if self.measured:
+            return nxt
+        return nxt if not texts[nxt].strip() else None
+
+    def counted(self, entry: Entry, unit: str = "") -> float | None:
+        """The value that counts (the best trial, capped), in the unit entered."""
+        if self.measured or not entry.trials or entry.problem:
+            return None
+        return scoring.counted_value(
+            self.test, [v for v, _ in entry.trials], unit or self.test.unit
+        )
+
+    def unusual(self, entry: Entry, unit: str = "") -> str:
+        """Words asking for a second look at a plausible but unusual value ("" if usual)."""
+        t, u = self.test, unit or self.test.unit
+        best = self.counted(entry, u)
+        if best is None or not scoring.is_unusual(t, best, u):
+            return ""
+        return (
+            f"{best:g} {t.label(u)} is unusual for this test (typical {t.typical[0]:g} to "
+            f"{t.typical[1]:g} {t.label(t.unit)})"
+        )
+
+    def live(
+        self,
+        entry: Entry,
+        unit: str,
+        modifications: Iterable[str],
+        sex: str | None,
+        age: int | None,
+        norms: NormSet,
+    ) -> Live:
+        """The reading while typing; sex and age None when no person is chosen yet."""
+        if entry.problem or entry.empty:
+            return Live(problem=entry.problem)
+        if self.measured:
+            return self._live_body(entry.values, sex, age, norms)
+        t, u = self.test, unit or self.test.unit
+        best = self.counted(entry, u)
+        assert best is not None
+        counted = f"{best:g} {t.label(u)}"
+        problem = (
+            f"Unusual for this test (typical {t.typical[0]:g} to {t.typical[1]:g} "
+            f"{t.label(t.unit)}): check it before saving."
+            if self.unusual(entry, u)
+            else ""
+        )
+        if sex is None or age is None:
+            return Live(counted=counted, problem=problem)
+        try:
+            s = scoring.score(t.id, sex, age, best, u, norms=norms)
+        except FfmotError as err:
+            return Live(counted=counted, problem=sentence(err))
+        rules = interpret.default_rules()
+        mods = list(modifications)
+        if mods:  # never compared with the figures for the unaided test
+            return Live(
+                counted=counted,
+                band="not_classified",
+                band_words="Not compared: done with help",
+                range_text=rules.w("modified", mods[0]),
+                problem=problem,
+            )
+        words = interpret.band_words(rules, t, s.band)
+        if not s.normal_range:
+            return Live(counted, s.band, words, s.reason or "", None, problem)
+        lo, hi = s.normal_range
+        lower = t.direction == "lower"
+        return Live(
+            counted,
+            s.band,
+            words,
+            "For their age and sex, "
+            + interpret.range_text(t, s)
+            + (" (lower is better)" if lower else ""),
+            (lo, hi, best, lower, t.label(u), s.band),
+            problem,
+        )
+
+    def _live_body(
+        self, values: Mapping[str, float], sex: str | None, age: int | None, norms: NormSet
+    ) -> Live:
+        """BMI and waist as they are typed: the value and its reading, in words."""
+        if self.test.norms not in ("bmi", "waist"):
+            return Live()  # activity habits are read on the sheet, against the guidelines
+        h, w, waist = values.get("height_cm"), values.get("weight_kg"), values.get("waist_cm")
+        shown: list[str] = []
+        said: list[str] = []
+        problem = ""
+        try:
+            if h is not None and w is not None:
+                b = scoring.bmi(h, w)
+                shown.append(f"BMI {b:.1f} kg/m²")
+                if sex is not None and age is not None:
+                    s = scoring.score("bmi", sex, age, b, norms=norms)
+                    said.append(f"BMI: {s.reading}" if s.reading else "")
+            if waist is not None:
+                shown.append(f"waist {waist:g} cm")
+                if sex is not None and age is not None:
+                    s = scoring.score("waist", sex, age, waist, norms=norms)
+                    said.append(f"Waist: {s.reading}" if s.reading else "")
+        except FfmotError as err:
+            problem = sentence(err)
+        return Live(
+            counted=", ".join(shown), range_text=" ".join(x for x in said if x), problem=problem
+        )
+
+
+# --- the rules the store and the import check with ------------------------------------------
+
+
+def check_trials(test: TestDef, trials: Sequence[tuple[float, str]], unit: str) -> list[float]:
+    """The trials' values, each checked against the test's plausible range in `unit`."""
+    if not trials:
+        raise InputError(f"{test.short_name}: enter at least one trial")
+    if len(trials) > test.trials:
+        raise InputError(f"{test.short_name} has at most {test.trials} trial(s)")
+    values = []
+    for v, label in trials:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise InputError(f"{test.short_name}: a trial is not a number")
+        if test.choice and label and label.lower() not in test.choice[1]:
+            raise InputError(
+                f"{test.short_name}: '{label}' is not one of {', '.join(test.choice[1])}"
+            )
+        scoring.check_value(test, float(v), unit)
+        values.append(float(v))
+    return values
+
+
+def check_modifications(test: TestDef, modifications: Iterable[str]) -> list[str]:
+    """The modifications, sorted, each one this test can have."""
+    known = {m.key for m in test.modifications}
+    mods = sorted(set(modifications))
+    for m in mods:
+        if m not in known:
+            allowed = ", ".join(sorted(known)) or "none"
+            raise InputError(
+                f"{test.short_name} cannot be recorded as '{m}' (it can be: {allowed})"
+            )
+    return mods
+
+
+def measurement_fields(tests: Iterable[TestDef]) -> dict[str, MeasureField]:
+    return {f.key: f for t in tests for f in t.fields}
+
+
+def check_measurement(
+    test_or_fields: TestDef | Mapping[str, MeasureField], key: str, v: float
+) -> float:
+    """A measurement checked against its range; whole numbers (days) come back whole."""
+    fields = (
+        {f.key: f for f in test_or_fields.fields}
+        if isinstance(test_or_fields, TestDef)
+        else test_or_fields
+    )
+    f = fields.get(key)
+    if f is None:
+        raise InputError(f"'{key}' is not a measurement")
+    if not (math.isfinite(v) and f.low <= v <= f.high):
+        raise InputError(
+            f"{f.label.lower()} {v:g} is outside {f.low:g} to {f.high:g} {f.unit}: check the "
+            "value and its unit"
+        )
+    if f.whole:
+        if not float(v).is_integer():
+            raise InputError(f"{f.label.lower()} is a whole number of {f.unit.split()[0]}")
+        return int(v)
+    return v
+
+
+# --- scans ---------------------------------------------------------------------------------
+
+
+def scanned_code(text: str) -> tuple[str, str] | None:
+    """A card scanned into a box that held something else (a scanner types the code and Enter
+    wherever the focus is): (the card code, what was in the box before it), or None when the
+    box holds no whole card code at its end. A number typed into the box is never a code."""
+    text = text.strip()
+    for i in range(len(text) - 1, -1, -1):  # the shortest ending that is a whole code
+        tail = text[i:]
+        if not tail[0].isalnum() or not any(ch.isalpha() for ch in tail):
+            continue
+        try:
+            code = codes.normalise(tail)
+        except InputError:
+            continue
+        kept = text[:i].strip()
+        if any(ch.isalpha() for ch in kept):
+            return None
+        return code, kept
+    return None
