@@ -132,12 +132,15 @@ class Form:
     def enter(self, n: int, texts: Sequence[str]) -> int | None:
         """Enter in box n: the index of the box to go to next, or None to save. Measurements are
         never saved half-typed: Enter goes on to the next box until the last. For trials, Enter
-        goes to the next box while it is empty, so a second trial can be typed."""
+        on a typed trial goes to the next box while it is empty, so another trial can be typed;
+        Enter on an empty box means that was the last trial."""
         nxt = n + 1
         if nxt >= len(self.fields):
             return None
         if self.measured:
             return nxt
+        if not texts[n].strip() and any(t.strip() for t in texts):
+            return None
         return nxt if not texts[nxt].strip() else None
 
     def counted(self, entry: Entry, unit: str = "") -> float | None:
@@ -242,6 +245,29 @@ class Form:
         return Live(
             counted=", ".join(shown), range_text=" ".join(x for x in said if x), problem=problem
         )
+
+
+def why_blocked(outcome: str | None, excluded: Iterable[str], test: TestDef | None) -> str:
+    """Why this test cannot be entered for a person today, in words ("" when it can): the
+    screening (None: not screened yet) decides. `test` None: the person as a whole."""
+    if outcome is None:
+        return "Not screened yet: please send them to check-in for screening."
+    if outcome == "incomplete":
+        return (
+            "Screening not finished: please send them back to check-in to answer every "
+            "safety question."
+        )
+    if outcome == "do_not_test":
+        return (
+            "Do not test today: the safety screening says to talk to their GP first. "
+            "Record the tests as not done."
+        )
+    if test is not None and test.id in set(excluded):
+        return (
+            f"Not this test today: the safety screening rules out {test.short_name.lower()}. "
+            "Record it as not done."
+        )
+    return ""
 
 
 # --- the rules the store and the import check with ------------------------------------------

@@ -32,13 +32,14 @@ if TYPE_CHECKING:
     from ffmot.gui.views.overview import OverviewView
     from ffmot.gui.views.station import StationView
 
-VIEWS = ("events", "check-in", "station", "overview", "board")
+VIEWS = ("events", "check-in", "station", "overview", "board", "scorecard")
 _TABS = {  # view: (tab title, module, class)
     "events": ("&1 Events", "ffmot.gui.views.events", "EventsView"),
     "check-in": ("&2 Check-in", "ffmot.gui.views.checkin", "CheckInView"),
     "station": ("&3 Station", "ffmot.gui.views.station", "StationView"),
     "overview": ("&4 Results", "ffmot.gui.views.overview", "OverviewView"),
     "board": ("&5 Board", "ffmot.gui.views.board", "BoardView"),
+    "scorecard": ("&6 Score cards", "ffmot.gui.views.scorecard", "ScoreCardView"),
 }
 
 

@@ -50,6 +50,8 @@ def test_enter_moves_on_through_measurements_and_empty_trials():
     assert bmi.enter(0, ["165", "", ""]) == 1 and bmi.enter(1, ["165", "70", ""]) == 2
     assert bmi.enter(2, ["165", "70", "88"]) is None  # saves only at the last box
     assert sr.enter(0, ["3", ""]) == 1 and sr.enter(0, ["3", "4"]) is None
+    grip = form("grip")
+    assert grip.enter(1, ["24", "", "", "", "", ""]) is None  # an empty box: that was the last
     assert cs.enter(0, ["12"]) is None
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ffmot.core import codes
 from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS, TestDef
-from ffmot.core.entry import Entry, Form, scanned_code
+from ffmot.core.entry import Entry, Form, scanned_code, why_blocked
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
@@ -374,23 +374,9 @@ class StationView(QWidget):
         blocked = ""
         if visit is not None:
             sc = visit.screening
-            if sc is None:
-                blocked = "Not screened yet: please send them to check-in for screening."
-            elif sc.outcome == "incomplete":
-                blocked = (
-                    "Screening not finished: please send them back to check-in to answer "
-                    "every safety question."
-                )
-            elif sc.outcome == "do_not_test":
-                blocked = (
-                    "Do not test today: the safety screening says to talk to their GP "
-                    "first. Record it as not done (F9)."
-                )
-            elif t.id in sc.excluded_tests:
-                blocked = (
-                    f"Not this test today: the safety screening rules out "
-                    f"{t.short_name.lower()}. Record it as not done (F9)."
-                )
+            blocked = why_blocked(
+                sc.outcome if sc else None, sc.excluded_tests if sc else (), t
+            ).replace("as not done.", "as not done (F9).")
         self.warning.setText(warning or blocked)
         self.warning.setAccessibleName(warning or blocked)
         if person is None:
