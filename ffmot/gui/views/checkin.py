@@ -93,7 +93,7 @@ class CorrectDetailsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow("&Given name", self.given)
-        form.addRow("&Family name", self.family)
+        form.addRow("Famil&y name", self.family)
         form.addRow("Date of &birth", self.dob)
         form.addRow("&Sex", self.sex)
         form.addRow(self.message)
@@ -479,7 +479,7 @@ class CheckInView(QWidget):
         self.postcode = QLineEdit()
         self.postcode.setPlaceholderText("first half only, e.g. CA12")
         nf.addRow("&Given name", self.given)
-        nf.addRow("&Family name", self.family)
+        nf.addRow("Famil&y name", self.family)
         nf.addRow("Date of &birth", self.dob)
         nf.addRow("&Sex", self.sex)
         nf.addRow("&Phone (optional)", self.phone)
@@ -491,7 +491,7 @@ class CheckInView(QWidget):
             cb.setObjectName(f"new_consent_{purpose}")
             self.new_consents[purpose] = cb
             nf.addRow(cb)
-        self.register_button = QPushButton("Re&gister")
+        self.register_button = QPushButton("Regis&ter")
         self.register_button.setObjectName("registerButton")
         self.register_button.clicked.connect(self.register)
         for field in (self.given, self.family, self.dob, self.phone, self.email, self.postcode):

@@ -89,7 +89,7 @@ class EventsView(QWidget):
         drow.addWidget(browse)
         form.addRow("&Name", self.name)
         form.addRow("&Date", self.date)
-        form.addRow("&Venue", self.venue)
+        form.addRow("V&enue", self.venue)
         form.addRow("Or&ganisation", self.organisation)
         form.addRow("Activities", drow)
         tests_box = QGroupBox("Tests offered")

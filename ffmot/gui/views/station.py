@@ -130,7 +130,7 @@ class StationView(QWidget):
         self.not_done_button = QPushButton("&Not done… (F9)")
         self.not_done_button.setObjectName("notDoneButton")
         self.not_done_button.clicked.connect(self.show_reasons)
-        self.reload_button = QPushButton("&Reload their result")
+        self.reload_button = QPushButton("Reloa&d their result")
         self.reload_button.setObjectName("reloadButton")
         self.reload_button.clicked.connect(self.reload)
         self.reload_button.hide()
@@ -255,7 +255,7 @@ class StationView(QWidget):
         for n, f in enumerate(form.fields):
             edit = QLineEdit()
             edit.setObjectName(f"trial{n}")
-            label = QLabel(f"&{f.label}" if n < 9 else f.label)
+            label = QLabel(f.label)  # Enter and Tab move between boxes: no Alt+letter here
             label.setBuddy(edit)
             unit_label = QLabel(f.unit_words or t.label(t.unit))
             unit_label.setObjectName(f"unitLabel{n}")
