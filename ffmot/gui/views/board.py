@@ -83,9 +83,14 @@ class BoardView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        for col in (0, 1, 2, 3, 5):
+        # Codes, counts and status never shrink; a long name or list is cut short (…) instead,
+        # so at large print on a projector the code that tells two people apart stays whole.
+        for col in (0, 2, 3, 5):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 4):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(False)
         self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
         self.table.activated.connect(self._open)
         self.summary = QLabel()
@@ -124,8 +129,24 @@ class BoardView(QWidget):
             lambda e: show_error(self, e, "reading the board"),
         )
 
+    def _selected_id(self) -> str | None:
+        row = self.model.row_at(self.proxy.mapToSource(self.table.currentIndex()))
+        return row.assessment_id if row is not None else None
+
     def _show(self, rows: list[BoardRow]) -> None:
+        """New rows in; the person the practitioner had chosen stays chosen, and the list
+        stays where it was scrolled to (other stations' saves refresh it every 15 seconds)."""
+        chosen = self._selected_id()
+        column = max(self.table.currentIndex().column(), 0)
+        scrolled = self.table.verticalScrollBar().value()
         self.model.set_rows(rows)
+        if chosen is not None:
+            at = next((i for i, r in enumerate(rows) if r.assessment_id == chosen), None)
+            if at is not None:
+                index = self.proxy.mapFromSource(self.model.index(at, column))
+                self.table.setCurrentIndex(index)
+                self.table.selectRow(index.row())
+        self.table.verticalScrollBar().setValue(scrolled)
         counts = {k: sum(1 for r in rows if r.status == k) for k in STATUS_WORDS}
         shown = [k for k, n in counts.items() if n or k not in CONSENT_WORDS]
         self.summary.setText(
