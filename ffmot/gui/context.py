@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ffmot.core.battery import TestDef, load_battery
@@ -15,6 +17,7 @@ from ffmot.core.paths import norms_dir
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import Runner
 from ffmot.services.types import Actor, EventInfo
+from ffmot.store.errors import UnreachableError
 
 if TYPE_CHECKING:
     from ffmot.core.norms import NormSet
@@ -114,7 +117,11 @@ class AppContext(QObject):
 
 
 def show_error(parent: QWidget | None, error: BaseException, doing: str) -> None:
-    """Tells the person what went wrong in plain words; never a traceback."""
+    """Tells the person what went wrong in plain words; never a traceback. A shared database
+    out of reach is said once for the whole outage, however many calls fail meanwhile."""
+    if isinstance(error, UnreachableError):
+        outage().report(parent, error, doing)
+        return
     if isinstance(error, FfmotError):
         text = str(error)
     else:
@@ -146,3 +153,116 @@ def keep_open(box: QMessageBox) -> None:
     """Keeps a non-modal box alive while it is open, and lets it go when it is closed."""
     _boxes.append(box)
     box.finished.connect(lambda *_: _boxes.remove(box) if box in _boxes else None)
+
+
+OUTAGE_WORDS = (
+    "The shared database cannot be reached just now.\n\n"
+    "Everything saved before is safe, and what you were entering is still on screen (a result "
+    "being typed is also kept on this computer). Check the network or the server, then try "
+    "again. This message changes when the database can be reached again."
+)
+BACK_WORDS = (
+    "The shared database can be reached again.\n\n"
+    "Anything that did not save while it was away can be saved now: press Enter or Save again."
+)
+
+
+class Outage(QObject):
+    """One message for a shared database out of reach, however many calls fail meanwhile.
+
+    The first failure opens a box saying so in plain words; later ones only go to the log
+    (with the driver's own words, which never reach the screen). While it is out of reach the
+    server is tried every few seconds, off the screen's thread; when it answers, the box says
+    it is back (or, if the box was closed, a new one does)."""
+
+    back = Signal()
+    RETRY_MS = 3000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.box: QMessageBox | None = None
+        self.down = False
+        self.failures = 0
+        self._probe: Callable[[], None] | None = None
+        self._probing = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(self.RETRY_MS)
+        self.timer.timeout.connect(self._try_again)
+        self.back.connect(self._came_back)
+
+    def report(self, parent: QWidget | None, error: UnreachableError, doing: str) -> None:
+        self.failures += 1
+        log.warning(
+            "shared database out of reach while %s (failure %d): %s",
+            doing,
+            self.failures,
+            error.detail or error,
+        )
+        if error.probe is not None:
+            self._probe = error.probe
+        self.down = True
+        if self._probe is not None and not self.timer.isActive():
+            self.timer.start()
+        if self.box is not None:  # already said: the same box says it again if it said "back"
+            self._say(self.box, QMessageBox.Icon.Warning, OUTAGE_WORDS)
+            return
+        self.box = self._open(parent, QMessageBox.Icon.Warning, OUTAGE_WORDS)
+
+    def _open(self, parent: QWidget | None, icon: QMessageBox.Icon, text: str) -> QMessageBox:
+        box = QMessageBox(icon, "ffmot", text, QMessageBox.StandardButton.Ok, parent)
+        box.setObjectName("outageBox")
+        keep_open(box)
+        box.finished.connect(lambda *_: self._closed(box))
+        box.destroyed.connect(lambda *_: self._closed(box))  # its window went first
+        box.open()
+        return box
+
+    def _say(self, box: QMessageBox, icon: QMessageBox.Icon, text: str) -> None:
+        if box.text() != text:
+            box.setIcon(icon)
+            box.setText(text)
+
+    def _closed(self, box: QMessageBox) -> None:
+        if self.box is box:
+            self.box = None
+
+    def _try_again(self) -> None:
+        probe = self._probe
+        if probe is None or self._probing:
+            return
+        self._probing = True
+
+        def attempt() -> None:
+            try:
+                probe()
+            except Exception as e:  # still out of reach (or something else): try again later
+                log.info("shared database still out of reach: %s", getattr(e, "detail", e))
+                self._probing = False
+                return
+            self._probing = False
+            self.back.emit()  # queued to the screen's thread
+
+        threading.Thread(target=attempt, name="ffmot-reconnect", daemon=True).start()
+
+    def _came_back(self) -> None:
+        if not self.down:
+            return
+        self.down = False
+        self.timer.stop()
+        log.warning("shared database reachable again after %d failed calls", self.failures)
+        self.failures = 0
+        if self.box is not None:
+            self._say(self.box, QMessageBox.Icon.Information, BACK_WORDS)
+        else:
+            self.box = self._open(None, QMessageBox.Icon.Information, BACK_WORDS)
+
+
+_outage: Outage | None = None
+
+
+def outage() -> Outage:
+    """The app's one outage watcher (made on first use, on the screen's thread)."""
+    global _outage
+    if _outage is None:
+        _outage = Outage()
+    return _outage

@@ -21,12 +21,13 @@ from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
     IntegrityError,
+    InterfaceError,
     OperationalError,
     SQLAlchemyError,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from ffmot.store.errors import StoreError
+from ffmot.store.errors import StoreError, UnreachableError
 
 ENV_URL = "FFMOT_DATABASE_URL"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -106,6 +107,15 @@ class Database:
                 yield s
         except IntegrityError:
             raise
+        except DBAPIError as e:
+            raise _explain(self, e) from None
+
+    def ping(self) -> None:
+        """Reaches the database once (raises StoreError if it cannot): how the app finds out
+        that a shared server which went away is back."""
+        try:
+            with self.engine.connect() as c:
+                c.exec_driver_sql("SELECT 1")
         except DBAPIError as e:
             raise _explain(self, e) from None
 
@@ -306,12 +316,34 @@ def _explain(db: Database, e: DBAPIError | SQLAlchemyError) -> StoreError:
             f"cannot write to the disk holding {where} ({msg}): it may be full, removed or "
             f"failing; {kept}. Check the disk, then save again."
         )
-    if isinstance(e, OperationalError) and db.kind == "postgresql":
+    if db.kind == "postgresql" and "authentication" in low:
         return StoreError(
-            f"cannot reach the shared database {where} ({msg}). Check the network "
-            "and the address in Settings."
+            f"the shared database {where} refused this station's user name or password "
+            f"({msg}). Check the address in Settings"
+        )
+    if db.kind == "postgresql" and _unreachable(e):
+        return UnreachableError(
+            "cannot reach the shared database just now: what you were entering was not saved "
+            "yet (it is still on screen), and everything saved before is safe. Check the "
+            "network or the server, then try again",
+            detail=f"{where}: {msg}",
+            probe=db.ping,
         )
     return StoreError(f"database problem with {where}: {msg}")
+
+
+# PostgreSQL's codes for a connection that failed or was cut (class 08) and for a server that
+# is shutting down, crashed or still starting (57P01-57P03). A failure with no code at all is
+# the client finding no server (refused, timed out, closed under it).
+_GONE = ("08", "57P01", "57P02", "57P03")
+
+
+def _unreachable(e: DBAPIError | SQLAlchemyError) -> bool:
+    """Whether the error is the server being out of reach, not something it refused."""
+    if not isinstance(e, OperationalError | InterfaceError):
+        return False
+    code = getattr(getattr(e, "orig", None), "sqlstate", None)
+    return code is None or str(code).startswith(_GONE)
 
 
 def explain(db: Database, e: DBAPIError | SQLAlchemyError) -> StoreError:

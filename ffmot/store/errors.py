@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ffmot.core.errors import FfmotError
 
 
@@ -11,3 +13,18 @@ class StoreError(FfmotError):
 
 class ConflictError(StoreError):
     """Someone else saved the same record first; nothing of either save was lost."""
+
+
+class UnreachableError(StoreError):
+    """The shared database server cannot be reached (the network, or the server is down).
+
+    The message is for the person at the station, in plain words; `detail` (the address and
+    the driver's own words) is for the log only. `probe`, when given, tries the server again
+    and raises if it still cannot be reached, so the app can say when it is back."""
+
+    def __init__(
+        self, message: str, detail: str = "", probe: Callable[[], None] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.detail = detail
+        self.probe = probe
