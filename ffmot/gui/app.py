@@ -21,7 +21,7 @@ from ffmot.core.paths import resources_dir
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
 from ffmot.gui.geometry import fit_to_screen
-from ffmot.gui.main_window import VIEWS, MainWindow
+from ffmot.gui.main_window import TRAINING_TITLE, VIEWS, MainWindow
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import InlineRunner, Runner, ThreadRunner
 from ffmot.services.types import EventInfo
@@ -32,6 +32,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ffmot")
 LARGE = 1.35
+STILL_TRAINING = (
+    "ffmot is still in training mode from last time.\n\n"
+    "Everything on screen is practice data: nobody in it is real, and nothing done here "
+    "reaches the real database.\n\n"
+    "Keep practising, or go back to the real database?\n\n"
+    "(You can leave training mode at any time: View ▸ Training mode, or Ctrl+Shift+T. "
+    "View ▸ Reset training data starts a fresh practice day dated today.)"
+)
 
 
 def has_display() -> bool:
@@ -110,6 +118,9 @@ class Controller:
         self.runner = runner
         self.db_url = db_url
         self.training = settings.training if training is None else training
+        # Training left on last time (not asked for now): say so at start and ask, never
+        # carry on in it silently.
+        self.ask_training = training is None and self.training
         self.session: Session | None = None
 
     def open(self) -> Session:
@@ -117,6 +128,11 @@ class Controller:
         ready (at once with an InlineRunner). If it cannot be opened, the window stays up, says
         why, and File ▸ Settings can choose another."""
         app = application(self.settings.large_print)
+        self.settings.training = self.training  # the mode ffmot was last in, asked about next time
+        if self.training:
+            app.setApplicationDisplayName(TRAINING_TITLE)
+        elif app.applicationDisplayName() == TRAINING_TITLE:
+            app.setApplicationDisplayName("")  # titles as they were before training
         runner = self.runner or ThreadRunner(app)
         url = self.db_url
         if self.training:
@@ -137,7 +153,10 @@ class Controller:
         )
         fit_to_screen(window, self.settings)
         self.session = Session(ctx, window)
-        if not self.settings.signed_in_today:
+        if self.ask_training:
+            self.ask_training = False
+            QTimer.singleShot(0, lambda: self.ask_to_keep_training(window))
+        elif not self.settings.signed_in_today:
             QTimer.singleShot(0, lambda: self.sign_in(window))
         training = self.training
         runner.run(
@@ -191,13 +210,44 @@ class Controller:
         self.settings.training = self.training
         self._rebuild()
 
+    def ask_to_keep_training(self, window: MainWindow) -> None:
+        """At start, in training mode left on last time: keep practising, or the real database
+        (the default, for Enter and Escape)."""
+        if self.session is None or self.session.window is not window or not self.training:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question, f"ffmot — {TRAINING_TITLE}", STILL_TRAINING, parent=window
+        )
+        box.setObjectName("stillTrainingBox")
+        real = box.addButton("Go back to the &real database", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton("&Keep practising", QMessageBox.ButtonRole.RejectRole)
+        real.setObjectName("backToRealButton")
+        keep.setObjectName("keepPractisingButton")
+        box.setDefaultButton(real)
+        box.setEscapeButton(real)
+
+        def answered(button: object) -> None:
+            if button is keep:
+                if not self.settings.signed_in_today:
+                    self.sign_in(window)
+            else:  # after the box has gone: the rebuild takes its window away
+                QTimer.singleShot(0, lambda: self._leave_training(window))
+
+        box.buttonClicked.connect(answered)
+        window.training_box = box  # type: ignore[attr-defined]  # alive while open
+        box.open()
+
+    def _leave_training(self, window: MainWindow) -> None:
+        if self.training and self.session is not None and self.session.window is window:
+            self.toggle_training()
+
     def reset_training(self) -> None:
         """Asks first: everything practised in the sandbox goes."""
         if not self.training or self.session is None:
             return
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "ffmot — TRAINING",
+            f"ffmot — {TRAINING_TITLE}",
             "Reset the training sandbox? Everything practised in it is replaced by a fresh "
             "demo day. Real data are not touched.",
             QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
@@ -277,7 +327,21 @@ def _is_empty(db: Database) -> bool:
     return not list_events(db)
 
 
+TRAINING_SEED = 1  # the course handout names the training day's people: keep it fixed
+
+
 def _fill_training(db: Database, participants: int = 60) -> None:
+    """Earlier MOT days, and today's in full swing (ffmot.core.demo.training_day)."""
+    from ffmot.core.demo import training_day
+    from ffmot.services.demo_load import load_training_day
+    from ffmot.services.types import Actor
+
+    day = training_day(TRAINING_SEED, participants)
+    load_training_day(db, Actor("training"), day, seed=TRAINING_SEED)
+
+
+def _fill_demo(db: Database, participants: int = 60) -> None:
+    """Finished demo MOT days, for the README's screenshots."""
     from ffmot.core.demo import generate
     from ffmot.services.demo_load import load_demo
     from ffmot.services.types import Actor
@@ -287,8 +351,8 @@ def _fill_training(db: Database, participants: int = 60) -> None:
 
 def _reopen_last_event(ctx: AppContext, events: list[EventInfo]) -> None:
     last = next((e for e in events if e.id == ctx.settings.last_event), None)
-    if last is None and ctx.training and events:
-        last = max(events, key=lambda e: e.participants)
+    if last is None and ctx.training and events:  # the latest day: today's, in full swing
+        last = max(events, key=lambda e: (e.date, e.participants))
     if last is not None:
         ctx.set_event(last)
 
@@ -366,7 +430,7 @@ def screenshot(
     url = db_url or str(folder / "demo.db")
     db = connect(url)
     if _is_empty(db):
-        _fill_training(db)
+        _fill_demo(db)
     db.close()
     controller = Controller(settings, InlineRunner(), db_url=url, training=False)
     s = controller.open()

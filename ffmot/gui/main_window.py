@@ -33,6 +33,16 @@ if TYPE_CHECKING:
     from ffmot.gui.views.station import StationView
 
 VIEWS = ("events", "check-in", "station", "overview", "board", "scorecard")
+# In training mode, the application's display name: Qt adds it to the title of every window and
+# dialog on X11 and Windows ("About ffmot — TRAINING"). The main window's title ends with it, so
+# it is not said twice there.
+TRAINING_TITLE = "TRAINING"
+TRAINING_WORDS = "TRAINING — practice data only: nothing here is real"
+BANNER_SCALE = 1.4  # the banner's first line, against the window's text
+LEAVE_TRAINING = (
+    "To leave: View ▸ Training mode (Ctrl+Shift+T). "
+    "To start the practice day again: View ▸ Reset training data."
+)
 _TABS = {  # view: (tab title, module, class)
     "events": ("&1 Events", "ffmot.gui.views.events", "EventsView"),
     "check-in": ("&2 Check-in", "ffmot.gui.views.checkin", "CheckInView"),
@@ -69,9 +79,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
         if ctx.training:
-            from ffmot.gui.widgets import TrainingBanner
-
-            layout.addWidget(TrainingBanner())
+            layout.addWidget(self._training_banner())
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.where = QLabel()
@@ -169,7 +177,7 @@ class MainWindow(QMainWindow):
         if self.ctx.settings.signed_in_today:
             parts.append(self.ctx.settings.practitioner)
         if self.ctx.training:
-            parts.append("TRAINING")
+            parts.append(TRAINING_TITLE)
         self.setWindowTitle(" — ".join(parts))
         if self.ctx.is_ready:
             from ffmot.store.db import describe
@@ -177,6 +185,27 @@ class MainWindow(QMainWindow):
             self.where.setText(f"Database: {describe(self.ctx.db.url)}")
         else:
             self.where.setText(self.ctx.not_ready_words)
+
+    def _training_banner(self) -> QLabel:
+        """Across the top in training mode: in large words and a dashed frame, not colour
+        alone, with how to leave."""
+        from html import escape
+
+        from PySide6.QtCore import Qt
+
+        from ffmot.gui.widgets import TrainingBanner
+
+        banner = TrainingBanner()
+        size = banner.font().pointSizeF() or 10.0
+        banner.setTextFormat(Qt.TextFormat.RichText)
+        banner.setText(
+            f'<span style="font-size:{size * BANNER_SCALE:.1f}pt; font-weight:bold">'
+            f"{escape(TRAINING_WORDS)}</span><br>"
+            f'<span style="font-weight:normal">{escape(LEAVE_TRAINING)}</span>'
+        )
+        banner.setWordWrap(True)
+        banner.setAccessibleDescription(f"{TRAINING_WORDS}. {LEAVE_TRAINING}")
+        return banner
 
     def show_guide(self) -> None:
         """F1: the short practitioner's guide that ships with ffmot."""

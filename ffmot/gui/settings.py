@@ -97,6 +97,8 @@ class Settings:
 
     @property
     def training(self) -> bool:
+        """The mode ffmot was last in. Left on, the next start says so and asks whether to keep
+        practising (Controller.ask_to_keep_training): it never carries on in it silently."""
         return self._bool("view/training", False)
 
     @training.setter
@@ -105,11 +107,13 @@ class Settings:
 
     @property
     def last_event(self) -> str:
-        return self._str("event/last", "")
+        """The MOT day last open, kept apart for training mode's sandbox and the real database,
+        so a day opened while practising never takes the place of the real one."""
+        return self._str("event/last_training" if self.training else "event/last", "")
 
     @last_event.setter
     def last_event(self, v: str) -> None:
-        self._set("event/last", v)
+        self._set("event/last_training" if self.training else "event/last", v)
 
     @property
     def window_geometry(self) -> str:

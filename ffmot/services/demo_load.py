@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from ffmot.core import codes, screening
-from ffmot.core.demo import DemoDataset
+from ffmot.core.demo import DemoArrival, DemoDataset, TrainingDay
 from ffmot.core.errors import InputError
 from ffmot.core.names import fold, words
 from ffmot.core.norms import NormSet, default_norm_set
@@ -45,8 +45,16 @@ class DemoSummary:
 
 
 def load_demo(
-    db: Database, actor: Actor, data: DemoDataset, seed: int = 1, norms: NormSet | None = None
+    db: Database,
+    actor: Actor,
+    data: DemoDataset,
+    seed: int = 1,
+    norms: NormSet | None = None,
+    arrivals: tuple[DemoArrival, ...] = (),
+    printed: tuple[str, ...] = (),
 ) -> DemoSummary:
+    """`arrivals`: visits checked in and not screened yet; `printed`: the assessment keys whose
+    sheet has been printed (after everything in them was saved)."""
     ns = norms or default_norm_set()
     rng = random.Random(f"ffmot-demo-ids-{seed}")
 
@@ -140,7 +148,7 @@ def load_demo(
                     sitting_hours=a.sitting_hours,
                     notes=a.notes,
                     goals="",
-                    printed_at=None,
+                    printed_at=now if a.key in printed else None,
                     created_at=now,
                     updated_at=now,
                     version=1,
@@ -189,6 +197,31 @@ def load_demo(
                     )
                     for i, t in enumerate(r.trials)
                 ]
+        for arrival in arrivals:  # ids drawn last: the rest are as without arrivals
+            visits.append(
+                dict(
+                    id=uid(),
+                    participant_id=person_ids[arrival.participant_key],
+                    event_id=event_ids[arrival.event_key],
+                    previous_id=None,
+                    practitioner=arrival.practitioner,
+                    station=arrival.station,
+                    assessed_on=arrival.assessed_on,
+                    height_cm=None,
+                    weight_kg=None,
+                    waist_cm=None,
+                    moderate_minutes=None,
+                    strength_days=None,
+                    balance_days=None,
+                    sitting_hours=None,
+                    notes="",
+                    goals="",
+                    printed_at=None,
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+            )
         name_words = [
             {"participant_id": row["id"], "word": w}
             for row in people
@@ -220,6 +253,12 @@ def load_demo(
         len(results),
         tuple(event_ids[e.key] for e in data.events),
     )
+
+
+def load_training_day(db: Database, actor: Actor, day: TrainingDay, seed: int = 1) -> DemoSummary:
+    """Training mode's sandbox (ffmot.core.demo.training_day): earlier MOT days, and today's
+    with people printed, ready, part-way, checked in and not screened, and not yet arrived."""
+    return load_demo(db, actor, day.data, seed, arrivals=day.arrivals, printed=day.printed)
 
 
 def _bulk(s: Any, model: Any, rows: list[dict[str, Any]]) -> None:

@@ -70,22 +70,25 @@ def prepare_day(folder: Path) -> Day:
     return Day(path, event.id, person.code, person.name)
 
 
-def private_settings(config_home: Path, day: Day) -> None:
+def private_settings(config_home: Path, day: Day, training: bool = False) -> None:
     """The settings the app reads at start-up (its INI file under XDG_CONFIG_HOME), set so it
-    reopens the prepared MOT day, as after yesterday's session."""
+    reopens the prepared MOT day, as after yesterday's session; `training`: left in training
+    mode last time."""
     from ffmot.gui.settings import Settings
 
     settings = Settings(config_home / "ffmot" / "ffmot.ini")
     settings.station = "Station 1"
     settings.practitioner = "Real Window Tester"
     settings.last_event = day.event_id
+    settings.training = training
 
 
 class RealApp:
     """`python -m ffmot --db DAY gui` on the given X display, with a private HOME,
-    XDG_DATA_HOME and XDG_CONFIG_HOME under `folder`."""
+    XDG_DATA_HOME and XDG_CONFIG_HOME under `folder`; `training`: as left in training mode
+    (its sandbox is then `training_db`)."""
 
-    def __init__(self, folder: Path, display: str, day: Day) -> None:
+    def __init__(self, folder: Path, display: str, day: Day, training: bool = False) -> None:
         self.folder = folder
         self.day = day
         home = folder / "home"
@@ -93,7 +96,8 @@ class RealApp:
         data = folder / "data"
         for d in (home, config, data):
             d.mkdir(parents=True, exist_ok=True)
-        private_settings(config, day)
+        private_settings(config, day, training)
+        self.training_db = data / "ffmot" / "training.db"
         env = {
             k: v
             for k, v in os.environ.items()
@@ -238,6 +242,14 @@ class RealApp:
     def exists(self, window: str) -> bool:
         """False once the X window is destroyed (Qt has deleted the widget)."""
         return self._xwininfo(window).returncode == 0
+
+    def wait_for_window(self, named: Callable[[str], bool], what: str) -> str:
+        """One of ffmot's windows whose title `named` accepts."""
+
+        def found() -> str | None:
+            return next((w for w in sorted(self.windows()) if named(self.window_name(w))), None)
+
+        return self.wait_for(found, what)
 
     def wait_for_main_window(self) -> str:
         """The main window, once the database is open and the MOT day reopened (its name

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gui.real_app import RealApp, prepare_day
+from tests.gui.real_app import NotYet, RealApp, prepare_day
 from tests.xserver import x_display
 
 
@@ -91,3 +91,89 @@ def test_print_card_from_check_in(app: RealApp, tmp_path: Path):
     title = f"Print preview — card-{app.day.code}"
     preview_comes_up_and_goes(app, main, "alt+c", title, tmp_path / "card-preview.png")
     quits_cleanly(app, main)
+
+
+def test_training_left_on_says_so_at_start_and_a_booked_person_is_checked_in_by_keyboard(
+    tmp_path: Path,
+):
+    """Left in training mode last time: ffmot says so at start and asks (it never carries on
+    silently); kept, every window's title says TRAINING, dialogs too, and someone booked for
+    the practice day but not arrived yet can be found and checked in with the keyboard."""
+    import sqlite3
+
+    with x_display(tmp_path / "x") as display:
+        day = prepare_day(tmp_path / "day")
+        with RealApp(tmp_path / "app", display, day, training=True) as app:
+            box = app.wait_for_window(
+                lambda name: name == "ffmot — TRAINING", "the 'still in training mode' question"
+            )
+            app.xdo("windowactivate", "--sync", box)
+            app.wait_for(lambda: app.active() == box, "the question to take the focus")
+            app.key("alt+k")  # Keep practising
+            app.wait_for(lambda: not app.is_mapped(box), "the question to close")
+
+            main = app.wait_for_window(
+                lambda name: "MOT day" in name and name.endswith("— TRAINING"),
+                "the main window, on the practice MOT day, titled TRAINING",
+            )
+            assert "Real window MOT day" not in app.window_name(main)  # not the real day
+            app.xdo("windowactivate", "--sync", main)
+            app.wait_for(lambda: app.active() == main, "main window to take the focus")
+            app.xdo("mousemove", "--sync", "1365", "767")  # off the window: no tooltips
+            app.screenshot(tmp_path / "training-window.png", main)
+
+            # A dialog's title is marked too (Qt adds the display name to it).
+            before = app.windows()
+            app.key("alt+h")
+            app.key("a")  # Help ▸ About ffmot
+            about = app.wait_for_window(
+                lambda name: name.startswith("About ffmot"), "the About box"
+            )
+            assert app.window_name(about) == "About ffmot — TRAINING"
+            assert about not in before
+            app.xdo("windowactivate", "--sync", about)
+            app.key("Escape")
+            app.wait_for(lambda: not app.is_mapped(about), "the About box to close")
+
+            # Niamh is booked for the practice day and has not arrived: find her and check in.
+            con = sqlite3.connect(f"file:{app.training_db}?mode=ro", uri=True)
+
+            def visits() -> int:
+                return int(
+                    con.execute(
+                        "select count(*) from assessment a join participant p "
+                        "on p.id = a.participant_id join event e on e.id = a.event_id "
+                        "where p.family_name = 'Runthwaite' and e.date = date('now', 'localtime')"
+                    ).fetchone()[0]
+                )
+
+            assert visits() == 0
+            app.xdo("windowactivate", "--sync", main)
+            app.key("ctrl+2")  # Check-in
+            app.key("ctrl+f")
+            app.type("Runthwaite")
+            app.key("Return")  # the first found: her
+            # Alt+I checks in once her record is on screen; pressed again if it came before.
+            patience = 2.0
+            while True:
+                app.key("alt+i")
+                try:
+                    app.wait_for(visits, "Niamh's check-in in the sandbox", ceiling_s=patience)
+                    break
+                except NotYet:
+                    if patience > 60:
+                        raise
+                    patience *= 2
+            assert visits() == 1
+            con.close()
+            app.screenshot(tmp_path / "training-check-in.png", main)
+            app.assert_alive("after checking in")
+            quits_cleanly(app, main)
+
+        # The real day's file was not touched by the practice.
+        real = sqlite3.connect(f"file:{day.db}?mode=ro", uri=True)
+        try:
+            names = [r[0] for r in real.execute("select family_name from participant")]
+        finally:
+            real.close()
+        assert names == ["Sampleton"]
