@@ -1,7 +1,12 @@
 import os
 
-# Qt (later) must never look for a display; set before anything imports it.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt (later) must never look for a display; set before anything imports it. The offscreen
+# screen is a 1366x768 laptop's (Qt's own default is 800x800), so a window sized for a laptop or
+# a 1024x768 projector in a test really is that size.
+os.environ.setdefault(
+    "QT_QPA_PLATFORM",
+    "offscreen:configfile=" + os.path.join(os.path.dirname(__file__), "offscreen-screen.json"),
+)
 
 
 # -- A real, private PostgreSQL server (tests/pgserver.py) ------------------------------------

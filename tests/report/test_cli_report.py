@@ -74,8 +74,12 @@ def test_sheet_for_an_earlier_visit_by_id_prefix(small, tmp_path):
 
 
 def test_sheets_for_an_event_in_one_pdf_and_in_a_folder(small, tmp_path):
+    from ffmot.services.consent import may_use_results
+
     event = small.retest_event
-    visits = len(event_overviews(small.db, event.id))
+    everyone = event_overviews(small.db, event.id)
+    visits = sum(1 for o in everyone if may_use_results(o.participant))
+    assert 0 < visits < len(everyone)  # the demo has someone who did not agree: left out
     one = tmp_path / "all.pdf"
     p = run(small, "sheets", "--event", event.id[:8], "--out", str(one))
     assert p.returncode == 0, p.stderr
@@ -89,7 +93,9 @@ def test_sheets_for_an_event_in_one_pdf_and_in_a_folder(small, tmp_path):
     files = sorted(folder.iterdir())
     assert len(files) == visits and all(_private(f) for f in files)
     names = {
-        f"{codes.display(o.participant.code)}.pdf" for o in event_overviews(small.db, event.id)
+        f"{codes.display(o.participant.code)}.pdf"
+        for o in everyone
+        if may_use_results(o.participant)
     }
     assert {f.name for f in files} == names
 

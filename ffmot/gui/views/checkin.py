@@ -359,7 +359,12 @@ class CheckInView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # The code and the date of birth tell two people of one name apart: never cut short.
+        header = self.table.horizontalHeader()
+        for col in range(self.model.columnCount()):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._pick())
         self.found = QLabel()
         self.timer = QTimer(self)
@@ -451,12 +456,13 @@ class CheckInView(QWidget):
         pl.addWidget(self.title)
         pl.addWidget(self.details)
         pl.addWidget(consent_box)
+        # Two to a row, so at large print on a 1024-wide projector none is cut off.
+        pl.addWidget(self.checkin_button)
         row = QHBoxLayout()
-        row.addWidget(self.checkin_button)
         row.addWidget(self.card_button)
         row.addWidget(self.correct_button)
         pl.addLayout(row)
-        pl.addWidget(self.merge_button, 0, Qt.AlignmentFlag.AlignLeft)
+        pl.addWidget(self.merge_button)
         pl.addWidget(screen_box)
         pl.addStretch(1)
 
