@@ -10,6 +10,7 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -63,6 +64,9 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
+        # Ctrl+1 … Ctrl+6 choose a screen; the tab bar itself never takes the focus, so a key
+        # typed next always lands in the screen's own first box, not on a tab.
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._views: dict[str, QWidget] = {}
         self._pages: dict[str, QWidget] = {}
         for name, (title, _module, _cls) in _TABS.items():

@@ -4,9 +4,9 @@ colour-blind readers)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QDateEdit, QLabel, QSizePolicy, QWidget
 
 from ffmot.core.errors import sentence as sentence  # the views take it from here
 
@@ -201,3 +201,23 @@ def heading(text: str, scale: float = 1.3) -> QLabel:
     lab.setFont(f)
     lab.setAccessibleName(text)
     return lab
+
+
+class DateEdit(QDateEdit):
+    """A date box that Tab leaves (a plain QDateEdit spends Tab on moving from day to month to
+    year) and that Enter submits (`submitted`), like every other box of a form. The arrow keys
+    and typing still move within the date."""
+
+    submitted = Signal()
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, forward)
+
+    def keyPressEvent(self, event: object) -> None:
+        from PySide6.QtGui import QKeyEvent
+
+        assert isinstance(event, QKeyEvent)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)

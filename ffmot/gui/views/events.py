@@ -9,7 +9,6 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QDateEdit,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R
 from ffmot.gui.models import RowsModel
-from ffmot.gui.widgets import heading, sentence
+from ffmot.gui.widgets import DateEdit, heading, sentence
 from ffmot.services.types import EventInfo
 
 
@@ -72,7 +71,8 @@ class EventsView(QWidget):
         self.name = QLineEdit()
         self.name.setObjectName("eventName")
         self.name.setPlaceholderText("e.g. Lowthwaite MOT day")
-        self.date = QDateEdit(QDate.currentDate())
+        self.date = DateEdit(QDate.currentDate())
+        self.date.setObjectName("eventDate")
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("dd/MM/yyyy")
         self.venue = QLineEdit()
@@ -105,6 +105,9 @@ class EventsView(QWidget):
         self.create_button = QPushButton("&Create and open")
         self.create_button.setObjectName("createEvent")
         self.create_button.clicked.connect(self.create_event)
+        for box in (self.name, self.venue, self.organisation, self.directory):
+            box.returnPressed.connect(self.create_event)  # Enter submits the form
+        self.date.submitted.connect(self.create_event)
         form.addRow(self.create_button)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -141,6 +144,8 @@ class EventsView(QWidget):
             self.opened.emit()
 
     def create_event(self) -> None:
+        if not self.create_button.isEnabled():
+            return  # one is being set up: a second Enter must not make a second day
         tests = [tid for tid, cb in self.test_boxes.items() if cb.isChecked()]
         d = self.date.date()
         directory = self.directory.text().strip()
@@ -163,6 +168,7 @@ class EventsView(QWidget):
             )
 
         def done(event: EventInfo) -> None:
+            self.create_button.setEnabled(True)
             self.message.setText(f"{event.name} is set up.")
             self.name.clear()
             self.refresh()
@@ -172,11 +178,13 @@ class EventsView(QWidget):
         def failed(e: BaseException) -> None:
             from ffmot.core.errors import FfmotError
 
+            self.create_button.setEnabled(True)
             if isinstance(e, FfmotError):
                 self.message.setText(sentence(e))
             else:
                 show_error(self, e, "setting up the MOT day")
 
+        self.create_button.setEnabled(False)
         self.ctx.runner.run(work, done, failed)
 
     def focus_first(self) -> None:

@@ -394,6 +394,8 @@ class StationView(QWidget):
         self.save_button.setEnabled(ok)
         self.not_done_button.setEnabled(visit is not None)
         self.expected_version = None
+        if self.status.text().startswith(("Already recorded", "Another station saved")):
+            self.status.setText("")  # said of the person before: never under the next one
         if visit is not None:
             self._prefill(visit)
         shown = self.isVisible()  # never take the focus from inside a hidden tab
