@@ -76,7 +76,8 @@ class MainWindow(QMainWindow):
             self._pages[name] = page
             self.tabs.addTab(page, title)
         self.view(VIEWS[0])
-        if drafts.load(drafts.station_key(ctx.settings.station)):
+        restored = drafts.load(drafts.station_key(ctx.settings.station)) is not None
+        if restored:
             self.view("station")  # it offers the entry left unsaved when ffmot last closed
         self.tabs.currentChanged.connect(self._focus_view)
         central = QWidget()
@@ -104,6 +105,11 @@ class MainWindow(QMainWindow):
         ctx.failed.connect(lambda _why: self._title())
         self._menus(actions or {})
         self._title()
+        if restored:  # said where the practitioner is looking; the entry waits at the station
+            self.statusBar().showMessage(
+                "An entry typed at the station was not saved when ffmot closed: it is kept. "
+                "Press Ctrl+3 to check it and save it."
+            )
 
     def _menus(self, extra: dict[str, Callable[[], None]]) -> None:
         file_menu = self.menuBar().addMenu("&File")

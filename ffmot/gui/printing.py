@@ -94,6 +94,17 @@ class PdfPreviewDialog(QPrintPreviewDialog):
         key = id(self)
         _open[key] = self
         self.destroyed.connect(lambda *_: _open.pop(key, None))
+        self._fill_screen(parent)
+
+    def _fill_screen(self, parent: QWidget | None) -> None:
+        """Most of the screen, so the page is big enough to read (Qt's own size shows it at
+        about a third of its size)."""
+        screen = (parent.screen() if parent is not None else None) or self.screen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        self.resize(int(room.width() * 0.9), int(room.height() * 0.9))
+        self.move(room.center() - self.rect().center())
 
     def _paint(self, printer: QPrinter) -> None:
         paint_pdf(printer, self._pdf)

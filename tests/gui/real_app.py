@@ -28,6 +28,7 @@ from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[2]
 CEILING_S = 120.0  # nothing here takes more than a second or two on an idle machine
+CURSOR_PIXELS = 400  # fewer pixels than this changing is a blinking cursor, not new content
 PATIENCE_S = 2.0  # a key press that shows nothing in this long is pressed again (then 4, 8 s...)
 EVENT_NAME = "Real window MOT day"
 
@@ -70,7 +71,9 @@ def prepare_day(folder: Path) -> Day:
     return Day(path, event.id, person.code, person.name)
 
 
-def private_settings(config_home: Path, day: Day, training: bool = False) -> None:
+def private_settings(
+    config_home: Path, day: Day, training: bool = False, large_print: bool = False
+) -> None:
     """The settings the app reads at start-up (its INI file under XDG_CONFIG_HOME), set so it
     reopens the prepared MOT day, as after yesterday's session; `training`: left in training
     mode last time."""
@@ -81,6 +84,7 @@ def private_settings(config_home: Path, day: Day, training: bool = False) -> Non
     settings.practitioner = "Real Window Tester"
     settings.last_event = day.event_id
     settings.training = training
+    settings.large_print = large_print
 
 
 class RealApp:
@@ -88,7 +92,14 @@ class RealApp:
     XDG_DATA_HOME and XDG_CONFIG_HOME under `folder`; `training`: as left in training mode
     (its sandbox is then `training_db`)."""
 
-    def __init__(self, folder: Path, display: str, day: Day, training: bool = False) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        display: str,
+        day: Day,
+        training: bool = False,
+        large_print: bool = False,
+    ) -> None:
         self.folder = folder
         self.day = day
         home = folder / "home"
@@ -96,7 +107,7 @@ class RealApp:
         data = folder / "data"
         for d in (home, config, data):
             d.mkdir(parents=True, exist_ok=True)
-        private_settings(config, day, training)
+        private_settings(config, day, training, large_print)
         self.training_db = data / "ffmot" / "training.db"
         env = {
             k: v
@@ -317,6 +328,40 @@ class RealApp:
             check=True,
         )
         return path
+
+    def pixels(self, window: str = "root") -> bytes:
+        """The window as on screen now, as grey pixels."""
+        from PIL import Image
+
+        path = self.folder / "now.png"
+        self.screenshot(path, window)
+        with Image.open(path) as img:
+            return img.convert("L").tobytes()
+
+    @staticmethod
+    def differ(a: bytes, b: bytes) -> int:
+        """How many pixels differ (a blinking text cursor is a few dozen)."""
+        import numpy as np
+
+        if len(a) != len(b):
+            return max(len(a), len(b))
+        x = np.frombuffer(a, dtype=np.uint8).astype(np.int16)
+        y = np.frombuffer(b, dtype=np.uint8).astype(np.int16)
+        return int(np.count_nonzero(np.abs(x - y) > 16))
+
+    def settled(self, window: str = "root", changed_from: bytes | None = None) -> bytes:
+        """Waits until the window shows something new (unlike `changed_from`) and stays so:
+        what a practitioner waits for after a scan before typing, the name on screen."""
+        last: list[bytes] = [b""]
+
+        def calm() -> bytes | None:
+            now = self.pixels(window)
+            still = self.differ(now, last[0]) < CURSOR_PIXELS
+            new = changed_from is None or self.differ(now, changed_from) >= CURSOR_PIXELS
+            last[0] = now
+            return now if still and new else None
+
+        return self.wait_for(calm, "the screen to show the change and settle")
 
     def shows_a_page(self, window: str, path: Path) -> bool:
         """Whether the window, as on screen now, shows Qt's print preview with a page on it:

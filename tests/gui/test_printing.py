@@ -101,6 +101,8 @@ def test_the_sheet_preview_paints_and_prints_from_the_results_screen(day, qtbot)
     assert dialog is not None
     assert dialog.windowTitle() == f"Print preview — ffmot-{ada.code}"
     wait_shown_and_painted(qtbot, dialog)
+    room = dialog.screen().availableGeometry()
+    assert dialog.width() >= 0.8 * room.width() and dialog.height() >= 0.8 * room.height()
     redraw(qtbot, dialog)
     dialog.accept()  # the Print button: the visit is marked printed
     assert R.get_assessment(day.ctx.db, visit.id).printed_at is not None

@@ -339,6 +339,7 @@ def test_a_restored_draft_never_takes_the_focus_from_another_tab(day, qtbot, ope
     again = open_app(day.ctx.db.url)
     w = again.window
     assert w.current_view() is not w.station  # the app opens on another tab
+    assert "Ctrl+3" in w.statusBar().currentMessage()  # and says where the entry waits
     st2 = w.station
     assert st2.fields[0].text() == "31" and st2.has_unsaved()
     focus = again.window.focusWidget()

@@ -1,0 +1,186 @@
+"""The flows a day depends on, in a real window (Xvfb and openbox) with real key presses
+(xdotool): the BMI station by Enter alone, a card scanned while a search is still listed, an
+entry that comes back after ffmot was killed, and one person from check-in to the print
+preview at large print on a 1024x768 projector. What is checked is what was saved; the waits
+are for the screen to show the change (as a practitioner waits to see the name), never fixed
+sleeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ffmot.services import records as R
+from ffmot.services.types import Actor, AssessmentInfo, ParticipantInfo
+from ffmot.store.db import connect
+from tests.gui.real_app import Day, RealApp, prepare_day
+from tests.xserver import x_display
+
+HERE = Actor("real-window test", station="Station 1")
+
+
+def register(day: Day, given: str, family: str) -> ParticipantInfo:
+    """Someone booked for the day who has not arrived yet."""
+    db = connect(str(day.db))
+    try:
+        return R.register_participant(
+            db, HERE, given, family, dt.date(1950, 5, 5), "female", consents={"keep_results": True}
+        )
+    finally:
+        db.close()
+
+
+def visit_of(day: Day, code: str) -> AssessmentInfo | None:
+    db = connect(str(day.db))
+    try:
+        p = R.find_by_code(db, code)
+        return R.find_visit(db, p.id, day.event_id)
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def screen(tmp_path: Path) -> Iterator[tuple[str, Day]]:
+    with x_display(tmp_path / "x") as display:
+        yield display, prepare_day(tmp_path / "day")
+
+
+def test_the_bmi_station_by_enter_alone(screen, tmp_path: Path):
+    display, day = screen
+    with RealApp(tmp_path / "app", display, day) as app:
+        main = app.wait_for_main_window()
+        app.key("ctrl+3")
+        app.key("alt+t")  # This station's test
+        app.type("Body")  # Body mass index
+        app.key("Tab")  # on to the card code
+        before = app.settled(main)
+        app.type(day.code)
+        app.key("Return")
+        app.settled(main, changed_from=before)  # their name is on screen
+        for value in ("160", "62", "84"):
+            app.type(value)
+            app.key("Return")
+
+        def saved() -> AssessmentInfo | None:
+            v = visit_of(day, day.code)
+            return v if v is not None and v.measurements.waist_cm is not None else None
+
+        v = app.wait_for(saved, "the measurements to be saved")
+        m = v.measurements
+        assert (m.height_cm, m.weight_kg, m.waist_cm) == (160, 62, 84)
+        assert v.result("bmi").value == 24.2
+        app.assert_alive("after the BMI station")
+
+
+def test_a_card_scanned_while_a_search_is_listed_checks_in_the_scanned_person(
+    screen, tmp_path: Path
+):
+    display, day = screen
+    listed = register(day, "Adaline", "Searchley")
+    scanned = register(day, "Bertha", "Scanwell")
+    with RealApp(tmp_path / "app", display, day) as app:
+        main = app.wait_for_main_window()
+        app.key("ctrl+2")
+        app.key("ctrl+f")
+        before = app.settled(main)
+        app.type("Adaline")
+        app.settled(main, changed_from=before)  # Adaline is listed and chosen
+        app.key("ctrl+f")  # the search box, its text selected: the scan replaces it
+        app.type(scanned.code)
+        app.key("Return")
+        app.key("alt+i")  # at once, before anything else is seen
+        app.wait_for(lambda: visit_of(day, scanned.code), "the scanned person checked in")
+        assert visit_of(day, listed.code) is None  # never the person listed before
+        app.assert_alive("after checking in by a scan")
+
+
+def test_an_entry_typed_when_ffmot_was_killed_comes_back_and_saves(screen, tmp_path: Path):
+    display, day = screen
+    folder = tmp_path / "app"
+    with RealApp(folder, display, day) as app:
+        main = app.wait_for_main_window()
+        app.key("ctrl+3")  # the chair stand station (the first test of the day)
+        before = app.settled(main)
+        app.type(day.code)
+        app.key("Return")
+        app.settled(main, changed_from=before)
+        app.type("15")  # replaces the 12 already saved: not saved yet
+        drafts = folder / "config" / "ffmot" / "drafts"
+        app.wait_for(
+            lambda: any(p.read_text().count('"15"') for p in drafts.glob("*.json")) or None,
+            "the entry to be kept on disk",
+        )
+        os.kill(app.proc.pid, signal.SIGKILL)  # a crash, or the power going
+        app.proc.wait(30)
+    with RealApp(folder, display, day) as again:
+        main = again.wait_for_main_window()
+        before = again.settled(main)  # the status line says where the entry waits
+        again.key("ctrl+3")  # the station, the entry restored into it
+        again.settled(main, changed_from=before)
+        again.key("Return")  # check it, then save
+        again.wait_for(
+            lambda: (visit_of(day, day.code).result("chair_stand").value == 15) or None,
+            "the restored entry to be saved",
+        )
+        again.assert_alive("after saving the restored entry")
+
+
+def test_one_person_from_check_in_to_the_print_preview_at_large_print_on_a_projector(
+    tmp_path: Path,
+):
+    with x_display(tmp_path / "x", "1024x768") as display:
+        day = prepare_day(tmp_path / "day")
+        person = register(day, "Gwen", "Keyboardby")
+        with RealApp(tmp_path / "app", display, day, large_print=True) as app:
+            main = app.wait_for_main_window()
+            app.key("ctrl+2")
+            app.key("ctrl+f")
+            before = app.settled(main)
+            app.type(person.code)
+            app.key("Return")
+            before = app.settled(main, changed_from=before)
+            app.key("alt+i")  # check in: the focus goes to the first screening question
+            app.wait_for(lambda: visit_of(day, person.code), "them to be checked in")
+            app.settled(main, changed_from=before)
+            for n in range(9):
+                app.type("N")
+                if n < 8:
+                    app.key("Tab")
+            app.key("alt+r")
+            app.wait_for(
+                lambda: visit_of(day, person.code).screening or None, "the screening saved"
+            )
+            app.key("ctrl+3")  # chair stand
+            before = app.settled(main)
+            app.type(person.code)
+            app.key("Return")
+            app.settled(main, changed_from=before)
+            app.type("13")
+            app.key("Return")
+            app.wait_for(
+                lambda: visit_of(day, person.code).result("chair_stand") or None,
+                "the chair stand saved",
+            )
+            assert visit_of(day, person.code).result("chair_stand").value == 13
+            app.key("ctrl+4")
+            app.key("alt+c")
+            app.type(person.code)
+            app.key("Return")
+            windows = app.windows()
+            app.press_for_new_window(windows, "ctrl+p")
+            preview = app.wait_for(
+                lambda: sorted(w for w in app.windows() - windows if app.is_mapped(w)) or None,
+                "the print preview",
+            )[0]
+            app.wait_for(
+                lambda: app.shows_a_page(preview, tmp_path / "preview.png"), "the sheet shown"
+            )
+            app.screenshot(tmp_path / "large-print-preview.png")
+            app.key("Escape")
+            app.wait_for(lambda: not app.exists(preview) or None, "the preview to close")
+            app.assert_alive("after the whole person")
