@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
             "large_print": ("&Large print", QKeySequence("Ctrl+Shift+L")),
             "training": ("&Training mode", QKeySequence("Ctrl+Shift+T")),
             "reset_training": ("&Reset training data", None),
-            "sign_in": ("Sign &in as someone else…", None),
+            "sign_in": ("Sign in as s&omeone else…", None),
         }
         for key, (text, shortcut) in labels.items():
             if key not in extra:

@@ -67,3 +67,16 @@ def test_every_station_test_keeps_alt_letters_unique(day, qtbot):
                 found[key].append("menu")
         shared = {k: v for k, v in found.items() if len(v) > 1}
         assert not shared, f"{st.test_combo.currentText()}: shared Alt+letters {shared}"
+
+
+def test_every_menu_item_has_its_own_letter(day):
+    for action in day.window.menuBar().actions():
+        menu = action.menu()
+        assert menu is not None
+        found: dict[str, list[str]] = defaultdict(list)
+        for item in menu.actions():
+            key = mnemonic(item.text())
+            if key is not None:
+                found[key].append(item.text())
+        shared = {k: v for k, v in found.items() if len(v) > 1}
+        assert not shared, f"menu {action.text()}: shared letters {shared}"

@@ -184,3 +184,70 @@ def test_one_person_from_check_in_to_the_print_preview_at_large_print_on_a_proje
             app.key("Escape")
             app.wait_for(lambda: not app.exists(preview) or None, "the preview to close")
             app.assert_alive("after the whole person")
+
+
+def test_an_unusual_value_saves_on_the_second_enter(screen, tmp_path: Path):
+    """'Press Enter again to save it as it is': the second Enter saves, not a third."""
+    display, day = screen
+    with RealApp(tmp_path / "app", display, day) as app:
+        main = app.wait_for_main_window()
+        app.key("ctrl+3")  # chair stand: typical 0 to 30 stands
+        before = app.settled(main)
+        app.type(day.code)
+        app.key("Return")
+        before = app.settled(main, changed_from=before)
+        app.type("40")
+        app.key("Return")  # asks
+        app.settled(main, changed_from=before)
+        assert visit_of(day, day.code).result("chair_stand").value == 12  # not yet
+        app.key("Return")  # saves
+        app.wait_for(
+            lambda: (visit_of(day, day.code).result("chair_stand").value == 40) or None,
+            "the unusual value saved on the second Enter",
+        )
+
+
+def test_every_dialog_opens_by_key_and_closes_on_escape(screen, tmp_path: Path):
+    """Each dialog a practitioner opens by keys comes up, and Escape closes it, with ffmot
+    alive throughout: the guide (F1), Settings (Ctrl+,), About, signing in as someone else,
+    and at check-in correcting details and merging two records."""
+    display, day = screen
+    with RealApp(tmp_path / "app", display, day) as app:
+        main = app.wait_for_main_window()
+
+        def opens_and_closes(what: str, title: str, *keys: str, menu: str = "") -> None:
+            """Keys open a window whose title holds `title` (from the `menu` opened first by
+            its key, once it shows); Escape closes it."""
+            app.xdo("windowactivate", "--sync", main)
+            before = app.windows()
+            if menu:
+                app.key(menu)
+                app.wait_for(
+                    lambda: [w for w in app.windows() - before if app.is_mapped(w)] or None,
+                    "the menu",
+                )
+
+            def dialog() -> str | None:
+                new = (w for w in app.windows() - before if title in app.window_name(w))
+                return next((w for w in new if app.is_mapped(w)), None)
+
+            app.key(*keys)
+            window = app.wait_for(dialog, f"the {what} dialog")
+            app.screenshot(tmp_path / f"{what}.png")
+            app.xdo("windowactivate", "--sync", window)
+            app.key("Escape")
+            app.wait_for(lambda: not app.is_mapped(window) or None, f"the {what} to close")
+            app.assert_alive(f"after the {what} dialog")
+
+        opens_and_closes("guide", "practitioner's guide", "F1")
+        opens_and_closes("settings", "ffmot settings", "ctrl+comma")
+        opens_and_closes("about", "About ffmot", "a", menu="alt+h")
+        opens_and_closes("sign-in", "Sign in for today", "o", menu="alt+f")
+        app.key("ctrl+2")
+        app.key("ctrl+f")
+        before = app.settled(main)
+        app.type(day.code)
+        app.key("Return")
+        app.settled(main, changed_from=before)
+        opens_and_closes("correct-details", "Correct the details of", "alt+d")
+        opens_and_closes("merge", "Merge two records of", "alt+m")
