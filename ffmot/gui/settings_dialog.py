@@ -62,6 +62,8 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        # Wide enough for a PostgreSQL address and a sentence about it, at any print size.
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 64)
 
     def test_connection(self) -> None:
         url = self.url.text().strip() or None
@@ -76,11 +78,19 @@ class SettingsDialog(QDialog):
             finally:
                 db.close()
 
-        self.runner.run(
-            work,
-            self.test_result.setText,
-            lambda e: self.test_result.setText(f"Cannot connect: {e}"),
-        )
+        def failed(e: BaseException) -> None:
+            from ffmot.core.errors import FfmotError, sentence
+
+            why = sentence(e) if isinstance(e, FfmotError) else "it did not answer."
+            self._said(f"Cannot connect: {why[0].lower()}{why[1:]}")
+
+        self.runner.run(work, self._said, failed)
+
+    def _said(self, text: str) -> None:
+        """The result of the test, in full: the dialog grows to hold it, never cuts it off."""
+        self.test_result.setText(text)
+        self.test_result.setAccessibleName(text)
+        self.adjustSize()
 
     def save(self) -> None:
         s = self.settings

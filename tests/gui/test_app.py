@@ -77,6 +77,27 @@ def test_settings_with_a_connection_test(open_app, qtbot, settings, tmp_path):
     assert settings.database_url.endswith("shared.db")
 
 
+def test_a_settings_error_is_shown_whole_at_large_print(open_app, qtbot, settings, tmp_path):
+    settings.large_print = True
+    s = open_app()
+    dialog = SettingsDialog(settings, s.ctx.runner, s.window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    folder = tmp_path / "a folder, not a database file"
+    folder.mkdir()
+    dialog.url.setText(str(folder))
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    label = dialog.test_result
+    qtbot.waitUntil(lambda: label.text().startswith("Cannot connect"))
+    qtbot.wait(20)  # laid out
+    assert "Traceback" not in label.text() and "sqlalchemy" not in label.text().lower()
+    needed = label.heightForWidth(label.width())
+    assert label.height() >= needed, "the message is cut off"
+    bottom = label.mapTo(dialog, label.rect().bottomLeft()).y()
+    assert bottom <= dialog.height()
+
+
 def test_closing_with_unsaved_work_asks(day, qtbot):
     w = day.window
     st = w.station
