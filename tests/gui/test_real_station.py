@@ -251,3 +251,32 @@ def test_every_dialog_opens_by_key_and_closes_on_escape(screen, tmp_path: Path):
         app.settled(main, changed_from=before)
         opens_and_closes("correct-details", "Correct the details of", "alt+d")
         opens_and_closes("merge", "Merge two records of", "alt+m")
+
+
+def test_a_card_scanned_while_a_search_is_still_running_checks_in_the_scanned_person(
+    screen, tmp_path: Path
+):
+    """No waiting at all: a name typed, then at once a card scanned over it and Alt+I, while
+    the search for the name may still be on its way."""
+    display, day = screen
+    listed = register(day, "Adaline", "Hastley")
+    scanned = register(day, "Bertha", "Quickscan")
+    with RealApp(tmp_path / "app", display, day) as app:
+        app.wait_for_main_window()
+        app.key("ctrl+2")
+        app.key("ctrl+f")
+        app.type("Adaline")
+        app.key("ctrl+f")
+        app.type(scanned.code)
+        app.key("Return")
+        app.key("alt+i")
+
+        def checked_in() -> AssessmentInfo | None:
+            v = visit_of(day, scanned.code)
+            if v is None:
+                app.key("alt+i")  # pressed before the person was shown: press it again
+            return v
+
+        app.wait_for(checked_in, "the scanned person checked in")
+        assert visit_of(day, listed.code) is None
+        app.assert_alive("after a scan over a running search")

@@ -1,0 +1,110 @@
+"""A ten-person MOT day by keyboard alone, in a real window with real key presses, on a 1366x768
+laptop and at large print on a 1024x768 projector: each person checked in by a card scan, screened
+(nine answers), tested at the chair-stand station and, for the last one, shown in the print
+preview. Then the database is read: ten visits, each screened, each with the value typed for that
+person and no other; nobody checked in twice, no result for anybody else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from ffmot.services import records as R
+from ffmot.services.types import Actor, ParticipantInfo
+from ffmot.store.db import connect
+from tests.gui.real_app import RealApp, prepare_day
+from tests.xserver import x_display
+
+PEOPLE = 10
+
+
+@pytest.mark.parametrize(
+    ("size", "large_print"), [("1366x768", False), ("1024x768", True)], ids=["laptop", "projector"]
+)
+def test_a_ten_person_day_by_keyboard(tmp_path: Path, size: str, large_print: bool):
+    with x_display(tmp_path / "x", size) as display:
+        day = prepare_day(tmp_path / "day")
+        db = connect(str(day.db))
+        try:
+            people: list[ParticipantInfo] = [
+                R.register_participant(
+                    db,
+                    Actor("booking", "office"),
+                    given,
+                    "Dayperson",
+                    dt.date(1940 + n, 1 + n, 1 + n),
+                    "female" if n % 2 else "male",
+                    consents={"keep_results": True},
+                )
+                for n, given in enumerate(
+                    ("Ann", "Bryn", "Cath", "Dai", "Eirlys", "Fergus", "Gwen", "Huw", "Ifan", "Jo")
+                )
+            ]
+        finally:
+            db.close()
+        typed = {p.id: str(8 + n) for n, p in enumerate(people)}  # a different value each
+        with RealApp(tmp_path / "app", display, day, large_print=large_print) as app:
+            main = app.wait_for_main_window()
+            for p in people:
+                app.key("ctrl+2")
+                app.key("ctrl+f")
+                before = app.settled(main)
+                app.type(p.code)
+                app.key("Return")
+                before = app.settled(main, changed_from=before)  # their name is shown
+                app.key("alt+i")
+                app.settled(main, changed_from=before)  # checked in: the questions are next
+                for n in range(9):
+                    app.type("N")
+                    if n < 8:
+                        app.key("Tab")
+                app.key("alt+r")
+                app.key("ctrl+3")
+                before = app.settled(main)
+                app.type(p.code)
+                app.key("Return")
+                app.settled(main, changed_from=before)
+                app.type(typed[p.id])
+                app.key("Return")
+            last = people[-1]
+            app.key("ctrl+4")
+            app.key("alt+c")
+            app.type(last.code)
+            app.key("Return")
+            windows = app.windows()
+            app.press_for_new_window(windows, "ctrl+p")
+            preview = app.wait_for(
+                lambda: sorted(w for w in app.windows() - windows if app.is_mapped(w)) or None,
+                "the print preview",
+            )[0]
+            app.wait_for(lambda: app.shows_a_page(preview, tmp_path / "page.png"), "the sheet")
+            app.screenshot(tmp_path / f"day-{size}.png")
+            app.key("Escape")
+            app.assert_alive("after a ten-person day")
+
+            def all_saved() -> bool | None:
+                check = connect(str(day.db))
+                try:
+                    n = 0
+                    for p in people:
+                        v = R.find_visit(check, p.id, day.event_id)
+                        n += bool(v and v.result("chair_stand"))
+                    return n == PEOPLE or None
+                finally:
+                    check.close()
+
+            app.wait_for(all_saved, "every result saved")
+        check = connect(str(day.db))
+        try:
+            event = R.get_event(check, day.event_id)
+            assert event.participants == PEOPLE + 1  # the ten and the day's first person
+            for p in people:
+                v = R.find_visit(check, p.id, day.event_id)
+                assert v is not None and v.screening is not None
+                assert v.screening.outcome == "clear", p.given_name
+                done = {r.test_id: r.value for r in v.results}
+                assert done == {"chair_stand": float(typed[p.id])}, p.given_name
+        finally:
+            check.close()
