@@ -522,6 +522,27 @@ class CheckInView(QWidget):
         layout.addLayout(left, 1)
         layout.addWidget(scroll, 1)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_first)
+        # A card scanned into any box but the search (a name, a date, a screening answer) is
+        # that person, and the box is put back as it was: no code in a name, no answer changed.
+        from ffmot.gui.scan import ScanCatcher
+
+        self.scans = ScanCatcher(self)
+        self.scans.watch(
+            self.table,
+            *self.consent_boxes.values(),
+            *self.answers.values(),
+            self.systolic,
+            self.diastolic,
+            self.given,
+            self.family,
+            self.dob,
+            self.sex,
+            self.phone,
+            self.email,
+            self.postcode,
+            *self.new_consents.values(),
+        )
+        self.scans.scanned.connect(self._scanned_elsewhere)
         QShortcut(QKeySequence.StandardKey.New, self, self.start_new)
         self._rows_for: str | None = None  # the search text the listed rows are for
         self._duplicate_warned: tuple[str, str, dt.date] | None = None
@@ -870,6 +891,13 @@ class CheckInView(QWidget):
         print_pdf(self, pdf, name, self.ctx.settings.printer)
 
     # --- a new person ----------------------------------------------------------------------
+    def _scanned_elsewhere(self, code: str) -> None:
+        """A card scanned into another box: open that person, as a scan into the search does.
+        A new person's details typed so far stay in their form."""
+        self.search.setText(code)
+        self.search.setFocus()
+        self._first()
+
     def start_new(self) -> None:
         self.person_panel.hide()
         self.new_box.show()
