@@ -243,6 +243,9 @@ def test_every_dialog_opens_by_key_and_closes_on_escape(screen, tmp_path: Path):
         opens_and_closes("settings", "ffmot settings", "ctrl+comma")
         opens_and_closes("about", "About ffmot", "a", menu="alt+h")
         opens_and_closes("sign-in", "Sign in for today", "o", menu="alt+f")
+        opens_and_closes("export", "Export results", "e", menu="alt+f")
+        opens_and_closes("export-anonymised", "Export anonymised results", "a", menu="alt+f")
+        opens_and_closes("import", "Import results", "i", menu="alt+f")
         app.key("ctrl+2")
         app.key("ctrl+f")
         before = app.settled(main)
@@ -251,6 +254,13 @@ def test_every_dialog_opens_by_key_and_closes_on_escape(screen, tmp_path: Path):
         app.settled(main, changed_from=before)
         opens_and_closes("correct-details", "Correct the details of", "alt+d")
         opens_and_closes("merge", "Merge two records of", "alt+m")
+        app.key("ctrl+4")
+        app.key("alt+c")
+        before = app.settled(main)
+        app.type(day.code)
+        app.key("Return")
+        app.settled(main, changed_from=before)
+        opens_and_closes("save-pdf", "Save as PDF", "alt+d")
 
 
 def test_a_card_scanned_while_a_search_is_still_running_checks_in_the_scanned_person(
