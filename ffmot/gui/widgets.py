@@ -221,3 +221,12 @@ class DateEdit(QDateEdit):
             self.submitted.emit()
             return
         super().keyPressEvent(event)
+
+
+def notice(name: str) -> QLabel:
+    """A bold, wrapping line for a warning or a problem (words and weight, never colour)."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet("QLabel { font-weight: bold; }")
+    return label

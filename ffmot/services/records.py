@@ -1065,6 +1065,15 @@ def _check_allowed(s: Session, a: Assessment, test_id: str) -> None:
         raise InputError(f"{name} cannot be entered: {why}. Record it as not done instead")
 
 
+def card_at_day(
+    db: Database, code: str, event_id: str
+) -> tuple[ParticipantInfo, AssessmentInfo | None]:
+    """The person a card belongs to and their visit to this MOT day (None: not checked in),
+    as a station or the score-card form looks them up."""
+    p = find_by_code(db, code)
+    return p, find_visit(db, p.id, event_id)
+
+
 def find_visit(db: Database, participant_id: str, event_id: str) -> AssessmentInfo | None:
     """The participant's visit to this MOT day, if they have checked in."""
     with db.transaction() as s:

@@ -363,6 +363,37 @@ class RealApp:
 
         return self.wait_for(calm, "the screen to show the change and settle")
 
+    def scan(self, code: str, main: str) -> bytes:
+        """A card scanned (the code and Enter) into the focused box, then a wait until the
+        screen shows what the scan brought up, as a practitioner waits to see the name.
+        Returns that screen, to wait for the next change from."""
+        before = self.settled(main)
+        self.type(code)
+        self.key("Return")
+        return self.settled(main, changed_from=before)
+
+    def preview_of(self, code: str, shot: Path) -> None:
+        """Results (Ctrl+4), the card (Alt+C, scan), print preview (Ctrl+P): waits until the
+        preview shows the sheet, saves a screenshot, closes it with Escape."""
+        self.key("ctrl+4")
+        self.key("alt+c")
+        self.type(code)
+        self.key("Return")
+        windows = self.windows()
+        self.press_for_new_window(windows, "ctrl+p")
+        preview = self.wait_for(
+            lambda: sorted(w for w in self.windows() - windows if self.is_mapped(w)) or None,
+            "the print preview",
+        )[0]
+        self.wait_for(
+            lambda: self.shows_a_page(preview, shot.with_name(shot.stem + "-page.png")),
+            "the sheet in the preview",
+        )
+        self.screenshot(shot)
+        self.xdo("windowactivate", "--sync", preview)
+        self.key("Escape")
+        self.wait_for(lambda: not self.exists(preview) or None, "the preview to close")
+
     def shows_a_page(self, window: str, path: Path) -> bool:
         """Whether the window, as on screen now, shows Qt's print preview with a page on it:
         a quarter or more of it the preview's mid-grey backdrop, a tenth or more paper white,

@@ -19,6 +19,23 @@ def scan_into(qtbot, widget, code):  # type: ignore[no-untyped-def]
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
 
 
+def half_screened(ci, ctx, qtbot):  # type: ignore[no-untyped-def]
+    """Nia, checked in at check-in, every answer "No" so far and not recorded yet; returns her
+    and the first answer box."""
+    p = R.register_participant(
+        ctx.db, ctx.actor, "Nia", "Yarwood", dt.date(1950, 1, 1), "female",
+        consents={"keep_results": True},
+    )  # fmt: skip
+    ci.search.setText(p.code)
+    ci._first()
+    qtbot.waitUntil(lambda: ci.person is not None and ci.person.id == p.id)
+    ci.check_in()
+    qtbot.waitUntil(lambda: ci.visit is not None)
+    for c in ci.answers.values():
+        c.setCurrentIndex(2)
+    return p, next(iter(ci.answers.values()))
+
+
 def test_a_card_scanned_into_a_screening_answer_changes_no_answer(day, qtbot):
     w = day.window
     qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
@@ -34,18 +51,7 @@ def test_a_card_scanned_into_a_screening_answer_changes_no_answer(day, qtbot):
             other = q
             break
     assert other is not None
-    p = R.register_participant(
-        ctx.db, ctx.actor, "Nia", "Yarwood", dt.date(1950, 1, 1), "female",
-        consents={"keep_results": True},
-    )  # fmt: skip
-    ci.search.setText(p.code)
-    ci._first()
-    qtbot.waitUntil(lambda: ci.person is not None and ci.person.id == p.id)
-    ci.check_in()
-    qtbot.waitUntil(lambda: ci.visit is not None)
-    for c in ci.answers.values():
-        c.setCurrentIndex(2)  # "No", as answered so far
-    first = next(iter(ci.answers.values()))
+    p, first = half_screened(ci, ctx, qtbot)
     scan_into(qtbot, first, other.code)
     qtbot.waitUntil(lambda: ci.person is not None and ci.person.id == other.id)
     assert R.find_visit(ctx.db, p.id, ctx.current_event.id).screening is None
@@ -59,18 +65,7 @@ def test_a_scanned_card_nobody_has_leaves_the_answers_as_they_were(day, qtbot):
     ci = w.checkin
     ctx = day.ctx
     nobody = next(c for c in (codes.new_code() for _ in range(500)) if "Y" in c)
-    p = R.register_participant(
-        ctx.db, ctx.actor, "Nia", "Yarwood", dt.date(1950, 1, 1), "female",
-        consents={"keep_results": True},
-    )  # fmt: skip
-    ci.search.setText(p.code)
-    ci._first()
-    qtbot.waitUntil(lambda: ci.person is not None and ci.person.id == p.id)
-    ci.check_in()
-    qtbot.waitUntil(lambda: ci.visit is not None)
-    for c in ci.answers.values():
-        c.setCurrentIndex(2)  # "No", as answered so far
-    first = next(iter(ci.answers.values()))
+    _nia, first = half_screened(ci, ctx, qtbot)
     scan_into(qtbot, first, nobody)  # Y would choose "Yes"
     qtbot.waitUntil(lambda: ci.search.text() == nobody)
     assert first.currentIndex() == 2, "the scan changed an answer"

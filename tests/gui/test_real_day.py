@@ -50,10 +50,7 @@ def test_a_ten_person_day_by_keyboard(tmp_path: Path, size: str, large_print: bo
             for p in people:
                 app.key("ctrl+2")
                 app.key("ctrl+f")
-                before = app.settled(main)
-                app.type(p.code)
-                app.key("Return")
-                before = app.settled(main, changed_from=before)  # their name is shown
+                before = app.scan(p.code, main)  # their name is shown
                 app.key("alt+i")
                 app.settled(main, changed_from=before)  # checked in: the questions are next
                 for n in range(9):
@@ -62,26 +59,10 @@ def test_a_ten_person_day_by_keyboard(tmp_path: Path, size: str, large_print: bo
                         app.key("Tab")
                 app.key("alt+r")
                 app.key("ctrl+3")
-                before = app.settled(main)
-                app.type(p.code)
-                app.key("Return")
-                app.settled(main, changed_from=before)
+                app.scan(p.code, main)
                 app.type(typed[p.id])
                 app.key("Return")
-            last = people[-1]
-            app.key("ctrl+4")
-            app.key("alt+c")
-            app.type(last.code)
-            app.key("Return")
-            windows = app.windows()
-            app.press_for_new_window(windows, "ctrl+p")
-            preview = app.wait_for(
-                lambda: sorted(w for w in app.windows() - windows if app.is_mapped(w)) or None,
-                "the print preview",
-            )[0]
-            app.wait_for(lambda: app.shows_a_page(preview, tmp_path / "page.png"), "the sheet")
-            app.screenshot(tmp_path / f"day-{size}.png")
-            app.key("Escape")
+            app.preview_of(people[-1].code, tmp_path / f"day-{size}.png")
             app.assert_alive("after a ten-person day")
 
             def all_saved() -> bool | None:

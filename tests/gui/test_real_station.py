@@ -58,10 +58,7 @@ def test_the_bmi_station_by_enter_alone(screen, tmp_path: Path):
         app.key("alt+t")  # This station's test
         app.type("Body")  # Body mass index
         app.key("Tab")  # on to the card code
-        before = app.settled(main)
-        app.type(day.code)
-        app.key("Return")
-        app.settled(main, changed_from=before)  # their name is on screen
+        app.scan(day.code, main)  # their name is on screen
         for value in ("160", "62", "84"):
             app.type(value)
             app.key("Return")
@@ -105,10 +102,7 @@ def test_an_entry_typed_when_ffmot_was_killed_comes_back_and_saves(screen, tmp_p
     with RealApp(folder, display, day) as app:
         main = app.wait_for_main_window()
         app.key("ctrl+3")  # the chair stand station (the first test of the day)
-        before = app.settled(main)
-        app.type(day.code)
-        app.key("Return")
-        app.settled(main, changed_from=before)
+        app.scan(day.code, main)
         app.type("15")  # replaces the 12 already saved: not saved yet
         drafts = folder / "config" / "ffmot" / "drafts"
         app.wait_for(
@@ -140,10 +134,7 @@ def test_one_person_from_check_in_to_the_print_preview_at_large_print_on_a_proje
             main = app.wait_for_main_window()
             app.key("ctrl+2")
             app.key("ctrl+f")
-            before = app.settled(main)
-            app.type(person.code)
-            app.key("Return")
-            before = app.settled(main, changed_from=before)
+            before = app.scan(person.code, main)
             app.key("alt+i")  # check in: the focus goes to the first screening question
             app.wait_for(lambda: visit_of(day, person.code), "them to be checked in")
             app.settled(main, changed_from=before)
@@ -156,10 +147,7 @@ def test_one_person_from_check_in_to_the_print_preview_at_large_print_on_a_proje
                 lambda: visit_of(day, person.code).screening or None, "the screening saved"
             )
             app.key("ctrl+3")  # chair stand
-            before = app.settled(main)
-            app.type(person.code)
-            app.key("Return")
-            app.settled(main, changed_from=before)
+            app.scan(person.code, main)
             app.type("13")
             app.key("Return")
             app.wait_for(
@@ -167,22 +155,7 @@ def test_one_person_from_check_in_to_the_print_preview_at_large_print_on_a_proje
                 "the chair stand saved",
             )
             assert visit_of(day, person.code).result("chair_stand").value == 13
-            app.key("ctrl+4")
-            app.key("alt+c")
-            app.type(person.code)
-            app.key("Return")
-            windows = app.windows()
-            app.press_for_new_window(windows, "ctrl+p")
-            preview = app.wait_for(
-                lambda: sorted(w for w in app.windows() - windows if app.is_mapped(w)) or None,
-                "the print preview",
-            )[0]
-            app.wait_for(
-                lambda: app.shows_a_page(preview, tmp_path / "preview.png"), "the sheet shown"
-            )
-            app.screenshot(tmp_path / "large-print-preview.png")
-            app.key("Escape")
-            app.wait_for(lambda: not app.exists(preview) or None, "the preview to close")
+            app.preview_of(person.code, tmp_path / "large-print-preview.png")
             app.assert_alive("after the whole person")
 
 
@@ -192,10 +165,7 @@ def test_an_unusual_value_saves_on_the_second_enter(screen, tmp_path: Path):
     with RealApp(tmp_path / "app", display, day) as app:
         main = app.wait_for_main_window()
         app.key("ctrl+3")  # chair stand: typical 0 to 30 stands
-        before = app.settled(main)
-        app.type(day.code)
-        app.key("Return")
-        before = app.settled(main, changed_from=before)
+        before = app.scan(day.code, main)
         app.type("40")
         app.key("Return")  # asks
         app.settled(main, changed_from=before)
@@ -248,18 +218,12 @@ def test_every_dialog_opens_by_key_and_closes_on_escape(screen, tmp_path: Path):
         opens_and_closes("import", "Import results", "i", menu="alt+f")
         app.key("ctrl+2")
         app.key("ctrl+f")
-        before = app.settled(main)
-        app.type(day.code)
-        app.key("Return")
-        app.settled(main, changed_from=before)
+        app.scan(day.code, main)
         opens_and_closes("correct-details", "Correct the details of", "alt+d")
         opens_and_closes("merge", "Merge two records of", "alt+m")
         app.key("ctrl+4")
         app.key("alt+c")
-        before = app.settled(main)
-        app.type(day.code)
-        app.key("Return")
-        app.settled(main, changed_from=before)
+        app.scan(day.code, main)
         opens_and_closes("save-pdf", "Save as PDF", "alt+d")
 
 

@@ -188,18 +188,23 @@ def test_wrong_or_unknown_codes(day, qtbot):
     assert "has not checked in" in st.warning.text() and not st.fields[0].isEnabled()
 
 
-def test_a_conflict_with_another_station_loses_nothing(day, qtbot, tmp_path):
+def typed_while_another_station_saves(day, qtbot):  # type: ignore[no-untyped-def]
+    """12 typed for Ada here while another station saves 14 for her, then Enter here."""
+    from ffmot.services.types import Actor
+
     st = station(day, qtbot)
     ada, visit = day.people["Ada"]
     scan(qtbot, st, ada.code)
     qtbot.keyClicks(st.fields[0], "12")
-    # Meanwhile another station saves the same test for Ada.
     other = connect(day.ctx.db.url)
-    from ffmot.services.types import Actor
-
     R.save_result(other, Actor("Kim", "Station 2"), visit.id, "chair_stand", [(14, "")])
     other.close()
     qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    return st, visit
+
+
+def test_a_conflict_with_another_station_loses_nothing(day, qtbot, tmp_path):
+    st, visit = typed_while_another_station_saves(day, qtbot)
     assert "reload" in st.problem.text() and st.reload_button.isVisible()
     assert st.fields[0].text() == "12"  # our entry is still on screen
     assert R.get_assessment(day.ctx.db, visit.id).result("chair_stand").value == 14
@@ -212,16 +217,7 @@ def test_a_conflict_with_another_station_loses_nothing(day, qtbot, tmp_path):
 
 
 def test_after_a_conflict_esc_twice_keeps_the_other_stations_result(day, qtbot):
-    st = station(day, qtbot)
-    ada, visit = day.people["Ada"]
-    scan(qtbot, st, ada.code)
-    qtbot.keyClicks(st.fields[0], "12")
-    other = connect(day.ctx.db.url)
-    from ffmot.services.types import Actor
-
-    R.save_result(other, Actor("Kim", "Station 2"), visit.id, "chair_stand", [(14, "")])
-    other.close()
-    qtbot.keyClick(st.fields[0], Qt.Key.Key_Return)
+    st, visit = typed_while_another_station_saves(day, qtbot)
     qtbot.mouseClick(st.reload_button, Qt.MouseButton.LeftButton)
     assert st.fields[0].text() == "12"
     qtbot.keyClick(st.fields[0], Qt.Key.Key_Escape)

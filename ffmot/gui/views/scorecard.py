@@ -29,7 +29,7 @@ from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R
 from ffmot.gui.views.station import REASON_WORDS, STOP_WORDS
-from ffmot.gui.widgets import BandBadge, heading, sentence
+from ffmot.gui.widgets import BandBadge, heading, notice, sentence
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 
 # The "not done" choices of a paper card: a reason, or a reason the tester stopped it.
@@ -90,16 +90,10 @@ class ScoreCardView(QWidget):
         self.who = heading("", 1.2)
         self.who.setObjectName("cardWho")
         self.who.setWordWrap(True)
-        self.warning = QLabel()
-        self.warning.setObjectName("cardWarning")
-        self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("QLabel { font-weight: bold; }")
+        self.warning = notice("cardWarning")
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
-        self.problem = QLabel()
-        self.problem.setObjectName("cardProblem")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("QLabel { font-weight: bold; }")
+        self.problem = notice("cardProblem")
         self.status = QLabel(
             "Key a paper score card: scan or type the card code, then each test's results. "
             "Enter moves on; after the last test it saves the whole card."
@@ -155,14 +149,13 @@ class ScoreCardView(QWidget):
         except InputError as e:
             self.warning.setText(sentence(e))
             return
-        wanted = code
+        typed = self.code.text()
 
         def work() -> tuple[ParticipantInfo, AssessmentInfo | None]:
-            p = R.find_by_code(self.ctx.db, code)
-            return p, R.find_visit(self.ctx.db, p.id, event.id)
+            return R.card_at_day(self.ctx.db, code, event.id)
 
         def done(found: tuple[ParticipantInfo, AssessmentInfo | None]) -> None:
-            if codes.normalise(self.code.text() or wanted) != wanted:
+            if self.code.text() != typed:
                 return  # another card was typed meanwhile: never show a stale person
             p, visit = found
             if visit is None:

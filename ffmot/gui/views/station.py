@@ -30,7 +30,7 @@ from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
 from ffmot.gui.lazy import R
-from ffmot.gui.widgets import BandBadge, WhereYouStand, heading, sentence
+from ffmot.gui.widgets import BandBadge, WhereYouStand, heading, notice, sentence
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 from ffmot.store.errors import ConflictError
 
@@ -91,10 +91,7 @@ class StationView(QWidget):
         self.who = heading("", 1.3)
         self.who.setObjectName("who")
         self.who.setWordWrap(True)
-        self.warning = QLabel()
-        self.warning.setObjectName("stationWarning")
-        self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("QLabel { font-weight: bold; }")
+        self.warning = notice("stationWarning")
 
         self.protocol = QLabel()
         self.protocol.setWordWrap(True)
@@ -119,10 +116,7 @@ class StationView(QWidget):
         self.range_text.setObjectName("rangeText")
         self.range_text.setWordWrap(True)
         self.chart = WhereYouStand()
-        self.problem = QLabel()
-        self.problem.setObjectName("problem")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("QLabel { font-weight: bold; }")
+        self.problem = notice("problem")
 
         self.save_button = QPushButton("&Save and next (Enter)")
         self.save_button.setObjectName("saveButton")
@@ -340,8 +334,7 @@ class StationView(QWidget):
             return
 
         def work() -> tuple[ParticipantInfo, AssessmentInfo | None]:
-            p = R.find_by_code(self.ctx.db, code)
-            return p, R.find_visit(self.ctx.db, p.id, event.id)
+            return R.card_at_day(self.ctx.db, code, event.id)
 
         def done(found: tuple[ParticipantInfo, AssessmentInfo | None]) -> None:
             p, visit = found
