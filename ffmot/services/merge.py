@@ -1,9 +1,14 @@
-"""Bringing together the databases of several stations: a union by UUID.
+"""Bringing together the databases of several stations: a union by UUID, merged by fact.
 
-A record only in the other database is added; one that is the same in both is already there;
-one that differs is a conflict: this database keeps its version, the other version is stored
-beside it for review, and nothing is overwritten or dropped. Merging the same file twice
-changes nothing the second time. Records of erased participants are never brought back.
+A record only in the other database is added; one that is the same in both is already there.
+A result is a fact about one test of one visit: two stations that recorded the same test for
+the same person are one fact, already there if they agree and a conflict if they differ (it
+never stops the rest of the file coming in). A later copy of a station's own result (same
+station, a later version, not changed here since) updates it; an older copy is already there.
+Otherwise a record that differs is a conflict: this database keeps its version, the other
+version is stored beside it for review, and nothing is overwritten or dropped. Merging the same
+file twice changes nothing the second time. Records of erased participants are never brought
+back.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ffmot.core import codes
@@ -43,6 +48,7 @@ OWNER = {  # how to find the participant a row belongs to, for tombstones
 class MergeReport:
     source: str
     added: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)  # a station's own later version
     already: dict[str, int] = field(default_factory=dict)
     conflicts: dict[str, int] = field(default_factory=dict)
     recoded: list[tuple[str, str]] = field(default_factory=list)  # (old code, new code)
@@ -57,7 +63,9 @@ class MergeReport:
             return ", ".join(f"{n} {k}" for k, n in d.items() if n) or "nothing"
 
         text = (
-            f"{self.source}: added {parts(self.added)}; already there "
+            f"{self.source}: added {parts(self.added)}; "
+            + (f"updated {parts(self.updated)}; " if total(self.updated) else "")
+            + "already there "
             f"{total(self.already)}; conflicts {total(self.conflicts)}"
             + (
                 f" ({parts(self.conflicts)}, both versions kept for review"
@@ -157,11 +165,28 @@ def _open_source(spec: str) -> tuple[Database, Path | None]:
         raise InputError(
             f"{path} is damaged or not an ffmot database ({e}); nothing was merged"
         ) from None
+    tables = _tables_in(copy)
+    if "participant" not in tables or "alembic_version" not in tables:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        raise InputError(
+            f"{path} holds no ffmot records. A copy of a station's database made while ffmot "
+            "was running can miss its recent work, which sits in the '-wal' file beside it; "
+            "on that station use File > Save this station's work, and bring that file in. "
+            "Nothing was merged"
+        )
     try:
         return connect(str(copy)), tmpdir
     except BaseException:
         shutil.rmtree(tmpdir, ignore_errors=True)
         raise
+
+
+def _tables_in(path: Path) -> set[str]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        con.close()
 
 
 def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
@@ -205,7 +230,7 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
         rows = [dict(r._mapping) for r in sc.execute(select(table))]
         if name == "assessment":
             rows = _previous_first(rows)
-        added = already = conflicts = 0
+        added = updated = already = conflicts = 0
         for row in rows:
             owner = OWNER.get(name)
             if owner and tombstone_key(row[owner]) in erased:
@@ -220,6 +245,14 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
                 continue
             local = dc.execute(select(table).where(table.c.id == row["id"])).first()
             incoming = _record(sc, table, row)
+            if local is None and name == "result":
+                # The same test of the same visit, recorded at another station: one fact.
+                local = dc.execute(
+                    select(table).where(
+                        table.c.assessment_id == row["assessment_id"],
+                        table.c.test_id == row["test_id"],
+                    )
+                ).first()
             if local is None:
                 if name == "participant":
                     row = _fresh_code(dc, table, row, report)
@@ -242,10 +275,18 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
             if _content(mine) == _content(incoming):
                 already += 1
                 continue
+            origin = _same_origin(mine, incoming) if name == "result" else None
+            if origin == "older":
+                already += 1  # an earlier copy of what that station has since changed
+                continue
+            if origin == "newer":
+                _replace_result(sc, dc, table, row)
+                updated += 1
+                continue
             h = _hash(incoming)
             seen = dc.scalar(
                 select(MergeConflict.id).where(
-                    MergeConflict.entity_id == row["id"], MergeConflict.incoming_hash == h
+                    MergeConflict.entity_id == mine["id"], MergeConflict.incoming_hash == h
                 )
             )
             if seen is None:
@@ -253,7 +294,7 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
                     insert(MergeConflict).values(
                         id=_new_id(),
                         entity=name,
-                        entity_id=row["id"],
+                        entity_id=mine["id"],
                         source=spec[:500],
                         local=mine,
                         incoming=incoming,
@@ -265,8 +306,31 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
                 report.known_conflicts += 1
             conflicts += 1
         report.added[name] = added
+        report.updated[name] = updated
         report.already[name] = already
         report.conflicts[name] = conflicts
+
+
+def _same_origin(mine: dict[str, Any], incoming: dict[str, Any]) -> str | None:
+    """'newer' or 'older' when both are versions of one station's own record (the same record,
+    last saved by the same station, so nobody else has changed it here); else None."""
+    if mine["id"] != incoming["id"] or not mine.get("station"):
+        return None
+    if mine["station"] != incoming.get("station"):
+        return None
+    if incoming["version"] > mine["version"]:
+        return "newer"
+    if incoming["version"] < mine["version"]:
+        return "older"
+    return None
+
+
+def _replace_result(sc: Connection, dc: Connection, table: Table, row: dict[str, Any]) -> None:
+    trial = Base.metadata.tables["trial"]
+    dc.execute(delete(trial).where(trial.c.result_id == row["id"]))
+    dc.execute(update(table).where(table.c.id == row["id"]).values(**row))
+    for t in sc.execute(select(trial).where(trial.c.result_id == row["id"])):
+        dc.execute(insert(trial).values(**dict(t._mapping)))
 
 
 def _new_id() -> str:

@@ -136,3 +136,89 @@ def test_bad_sources_are_refused(db, tmp_path, actor):
     junk.write_text("hello")
     with pytest.raises(InputError, match="not an ffmot database"):
         merge(db, actor, str(junk))
+
+
+def copy_of(hub_path, to):
+    """A station's laptop, started from a copy of the day's file (as handed out at the start)."""
+    import sqlite3
+
+    src, dst = sqlite3.connect(hub_path), sqlite3.connect(to)
+    with dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    return connect(str(to))
+
+
+def test_the_same_test_at_two_stations_is_one_conflict_and_the_rest_comes_in(tmp_path, actor):
+    hub, _e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
+    five = copy_of(tmp_path / "hub.db", tmp_path / "five.db")
+    R.save_result(two, Actor("Sam", "Station 2"), a.id, "grip", [(24, "right 1")])
+    R.save_result(five, Actor("Jo", "Station 5"), a.id, "grip", [(26, "right 1")])
+    R.save_result(five, Actor("Jo", "Station 5"), a.id, "arm_curl", [(15, "")])
+    R.save_result(five, Actor("Jo", "Station 5"), a.id, "chair_stand", [(11, "")])
+    R.save_result(two, Actor("Sam", "Station 2"), a.id, "chair_stand", [(11, "")])
+    two.close()
+    five.close()
+    merge(hub, actor, str(tmp_path / "two.db"))
+    report = merge(hub, actor, str(tmp_path / "five.db"))  # aborted whole, before
+    results = {r.test_id: r.value for r in R.get_assessment(hub, a.id).results}
+    assert results == {"grip": 24, "arm_curl": 15, "chair_stand": 11}
+    assert report.conflicts["result"] == 1 and report.added["result"] == 1
+    assert report.already["result"] == 1  # chair stand 11 at both: the same fact
+    with hub.transaction() as s:
+        c = s.scalars(select(MergeConflict)).one()
+    assert c.local["value"] == 24 and c.incoming["value"] == 26 and c.incoming["station"]
+    again = merge(hub, actor, str(tmp_path / "five.db"))
+    assert again.known_conflicts == 1 and count(hub, MergeConflict) == 1
+    hub.close()
+
+
+def test_a_later_copy_of_a_stations_file_updates_its_own_result(tmp_path, actor):
+    hub, _e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
+    sam = Actor("Sam", "Station 2")
+    R.save_result(two, sam, a.id, "grip", [(24, "right 1")])
+    first = tmp_path / "two-10am.db"
+    copy_of(tmp_path / "two.db", first).close()
+    merge(hub, actor, str(first))
+    v = R.get_assessment(two, a.id).result("grip").version
+    R.save_result(two, sam, a.id, "grip", [(25, "right 1")], expected_version=v)  # corrected
+    two.close()
+    report = merge(hub, actor, str(tmp_path / "two.db"))
+    assert report.updated["result"] == 1 and sum(report.conflicts.values()) == 0
+    assert R.get_assessment(hub, a.id).result("grip").value == 25
+    late = merge(hub, actor, str(first))  # the older copy, brought in again afterwards
+    assert sum(late.conflicts.values()) == 0
+    assert R.get_assessment(hub, a.id).result("grip").value == 25
+    assert "updated 1 result" in report.line()
+    hub.close()
+
+
+def test_a_result_changed_here_and_at_its_station_is_still_a_conflict(tmp_path, actor):
+    hub, _e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
+    sam = Actor("Sam", "Station 2")
+    R.save_result(two, sam, a.id, "grip", [(24, "right 1")])
+    copy_of(tmp_path / "two.db", tmp_path / "two-10am.db").close()
+    merge(hub, actor, str(tmp_path / "two-10am.db"))
+    v = R.get_assessment(hub, a.id).result("grip").version
+    R.save_result(hub, actor, a.id, "grip", [(30, "right 1")], expected_version=v)  # here
+    R.save_result(two, sam, a.id, "grip", [(25, "right 1")], expected_version=v)  # there
+    two.close()
+    report = merge(hub, actor, str(tmp_path / "two.db"))
+    assert report.conflicts["result"] == 1
+    assert R.get_assessment(hub, a.id).result("grip").value == 30
+    hub.close()
+
+
+def test_a_file_copied_without_its_records_is_refused_with_the_reason(db, tmp_path, actor):
+    import sqlite3
+
+    raw = tmp_path / "station-copy.db"
+    con = sqlite3.connect(raw)  # what a copy made in the first hour held: no tables at all
+    con.execute("PRAGMA journal_mode=WAL")
+    con.close()
+    with pytest.raises(InputError, match=r"holds no ffmot records.*Save this station's work"):
+        merge(db, actor, str(raw))
