@@ -100,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     mg = sub.add_parser("merge", help="bring in the records of other stations' databases")
     mg.add_argument("sources", nargs="+", metavar="FILE_OR_URL")
 
+    sw = sub.add_parser(
+        "save-work", help="save this station's work as one file for the results table"
+    )
+    sw.add_argument("--out", required=True, metavar="FOLDER", help="the stick or folder")
+    sw.add_argument("--station", default="station", metavar="NAME", help="named in the file")
+
     ed = sub.add_parser(
         "correct", help="correct a participant's name, date of birth or sex (audited)"
     )
@@ -184,7 +190,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
 
 _STORE_VERBS = (
     "db", "demo", "participants", "events", "export", "import", "merge", "erase", "correct",
-    "merge-people",
+    "merge-people", "save-work",
 )  # fmt: skip
 _REPORT_VERBS = ("sheet", "sheets", "summary")
 

@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -142,11 +143,29 @@ def _import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _merge(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    """Each file in turn; one that cannot be brought in is named, and the rest still come in."""
+    from ffmot.core.errors import FfmotError
     from ffmot.services.merge import merge
 
+    failed = 0
     for spec in args.sources:
-        report = merge(db, command_line_actor(), spec)
+        try:
+            report = merge(db, command_line_actor(), spec)
+        except FfmotError as e:
+            failed += 1
+            sys.stderr.write(f"ffmot: {spec}: {e}\n")
+            continue
         out.write(report.line() + "\n")
+    return 2 if failed else 0
+
+
+def _save_work(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from pathlib import Path
+
+    from ffmot.services.station_file import save_station_work
+
+    path = save_station_work(db, Path(args.out).expanduser(), args.station)
+    out.write(f"saved this station's work to {path} (bring it in at the results table)\n")
     return 0
 
 
@@ -247,5 +266,6 @@ _VERBS = {
     "export": _export,
     "import": _import,
     "merge": _merge,
+    "save-work": _save_work,
     "erase": _erase,
 }

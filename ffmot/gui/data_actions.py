@@ -86,30 +86,53 @@ def run_import(ctx: AppContext, parent: QWidget, path: Path) -> None:
 
 
 def merge(ctx: AppContext, parent: QWidget) -> None:
-    path, _ = QFileDialog.getOpenFileName(
-        parent, "Merge another station's database", "", "ffmot databases (*.db);;All files (*)"
+    """Bring in station work: any number of station files at once (or, if none is chosen, the
+    address of a shared database)."""
+    paths, _ = QFileDialog.getOpenFileNames(
+        parent, "Bring in station work", "", "ffmot station files (*.db);;All files (*)"
     )
-    if not path:
+    if not paths:
         url, ok = QInputDialog.getText(
             parent, "Merge a shared database", "Or the address of a shared database:"
         )
         if not ok or not url.strip():
             return
-        path = url.strip()
-    run_merge(ctx, parent, path)
+        paths = [url.strip()]
+    run_merge(ctx, parent, *paths)
 
 
-def run_merge(ctx: AppContext, parent: QWidget, source: str) -> None:
-    from ffmot.services.merge import MergeReport
-    from ffmot.services.merge import merge as do_merge
-
-    def done(report: object) -> None:
-        assert isinstance(report, MergeReport)
-        ctx.records_changed.emit("")
-        _tell(parent, report.line())
+def save_work(ctx: AppContext, parent: QWidget) -> None:
+    """Save this station's work as one file, for the results table to bring in."""
+    folder = QFileDialog.getExistingDirectory(parent, "Save this station's work to")
+    if not folder:
+        return
+    from ffmot.services.station_file import save_station_work
 
     ctx.runner.run(
-        lambda: do_merge(ctx.db, ctx.actor, source),
-        done,
-        lambda e: show_error(parent, e, "merging"),
+        lambda: save_station_work(ctx.db, Path(folder), ctx.settings.station),
+        lambda path: _tell(
+            parent, f"Saved this station's work to {path}. Bring it in at the results table."
+        ),
+        lambda e: show_error(parent, e, "saving this station's work"),
     )
+
+
+def run_merge(ctx: AppContext, parent: QWidget, *sources: str) -> None:
+    """Each file in turn: one that cannot be brought in is named, and the rest still come in."""
+    from ffmot.core.errors import FfmotError
+    from ffmot.services.merge import merge as do_merge
+
+    def work() -> list[str]:
+        lines = []
+        for source in sources:
+            try:
+                lines.append(do_merge(ctx.db, ctx.actor, source).line())
+            except FfmotError as e:
+                lines.append(f"{Path(source).name}: not brought in. {e}")
+        return lines
+
+    def done(lines: list[str]) -> None:
+        ctx.records_changed.emit("")
+        _tell(parent, "\n\n".join(lines))
+
+    ctx.runner.run(work, done, lambda e: show_error(parent, e, "merging"))

@@ -156,7 +156,8 @@ class MainWindow(QMainWindow):
             ("&Export results…", lambda: data.export(self.ctx, self, False)),
             ("Export &anonymised…", lambda: data.export(self.ctx, self, True)),
             ("&Import results…", lambda: data.import_(self.ctx, self)),
-            ("&Merge another station's database…", lambda: data.merge(self.ctx, self)),
+            ("Save this station's &work…", lambda: data.save_work(self.ctx, self)),
+            ("&Bring in station work…", lambda: data.merge(self.ctx, self)),
         ):
             a = QAction(text, self)
             a.triggered.connect(slot)

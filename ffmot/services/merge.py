@@ -145,6 +145,9 @@ def _open_source(spec: str) -> tuple[Database, Path | None]:
     path = Path(spec.removeprefix("sqlite:///")).expanduser()
     if not path.is_file():
         raise InputError(f"cannot find the database {path}")
+    from ffmot.services.station_file import check_sum
+
+    check_sum(path)
     with path.open("rb") as f:
         if f.read(16) != b"SQLite format 3\x00":
             raise InputError(

@@ -142,3 +142,24 @@ def test_correct_a_participants_details_and_the_sheet_follows(url, tmp_path):
         assert q.returncode == 2 and says in q.stderr, q.stderr
     q = run(url, "correct", "K7PM-4QY", "--given", "X")
     assert q.returncode == 2 and "typing mistake" in q.stderr
+
+
+def test_save_work_then_merge_several_files_one_bad(tmp_path):
+    laptop = str(tmp_path / "laptop.db")
+    assert run(laptop, "demo", "--participants", "4", "--seed", "3").returncode == 0
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    p = run(laptop, "save-work", "--out", str(stick), "--station", "Grip station")
+    assert p.returncode == 0 and "saved this station's work to" in p.stdout
+    (saved,) = stick.glob("ffmot-Grip-station-*.db")
+    assert (stick / (saved.name + ".sha256")).is_file()
+    junk = tmp_path / "notes.db"
+    junk.write_text("not a database")
+    hub = str(tmp_path / "hub.db")
+    p = run(hub, "merge", str(junk), str(saved))  # the bad one first: the good one still comes in
+    assert p.returncode == 2
+    assert "notes.db" in p.stderr and "not an ffmot database" in p.stderr
+    assert "added" in p.stdout
+    assert len(run(hub, "participants").stdout.splitlines()) == 1 + 4
+    p = run(hub, "save-work", "--out", str(tmp_path / "nowhere"))
+    assert_refused(p, "is not a folder")

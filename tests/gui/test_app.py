@@ -229,6 +229,26 @@ def test_export_import_and_merge_from_the_window(day, qtbot, tmp_path, open_app)
     assert R.search_participants(other.ctx.db, "demoworth")
 
 
+def test_bringing_in_several_station_files_one_bad(day, qtbot, tmp_path, open_app):
+    from ffmot.gui import data_actions as data
+    from ffmot.services.station_file import save_station_work
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    saved = save_station_work(day.ctx.db, stick, "Station 2")
+    junk = tmp_path / "notes.db"
+    junk.write_text("not a database")
+    hub = open_app(str(tmp_path / "hub.db"))
+    data.run_merge(hub.ctx, hub.window, str(junk), str(saved))
+    qtbot.waitUntil(lambda: bool(hub.window.findChildren(QMessageBox, "infoBox")))
+    text = hub.window.findChild(QMessageBox, "infoBox").text()
+    assert "notes.db: not brought in" in text and "added" in text
+    assert R.search_participants(hub.ctx.db, "sampleton")
+    assert "Save this station's &work…" in [
+        a.text() for a in hub.window.menuBar().actions()[0].menu().actions()
+    ]
+
+
 def _threaded(settings, db_url):  # type: ignore[no-untyped-def]
     from ffmot.gui.app import Controller
     from ffmot.gui.tasks import ThreadRunner

@@ -216,6 +216,7 @@ def test_every_dialog_opens_by_key_and_closes_on_escape(screen, tmp_path: Path):
         opens_and_closes("export", "Export results", "e", menu="alt+f")
         opens_and_closes("export-anonymised", "Export anonymised results", "a", menu="alt+f")
         opens_and_closes("import", "Import results", "i", menu="alt+f")
+        opens_and_closes("save-work", "Save this station's work to", "w", menu="alt+f")
         app.key("ctrl+2")
         app.key("ctrl+f")
         app.scan(day.code, main)

@@ -1,0 +1,102 @@
+"""A station's work, saved as one file for the results table.
+
+A raw copy of `ffmot.db` is not a station's work: recent saves sit in the `-wal` file beside it
+until SQLite folds them in, so a copy dragged to a stick can lack the last hour, or every table.
+This writes a consistent copy with SQLite's online backup (the `-wal` included, whatever else is
+saving at that moment), owner-only, with its SHA-256 in a file beside it so the results table can
+tell a file damaged or changed on the way. Bringing it in is `services.merge.merge`, which checks
+that sum when it is there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+
+from ffmot.core.errors import InputError
+from ffmot.store.db import Database
+
+SUFFIX = ".sha256"
+
+
+def sqlite_path(db: Database) -> Path:
+    url = db.url
+    if not url.startswith("sqlite:///"):
+        raise InputError(
+            "this station uses a shared database, so its work is already with the others: "
+            "there is nothing to save to a file"
+        )
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def file_name(station: str, when: dt.datetime) -> str:
+    safe = "".join(ch if ch.isalnum() else "-" for ch in station.strip()).strip("-") or "station"
+    return f"ffmot-{safe[:40]}-{when:%Y%m%d-%H%M%S}.db"
+
+
+def digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def save_station_work(
+    db: Database, folder: Path, station: str, when: dt.datetime | None = None
+) -> Path:
+    """Writes this station's work to `folder` (a stick or a shared folder) and returns the file.
+    Nothing is written under the final name until the copy is whole."""
+    source = sqlite_path(db)
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder: choose the stick or folder to save to")
+    when = when or dt.datetime.now()
+    target = folder / file_name(station, when)
+    part = target.with_name(target.name + ".part")
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            fd = os.open(part, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)  # personal data
+            os.close(fd)
+            dst = sqlite3.connect(part)
+            try:
+                with dst:
+                    src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")  # one file, nothing beside it
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        with part.open("rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(part, target)
+    except (OSError, sqlite3.Error) as e:
+        part.unlink(missing_ok=True)
+        raise InputError(
+            f"could not write the station's work to {folder} ({e}): check the stick is in and "
+            "has room, then try again"
+        ) from None
+    sums = target.with_name(target.name + SUFFIX)
+    fd = os.open(sums, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(f"{digest(target)}  {target.name}\n")
+    return target
+
+
+def check_sum(path: Path) -> None:
+    """If a station file has its sum beside it, the file must match it."""
+    sums = path.with_name(path.name + SUFFIX)
+    if not sums.is_file():
+        return
+    try:
+        expected = sums.read_text(encoding="ascii").split()[0].lower()
+    except (OSError, UnicodeDecodeError, IndexError):
+        raise InputError(f"{sums.name} beside {path.name} cannot be read") from None
+    if digest(path) != expected:
+        raise InputError(
+            f"{path.name} is not the file its station saved (it was changed or damaged on the "
+            "way): save the station's work again and bring in the new file. Nothing was merged"
+        )

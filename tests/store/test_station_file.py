@@ -1,0 +1,93 @@
+"""A station's work saved as one file for the results table: whole (the recent work in the
+'-wal' included), owner-only, checked by its sum when it is brought in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import stat
+
+import pytest
+
+from ffmot.core import screening
+from ffmot.core.errors import InputError
+from ffmot.services import records as R
+from ffmot.services.merge import merge
+from ffmot.services.station_file import SUFFIX, save_station_work
+from ffmot.services.types import Actor
+from ffmot.store.db import connect
+
+SAM = Actor("Sam", "Station 2")
+
+
+def busy_station(tmp_path):  # type: ignore[no-untyped-def]
+    """A station's database with a result just saved and ffmot still running (the file open)."""
+    db = connect(str(tmp_path / "ffmot.db"))
+    e = R.create_event(db, SAM, "MOT day", dt.date(2026, 5, 1))
+    p = R.register_participant(
+        db, SAM, "Ada", "Sampleton", dt.date(1950, 3, 14), "female",
+        consents={"keep_results": True},
+    )  # fmt: skip
+    a = R.check_in(db, SAM, p.id, e.id)
+    R.record_screening(db, SAM, a.id, screening.answers_with())
+    R.save_result(db, SAM, a.id, "grip", [(24, "right 1")])
+    return db, a
+
+
+def test_the_saved_file_holds_the_latest_work_a_raw_copy_may_not(tmp_path, actor):
+    station, a = busy_station(tmp_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    saved = save_station_work(station, stick, "Station 2", dt.datetime(2026, 5, 1, 10, 30))
+    assert saved.name == "ffmot-Station-2-20260501-103000.db"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert (stick / (saved.name + SUFFIX)).read_text().split()[1] == saved.name
+    assert not list(stick.glob("*.part")) and not list(stick.glob("*-wal"))
+    hub = connect(str(tmp_path / "hub.db"))
+    merge(hub, actor, str(saved))
+    assert R.get_assessment(hub, a.id).result("grip").value == 24
+    # Dragging ffmot.db alone while ffmot runs: its recent work is in the -wal beside it.
+    wal = tmp_path / "ffmot.db-wal"
+    assert wal.exists() and wal.stat().st_size > 0  # ffmot still running: work in the -wal
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(tmp_path / "ffmot.db", raw / "ffmot.db")
+    hub2 = connect(str(tmp_path / "hub2.db"))
+    try:
+        merge(hub2, actor, str(raw / "ffmot.db"))
+        got = R.find_visit(hub2, a.participant_id, a.event_id)
+        assert got is None or got.result("grip") is None  # the raw copy lacked it
+    except InputError as e:
+        assert "holds no ffmot records" in str(e)  # or every table
+    hub2.close()
+    hub.close()
+    station.close()
+
+
+def test_a_file_changed_on_the_way_is_refused_and_changes_nothing(tmp_path, actor):
+    station, _a = busy_station(tmp_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    saved = save_station_work(station, stick, "Station 2")
+    station.close()
+    with saved.open("r+b") as f:  # one byte changed on the stick
+        f.seek(200)
+        b = f.read(1)
+        f.seek(200)
+        f.write(bytes([b[0] ^ 0xFF]))
+    hub = connect(str(tmp_path / "hub.db"))
+    with pytest.raises(InputError, match="not the file its station saved"):
+        merge(hub, actor, str(saved))
+    assert R.search_participants(hub, "") == []
+    hub.close()
+
+
+def test_saving_needs_a_folder_and_a_station_file(tmp_path, pg_url):
+    station, _a = busy_station(tmp_path)
+    with pytest.raises(InputError, match="is not a folder"):
+        save_station_work(station, tmp_path / "no such stick", "Station 2")
+    station.close()
+    shared = connect(pg_url)
+    with pytest.raises(InputError, match="uses a shared database"):
+        save_station_work(shared, tmp_path, "Station 2")
+    shared.close()
