@@ -278,6 +278,15 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
             if _content(mine) == _content(incoming):
                 already += 1
                 continue
+            if name == "assessment":
+                filled, clash = _fill_visit(mine, incoming)
+                if filled:
+                    dc.execute(update(table).where(table.c.id == mine["id"]).values(**filled))
+                if not clash:
+                    updated += bool(filled)
+                    already += not filled
+                    continue
+                mine = {**mine, **{k: _plain(v) for k, v in filled.items()}}
             origin = _same_origin(mine, incoming) if name == "result" else None
             if origin == "older":
                 already += 1  # an earlier copy of what that station has since changed
@@ -312,6 +321,47 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
         report.updated[name] = updated
         report.already[name] = already
         report.conflicts[name] = conflicts
+
+
+# A visit row holds facts from several stations: check-in's, the BMI station's measurements, the
+# activity answers, the results table's notes. Each is merged on its own: a blank on one side is
+# filled from the other, the later print time is kept, and only two different values of one
+# fact are a conflict.
+VISIT_FACTS = (
+    "height_cm",
+    "weight_kg",
+    "waist_cm",
+    "moderate_minutes",
+    "strength_days",
+    "balance_days",
+    "sitting_hours",
+    "notes",
+    "goals",
+    "printed_at",
+)
+
+
+def _fill_visit(mine: dict[str, Any], incoming: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The facts to take from the incoming visit (blank here, given there; a later print), and
+    whether any fact differs on both sides. Everything else about a visit must be the same."""
+    filled: dict[str, Any] = {}
+    clash = False
+    for key in VISIT_FACTS:
+        here, there = mine.get(key), incoming.get(key)
+        if here == there or there in (None, ""):
+            continue
+        if here in (None, ""):
+            filled[key] = there
+        elif key == "printed_at":
+            if there > here:
+                filled[key] = there
+        else:
+            clash = True
+    others = {k for k in _content(mine) if k not in VISIT_FACTS}
+    clash = clash or any(mine.get(k) != incoming.get(k) for k in others)
+    if "printed_at" in filled:
+        filled["printed_at"] = dt.datetime.fromisoformat(filled["printed_at"])
+    return filled, clash
 
 
 def _same_origin(mine: dict[str, Any], incoming: dict[str, Any]) -> str | None:

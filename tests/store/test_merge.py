@@ -222,3 +222,60 @@ def test_a_file_copied_without_its_records_is_refused_with_the_reason(db, tmp_pa
     con.close()
     with pytest.raises(InputError, match=r"holds no ffmot records.*Save this station's work"):
         merge(db, actor, str(raw))
+
+
+def test_measurements_from_two_stations_fill_one_visit_without_conflicts(tmp_path, actor):
+    """Check-in writes the visit; the BMI station and the activity questions each fill in their
+    own facts on their own copy. Brought in, the visit holds all of them, with no conflict."""
+    from ffmot.services.types import Measurements
+
+    hub, _e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    bmi = copy_of(tmp_path / "hub.db", tmp_path / "bmi.db")
+    act = copy_of(tmp_path / "hub.db", tmp_path / "act.db")
+    seen = R.get_assessment(bmi, a.id)
+    R.save_measurements(
+        bmi, Actor("Sam", "BMI"), a.id, Measurements(160, 62, 84),
+        only=["height_cm", "weight_kg", "waist_cm"], seen=seen.measurements,
+        results_seen={"bmi": None},
+    )  # fmt: skip
+    seen = R.get_assessment(act, a.id)
+    keys = ["moderate_minutes", "strength_days", "balance_days", "sitting_hours"]
+    R.save_measurements(
+        act, Actor("Jo", "Activity"), a.id,
+        Measurements(moderate_minutes=150, strength_days=2, balance_days=1, sitting_hours=6),
+        only=keys, seen=seen.measurements, results_seen={"activity": None},
+    )  # fmt: skip
+    R.save_notes(hub, actor, a.id, "Walks the dog", "", "", "")  # the results table, meanwhile
+    bmi.close()
+    act.close()
+    one = merge(hub, actor, str(tmp_path / "bmi.db"))
+    two = merge(hub, actor, str(tmp_path / "act.db"))
+    assert sum(one.conflicts.values()) == 0 and sum(two.conflicts.values()) == 0
+    v = R.get_assessment(hub, a.id)
+    m = v.measurements
+    assert (m.height_cm, m.weight_kg, m.waist_cm, m.moderate_minutes, m.sitting_hours) == (
+        160, 62, 84, 150, 6,
+    )  # fmt: skip
+    assert v.notes == "Walks the dog"
+    assert {r.test_id: r.value for r in v.results} == {"bmi": 24.2, "waist": 84, "activity": 150}
+    hub.close()
+
+
+def test_two_different_heights_for_one_visit_are_a_conflict_and_the_rest_is_filled(
+    tmp_path, actor
+):
+    from ffmot.services.types import Measurements
+
+    hub, _e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    one = copy_of(tmp_path / "hub.db", tmp_path / "one.db")
+    seen = R.get_assessment(hub, a.id).measurements
+    R.save_measurements(hub, actor, a.id, Measurements(height_cm=160), only=["height_cm"],
+                        seen=seen)  # fmt: skip
+    R.save_measurements(one, actor, a.id, Measurements(height_cm=166, weight_kg=70),
+                        only=["height_cm", "weight_kg"], seen=seen)  # fmt: skip
+    one.close()
+    report = merge(hub, actor, str(tmp_path / "one.db"))
+    assert report.conflicts["assessment"] == 1
+    m = R.get_assessment(hub, a.id).measurements
+    assert (m.height_cm, m.weight_kg) == (160, 70)  # ours kept, the blank filled
+    hub.close()
