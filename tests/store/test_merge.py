@@ -261,9 +261,7 @@ def test_measurements_from_two_stations_fill_one_visit_without_conflicts(tmp_pat
     hub.close()
 
 
-def test_two_different_heights_for_one_visit_are_a_conflict_and_the_rest_is_filled(
-    tmp_path, actor
-):
+def test_two_different_heights_for_one_visit_are_a_conflict_and_the_rest_is_filled(tmp_path, actor):
     from ffmot.services.types import Measurements
 
     hub, _e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
