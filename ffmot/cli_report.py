@@ -146,6 +146,7 @@ def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.cli_store import command_line_actor
     from ffmot.report.batch import sheet_files, sheets_pdf
     from ffmot.report.files import prepare_folder, write_folder, write_private
+    from ffmot.services.conflicts import held_for_conflicts
     from ffmot.services.consent import printable
     from ffmot.services.records import mark_printed
     from ffmot.services.summary import event_overviews
@@ -155,6 +156,7 @@ def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     if not everyone:
         raise InputError(f"nobody has checked in to {event.name} ({event.id[:8]}) yet")
     overviews, held = printable(everyone)
+    held_for_conflicts(db, overviews)  # never a sheet with a value nobody has chosen yet
     skipped = _skipped(held)
     if not overviews:
         raise InputError(f"no sheets were made for {event.name}: {skipped}")

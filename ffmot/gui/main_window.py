@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
             ("&Import results…", lambda: data.import_(self.ctx, self)),
             ("Save this station's &work…", lambda: data.save_work(self.ctx, self)),
             ("&Bring in station work…", lambda: data.merge(self.ctx, self)),
+            ("Settle &disagreements…", self.settle_disagreements),
         ):
             a = QAction(text, self)
             a.triggered.connect(slot)
@@ -248,6 +249,12 @@ class MainWindow(QMainWindow):
             f"Log: {data_dir() / 'ffmot.log'}\n"
             f"Signed in: {self.ctx.actor.name} at {self.ctx.settings.station}"
         )
+
+    def settle_disagreements(self) -> None:
+        """File > Settle disagreements: the station files' differing values, one at a time."""
+        from ffmot.gui.conflicts_dialog import open_dialog
+
+        open_dialog(self.ctx, self)
 
     def show_about(self) -> None:
         box = QMessageBox(

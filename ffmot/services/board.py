@@ -81,6 +81,9 @@ def board(db: Database, event_id: str) -> list[BoardRow]:
             .order_by(Consent.recorded_at, Consent.id)
         ):
             keeps[pid] = granted
+    from ffmot.services.conflicts import visits_with_conflicts
+
+    disagree = visits_with_conflicts(db, ids)
     rows = []
     for v in visits:
         outcome = screened.get(v.id, "")
@@ -96,6 +99,8 @@ def board(db: Database, event_id: str) -> list[BoardRow]:
             status = "no_consent"
         elif not consent:
             status = "withdrawn"
+        elif v.id in disagree:
+            status = "conflict"  # the stations' files disagree: settled before the sheet
         elif v.printed_at is not None and _aware(v.printed_at) >= changed[v.id]:
             status = "printed"
         elif v.printed_at is not None:

@@ -308,8 +308,10 @@ def load_for_sheet(db: object, assessment_id: str, norms: NormSet | None = None)
     """The overview a sheet is made from, read afresh, for someone who may have one: a person
     who has withdrawn consent to keep their results (or never gave it) is refused in plain
     words (`services/consent.py`), wherever the sheet is asked for."""
+    from ffmot.services.conflicts import held_for_conflicts
     from ffmot.services.consent import check_may_print
 
     o = load_overview(db, assessment_id, norms)
     check_may_print(o.participant)
+    held_for_conflicts(db, [o])  # type: ignore[arg-type]
     return o

@@ -11,6 +11,7 @@ BOARD_STATUS_WORDS = {
     "ready": "Ready to print",
     "reprint": "Changed since printed",
     "printed": "Printed",
+    "conflict": "Stations disagree: settle first",
 }
 
 

@@ -32,6 +32,7 @@ STATUS_MARK = {
     "ready": "● ",
     "reprint": "↻ ",
     "printed": "✔ ",
+    "conflict": "≠ ",
     "withdrawn": "⊘ ",
     "no_consent": "⊘ ",
 }

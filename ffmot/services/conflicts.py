@@ -1,0 +1,284 @@
+"""Disagreements found when station files were brought in, and settling them.
+
+A conflict is two different values of one fact (a test's result, a visit's measurement, a
+person's details) recorded in two places. Both versions are kept (services/merge.py) until a
+practitioner chooses one: the choice is written to the record and to the audit. Until then the
+board shows the person as waiting for it, and their sheet is held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from ffmot.core import codes
+from ffmot.core.errors import InputError
+from ffmot.core.norms import default_norm_set
+from ffmot.services.records import _saving, audit
+from ffmot.services.types import Actor
+from ffmot.store.db import Database
+from ffmot.store.models import Assessment, MergeConflict, Participant, Result, Trial, utcnow
+
+KEEP = ("here", "there")  # this database's version, or the station file's
+MEASURE_WORDS = {
+    "height_cm": ("Height", "cm"),
+    "weight_kg": ("Weight", "kg"),
+    "waist_cm": ("Waist", "cm"),
+    "moderate_minutes": ("Moderate activity", "minutes a week"),
+    "strength_days": ("Strength activity", "days a week"),
+    "balance_days": ("Balance activity", "days a week"),
+    "sitting_hours": ("Sitting", "hours a day"),
+    "notes": ("Notes", ""),
+    "goals": ("Goals", ""),
+}
+
+
+@dataclass(frozen=True)
+class ConflictInfo:
+    id: str
+    entity: str  # result, assessment, participant...
+    visit_id: str | None
+    who: str  # "Ada Sampleton (ABCD-EFG)"
+    what: str  # "Grip strength", "Height and weight", "Participant details"
+    here: str  # this database's version, in words
+    there: str  # the station file's version, in words
+    here_from: str  # "Station 2 at 10:42"
+    there_from: str
+    source: str  # the file it came from
+
+
+def _at(rec: dict[str, Any]) -> str:
+    when = rec.get("updated_at") or rec.get("recorded_at") or ""
+    try:
+        t = dt.datetime.fromisoformat(str(when)).astimezone()
+        clock = f" at {t:%H:%M}"
+    except ValueError:
+        clock = ""
+    return f"{rec.get('station') or 'unknown station'}{clock}"
+
+
+def _result_words(rec: dict[str, Any]) -> str:
+    if not rec.get("done"):
+        reason = str(rec.get("reason") or "").replace("_", " ")
+        return f"not done ({reason})" if reason else "not done"
+    ns = default_norm_set()
+    unit = str(rec.get("unit") or "")
+    try:
+        test = ns.test(str(rec.get("test_id")))
+        label = test.label(unit)
+    except Exception:  # an unknown test in an older file: say the raw unit
+        label = unit
+    v = rec.get("value")
+    mods = rec.get("modifications") or []
+    return f"{v:g} {label}" + (" (done with help)" if mods else "") if v is not None else "—"
+
+
+def _visit_words(rec: dict[str, Any], keys: Iterable[str]) -> str:
+    parts = []
+    for k in keys:
+        words, unit = MEASURE_WORDS.get(k, (k, ""))
+        v = rec.get(k)
+        shown = (
+            "—"
+            if v in (None, "")
+            else (f"{v:g} {unit}".strip() if isinstance(v, float | int) else str(v))
+        )
+        parts.append(f"{words}: {shown}")
+    return "; ".join(parts)
+
+
+def _differing(c: MergeConflict) -> list[str]:
+    return [
+        k
+        for k in MEASURE_WORDS
+        if c.local.get(k) not in (None, "")
+        and c.incoming.get(k) not in (None, "")
+        and c.local.get(k) != c.incoming.get(k)
+    ]
+
+
+def open_conflicts(db: Database, event_id: str | None = None) -> list[ConflictInfo]:
+    """Every conflict not settled yet (for one MOT day, if given), oldest first."""
+    out = []
+    with db.transaction() as s:
+        rows = s.scalars(
+            select(MergeConflict)
+            .where(MergeConflict.resolved_at.is_(None))
+            .order_by(MergeConflict.detected_at, MergeConflict.id)
+        ).all()
+        ns = default_norm_set()
+        for c in rows:
+            visit_id = _visit_of(c)
+            a = s.get(Assessment, visit_id) if visit_id else None
+            if event_id is not None and (a is None or a.event_id != event_id):
+                continue
+            pid = a.participant_id if a is not None else c.local.get("participant_id", c.entity_id)
+            p = s.get(Participant, pid) if pid else None
+            who = (
+                f"{p.given_name} {p.family_name} ({codes.display(p.code)})"
+                if p is not None
+                else "someone"
+            )
+            if c.entity == "result":
+                try:
+                    what = ns.test(str(c.local.get("test_id"))).name
+                except Exception:
+                    what = str(c.local.get("test_id"))
+                here, there = _result_words(c.local), _result_words(c.incoming)
+            elif c.entity == "assessment":
+                keys = _differing(c) or ["height_cm"]
+                what = " and ".join(MEASURE_WORDS[k][0] for k in keys)
+                here, there = _visit_words(c.local, keys), _visit_words(c.incoming, keys)
+            else:
+                what = c.entity.replace("_", " ").capitalize() + " details"
+                diff = sorted(
+                    k
+                    for k in c.local
+                    if k not in ("updated_at", "version", "created_at", "recorded_at")
+                    and c.local.get(k) != c.incoming.get(k)
+                )
+                here = "; ".join(f"{k}: {c.local.get(k)}" for k in diff[:4])
+                there = "; ".join(f"{k}: {c.incoming.get(k)}" for k in diff[:4])
+            out.append(
+                ConflictInfo(
+                    c.id,
+                    c.entity,
+                    visit_id,
+                    who,
+                    what,
+                    here,
+                    there,
+                    _at(c.local),
+                    _at(c.incoming),
+                    c.source,
+                )
+            )
+    return out
+
+
+def _visit_of(c: MergeConflict) -> str | None:
+    if c.entity == "assessment":
+        return c.entity_id
+    value = c.local.get("assessment_id")
+    return str(value) if value else None
+
+
+def visits_with_conflicts(db: Database, visit_ids: Iterable[str]) -> set[str]:
+    """Which of these visits have a conflict not settled yet."""
+    wanted = set(visit_ids)
+    if not wanted:
+        return set()
+    found = set()
+    with db.transaction() as s:
+        for c in s.scalars(select(MergeConflict).where(MergeConflict.resolved_at.is_(None))):
+            v = _visit_of(c)
+            if v in wanted:
+                found.add(v)
+    return found
+
+
+def settle(db: Database, actor: Actor, conflict_id: str, keep: str) -> None:
+    """Keeps this database's version ("here") or the station file's ("there"); audited."""
+    if keep not in KEEP:
+        raise InputError(f"keep must be one of {', '.join(KEEP)}")
+    with _saving(db) as s:
+        c = s.get(MergeConflict, conflict_id)
+        if c is None or c.resolved_at is not None:
+            raise InputError("that disagreement has been settled already")
+        if keep == "there":
+            _take_theirs(s, c)
+        c.resolved_at = utcnow()
+        s.flush()
+        _settle_agreeing(s, _visit_of(c))
+        audit(
+            s,
+            actor,
+            "settle",
+            c.entity,
+            c.entity_id,
+            "kept this database's version" if keep == "here" else f"kept {c.source[-120:]}",
+        )
+
+
+def _settle_agreeing(s: Any, visit_id: str | None) -> None:
+    """A result that now agrees with the other station's (a BMI worked out again from a settled
+    height) is settled with it."""
+    if visit_id is None:
+        return
+    for other in s.scalars(
+        select(MergeConflict).where(
+            MergeConflict.resolved_at.is_(None), MergeConflict.entity == "result"
+        )
+    ):
+        if _visit_of(other) != visit_id:
+            continue
+        r = s.get(Result, other.entity_id)
+        theirs = other.incoming
+        if r is not None and (r.done, r.value, r.unit) == (
+            bool(theirs.get("done")),
+            theirs.get("value"),
+            theirs.get("unit"),
+        ):
+            other.resolved_at = utcnow()
+
+
+def _take_theirs(s: Any, c: MergeConflict) -> None:
+    theirs = c.incoming
+    if c.entity == "result":
+        r = s.get(Result, c.entity_id)
+        if r is None:
+            raise InputError("the result has gone (erased): nothing to settle")
+        r.done, r.reason, r.value = (
+            bool(theirs.get("done")),
+            theirs.get("reason"),
+            theirs.get("value"),
+        )
+        r.unit, r.modifications = (
+            str(theirs.get("unit") or r.unit),
+            list(theirs.get("modifications") or []),
+        )
+        r.stop_reason = theirs.get("stop_reason")
+        r.station, r.recorded_by = (
+            str(theirs.get("station") or ""),
+            str(theirs.get("recorded_by") or ""),
+        )
+        r.updated_at = utcnow()
+        r.trials.clear()
+        s.flush()
+        for t in theirs.get("trials") or []:
+            r.trials.append(
+                Trial(n=t["n"], value=t["value"], unit=t["unit"], label=t.get("label") or "")
+            )
+        return
+    if c.entity == "assessment":
+        a = s.get(Assessment, c.entity_id)
+        if a is None:
+            raise InputError("the visit has gone (erased): nothing to settle")
+        for k in _differing(c):
+            setattr(a, k, theirs.get(k))
+        a.updated_at = utcnow()
+        from ffmot.services.records import _sync_body_results
+
+        _sync_body_results(s, a, Actor("settled merge", ""), {"bmi", "waist", "activity"})
+        return
+    raise InputError(
+        f"a disagreement about {c.entity} details is settled by correcting them (check-in, "
+        "Correct details), then keeping this database's version"
+    )
+
+
+def held_for_conflicts(db: Database, overviews: Iterable[Any]) -> None:
+    """Refuses the sheets of people whose results disagree between stations: a sheet must not
+    show a value a practitioner has not chosen yet."""
+    wanted = {o.assessment.id: o for o in overviews}
+    held = visits_with_conflicts(db, wanted)
+    if held:
+        who = ", ".join(sorted(codes.display(wanted[v].participant.code) for v in held))
+        raise InputError(
+            f"the stations' results for {who} disagree: settle them first (File > Settle "
+            "disagreements), then make the sheet"
+        )
