@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ffmot.core import codes
+from ffmot.core.entry import measurement_fields
 from ffmot.core.errors import InputError
 from ffmot.core.norms import default_norm_set
 from ffmot.services.records import _saving, audit
@@ -24,14 +25,12 @@ from ffmot.store.db import Database
 from ffmot.store.models import Assessment, MergeConflict, Participant, Result, Trial, utcnow
 
 KEEP = ("here", "there")  # this database's version, or the station file's
+# A visit's facts in words: the measurements as the battery names them, then notes and goals.
 MEASURE_WORDS = {
-    "height_cm": ("Height", "cm"),
-    "weight_kg": ("Weight", "kg"),
-    "waist_cm": ("Waist", "cm"),
-    "moderate_minutes": ("Moderate activity", "minutes a week"),
-    "strength_days": ("Strength activity", "days a week"),
-    "balance_days": ("Balance activity", "days a week"),
-    "sitting_hours": ("Sitting", "hours a day"),
+    **{
+        key: (f.label, f.unit)
+        for key, f in measurement_fields(default_norm_set().battery.values()).items()
+    },
     "notes": ("Notes", ""),
     "goals": ("Goals", ""),
 }

@@ -27,6 +27,7 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ffmot.core import codes
+from ffmot.core.entry import MEASUREMENT_KEYS
 from ffmot.core.errors import InputError
 from ffmot.core.names import fold, words
 from ffmot.services.records import audit
@@ -327,18 +328,7 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
 # activity answers, the results table's notes. Each is merged on its own: a blank on one side is
 # filled from the other, the later print time is kept, and only two different values of one
 # fact are a conflict.
-VISIT_FACTS = (
-    "height_cm",
-    "weight_kg",
-    "waist_cm",
-    "moderate_minutes",
-    "strength_days",
-    "balance_days",
-    "sitting_hours",
-    "notes",
-    "goals",
-    "printed_at",
-)
+VISIT_FACTS = (*MEASUREMENT_KEYS, "notes", "goals", "printed_at")
 
 
 def _fill_visit(mine: dict[str, Any], incoming: dict[str, Any]) -> tuple[dict[str, Any], bool]:
