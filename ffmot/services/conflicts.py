@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ffmot.core import codes
+from ffmot.core.ages import age_on
 from ffmot.core.entry import measurement_fields
 from ffmot.core.errors import InputError
 from ffmot.core.norms import default_norm_set
@@ -76,6 +77,21 @@ def _result_words(rec: dict[str, Any]) -> str:
     return f"{v:g} {label}" + (" (done with help)" if mods else "") if v is not None else "—"
 
 
+def _band(rec: dict[str, Any], sex: str, age: int | None) -> str:
+    """': in the usual range' and the like, for a done, unaided result with norms."""
+    from ffmot.core import interpret, scoring
+
+    if not rec.get("done") or rec.get("value") is None or rec.get("modifications") or age is None:
+        return ""
+    try:
+        test = default_norm_set().test(str(rec.get("test_id")))
+        s = scoring.score(test.id, sex, age, float(rec["value"]), str(rec.get("unit") or ""))
+    except Exception:  # no norms for that age, or an older file's unit: the value alone
+        return ""
+    words = interpret.band_words(interpret.default_rules(), test, s.band)
+    return f": {words[0].lower()}{words[1:]}" if words else ""
+
+
 def _visit_words(rec: dict[str, Any], keys: Iterable[str]) -> str:
     parts = []
     for k in keys:
@@ -128,6 +144,10 @@ def open_conflicts(db: Database, event_id: str | None = None) -> list[ConflictIn
                 except Exception:
                     what = str(c.local.get("test_id"))
                 here, there = _result_words(c.local), _result_words(c.incoming)
+                if p is not None and a is not None:  # what each value would say on the sheet
+                    age = age_on(p.date_of_birth, a.assessed_on)
+                    here += _band(c.local, p.sex, age)
+                    there += _band(c.incoming, p.sex, age)
             elif c.entity == "assessment":
                 keys = _differing(c) or ["height_cm"]
                 what = " and ".join(MEASURE_WORDS[k][0] for k in keys)

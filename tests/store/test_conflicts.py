@@ -33,7 +33,9 @@ def grip_at_two_stations(tmp_path, actor):  # type: ignore[no-untyped-def]
 def test_a_disagreement_is_shown_in_words_and_holds_the_board_and_the_sheet(tmp_path, actor):
     hub, e, a = grip_at_two_stations(tmp_path, actor)
     (c,) = open_conflicts(hub, e.id)
-    assert c.what == "Grip strength" and c.here == "24 kg" and c.there == "26 kg"
+    assert c.what == "Grip strength"
+    assert c.here.startswith("24 kg: ") and c.there.startswith("26 kg: ")  # and their bands
+    assert "usual range" in c.here + c.there
     assert c.here_from.startswith("Station 2") and c.there_from.startswith("Station 5")
     assert "Ada Sampleton" in c.who
     assert [r.status for r in B.board(hub, e.id)] == ["conflict"]

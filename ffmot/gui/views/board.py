@@ -149,7 +149,8 @@ class BoardView(QWidget):
                 self.table.selectRow(index.row())
         self.table.verticalScrollBar().setValue(scrolled)
         counts = {k: sum(1 for r in rows if r.status == k) for k in STATUS_WORDS}
-        shown = [k for k, n in counts.items() if n or k not in CONSENT_WORDS]
+        rare = (*CONSENT_WORDS, "conflict")  # said only when someone is in that state
+        shown = [k for k, n in counts.items() if n or k not in rare]
         self.summary.setText(
             f"{len(rows)} checked in · "
             + " · ".join(f"{STATUS_WORDS[k]}: {counts[k]}" for k in shown)
