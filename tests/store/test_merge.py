@@ -277,3 +277,49 @@ def test_two_different_heights_for_one_visit_are_a_conflict_and_the_rest_is_fill
     m = R.get_assessment(hub, a.id).measurements
     assert (m.height_cm, m.weight_kg) == (160, 70)  # ours kept, the blank filled
     hub.close()
+
+
+def test_bringing_in_in_either_order_gives_the_same_day_once_settled(tmp_path, actor):
+    """A then B equals B then A (and A twice equals A once), once the one planted disagreement
+    is settled the same way on both."""
+    from ffmot.services.conflicts import open_conflicts, settle
+    from ffmot.services.types import Measurements
+
+    day, e, _p, a = station(tmp_path / "day.db", actor, "Ada", n_results=0)
+    day.close()
+    two = copy_of(tmp_path / "day.db", tmp_path / "two.db")
+    five = copy_of(tmp_path / "day.db", tmp_path / "five.db")
+    R.save_result(two, Actor("Sam", "Station 2"), a.id, "grip", [(24, "right 1")])
+    R.save_result(two, Actor("Sam", "Station 2"), a.id, "chair_stand", [(12, "")])
+    R.save_result(five, Actor("Jo", "Station 5"), a.id, "grip", [(26, "right 1")])
+    R.save_result(five, Actor("Jo", "Station 5"), a.id, "arm_curl", [(15, "")])
+    seen = R.get_assessment(five, a.id).measurements
+    R.save_measurements(five, Actor("Jo", "Station 5"), a.id, Measurements(160, 62, 84),
+                        only=["height_cm", "weight_kg", "waist_cm"], seen=seen)  # fmt: skip
+    two.close()
+    five.close()
+
+    def day_after(order: list[str], name: str) -> dict[str, object]:
+        hub = copy_of(tmp_path / "day.db", tmp_path / name)
+        for f in order:
+            merge(hub, actor, str(tmp_path / f))
+        for c in open_conflicts(hub, e.id):
+            theirs = "26" in c.there.split(":")[0]
+            settle(hub, actor, c.id, "there" if theirs else "here")
+        v = R.get_assessment(hub, a.id)
+        got = {
+            "results": {r.test_id: r.value for r in v.results},
+            "measurements": v.measurements,
+            "open": len(open_conflicts(hub, e.id)),
+        }
+        hub.close()
+        return got
+
+    one = day_after(["two.db", "five.db"], "ab.db")
+    other = day_after(["five.db", "two.db"], "ba.db")
+    twice = day_after(["two.db", "five.db", "two.db", "five.db"], "abab.db")
+    assert one == other == twice
+    assert one["results"] == {
+        "grip": 26, "chair_stand": 12, "arm_curl": 15, "bmi": 24.2, "waist": 84,
+    }  # fmt: skip
+    assert one["open"] == 0
