@@ -54,6 +54,7 @@ class MergeReport:
     conflicts: dict[str, int] = field(default_factory=dict)
     recoded: list[tuple[str, str]] = field(default_factory=list)  # (old code, new code)
     skipped_erased: int = 0
+    skipped_withdrawn: int = 0  # results of people who withdrew consent to keep them
     known_conflicts: int = 0  # conflicts found again that were recorded by an earlier merge
 
     def line(self) -> str:
@@ -86,6 +87,11 @@ class MergeReport:
             )
         if self.skipped_erased:
             text += f"; {self.skipped_erased} record(s) of erased participants left out"
+        if self.skipped_withdrawn:
+            text += (
+                f"; {self.skipped_withdrawn} result(s) of people who withdrew consent to keep "
+                "their results left out"
+            )
         return text
 
 
@@ -229,8 +235,11 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
     erased |= incoming_tombs
     skip_visits: set[str] = set()
     skip_results: set[str] = set()
+    withdrawn: set[str] = set()  # visits of people whose latest decision is not to keep results
     for name in ORDER:
         table = md.tables[name]
+        if name == "result":
+            withdrawn = _withdrawn_visits(dc)
         rows = [dict(r._mapping) for r in sc.execute(select(table))]
         if name == "assessment":
             rows = _previous_first(rows)
@@ -247,6 +256,11 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
                 if name == "result":
                     skip_results.add(row["id"])
                 continue
+            if name == "result" and row["assessment_id"] in withdrawn:
+                known = dc.execute(select(table.c.id).where(table.c.id == row["id"])).first()
+                if known is None:  # never bring in results they asked us not to keep
+                    report.skipped_withdrawn += 1
+                    continue
             local = dc.execute(select(table).where(table.c.id == row["id"])).first()
             incoming = _record(sc, table, row)
             if local is None and name == "result":
@@ -374,6 +388,24 @@ def _replace_result(sc: Connection, dc: Connection, table: Table, row: dict[str,
     dc.execute(update(table).where(table.c.id == row["id"]).values(**row))
     for t in sc.execute(select(trial).where(trial.c.result_id == row["id"])):
         dc.execute(insert(trial).values(**dict(t._mapping)))
+
+
+def _withdrawn_visits(dc: Connection) -> set[str]:
+    """Visits of people whose latest decision (here, after this merge's consents came in) is
+    not to keep their results."""
+    consent = Base.metadata.tables["consent"]
+    assessment = Base.metadata.tables["assessment"]
+    latest: dict[str, bool] = {}
+    for pid, granted in dc.execute(
+        select(consent.c.participant_id, consent.c.granted)
+        .where(consent.c.purpose == "keep_results")
+        .order_by(consent.c.recorded_at, consent.c.id)
+    ):
+        latest[pid] = granted
+    out = {pid for pid, granted in latest.items() if not granted}
+    if not out:
+        return set()
+    return set(dc.scalars(select(assessment.c.id).where(assessment.c.participant_id.in_(out))))
 
 
 def _new_id() -> str:
