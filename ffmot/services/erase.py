@@ -15,6 +15,7 @@ from ffmot.store.models import (
     Assessment,
     AuditEntry,
     MergeConflict,
+    MergedRecord,
     Participant,
     Result,
     Tombstone,
@@ -65,6 +66,20 @@ def erase_participant(db: Database, actor: Actor, code_text: str) -> Erased:
             .values(entity_id="")
         )
         s.add(Tombstone(id=tombstone_key(pid)))
+        # Records once merged into theirs: a station file still holding one must not bring it
+        # back either, so each gets a tombstone, and the link goes.
+        merged = list(
+            s.scalars(
+                select(MergedRecord.old_id).where(
+                    MergedRecord.kept_id.in_([pid, *visit_ids]),
+                    MergedRecord.entity == "participant",
+                )
+            )
+        )
+        for old in merged:
+            if s.get(Tombstone, tombstone_key(old)) is None:
+                s.add(Tombstone(id=tombstone_key(old)))
+        s.execute(delete(MergedRecord).where(MergedRecord.kept_id.in_([pid, *visit_ids])))
         audit(
             s,
             actor,

@@ -55,6 +55,7 @@ class MergeReport:
     recoded: list[tuple[str, str]] = field(default_factory=list)  # (old code, new code)
     skipped_erased: int = 0
     skipped_withdrawn: int = 0  # results of people who withdrew consent to keep them
+    merged_away: int = 0  # old records of people (or visits) merged into others: not brought back
     known_conflicts: int = 0  # conflicts found again that were recorded by an earlier merge
 
     def line(self) -> str:
@@ -87,6 +88,11 @@ class MergeReport:
             )
         if self.skipped_erased:
             text += f"; {self.skipped_erased} record(s) of erased participants left out"
+        if self.merged_away:
+            text += (
+                f"; {self.merged_away} record(s) of people merged into another record: their "
+                "facts went to the kept record"
+            )
         if self.skipped_withdrawn:
             text += (
                 f"; {self.skipped_withdrawn} result(s) of people who withdrew consent to keep "
@@ -233,6 +239,7 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
     for tid in incoming_tombs - erased:
         dc.execute(insert(Tombstone).values(id=tid))
     erased |= incoming_tombs
+    alias = _aliases(sc, dc)
     skip_visits: set[str] = set()
     skip_results: set[str] = set()
     withdrawn: set[str] = set()  # visits of people whose latest decision is not to keep results
@@ -245,6 +252,12 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
             rows = _previous_first(rows)
         added = updated = already = conflicts = 0
         for row in rows:
+            if name in ("participant", "assessment") and row["id"] in alias:
+                report.merged_away += 1  # made part of another record: its facts follow
+                continue
+            for ref in ("participant_id", "assessment_id", "previous_id"):
+                if row.get(ref) in alias:
+                    row = {**row, ref: alias[row[ref]]}
             owner = OWNER.get(name)
             if owner and tombstone_key(row[owner]) in erased:
                 report.skipped_erased += 1
@@ -388,6 +401,25 @@ def _replace_result(sc: Connection, dc: Connection, table: Table, row: dict[str,
     dc.execute(update(table).where(table.c.id == row["id"]).values(**row))
     for t in sc.execute(select(trial).where(trial.c.result_id == row["id"])):
         dc.execute(insert(trial).values(**dict(t._mapping)))
+
+
+def _aliases(sc: Connection, dc: Connection) -> dict[str, str]:
+    """Records merged into others, here or at the station (the station's merges come in too):
+    old id -> the id it is part of now, following merges of merges."""
+    mr = Base.metadata.tables["merged_record"]
+    known = set(dc.scalars(select(mr.c.old_id)))
+    for r in sc.execute(select(mr)):
+        if r.old_id not in known:
+            dc.execute(insert(mr).values(**dict(r._mapping)))
+    pairs = dict(dc.execute(select(mr.c.old_id, mr.c.kept_id)).all())
+    out = {}
+    for old in pairs:
+        kept, seen = pairs[old], {old}
+        while kept in pairs and kept not in seen:
+            seen.add(kept)
+            kept = pairs[kept]
+        out[old] = kept
+    return out
 
 
 def _withdrawn_visits(dc: Connection) -> set[str]:

@@ -29,6 +29,7 @@ from ffmot.store.models import (
     Assessment,
     Consent,
     Event,
+    MergedRecord,
     NameWord,
     Participant,
     Result,
@@ -402,6 +403,7 @@ def merge_participants(
                 .values(previous_id=kv.id, version=Assessment.version + 1)
             )
             s.execute(delete(Assessment).where(Assessment.id == ov.id))
+            _remember_merged(s, ov.id, kv.id, "assessment", now)
             moved_ids.add(kv.id)
 
         # Consent: every decision moves (the history stays); a withdrawal on either record
@@ -447,6 +449,7 @@ def merge_participants(
         )
         s.execute(delete(NameWord).where(NameWord.participant_id == other.id))
         s.execute(delete(Participant).where(Participant.id == other.id))
+        _remember_merged(s, other.id, keep.id, "participant", now)
         _relink(s, keep.id, moved_ids)
         audit(
             s,
@@ -490,3 +493,10 @@ def _relink(s: Session, participant_id: str, changed: set[str]) -> None:
                 .where(Assessment.id == r.id)
                 .values(previous_id=wanted, version=Assessment.version + 1)
             )
+
+
+def _remember_merged(s: Session, old_id: str, kept_id: str, entity: str, now: dt.datetime) -> None:
+    """So a station file still holding the old record brings its facts to the kept one (and
+    records merged into the old one before now point at the kept one too)."""
+    s.execute(update(MergedRecord).where(MergedRecord.kept_id == old_id).values(kept_id=kept_id))
+    s.add(MergedRecord(old_id=old_id, kept_id=kept_id, entity=entity, merged_at=now))

@@ -261,6 +261,18 @@ class MergeConflict(Base):
     __table_args__ = (UniqueConstraint("entity_id", "incoming_hash", name="uq_conflict_seen"),)
 
 
+class MergedRecord(Base):
+    """A record made part of another (two registrations of one person, or their two visits
+    to one MOT day): a station file that still holds the old record brings its facts to the
+    kept one instead of bringing the old record back. Travels with the station files."""
+
+    __tablename__ = "merged_record"
+    old_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kept_id: Mapped[str] = mapped_column(String(36), index=True)
+    entity: Mapped[str] = mapped_column(String(30))  # participant or assessment
+    merged_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Tombstone(Base):
     """A one-way hash of an erased participant's id, so a merge never brings them back.
 
