@@ -27,6 +27,21 @@ NOT_DONE_REASONS = ("declined", "unable", "felt_unsafe", "stopped_by_tester", "n
 # The first four are symptoms: the sheet then says to talk to the GP before harder activity.
 STOP_REASONS = ("chest_pain", "dizziness", "pain", "breathlessness", "other")
 SYMPTOM_STOPS = ("chest_pain", "dizziness", "pain", "breathlessness")
+# The reasons in words, as the station and the score card offer them.
+REASON_WORDS = {
+    "declined": "Declined",
+    "unable": "Unable",
+    "felt_unsafe": "Felt unsafe",
+    "stopped_by_tester": "Stopped by tester",
+    "not_offered": "Not offered",
+}
+STOP_WORDS = {
+    "chest_pain": "Chest pain",
+    "dizziness": "Dizziness",
+    "pain": "Pain",
+    "breathlessness": "Breathlessness",
+    "other": "Other (a slip, equipment…)",
+}
 
 
 @dataclass(frozen=True)

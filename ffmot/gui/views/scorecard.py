@@ -23,12 +23,17 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.core import codes
-from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS, TestDef
+from ffmot.core.battery import (
+    NOT_DONE_REASONS,
+    REASON_WORDS,
+    STOP_REASONS,
+    STOP_WORDS,
+    TestDef,
+)
 from ffmot.core.entry import Form, scanned_code, why_blocked
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R
-from ffmot.gui.views.station import REASON_WORDS, STOP_WORDS
 from ffmot.gui.widgets import BandBadge, heading, notice, sentence
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 

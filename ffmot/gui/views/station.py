@@ -24,7 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.core import codes
-from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS, TestDef
+from ffmot.core.battery import (
+    NOT_DONE_REASONS,
+    REASON_WORDS,
+    STOP_REASONS,
+    STOP_WORDS,
+    TestDef,
+)
 from ffmot.core.entry import Entry, Form, scanned_code, why_blocked
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.gui.context import AppContext, show_error
@@ -33,21 +39,6 @@ from ffmot.gui.lazy import R
 from ffmot.gui.widgets import BandBadge, WhereYouStand, heading, notice, sentence
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 from ffmot.store.errors import ConflictError
-
-REASON_WORDS = {
-    "declined": "Declined",
-    "unable": "Unable",
-    "felt_unsafe": "Felt unsafe",
-    "stopped_by_tester": "Stopped by tester",
-    "not_offered": "Not offered",
-}
-STOP_WORDS = {
-    "chest_pain": "Chest pain",
-    "dizziness": "Dizziness",
-    "pain": "Pain",
-    "breathlessness": "Breathlessness",
-    "other": "Other (a slip, equipment…)",
-}
 
 
 class StationView(QWidget):
