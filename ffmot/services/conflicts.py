@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ffmot.core import codes
+from ffmot.core import codes, lineage
 from ffmot.core.ages import age_on
 from ffmot.core.entry import measurement_fields
 from ffmot.core.errors import InputError
 from ffmot.core.norms import default_norm_set
-from ffmot.services.records import _saving, audit
+from ffmot.services.records import _saving, audit, index_names
 from ffmot.services.types import Actor
 from ffmot.store.db import Database
 from ffmot.store.models import Assessment, MergeConflict, Participant, Result, Trial, utcnow
@@ -34,6 +34,17 @@ MEASURE_WORDS = {
     },
     "notes": ("Notes", ""),
     "goals": ("Goals", ""),
+}
+# A person's details in words, in the order a practitioner reads them.
+DETAIL_WORDS = {
+    "given_name": "First name",
+    "family_name": "Family name",
+    "date_of_birth": "Date of birth",
+    "sex": "Sex",
+    "phone": "Phone",
+    "email": "Email",
+    "postcode_district": "Postcode district",
+    "notes": "Notes",
 }
 
 
@@ -107,13 +118,27 @@ def _visit_words(rec: dict[str, Any], keys: Iterable[str]) -> str:
 
 
 def _differing(c: MergeConflict) -> list[str]:
-    return [
-        k
-        for k in MEASURE_WORDS
-        if c.local.get(k) not in (None, "")
-        and c.incoming.get(k) not in (None, "")
-        and c.local.get(k) != c.incoming.get(k)
-    ]
+    """The visit's facts in disagreement (the station's version is kept with only those)."""
+    return [k for k in MEASURE_WORDS if c.local.get(k) != c.incoming.get(k)]
+
+
+def _details_differing(c: MergeConflict) -> list[str]:
+    return [k for k in DETAIL_WORDS if c.local.get(k) != c.incoming.get(k)]
+
+
+def _details_words(rec: dict[str, Any], keys: Iterable[str]) -> str:
+    def shown(k: str) -> str:
+        v = rec.get(k)
+        if v in (None, ""):
+            return "—"
+        if k == "date_of_birth":
+            try:
+                return dt.date.fromisoformat(str(v)).strftime("%-d %B %Y")
+            except ValueError:
+                return str(v)
+        return str(v).replace("_", " ")
+
+    return "; ".join(f"{DETAIL_WORDS[k]}: {shown(k)}" for k in keys)
 
 
 def open_conflicts(db: Database, event_id: str | None = None) -> list[ConflictInfo]:
@@ -153,15 +178,9 @@ def open_conflicts(db: Database, event_id: str | None = None) -> list[ConflictIn
                 what = " and ".join(MEASURE_WORDS[k][0] for k in keys)
                 here, there = _visit_words(c.local, keys), _visit_words(c.incoming, keys)
             else:
-                what = c.entity.replace("_", " ").capitalize() + " details"
-                diff = sorted(
-                    k
-                    for k in c.local
-                    if k not in ("updated_at", "version", "created_at", "recorded_at")
-                    and c.local.get(k) != c.incoming.get(k)
-                )
-                here = "; ".join(f"{k}: {c.local.get(k)}" for k in diff[:4])
-                there = "; ".join(f"{k}: {c.incoming.get(k)}" for k in diff[:4])
+                keys = _details_differing(c)
+                what = "Their details: " + ", ".join(DETAIL_WORDS[k].lower() for k in keys)
+                here, there = _details_words(c.local, keys), _details_words(c.incoming, keys)
             out.append(
                 ConflictInfo(
                     c.id,
@@ -209,7 +228,8 @@ def settle(db: Database, actor: Actor, conflict_id: str, keep: str) -> None:
         if c is None or c.resolved_at is not None:
             raise InputError("that disagreement has been settled already")
         if keep == "there":
-            _take_theirs(s, c)
+            _take_theirs(s, c, actor)
+        _seen_both(s, c, actor)
         c.resolved_at = utcnow()
         s.flush()
         _settle_agreeing(s, _visit_of(c))
@@ -242,10 +262,36 @@ def _settle_agreeing(s: Any, visit_id: str | None) -> None:
             theirs.get("value"),
             theirs.get("unit"),
         ):
+            r.lineage = lineage.join(_vector(r), lineage.clean(theirs.get("lineage")))
             other.resolved_at = utcnow()
 
 
-def _take_theirs(s: Any, c: MergeConflict) -> None:
+def _vector(r: Result | Participant) -> lineage.Vector:
+    return lineage.of(r.lineage, getattr(r, "station", None), r.version)
+
+
+def _seen_both(s: Any, c: MergeConflict, actor: Actor) -> None:
+    """Once settled, the value kept has seen both versions: later copies of either station's
+    file are older than it and raise nothing again, while a new change at a station still
+    does (ffmot.core.lineage)."""
+    theirs = c.incoming.get("lineage")
+    if c.entity in ("result", "participant"):
+        rec = s.get(Result if c.entity == "result" else Participant, c.entity_id)
+        if rec is not None:
+            seen = lineage.join(_vector(rec), lineage.clean(theirs))
+            rec.lineage = lineage.bump(seen, actor.station)
+    elif c.entity == "assessment":
+        a = s.get(Assessment, c.entity_id)
+        if a is not None:
+            here = dict(a.lineage or {})
+            there = theirs if isinstance(theirs, dict) else {}
+            for k in _differing(c):
+                seen = lineage.join(lineage.clean(here.get(k)), lineage.clean(there.get(k)))
+                here[k] = lineage.bump(seen, actor.station)
+            a.lineage = here
+
+
+def _take_theirs(s: Any, c: MergeConflict, actor: Actor) -> None:
     theirs = c.incoming
     if c.entity == "result":
         r = s.get(Result, c.entity_id)
@@ -282,12 +328,23 @@ def _take_theirs(s: Any, c: MergeConflict) -> None:
         a.updated_at = utcnow()
         from ffmot.services.records import _sync_body_results
 
-        _sync_body_results(s, a, Actor("settled merge", ""), {"bmi", "waist", "activity"})
+        _sync_body_results(s, a, actor, {"bmi", "waist", "activity"})
         return
-    raise InputError(
-        f"a disagreement about {c.entity} details is settled by correcting them (check-in, "
-        "Correct details), then keeping this database's version"
-    )
+    if c.entity == "participant":
+        p = s.get(Participant, c.entity_id)
+        if p is None:
+            raise InputError("that person has gone (erased): nothing to settle")
+        from ffmot.core.names import fold
+
+        for k in _details_differing(c):
+            v = theirs.get(k)
+            setattr(p, k, dt.date.fromisoformat(v) if k == "date_of_birth" and v else v)
+        p.search_given, p.search_family = fold(p.given_name), fold(p.family_name)
+        p.updated_at = utcnow()
+        s.flush()
+        index_names(s, p.id, p.given_name, p.family_name)
+        return
+    raise InputError(f"a disagreement about {c.entity} cannot be settled here")
 
 
 def held_for_conflicts(db: Database, overviews: Iterable[Any]) -> None:

@@ -2,13 +2,16 @@
 
 A record only in the other database is added; one that is the same in both is already there.
 A result is a fact about one test of one visit: two stations that recorded the same test for
-the same person are one fact, already there if they agree and a conflict if they differ (it
-never stops the rest of the file coming in). A later copy of a station's own result (same
-station, a later version, not changed here since) updates it; an older copy is already there.
-Otherwise a record that differs is a conflict: this database keeps its version, the other
-version is stored beside it for review, and nothing is overwritten or dropped. Merging the same
-file twice changes nothing the second time. Records of erased participants are never brought
-back.
+the same person are one fact, already there if they agree. A visit holds several facts (each
+measurement, the notes, the goals), each merged on its own, and so does a person's record.
+
+Which copy of a fact is later is decided by its version vector (ffmot.core.lineage), not by
+clocks: a copy this database has already taken into account (a station's old copy of a value
+corrected here since) changes nothing; a later change of it is taken; only a fact changed in
+two places without either seeing the other, to different values, is a conflict. Then this
+database keeps its version, the other is stored beside it for review, and the rest of the
+file still comes in. Merging the same file twice changes nothing the second time; files merge
+the same in any order. Records of erased participants are never brought back.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from ffmot.core import codes
+from ffmot.core import codes, lineage
 from ffmot.core.entry import MEASUREMENT_KEYS
 from ffmot.core.errors import InputError
 from ffmot.core.names import fold, words
@@ -135,6 +138,7 @@ BOOKKEEPING = {
     "station",
     "id",
     "result_id",
+    "lineage",
 }
 
 
@@ -252,12 +256,19 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
             rows = _previous_first(rows)
         added = updated = already = conflicts = 0
         for row in rows:
-            if name in ("participant", "assessment") and row["id"] in alias:
-                report.merged_away += 1  # made part of another record: its facts follow
-                continue
             for ref in ("participant_id", "assessment_id", "previous_id"):
                 if row.get(ref) in alias:
                     row = {**row, ref: alias[row[ref]]}
+            if name == "participant" and row["id"] in alias:
+                report.merged_away += 1  # made part of another record: its facts follow
+                continue
+            folded = None  # the kept visit this visit was made part of: its facts go there
+            if name == "assessment":
+                if row["id"] not in alias:
+                    twin = _same_visit(dc, table, row)
+                    if twin is not None:  # one person checked in to one day on two laptops
+                        _alias(dc, alias, row["id"], twin, "assessment")
+                folded = alias.get(row["id"])
             owner = OWNER.get(name)
             if owner and tombstone_key(row[owner]) in erased:
                 report.skipped_erased += 1
@@ -274,8 +285,17 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
                 if known is None:  # never bring in results they asked us not to keep
                     report.skipped_withdrawn += 1
                     continue
-            local = dc.execute(select(table).where(table.c.id == row["id"])).first()
+            local = dc.execute(select(table).where(table.c.id == (folded or row["id"]))).first()
             incoming = _record(sc, table, row)
+            if folded is not None:
+                report.merged_away += 1
+                if local is None:
+                    continue
+                kept = {k: _plain(v) for k, v in local._mapping.items()}
+                incoming = {
+                    **kept,
+                    **{k: incoming[k] for k in (*VISIT_FACTS, "printed_at", "lineage")},
+                }
             if local is None and name == "result":
                 # The same test of the same visit, recorded at another station: one fact.
                 local = dc.execute(
@@ -304,26 +324,32 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
                 continue
             mine = _record(dc, table, dict(local._mapping))
             if _content(mine) == _content(incoming):
+                seen = _joined(name, mine, incoming)
+                if seen is not None:
+                    dc.execute(update(table).where(table.c.id == mine["id"]).values(lineage=seen))
                 already += 1
                 continue
             if name == "assessment":
-                filled, clash = _fill_visit(mine, incoming)
-                if filled:
-                    dc.execute(update(table).where(table.c.id == mine["id"]).values(**filled))
+                changes, clash = _fill_visit(mine, incoming)
+                if changes:
+                    dc.execute(update(table).where(table.c.id == mine["id"]).values(**changes))
                 if not clash:
-                    updated += bool(filled)
-                    already += not filled
+                    taken = set(changes) - {"lineage"}
+                    updated += bool(taken)
+                    already += not taken
                     continue
-                mine = {**mine, **{k: _plain(v) for k, v in filled.items()}}
-            origin = _same_origin(mine, incoming) if name == "result" else None
-            if origin == "older":
-                already += 1  # an earlier copy of what that station has since changed
-                continue
-            if origin == "newer":
-                _replace_result(sc, dc, table, row)
-                updated += 1
-                continue
-            h = _hash(incoming)
+                mine = {**mine, **{k: _plain(v) for k, v in changes.items()}}
+                incoming = _clashing(mine, incoming, clash)
+            else:
+                came = lineage.order(_vector(mine), _vector(incoming))
+                if came == "before":
+                    already += 1  # a copy this database has taken into account and changed since
+                    continue
+                if came == "after":
+                    _take(sc, dc, table, row, mine)
+                    updated += 1
+                    continue
+            h = _hash(_record(sc, table, row))
             seen = dc.scalar(
                 select(MergeConflict.id).where(
                     MergeConflict.entity_id == mine["id"], MergeConflict.incoming_hash == h
@@ -352,55 +378,134 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
 
 
 # A visit row holds facts from several stations: check-in's, the BMI station's measurements, the
-# activity answers, the results table's notes. Each is merged on its own: a blank on one side is
-# filled from the other, the later print time is kept, and only two different values of one
-# fact are a conflict.
-VISIT_FACTS = (*MEASUREMENT_KEYS, "notes", "goals", "printed_at")
+# activity answers, the results table's notes. Each is merged on its own, by its own vector; the
+# later print time is kept.
+VISIT_FACTS = (*MEASUREMENT_KEYS, "notes", "goals")
 
 
-def _fill_visit(mine: dict[str, Any], incoming: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """The facts to take from the incoming visit (blank here, given there; a later print), and
-    whether any fact differs on both sides. Everything else about a visit must be the same."""
-    filled: dict[str, Any] = {}
-    clash = False
-    for key in VISIT_FACTS:
-        here, there = mine.get(key), incoming.get(key)
-        if here == there or there in (None, ""):
-            continue
-        if here in (None, ""):
-            filled[key] = there
-        elif key == "printed_at":
-            if there > here:
-                filled[key] = there
-        else:
-            clash = True
-    others = {k for k in _content(mine) if k not in VISIT_FACTS}
-    clash = clash or any(mine.get(k) != incoming.get(k) for k in others)
-    if "printed_at" in filled:
-        filled["printed_at"] = dt.datetime.fromisoformat(filled["printed_at"])
-    return filled, clash
+def _vector(rec: dict[str, Any]) -> lineage.Vector:
+    return lineage.of(rec.get("lineage"), rec.get("station"), rec.get("version"))
 
 
-def _same_origin(mine: dict[str, Any], incoming: dict[str, Any]) -> str | None:
-    """'newer' or 'older' when both are versions of one station's own record (the same record,
-    last saved by the same station, so nobody else has changed it here); else None."""
-    if mine["id"] != incoming["id"] or not mine.get("station"):
-        return None
-    if mine["station"] != incoming.get("station"):
-        return None
-    if incoming["version"] > mine["version"]:
-        return "newer"
-    if incoming["version"] < mine["version"]:
-        return "older"
+def _joined(name: str, mine: dict[str, Any], incoming: dict[str, Any]) -> Any:
+    """The vector(s) to keep when both copies hold the same values but came by different
+    routes (two stations recorded the same grip): None when nothing changes."""
+    if name == "assessment":
+        here, there = _facts(mine), _facts(incoming)
+        both = {k: lineage.join(here.get(k), there.get(k)) for k in set(here) | set(there)}
+        return both if both != here else None
+    if name in ("participant", "result"):
+        both_v = lineage.join(_vector(mine), _vector(incoming))
+        return both_v if both_v != _vector(mine) else None
     return None
 
 
-def _replace_result(sc: Connection, dc: Connection, table: Table, row: dict[str, Any]) -> None:
+def _facts(rec: dict[str, Any]) -> dict[str, lineage.Vector]:
+    raw = rec.get("lineage")
+    if not isinstance(raw, dict):
+        return {}
+    return {k: lineage.clean(v) for k, v in raw.items() if k in VISIT_FACTS}
+
+
+def _fill_visit(mine: dict[str, Any], incoming: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The changes to take from the incoming visit (a fact changed there after this database's
+    copy, or given there and blank here in a file without vectors; a later print), and the
+    facts changed in two places to different values. Anything else about a visit differing is
+    a clash of the whole visit."""
+    changes: dict[str, Any] = {}
+    clash: list[str] = []
+    here_v, there_v = _facts(mine), _facts(incoming)
+    vectors = dict(here_v)
+    for key in VISIT_FACTS:
+        here, there = mine.get(key), incoming.get(key)
+        h, t = here_v.get(key, {}), there_v.get(key, {})
+        came = lineage.order(h, t)
+        if here == there:
+            vectors[key] = lineage.join(h, t)
+        elif came == "after" or (came == "same" and here in (None, "")):
+            changes[key] = there
+            vectors[key] = lineage.join(h, t)
+        elif came == "before" or there in (None, ""):
+            continue
+        else:
+            clash.append(key)
+    vectors = {k: v for k, v in vectors.items() if v}
+    if vectors != here_v:
+        changes["lineage"] = vectors
+    here_p, there_p = mine.get("printed_at"), incoming.get("printed_at")
+    if there_p and (not here_p or there_p > here_p):
+        changes["printed_at"] = dt.datetime.fromisoformat(there_p)
+    others = {k for k in _content(mine) if k not in (*VISIT_FACTS, "printed_at")}
+    if any(mine.get(k) != incoming.get(k) for k in others):
+        clash.append("visit")
+    return changes, clash
+
+
+def _clashing(mine: dict[str, Any], incoming: dict[str, Any], clash: list[str]) -> dict[str, Any]:
+    """The station's version as kept for review: this database's visit with only the facts in
+    disagreement taken from the station (so the screen shows exactly those), and its vectors."""
+    if "visit" in clash:
+        return incoming
+    return {
+        **mine,
+        **{k: incoming.get(k) for k in clash},
+        "lineage": incoming.get("lineage"),
+        "station": incoming.get("station"),
+        "updated_at": incoming.get("updated_at"),
+    }
+
+
+def _take(
+    sc: Connection, dc: Connection, table: Table, row: dict[str, Any], mine: dict[str, Any]
+) -> None:
+    """Takes a later change of a record made at another station. A result of the same test
+    recorded here under another id gives way to it, trials and all."""
+    if table.name == "participant":
+        values = {k: v for k, v in row.items() if k not in ("id", "code", "created_at")}
+        values["search_given"] = fold(row["given_name"])
+        values["search_family"] = fold(row["family_name"])
+        dc.execute(update(table).where(table.c.id == mine["id"]).values(**values))
+        nw = Base.metadata.tables["name_word"]
+        dc.execute(delete(nw).where(nw.c.participant_id == mine["id"]))
+        dc.execute(
+            insert(nw),
+            [
+                {"participant_id": mine["id"], "word": w}
+                for w in sorted(words(row["given_name"], row["family_name"]))
+            ],
+        )
+        return
     trial = Base.metadata.tables["trial"]
-    dc.execute(delete(trial).where(trial.c.result_id == row["id"]))
-    dc.execute(update(table).where(table.c.id == row["id"]).values(**row))
+    dc.execute(delete(trial).where(trial.c.result_id == mine["id"]))
+    if mine["id"] == row["id"]:
+        dc.execute(update(table).where(table.c.id == row["id"]).values(**row))
+    else:
+        dc.execute(delete(table).where(table.c.id == mine["id"]))
+        dc.execute(insert(table).values(**row))
     for t in sc.execute(select(trial).where(trial.c.result_id == row["id"])):
         dc.execute(insert(trial).values(**dict(t._mapping)))
+
+
+def _same_visit(dc: Connection, table: Table, row: dict[str, Any]) -> str | None:
+    """This database's visit of the same person to the same day under another id, if any."""
+    found = dc.scalar(
+        select(table.c.id).where(
+            table.c.participant_id == row["participant_id"],
+            table.c.event_id == row["event_id"],
+            table.c.id != row["id"],
+        )
+    )
+    return str(found) if found is not None else None
+
+
+def _alias(dc: Connection, alias: dict[str, str], old: str, kept: str, entity: str) -> None:
+    mr = Base.metadata.tables["merged_record"]
+    dc.execute(
+        insert(mr).values(
+            old_id=old, kept_id=kept, entity=entity, merged_at=dt.datetime.now(dt.UTC)
+        )
+    )
+    alias[old] = kept
 
 
 def _aliases(sc: Connection, dc: Connection) -> dict[str, str]:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ffmot.core import codes, entry, screening, units
+from ffmot.core import codes, entry, lineage, screening, units
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import InputError
@@ -231,6 +231,7 @@ def _register(
             email=_clean_optional(email, 200, "email address"),
             postcode_district=_postcode_district(postcode_district),
             notes=notes,
+            lineage=lineage.bump(None, actor.station),
         )
         s.add(p)
         s.flush()
@@ -278,6 +279,7 @@ def update_participant(
                 value = _postcode_district(value if isinstance(value, str) else None)
             setattr(p, key, value)
         p.updated_at = utcnow()
+        p.lineage = lineage.bump(p.lineage, actor.station)
         index_names(s, p.id, p.given_name, p.family_name)
         audit(s, actor, "update", "participant", p.id, ", ".join(sorted(changes)))
         s.flush()
@@ -835,6 +837,7 @@ def _write_result(
         r.done, r.reason, r.value, r.unit = done, reason, value, unit
         r.stop_reason = stop_reason
         r.modifications = mods
+        r.lineage = lineage.bump(lineage.of(r.lineage, r.station, r.version), actor.station)
         r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
         r.trials.extend(trials)
         s.flush()
@@ -888,12 +891,12 @@ def save_measurements(
             _expect(a.version, expected_version, "this visit's measurements and notes")
         for test_id, version in (results_seen or {}).items():
             _current_result(s, a, test_id, version, actor)
-        for key in keys:
-            setattr(a, key, getattr(m, key))
+        changes: dict[str, object] = {key: getattr(m, key) for key in keys}
         if notes is not None:
-            a.notes = notes
+            changes["notes"] = notes
         if goals is not None:
-            a.goals = goals
+            changes["goals"] = goals
+        set_facts(a, changes, actor.station)
         a.updated_at = utcnow()
         audit(s, actor, "update", "assessment", a.id, "measurements: " + ", ".join(keys))
         _sync_body_results(s, a, actor, set(results_seen or ()))
@@ -922,7 +925,7 @@ def save_notes(
                 "Your text is still on screen: copy it, show their card again to see the other "
                 "station's, then combine the two and save again"
             )
-        a.notes, a.goals = notes, goals
+        set_facts(a, {"notes": notes, "goals": goals}, actor.station)
         a.updated_at = utcnow()
         audit(s, actor, "update", "assessment", a.id, "notes and goals")
         s.flush()
@@ -957,9 +960,24 @@ def _sync_body_results(
                 f"{test_id} was recorded as not done ({r.reason}) at {when}{where}; your entry "
                 "is still on screen: reload to see it, then save again"
             )
+        if (r.done, r.value, r.unit, r.modifications or []) == (True, value, unit, []):
+            continue  # unchanged: not a new version of it
         r.done, r.reason, r.value, r.unit, r.modifications = True, None, value, unit, []
         r.stop_reason = None
+        r.lineage = lineage.bump(lineage.of(r.lineage, r.station, r.version), actor.station)
         r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
+
+
+def set_facts(a: Assessment, changes: dict[str, object], station: str) -> None:
+    """Writes a visit's facts (measurements, notes, goals), counting a change of each one at
+    this station (ffmot.core.lineage), so station files know which copy came later."""
+    vectors = dict(a.lineage or {})
+    for key, value in changes.items():
+        if getattr(a, key) == value:
+            continue
+        setattr(a, key, value)
+        vectors[key] = lineage.bump(vectors.get(key), station)
+    a.lineage = vectors
 
 
 def mark_printed(db: Database, actor: Actor, assessment_id: str) -> None:

@@ -73,6 +73,8 @@ class Participant(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Who changed the details, counted per station (ffmot.core.lineage); None before 0006.
+    lineage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     consents: Mapped[list[Consent]] = relationship(
         back_populates="participant", cascade="all, delete-orphan", passive_deletes=True
@@ -157,6 +159,8 @@ class Assessment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Per visit fact (a measurement, notes, goals): who changed it, counted per station.
+    lineage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     participant: Mapped[Participant] = relationship(back_populates="assessments")
     results: Mapped[list[Result]] = relationship(
@@ -206,6 +210,8 @@ class Result(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Who changed this result, counted per station (ffmot.core.lineage).
+    lineage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     assessment: Mapped[Assessment] = relationship(back_populates="results")
     trials: Mapped[list[Trial]] = relationship(

@@ -1,0 +1,152 @@
+"""A station's file keeps coming in all day: its old copies of facts corrected since at the
+results table change nothing and raise nothing, while a change made at the station since is
+taken (or, when both changed, is one disagreement)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ffmot.core import screening
+from ffmot.services import records as R
+from ffmot.services.conflicts import open_conflicts, settle
+from ffmot.services.merge import merge
+from ffmot.services.people import merge_participants
+from ffmot.services.types import Actor, Measurements
+from tests.store.test_merge import copy_of, station
+
+TWO = Actor("Sam", "Station 2")
+BMI = Actor("Kim", "BMI")
+
+
+def test_a_correction_after_printing_survives_the_stations_old_file(tmp_path, actor):
+    hub, e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
+    R.save_result(two, TWO, a.id, "grip", [(24, "right 1")])
+    merge(hub, actor, str(tmp_path / "two.db"))
+    R.mark_printed(hub, actor, a.id)
+    seen = R.get_assessment(hub, a.id).result("grip")
+    R.save_result(hub, actor, a.id, "grip", [(42, "right 1")], expected_version=seen.version)
+    R.save_result(two, TWO, a.id, "chair_stand", [(11, "")])  # the station goes on working
+    again = merge(hub, actor, str(tmp_path / "two.db"))
+    assert sum(again.conflicts.values()) == 0, again.line()
+    after = R.get_assessment(hub, a.id)
+    assert after.result("grip").value == 42 and after.result("chair_stand").value == 11
+    assert open_conflicts(hub, e.id) == []
+    two.close()
+    hub.close()
+
+
+def test_a_change_at_the_station_since_is_taken_and_both_changing_is_one_disagreement(
+    tmp_path, actor
+):
+    hub, e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
+    first = R.save_result(two, TWO, a.id, "grip", [(24, "right 1")])
+    merge(hub, actor, str(tmp_path / "two.db"))
+    R.save_result(two, TWO, a.id, "grip", [(25, "right 1")], expected_version=first.version)
+    assert sum(merge(hub, actor, str(tmp_path / "two.db")).updated.values()) == 1
+    assert R.get_assessment(hub, a.id).result("grip").value == 25
+    here = R.get_assessment(hub, a.id).result("grip")
+    R.save_result(hub, actor, a.id, "grip", [(30, "right 1")], expected_version=here.version)
+    there = R.get_assessment(two, a.id).result("grip")
+    R.save_result(two, TWO, a.id, "grip", [(31, "right 1")], expected_version=there.version)
+    merge(hub, actor, str(tmp_path / "two.db"))
+    (c,) = open_conflicts(hub, e.id)
+    assert c.here.startswith("30 kg") and c.there.startswith("31 kg")
+    settle(hub, actor, c.id, "here")
+    report = merge(hub, actor, str(tmp_path / "two.db"))  # the same file: settled, not raised
+    assert sum(report.conflicts.values()) == 0 and report.known_conflicts == 0, report.line()
+    assert R.get_assessment(hub, a.id).result("grip").value == 30
+    two.close()
+    hub.close()
+
+
+def test_a_height_corrected_at_the_results_table_survives_the_bmi_stations_old_file(
+    tmp_path, actor
+):
+    hub, e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    bmi = copy_of(tmp_path / "hub.db", tmp_path / "bmi.db")
+    keys = ["height_cm", "weight_kg"]
+    seen = R.get_assessment(bmi, a.id).measurements
+    R.save_measurements(bmi, BMI, a.id, Measurements(160, 62), only=keys, seen=seen)
+    merge(hub, actor, str(tmp_path / "bmi.db"))
+    seen = R.get_assessment(hub, a.id).measurements
+    R.save_measurements(hub, actor, a.id, Measurements(166, 62), only=keys, seen=seen)
+    report = merge(hub, actor, str(tmp_path / "bmi.db"))
+    assert sum(report.conflicts.values()) == 0, report.line()
+    after = R.get_assessment(hub, a.id)
+    assert after.measurements.height_cm == 166
+    assert after.result("bmi").value == round(62 / 1.66**2, 1)
+    assert open_conflicts(hub, e.id) == []
+    bmi.close()
+    hub.close()
+
+
+def test_corrected_details_survive_an_old_copy_and_a_real_disagreement_reads_in_words(
+    tmp_path, actor
+):
+    hub, e, p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=1)
+    two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
+    p = R.update_participant(hub, actor, p.id, p.version, phone="01228 000111")
+    assert sum(merge(hub, actor, str(tmp_path / "two.db")).conflicts.values()) == 0
+    assert R.get_participant(hub, p.id).phone == "01228 000111"
+    q = R.get_participant(two, p.id)
+    R.update_participant(two, TWO, p.id, q.version, phone="01228 999999")
+    merge(hub, actor, str(tmp_path / "two.db"))
+    (c,) = open_conflicts(hub)
+    assert c.what == "Their details: phone"
+    assert c.here == "Phone: 01228 000111" and c.there == "Phone: 01228 999999"
+    settle(hub, actor, c.id, "there")
+    assert R.get_participant(hub, p.id).phone == "01228 999999"
+    assert sum(merge(hub, actor, str(tmp_path / "two.db")).conflicts.values()) == 0
+    two.close()
+    hub.close()
+
+
+def test_one_person_checked_in_on_two_laptops_is_one_visit_with_both_stations_facts(
+    tmp_path, actor
+):
+    hub, e, p, _a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    other = R.register_participant(
+        hub, actor, "Bea", "Sampleton", dt.date(1948, 1, 2), "female",
+        consents={"keep_results": True},
+    )  # fmt: skip
+    bmi = copy_of(tmp_path / "hub.db", tmp_path / "bmi.db")
+    here = R.check_in(hub, actor, other.id, e.id)
+    R.record_screening(hub, actor, here.id, screening.answers_with())
+    there = R.check_in(bmi, BMI, other.id, e.id)  # she went straight to the BMI station
+    keys = ["height_cm", "weight_kg"]
+    R.save_measurements(
+        bmi, BMI, there.id, Measurements(158, 60), only=keys, seen=there.measurements
+    )
+    R.save_result(hub, actor, here.id, "grip", [(20, "right 1")])
+    report = merge(hub, actor, str(tmp_path / "bmi.db"))  # an IntegrityError, before
+    visit = R.find_visit(hub, other.id, e.id)
+    assert visit is not None and visit.id == here.id
+    assert visit.measurements.height_cm == 158 and visit.result("grip").value == 20
+    assert sum(report.conflicts.values()) == 0, report.line()
+    assert sum(merge(hub, actor, str(tmp_path / "bmi.db")).added.values()) == 0
+    bmi.close()
+    hub.close()
+
+
+def test_a_station_measuring_the_old_record_of_a_merged_person_measures_the_kept_one(
+    tmp_path, actor
+):
+    hub, e, p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    twin = R.register_participant(
+        hub, actor, "Ada", "Sampleton", dt.date(1950, 3, 14), "female",
+        consents={"keep_results": True},
+    )  # fmt: skip
+    b = R.check_in(hub, actor, twin.id, e.id)
+    R.record_screening(hub, actor, b.id, screening.answers_with())
+    bmi = copy_of(tmp_path / "hub.db", tmp_path / "bmi.db")
+    merge_participants(hub, actor, p.id, twin.id)
+    keys = ["height_cm", "weight_kg"]
+    R.save_measurements(bmi, BMI, b.id, Measurements(158, 60), only=keys, seen=b.measurements)
+    merge(hub, actor, str(tmp_path / "bmi.db"))
+    kept = R.get_assessment(hub, a.id)
+    assert kept.measurements.height_cm == 158 and kept.result("bmi") is not None
+    assert R.find_visit(hub, twin.id, e.id) is None
+    bmi.close()
+    hub.close()
