@@ -246,11 +246,12 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
     alias = _aliases(sc, dc)
     skip_visits: set[str] = set()
     skip_results: set[str] = set()
-    withdrawn: set[str] = set()  # visits of people whose latest decision is not to keep results
+    withdrawn: dict[str, dt.datetime] = {}  # visit -> when its person withdrew keeping results
     for name in ORDER:
         table = md.tables[name]
         if name == "result":
             withdrawn = _withdrawn_visits(dc)
+            report.skipped_withdrawn += _purge_after_withdrawal(dc, withdrawn)
         rows = [dict(r._mapping) for r in sc.execute(select(table))]
         if name == "assessment":
             rows = _previous_first(rows)
@@ -280,11 +281,10 @@ def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str
                 if name == "result":
                     skip_results.add(row["id"])
                 continue
-            if name == "result" and row["assessment_id"] in withdrawn:
-                known = dc.execute(select(table.c.id).where(table.c.id == row["id"])).first()
-                if known is None:  # never bring in results they asked us not to keep
-                    report.skipped_withdrawn += 1
-                    continue
+            if name == "result" and _after(row, withdrawn.get(row["assessment_id"])):
+                # saved after they withdrew, at a station that had not heard: left out
+                report.skipped_withdrawn += 1
+                continue
             local = dc.execute(select(table).where(table.c.id == (folded or row["id"]))).first()
             incoming = _record(sc, table, row)
             if folded is not None:
@@ -527,22 +527,71 @@ def _aliases(sc: Connection, dc: Connection) -> dict[str, str]:
     return out
 
 
-def _withdrawn_visits(dc: Connection) -> set[str]:
+def _when(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return None
+
+
+def _after(row: dict[str, Any], withdrew: dt.datetime | None) -> bool:
+    """Whether a result was saved at or after its person withdrew (never, if they did not)."""
+    if withdrew is None:
+        return False
+    saved = _when(row.get("updated_at") or row.get("recorded_at"))
+    return saved is None or saved >= withdrew
+
+
+def _purge_after_withdrawal(dc: Connection, withdrawn: dict[str, dt.datetime]) -> int:
+    """Results brought in from a station that had not heard of a withdrawal, before the
+    withdrawal itself came in (files arrive in any order): removed, as they would never have
+    been saved on one shared database."""
+    if not withdrawn:
+        return 0
+    result, trial = Base.metadata.tables["result"], Base.metadata.tables["trial"]
+    gone = [
+        rid
+        for rid, vid, updated, recorded in dc.execute(
+            select(
+                result.c.id, result.c.assessment_id, result.c.updated_at, result.c.recorded_at
+            ).where(result.c.assessment_id.in_(withdrawn))
+        )
+        if _after({"updated_at": updated, "recorded_at": recorded}, withdrawn[vid])
+    ]
+    if gone:
+        dc.execute(delete(trial).where(trial.c.result_id.in_(gone)))
+        dc.execute(delete(result).where(result.c.id.in_(gone)))
+    return len(gone)
+
+
+def _withdrawn_visits(dc: Connection) -> dict[str, dt.datetime]:
     """Visits of people whose latest decision (here, after this merge's consents came in) is
-    not to keep their results."""
+    not to keep their results, with when they decided (UTC, ISO). A result saved before that
+    comes in, as it would have been kept on one shared database; one saved after does not."""
     consent = Base.metadata.tables["consent"]
     assessment = Base.metadata.tables["assessment"]
-    latest: dict[str, bool] = {}
-    for pid, granted in dc.execute(
-        select(consent.c.participant_id, consent.c.granted)
+    latest: dict[str, tuple[bool, Any]] = {}
+    for pid, granted, at in dc.execute(
+        select(consent.c.participant_id, consent.c.granted, consent.c.recorded_at)
         .where(consent.c.purpose == "keep_results")
         .order_by(consent.c.recorded_at, consent.c.id)
     ):
-        latest[pid] = granted
-    out = {pid for pid, granted in latest.items() if not granted}
+        latest[pid] = (granted, at)
+    out = {pid: _when(at) for pid, (granted, at) in latest.items() if not granted}
     if not out:
-        return set()
-    return set(dc.scalars(select(assessment.c.id).where(assessment.c.participant_id.in_(out))))
+        return {}
+    return {
+        vid: when
+        for vid, pid in dc.execute(
+            select(assessment.c.id, assessment.c.participant_id).where(
+                assessment.c.participant_id.in_(out)
+            )
+        )
+        if (when := out[pid]) is not None
+    }
 
 
 def _new_id() -> str:
