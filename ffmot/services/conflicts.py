@@ -62,14 +62,20 @@ class ConflictInfo:
     source: str  # the file it came from
 
 
-def _at(rec: dict[str, Any]) -> str:
+def _at(rec: dict[str, Any], other: dict[str, Any]) -> str:
+    """Where and when this version was saved: its station, or (for a person's details, which
+    have none) the stations that changed it since the two versions parted."""
     when = rec.get("updated_at") or rec.get("recorded_at") or ""
     try:
         t = dt.datetime.fromisoformat(str(when)).astimezone()
         clock = f" at {t:%H:%M}"
     except ValueError:
         clock = ""
-    return f"{rec.get('station') or 'unknown station'}{clock}"
+    where = rec.get("station")
+    if not where:
+        mine, theirs = lineage.clean(rec.get("lineage")), lineage.clean(other.get("lineage"))
+        where = " and ".join(sorted(k for k, n in mine.items() if n > theirs.get(k, 0)))
+    return f"{where or 'an unknown station'}{clock}"
 
 
 def _result_words(rec: dict[str, Any]) -> str:
@@ -153,6 +159,12 @@ def open_conflicts(db: Database, event_id: str | None = None) -> list[ConflictIn
         ns = default_norm_set()
         for c in rows:
             visit_id = _visit_of(c)
+            if c.entity == "participant" and event_id is not None:
+                visit_id = s.scalar(
+                    select(Assessment.id).where(
+                        Assessment.participant_id == c.entity_id, Assessment.event_id == event_id
+                    )
+                )
             a = s.get(Assessment, visit_id) if visit_id else None
             if event_id is not None and (a is None or a.event_id != event_id):
                 continue
@@ -190,8 +202,8 @@ def open_conflicts(db: Database, event_id: str | None = None) -> list[ConflictIn
                     what,
                     here,
                     there,
-                    _at(c.local),
-                    _at(c.incoming),
+                    _at(c.local, c.incoming),
+                    _at(c.incoming, c.local),
                     c.source,
                 )
             )
@@ -213,6 +225,11 @@ def visits_with_conflicts(db: Database, visit_ids: Iterable[str]) -> set[str]:
     found = set()
     with db.transaction() as s:
         for c in s.scalars(select(MergeConflict).where(MergeConflict.resolved_at.is_(None))):
+            if c.entity == "participant":  # their details decide the norms: every visit waits
+                found |= wanted & set(
+                    s.scalars(select(Assessment.id).where(Assessment.participant_id == c.entity_id))
+                )
+                continue
             v = _visit_of(c)
             if v in wanted:
                 found.add(v)

@@ -85,7 +85,7 @@ def test_a_height_corrected_at_the_results_table_survives_the_bmi_stations_old_f
 def test_corrected_details_survive_an_old_copy_and_a_real_disagreement_reads_in_words(
     tmp_path, actor
 ):
-    hub, e, p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=1)
+    hub, _e, p, _a = station(tmp_path / "hub.db", actor, "Ada", n_results=1)
     two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
     p = R.update_participant(hub, actor, p.id, p.version, phone="01228 000111")
     assert sum(merge(hub, actor, str(tmp_path / "two.db")).conflicts.values()) == 0
@@ -106,7 +106,7 @@ def test_corrected_details_survive_an_old_copy_and_a_real_disagreement_reads_in_
 def test_one_person_checked_in_on_two_laptops_is_one_visit_with_both_stations_facts(
     tmp_path, actor
 ):
-    hub, e, p, _a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    hub, e, _p, _a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
     other = R.register_participant(
         hub, actor, "Bea", "Sampleton", dt.date(1948, 1, 2), "female",
         consents={"keep_results": True},
@@ -149,4 +149,30 @@ def test_a_station_measuring_the_old_record_of_a_merged_person_measures_the_kept
     assert kept.measurements.height_cm == 158 and kept.result("bmi") is not None
     assert R.find_visit(hub, twin.id, e.id) is None
     bmi.close()
+    hub.close()
+
+
+def test_a_disagreement_about_details_is_shown_for_the_day_and_holds_the_sheet(tmp_path, actor):
+    import pytest
+
+    from ffmot.core.errors import InputError
+    from ffmot.services import board as B
+    from ffmot.services.overview import load_for_sheet
+
+    hub, e, p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=1)
+    two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
+    R.update_participant(hub, actor, p.id, p.version, date_of_birth=dt.date(1950, 3, 15))
+    q = R.get_participant(two, p.id)
+    R.update_participant(two, TWO, p.id, q.version, date_of_birth=dt.date(1951, 3, 14))
+    merge(hub, actor, str(tmp_path / "two.db"))
+    (c,) = open_conflicts(hub, e.id)  # for the day open, not only for all days
+    assert c.visit_id == a.id and c.what == "Their details: date of birth"
+    assert c.here == "Date of birth: 15 March 1950" and c.there == "Date of birth: 14 March 1951"
+    assert [r.status for r in B.board(hub, e.id)] == ["conflict"]
+    with pytest.raises(InputError, match="settle them first"):
+        load_for_sheet(hub, a.id)
+    settle(hub, actor, c.id, "there")
+    assert R.get_participant(hub, p.id).date_of_birth == dt.date(1951, 3, 14)
+    load_for_sheet(hub, a.id)
+    two.close()
     hub.close()
