@@ -143,7 +143,8 @@ def _import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _merge(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    """Each file in turn; one that cannot be brought in is named, and the rest still come in."""
+    """Each file in turn; one that cannot be brought in is named, and the rest still come in.
+    Exit 2 when a file, or a record in one, could not come in."""
     from ffmot.core.errors import FfmotError
     from ffmot.services.merge import merge
 
@@ -156,6 +157,7 @@ def _merge(db: Database, args: argparse.Namespace, out: TextIO) -> int:
             sys.stderr.write(f"ffmot: {spec}: {e}\n")
             continue
         out.write(report.line() + "\n")
+        failed += bool(report.bad)  # the rest came in, but someone must look at these
     return 2 if failed else 0
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError, StatementError
 
 from ffmot.core import codes, lineage
 from ffmot.core.entry import MEASUREMENT_KEYS
@@ -60,6 +61,7 @@ class MergeReport:
     skipped_withdrawn: int = 0  # results of people who withdrew consent to keep them
     merged_away: int = 0  # old records of people (or visits) merged into others: not brought back
     known_conflicts: int = 0  # conflicts found again that were recorded by an earlier merge
+    bad: list[str] = field(default_factory=list)  # records that could not come in, named
 
     def line(self) -> str:
         def total(d: dict[str, int]) -> int:
@@ -100,6 +102,13 @@ class MergeReport:
             text += (
                 f"; {self.skipped_withdrawn} result(s) of people who withdrew consent to keep "
                 "their results left out"
+            )
+        if self.bad:
+            text += (
+                f". {len(self.bad)} record(s) could not come in, the rest did: "
+                + "; ".join(self.bad[:5])
+                + ("; ..." if len(self.bad) > 5 else "")
+                + ". Check them on that station, save its work again and bring it in again"
             )
         return text
 
@@ -237,144 +246,213 @@ def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
 
 
 def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str) -> None:
-    md = Base.metadata
-    erased = set(dc.scalars(select(Tombstone.id)))
-    incoming_tombs = set(sc.scalars(select(Tombstone.id)))
-    for tid in incoming_tombs - erased:
-        dc.execute(insert(Tombstone).values(id=tid))
-    erased |= incoming_tombs
-    alias = _aliases(sc, dc)
-    skip_visits: set[str] = set()
-    skip_results: set[str] = set()
-    withdrawn: dict[str, dt.datetime] = {}  # visit -> when its person withdrew keeping results
+    m = _Merge(sc, dc, report, spec)
     for name in ORDER:
-        table = md.tables[name]
+        table = Base.metadata.tables[name]
         if name == "result":
-            withdrawn = _withdrawn_visits(dc)
-            report.skipped_withdrawn += _purge_after_withdrawal(dc, withdrawn)
+            m.withdrawn = _withdrawn_visits(dc)
+            report.skipped_withdrawn += _purge_after_withdrawal(dc, m.withdrawn)
         rows = [dict(r._mapping) for r in sc.execute(select(table))]
         if name == "assessment":
             rows = _previous_first(rows)
-        added = updated = already = conflicts = 0
+        counts = dict.fromkeys(("added", "updated", "already", "conflict", "left"), 0)
         for row in rows:
-            for ref in ("participant_id", "assessment_id", "previous_id"):
-                if row.get(ref) in alias:
-                    row = {**row, ref: alias[row[ref]]}
-            if name == "participant" and row["id"] in alias:
-                report.merged_away += 1  # made part of another record: its facts follow
-                continue
-            folded = None  # the kept visit this visit was made part of: its facts go there
+            try:
+                with dc.begin_nested():  # one bad record never loses the rest of the file
+                    counts[m.record(name, table, row)] += 1
+            except (StatementError, ValueError, TypeError, KeyError) as e:
+                if isinstance(e, OperationalError):
+                    raise  # the database itself (locked, full): the whole merge stops
+                report.bad.append(_bad_record(sc, name, row, e))
+        report.added[name] = counts["added"]
+        report.updated[name] = counts["updated"]
+        report.already[name] = counts["already"]
+        report.conflicts[name] = counts["conflict"]
+
+
+class _Merge:
+    """One station file coming in: what it knows of erasures, merged records and withdrawals,
+    and how each of its records is brought in."""
+
+    def __init__(self, sc: Connection, dc: Connection, report: MergeReport, spec: str) -> None:
+        self.sc, self.dc, self.report, self.spec = sc, dc, report, spec
+        erased = set(dc.scalars(select(Tombstone.id)))
+        incoming_tombs = set(sc.scalars(select(Tombstone.id)))
+        for tid in incoming_tombs - erased:
+            dc.execute(insert(Tombstone).values(id=tid))
+        self.erased = erased | incoming_tombs
+        self.alias = _aliases(sc, dc)
+        self.skip_visits: set[str] = set()
+        self.withdrawn: dict[str, dt.datetime] = {}  # visit -> when they withdrew keeping results
+
+    def record(self, name: str, table: Table, row: dict[str, Any]) -> str:
+        """Brings in one record: 'added', 'updated', 'already', 'conflict' or 'left' (left
+        out: erased, merged away, withdrawn)."""
+        sc, dc, report, alias = self.sc, self.dc, self.report, self.alias
+        for ref in ("participant_id", "assessment_id", "previous_id"):
+            if row.get(ref) in alias:
+                row = {**row, ref: alias[row[ref]]}
+        if name == "participant" and row["id"] in alias:
+            report.merged_away += 1  # made part of another record: its facts follow
+            return "left"
+        folded = None  # the kept visit this visit was made part of: its facts go there
+        if name == "assessment":
+            if row["id"] not in alias:
+                twin = _same_visit(dc, table, row)
+                if twin is not None:  # one person checked in to one day on two laptops
+                    _alias(dc, alias, row["id"], twin, "assessment")
+            folded = alias.get(row["id"])
+        owner = OWNER.get(name)
+        if owner and tombstone_key(row[owner]) in self.erased:
+            report.skipped_erased += 1
             if name == "assessment":
-                if row["id"] not in alias:
-                    twin = _same_visit(dc, table, row)
-                    if twin is not None:  # one person checked in to one day on two laptops
-                        _alias(dc, alias, row["id"], twin, "assessment")
-                folded = alias.get(row["id"])
-            owner = OWNER.get(name)
-            if owner and tombstone_key(row[owner]) in erased:
-                report.skipped_erased += 1
-                if name == "assessment":
-                    skip_visits.add(row["id"])
-                continue
-            if name in ("screening", "result") and row["assessment_id"] in skip_visits:
-                report.skipped_erased += 1
-                if name == "result":
-                    skip_results.add(row["id"])
-                continue
-            if name == "result" and _after(row, withdrawn.get(row["assessment_id"])):
-                # saved after they withdrew, at a station that had not heard: left out
-                report.skipped_withdrawn += 1
-                continue
-            local = dc.execute(select(table).where(table.c.id == (folded or row["id"]))).first()
-            incoming = _record(sc, table, row)
-            if folded is not None:
-                report.merged_away += 1
-                if local is None:
-                    continue
-                kept = {k: _plain(v) for k, v in local._mapping.items()}
-                incoming = {
-                    **kept,
-                    **{k: incoming[k] for k in (*VISIT_FACTS, "printed_at", "lineage")},
-                }
-            if local is None and name == "result":
-                # The same test of the same visit, recorded at another station: one fact.
-                local = dc.execute(
-                    select(table).where(
-                        table.c.assessment_id == row["assessment_id"],
-                        table.c.test_id == row["test_id"],
-                    )
-                ).first()
+                self.skip_visits.add(row["id"])
+            return "left"
+        if name in ("screening", "result") and row["assessment_id"] in self.skip_visits:
+            report.skipped_erased += 1
+            return "left"
+        if name == "result" and _after(row, self.withdrawn.get(row["assessment_id"])):
+            # saved after they withdrew, at a station that had not heard: left out
+            report.skipped_withdrawn += 1
+            return "left"
+        local = dc.execute(select(table).where(table.c.id == (folded or row["id"]))).first()
+        incoming = _record(sc, table, row)
+        if folded is not None:
+            report.merged_away += 1
             if local is None:
-                if name == "participant":
-                    row = _fresh_code(dc, table, row, report)
-                    row["search_given"] = fold(row["given_name"])
-                    row["search_family"] = fold(row["family_name"])
-                dc.execute(insert(table).values(**row))
-                if name == "participant":
-                    found = sorted(words(row["given_name"], row["family_name"]))
-                    dc.execute(
-                        insert(md.tables["name_word"]),
-                        [{"participant_id": row["id"], "word": w} for w in found],
-                    )
-                if name == "result":
-                    trial = md.tables["trial"]
-                    for t in sc.execute(select(trial).where(trial.c.result_id == row["id"])):
-                        dc.execute(insert(trial).values(**dict(t._mapping)))
-                added += 1
-                continue
-            mine = _record(dc, table, dict(local._mapping))
-            if _content(mine) == _content(incoming):
-                seen = _joined(name, mine, incoming)
-                if seen is not None:
-                    dc.execute(update(table).where(table.c.id == mine["id"]).values(lineage=seen))
-                already += 1
-                continue
-            if name == "assessment":
-                changes, clash = _fill_visit(mine, incoming)
-                if changes:
-                    dc.execute(update(table).where(table.c.id == mine["id"]).values(**changes))
-                if not clash:
-                    taken = set(changes) - {"lineage"}
-                    updated += bool(taken)
-                    already += not taken
-                    continue
-                mine = {**mine, **{k: _plain(v) for k, v in changes.items()}}
-                incoming = _clashing(mine, incoming, clash)
-            else:
-                came = lineage.order(_vector(mine), _vector(incoming))
-                if came == "before":
-                    already += 1  # a copy this database has taken into account and changed since
-                    continue
-                if came == "after":
-                    _take(sc, dc, table, row, mine)
-                    updated += 1
-                    continue
-            h = _hash(_record(sc, table, row))
-            seen = dc.scalar(
-                select(MergeConflict.id).where(
-                    MergeConflict.entity_id == mine["id"], MergeConflict.incoming_hash == h
+                return "left"
+            kept = {k: _plain(v) for k, v in local._mapping.items()}
+            incoming = {
+                **kept,
+                **{k: incoming[k] for k in (*VISIT_FACTS, "printed_at", "lineage")},
+            }
+        if local is None and name == "result":
+            # The same test of the same visit, recorded at another station: one fact.
+            local = dc.execute(
+                select(table).where(
+                    table.c.assessment_id == row["assessment_id"],
+                    table.c.test_id == row["test_id"],
                 )
+            ).first()
+        if local is None:
+            self._add(name, table, row)
+            return "added"
+        mine = _record(dc, table, dict(local._mapping))
+        if _content(mine) == _content(incoming):
+            seen = _joined(name, mine, incoming)
+            if seen is not None:
+                dc.execute(update(table).where(table.c.id == mine["id"]).values(lineage=seen))
+            return "already"
+        if name == "assessment":
+            changes, clash = _fill_visit(mine, incoming)
+            if changes:
+                dc.execute(update(table).where(table.c.id == mine["id"]).values(**changes))
+            if not clash:
+                return "updated" if set(changes) - {"lineage"} else "already"
+            mine = {**mine, **{k: _plain(v) for k, v in changes.items()}}
+            incoming = _clashing(mine, incoming, clash)
+        else:
+            came = lineage.order(_vector(mine), _vector(incoming))
+            if came == "before":
+                return "already"  # a copy this database has taken into account, changed since
+            if came == "after":
+                _take(sc, dc, table, row, mine)
+                return "updated"
+        self._conflict(name, table, row, mine, incoming)
+        return "conflict"
+
+    def _add(self, name: str, table: Table, row: dict[str, Any]) -> None:
+        dc, md = self.dc, Base.metadata
+        if name == "participant":
+            row = _fresh_code(dc, table, row, self.report)
+            row["search_given"] = fold(row["given_name"])
+            row["search_family"] = fold(row["family_name"])
+        dc.execute(insert(table).values(**row))
+        if name == "participant":
+            found = sorted(words(row["given_name"], row["family_name"]))
+            dc.execute(
+                insert(md.tables["name_word"]),
+                [{"participant_id": row["id"], "word": w} for w in found],
             )
-            if seen is None:
-                dc.execute(
-                    insert(MergeConflict).values(
-                        id=_new_id(),
-                        entity=name,
-                        entity_id=mine["id"],
-                        source=spec[:500],
-                        local=mine,
-                        incoming=incoming,
-                        incoming_hash=h,
-                        detected_at=dt.datetime.now(dt.UTC),
-                    )
-                )
-            else:
-                report.known_conflicts += 1
-            conflicts += 1
-        report.added[name] = added
-        report.updated[name] = updated
-        report.already[name] = already
-        report.conflicts[name] = conflicts
+        if name == "result":
+            trial = md.tables["trial"]
+            for t in self.sc.execute(select(trial).where(trial.c.result_id == row["id"])):
+                dc.execute(insert(trial).values(**dict(t._mapping)))
+
+    def _conflict(
+        self,
+        name: str,
+        table: Table,
+        row: dict[str, Any],
+        mine: dict[str, Any],
+        incoming: dict[str, Any],
+    ) -> None:
+        """Both versions kept for review, once: the same version from the same file again is
+        counted as known, not stored twice."""
+        dc = self.dc
+        h = _hash(_record(self.sc, table, row))
+        seen = dc.scalar(
+            select(MergeConflict.id).where(
+                MergeConflict.entity_id == mine["id"], MergeConflict.incoming_hash == h
+            )
+        )
+        if seen is not None:
+            self.report.known_conflicts += 1
+            return
+        dc.execute(
+            insert(MergeConflict).values(
+                id=_new_id(),
+                entity=name,
+                entity_id=mine["id"],
+                source=self.spec[:500],
+                local=mine,
+                incoming=incoming,
+                incoming_hash=h,
+                detected_at=dt.datetime.now(dt.UTC),
+            )
+        )
+
+
+RECORD_WORDS = {
+    "participant": "a person's details",
+    "consent": "a consent decision",
+    "event": "an MOT day",
+    "assessment": "a visit",
+    "screening": "a screening",
+    "result": "a result",
+    "audit": "an audit entry",
+}
+
+
+# What the store's rules mean, for a record that breaks one (SQLite and PostgreSQL words).
+WHY = {
+    "participant_sex": "its sex is not female, male or not stated",
+    "done_or_reason": "it is marked done without a value, or not done without a reason",
+    "foreign key": "it belongs to a record that is not in the file",
+    "not null": "a required part of it is empty",
+    "unique": "it repeats a record already here under another id",
+}
+
+
+def _bad_record(sc: Connection, name: str, row: dict[str, Any], e: BaseException) -> str:
+    """One record that could not come in, named so that the station can find it."""
+    md = Base.metadata
+    person, what = "", RECORD_WORDS.get(name, name)
+    if name == "result":
+        what = f"the {str(row.get('test_id') or '').replace('_', ' ')} result"
+    pid = row.get("participant_id") if name != "participant" else row.get("id")
+    if pid is None and row.get("assessment_id"):
+        a = md.tables["assessment"]
+        pid = sc.scalar(select(a.c.participant_id).where(a.c.id == row["assessment_id"]))
+    if pid is not None:
+        p = md.tables["participant"]
+        code = sc.scalar(select(p.c.code).where(p.c.id == pid))
+        person = f" of {codes.display(code)}" if code else ""
+    if name == "event" and row.get("name"):
+        what = f"the MOT day '{row['name']}'"
+    raw = str(getattr(e, "orig", None) or e).splitlines()[0]
+    reason = next((words for key, words in WHY.items() if key in raw.lower()), raw[:160])
+    return f"{what}{person} (record {str(row.get('id', ''))[:8]}): {reason}"
 
 
 # A visit row holds facts from several stations: check-in's, the BMI station's measurements, the

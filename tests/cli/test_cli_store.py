@@ -163,3 +163,22 @@ def test_save_work_then_merge_several_files_one_bad(tmp_path):
     assert len(run(hub, "participants").stdout.splitlines()) == 1 + 4
     p = run(hub, "save-work", "--out", str(tmp_path / "nowhere"))
     assert_refused(p, "is not a folder")
+
+
+def test_merge_names_a_bad_record_brings_in_the_rest_and_exits_2(tmp_path):
+    import sqlite3
+
+    laptop = str(tmp_path / "laptop.db")
+    assert run(laptop, "demo", "--participants", "3", "--seed", "5").returncode == 0
+    raw = sqlite3.connect(laptop)
+    raw.execute("PRAGMA ignore_check_constraints = ON")
+    (code,) = raw.execute("SELECT code FROM participant ORDER BY code LIMIT 1").fetchone()
+    raw.execute("UPDATE participant SET sex = 'robot' WHERE code = ?", (code,))
+    raw.commit()
+    raw.close()
+    hub = str(tmp_path / "hub.db")
+    p = run(hub, "merge", laptop)
+    assert p.returncode == 2, p.stderr
+    assert "could not come in, the rest did" in p.stdout and "its sex is not" in p.stdout
+    assert "Traceback" not in p.stderr
+    assert len(run(hub, "participants").stdout.splitlines()) == 1 + 2

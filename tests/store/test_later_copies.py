@@ -176,3 +176,39 @@ def test_a_disagreement_about_details_is_shown_for_the_day_and_holds_the_sheet(t
     load_for_sheet(hub, a.id)
     two.close()
     hub.close()
+
+
+def test_one_bad_record_is_named_and_the_rest_of_the_file_comes_in(db, tmp_path, actor):
+    import sqlite3
+
+    from ffmot.services.station_file import save_station_work
+
+    two, _e, p, a = station(tmp_path / "two.db", TWO, "Ada", n_results=2)
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    work = save_station_work(two, folder, "Station 2")
+    two.close()
+    raw = sqlite3.connect(work)  # a record damaged on the station's disk, or by hand
+    raw.execute("PRAGMA ignore_check_constraints = ON")
+    raw.execute(
+        "INSERT INTO participant (id, code, given_name, family_name, search_given, search_family,"
+        " date_of_birth, sex, notes, created_at, updated_at, version) VALUES ('bad-person',"
+        " 'ZZZZZZZ', 'Robo', 'Tester', 'robo', 'tester', '1950-01-01', 'robot', '',"
+        " '2026-05-01 09:00:00', '2026-05-01 09:00:00', 1)"
+    )
+    raw.execute(
+        "UPDATE result SET value = NULL WHERE test_id = 'grip'"
+    )  # done, but no value: breaks the store's rule
+    raw.commit()
+    raw.close()
+    work.with_name(work.name + ".sha256").unlink()  # the sum would (rightly) refuse it whole
+    report = merge(db, actor, str(work))
+    line = report.line()
+    assert len(report.bad) == 2, line
+    assert "the grip result of " in line and "a person's details" in line
+    assert "the rest did" in line and "save its work again" in line
+    assert "its sex is not female, male or not stated" in line
+    assert "marked done without a value" in line
+    kept = R.get_assessment(db, a.id)
+    assert kept.result("chair_stand").value == 11 and kept.result("grip") is None
+    assert R.get_participant(db, p.id).given_name == "Ada"
