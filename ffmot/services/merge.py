@@ -62,6 +62,8 @@ class MergeReport:
     merged_away: int = 0  # old records of people (or visits) merged into others: not brought back
     known_conflicts: int = 0  # conflicts found again that were recorded by an earlier merge
     bad: list[str] = field(default_factory=list)  # records that could not come in, named
+    # two records of one person made one at the station: (old id, kept id), to do here too
+    people_merged: list[tuple[str, str]] = field(default_factory=list)
 
     def line(self) -> str:
         def total(d: dict[str, int]) -> int:
@@ -103,6 +105,9 @@ class MergeReport:
                 f"; {self.skipped_withdrawn} result(s) of people who withdrew consent to keep "
                 "their results left out"
             )
+        if self.people_merged:
+            n = len(self.people_merged)
+            text += f"; {n} person's two records made one, as at the station"
         if self.bad:
             text += (
                 f". {len(self.bad)} record(s) could not come in, the rest did: "
@@ -225,6 +230,7 @@ def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
         if src.url == db.url:
             raise InputError("that is this database: nothing to merge")
         with src.engine.connect() as sc, db.engine.begin() as dc:
+            report.people_merged = _merged_there(sc, dc)
             _merge_tables(sc, dc, report, spec)
             with db.sessions(bind=dc) as s:
                 audit(
@@ -242,7 +248,39 @@ def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
         src.close()
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
+    _merge_people_here(db, actor, report)
     return report
+
+
+def _merged_there(sc: Connection, dc: Connection) -> list[tuple[str, str]]:
+    """People the station made one that are still two records here."""
+    mr, person = Base.metadata.tables["merged_record"], Base.metadata.tables["participant"]
+    known = set(dc.scalars(select(mr.c.old_id)))
+    here = set(dc.scalars(select(person.c.id)))
+    return [
+        (r.old_id, r.kept_id)
+        for r in sc.execute(select(mr).where(mr.c.entity == "participant"))
+        if r.old_id not in known and r.old_id in here
+    ]
+
+
+def _merge_people_here(db: Database, actor: Actor, report: MergeReport) -> None:
+    """Makes one here the people the station made one (their facts are already on the kept
+    record); one that cannot be done yet is named with the reason."""
+    from ffmot.services.people import merge_participants
+
+    alias = {}
+    with db.engine.connect() as c:
+        mr = Base.metadata.tables["merged_record"]
+        alias = dict(c.execute(select(mr.c.old_id, mr.c.kept_id)).all())
+    for old, _kept in report.people_merged:
+        kept = _kept
+        while kept in alias and alias[kept] != kept:
+            kept = alias[kept]
+        try:
+            merge_participants(db, actor, kept, old, accept_different_details=True)
+        except (InputError, StoreError) as e:
+            report.bad.append(f"two records the station made one are still two here: {e}")
 
 
 def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from ffmot.core import codes
+from ffmot.core import codes, lineage
 from ffmot.core.errors import InputError
 from ffmot.services.records import _participant_info, _saving, audit
 from ffmot.services.types import Actor, ParticipantInfo
@@ -388,6 +388,16 @@ def merge_participants(
                 for attr, _w, _u in MEASURES
                 if getattr(kv, attr) is None and getattr(ov, attr) is not None
             }
+            vectors = dict(kv.lineage or {})  # which copy of each fact is later travels too
+            old_vectors = ov.lineage or {}
+            for attr in values:
+                if attr in old_vectors:
+                    vectors[attr] = old_vectors[attr]
+            for attr in ("notes", "goals"):
+                vectors[attr] = lineage.join(
+                    lineage.clean(vectors.get(attr)), lineage.clean(old_vectors.get(attr))
+                )
+            values["lineage"] = {k: v for k, v in vectors.items() if v}
             printed = [t for t in (kv.printed_at, ov.printed_at) if t is not None]
             values.update(
                 notes=_joined(kv.notes, ov.notes),
@@ -499,4 +509,8 @@ def _remember_merged(s: Session, old_id: str, kept_id: str, entity: str, now: dt
     """So a station file still holding the old record brings its facts to the kept one (and
     records merged into the old one before now point at the kept one too)."""
     s.execute(update(MergedRecord).where(MergedRecord.kept_id == old_id).values(kept_id=kept_id))
-    s.add(MergedRecord(old_id=old_id, kept_id=kept_id, entity=entity, merged_at=now))
+    known = s.get(MergedRecord, old_id)  # already known here from a station's file
+    if known is not None:
+        known.kept_id = kept_id
+    else:
+        s.add(MergedRecord(old_id=old_id, kept_id=kept_id, entity=entity, merged_at=now))

@@ -212,3 +212,49 @@ def test_one_bad_record_is_named_and_the_rest_of_the_file_comes_in(db, tmp_path,
     kept = R.get_assessment(db, a.id)
     assert kept.result("chair_stand").value == 11 and kept.result("grip") is None
     assert R.get_participant(db, p.id).given_name == "Ada"
+
+
+def test_two_records_made_one_at_a_station_are_made_one_here_too(tmp_path, actor):
+    hub, e, p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    twin = R.register_participant(
+        hub, actor, "Ada", "Sampleton", dt.date(1950, 3, 14), "female",
+        consents={"keep_results": True},
+    )  # fmt: skip
+    b = R.check_in(hub, actor, twin.id, e.id)
+    R.record_screening(hub, actor, b.id, screening.answers_with())
+    R.save_result(hub, actor, a.id, "grip", [(20, "right 1")])
+    two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
+    R.save_result(two, TWO, b.id, "chair_stand", [(12, "")])
+    merge_participants(two, TWO, p.id, twin.id)  # the station saw they are one person
+    report = merge(hub, actor, str(tmp_path / "two.db"))
+    assert report.people_merged == [(twin.id, p.id)] and not report.bad, report.line()
+    assert "made one, as at the station" in report.line()
+    kept = R.get_assessment(hub, a.id)
+    assert {r.test_id: r.value for r in kept.results} == {"grip": 20, "chair_stand": 12}
+    assert R.find_visit(hub, twin.id, e.id) is None
+    again = merge(hub, actor, str(tmp_path / "two.db"))
+    assert not again.people_merged and sum(again.conflicts.values()) == 0, again.line()
+    two.close()
+    hub.close()
+
+
+def test_a_merged_persons_measurements_keep_their_history(tmp_path, actor):
+    hub, e, p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
+    twin = R.register_participant(
+        hub, actor, "Ada", "Sampleton", dt.date(1950, 3, 14), "female",
+        consents={"keep_results": True},
+    )  # fmt: skip
+    b = R.check_in(hub, actor, twin.id, e.id)
+    R.record_screening(hub, actor, b.id, screening.answers_with())
+    bmi = copy_of(tmp_path / "hub.db", tmp_path / "bmi.db")
+    keys = ["height_cm", "weight_kg"]
+    R.save_measurements(bmi, BMI, b.id, Measurements(158, 60), only=keys, seen=b.measurements)
+    merge(hub, actor, str(tmp_path / "bmi.db"))
+    merge_participants(hub, actor, p.id, twin.id)
+    seen = R.get_assessment(hub, a.id).measurements
+    R.save_measurements(hub, actor, a.id, Measurements(161, 60), only=keys, seen=seen)
+    report = merge(hub, actor, str(tmp_path / "bmi.db"))  # its old height: not a disagreement
+    assert sum(report.conflicts.values()) == 0, report.line()
+    assert R.get_assessment(hub, a.id).measurements.height_cm == 161
+    bmi.close()
+    hub.close()
