@@ -62,6 +62,7 @@ class MergeReport:
     merged_away: int = 0  # old records of people (or visits) merged into others: not brought back
     known_conflicts: int = 0  # conflicts found again that were recorded by an earlier merge
     bad: list[str] = field(default_factory=list)  # records that could not come in, named
+    warning: str = ""  # about the file itself (a raw copy of a live database)
     # two records of one person made one at the station: (old id, kept id), to do here too
     people_merged: list[tuple[str, str]] = field(default_factory=list)
 
@@ -108,6 +109,8 @@ class MergeReport:
         if self.people_merged:
             n = len(self.people_merged)
             text += f"; {n} person's two records made one, as at the station"
+        if self.warning:
+            text += ". " + self.warning
         if self.bad:
             text += (
                 f". {len(self.bad)} record(s) could not come in, the rest did: "
@@ -215,6 +218,31 @@ def _open_source(spec: str) -> tuple[Database, Path | None]:
         raise
 
 
+def _raw_copy_warning(spec: str) -> str:
+    """A database in write-ahead mode with no '-wal' beside it and no sum: a copy of a station's
+    ffmot.db (a saved station file is one whole file with its sum). Its records are real but
+    may be an hour old: what it holds comes in, and the station should save its work."""
+    if "://" in spec and not spec.startswith("sqlite"):
+        return ""
+    from ffmot.services.station_file import SUFFIX
+
+    path = Path(spec.removeprefix("sqlite:///")).expanduser()
+    try:
+        with path.open("rb") as f:
+            header = f.read(20)
+    except OSError:
+        return ""
+    beside = path.with_name(path.name + "-wal"), path.with_name(path.name + SUFFIX)
+    if header[18:20] != b"\x02\x02" or any(p.exists() for p in beside):
+        return ""
+    return (
+        f"{path.name} is a copy of a station's database, not its saved work: it can lack the "
+        "station's latest saves, which sit in the '-wal' file beside the original. What it "
+        "holds came in; on that station use File > Save this station's work and bring that "
+        "file in too"
+    )
+
+
 def _tables_in(path: Path) -> set[str]:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
@@ -224,8 +252,9 @@ def _tables_in(path: Path) -> set[str]:
 
 
 def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
+    warning = _raw_copy_warning(spec)  # before opening it, which can put a '-wal' beside it
     src, tmpdir = _open_source(spec)
-    report = MergeReport(describe(spec) if "://" in spec else spec)
+    report = MergeReport(describe(spec) if "://" in spec else spec, warning=warning)
     try:
         if src.url == db.url:
             raise InputError("that is this database: nothing to merge")

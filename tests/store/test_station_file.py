@@ -44,7 +44,7 @@ def test_the_saved_file_holds_the_latest_work_a_raw_copy_may_not(tmp_path, actor
     assert (stick / (saved.name + SUFFIX)).read_text().split()[1] == saved.name
     assert not list(stick.glob("*.part")) and not list(stick.glob("*-wal"))
     hub = connect(str(tmp_path / "hub.db"))
-    merge(hub, actor, str(saved))
+    assert merge(hub, actor, str(saved)).warning == ""
     assert R.get_assessment(hub, a.id).result("grip").value == 24
     # Dragging ffmot.db alone while ffmot runs: its recent work is in the -wal beside it.
     wal = tmp_path / "ffmot.db-wal"
@@ -54,7 +54,8 @@ def test_the_saved_file_holds_the_latest_work_a_raw_copy_may_not(tmp_path, actor
     shutil.copy(tmp_path / "ffmot.db", raw / "ffmot.db")
     hub2 = connect(str(tmp_path / "hub2.db"))
     try:
-        merge(hub2, actor, str(raw / "ffmot.db"))
+        report = merge(hub2, actor, str(raw / "ffmot.db"))
+        assert "is a copy of a station's database, not its saved work" in report.line()
         got = R.find_visit(hub2, a.participant_id, a.event_id)
         assert got is None or got.result("grip") is None  # the raw copy lacked it
     except InputError as e:
@@ -91,3 +92,25 @@ def test_saving_needs_a_folder_and_a_station_file(tmp_path, pg_url):
     with pytest.raises(InputError, match="uses a shared database"):
         save_station_work(shared, tmp_path, "Station 2")
     shared.close()
+
+
+def test_a_raw_copy_later_in_the_day_comes_in_with_a_warning_and_no_harm(tmp_path, actor):
+    station, a = busy_station(tmp_path)
+    station.close()  # ffmot closed at lunch: the -wal folded into ffmot.db
+    station = connect(str(tmp_path / "ffmot.db"))
+    R.save_result(station, SAM, a.id, "chair_stand", [(12, "")])  # in the -wal for now
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(tmp_path / "ffmot.db", raw / "ffmot.db")
+    hub = connect(str(tmp_path / "hub.db"))
+    report = merge(hub, actor, str(raw / "ffmot.db"))
+    assert "is a copy of a station's database, not its saved work" in report.line()
+    assert "Save this station's work" in report.warning
+    got = R.get_assessment(hub, a.id)
+    assert got.result("grip").value == 24 and got.result("chair_stand") is None
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    later = merge(hub, actor, str(save_station_work(station, stick, "Station 2")))
+    assert later.warning == "" and R.get_assessment(hub, a.id).result("chair_stand").value == 12
+    hub.close()
+    station.close()
