@@ -42,8 +42,9 @@ class ConflictsDialog(QDialog):
         self.there_from = QLabel()
         for w in (self.here, self.there, self.here_from, self.there_from):
             w.setWordWrap(True)
-        grid.addWidget(QLabel("<b>On this computer</b>"), 0, 0)
-        grid.addWidget(QLabel("<b>In the station's file</b>"), 0, 1)
+        self.headings = (QLabel("<b>On this computer</b>"), QLabel("<b>In the station's file</b>"))
+        grid.addWidget(self.headings[0], 0, 0)
+        grid.addWidget(self.headings[1], 0, 1)
         grid.addWidget(self.here, 1, 0)
         grid.addWidget(self.there, 1, 1)
         grid.addWidget(self.here_from, 2, 0)
@@ -92,7 +93,11 @@ class ConflictsDialog(QDialog):
                 w.setText("")
             self.keep_here.setEnabled(False)
             self.keep_there.setEnabled(False)
+            for w in (*self.headings, self.keep_here, self.keep_there):
+                w.hide()
             return
+        for w in (*self.headings, self.keep_here, self.keep_there):
+            w.show()
         c = conflicts[0]
         n = len(conflicts)
         self.count.setText(f"{n} disagreement{'s' if n != 1 else ''} to settle. This one:")

@@ -86,19 +86,25 @@ def run_import(ctx: AppContext, parent: QWidget, path: Path) -> None:
 
 
 def merge(ctx: AppContext, parent: QWidget) -> None:
-    """Bring in station work: any number of station files at once (or, if none is chosen, the
-    address of a shared database)."""
+    """Bring in station work: any number of station files at once. Cancel changes nothing."""
     paths, _ = QFileDialog.getOpenFileNames(
         parent, "Bring in station work", "", "ffmot station files (*.db);;All files (*)"
     )
-    if not paths:
-        url, ok = QInputDialog.getText(
-            parent, "Merge a shared database", "Or the address of a shared database:"
-        )
-        if not ok or not url.strip():
-            return
-        paths = [url.strip()]
-    run_merge(ctx, parent, *paths)
+    if paths:
+        run_merge(ctx, parent, *paths)
+
+
+def merge_shared(ctx: AppContext, parent: QWidget) -> None:
+    """Bring in the work of a shared database (a PostgreSQL address), for a laptop that ran
+    the day on its own file."""
+    url, ok = QInputDialog.getText(
+        parent,
+        "Bring in a shared database's work",
+        "The address of the shared database (as in Settings), for example\n"
+        "postgresql://ffmot@server/ffmot:",
+    )
+    if ok and url.strip():
+        run_merge(ctx, parent, url.strip())
 
 
 def save_work(ctx: AppContext, parent: QWidget) -> None:

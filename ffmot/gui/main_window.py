@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
             ("&Import results…", lambda: data.import_(self.ctx, self)),
             ("Save this station's &work…", lambda: data.save_work(self.ctx, self)),
             ("&Bring in station work…", lambda: data.merge(self.ctx, self)),
+            ("Bring in a s&hared database's work…", lambda: data.merge_shared(self.ctx, self)),
             ("Settle &disagreements…", self.settle_disagreements),
         ):
             a = QAction(text, self)

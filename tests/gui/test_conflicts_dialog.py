@@ -27,6 +27,7 @@ def test_settle_a_disagreement_by_keys(open_app, qtbot, tmp_path):
     qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_2)
     qtbot.waitUntil(lambda: "Nothing to settle" in dialog.count.text())
     assert R.get_assessment(s.ctx.db, a.id).result("grip").value == 26
+    assert not dialog.headings[0].isVisible() and not dialog.keep_here.isVisible()
     assert open_conflicts(s.ctx.db, e.id) == []
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible())

@@ -290,9 +290,11 @@ def _raw_copy_dragged_to_the_stick(world: World, hour: int) -> None:
     raw = world.stick / f"ffmot-{hour}.db"
     shutil.copyfile(world.tmp / f"{st}.db", raw)
     try:
-        merge(world.dbs["Results table"], TABLE, str(raw))
+        report = merge(world.dbs["Results table"], TABLE, str(raw))
     except InputError as e:
-        assert "-wal" in str(e) or "not an ffmot database" in str(e), e
+        assert hour == 0 and "-wal" in str(e), e  # no records in it yet: refused
+    else:
+        assert hour > 0 and "not its saved work" in report.warning, report.line()
 
 
 def _held(db: Database, visits: dict[str, str]) -> dict[tuple[str, str], tuple]:
