@@ -18,6 +18,18 @@ TWO = Actor("Sam", "Station 2")
 BMI = Actor("Kim", "BMI")
 
 
+def second_record(hub, actor, event_id, given, dob, check_in=True):  # type: ignore[no-untyped-def]
+    """Someone registered (again) at the desk, checked in and screened."""
+    p = R.register_participant(
+        hub, actor, given, "Sampleton", dob, "female", consents={"keep_results": True}
+    )
+    if not check_in:
+        return p, None
+    v = R.check_in(hub, actor, p.id, event_id)
+    R.record_screening(hub, actor, v.id, screening.answers_with())
+    return p, v
+
+
 def test_a_correction_after_printing_survives_the_stations_old_file(tmp_path, actor):
     hub, e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
     two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
@@ -107,10 +119,7 @@ def test_one_person_checked_in_on_two_laptops_is_one_visit_with_both_stations_fa
     tmp_path, actor
 ):
     hub, e, _p, _a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
-    other = R.register_participant(
-        hub, actor, "Bea", "Sampleton", dt.date(1948, 1, 2), "female",
-        consents={"keep_results": True},
-    )  # fmt: skip
+    other, _ = second_record(hub, actor, e.id, "Bea", dt.date(1948, 1, 2), check_in=False)
     bmi = copy_of(tmp_path / "hub.db", tmp_path / "bmi.db")
     here = R.check_in(hub, actor, other.id, e.id)
     R.record_screening(hub, actor, here.id, screening.answers_with())
@@ -134,12 +143,7 @@ def test_a_station_measuring_the_old_record_of_a_merged_person_measures_the_kept
     tmp_path, actor
 ):
     hub, e, p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
-    twin = R.register_participant(
-        hub, actor, "Ada", "Sampleton", dt.date(1950, 3, 14), "female",
-        consents={"keep_results": True},
-    )  # fmt: skip
-    b = R.check_in(hub, actor, twin.id, e.id)
-    R.record_screening(hub, actor, b.id, screening.answers_with())
+    twin, b = second_record(hub, actor, e.id, "Ada", dt.date(1950, 3, 14))
     bmi = copy_of(tmp_path / "hub.db", tmp_path / "bmi.db")
     merge_participants(hub, actor, p.id, twin.id)
     keys = ["height_cm", "weight_kg"]
@@ -216,12 +220,7 @@ def test_one_bad_record_is_named_and_the_rest_of_the_file_comes_in(db, tmp_path,
 
 def test_two_records_made_one_at_a_station_are_made_one_here_too(tmp_path, actor):
     hub, e, p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
-    twin = R.register_participant(
-        hub, actor, "Ada", "Sampleton", dt.date(1950, 3, 14), "female",
-        consents={"keep_results": True},
-    )  # fmt: skip
-    b = R.check_in(hub, actor, twin.id, e.id)
-    R.record_screening(hub, actor, b.id, screening.answers_with())
+    twin, b = second_record(hub, actor, e.id, "Ada", dt.date(1950, 3, 14))
     R.save_result(hub, actor, a.id, "grip", [(20, "right 1")])
     two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
     R.save_result(two, TWO, b.id, "chair_stand", [(12, "")])
@@ -240,12 +239,7 @@ def test_two_records_made_one_at_a_station_are_made_one_here_too(tmp_path, actor
 
 def test_a_merged_persons_measurements_keep_their_history(tmp_path, actor):
     hub, e, p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=0)
-    twin = R.register_participant(
-        hub, actor, "Ada", "Sampleton", dt.date(1950, 3, 14), "female",
-        consents={"keep_results": True},
-    )  # fmt: skip
-    b = R.check_in(hub, actor, twin.id, e.id)
-    R.record_screening(hub, actor, b.id, screening.answers_with())
+    twin, b = second_record(hub, actor, e.id, "Ada", dt.date(1950, 3, 14))
     bmi = copy_of(tmp_path / "hub.db", tmp_path / "bmi.db")
     keys = ["height_cm", "weight_kg"]
     R.save_measurements(bmi, BMI, b.id, Measurements(158, 60), only=keys, seen=b.measurements)
