@@ -93,11 +93,11 @@ class ConflictsDialog(QDialog):
                 w.setText("")
             self.keep_here.setEnabled(False)
             self.keep_there.setEnabled(False)
-            for w in (*self.headings, self.keep_here, self.keep_there):
-                w.hide()
+            for part in (*self.headings, self.keep_here, self.keep_there):
+                part.hide()
             return
-        for w in (*self.headings, self.keep_here, self.keep_there):
-            w.show()
+        for part in (*self.headings, self.keep_here, self.keep_there):
+            part.show()
         c = conflicts[0]
         n = len(conflicts)
         self.count.setText(f"{n} disagreement{'s' if n != 1 else ''} to settle. This one:")
