@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ffmot.core import codes, entry, lineage, screening, units
+from ffmot.core import text as textrules
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import InputError
@@ -52,6 +53,7 @@ from ffmot.store.models import (
 )
 
 MAX_NAME = 100
+MAX_NOTES = 4000  # notes and goals: a few paragraphs
 
 
 def audit(
@@ -74,21 +76,18 @@ def audit(
 
 
 def _clean_name(text: str, what: str) -> str:
-    t = " ".join(text.split())
+    t = textrules.line(text, MAX_NAME, what)
     if not t:
         raise InputError(f"the {what} is empty")
-    if len(t) > MAX_NAME:
-        raise InputError(f"the {what} is longer than {MAX_NAME} characters")
     return t
 
 
 def _clean_optional(text: str | None, limit: int, what: str) -> str | None:
-    t = (text or "").strip()
-    if not t:
-        return None
-    if len(t) > limit:
-        raise InputError(f"the {what} is longer than {limit} characters")
-    return t
+    return textrules.line(text or "", limit, what) or None
+
+
+def clean_notes(text: str, what: str = "notes") -> str:
+    return textrules.block(text, MAX_NOTES, what)
 
 
 def _check_dob(dob: dt.date, today: dt.date | None = None) -> None:
@@ -230,7 +229,7 @@ def _register(
             phone=_clean_optional(phone, 40, "phone number"),
             email=_clean_optional(email, 200, "email address"),
             postcode_district=_postcode_district(postcode_district),
-            notes=notes,
+            notes=clean_notes(notes),
             lineage=lineage.bump(None, actor.station),
         )
         s.add(p)
@@ -277,6 +276,12 @@ def update_participant(
                 _check_dob(value)
             elif key == "postcode_district":
                 value = _postcode_district(value if isinstance(value, str) else None)
+            elif key == "phone":
+                value = _clean_optional(value if isinstance(value, str) else None, 40, "phone")
+            elif key == "email":
+                value = _clean_optional(value if isinstance(value, str) else None, 200, "email")
+            elif key == "notes":
+                value = clean_notes(value if isinstance(value, str) else "")
             setattr(p, key, value)
         p.updated_at = utcnow()
         p.lineage = lineage.bump(p.lineage, actor.station)
@@ -518,8 +523,8 @@ def create_event(
         e = Event(
             name=_clean_name(name, "name of the MOT day"),
             date=date,
-            venue=venue.strip(),
-            organisation=organisation.strip(),
+            venue=textrules.line(venue, 200, "venue"),
+            organisation=textrules.line(organisation, 200, "organisation"),
             tests_offered=tests,
             norm_set_version=ns.version,
             activities_directory=activities_directory,
@@ -893,9 +898,9 @@ def save_measurements(
             _current_result(s, a, test_id, version, actor)
         changes: dict[str, object] = {key: getattr(m, key) for key in keys}
         if notes is not None:
-            changes["notes"] = notes
+            changes["notes"] = clean_notes(notes)
         if goals is not None:
-            changes["goals"] = goals
+            changes["goals"] = clean_notes(goals, "goals")
         set_facts(a, changes, actor.station)
         a.updated_at = utcnow()
         audit(s, actor, "update", "assessment", a.id, "measurements: " + ", ".join(keys))
@@ -925,7 +930,9 @@ def save_notes(
                 "Your text is still on screen: copy it, show their card again to see the other "
                 "station's, then combine the two and save again"
             )
-        set_facts(a, {"notes": notes, "goals": goals}, actor.station)
+        set_facts(
+            a, {"notes": clean_notes(notes), "goals": clean_notes(goals, "goals")}, actor.station
+        )
         a.updated_at = utcnow()
         audit(s, actor, "update", "assessment", a.id, "notes and goals")
         s.flush()

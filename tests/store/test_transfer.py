@@ -517,7 +517,14 @@ def test_a_control_character_xlsx_cannot_hold_is_refused_plainly(db, tmp_path, a
         db, actor, "Ada", "Sampleton", D(1950, 3, 14), "female", consents={"keep_results": True}
     )
     v = R.check_in(db, actor, p.id, e.id)
-    R.save_measurements(db, actor, v.id, Measurements(), v.version, notes="pasted\x0bline")
+    with pytest.raises(InputError, match="notes holds a character that cannot be printed"):
+        R.save_measurements(db, actor, v.id, Measurements(), v.version, notes="pasted\x0bline")
+    from sqlalchemy import update
+
+    from ffmot.store.models import Assessment
+
+    with db.transaction() as s:  # a note kept by an older ffmot, before the store refused it
+        s.execute(update(Assessment).where(Assessment.id == v.id).values(notes="pasted\x0bline"))
     out = tmp_path / "x.xlsx"
     with pytest.raises(InputError, match=r"visit_notes on row 2 holds a control character"):
         export_file(db, actor, out, "xlsx")

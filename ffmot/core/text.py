@@ -1,0 +1,65 @@
+"""What text may be stored: one rule for the screen, the import, the command line and merges.
+
+A name, a venue, a phone number or a note is printed on a participant's sheet, shown on a
+projector and written to spreadsheets, and it must be accepted by every database ffmot uses.
+So text is refused, naming the character, when it holds:
+
+- control characters (NUL, escape sequences that recolour a terminal, backspaces...), except
+  line breaks and tabs in notes;
+- bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069), which make a name
+  read differently from how it is stored;
+- surrogates, private-use and unassigned code points, which print as empty boxes;
+- more characters than its field holds.
+
+Joiners (U+200C, U+200D) stay: some scripts need them in names. Letters with accents in any
+script are welcome ("Siân Ó Briain", "Ŵyn").
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ffmot.core.errors import InputError
+
+# Characters of the "format" category that names genuinely use.
+JOINERS = {"\u200c", "\u200d"}
+BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
+
+
+def bad_character(text: str, multiline: bool = False) -> str | None:
+    """The first character that may not be stored, described for a person, or None."""
+    for ch in text:
+        if multiline and ch in "\n\t":
+            continue
+        cat = unicodedata.category(ch)
+        if ch in BIDI:
+            return f"a hidden direction mark (U+{ord(ch):04X})"
+        if cat in ("Cc", "Cs", "Co", "Cn") or (cat == "Cf" and ch not in JOINERS):
+            return f"a character that cannot be printed (U+{ord(ch):04X})"
+    return None
+
+
+def check(text: str, limit: int, what: str, multiline: bool = False) -> str:
+    """`text` if it may be stored in a field of `limit` characters; else InputError saying
+    what is wrong with the `what` and how to put it right."""
+    if len(text) > limit:
+        raise InputError(f"the {what} is longer than {limit} characters ({len(text)}): shorten it")
+    bad = bad_character(text, multiline)
+    if bad is not None:
+        raise InputError(
+            f"the {what} holds {bad}: type it again without it (pasting from another program "
+            "can bring such characters in)"
+        )
+    return text
+
+
+def line(text: str, limit: int, what: str) -> str:
+    """One line of text (a name, a venue), its spaces tidied (tabs and line breaks become
+    single spaces), then checked."""
+    cleaned = " ".join(text.split())
+    return check(cleaned, limit, what)
+
+
+def block(text: str, limit: int, what: str) -> str:
+    """Notes and goals: line breaks and tabs kept, ends trimmed, then checked."""
+    return check(text.strip(), limit, what, multiline=True)

@@ -1,0 +1,44 @@
+"""What text may be stored: names from every UK community in, hidden and unprintable
+characters out, with a message that names the character."""
+
+from __future__ import annotations
+
+import pytest
+
+from ffmot.core import text
+from ffmot.core.errors import InputError
+
+WELCOME = ["Siân Ó Briain", "Ŵyn ap Gruffydd", "Mòrag NicDhòmhnaill", "'t Hooft", "Zoë Łukasz",
+           "O'Neill-Smith", "Ng", "Nguyễn Thị", "می\u200cخواهم"]  # fmt: skip
+REFUSED = {
+    "Ada\x00": "U+0000",
+    "\x1b[31mAda": "U+001B",
+    "Ada\u202eefiL": "direction mark",
+    "A\u2066da": "direction mark",
+    "Ada\ue000": "U+E000",
+    "Ada\x08": "U+0008",
+    "Ada\u200b": "U+200B",
+}
+
+
+@pytest.mark.parametrize("name", WELCOME)
+def test_names_people_really_have_are_kept_as_typed(name):
+    assert text.line(name, 100, "given name") == name
+
+
+@pytest.mark.parametrize(("name", "says"), REFUSED.items())
+def test_hidden_and_unprintable_characters_are_named_and_refused(name, says):
+    with pytest.raises(InputError, match="given name holds") as e:
+        text.line(name, 100, "given name")
+    assert says in str(e.value) and "type it again" in str(e.value)
+
+
+def test_length_and_whitespace():
+    assert text.line("  Ada \t\n Lovelace ", 100, "name") == "Ada Lovelace"
+    with pytest.raises(InputError, match="longer than 100 characters \\(10000\\)"):
+        text.line("A" * 10_000, 100, "given name")
+    assert text.block(" Knee sore.\n\tTook it slowly. ", 4000, "notes") == (
+        "Knee sore.\n\tTook it slowly."
+    )
+    with pytest.raises(InputError, match="notes holds"):
+        text.block("ok\x1b[2J", 4000, "notes")
