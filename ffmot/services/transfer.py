@@ -706,7 +706,18 @@ def import_file(
             ("visit", row.assessment_id, row.visit),
         ):
             prev = seen.setdefault((key, ident), (row.line, data))
-            if prev[1] != data:
+            if prev[1] == data:
+                continue
+            if (
+                key == "visit"
+                and isinstance(prev[1], _Visit)
+                and (prev[1].participant_id != row.participant_id)
+            ):
+                problems.append(
+                    f"line {row.line}: the visit {ident[:8]} (assessment_id) is another "
+                    f"person's visit (line {prev[0]}): give this person's own visit"
+                )
+            else:
                 problems.append(
                     f"line {row.line}: the {key} {ident[:8]} differs from line {prev[0]}"
                 )
@@ -972,7 +983,78 @@ def _parse_row(line: int, raw: dict[str, str], ns: NormSet) -> _Row:
     )
 
 
+def _who(s: Session, participant_id: str) -> str:
+    p = s.get(Participant, participant_id)
+    return codes.display(p.code) if p is not None else participant_id[:8]
+
+
+def _check_links(s: Session, parsed: list[_Row], problems: list[str]) -> None:
+    """Each visit belongs to its row's person, and its previous visit is the same person's
+    and earlier, whether the visits are in the file or already in this database."""
+    visits: dict[str, _Row] = {}
+    for row in parsed:
+        visits.setdefault(row.assessment_id, row)
+    for aid, row in visits.items():
+        who = codes.display(row.person.code)
+        here = s.get(Assessment, aid)
+        if here is not None and here.participant_id != row.participant_id:
+            problems.append(
+                f"line {row.line}: the visit {aid[:8]} (assessment_id) is "
+                f"{_who(s, here.participant_id)}'s visit here, not {who}'s: give {who}'s "
+                "own visit, or a new id for a new visit"
+            )
+            continue
+        if here is not None and here.event_id != row.event_id:
+            problems.append(
+                f"line {row.line}: the visit {aid[:8]} (assessment_id) is at another MOT day "
+                "here: its event_id must be the MOT day it was recorded at"
+            )
+            continue
+        prev = row.visit.previous_id
+        if prev is None:
+            continue
+        if prev == aid:
+            problems.append(
+                f"line {row.line}: the visit {aid[:8]} names itself as its previous visit "
+                f"(previous_assessment_id): give {who}'s earlier visit, or leave it empty"
+            )
+            continue
+        if prev in visits:
+            owner, when = visits[prev].participant_id, visits[prev].visit.when
+            owner_code = codes.display(visits[prev].person.code)
+        else:
+            earlier = s.get(Assessment, prev)
+            if earlier is None:
+                continue  # not in the file or here (an export of one MOT day): left out
+            owner, when = earlier.participant_id, earlier.assessed_on
+            owner_code = _who(s, owner)
+        if owner != row.participant_id:
+            problems.append(
+                f"line {row.line}: the previous visit {prev[:8]} (previous_assessment_id) is "
+                f"{owner_code}'s, not {who}'s: give {who}'s own earlier visit, or leave it empty"
+            )
+        elif when >= row.visit.when:
+            problems.append(
+                f"line {row.line}: the previous visit {prev[:8]} (previous_assessment_id) is "
+                f"on {when.isoformat()}, not before this visit on {row.visit.when.isoformat()}: "
+                "give an earlier visit, or leave it empty"
+            )
+    for row in parsed:
+        res = row.result
+        if res is None:
+            continue
+        stored = s.get(Result, res.id)
+        if stored is not None and stored.assessment_id != row.assessment_id:
+            problems.append(
+                f"line {row.line}: the result {res.id[:8]} (result_id) belongs to another "
+                "visit here: give a new result_id for a new result"
+            )
+
+
 def _insert(s: Session, parsed: list[_Row], problems: list[str], legacy: bool) -> ImportSummary:
+    _check_links(s, parsed, problems)
+    if problems:
+        return ImportSummary(0, 0, 0, 0, 0)
     made = {"participant": 0, "event": 0, "assessment": 0, "result": 0, "there": 0}
     now = utcnow()
     handled: set[str] = set()

@@ -1,0 +1,153 @@
+"""Import of files made or changed by hand: nothing wrong gets in, every bad row is named by its
+line with how to put it right, and nothing is half-imported. Real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ffmot.core import screening
+from ffmot.services import records as R
+from ffmot.services.transfer import COLUMNS, ImportRefused, export_file, import_file
+from ffmot.store.db import Database
+
+D = dt.date
+
+
+def two_people(db: Database, actor) -> dict[str, str]:
+    """Maureen and Dennis, each at a spring and an autumn MOT day, grip recorded."""
+    spring = R.create_event(db, actor, "Spring MOT", D(2026, 3, 10), "Fellside Hall")
+    autumn = R.create_event(db, actor, "Autumn MOT", D(2026, 9, 15), "Fellside Hall")
+    ids: dict[str, str] = {"spring": spring.id, "autumn": autumn.id}
+    for name, family, dob, sex, grip in (
+        ("Maureen", "Sampleton", D(1950, 3, 14), "female", 20.0),
+        ("Dennis", "Demoworth", D(1944, 1, 2), "male", 34.0),
+    ):
+        p = R.register_participant(
+            db, actor, name, family, dob, sex, consents={"keep_results": True}
+        )
+        ids[name] = p.id
+        ids[name + "_code"] = p.code
+        for day, event in (("spring", spring), ("autumn", autumn)):
+            v = R.check_in(db, actor, p.id, event.id)
+            ids[f"{name}_{day}"] = v.id
+            R.record_screening(db, actor, v.id, screening.answers_with())
+            r = R.save_result(db, actor, v.id, "grip", [(grip, "right 1")])
+            ids[f"{name}_{day}_grip"] = r.id
+    return ids
+
+
+def exported(db: Database, actor, tmp_path: Path) -> list[dict[str, str]]:
+    out = tmp_path / "export.csv"
+    export_file(db, actor, out, "csv")
+    with out.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def write(path: Path, rows: list[dict[str, str]], columns=COLUMNS) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(columns))
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def row_of(rows, assessment_id, test="grip"):
+    return next(r for r in rows if r["assessment_id"] == assessment_id and r["test"] == test)
+
+
+def refused(db, actor, path, **kw) -> list[str]:
+    with pytest.raises(ImportRefused) as err:
+        import_file(db, actor, path, **kw)
+    return err.value.problems
+
+
+def grips(db, visit_id) -> list[float | None]:
+    return [r.value for r in R.get_assessment(db, visit_id).results if r.test_id == "grip"]
+
+
+# --- 1. ownership and history ---------------------------------------------------------------
+
+
+def test_a_row_cannot_put_a_result_under_another_persons_visit(db, actor, tmp_path):
+    ids = two_people(db, actor)
+    rows = exported(db, actor, tmp_path)
+    maureen = dict(row_of(rows, ids["Maureen_spring"]))
+    maureen["test"], maureen["value"], maureen["trials"] = "chair_stand", "11", "11"
+    maureen["unit"], maureen["result_id"] = "reps", str(uuid.uuid4())
+    maureen["assessment_id"] = ids["Dennis_spring"]  # Dennis's visit, Maureen's row
+    problems = refused(db, actor, write(tmp_path / "x.csv", [maureen]))
+    assert len(problems) == 1 and problems[0].startswith("line 2: the visit ")
+    assert f"{ids['Dennis_code'][:3]}" in problems[0] and "not " in problems[0]
+    assert [r.test_id for r in R.get_assessment(db, ids["Dennis_spring"]).results] == ["grip"]
+
+
+def test_two_peoples_rows_cannot_share_a_visit_in_one_file(db, actor, tmp_path):
+    ids = two_people(db, actor)
+    rows = exported(db, actor, tmp_path)
+    new_visit = str(uuid.uuid4())
+    a, b = dict(row_of(rows, ids["Maureen_spring"])), dict(row_of(rows, ids["Dennis_spring"]))
+    for r in (a, b):
+        r["assessment_id"], r["result_id"] = new_visit, str(uuid.uuid4())
+    problems = refused(db, actor, write(tmp_path / "x.csv", [a, b]))
+    assert problems == [
+        f"line 3: the visit {new_visit[:8]} (assessment_id) is another person's visit "
+        "(line 2): give this person's own visit"
+    ]
+
+
+def test_the_previous_visit_must_be_the_same_persons_and_earlier(db, actor, tmp_path):
+    ids = two_people(db, actor)
+    rows = exported(db, actor, tmp_path)
+    autumn = row_of(rows, ids["Maureen_autumn"])
+    assert autumn["previous_assessment_id"] == ids["Maureen_spring"]
+
+    def as_new_visit(previous: str) -> dict[str, str]:
+        r = dict(autumn)
+        r["assessment_id"], r["result_id"] = str(uuid.uuid4()), str(uuid.uuid4())
+        r["event_id"] = str(uuid.uuid4())
+        r["event"] = "Winter MOT"
+        r["event_date"] = r["assessment_date"] = "2026-12-01"
+        r["previous_assessment_id"] = previous
+        for c in COLUMNS:
+            if c.startswith("screening_"):
+                r[c] = ""
+        return r
+
+    someone_else = as_new_visit(ids["Dennis_autumn"])
+    problems = refused(db, actor, write(tmp_path / "a.csv", [someone_else]))
+    assert len(problems) == 1 and "previous_assessment_id" in problems[0]
+    assert problems[0].startswith("line 2:") and "own earlier visit" in problems[0]
+
+    itself = as_new_visit("")
+    itself["previous_assessment_id"] = itself["assessment_id"]
+    problems = refused(db, actor, write(tmp_path / "b.csv", [itself]))
+    assert len(problems) == 1 and "names itself as its previous visit" in problems[0]
+
+    later = as_new_visit("")
+    later["event_date"] = later["assessment_date"] = "2026-01-05"
+    later["previous_assessment_id"] = ids["Maureen_autumn"]
+    problems = refused(db, actor, write(tmp_path / "c.csv", [later]))
+    assert len(problems) == 1 and "not before this visit on 2026-01-05" in problems[0]
+
+    # A cycle in the file itself: each visit names the other as its previous one.
+    x, y = as_new_visit(""), as_new_visit("")
+    y["event_id"], y["event"] = x["event_id"], x["event"]
+    x["previous_assessment_id"] = y["assessment_id"]
+    y["previous_assessment_id"] = x["assessment_id"]
+    y["participant_id"] = x["participant_id"]
+    problems = refused(db, actor, write(tmp_path / "d.csv", [x, y]))
+    assert problems and all("previous_assessment_id" in p for p in problems)
+    assert R.get_participant(db, ids["Maureen"]) is not None
+    assert len(R.list_events(db)) == 2  # nothing came in
+
+    fine = as_new_visit(ids["Maureen_autumn"])
+    s = import_file(db, actor, write(tmp_path / "e.csv", [fine]))
+    assert (
+        s.visits == 1
+        and R.get_assessment(db, fine["assessment_id"]).previous_id == (ids["Maureen_autumn"])
+    )
