@@ -5,18 +5,26 @@ from __future__ import annotations
 import os
 import sys
 
+READER_GONE = 141  # what a shell reports for a command stopped by SIGPIPE (128 + 13)
+
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
-        from ffmot import cli
+        try:
+            from ffmot import cli
 
-        return cli.main(args)
+            code = cli.main(args)
+        except SystemExit as e:  # argparse: --help, --version, a usage mistake
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+        if sys.stdout is not None:  # None under pythonw (ffmot-gui on Windows)
+            sys.stdout.flush()  # a reader that went away shows here, not as a message at exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt:
         sys.stderr.write("ffmot: stopped\n")
         return 130
-    except SystemExit as e:
-        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except Exception as e:  # the last guard: a person never sees a traceback
         if os.environ.get("FFMOT_DEBUG"):
             raise
@@ -25,3 +33,24 @@ def main(argv: list[str] | None = None) -> int:
             "FFMOT_DEBUG=1 to see the details, and please report it\n"
         )
         return 1
+
+
+def _reader_gone() -> int:
+    """Whoever read the output stopped reading (`ffmot participants | head -1`): end quietly,
+    as other command-line tools do. What is still buffered for the closed pipe goes to the
+    null device, so Python's own flush at exit has nothing to complain about."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except OSError:
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(devnull, stream.fileno())
+                finally:
+                    os.close(devnull)
+            except (OSError, ValueError):
+                pass
+    return READER_GONE

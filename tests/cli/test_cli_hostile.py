@@ -1,0 +1,102 @@
+"""The `ffmot` command under hostile conditions: a reader that goes away, a killed parent, a real
+database near the README's screenshot staging, and a sweep of hostile command lines.
+
+Real processes and real files throughout: nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import ffmot
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A private home, data and settings folder; never FFMOT_DEBUG (a person's view)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("FFMOT_DEBUG", "FFMOT_DATABASE_URL", "DISPLAY", "WAYLAND_DISPLAY")
+    }
+    env.update(
+        HOME=str(tmp_path / "home"),
+        XDG_DATA_HOME=str(tmp_path / "home" / "data"),
+        XDG_CONFIG_HOME=str(tmp_path / "home" / "config"),
+        XDG_CACHE_HOME=str(tmp_path / "home" / "cache"),
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo database, made once by the command itself."""
+    path = tmp_path_factory.mktemp("hostile") / "demo.db"
+    p = ffmot("--db", str(path), "demo", "--participants", "30", "--seed", "3")
+    assert p.returncode == 0, p.stderr
+    return path
+
+
+# --- 1. a reader that goes away -----------------------------------------------------------------
+
+# Commands whose output a script might pipe into `head`: a short one, a long one, JSON, and the
+# help text (written by argparse, not by a verb).
+PIPED = [
+    ("participants",),
+    ("participants", "--limit", "1000"),
+    ("events", "--json"),
+    ("norms",),
+    ("norms", "show", "grip"),
+    ("score", "--test", "grip", "--sex", "male", "--age", "70", "--value", "30", "--json"),
+    ("--help",),
+]
+
+
+@pytest.mark.parametrize("args", PIPED, ids=lambda a: " ".join(a))
+def test_a_reader_that_has_already_gone_ends_the_command_quietly(args, demo_db, tmp_path):
+    """`ffmot participants | head -1`, at its most abrupt: the reading end of the pipe is closed
+    before ffmot writes a byte."""
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run(
+            [sys.executable, "-m", "ffmot", "--db", str(demo_db), *args],
+            stdout=w,
+            stderr=subprocess.PIPE,
+            env=_env(tmp_path),
+            timeout=60,
+        )
+    finally:
+        os.close(w)
+    assert p.returncode in (0, 141), (p.returncode, p.stderr)
+    assert p.stderr == b"", p.stderr.decode(errors="replace")
+
+
+def test_head_reading_one_line_ends_the_command_quietly(demo_db, tmp_path):
+    """A reader that takes the first line and closes the pipe while ffmot is still writing."""
+    src = subprocess.Popen(
+        [sys.executable, "-m", "ffmot", "--db", str(demo_db), "participants", "--limit", "1000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(tmp_path),
+    )
+    assert src.stdout is not None and src.stderr is not None
+    first = src.stdout.readline()
+    src.stdout.close()  # what `head -1` does after its line
+    err = src.stderr.read()
+    code = src.wait(timeout=60)
+    assert first.startswith(b"code")
+    assert code in (0, 141), (code, err)
+    assert err == b"", err.decode(errors="replace")
+
+
+def _rows(path: Path) -> dict[str, int]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
+        tables = [r[0] for r in c.execute("select name from sqlite_master where type='table'")]
+        return {t: c.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
