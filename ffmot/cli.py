@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     im = sub.add_parser("import", help="import a file written by 'ffmot export'")
     im.add_argument("file", metavar="FILE")
+    im.add_argument(
+        "--update",
+        action="store_true",
+        help="where the file's value of a result differs from the one here, take the file's "
+        "(each change is audited); without it such a file is refused",
+    )
 
     mg = sub.add_parser("merge", help="bring in the records of other stations' databases")
     mg.add_argument("sources", nargs="+", metavar="FILE_OR_URL")

@@ -134,10 +134,12 @@ def _export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 def _import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.transfer import import_file
 
-    s = import_file(db, command_line_actor(), Path(args.file))
+    s = import_file(db, command_line_actor(), Path(args.file), update=args.update)
     out.write(
         f"imported {s.results} results: {s.participants} new participant(s), {s.events} "
-        f"MOT day(s), {s.visits} visit(s); {s.already_there} result(s) already there\n"
+        f"MOT day(s), {s.visits} visit(s); {s.already_there} result(s) already there"
+        + (f"; {s.updated} result(s) changed to the file's value" if s.updated else "")
+        + "\n"
     )
     return 0
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ffmot.core import codes, entry, screening, units
+from ffmot.core import codes, entry, lineage, screening, units
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import FfmotError, InputError
@@ -537,6 +537,7 @@ class ImportSummary:
     visits: int
     results: int
     already_there: int
+    updated: int = 0  # results changed to the file's values (only when asked to update)
 
 
 def _uuid(text: str, what: str) -> str:
@@ -665,8 +666,15 @@ class _Row:
 
 
 def import_file(
-    db: Database, actor: Actor, path: Path, norms: NormSet | None = None
+    db: Database,
+    actor: Actor,
+    path: Path,
+    norms: NormSet | None = None,
+    *,
+    update: bool = False,
 ) -> ImportSummary:
+    """Imports a full export. A result already here under the same result_id with another
+    value is refused by line, unless `update`: then the file's value replaces it (audited)."""
     ns = norms or default_norm_set()
     rows = list(read_table(path))
     if not rows:
@@ -724,10 +732,26 @@ def import_file(
     if problems:
         raise ImportRefused(problems)
     with db.transaction() as s:
-        summary = _insert(s, parsed, problems, legacy="waist_cm" not in header)
+        summary = _insert(
+            s,
+            parsed,
+            problems,
+            legacy="waist_cm" not in header,
+            actor=actor,
+            update=update,
+            source=path.name,
+        )
         if problems:
             raise ImportRefused(problems)
-        audit(s, actor, "import", "database", "", f"{summary.results} results from {path.name}")
+        audit(
+            s,
+            actor,
+            "import",
+            "database",
+            "",
+            f"{summary.results} results from {path.name}"
+            + (f", {summary.updated} changed" if summary.updated else ""),
+        )
     return summary
 
 
@@ -1051,11 +1075,140 @@ def _check_links(s: Session, parsed: list[_Row], problems: list[str]) -> None:
             )
 
 
-def _insert(s: Session, parsed: list[_Row], problems: list[str], legacy: bool) -> ImportSummary:
+_Value = tuple[
+    str,
+    bool,
+    str | None,
+    str | None,
+    float | None,
+    str,
+    tuple[tuple[float, str], ...],
+    tuple[str, ...],
+]
+
+
+def _stored_result(r: Result) -> _Value:
+    return (
+        r.test_id,
+        r.done,
+        r.reason if not r.done else None,
+        r.stop_reason or None,
+        r.value,
+        r.unit,
+        tuple((t.value, t.label or "") for t in r.trials),
+        tuple(r.modifications or ()),
+    )
+
+
+def _file_result(res: _Res) -> _Value:
+    return (
+        res.test,
+        res.done,
+        res.reason,
+        res.stop_reason,
+        res.value,
+        res.unit,
+        res.trials,
+        res.modifications,
+    )
+
+
+def _say_result(v: _Value) -> str:
+    """A result's value in words, as the difference between two copies needs it."""
+    _test, done, reason, stop, value, unit, trials, mods = v
+    if not done:
+        said = f"not done ({reason}" + (f", {stop})" if stop else ")")
+    else:
+        said = f"{_num(value)} {unit}".strip()
+    extra = []
+    if trials:
+        extra.append(
+            "trials " + "; ".join(f"{_num(t)} ({lab})" if lab else _num(t) for t, lab in trials)
+        )
+    if mods:
+        extra.append("modifications " + ";".join(mods))
+    return said + (f" [{', '.join(extra)}]" if extra else "")
+
+
+def _check_results(
+    s: Session, parsed: list[_Row], problems: list[str], update: bool
+) -> dict[str, Result]:
+    """Results already here under the file's result_id: the same (nothing to do), or changed,
+    which is refused unless `update` (then returned, to be changed). A new result for a test
+    the visit already holds is refused: it would be a second result for one test."""
+    changed: dict[str, Result] = {}
+    tests: dict[tuple[str, str], tuple[int, str]] = {}
+    for row in parsed:
+        res = row.result
+        if res is None:
+            continue
+        name = res.test.replace("_", " ")
+        first = tests.setdefault((row.assessment_id, res.test), (row.line, res.id))
+        if first[1] != res.id:
+            problems.append(
+                f"line {row.line}: the visit {row.assessment_id[:8]} has a second {name} "
+                f"result (line {first[0]} has one): keep one row per test and visit"
+            )
+            continue
+        stored = s.get(Result, res.id)
+        if stored is None:
+            other = s.scalar(
+                select(Result.id).where(
+                    Result.assessment_id == row.assessment_id, Result.test_id == res.test
+                )
+            )
+            if other is not None:
+                problems.append(
+                    f"line {row.line}: the visit {row.assessment_id[:8]} already has a {name} "
+                    f"result here (result_id {other[:8]}…): to change it, give that result_id"
+                )
+            continue
+        if stored.assessment_id != row.assessment_id:
+            continue  # refused by _check_links
+        mine, theirs = _stored_result(stored), _file_result(res)
+        if mine == theirs:
+            continue
+        if update:
+            changed[res.id] = stored
+            continue
+        problems.append(
+            f"line {row.line}: the {name} result {res.id[:8]} is already here as "
+            f"{_say_result(mine)}; the file says {_say_result(theirs)}. To replace the stored "
+            "result with the file's, import again with --update (File > Import asks); to keep "
+            "it, put the stored value back in the file"
+        )
+    return changed
+
+
+def _update_result(s: Session, r: Result, res: _Res, actor: Actor, source: str) -> None:
+    r.trials.clear()
+    s.flush()
+    r.done, r.reason, r.stop_reason = res.done, res.reason, res.stop_reason
+    r.value, r.unit, r.modifications = res.value, res.unit, list(res.modifications)
+    r.lineage = lineage.bump(lineage.of(r.lineage, r.station, r.version), actor.station)
+    r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
+    r.trials.extend(
+        Trial(n=i + 1, value=value, unit=res.unit, label=label)
+        for i, (value, label) in enumerate(res.trials)
+    )
+    s.flush()
+    audit(s, actor, "update", "result", r.id, f"changed to the value in {source} (import)")
+
+
+def _insert(
+    s: Session,
+    parsed: list[_Row],
+    problems: list[str],
+    legacy: bool,
+    actor: Actor,
+    update: bool = False,
+    source: str = "",
+) -> ImportSummary:
     _check_links(s, parsed, problems)
+    changed = _check_results(s, parsed, problems, update)
     if problems:
         return ImportSummary(0, 0, 0, 0, 0)
-    made = {"participant": 0, "event": 0, "assessment": 0, "result": 0, "there": 0}
+    made = {"participant": 0, "event": 0, "assessment": 0, "result": 0, "there": 0, "updated": 0}
     now = utcnow()
     handled: set[str] = set()
     refused: set[str] = set()
@@ -1147,6 +1300,10 @@ def _insert(s: Session, parsed: list[_Row], problems: list[str], legacy: bool) -
         res = row.result
         if res is None:
             continue
+        if res.id in changed:
+            _update_result(s, changed.pop(res.id), res, actor, source)
+            made["updated"] += 1
+            continue
         if s.get(Result, res.id) is not None:
             made["there"] += 1
             continue
@@ -1177,7 +1334,12 @@ def _insert(s: Session, parsed: list[_Row], problems: list[str], legacy: bool) -
             a.previous_id = prev
     s.flush()
     return ImportSummary(
-        made["participant"], made["event"], made["assessment"], made["result"], made["there"]
+        made["participant"],
+        made["event"],
+        made["assessment"],
+        made["result"],
+        made["there"],
+        made["updated"],
     )
 
 

@@ -151,3 +151,53 @@ def test_the_previous_visit_must_be_the_same_persons_and_earlier(db, actor, tmp_
         s.visits == 1
         and R.get_assessment(db, fine["assessment_id"]).previous_id == (ids["Maureen_autumn"])
     )
+
+
+# --- 2. a changed value under a result already here ------------------------------------------
+
+
+def test_a_changed_value_is_refused_by_line_unless_asked_to_update(db, actor, tmp_path):
+    ids = two_people(db, actor)
+    rows = exported(db, actor, tmp_path)
+    grip = row_of(rows, ids["Maureen_spring"])
+    grip["value"], grip["trials"] = "25", "25 (right 1)"
+    f = write(tmp_path / "x.csv", rows)
+    line = 2 + rows.index(grip)
+    problems = refused(db, actor, f)
+    assert problems == [
+        f"line {line}: the grip result {ids['Maureen_spring_grip'][:8]} is already here as "
+        "20 kg [trials 20 (right 1)]; the file says 25 kg [trials 25 (right 1)]. To replace the "
+        "stored result with the file's, import again with --update (File > Import asks); to "
+        "keep it, put the stored value back in the file"
+    ]
+    assert grips(db, ids["Maureen_spring"]) == [20]
+
+    s = import_file(db, actor, f, update=True)
+    assert (s.updated, s.results, s.already_there) == (1, 0, len(rows) - 1)
+    r = R.get_assessment(db, ids["Maureen_spring"]).result("grip")
+    assert r.value == 25 and [t.value for t in r.trials] == [25] and r.recorded_by == actor.name
+    with db.transaction() as session:
+        from sqlalchemy import select
+
+        from ffmot.store.models import AuditEntry
+
+        trail = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_id == ids["Maureen_spring_grip"])
+        ).all()
+        assert [(e.action, e.actor) for e in trail][-1] == ("update", actor.name)
+        assert "x.csv" in trail[-1].detail
+    again = import_file(db, actor, f)  # the same file again: nothing changes now
+    assert again.updated == 0 and again.already_there == len(rows)
+
+
+def test_a_second_result_for_a_test_a_visit_holds_is_refused(db, actor, tmp_path):
+    ids = two_people(db, actor)
+    rows = exported(db, actor, tmp_path)
+    grip = dict(row_of(rows, ids["Maureen_spring"]))
+    grip["result_id"] = str(uuid.uuid4())
+    problems = refused(db, actor, write(tmp_path / "x.csv", [grip]))
+    assert len(problems) == 1 and problems[0].startswith("line 2: the visit ")
+    assert "already has a grip result here" in problems[0]
+    twice = dict(grip, result_id=str(uuid.uuid4()))
+    problems = refused(db, actor, write(tmp_path / "y.csv", [grip, twice]))
+    assert any(p.startswith("line 3:") and "second grip result" in p for p in problems)

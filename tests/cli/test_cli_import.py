@@ -1,0 +1,51 @@
+"""`ffmot import` and `ffmot export` with files changed by hand: a real process, a real SQLite
+file."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from tests.cli.test_cli import ffmot
+
+
+def run(db: str, *args: str):
+    p = ffmot("--db", db, *args)
+    assert "Traceback" not in p.stderr, p.stderr
+    return p
+
+
+def exported(tmp_path: Path) -> tuple[str, Path, list[list[str]]]:
+    db = str(tmp_path / "ffmot.db")
+    assert run(db, "demo", "--participants", "3", "--seed", "2").returncode == 0
+    out = tmp_path / "x.csv"
+    assert run(db, "export", "--format", "csv", "--out", str(out)).returncode == 0
+    with out.open(newline="", encoding="utf-8") as f:
+        return db, out, list(csv.reader(f))
+
+
+def write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def test_a_changed_value_needs_update_and_then_comes_in(tmp_path):
+    db, out, rows = exported(tmp_path)
+    h = rows[0]
+    i = next(
+        n
+        for n, r in enumerate(rows)
+        if n and r[h.index("test")] == "grip" and r[h.index("done")] == "yes"
+    )
+    rows[i][h.index("value")] = str(float(rows[i][h.index("value")]) + 1)
+    rows[i][h.index("trials")] = ""
+    write(out, rows)
+    p = run(db, "import", str(out))
+    assert p.returncode == 2 and p.stdout == ""
+    err = p.stderr.splitlines()
+    assert err[0] == "ffmot: 1 row(s) cannot be imported; nothing was imported"
+    assert err[1].strip().startswith(f"line {i + 1}: the grip result") and "--update" in err[1]
+    p = run(db, "import", "--update", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "1 result(s) changed to the file's value" in p.stdout
