@@ -27,7 +27,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from ffmot.store.errors import StoreError, UnreachableError
+from ffmot.store.errors import FileGoneError, StoreError, UnreachableError
 
 ENV_URL = "FFMOT_DATABASE_URL"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -86,6 +86,31 @@ class Database:
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    # The SQLite file's (device, inode) when it was opened: checked before every commit, so a
+    # file deleted or swapped for another while ffmot is open is found before a save is
+    # acknowledged rather than after it is lost.
+    file_id: tuple[int, int] | None = None
+    # Something the person should know about where the database is (a cloud-sync folder, say)
+    # though it does not stop ffmot: for the window and the command line to show. "" if none.
+    warning: str = ""
+
+    def check_file(self) -> None:
+        """Raises StoreError if the SQLite file ffmot opened is no longer the file at its path
+        (deleted, renamed away, or replaced by a copy). A stat of one path: cheap enough to do
+        before every commit."""
+        if self.file_id is None or self.path is None:
+            return
+        try:
+            st = os.stat(self.path)
+            same = (st.st_dev, st.st_ino) == self.file_id
+        except OSError:
+            same = False
+        if not same:
+            raise FileGoneError(
+                f"the database file {self.path} was deleted or replaced while ffmot was open: "
+                "nothing more was saved; your last entry is still on screen. Close ffmot, put "
+                "the file back or restore a backup, then open it again"
+            )
 
     @property
     def kind(self) -> str:
@@ -165,6 +190,28 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _watch_file(db: Database) -> None:
+    """Remembers which file is the database and refuses to commit to, or open a new connection
+    on, any other. SQLite keeps writing to a file deleted under it (the open handle outlives the
+    name) and to the old file when a sync tool swaps a copy in by rename: each save would be
+    acknowledged and lost. A new connection on a deleted path would quietly make an empty file."""
+    assert db.path is not None
+    try:
+        st = os.stat(db.path)
+    except OSError as e:
+        raise StoreError(f"cannot open the database {db.path}: {e.strerror}") from None
+    db.file_id = (st.st_dev, st.st_ino)
+
+    def before_commit(_conn: Connection) -> None:
+        db.check_file()
+
+    def before_connect(*_args: Any) -> None:
+        db.check_file()
+
+    event.listen(db.engine, "commit", before_commit)
+    event.listen(db.engine, "do_connect", before_connect)
+
+
 def connect(url: str | None = None, upgrade: bool = True) -> Database:
     """Opens (creating if need be) and, unless told not to, upgrades the database."""
     resolved = resolve_url(url)
@@ -190,9 +237,11 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
         engine = create_engine(u, **kwargs)
     except (ArgumentError, ImportError) as e:
         raise StoreError(f"cannot use {describe(resolved)}: {e}") from None
+    db = Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    db = Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
+        if db.path is not None:
+            _watch_file(db)
     try:
         check_version(db)
         if upgrade:

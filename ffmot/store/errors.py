@@ -11,6 +11,11 @@ class StoreError(FfmotError):
     """The database cannot be used as asked; the message says why and what to do."""
 
 
+class FileGoneError(StoreError):
+    """The SQLite file ffmot opened was deleted or replaced by another file while it was open:
+    the save was refused (nothing acknowledged is lost), and nothing more can be saved."""
+
+
 class ConflictError(StoreError):
     """Someone else saved the same record first; nothing of either save was lost."""
 
