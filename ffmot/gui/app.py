@@ -417,42 +417,61 @@ def screenshot(
     large_print: bool = False,
     size: tuple[int, int] = (1280, 860),
 ) -> Path:
-    """Renders one view offscreen on demo data (made in a temporary database unless given)."""
+    """Renders one view offscreen on demo data, for the README.
+
+    Staging a view adds made-up people and marks sheets printed, so it is done in a database of
+    its own, made in a temporary folder and removed afterwards. A database named here (--db) is
+    refused, never opened: somebody's real data must not gain invented people."""
+    if db_url:
+        raise FfmotError(
+            "--screenshot makes its pictures of made-up people in a database of its own and "
+            "never opens yours: leave out --db"
+        )
     if view not in VIEWS:
         raise FfmotError(f"unknown view '{view}': choose one of {', '.join(VIEWS)}")
-    folder = Path(tempfile.mkdtemp(prefix="ffmot-shot-"))
+    with tempfile.TemporaryDirectory(prefix="ffmot-shot-", ignore_cleanup_errors=True) as tmp:
+        return _screenshot_in(Path(tmp), path, view, large_print, size)
+
+
+def _screenshot_in(
+    folder: Path, path: Path, view: str, large_print: bool, size: tuple[int, int]
+) -> Path:
     settings = Settings(folder / "ffmot.ini")
     settings.large_print = large_print
     settings.station = "Station 2"
     settings.practitioner = "Practitioner A"
     from ffmot.store.db import connect
 
-    url = db_url or str(folder / "demo.db")
+    url = str(folder / "demo.db")  # always the staging database, whatever the settings say
     db = connect(url)
-    if _is_empty(db):
+    try:
         _fill_demo(db)
-    db.close()
+    finally:
+        db.close()
     controller = Controller(settings, InlineRunner(), db_url=url, training=False)
     s = controller.open()
     ctx, w = s.ctx, s.window
-    from ffmot.services import records as R
+    try:
+        from ffmot.services import records as R
 
-    events = R.list_events(ctx.db)
-    ctx.set_event(max(events, key=lambda e: e.participants))
-    w.setWindowState(Qt.WindowState.WindowNoState)  # the asked-for size, not the screen's
-    w.resize(*size)
-    _stage(w, view)
-    w.show()
-    app = QApplication.instance()
-    assert app is not None
-    for _ in range(5):
-        app.processEvents()
-    image = w.grab()
-    if not image.save(str(path)):
-        raise FfmotError(f"cannot write the screenshot {path}")
-    w.hide()  # not close(): a staged station entry would ask whether to discard it
-    w.deleteLater()
-    ctx.db.close()
+        events = R.list_events(ctx.db)
+        ctx.set_event(max(events, key=lambda e: e.participants))
+        w.setWindowState(Qt.WindowState.WindowNoState)  # the asked-for size, not the screen's
+        w.resize(*size)
+        _stage(w, view)
+        w.show()
+        app = QApplication.instance()
+        assert app is not None
+        for _ in range(5):
+            app.processEvents()
+        image = w.grab()
+        if not image.save(str(path)):
+            raise FfmotError(f"cannot write the screenshot {path}")
+    finally:
+        w.hide()  # not close(): a staged station entry would ask whether to discard it
+        w.deleteLater()
+        if ctx.is_ready:
+            ctx.db.close()
     return path
 
 

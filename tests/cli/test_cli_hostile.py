@@ -100,3 +100,57 @@ def _rows(path: Path) -> dict[str, int]:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
         tables = [r[0] for r in c.execute("select name from sqlite_master where type='table'")]
         return {t: c.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
+
+
+# --- 2. README screenshots never touch a real database ------------------------------------------
+
+
+@pytest.fixture
+def real_db(tmp_path: Path) -> Path:
+    """Somebody's real database: one person in it."""
+    path = tmp_path / "real" / "ffmot.db"
+    path.parent.mkdir()
+    p = ffmot("--db", str(path), "demo", "--participants", "1", "--seed", "5")
+    assert p.returncode == 0, p.stderr
+    return path
+
+
+def _screenshot(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "ffmot", *args],
+        capture_output=True,
+        text=True,
+        env=env or _env(tmp_path, QT_QPA_PLATFORM="offscreen"),
+        timeout=180,
+    )
+
+
+def test_screenshot_staging_refuses_a_database_named_with_db(real_db, tmp_path):
+    before, rows = real_db.read_bytes(), _rows(real_db)
+    folder = sorted(p.name for p in real_db.parent.iterdir())
+    shot = tmp_path / "board.png"
+    p = _screenshot(
+        tmp_path, "--db", str(real_db), "gui", "--screenshot", str(shot), "--view", "board"
+    )
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith("ffmot: ") and "--db" in p.stderr and "Traceback" not in p.stderr
+    assert real_db.read_bytes() == before and _rows(real_db) == rows
+    assert sorted(p.name for p in real_db.parent.iterdir()) == folder  # no journal, no copy
+    assert not shot.exists()
+
+
+def test_screenshot_staging_uses_its_own_database_and_leaves_nothing_behind(real_db, tmp_path):
+    """The station's database named by FFMOT_DATABASE_URL stays as it was; the staging database
+    (made up people, sheets marked printed) is made in a temporary folder and removed."""
+    before, rows = real_db.read_bytes(), _rows(real_db)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = _env(
+        tmp_path, QT_QPA_PLATFORM="offscreen", FFMOT_DATABASE_URL=str(real_db), TMPDIR=str(scratch)
+    )
+    shot = tmp_path / "board.png"
+    p = _screenshot(tmp_path, "gui", "--screenshot", str(shot), "--view", "board", env=env)
+    assert p.returncode == 0, p.stderr
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    assert real_db.read_bytes() == before and _rows(real_db) == rows
+    assert list(scratch.iterdir()) == []
