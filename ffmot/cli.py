@@ -358,6 +358,12 @@ def _norms(args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.core.norms import default_norm_set
 
     ns = default_norm_set()
+    if not ns.verified:  # first, before any number: these are not the published norms
+        out.write(f"{ns.label}.\n")
+        out.write(
+            "Sources and statuses below are as the local files give them; numbers from "
+            "changed files are not the published ones.\n\n"
+        )
     if args.action == "show":
         if not args.test:
             raise InputError("name a test: ffmot norms show TEST (see 'ffmot norms')")

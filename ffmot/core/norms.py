@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import itertools
 import math
 from collections.abc import Iterator
@@ -31,6 +32,182 @@ COMPARISONS = ("<", "<=", ">", ">=", "any")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+
+# --- is this the published set? ----------------------------------------------------------------
+
+MANIFEST = "manifest.toml"
+UNVERIFIED = "LOCAL, UNVERIFIED"
+LOCAL_EDIT = "local edit, not the published source"
+LOCAL_FILE = "local file, not checked against the published source"
+# A version is stored with every MOT day (40 characters); an unverified set's carries the mark.
+MAX_VERSION = 40 - len(UNVERIFIED) - 1
+# Files whose change puts every number of the set in doubt: they name the sources and the
+# statuses, and say how each test is scored.
+SET_WIDE = ("norm-set.toml", "sources.toml", "battery.toml")
+
+# The norm sets ffmot was released with: the digest of each one's manifest (its file list and
+# checksums, see `set_digest`) and its version. A manifest written anywhere else, say after an
+# edit, matches its files but is not here, so the set stays local. tools/norm_manifest.py prints
+# the line to add when a new set is released.
+PUBLISHED: dict[str, str] = {
+    "195ded5223a5d358d385049a54c7e97540263948bc08c9fa76c1e9d8956168f3": "2026.11-2",
+}
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a data file, its line endings read as \\n (a Windows checkout of the same
+    file is the same file)."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
+    return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
+
+
+def data_files(directory: Path) -> tuple[str, ...]:
+    """The files a manifest covers: every file at the top of the folder except the manifest,
+    Markdown notes (never read) and hidden files (an editor's lock or swap file)."""
+    try:
+        found = [p for p in directory.iterdir() if p.is_file()]
+    except OSError as e:
+        raise NormDataError(f"cannot read the folder {directory}: {e.strerror}") from None
+    return tuple(
+        sorted(
+            p.name
+            for p in found
+            if p.name != MANIFEST and not p.name.startswith(".") and p.suffix.lower() != ".md"
+        )
+    )
+
+
+def set_digest(files: dict[str, str]) -> str:
+    """One digest for a manifest's list of files and checksums, whatever its layout."""
+    text = "".join(f"{name}\t{files[name]}\n" for name in sorted(files))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def manifest_text(directory: Path) -> str:
+    """The manifest of the folder as it is now (what tools/norm_manifest.py writes)."""
+    meta = read_toml(directory / "norm-set.toml")
+    files = {name: file_digest(directory / name) for name in data_files(directory)}
+    lines = [
+        "# The checksums of this norm set's data files, written by tools/norm_manifest.py.",
+        "# ffmot reads a folder whose files match a published manifest as the published set;",
+        "# any other folder (a file changed, missing or added, or no manifest) is LOCAL,",
+        "# UNVERIFIED on every screen and page. Do not edit by hand.",
+        f"id = {_quoted(str(meta.get('id', '')))}",
+        f"version = {_quoted(str(meta.get('version', '')))}",
+        f'set_digest = "{set_digest(files)}"',
+        "",
+        "[files]",
+        *(f'"{name}" = "{digest}"' for name, digest in files.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_manifest(directory: Path) -> Path:
+    path = directory / MANIFEST
+    path.write_text(manifest_text(directory), encoding="utf-8", newline="\n")
+    return path
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Whether a norm folder is, byte for byte, a set ffmot was released with."""
+
+    folder: str  # the folder's name, to name files as "norms/x.csv"
+    has_manifest: bool
+    published: bool  # the manifest is one ffmot was released with
+    changed: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+    version: str = ""  # as norm-set.toml gives it, without the mark
+    problem: str = ""  # why the manifest could not be read
+
+    @property
+    def verified(self) -> bool:
+        return (
+            self.has_manifest
+            and self.published
+            and not (self.changed or self.missing or self.extra or self.problem)
+        )
+
+    @property
+    def differing(self) -> tuple[str, ...]:
+        return self.changed + self.missing + self.extra
+
+    def trusts(self, file: str) -> bool:
+        """Is this data file the published one, read with the published sources and rules?"""
+        if not (self.has_manifest and self.published) or self.problem:
+            return False
+        return file not in self.differing and not any(f in self.differing for f in SET_WIDE)
+
+    def _names(self, files: tuple[str, ...]) -> str:
+        return ", ".join(f"{self.folder}/{f}" for f in files)
+
+    @property
+    def reason(self) -> str:
+        """Why the set is not verified, in a few words naming the files; "" when it is."""
+        if self.verified:
+            return ""
+        if not self.has_manifest:
+            return (
+                f"no manifest ({self.folder}/{MANIFEST}), so not checked against the published set"
+            )
+        if self.problem:
+            return f"its manifest cannot be read ({self.problem})"
+        parts = []
+        if self.changed:
+            parts.append(f"changed from the published set ({self._names(self.changed)})")
+        if self.missing:
+            parts.append(f"missing from the published set ({self._names(self.missing)})")
+        if self.extra:
+            parts.append(f"not in the published set ({self._names(self.extra)})")
+        if not self.published:
+            parts.append("its manifest was written locally, not released with ffmot")
+        return "; ".join(parts)
+
+
+UNCHECKED = Verification("norms", False, False)
+
+
+def verify(directory: Path, version: str = "") -> Verification:
+    """Compares the folder's files with its manifest, and the manifest with the published ones."""
+    folder = directory.name or str(directory)
+    path = directory / MANIFEST
+    if not path.is_file():
+        return Verification(folder, False, False, version=version)
+    try:
+        raw = read_toml(path).get("files")
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            raise NormDataError(f"{MANIFEST} has no [files] table of checksums")
+    except NormDataError as e:
+        return Verification(folder, True, False, version=version, problem=str(e))
+    listed: dict[str, str] = raw
+    present = data_files(directory)
+    changed = tuple(
+        n for n in sorted(listed) if n in present and file_digest(directory / n) != listed[n]
+    )
+    missing = tuple(n for n in sorted(listed) if n not in present)
+    extra = tuple(n for n in present if n not in listed)
+    published = set_digest(listed) in PUBLISHED
+    return Verification(folder, True, published, changed, missing, extra, version)
+
+
+def local_cite(file: str, edited: bool) -> str:
+    """What a result names as its source when its number is not the published one: `edited`
+    when a published manifest shows the set was changed, otherwise a local file (no manifest,
+    or one written locally) that nothing ties to a published source."""
+    return f"{LOCAL_EDIT if edited else LOCAL_FILE} ({file})"
+
+
+def is_local_cite(text: str) -> bool:
+    return text.startswith((LOCAL_EDIT, LOCAL_FILE))
 
 
 @dataclass(frozen=True)
@@ -194,6 +371,20 @@ class NormSet:
     guideline_source: str
     statuses: tuple[str, ...] = field(default=())
     notes: tuple[Note, ...] = field(default=())
+    verification: Verification = field(default_factory=lambda: UNCHECKED)
+
+    @property
+    def verified(self) -> bool:
+        return self.verification.verified
+
+    @property
+    def label(self) -> str:
+        """The set as every screen and page names it: "Norm set 2026.11-2 (verified)", or
+        "Norm set 2026.11-2 — LOCAL, UNVERIFIED: changed from the published set (norms/x.csv)"."""
+        v = self.verification
+        if v.verified:
+            return f"Norm set {self.version} (verified)"
+        return f"Norm set {v.version or self.version} \u2014 {UNVERIFIED}: {v.reason}"
 
     def notes_for(self, *test_ids: str) -> tuple[Note, ...]:
         """The notes that go with any of these tests, each once, in file order."""
@@ -209,7 +400,13 @@ class NormSet:
             raise InputError(f"unknown test '{test_id}': the tests are {known}") from None
 
     def cite(self, row: NormRow) -> str:
-        return f"{self.sources[row.source].short} ({row.status})"
+        """The source and status of one number, as results print it. A number from a file that
+        is not byte for byte the published one names no published source and no status."""
+        file = row.where.split(" line ")[0]
+        if self.verification.trusts(file):
+            return f"{self.sources[row.source].short} ({row.status})"
+        v = self.verification
+        return local_cite(file, v.has_manifest and v.published and not v.problem)
 
 
 # --- reading the files -------------------------------------------------------------------------
@@ -644,8 +841,17 @@ def _notes(
 
 
 def load_norm_set(directory: Path) -> NormSet:
-    """Reads and checks every file of a norm set. Raises NormDataError naming file and line."""
+    """Reads and checks every file of a norm set. Raises NormDataError naming file and line.
+
+    A folder that is not byte for byte a published set (see `verify`) is still read, so a
+    service can use its own protocol, but it is marked: its version carries LOCAL, UNVERIFIED
+    (and so does every sheet and MOT day that names it), and a number from a changed file
+    names no published source (`NormSet.cite`)."""
     meta = _toml(directory / "norm-set.toml")
+    version = str(meta.get("version", ""))
+    if len(version) > MAX_VERSION:
+        raise NormDataError(f"norm-set.toml: version is longer than {MAX_VERSION} characters")
+    checked = verify(directory, version)
     statuses = tuple(meta.get("statuses", ()))
     raw_sources = _toml(directory / "sources.toml")
     sources = {}
@@ -679,7 +885,7 @@ def load_norm_set(directory: Path) -> NormSet:
     return NormSet(
         id=str(meta.get("id", "")),
         name=str(meta.get("name", "")),
-        version=str(meta.get("version", "")),
+        version=version if checked.verified else f"{version} {UNVERIFIED}",
         directory=directory,
         battery=battery,
         sources=sources,
@@ -691,6 +897,7 @@ def load_norm_set(directory: Path) -> NormSet:
         guideline_source=gsrc,
         statuses=statuses,
         notes=_notes(meta, battery, sources, statuses),
+        verification=checked,
     )
 
 

@@ -191,7 +191,22 @@ class MainWindow(QMainWindow):
             parts.append(self.ctx.settings.practitioner)
         if self.ctx.training:
             parts.append(TRAINING_TITLE)
+        # The norms are read with the database: a set that is not byte for byte the published
+        # one says so in the title and in a line of the status bar that stays, on every screen.
+        norms = self.ctx.norms if self.ctx.is_ready else None
+        if norms is not None and not norms.verified:
+            parts.append("LOCAL, UNVERIFIED NORM SET")
         self.setWindowTitle(" — ".join(parts))
+        shown = getattr(self, "norms_status", None)
+        if norms is not None and not norms.verified and shown is None:
+            shown = self.norms_status = QLabel()
+            shown.setObjectName("normsStatus")
+            shown.setStyleSheet("font-weight: bold")
+            self.statusBar().insertPermanentWidget(0, shown)
+        if shown is not None:
+            shown.setText(norms.label if norms is not None and not norms.verified else "")
+            shown.setAccessibleName(shown.text())
+            shown.setVisible(bool(shown.text()))
         if self.ctx.is_ready:
             from ffmot.store.db import describe
 

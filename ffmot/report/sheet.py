@@ -37,6 +37,7 @@ from reportlab.platypus import (
 
 from ffmot import __version__
 from ffmot.core.interpret import default_rules
+from ffmot.core.norms import is_local_cite
 from ffmot.report import style, words
 from ffmot.report.fonts import BOLD, REGULAR, register_fonts
 from ffmot.report.graphics import Key, RangeBar, bar_spec
@@ -432,9 +433,12 @@ def _table(rows: list[list[Any]], widths: list[float]) -> Table:
 
 
 def plain_source(source: str) -> str:
-    """A norm source as a reader would say it: no status labels in brackets."""
+    """A norm source as a reader would say it: no status labels in brackets. A number from a
+    local, unverified file keeps its words and its file whole: it names no published source."""
     import re
 
+    if is_local_cite(source):
+        return source
     text = re.sub(r"\s*\([^)]*\)", "", source).replace("&", "and")
     return text.strip()
 
@@ -443,18 +447,23 @@ def about_text(o: Overview, short: bool = False) -> str:
     """Where the figures come from; `short` names each source by its authors and year only."""
     sources = [plain_source(x) for x in o.sources]
     if short:
-        sources = [x.split(",")[0] for x in sources]
+        sources = [x if is_local_cite(x) else x.split(",")[0] for x in sources]
     sources = list(dict.fromkeys(sources))
     org = f" Made for {o.event.organisation}." if o.event.organisation else ""
-    said = "Figures from: " + ("; ".join(sources) if sources else "published studies") + "."
+    studies = "published studies" if not words.is_local(o.norm_set) else "a local norm set"
+    said = "Figures from: " + ("; ".join(sources) if sources else studies) + "."
+    norm_set = words.norm_set_words(o.norm_set, o.sources)
     if short:
-        return f"{said} Norm set {o.norm_set}.{org}"
-    return f"Not a medical assessment. {said} Norm set {o.norm_set}, ffmot {__version__}.{org}"
+        return f"{said} {norm_set}.{org}"
+    return f"Not a medical assessment. {said} {norm_set}, ffmot {__version__}.{org}"
 
 
 def footer_text(o: Overview) -> str:
-    """The line at the foot of every page."""
-    return f"{o.participant.given_name}'s Functional Fitness MOT. Not a medical assessment."
+    """The line at the foot of every page; from a local, unverified norm set, what it is."""
+    text = f"{o.participant.given_name}'s Functional Fitness MOT. Not a medical assessment."
+    if words.is_local(o.norm_set):
+        text += f" {words.norm_set_words(o.norm_set, o.sources)}."
+    return text
 
 
 # --- pages --------------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ from reportlab.platypus import (
 from ffmot import __version__
 from ffmot.report import style
 from ffmot.report.fonts import BOLD, REGULAR, register_fonts
-from ffmot.report.words import long_date
+from ffmot.report.words import is_local, long_date
+from ffmot.report.words import norm_set_words as named_norm_set
 from ffmot.services.summary import HIDDEN, SMALL, Count, SummaryData, TestRow
 from ffmot.services.transfer import neutralise
 
@@ -68,7 +69,25 @@ def _share(c: Count, pct: float | None) -> str:
     return c.text + (f" ({_pct(pct)})" if pct is not None else "")
 
 
+def norm_set_words(d: SummaryData) -> str:
+    """The norm set the summary names. Its bands are worked out with the norm set in force
+    (`default_norm_set`), so when that is not the published set the summary says so, and why,
+    whatever version the MOT day was stored with; a day stored from a local set says so too."""
+    from ffmot.core.errors import FfmotError
+    from ffmot.core.norms import default_norm_set
+
+    try:
+        ns = default_norm_set()
+    except FfmotError:
+        ns = None
+    if ns is not None and not ns.verified:
+        return ns.label
+    return named_norm_set(d.norm_set)
+
+
 def method_notes(d: SummaryData) -> list[str]:
+    named = norm_set_words(d)
+    results = "the results in this local norm set" if is_local(named) else "published results"
     return [
         f"Anonymised: no names, codes or dates of birth. It counts only the {d.people.text} "
         "people who agreed that their results may be used anonymously in reports.",
@@ -76,9 +95,10 @@ def method_notes(d: SummaryData) -> list[str]:
         f"so that a number under {d.threshold} cannot be worked out from the totals. "
         "Percentages are only given where the numbers behind them are shown, and averages only "
         f"where they rest on {d.threshold} or more people.",
-        "The normal range is the 25th to 75th percentile of published results for the same age "
-        f"and sex (norm set {d.norm_set}). For the one-leg stand it is the typical time for the "
-        "age or more, so there is no 'above'. For the up-and-go, lower (faster) is better.",
+        f"The normal range is the 25th to 75th percentile of {results} for the same age "
+        f"and sex ({named[0].lower()}{named[1:]}). For the one-leg stand it is the typical "
+        "time for the age or more, so there is no 'above'. For the up-and-go, lower (faster) "
+        "is better.",
     ]
 
 
@@ -197,11 +217,23 @@ def _foot(c: Any, doc: _Doc) -> None:
     c.saveState()
     c.setFont(REGULAR, 8)
     c.setFillColor(style.BLACK)
+    norm_set = norm_set_words(d)
+    local = is_local(norm_set)
     c.drawString(
         MARGIN,
         30,
-        f"Anonymised MOT day summary: {d.event_name}. Norm set {d.norm_set}. ffmot {__version__}.",
+        f"Anonymised MOT day summary: {d.event_name}. "
+        + (f"Norm set {d.norm_set}. " if not local else "")
+        + f"ffmot {__version__}.",
     )
+    if local:  # a line of its own, in bold: it must not run off the page or be missed
+        text, size = f"{norm_set}.", 8.0
+        while size > 6 and stringWidth(text, BOLD, size) > CONTENT_W:
+            size -= 0.5
+        if stringWidth(text, BOLD, size) > CONTENT_W:  # many files: the method note names them
+            text = norm_set.split(":")[0] + ": not the published set (see the notes on page 1)."
+        c.setFont(BOLD, size)
+        c.drawString(MARGIN, 40, text)
     c.drawRightString(PAGE_W - MARGIN, 30, f"Page {c.getPageNumber()}")
     c.restoreState()
 
@@ -386,6 +418,8 @@ def summary_rows(d: SummaryData) -> Iterator[tuple[str, str, str, str]]:
     yield ("about", "venue", "", d.venue)
     yield ("about", "organisation", "", d.organisation)
     yield ("about", "norm set", "", d.norm_set)
+    if is_local(norm_set_words(d)):
+        yield ("about", "norm set status", "", norm_set_words(d))
     yield ("about", "training", "", "yes" if d.training else "no")
     for i, note in enumerate(method_notes(d), 1):
         yield ("about", f"note {i}", "", note)

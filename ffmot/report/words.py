@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ffmot.core.advice import LocalActivity
 from ffmot.core.interpret import default_rules
+from ffmot.core.norms import LOCAL_EDIT, UNVERIFIED, is_local_cite
 from ffmot.core.scoring import GuidelineCheck
 from ffmot.services.overview import Item, Overview, value_text
 
@@ -29,6 +30,29 @@ INTENSITY_WORDS = {
     "vigorous": "Hard work: you will be out of breath",
 }
 MINUS = "\u2212"
+
+
+def is_local(norm_set: str) -> bool:
+    """A norm set that is not, byte for byte, a published one carries the mark in its version."""
+    return UNVERIFIED in norm_set
+
+
+def norm_set_words(norm_set: str, sources: Iterable[str] = (), why: str = "") -> str:
+    """How a page names its norm set. A local set says so, and why: the files its numbers came
+    from that differ from the published set (named by the results' sources), or `why`."""
+    if not is_local(norm_set):
+        return f"Norm set {norm_set}"
+    version = norm_set.replace(UNVERIFIED, "").strip()
+    if not why:
+        local = [s for s in dict.fromkeys(sources) if is_local_cite(s)]
+        files = ", ".join(s[s.rfind("(") + 1 :].rstrip(")") for s in local)
+        if any(s.startswith(LOCAL_EDIT) for s in local):
+            why = f"changed from the published set ({files})"
+        elif local:
+            why = f"not checked against the published set ({files})"
+        else:
+            why = "not the published set"
+    return f"Norm set {version} \u2014 {UNVERIFIED}: {why}"
 
 
 def long_date(d: dt.date) -> str:
