@@ -166,7 +166,12 @@ def neutralise(cell: str) -> str:
 
 
 def restore(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") else cell
+    """Takes off an apostrophe only where `neutralise` would have put one: before a character
+    a spreadsheet reads as a formula, or before another apostrophe. A hand-made file's own
+    apostrophe ("'t Hooft") stays."""
+    if cell.startswith("'") and cell[1:2] and cell[1] in ("'", *FORMULA_START):
+        return cell[1:]
+    return cell
 
 
 def _num(v: float | int | None) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ffmot.core import screening
+from ffmot.core import codes, screening
 from ffmot.services import records as R
 from ffmot.services.transfer import COLUMNS, ImportRefused, export_file, import_file
 from ffmot.store.db import Database
@@ -201,3 +201,38 @@ def test_a_second_result_for_a_test_a_visit_holds_is_refused(db, actor, tmp_path
     twice = dict(grip, result_id=str(uuid.uuid4()))
     problems = refused(db, actor, write(tmp_path / "y.csv", [grip, twice]))
     assert any(p.startswith("line 3:") and "second grip result" in p for p in problems)
+
+
+# --- 3. an apostrophe of the person's own ------------------------------------------------------
+
+
+def test_a_hand_made_files_own_apostrophe_stays(db, actor, tmp_path):
+    ids = two_people(db, actor)
+    rows = exported(db, actor, tmp_path)
+    row = dict(row_of(rows, ids["Maureen_spring"]))
+    new_person = str(uuid.uuid4())
+    row |= {
+        "participant_id": new_person,
+        "participant_code": "",
+        "given_name": "Kees",
+        "family_name": "'t Hooft",
+        "visit_notes": "'Fine' she said",
+        "assessment_id": str(uuid.uuid4()),
+        "result_id": str(uuid.uuid4()),
+        "previous_assessment_id": "",
+        "screening_id": str(uuid.uuid4()),
+    }
+    for c in COLUMNS:
+        if c.startswith("consent_"):
+            row[c] = ""
+    row["participant_code"] = codes.new_code()
+    import_file(db, actor, write(tmp_path / "x.csv", [row]))
+    p = R.get_participant(db, new_person)
+    assert (p.given_name, p.family_name) == ("Kees", "'t Hooft")
+    assert R.get_assessment(db, row["assessment_id"]).notes == "'Fine' she said"
+    # and it goes out and comes back the same
+    again = exported(db, actor, tmp_path)
+    back = next(r for r in again if r["participant_id"] == new_person)
+    assert back["family_name"] == "''t Hooft"  # export's own apostrophe: taken off on import
+    import_file(db, actor, tmp_path / "export.csv")
+    assert R.get_participant(db, new_person).family_name == "'t Hooft"

@@ -160,6 +160,10 @@ def test_neutralise_and_restore():
         assert neutralise(text).startswith("'") and restore(neutralise(text)) == text
     for text in ("-2.5", "+3", "12", "Ada", ""):
         assert neutralise(text) == text and restore(text) == text
+    # An apostrophe export would not have added stays: a name of the person's own.
+    for text in ("'t Hooft", "'quoted", "'", "'12"):
+        assert restore(text) == text
+    assert restore("'=1") == "=1" and restore("'\t=1") == "\t=1" and restore("''t") == "'t"
 
 
 def test_anonymised_export_is_really_anonymous(db, tmp_path, actor):
