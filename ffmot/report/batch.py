@@ -2,8 +2,10 @@
 
 The caller loads the data first (plain `Overview`s); worker processes only run the pure
 `render_sheet`. Workers are started with "spawn", never "fork", so this is safe to call from a
-program with threads (the desktop app). Progress is reported as `progress(done, total)` after
-each chunk; a progress callback that raises stops the work and the error reaches the caller.
+program with threads (the desktop app); they end when the process that started them ends, even
+by kill -9, so no worker is left rendering for nobody. Progress is reported as
+`progress(done, total)` after each chunk; a progress callback that raises stops the work and the
+error reaches the caller.
 
 `sheets_pdf` joins the sheets into one PDF (each sheet starts on a new page; with duplex=True a
 blank page follows a sheet with an odd number of pages, so no sheet is printed on the back of
@@ -16,6 +18,9 @@ import io
 import math
 import multiprocessing
 import os
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
@@ -41,7 +46,62 @@ def _render_chunk(overviews: list[Overview]) -> list[Rendered]:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    """Worker processes that end when this process ends, however it ends.
+
+    The pool is made, used and shut down by one call on one thread (Linux ties the death
+    signal below to the thread that started the worker)."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """First thing in each worker: if the program that started it is killed (kill -9, a crash,
+    the desktop app forced to quit), the worker ends too rather than lingering on a core.
+
+    On Linux the kernel kills the worker when its parent dies (PR_SET_PDEATHSIG); everywhere a
+    watching thread waits on the parent's sentinel (a pipe the parent holds, or its process
+    handle on Windows) and ends the worker when the parent has gone."""
+    if sys.platform.startswith("linux"):
+        _linux_death_signal()
+    if _parent_gone(parent_pid):  # it died before the death signal was set
+        os._exit(1)
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="ffmot-parent-watch", daemon=True
+    ).start()
+
+
+def _linux_death_signal() -> None:
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # the watching thread still covers it
+        pass
+
+
+def _parent_gone(parent_pid: int) -> bool:
+    parent = multiprocessing.parent_process()
+    if parent is not None and not parent.is_alive():
+        return True
+    # On POSIX an orphan is adopted by another process; Windows keeps the old id.
+    return os.name == "posix" and os.getppid() != parent_pid
+
+
+def _watch_parent(parent_pid: int) -> None:
+    parent = multiprocessing.parent_process()
+    while not _parent_gone(parent_pid):
+        if parent is not None:
+            parent.join(timeout=1.0)  # returns at once when the parent ends
+        else:
+            time.sleep(1.0)
+    os._exit(1)
 
 
 def render_many(

@@ -6,10 +6,12 @@ Real processes and real files throughout: nothing is mocked.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -154,3 +156,80 @@ def test_screenshot_staging_uses_its_own_database_and_leaves_nothing_behind(real
     assert shot.read_bytes().startswith(b"\x89PNG")
     assert real_db.read_bytes() == before and _rows(real_db) == rows
     assert list(scratch.iterdir()) == []
+
+
+# --- 3. `ffmot sheets` killed: its worker processes end with it -----------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is pid (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and _stat(int(entry))[1:2] == [str(pid)]:
+            found.append(int(entry))
+    return found
+
+
+def _stat(pid: int) -> list[str]:
+    """State, parent id, ... of a process; [] once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return text[text.rindex(")") + 2 :].split()
+
+
+def _running(pid: int) -> bool:
+    state = _stat(pid)
+    return bool(state) and state[0] not in ("Z", "X")  # a zombie has ended, unreaped
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.fixture(scope="module")
+def busy_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough people that printing a day's sheets takes a while on two cores."""
+    path = tmp_path_factory.mktemp("busy") / "demo.db"
+    p = ffmot("--db", str(path), "demo", "--participants", "120", "--seed", "2")
+    assert p.returncode == 0, p.stderr
+    return path
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_killing_sheets_ends_its_worker_processes(busy_db, tmp_path):
+    events = ffmot("--db", str(busy_db), "events", "--json")
+    event = max(json.loads(events.stdout), key=lambda e: e["participants"])
+    command = ["--db", str(busy_db), "sheets", "--event", event["id"], "--out", "sheets"]
+    p = subprocess.Popen(
+        [sys.executable, "-m", "ffmot", *command],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+    )
+    children: list[int] = []
+    try:
+        assert p.stderr is not None
+        line = p.stderr.readline()  # the first chunk of sheets is made: the workers are busy
+        assert "made sheet" in line, line
+        children = _children(p.pid)
+        workers = [c for c in children if "spawn_main" in _cmdline(c)]
+        assert len(workers) >= 2, [_cmdline(c) for c in children]
+        p.kill()  # kill -9: no clean-up code runs in the parent
+        p.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while any(_running(c) for c in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [_cmdline(c) for c in children if _running(c)]
+        assert not left, f"still running after the parent was killed: {left}"
+    finally:
+        p.kill()
+        for c in children:
+            if _running(c):
+                os.kill(c, 9)
