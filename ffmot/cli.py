@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the file's value of a result differs from the one here, take the file's "
         "(each change is audited); without it such a file is refused",
     )
+    im.add_argument(
+        "--take-consents",
+        action="store_true",
+        help="take the consent decisions the file records for people new here; without it a "
+        "file holding consent decisions is refused",
+    )
 
     mg = sub.add_parser("merge", help="bring in the records of other stations' databases")
     mg.add_argument("sources", nargs="+", metavar="FILE_OR_URL")

@@ -134,11 +134,23 @@ def _export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 def _import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.transfer import import_file
 
-    s = import_file(db, command_line_actor(), Path(args.file), update=args.update)
+    s = import_file(
+        db,
+        command_line_actor(),
+        Path(args.file),
+        update=args.update,
+        take_consents=args.take_consents,
+    )
     out.write(
         f"imported {s.results} results: {s.participants} new participant(s), {s.events} "
         f"MOT day(s), {s.visits} visit(s); {s.already_there} result(s) already there"
         + (f"; {s.updated} result(s) changed to the file's value" if s.updated else "")
+        + (
+            f"; {s.consents} consent decision(s) for {s.consent_people} participant(s) taken "
+            "from the file"
+            if s.consents
+            else ""
+        )
         + "\n"
     )
     return 0

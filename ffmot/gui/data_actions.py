@@ -51,12 +51,84 @@ def run_export(ctx: AppContext, parent: QWidget, path: Path, anonymised: bool) -
     )
 
 
-def import_(ctx: AppContext, parent: QWidget) -> None:
-    path, _ = QFileDialog.getOpenFileName(
-        parent, "Import results", "", "ffmot exports (*.xlsx *.csv)"
+def import_(ctx: AppContext, parent: QWidget, path: Path | None = None) -> None:
+    """File > Import results. A file holding consent decisions for people new here is taken
+    only after a yes: each decision is that person's own, so the practitioner is asked first."""
+    if path is None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            parent, "Import results", "", "ffmot exports (*.xlsx *.csv)"
+        )
+        if not chosen:
+            return
+        path = Path(chosen)
+    from ffmot.services.transfer import (
+        ConsentsInFile,
+        ImportRefused,
+        ImportSummary,
+        import_file,
     )
-    if path:
-        run_import(ctx, parent, Path(path))
+
+    source = path
+
+    def attempt(take_consents: bool) -> None:
+        def failed(e: BaseException) -> None:
+            if isinstance(e, ConsentsInFile) and not take_consents:
+                ask(e.people)
+            elif isinstance(e, ImportRefused):
+                lines = "\n".join(e.problems[:15])
+                more = f"\n…and {len(e.problems) - 15} more." if len(e.problems) > 15 else ""
+                _tell(parent, f"{e}.\n\n{lines}{more}")
+            else:
+                show_error(parent, e, "importing")
+
+        def done(s: ImportSummary) -> None:
+            ctx.records_changed.emit("")
+            taken = (
+                f" {s.consents} consent decision(s) for {s.consent_people} participant(s) "
+                "taken from the file."
+                if s.consents
+                else ""
+            )
+            _tell(
+                parent,
+                f"Imported {s.results} results: {s.participants} new participant(s), "
+                f"{s.events} MOT day(s), {s.visits} visit(s). {s.already_there} were "
+                f"already here.{taken}",
+            )
+
+        ctx.runner.run(
+            lambda: import_file(ctx.db, ctx.actor, source, take_consents=take_consents),
+            done,
+            failed,
+        )
+
+    def ask(people: int) -> None:
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Consent decisions in the file",
+            f"{source.name} holds consent decisions for {people} participant(s) new here "
+            "(keeping results, contact, sharing with their GP, anonymous reports).\n\n"
+            "Consent is each person's own decision. Take these decisions as the file records "
+            "them?\n\nNo imports nothing: empty the consent columns and ask each person at "
+            "check-in instead.",
+            yes | no,
+            parent,
+        )
+        box.setObjectName("consentBox")
+        box.setDefaultButton(no)
+
+        def answered(button: object) -> None:
+            if button is box.button(yes):
+                attempt(True)
+            else:
+                _tell(parent, "Nothing was imported: the consent decisions were not taken.")
+
+        box.buttonClicked.connect(answered)
+        keep_open(box)
+        box.open()
+
+    attempt(False)
 
 
 def run_import(ctx: AppContext, parent: QWidget, path: Path) -> None:

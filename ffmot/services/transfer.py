@@ -156,6 +156,19 @@ class ImportRefused(FfmotError):
         self.problems = problems
 
 
+class ConsentsInFile(ImportRefused):
+    """The file holds consent decisions for people new here, and the caller did not say to
+    take them; nothing was written. Everything else in the file could come in."""
+
+    def __init__(self, problems: list[str], people: int) -> None:
+        super().__init__(problems)
+        self.args = (
+            f"the file holds consent decisions for {people} new participant(s); nothing was "
+            "imported",
+        )
+        self.people = people
+
+
 def neutralise(cell: str) -> str:
     """A text cell a spreadsheet would treat as a formula gets a leading apostrophe (and so does
     one that already starts with an apostrophe, so `restore` gives back exactly what was there).
@@ -543,6 +556,9 @@ class ImportSummary:
     results: int
     already_there: int
     updated: int = 0  # results changed to the file's values (only when asked to update)
+    consents: int = 0  # consent decisions taken from the file (only when asked to)
+    consent_people: int = 0
+    consent_line: int = 0  # the first line holding one
 
 
 def _uuid(text: str, what: str) -> str:
@@ -677,9 +693,12 @@ def import_file(
     norms: NormSet | None = None,
     *,
     update: bool = False,
+    take_consents: bool = False,
 ) -> ImportSummary:
     """Imports a full export. A result already here under the same result_id with another
-    value is refused by line, unless `update`: then the file's value replaces it (audited)."""
+    value is refused by line, unless `update`: then the file's value replaces it (audited).
+    Consent decisions in the file (for people new here) are each person's own: they are
+    taken only with `take_consents`; without it such a file is refused (ConsentsInFile)."""
     ns = norms or default_norm_set()
     rows = list(read_table(path))
     if not rows:
@@ -745,9 +764,21 @@ def import_file(
             actor=actor,
             update=update,
             source=path.name,
+            take_consents=take_consents,
         )
         if problems:
             raise ImportRefused(problems)
+        if summary.consents and not take_consents:
+            raise ConsentsInFile(
+                [
+                    f"line {summary.consent_line}: the file holds consent decisions (the "
+                    f"consent_ columns) for {summary.consent_people} participant(s) new here. "
+                    "Consent is each person's own decision: to take these as the file records "
+                    "them, import again with --take-consents (File > Import asks); otherwise "
+                    "empty the consent columns and ask each person at check-in"
+                ],
+                summary.consent_people,
+            )
         audit(
             s,
             actor,
@@ -755,7 +786,13 @@ def import_file(
             "database",
             "",
             f"{summary.results} results from {path.name}"
-            + (f", {summary.updated} changed" if summary.updated else ""),
+            + (f", {summary.updated} changed" if summary.updated else "")
+            + (
+                f", {summary.consents} consent decision(s) for {summary.consent_people} "
+                "participant(s) taken from the file"
+                if summary.consents
+                else ""
+            ),
         )
     return summary
 
@@ -1179,8 +1216,8 @@ def _check_results(
         problems.append(
             f"line {row.line}: the {name} result {res.id[:8]} is already here as "
             f"{_say_result(mine)}; the file says {_say_result(theirs)}. To replace the stored "
-            "result with the file's, import again with --update (File > Import asks); to keep "
-            "it, put the stored value back in the file"
+            "result with the file's, import it with 'ffmot import --update'; to keep it, put "
+            "the stored value back in the file"
         )
     return changed
 
@@ -1208,12 +1245,14 @@ def _insert(
     actor: Actor,
     update: bool = False,
     source: str = "",
+    take_consents: bool = False,
 ) -> ImportSummary:
     _check_links(s, parsed, problems)
     changed = _check_results(s, parsed, problems, update)
     if problems:
         return ImportSummary(0, 0, 0, 0, 0)
     made = {"participant": 0, "event": 0, "assessment": 0, "result": 0, "there": 0, "updated": 0}
+    consents = {"decisions": 0, "people": 0, "line": 0}
     now = utcnow()
     handled: set[str] = set()
     refused: set[str] = set()
@@ -1232,11 +1271,15 @@ def _insert(
             continue
         if row.participant_id not in handled:
             handled.add(row.participant_id)
-            outcome = _insert_person(s, row, problems, now)
+            outcome = _insert_person(s, row, problems, now, take_consents)
             if outcome is None:
                 refused.add(row.participant_id)
                 continue
             made["participant"] += outcome == "new"
+            if outcome == "new" and row.person.consents:
+                consents["decisions"] += len(row.person.consents)
+                consents["people"] += 1
+                consents["line"] = consents["line"] or row.line
         if row.event_id not in handled:
             handled.add(row.event_id)
             if s.get(Event, row.event_id) is None:
@@ -1345,10 +1388,15 @@ def _insert(
         made["result"],
         made["there"],
         made["updated"],
+        consents["decisions"],
+        consents["people"],
+        consents["line"],
     )
 
 
-def _insert_person(s: Session, row: _Row, problems: list[str], now: dt.datetime) -> str | None:
+def _insert_person(
+    s: Session, row: _Row, problems: list[str], now: dt.datetime, take_consents: bool
+) -> str | None:
     """'new' if added, 'existing' if already here as in the file, None (with a problem noted)
     if the file disagrees with what this database holds."""
     p = row.person
@@ -1376,14 +1424,14 @@ def _insert_person(s: Session, row: _Row, problems: list[str], now: dt.datetime)
         )
         s.flush()
         index_names(s, row.participant_id, p.given, p.family)
-        for purpose, granted, at, by in p.consents:
+        for purpose, granted, at, by in p.consents if take_consents else ():
             s.add(
                 Consent(
                     participant_id=row.participant_id,
                     purpose=purpose,
                     granted=granted,
                     recorded_at=at or now,
-                    recorded_by=by,
+                    recorded_by=by or "import",
                 )
             )
         return "new"

@@ -49,3 +49,17 @@ def test_a_changed_value_needs_update_and_then_comes_in(tmp_path):
     p = run(db, "import", "--update", str(out))
     assert p.returncode == 0, p.stderr
     assert "1 result(s) changed to the file's value" in p.stdout
+
+
+def test_consents_in_a_file_need_take_consents(tmp_path):
+    _db, out, _rows = exported(tmp_path)
+    fresh = str(tmp_path / "fresh.db")
+    p = run(fresh, "import", str(out))
+    assert p.returncode == 2 and p.stdout == ""
+    err = p.stderr.splitlines()
+    assert err[0].startswith("ffmot: the file holds consent decisions for 3 new participant")
+    assert err[1].strip().startswith("line 2:") and "--take-consents" in err[1]
+    assert "(nobody found)" in run(fresh, "participants").stdout
+    p = run(fresh, "import", "--take-consents", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "consent decision(s) for 3 participant(s) taken from the file" in p.stdout

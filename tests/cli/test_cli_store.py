@@ -49,7 +49,7 @@ def test_demo_events_participants_export_import(url, tmp_path):
     rows = list(csv.DictReader(out.open()))
     assert rows and {"participant_code", "band", "value", "unit"} <= rows[0].keys()
     fresh = str(tmp_path / "fresh.db")
-    p = run(fresh, "import", str(out))
+    p = run(fresh, "import", "--take-consents", str(out))
     assert p.returncode == 0, p.stderr
     out2 = tmp_path / "again.csv"
     run(fresh, "export", "--format", "csv", "--out", str(out2))

@@ -167,8 +167,8 @@ def test_a_changed_value_is_refused_by_line_unless_asked_to_update(db, actor, tm
     assert problems == [
         f"line {line}: the grip result {ids['Maureen_spring_grip'][:8]} is already here as "
         "20 kg [trials 20 (right 1)]; the file says 25 kg [trials 25 (right 1)]. To replace the "
-        "stored result with the file's, import again with --update (File > Import asks); to "
-        "keep it, put the stored value back in the file"
+        "stored result with the file's, import it with 'ffmot import --update'; to keep it, "
+        "put the stored value back in the file"
     ]
     assert grips(db, ids["Maureen_spring"]) == [20]
 
@@ -236,3 +236,43 @@ def test_a_hand_made_files_own_apostrophe_stays(db, actor, tmp_path):
     assert back["family_name"] == "''t Hooft"  # export's own apostrophe: taken off on import
     import_file(db, actor, tmp_path / "export.csv")
     assert R.get_participant(db, new_person).family_name == "'t Hooft"
+
+
+# --- 4. consent decisions come in only when asked ----------------------------------------------
+
+
+def test_consents_in_a_file_are_taken_only_when_asked(db, actor, tmp_path):
+    from ffmot.services.transfer import ConsentsInFile
+    from ffmot.store.db import connect
+
+    ids = two_people(db, actor)
+    R.record_consent(db, actor, ids["Maureen"], "share_gp", False)
+    rows = exported(db, actor, tmp_path)
+    f = write(tmp_path / "x.csv", rows)
+    target = connect(str(tmp_path / "target.db"))
+    with pytest.raises(ConsentsInFile) as err:
+        import_file(target, actor, f)
+    assert err.value.people == 2
+    assert err.value.problems == [
+        "line 2: the file holds consent decisions (the consent_ columns) for 2 participant(s) "
+        "new here. Consent is each person's own decision: to take these as the file records "
+        "them, import again with --take-consents (File > Import asks); otherwise empty the "
+        "consent columns and ask each person at check-in"
+    ]
+    assert R.search_participants(target, "") == []  # nothing came in
+    s = import_file(target, actor, f, take_consents=True)
+    assert (s.participants, s.consents, s.consent_people) == (2, 3, 2)
+    m = R.get_participant(target, ids["Maureen"])
+    assert m.consents["share_gp"].granted is False
+    assert m.consents["keep_results"].recorded_by == actor.name  # as the file records it
+    # A file without consent decisions needs no asking.
+    for r in rows:
+        for c in COLUMNS:
+            if c.startswith("consent_"):
+                r[c] = ""
+    plain = connect(str(tmp_path / "plain.db"))
+    s = import_file(plain, actor, write(tmp_path / "y.csv", rows))
+    assert s.participants == 2 and s.consents == 0
+    assert R.get_participant(plain, ids["Maureen"]).consents == {}
+    target.close()
+    plain.close()

@@ -214,7 +214,7 @@ def test_csv_round_trip_keeps_every_visit_exactly(db_url, empty_url, tmp_path, a
     assert rows[0].split(",") == list(COLUMNS)
     assert summary.participants == 5
     copy = connect(empty_url)
-    imported = import_file(copy, actor, first)
+    imported = import_file(copy, actor, first, take_consents=True)
     assert (imported.participants, imported.events, imported.visits) == (5, 2, 6)
     assert imported.results == summary.rows - 3  # Cleo, Dev and Eve: a visit row each
     second = tmp_path / "second.csv"
@@ -266,7 +266,7 @@ def test_csv_round_trip_keeps_every_visit_exactly(db_url, empty_url, tmp_path, a
     assert people.consents["keep_results"].recorded_by == "Sam Tester"
 
     # Importing the same file again adds nothing, not even a second screening.
-    again = import_file(copy, actor, first)
+    again = import_file(copy, actor, first, take_consents=True)
     assert again.results == 0 and again.visits == 0
     third = tmp_path / "third.csv"
     export_file(copy, actor, third, "csv")
@@ -292,7 +292,7 @@ def test_xlsx_round_trip_keeps_every_visit_exactly(db_url, empty_url, tmp_path, 
     first = tmp_path / "first.xlsx"
     export_file(src, actor, first, "xlsx")
     copy = connect(empty_url)
-    import_file(copy, actor, first)
+    import_file(copy, actor, first, take_consents=True)
     second = tmp_path / "second.xlsx"
     export_file(copy, actor, second, "xlsx")
     cells = sheet_cells(first)
@@ -320,14 +320,14 @@ def test_free_text_keeps_its_spaces_and_line_breaks(db, tmp_path, actor):
     out = tmp_path / "notes.csv"
     export_file(db, actor, out, "csv")
     copy = connect(str(tmp_path / "copy.db"))
-    import_file(copy, actor, out)
+    import_file(copy, actor, out, take_consents=True)
     got = R.get_assessment(copy, v.id)
     assert (got.notes, got.goals) == (notes, "\n")
     copy.close()
     book = tmp_path / "notes.xlsx"
     export_file(db, actor, book, "xlsx")
     copy = connect(str(tmp_path / "copy2.db"))
-    import_file(copy, actor, book)
+    import_file(copy, actor, book, take_consents=True)
     got = R.get_assessment(copy, v.id)
     assert (got.notes, got.goals) == (notes.replace("\r\n", "\n"), "\n")
     copy.close()

@@ -110,12 +110,12 @@ def test_full_export_has_the_stable_columns_and_round_trips(db_url, tmp_path, ac
     src.close()
 
     empty = connect(str(tmp_path / "empty.db"))
-    summary = import_file(empty, actor, out1)
+    summary = import_file(empty, actor, out1, take_consents=True)
     assert (summary.participants, summary.events, summary.visits, summary.results) == (3, 2, 4, 22)
     out2 = tmp_path / "two.csv"
     export_file(empty, actor, out2, "csv")
     assert read_csv(out2) == rows
-    again = import_file(empty, actor, out1)  # importing twice adds nothing
+    again = import_file(empty, actor, out1, take_consents=True)  # importing twice adds nothing
     assert again.results == 0 and again.already_there == 22
     a = R.search_participants(empty, "demoworth")[0]
     assert a.last_assessed == D(2026, 5, 1)
@@ -135,7 +135,7 @@ def test_xlsx_round_trip_and_formula_cells_stay_text(db, tmp_path, actor):
     values = [c.value for c in cells if c.column == COLUMNS.index("value") + 1 and c.row > 1]
     assert -1.5 * 1 in values  # negative numbers stay numbers
     fresh = connect(str(tmp_path / "fresh.db"))
-    import_file(fresh, actor, out)
+    import_file(fresh, actor, out, take_consents=True)
     rows_a, _ = export_rows(db)
     rows_b, _ = export_rows(fresh)
     assert rows_a == rows_b
@@ -487,7 +487,7 @@ def test_a_file_from_before_the_added_columns_still_imports(db, tmp_path, actor)
     old = tmp_path / "old.csv"
     write_csv(old, [[r[i] for i in keep] for r in rows])
     target = connect(str(tmp_path / "t.db"))
-    s = import_file(target, actor, old)
+    s = import_file(target, actor, old, take_consents=True)
     assert s.results == 22
     a = R.find_by_code(target, rows[1][0])
     back, _ = export_rows(target)
