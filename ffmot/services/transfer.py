@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import os
 import re
 import secrets
@@ -30,13 +31,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ffmot.core import codes, entry, lineage, screening, units
+from ffmot.core import text as textrules
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.names import fold
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import check_value, score
-from ffmot.services.records import audit, index_names
+from ffmot.services.records import (
+    MAX_NAME,
+    MAX_NOTES,
+    audit,
+    index_names,
+)
+from ffmot.services.records import (
+    _postcode_district as _postcode_district,
+)
 from ffmot.services.types import Actor
 from ffmot.store.db import Database
 from ffmot.store.models import (
@@ -580,7 +590,10 @@ def _opt_float(text: str, what: str) -> float | None:
         return None
     if not _NUMBER.match(text):
         raise InputError(f"{what} '{text}' is not a number")
-    return float(text)
+    v = float(text)
+    if not math.isfinite(v):
+        raise InputError(f"{what} '{text}' is far too large a number: check the value")
+    return v
 
 
 def _opt_when(text: str, what: str) -> dt.datetime | None:
@@ -962,6 +975,42 @@ def _parse_result(r: dict[str, str], ns: NormSet) -> _Res | None:
     )
 
 
+# One line of text each, with the most characters its column holds (as the screen allows).
+_LINES = {
+    "event": 200,
+    "venue": 200,
+    "organisation": 200,
+    "norm_set_version": 40,
+    "activities_directory": 500,
+    "practitioner": 100,
+    "station": 100,
+    "result_recorded_by": 100,
+    "result_station": 100,
+    "screening_recorded_by": 100,
+    **{f"consent_{p}_recorded_by": 100 for p in PURPOSES},
+}
+
+
+def _check_text(r: dict[str, str]) -> None:
+    """The same rules for stored text as the screen's (ffmot.core.text): names, phone and email
+    tidied and checked as at check-in, notes kept as written but checked, every other text
+    cell checked against its column's length. Changes `r` in place."""
+    for col in ("given_name", "family_name"):
+        if not r[col]:
+            raise InputError(f"{col} is empty: every row needs the person's name")
+        r[col] = textrules.line(r[col], MAX_NAME, col)
+    r["phone"] = textrules.line(r["phone"], 40, "phone")
+    r["email"] = textrules.line(r["email"], 200, "email")
+    try:
+        r["postcode_district"] = _postcode_district(r["postcode_district"]) or ""
+    except InputError as e:
+        raise InputError(f"postcode_district: {e}") from None
+    for col in FREE_TEXT:
+        textrules.check(r[col], MAX_NOTES, col, multiline=True)
+    for col, limit in _LINES.items():
+        textrules.check(r[col], limit, col)
+
+
 def _parse_row(line: int, raw: dict[str, str], ns: NormSet) -> _Row:
     r = {c: raw.get(c, "") for c in COLUMNS}
     # A file from an earlier ffmot has no recorded_by columns; such records were always
@@ -971,6 +1020,7 @@ def _parse_row(line: int, raw: dict[str, str], ns: NormSet) -> _Row:
     for p in PURPOSES:
         if f"consent_{p}_recorded_by" not in raw and r[f"consent_{p}"]:
             r[f"consent_{p}_recorded_by"] = "import"
+    _check_text(r)
     sex = r["sex"]
     if sex not in SEXES:
         raise InputError(f"sex '{sex}' must be one of {', '.join(SEXES)}")

@@ -276,3 +276,63 @@ def test_consents_in_a_file_are_taken_only_when_asked(db, actor, tmp_path):
     assert R.get_participant(plain, ids["Maureen"]).consents == {}
     target.close()
     plain.close()
+
+
+# --- 5. the screen's rules for every field ------------------------------------------------------
+
+
+def one_new_person(db, actor, tmp_path) -> dict[str, str]:
+    """One row for someone new here: a new person, MOT day, visit and result."""
+    ids = two_people(db, actor)
+    row = dict(row_of(exported(db, actor, tmp_path), ids["Maureen_spring"]))
+    for c in COLUMNS:
+        if c.startswith(("consent_", "screening_")):
+            row[c] = ""
+    row |= {
+        "participant_id": str(uuid.uuid4()),
+        "participant_code": codes.new_code(),
+        "event_id": str(uuid.uuid4()),
+        "assessment_id": str(uuid.uuid4()),
+        "result_id": str(uuid.uuid4()),
+        "previous_assessment_id": "",
+    }
+    return row
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("given_name", "Ma\x1b[31mureen", "given_name holds a character that cannot be printed"),
+        ("family_name", "\u202eSampleton", "family_name holds a hidden direction mark (U+202E)"),
+        ("family_name", "x" * 101, "family_name is longer than 100 characters (101)"),
+        ("given_name", "   ", "given_name is empty"),
+        ("phone", "01632\u2066960001", "phone holds a hidden direction mark"),
+        ("email", "a" * 190 + "@example.org", "email is longer than 200 characters"),
+        ("postcode_district", "CA12 4XY", "not a postcode district"),
+        ("visit_notes", "fine\x00", "visit_notes holds a character that cannot be printed"),
+        ("participant_notes", "n" * 4001, "participant_notes is longer than 4000 characters"),
+        ("event", "E" * 201, "event is longer than 200 characters"),
+        ("practitioner", "Jo\x07", "practitioner holds a character that cannot be printed"),
+        ("strength_days", "1e20", "strength activity 1e+20 is outside 0 to 7 days a week"),
+        ("sitting_hours", "1e400", "sitting_hours '1e400' is far too large a number"),
+        ("screening_systolic", "1e400", "screening_systolic '1e400' is far too large a number"),
+        ("value", "-1e400", "value '-1e400' is far too large a number"),
+    ],
+)
+def test_every_field_is_held_to_the_screens_rules(db, actor, tmp_path, column, value, words):
+    row = one_new_person(db, actor, tmp_path)
+    row[column] = value
+    if column == "screening_systolic":
+        row |= {"screening_outcome": "clear", "screening_id": str(uuid.uuid4())}
+    problems = refused(db, actor, write(tmp_path / "x.csv", [row]))
+    assert len(problems) == 1 and problems[0].startswith("line 2: "), problems
+    assert words in problems[0], problems[0]
+    assert len(R.search_participants(db, "")) == 2  # nothing came in
+
+
+def test_names_are_tidied_as_at_check_in(db, actor, tmp_path):
+    row = one_new_person(db, actor, tmp_path)
+    row |= {"given_name": "  Siân\tÓ ", "family_name": "Briain  Jones"}
+    import_file(db, actor, write(tmp_path / "x.csv", [row]))
+    p = R.get_participant(db, row["participant_id"])
+    assert (p.given_name, p.family_name) == ("Siân Ó", "Briain Jones")
