@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import itertools
 import math
 import os
 import re
 import secrets
+import stat
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
@@ -159,11 +160,20 @@ _TRIAL = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(?:\(([^()]*)\))?\s*$")
 
 
 class ImportRefused(FfmotError):
-    """The file has rows that cannot be imported; nothing was written."""
+    """The file has rows that cannot be imported; nothing was written. `problems` lists the
+    first of them by line; `unchecked` rows after line `after` were not checked."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} row(s) cannot be imported; nothing was imported")
+    def __init__(self, problems: list[str], unchecked: int = 0, after: int = 0) -> None:
+        text = f"{len(problems)} row(s) cannot be imported; nothing was imported"
+        if unchecked:
+            text = (
+                f"{len(problems)} row(s) up to line {after} cannot be imported, and the "
+                f"{unchecked:,} row(s) after it were not checked; nothing was imported. Put "
+                "these right and import again"
+            )
+        super().__init__(text)
         self.problems = problems
+        self.unchecked = unchecked
 
 
 class ConsentsInFile(ImportRefused):
@@ -509,53 +519,222 @@ def _xlsx_cell(column: str, cell: str) -> str | float:
 # --- import ---------------------------------------------------------------------------------
 
 
+# Limits on what an import reads, so a damaged or hostile file is refused plainly instead of
+# hanging the program or filling its memory. A full export of years of MOT days is far smaller.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_CELL = 131_072  # characters in one cell (the longest column, notes, holds 4,000)
+MAX_UNPACKED = 512 * 1024 * 1024  # an XLSX file's parts, unpacked
+MAX_LISTED = 20  # problems listed by line; the rest are counted
+
+
+class _TableError(Exception):
+    """A row that cannot even be read (the rest of the file is not read either)."""
+
+
+def _regular_file(path: Path, doing: str) -> os.stat_result | None:
+    """The file's status if it is a regular file; None if it does not exist; InputError if
+    it is a pipe, a device, a folder or anything else that is not a plain file."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise InputError(f"cannot {doing} {path}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(
+            f"{path} is not a regular file (it is a "
+            + ("folder" if stat.S_ISDIR(st.st_mode) else "pipe, device or other special file")
+            + "): choose a .csv or .xlsx file"
+        )
+    return st
+
+
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without Excel's byte order mark), else Windows' cp1252 (what Excel's
+    plain "CSV" writes). Read in pieces: memory stays flat whatever the size."""
+    import codecs
+
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+        except OSError as e:
+            raise InputError(f"cannot read {path}: {e.strerror}") from None
+    raise InputError(
+        f"{path} is neither UTF-8 nor Windows text: save it from the spreadsheet as "
+        "'CSV UTF-8' and import that"
+    )
+
+
+def _delimiter(first_line: str) -> str:
+    """The separator the header line uses: a comma, or the semicolon or tab Excel writes
+    where the comma is the decimal point."""
+    best, most = ",", 0
+    for d in (",", ";", "\t"):
+        n = len(next(csv.reader([first_line], delimiter=d), []))
+        if n > most:
+            best, most = d, n
+    return best
+
+
+def _xlsx_value(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, dt.datetime):
+        # A date typed into a spreadsheet is a date-time at midnight: the date is what counts.
+        if v.time() == dt.time(0) and v.tzinfo is None:
+            return v.date().isoformat()
+        return v.isoformat()
+    if isinstance(v, dt.date | dt.time):
+        return v.isoformat()
+    if isinstance(v, float | int):
+        return _num(v)
+    return str(v)
+
+
+def _check_xlsx_size(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(max(i.file_size, 0) for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise InputError(f"{path} is not a readable XLSX file ({type(e).__name__})") from None
+    if unpacked > MAX_UNPACKED:
+        raise InputError(
+            f"{path} would unpack to {unpacked // (1024 * 1024):,} MB, more than an ffmot "
+            f"export ever holds ({MAX_UNPACKED // (1024 * 1024)} MB): it is damaged or not an "
+            "export; export one MOT day at a time if it is"
+        )
+
+
+class _Table:
+    """A CSV or XLSX file in the export format, read a row at a time: `header`, then `rows`
+    yields (line or spreadsheet row number, row)."""
+
+    def __init__(self, path: Path) -> None:
+        st = _regular_file(path, "read")
+        if st is None:
+            raise InputError(f"cannot find {path}")
+        if st.st_size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{path} is {st.st_size // (1024 * 1024):,} MB, more than can be imported at "
+                f"once ({MAX_FILE_BYTES // (1024 * 1024)} MB): export one MOT day at a time "
+                "(ffmot export --event) and import each"
+            )
+        self.path = path
+        self.counting = False  # True: rows are only counted, their cells not handed out
+        self.xlsx = path.suffix.lower() == ".xlsx"
+        self.header: list[str] = []
+        if self.xlsx:
+            _check_xlsx_size(path)
+            try:
+                from openpyxl import load_workbook
+
+                self._wb = load_workbook(path, read_only=True, data_only=True)
+                ws = self._wb.worksheets[0]
+                first = next(ws.iter_rows(max_row=1, values_only=True), ())
+            except Exception as e:
+                raise InputError(
+                    f"{path} is not a readable XLSX file ({type(e).__name__})"
+                ) from None
+            self.header = [str(h or "").strip() for h in first[: len(COLUMNS) + 100]]
+            while self.header and not self.header[-1]:
+                self.header.pop()
+            self._ws = ws
+        else:
+            self._encoding = _encoding(path)
+            with path.open(encoding=self._encoding, newline="") as f:
+                first_line = f.readline(MAX_CELL)
+            self._delimiter = _delimiter(first_line)
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        if self.xlsx:
+            yield from self._xlsx_rows()
+        else:
+            yield from self._csv_rows()
+
+    def _xlsx_rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        width = max(len(self.header), 1)
+        try:
+            it = self._ws.iter_rows(min_row=2, max_col=width, values_only=True)
+            for n, values in enumerate(it, start=2):
+                cells = [_xlsx_value(v) for v in values]
+                if not any(cells):
+                    continue
+                long = next((c for c in cells if len(c) > MAX_CELL), None)
+                if long is not None:
+                    raise _TableError(
+                        f"line {n}: a cell holds {len(long):,} characters, more than any column "
+                        f"takes ({MAX_CELL:,}): the file is damaged or not an export"
+                    )
+                yield n, dict(zip(self.header, cells, strict=False))
+        except _TableError:
+            raise
+        except Exception as e:
+            raise InputError(
+                f"{self.path} is not a readable XLSX file ({type(e).__name__})"
+            ) from None
+        finally:
+            self._wb.close()
+
+    def _csv_rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        try:
+            # newline="": a line break inside a quoted cell (a note) stays exactly as written.
+            with self.path.open(encoding=self._encoding, newline="") as f:
+                reader = csv.reader(f, delimiter=self._delimiter)
+                line = 1
+                try:
+                    self.header = next(reader, [])
+                    end = reader.line_num
+                    for cells in reader:
+                        line, end = end + 1, reader.line_num  # a row is named by its first line
+                        if not cells:
+                            continue
+                        if self.counting:
+                            yield line, {}
+                            continue
+                        if len(cells) > len(self.header):
+                            yield line, {"__error__": "this row has more fields than the header"}
+                            continue
+                        yield (
+                            line,
+                            dict(
+                                zip(
+                                    self.header,
+                                    cells + [""] * (len(self.header) - len(cells)),
+                                    strict=True,
+                                )
+                            ),
+                        )
+                except csv.Error as e:
+                    line = end + 1
+                    what = (
+                        f"a cell is longer than {MAX_CELL:,} characters (the longest column, "
+                        "notes, takes 4,000)"
+                        if "field larger" in str(e)
+                        else f"it cannot be read as CSV ({e})"
+                    )
+                    raise _TableError(
+                        f"line {line}: {what}: the file is damaged or not an export; nothing "
+                        "after it was read"
+                    ) from None
+        except OSError as e:
+            raise InputError(f"cannot read {self.path}: {e.strerror}") from None
+
+
 def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(line or spreadsheet row number, row) for a CSV or XLSX file in the export format."""
-    if not path.exists():
-        raise InputError(f"cannot find {path}")
-    if path.suffix.lower() == ".xlsx":
-        try:
-            from openpyxl import load_workbook
-
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as e:
-            raise InputError(f"{path} is not a readable XLSX file ({type(e).__name__})") from None
-        ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        header = [str(h or "").strip() for h in next(it, ())]
-        for n, values in enumerate(it, start=2):
-            cells = [
-                ""
-                if v is None
-                else _num(v)
-                if isinstance(v, float | int) and not isinstance(v, bool)
-                else str(v)
-                for v in values
-            ]
-            if not any(cells):
-                continue
-            yield n, dict(zip(header, cells, strict=False))
-        wb.close()
-        return
-    try:
-        # newline="": a line break inside a quoted cell (a note) stays exactly as written.
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            text = f.read()
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text: save it as CSV UTF-8") from None
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
-    end = reader.line_num
-    for cells in reader:
-        line, end = end + 1, reader.line_num  # a row is named by its first line
-        if not cells:
-            continue
-        if len(cells) > len(header):
-            yield line, {"__error__": "this row has more fields than the header"}
-            continue
-        yield line, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
+    yield from _Table(path).rows()
 
 
 @dataclass(frozen=True)
@@ -713,36 +892,59 @@ def import_file(
     Consent decisions in the file (for people new here) are each person's own: they are
     taken only with `take_consents`; without it such a file is refused (ConsentsInFile)."""
     ns = norms or default_norm_set()
-    rows = list(read_table(path))
-    if not rows:
+    table = _Table(path)
+    rows = table.rows()
+    first = next(rows, None)  # a CSV file's header is known once its first row is read
+    header = set(table.header) - {""}
+    if first is None and not header:
         raise InputError(f"{path} has no rows to import")
-    header = {k for _, raw in rows for k in raw if k != "__error__"}
     if "export_id" in header and "participant_id" not in header:
         raise InputError(
             f"{path} is an anonymised export: it cannot be imported (it holds no "
             "names or ids on purpose)"
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing and header:
+    if missing:
         raise InputError(
             f"{path} is not an ffmot export: it lacks {', '.join(missing[:4])}"
             + ("…" if len(missing) > 4 else "")
         )
+    if first is None:
+        raise InputError(f"{path} has no rows to import")
     problems: list[str] = []
     parsed: list[_Row] = []
-    for line, raw in rows:
-        if "__error__" in raw:
-            problems.append(f"line {line}: {raw['__error__']}")
-            continue
-        r = {
-            k: (restore(v) if k in FREE_TEXT else restore(v.strip()))
-            for k, v in raw.items()
-            if k in _KNOWN
-        }
-        try:
-            parsed.append(_parse_row(line, r, ns))
-        except FfmotError as e:
-            problems.append(f"line {line}: {e}")
+    count, unchecked, last = 0, 0, 0
+    try:
+        for line, raw in itertools.chain([first], rows):
+            if len(problems) >= MAX_LISTED:
+                parsed.clear()  # nothing will be imported: hold no more than a row at a time
+                table.counting = True
+                unchecked += 1  # enough to put right first: the rest are only counted
+                continue
+            count += 1
+            if count > MAX_ROWS:
+                raise InputError(
+                    f"{path} has more than {MAX_ROWS:,} rows, more than can be imported at once:"
+                    " export one MOT day at a time (ffmot export --event) and import each"
+                )
+            last = line
+            if "__error__" in raw:
+                problems.append(f"line {line}: {raw['__error__']}")
+                continue
+            r = {
+                k: (restore(v) if k in FREE_TEXT else restore(v.strip()))
+                for k, v in raw.items()
+                if k in _KNOWN
+            }
+            try:
+                parsed.append(_parse_row(line, r, ns))
+            except FfmotError as e:
+                problems.append(f"line {line}: {e}")
+    except _TableError as e:
+        problems = problems[: MAX_LISTED - 1]
+        problems.append(str(e))
+    if unchecked:
+        raise ImportRefused(problems, unchecked=unchecked, after=last)
     seen: dict[tuple[str, str], tuple[int, object]] = {}
     for row in parsed:
         for key, ident, data in (

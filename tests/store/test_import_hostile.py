@@ -336,3 +336,60 @@ def test_names_are_tidied_as_at_check_in(db, actor, tmp_path):
     import_file(db, actor, write(tmp_path / "x.csv", [row]))
     p = R.get_participant(db, row["participant_id"])
     assert (p.given_name, p.family_name) == ("Siân Ó", "Briain Jones")
+
+
+# --- 6. the files Excel writes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_semicolon_or_tab_separated_file_imports(db, actor, tmp_path, delimiter):
+    row = one_new_person(db, actor, tmp_path)
+    f = tmp_path / "x.csv"
+    with f.open("w", newline="", encoding="utf-8") as out:
+        w = csv.DictWriter(out, fieldnames=list(COLUMNS), delimiter=delimiter)
+        w.writeheader()
+        w.writerow(row)
+    s = import_file(db, actor, f)
+    assert s.results == 1 and R.get_participant(db, row["participant_id"]).family_name == (
+        "Sampleton"
+    )
+
+
+def test_a_windows_cp1252_file_imports(db, actor, tmp_path):
+    row = one_new_person(db, actor, tmp_path)
+    row |= {"given_name": "Siân", "family_name": "Ó Briain", "visit_notes": "café – 12°"}
+    f = tmp_path / "x.csv"
+    with f.open("w", newline="", encoding="cp1252") as out:
+        w = csv.DictWriter(out, fieldnames=list(COLUMNS), delimiter=";")
+        w.writeheader()
+        w.writerow(row)
+    with pytest.raises(UnicodeDecodeError):
+        f.read_bytes().decode("utf-8")
+    import_file(db, actor, f)
+    p = R.get_participant(db, row["participant_id"])
+    assert (p.given_name, p.family_name) == ("Siân", "Ó Briain")
+    assert R.get_assessment(db, row["assessment_id"]).notes == "café – 12°"
+
+
+def test_real_date_cells_in_a_spreadsheet_are_dates(db, actor, tmp_path):
+    from openpyxl import Workbook
+
+    row = one_new_person(db, actor, tmp_path)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(COLUMNS))
+    cells: list[object] = [row[c] for c in COLUMNS]
+    for c in ("date_of_birth", "assessment_date", "event_date"):
+        cells[COLUMNS.index(c)] = dt.datetime.fromisoformat(row[c])  # as Excel stores a date
+    cells[COLUMNS.index("value")] = float(row["value"])
+    ws.append(cells)
+    wb.save(tmp_path / "x.xlsx")
+    s = import_file(db, actor, tmp_path / "x.xlsx")
+    assert s.results == 1
+    assert R.get_participant(db, row["participant_id"]).date_of_birth == D(1950, 3, 14)
+
+    ws.cell(row=2, column=COLUMNS.index("value") + 1, value="twenty")
+    ws.cell(row=2, column=COLUMNS.index("result_id") + 1, value=str(uuid.uuid4()))
+    wb.save(tmp_path / "y.xlsx")
+    problems = refused(db, actor, tmp_path / "y.xlsx")
+    assert problems == ["line 2: value 'twenty' is not a number"]
