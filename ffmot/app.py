@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import io
 import os
 import sys
 
@@ -10,6 +12,7 @@ READER_GONE = 141  # what a shell reports for a command stopped by SIGPIPE (128 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    _output_as_given()
     try:
         try:
             from ffmot import cli
@@ -33,6 +36,21 @@ def main(argv: list[str] | None = None) -> int:
             "FFMOT_DEBUG=1 to see the details, and please report it\n"
         )
         return 1
+
+
+def _output_as_given() -> None:
+    """A path given in bytes that are not UTF-8 (which Python reads into the argument list as
+    "surrogate escapes") is written back as those same bytes, as other tools do, rather than
+    stopping the command with UnicodeEncodeError once its work is done. Where the output's
+    encoding is not UTF-8 (a pipe on Windows), a character it lacks is shown as an escape."""
+    out = sys.stdout
+    if not isinstance(out, io.TextIOWrapper) or out.errors != "strict":
+        return
+    try:
+        utf8 = codecs.lookup(out.encoding).name == "utf-8"
+        out.reconfigure(errors="surrogateescape" if utf8 else "backslashreplace")
+    except (LookupError, ValueError, OSError):
+        pass
 
 
 def _reader_gone() -> int:

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -180,6 +181,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_text(parser, args)
         if args.command == "score":
             return _score(args, out)
         if args.command == "norms":
@@ -198,6 +200,31 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         for line in getattr(e, "problems", ()):
             sys.stderr.write(f"  {line}\n")
         return 2
+
+
+# Arguments that name files or databases: any bytes the system allows. Every other argument is
+# text (a name, a code, a search) and must be UTF-8.
+_PATHS = ("db", "out", "csv", "xlsx", "batch", "file", "sources", "screenshot")
+
+
+def _check_text(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Bytes that are not UTF-8 (Python reads them in as "surrogate escapes") are refused in one
+    line, before they can reach a database that cannot store them."""
+    actions = list(parser._actions)
+    for a in parser._actions:
+        if isinstance(a, argparse._SubParsersAction) and args.command in a.choices:
+            actions += a.choices[args.command]._actions
+    for a in actions:
+        value = getattr(args, a.dest, None)
+        if a.dest in _PATHS or not isinstance(value, str):
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            name = a.option_strings[0] if a.option_strings else a.metavar or a.dest
+            raise InputError(
+                f"{name} is not UTF-8 text: set the terminal to UTF-8 and type it again"
+            ) from None
 
 
 _STORE_VERBS = (
@@ -283,6 +310,8 @@ def _batch(src: Path, dst: Path) -> int:
     from ffmot.core.norms import default_norm_set
 
     try:
+        if src.exists() and not src.is_dir() and not src.is_file():  # never wait on a pipe
+            raise InputError(f"{src} is a device or a pipe, not a CSV file")
         text = src.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"cannot find {src}") from None
@@ -320,10 +349,28 @@ def _batch(src: Path, dst: Path) -> int:
     return 0
 
 
+def check_output_file(path: Path) -> None:
+    """Before any work: path can be written as a new file, or is a file to replace. Never a
+    folder, a device (a file renamed over /dev/null would replace it, for everyone), a pipe or a
+    loop of links; a name too long is refused here rather than after the work is done."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        if not folder.is_dir():
+            raise InputError(f"cannot write {path}: the folder {folder} does not exist")
+        st = path.stat()
+    except FileNotFoundError:  # a new file: the usual case
+        return
+    except OSError as e:  # a name too long, a loop of links, a folder we may not look in
+        raise InputError(f"cannot write {path}: {e.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"cannot write {path}: it is a folder")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"cannot write {path}: it is a device or a pipe, not a file")
+
+
 def _write_atomic(dst: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+    check_output_file(dst)
     directory = dst.parent if str(dst.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"cannot write {dst}: the folder {directory} does not exist")
     try:
         fd, tmp = tempfile.mkstemp(prefix=".ffmot-", suffix=".csv", dir=directory)
     except OSError as e:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from ffmot.cli import check_output_file
 from ffmot.core import codes
 from ffmot.core.errors import InputError
 from ffmot.services.types import EventInfo
@@ -44,11 +45,7 @@ def _file(text: str, suffix: str, option: str) -> Path:
     path = Path(text)
     if path.suffix.lower() != suffix:
         raise InputError(f"{option} must name a {suffix} file, not '{text}'")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"cannot write {path}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise InputError(f"cannot write {path}: it is a folder")
+    check_output_file(path)
     return path
 
 
@@ -64,11 +61,14 @@ def _check_sheets(args: argparse.Namespace) -> None:
         return
     if args.duplex:
         raise InputError("--duplex goes with one PDF (--out FILE.pdf), not a folder")
-    if path.exists() and not path.is_dir():
-        raise InputError(f"{path} is a file: give a folder, or a file name ending .pdf")
     parent = path.parent if str(path.parent) else Path(".")
-    if not path.exists() and not parent.is_dir():
-        raise InputError(f"cannot make {path}: the folder {parent} does not exist")
+    try:
+        if path.exists() and not path.is_dir():
+            raise InputError(f"{path} is a file: give a folder, or a file name ending .pdf")
+        if not path.exists() and not parent.is_dir():
+            raise InputError(f"cannot make {path}: the folder {parent} does not exist")
+    except OSError as e:  # a name too long, a loop of links
+        raise InputError(f"cannot make {path}: {e.strerror}") from None
 
 
 def _check_summary(args: argparse.Namespace) -> None:
