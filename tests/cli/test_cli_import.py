@@ -63,3 +63,21 @@ def test_consents_in_a_file_need_take_consents(tmp_path):
     p = run(fresh, "import", "--take-consents", str(out))
     assert p.returncode == 0, p.stderr
     assert "consent decision(s) for 3 participant(s) taken from the file" in p.stdout
+
+
+def test_a_million_bad_rows_print_twenty_lines_not_a_million(tmp_path):
+    from ffmot.services.transfer import COLUMNS
+
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", encoding="utf-8", newline="") as out:
+        out.write(",".join(COLUMNS) + "\n")
+        out.write("x\n" * 1_000_000)
+    p = run(str(tmp_path / "new.db"), "import", str(bad))
+    assert p.returncode == 2 and p.stdout == ""
+    err = p.stderr.splitlines()
+    assert len(err) == 21, len(err)
+    assert err[0] == (
+        "ffmot: 20 row(s) up to line 21 cannot be imported, and the 999,980 row(s) after it "
+        "were not checked; nothing was imported. Put these right and import again"
+    )
+    assert err[1].strip() == "line 2: given_name is empty: every row needs the person's name"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import time
+import tracemalloc
 import uuid
 from pathlib import Path
 
@@ -393,3 +395,100 @@ def test_real_date_cells_in_a_spreadsheet_are_dates(db, actor, tmp_path):
     wb.save(tmp_path / "y.xlsx")
     problems = refused(db, actor, tmp_path / "y.xlsx")
     assert problems == ["line 2: value 'twenty' is not a number"]
+
+
+# --- 7. limits: nothing hangs, fills the memory or floods the screen --------------------------
+
+
+def test_a_cell_longer_than_any_column_is_named_by_line(db, actor, tmp_path):
+    row = one_new_person(db, actor, tmp_path)
+    long = dict(row, visit_notes="n" * 200_000, result_id=str(uuid.uuid4()))
+    problems = refused(db, actor, write(tmp_path / "x.csv", [row, long]))
+    assert problems == [
+        "line 3: a cell is longer than 131,072 characters (the longest column, notes, takes "
+        "4,000): the file is damaged or not an export; nothing after it was read"
+    ]
+    assert len(R.search_participants(db, "")) == 2
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path):
+    """A real SQLite file: the refusals below come before the store is touched."""
+    from ffmot.store.db import connect
+
+    d = connect(str(tmp_path / "ffmot.db"))
+    yield d
+    d.close()
+
+
+def test_a_huge_file_is_refused_before_it_is_read(sqlite_db, actor, tmp_path):
+    db = sqlite_db
+    from ffmot.core.errors import InputError
+    from ffmot.services.transfer import MAX_FILE_BYTES
+
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1)  # sparse: takes no room on the disk
+    started = time.monotonic()
+    with pytest.raises(InputError, match="more than can be imported at once") as err:
+        import_file(db, actor, huge)
+    assert time.monotonic() - started < 1
+    assert "export one MOT day at a time" in str(err.value)
+
+
+def bad_rows(path: Path, n: int) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(",".join(COLUMNS) + "\n")
+        out.write("x\n" * n)
+    return path
+
+
+def test_a_million_bad_rows_list_twenty_and_count_the_rest(sqlite_db, actor, tmp_path):
+    f = bad_rows(tmp_path / "bad.csv", 1_000_000)
+    started = time.monotonic()
+    with pytest.raises(ImportRefused) as err:
+        import_file(sqlite_db, actor, f)
+    took = time.monotonic() - started
+    e = err.value
+    assert len(e.problems) == 20 and e.problems[0].startswith("line 2: given_name is empty")
+    assert e.problems[-1].startswith("line 21: ") and e.unchecked == 1_000_000 - 20
+    assert str(e) == (
+        "20 row(s) up to line 21 cannot be imported, and the 999,980 row(s) after it were not "
+        "checked; nothing was imported. Put these right and import again"
+    )
+    assert took < 10, took
+
+
+def test_memory_stays_flat_however_many_rows(sqlite_db, actor, tmp_path):
+    peaks = []
+    for n in (1_000, 100_000):
+        f = bad_rows(tmp_path / f"bad{n}.csv", n)
+        tracemalloc.start()
+        try:
+            with pytest.raises(ImportRefused):
+                import_file(sqlite_db, actor, f)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert peaks[1] < peaks[0] + 1024 * 1024, peaks  # a hundred times the rows, no more memory
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(sqlite_db, actor, tmp_path):
+    db = sqlite_db
+    import zipfile
+
+    from ffmot.core.errors import InputError
+
+    bomb = tmp_path / "bomb.xlsx"
+    zeros = b"0" * (1 << 20)
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z,
+        z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part,
+    ):
+        for _ in range(600):  # 600 MB unpacked, well under 1 MB packed
+            part.write(zeros)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    started = time.monotonic()
+    with pytest.raises(InputError, match="would unpack to 600 MB"):
+        import_file(db, actor, bomb)
+    assert time.monotonic() - started < 2
