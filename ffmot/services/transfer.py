@@ -434,6 +434,7 @@ def export_file(
 ) -> ExportSummary:
     if fmt not in ("csv", "xlsx"):
         raise InputError(f"unknown export format '{fmt}': use csv or xlsx")
+    _regular_file(path, "write")  # before any work: a pipe or a device is refused at once
     rows, summary = export_rows(db, anonymised, event_id)
     columns = ANONYMISED_COLUMNS if anonymised else COLUMNS
     _write(path, fmt, columns, rows)
@@ -450,6 +451,8 @@ def export_file(
 
 
 def _write(path: Path, fmt: str, columns: Sequence[str], rows: list[dict[str, str]]) -> None:
+    # A pipe or a device is never opened (that could block) and never replaced.
+    _regular_file(path, "write")
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"cannot write {path}: the folder {directory} does not exist")

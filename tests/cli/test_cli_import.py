@@ -81,3 +81,25 @@ def test_a_million_bad_rows_print_twenty_lines_not_a_million(tmp_path):
         "were not checked; nothing was imported. Put these right and import again"
     )
     assert err[1].strip() == "line 2: given_name is empty: every row needs the person's name"
+
+
+def test_import_and_export_take_only_regular_files(tmp_path):
+    import os
+    import stat
+
+    db, _out, _rows = exported(tmp_path)
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for args in (
+        ("import", str(fifo)),
+        ("import", "/dev/zero"),
+        ("import", str(tmp_path)),
+        ("export", "--format", "csv", "--out", str(fifo)),
+        ("export", "--format", "xlsx", "--out", str(fifo)),
+    ):
+        p = run(db, *args)  # never blocks: the helper gives up after 60 s
+        assert p.returncode == 2 and p.stdout == "", (args, p)
+        assert "is not a regular file" in p.stderr, (args, p.stderr)
+        assert len(p.stderr.splitlines()) == 1
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # the pipe is still a pipe, never replaced
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)

@@ -492,3 +492,23 @@ def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(sqlite_db, actor, tmp
     with pytest.raises(InputError, match="would unpack to 600 MB"):
         import_file(db, actor, bomb)
     assert time.monotonic() - started < 2
+
+
+# --- 8. only regular files ----------------------------------------------------------------------
+
+
+def test_a_pipe_is_neither_read_nor_replaced(db, actor, tmp_path):
+    import os
+    import stat
+
+    from ffmot.core.errors import InputError
+
+    two_people(db, actor)
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match=r"pipe\.csv is not a regular file"):
+        export_file(db, actor, fifo, "csv")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    # (Reading it would block until something writes: the import never opens it.)
+    with pytest.raises(InputError, match=r"pipe\.csv is not a regular file"):
+        import_file(db, actor, fifo)
