@@ -6,6 +6,7 @@ secure delete); PostgreSQL when several stations share one database.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -44,7 +45,13 @@ def resolve_url(url: str | None) -> str:
     """--db, then FFMOT_DATABASE_URL, then the default file. A bare path means SQLite."""
     chosen = url or os.environ.get(ENV_URL) or str(default_path())
     if "://" not in chosen:
-        return "sqlite:///" + str(Path(chosen).expanduser().resolve())
+        path = Path(chosen).expanduser()
+        try:
+            return "sqlite:///" + str(path.resolve())
+        except RuntimeError:  # Python before 3.13 says "Symlink loop" this way
+            raise _path_problem(path, OSError(errno.ELOOP, "symlink loop")) from None
+        except OSError as e:
+            raise _path_problem(path, e) from None
     return chosen
 
 
@@ -55,7 +62,7 @@ def describe(url: str) -> str:
         if u.get_backend_name() == "sqlite" and u.database:
             return u.database
         return u.render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "(unreadable database address)"
 
 
@@ -148,15 +155,68 @@ class Database:
         self.engine.dispose()
 
 
-def _prepare_sqlite_file(path: Path) -> None:
-    if path.exists():
-        if path.is_dir():
-            raise StoreError(f"{path} is a folder, not a database file")
-        try:
-            with path.open("rb") as f:
-                head = f.read(16)
-        except OSError as e:
+def _path_problem(path: Path, e: OSError) -> StoreError:
+    """An OSError met while looking at the database's path, in words."""
+    if e.errno == errno.ELOOP:
+        return StoreError(
+            f"{path} is a shortcut (symbolic link) that leads round in a loop, never to a file: "
+            "choose the database file itself with --db"
+        )
+    if e.errno == errno.ENAMETOOLONG:
+        return StoreError(
+            f"the database path is too long for this system ({len(str(path))} characters): "
+            "choose a file in a shorter folder with --db"
+        )
+    if e.errno == errno.ENOTDIR:
+        return StoreError(f"{path}: part of that path is a file, not a folder")
+    return StoreError(f"cannot use {path} as the database: {e.strerror}")
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a disk device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _refuse_unless_regular(path: Path, st: os.stat_result) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise StoreError(f"{path} is a folder, not a database file")
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not an ordinary file")
+        raise StoreError(
+            f"{path} is {kind}, not an ordinary file: ffmot keeps its database only in an "
+            "ordinary file, and left this untouched. Choose another file with --db."
+        )
+
+
+def _prepare_sqlite_file(path: Path) -> tuple[int, int]:
+    """Checks (or creates) the database file and returns its (device, inode).
+
+    Only an ordinary file is ever opened: a pipe would block ffmot forever and a device would
+    be written to. Symbolic links are followed; the file is opened without blocking, checked
+    again through the open handle (so it cannot be swapped between look and open), and only
+    that checked handle is ever made owner-only."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise _path_problem(path, e) from None
+    if st is None:
+        return _create_sqlite_file(path)
+    _refuse_unless_regular(path, st)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        if e.errno == errno.EACCES:
             raise StoreError(f"cannot read the database {path}: {e.strerror}") from None
+        raise _path_problem(path, e) from None
+    try:
+        st = os.fstat(fd)
+        _refuse_unless_regular(path, st)
+        head = os.pread(fd, 16, 0)
         if head and head != SQLITE_MAGIC:
             raise StoreError(
                 f"{path} is not an ffmot database (it is not a SQLite file); it was left "
@@ -168,16 +228,33 @@ def _prepare_sqlite_file(path: Path) -> None:
                 "needs to write to its database. It was left untouched; copy it somewhere "
                 "you can write to, or choose another file with --db."
             )
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            path.chmod(0o600)  # personal health data: owner only
-        return
+        if stat.S_IMODE(st.st_mode) & 0o077 and st.st_uid == os.geteuid():
+            os.fchmod(fd, 0o600)  # personal health data: owner only
+    except OSError as e:
+        raise StoreError(f"cannot read the database {path}: {e.strerror}") from None
+    finally:
+        os.close(fd)
+    return st.st_dev, st.st_ino
+
+
+def _create_sqlite_file(path: Path) -> tuple[int, int]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
+        try:
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+    except FileExistsError:
+        raise StoreError(
+            f"cannot create the database {path}: something is already there (a shortcut to a "
+            "file that does not exist?). Choose another file with --db."
+        ) from None
     except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENAMETOOLONG, errno.ENOTDIR):
+            raise _path_problem(path, e) from None
         raise StoreError(f"cannot create the database {path}: {e.strerror}") from None
+    return st.st_dev, st.st_ino
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -190,17 +267,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _watch_file(db: Database) -> None:
+def _watch_file(db: Database, file_id: tuple[int, int]) -> None:
     """Remembers which file is the database and refuses to commit to, or open a new connection
     on, any other. SQLite keeps writing to a file deleted under it (the open handle outlives the
     name) and to the old file when a sync tool swaps a copy in by rename: each save would be
     acknowledged and lost. A new connection on a deleted path would quietly make an empty file."""
-    assert db.path is not None
-    try:
-        st = os.stat(db.path)
-    except OSError as e:
-        raise StoreError(f"cannot open the database {db.path}: {e.strerror}") from None
-    db.file_id = (st.st_dev, st.st_ino)
+    db.file_id = file_id
 
     def before_commit(_conn: Connection) -> None:
         db.check_file()
@@ -217,16 +289,17 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
     resolved = resolve_url(url)
     try:
         u = make_url(resolved)
-    except ArgumentError:
+        backend = u.get_backend_name()
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number, a stray "["
         raise StoreError(
             f"'{resolved}' is not a database address: give a file path or a URL "
             "like postgresql+psycopg://user@host/dbname"
         ) from None
-    backend = u.get_backend_name()
     kwargs: dict[str, Any] = {}
+    file_id: tuple[int, int] | None = None
     if backend == "sqlite":
         if u.database and u.database != ":memory:":
-            _prepare_sqlite_file(Path(u.database))
+            file_id = _prepare_sqlite_file(Path(u.database))
         kwargs["connect_args"] = {"timeout": 10}
     elif backend == "postgresql":
         kwargs["pool_pre_ping"] = True
@@ -240,8 +313,8 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
     db = Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        if db.path is not None:
-            _watch_file(db)
+        if file_id is not None:
+            _watch_file(db, file_id)
     try:
         check_version(db)
         if upgrade:

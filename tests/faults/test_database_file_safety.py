@@ -14,7 +14,11 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import socket
 import sqlite3
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +92,119 @@ def test_the_same_file_renamed_away_and_back_still_saves(tmp_path, actor):
     R.create_event(db, actor, "Two", dt.date(2026, 5, 1))
     db.close()
     assert _events(path) == ["One", "Two"]
+
+
+# --- 2. only ordinary files are databases ----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _ffmot(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The real command line in its own process: a FIFO used to block it for ever, so a time
+    limit turns that into a failure instead of a hung test run."""
+    return subprocess.run(
+        [sys.executable, "-m", "ffmot", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _nothing_beside(path: Path) -> None:
+    for suffix in ("-journal", "-wal", "-shm"):
+        assert not path.with_name(path.name + suffix).exists(), suffix
+
+
+def test_a_fifo_given_as_the_database_is_refused_at_once_untouched(tmp_path):
+    fifo = tmp_path / "ffmot.db"
+    os.mkfifo(fifo, 0o644)
+    os.chmod(fifo, 0o644)  # whatever the umask made of it
+    try:
+        done = _ffmot("--db", str(fifo), "events", timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("ffmot waited on a FIFO given as its database instead of refusing it")
+    assert done.returncode == 2, done.stderr
+    assert "is a pipe (FIFO), not an ordinary file" in done.stderr
+    assert "unexpected" not in done.stderr.lower()
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert stat.S_IMODE(os.lstat(fifo).st_mode) == 0o644  # not chmod-ed
+    _nothing_beside(fifo)
+
+
+def test_a_shortcut_to_a_fifo_is_refused_too(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "ffmot.db"
+    link.symlink_to(fifo)
+    for given in (str(link), f"sqlite:///{link}"):
+        try:
+            done = _ffmot("--db", given, "events", timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"ffmot waited on a FIFO behind {given} instead of refusing it")
+        assert done.returncode == 2, done.stderr
+        assert "is a pipe (FIFO), not an ordinary file" in done.stderr
+    _nothing_beside(link)
+    _nothing_beside(fifo)
+
+
+def test_a_device_given_as_the_database_is_refused_and_never_chmod_ed(tmp_path):
+    """A character device of our own, the twin of /dev/null (the real one is never given, so
+    a failing ffmot cannot chmod it): it used to read as an empty file, so ffmot made it owner
+    only and put a -journal beside it."""
+    dev = tmp_path / "null"
+    try:
+        os.mknod(dev, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("cannot make a device node here (needs root and CAP_MKNOD)")
+    os.chmod(dev, 0o666)
+    with pytest.raises(StoreError, match="is a device, not an ordinary file"):
+        connect(str(dev))
+    assert stat.S_IMODE(os.lstat(dev).st_mode) == 0o666
+    _nothing_beside(dev)
+
+
+def test_a_socket_given_as_the_database_is_refused_by_name(tmp_path):
+    path = tmp_path / "ffmot.db"
+    with contextlib.closing(socket.socket(socket.AF_UNIX)) as s:
+        s.bind(str(path))
+        with pytest.raises(StoreError, match="is a socket, not an ordinary file"):
+            connect(str(path))
+
+
+def test_a_symlink_loop_or_an_overlong_path_says_so_plainly(tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    for given in (str(tmp_path / "a"), f"sqlite:///{tmp_path / 'a'}"):
+        with pytest.raises(StoreError, match="leads round in a loop"):
+            connect(given)
+    long_name = str(tmp_path / ("x" * 300))
+    deep = str(tmp_path) + "/x" * 3000 + "/ffmot.db"
+    for given in (long_name, f"sqlite:///{long_name}", deep):
+        with pytest.raises(StoreError, match="path is too long for this system"):
+            connect(given)
+    done = _ffmot("--db", str(tmp_path / "a"), "events")
+    assert done.returncode == 2, done.stderr
+    assert "leads round in a loop" in done.stderr
+    assert "unexpected" not in done.stderr.lower()
+
+
+# --- 3. an address that cannot be read --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://[::1",
+        "postgresql+psycopg://app@[::1/ffmot",
+        "postgresql+psycopg://app@127.0.0.1:port/ffmot",
+    ],
+)
+def test_a_malformed_address_is_a_clear_refusal(url):
+    with pytest.raises(StoreError, match="is not a database address"):
+        connect(url)
+    done = _ffmot("--db", url, "events")
+    assert done.returncode == 2, done.stderr
+    assert "is not a database address" in done.stderr
+    assert "Traceback" not in done.stderr and "unexpected" not in done.stderr.lower()
