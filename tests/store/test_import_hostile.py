@@ -474,24 +474,69 @@ def test_memory_stays_flat_however_many_rows(sqlite_db, actor, tmp_path):
 
 
 def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(sqlite_db, actor, tmp_path):
-    db = sqlite_db
+    """A real workbook whose sheet unpacks to 600 MB of rows from well under 2 MB."""
     import zipfile
+
+    from openpyxl import Workbook
 
     from ffmot.core.errors import InputError
 
+    wb = Workbook()
+    wb.active.append(list(COLUMNS))
+    wb.save(tmp_path / "base.xlsx")
     bomb = tmp_path / "bomb.xlsx"
-    zeros = b"0" * (1 << 20)
+    sheet = "xl/worksheets/sheet1.xml"
     with (
+        zipfile.ZipFile(tmp_path / "base.xlsx") as base,
         zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z,
-        z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part,
     ):
-        for _ in range(600):  # 600 MB unpacked, well under 1 MB packed
-            part.write(zeros)
+        for item in base.infolist():
+            if item.filename != sheet:
+                z.writestr(item, base.read(item))
+        with z.open(sheet, "w", force_zip64=True) as part:
+            part.write(
+                b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                b'spreadsheetml/2006/main"><sheetData><row r="1">'
+                + b"".join(b'<c t="inlineStr"><is><t>%s</t></is></c>' % c.encode() for c in COLUMNS)
+                + b"</row>"
+            )
+            rows = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' * (1 << 15)
+            for _ in range(600 * (1 << 20) // len(rows)):  # 600 MB of rows unpacked
+                part.write(rows)
+            part.write(b"</sheetData></worksheet>")
     assert bomb.stat().st_size < 2 * 1024 * 1024
     started = time.monotonic()
-    with pytest.raises(InputError, match="would unpack to 600 MB"):
-        import_file(db, actor, bomb)
+    with pytest.raises(InputError, match=r"would unpack to (59[0-9]|6[0-9][0-9]) MB"):
+        import_file(sqlite_db, actor, bomb)
     assert time.monotonic() - started < 2
+
+
+def test_a_workbook_with_too_much_shared_text_is_refused(sqlite_db, actor, tmp_path):
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from ffmot.core.errors import InputError
+
+    wb = Workbook()
+    wb.active.append(list(COLUMNS))
+    wb.save(tmp_path / "base.xlsx")
+    bomb = tmp_path / "text.xlsx"
+    with (
+        zipfile.ZipFile(tmp_path / "base.xlsx") as base,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z,
+    ):
+        for item in base.infolist():
+            if not item.filename.endswith("sharedStrings.xml"):
+                z.writestr(item, base.read(item))
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            text = b"<si><t>x</t></si>" * (1 << 16)
+            for _ in range(80 * (1 << 20) // len(text)):  # 80 MB of text unpacked
+                part.write(text)
+            part.write(b"</sst>")
+    with pytest.raises(InputError, match="would unpack to 79 MB of text"):
+        import_file(sqlite_db, actor, bomb)
 
 
 # --- 8. only regular files ----------------------------------------------------------------------
