@@ -15,6 +15,7 @@ any row is bad.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -923,6 +924,7 @@ def import_file(
         raise InputError(f"{path} has no rows to import")
     problems: list[str] = []
     parsed: list[_Row] = []
+    seen: dict[tuple[str, str], tuple[int, object]] = {}
     count, unchecked, last = 0, 0, 0
     try:
         for line, raw in itertools.chain([first], rows):
@@ -947,37 +949,18 @@ def import_file(
                 if k in _KNOWN
             }
             try:
-                parsed.append(_parse_row(line, r, ns))
+                row = _parse_row(line, r, ns)
             except FfmotError as e:
                 problems.append(f"line {line}: {e}")
+                continue
+            same = _same_on_every_row(row, seen, problems)
+            if same is not None:
+                parsed.append(same)
     except _TableError as e:
         problems = problems[: MAX_LISTED - 1]
         problems.append(str(e))
     if unchecked:
         raise ImportRefused(problems, unchecked=unchecked, after=last)
-    seen: dict[tuple[str, str], tuple[int, object]] = {}
-    for row in parsed:
-        for key, ident, data in (
-            ("participant", row.participant_id, row.person),
-            ("MOT day", row.event_id, row.day),
-            ("visit", row.assessment_id, row.visit),
-        ):
-            prev = seen.setdefault((key, ident), (row.line, data))
-            if prev[1] == data:
-                continue
-            if (
-                key == "visit"
-                and isinstance(prev[1], _Visit)
-                and (prev[1].participant_id != row.participant_id)
-            ):
-                problems.append(
-                    f"line {row.line}: the visit {ident[:8]} (assessment_id) is another "
-                    f"person's visit (line {prev[0]}): give this person's own visit"
-                )
-            else:
-                problems.append(
-                    f"line {row.line}: the {key} {ident[:8]} differs from line {prev[0]}"
-                )
     if problems:
         raise ImportRefused(problems)
     with db.transaction() as s:
@@ -1020,6 +1003,37 @@ def import_file(
             ),
         )
     return summary
+
+
+def _same_on_every_row(
+    row: _Row, seen: dict[tuple[str, str], tuple[int, object]], problems: list[str]
+) -> _Row | None:
+    """The row with its person, MOT day and visit shared with the first row that has them
+    (so a big file holds each once), or None with a problem noted if they differ."""
+    shared: dict[str, object] = {}
+    ok = True
+    for key, field, ident, data in (
+        ("participant", "person", row.participant_id, row.person),
+        ("MOT day", "day", row.event_id, row.day),
+        ("visit", "visit", row.assessment_id, row.visit),
+    ):
+        prev = seen.setdefault((key, ident), (row.line, data))
+        if prev[1] == data:
+            shared[field] = prev[1]
+            continue
+        ok = False
+        if (
+            key == "visit"
+            and isinstance(prev[1], _Visit)
+            and (prev[1].participant_id != row.participant_id)
+        ):
+            problems.append(
+                f"line {row.line}: the visit {ident[:8]} (assessment_id) is another "
+                f"person's visit (line {prev[0]}): give this person's own visit"
+            )
+        else:
+            problems.append(f"line {row.line}: the {key} {ident[:8]} differs from line {prev[0]}")
+    return dataclasses.replace(row, **shared) if ok else None  # type: ignore[arg-type]
 
 
 def _measure(r: dict[str, str], key: str, ns: NormSet) -> float | None:
