@@ -105,10 +105,10 @@ class Database:
         """Raises StoreError if the SQLite file ffmot opened is no longer the file at its path
         (deleted, renamed away, or replaced by a copy). A stat of one path: cheap enough to do
         before every commit."""
-        if self.file_id is None or self.path is None:
+        if self.file_id is None:
             return
         try:
-            st = os.stat(self.path)
+            st = os.stat(self.engine.url.database or "")
             same = (st.st_dev, st.st_ino) == self.file_id
         except OSError:
             same = False
@@ -257,6 +257,59 @@ def _create_sqlite_file(path: Path) -> tuple[int, int]:
     return st.st_dev, st.st_ino
 
 
+# A shared server that stops answering must not leave a station waiting for ever: no statement
+# may run longer than this, and the connection is probed when idle so that a server or network
+# gone dead is noticed (after about idle + interval * count seconds) instead of waited on.
+STATEMENT_TIMEOUT_S = 30
+PG_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
+def _postgres_connect_args(u: Any) -> dict[str, Any]:
+    """connect_timeout, keepalives and the statement timeout; an `options` given in the URL
+    is kept and comes after ours, so a site that set its own statement_timeout keeps it."""
+    options = f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"
+    given = u.query.get("options")
+    if given:
+        options += " " + (given if isinstance(given, str) else " ".join(given))
+    return {"connect_timeout": 5, **PG_KEEPALIVES, "options": options}
+
+
+# Folders that a sync service copies to and from the cloud. A database file in one can be
+# replaced under ffmot, or duplicated as a "conflicted copy", by the service.
+_SYNCED_FOLDERS = (
+    ("onedrive", "OneDrive"),
+    ("dropbox", "Dropbox"),
+    ("google drive", "Google Drive"),
+    ("googledrive", "Google Drive"),
+    ("icloud drive", "iCloud Drive"),
+    ("iclouddrive", "iCloud Drive"),
+    ("mobile documents", "iCloud Drive"),
+    ("com~apple~clouddocs", "iCloud Drive"),
+)
+
+
+def sync_folder_warning(path: Path) -> str:
+    """A warning if the database file is in a cloud-sync folder, else "". It does not stop
+    ffmot: many a laptop keeps Documents in OneDrive, and the file works there until the
+    service replaces it."""
+    for part in path.parts[:-1]:
+        low = part.lower()
+        for key, service in _SYNCED_FOLDERS:
+            if key in low:
+                return (
+                    f"the database {path} is in a folder that {service} keeps in step with the "
+                    "cloud. A sync service can replace or duplicate a file while ffmot has it "
+                    "open, and saves can then be lost. Move the database out of that folder "
+                    "(close ffmot first), and share work with 'save-work' or an export instead."
+                )
+    return ""
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
@@ -303,7 +356,7 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
         kwargs["connect_args"] = {"timeout": 10}
     elif backend == "postgresql":
         kwargs["pool_pre_ping"] = True
-        kwargs["connect_args"] = {"connect_timeout": 5}
+        kwargs["connect_args"] = _postgres_connect_args(u)
     else:
         raise StoreError(f"ffmot works with SQLite or PostgreSQL, not {backend}")
     try:
@@ -315,6 +368,8 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
         event.listen(engine, "connect", _sqlite_pragmas)
         if file_id is not None:
             _watch_file(db, file_id)
+        if db.path is not None:
+            db.warning = sync_folder_warning(db.path)
     try:
         check_version(db)
         if upgrade:
@@ -438,6 +493,13 @@ def _explain(db: Database, e: DBAPIError | SQLAlchemyError) -> StoreError:
             f"cannot write to the disk holding {where} ({msg}): it may be full, removed or "
             f"failing; {kept}. Check the disk, then save again."
         )
+    if db.kind == "postgresql" and _sqlstate(e) == "57014":  # query_canceled: the timeout
+        return StoreError(
+            f"the shared database took more than {STATEMENT_TIMEOUT_S} seconds to answer, so "
+            "ffmot stopped waiting: what you were entering was not saved yet (it is still on "
+            "screen), and everything saved before is safe. Try again; if it keeps happening, "
+            f"the server is overloaded or stuck ({where}: {msg})"
+        )
     if db.kind == "postgresql" and "authentication" in low:
         return StoreError(
             f"the shared database {where} refused this station's user name or password "
@@ -464,8 +526,13 @@ def _unreachable(e: DBAPIError | SQLAlchemyError) -> bool:
     """Whether the error is the server being out of reach, not something it refused."""
     if not isinstance(e, OperationalError | InterfaceError):
         return False
+    code = _sqlstate(e)
+    return code is None or code.startswith(_GONE)
+
+
+def _sqlstate(e: DBAPIError | SQLAlchemyError) -> str | None:
     code = getattr(getattr(e, "orig", None), "sqlstate", None)
-    return code is None or str(code).startswith(_GONE)
+    return None if code is None else str(code)
 
 
 def explain(db: Database, e: DBAPIError | SQLAlchemyError) -> StoreError:

@@ -19,11 +19,14 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from ffmot.services import records as R
+from ffmot.store import db as store_db
 from ffmot.store.db import connect
 from ffmot.store.errors import StoreError
 
@@ -208,3 +211,71 @@ def test_a_malformed_address_is_a_clear_refusal(url):
     assert done.returncode == 2, done.stderr
     assert "is not a database address" in done.stderr
     assert "Traceback" not in done.stderr and "unexpected" not in done.stderr.lower()
+
+
+# --- 4. a shared server that stops answering --------------------------------------------------
+
+
+def test_postgres_connections_have_a_statement_timeout_and_keepalives(pg_url):
+    db = connect(pg_url)
+    with db.engine.connect() as c:
+        assert c.exec_driver_sql("SHOW statement_timeout").scalar() == "30s"
+        raw = c.connection.dbapi_connection
+        fd = raw.pgconn.socket
+        with socket.socket(fileno=os.dup(fd)) as sock:
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            if hasattr(socket, "TCP_KEEPIDLE"):
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 10
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == 3
+    db.close()
+
+
+def test_a_site_statement_timeout_in_the_url_is_kept(pg_url):
+    db = connect(pg_url + "?options=-c%20statement_timeout%3D90s")
+    with db.engine.connect() as c:
+        assert c.exec_driver_sql("SHOW statement_timeout").scalar() == "90s"
+    db.close()
+
+
+def test_a_statement_that_outruns_the_timeout_ends_with_a_clear_message(pg_url, monkeypatch):
+    """The real server cancels it; 1 s here instead of 30 so the test is quick."""
+    monkeypatch.setattr(store_db, "STATEMENT_TIMEOUT_S", 1)
+    db = connect(pg_url)
+    started = time.monotonic()
+    with (
+        pytest.raises(StoreError, match="took more than 1 seconds to answer"),
+        db.transaction() as s,
+    ):
+        s.execute(text("SELECT pg_sleep(20)"))
+    assert time.monotonic() - started < 10
+    db.close()
+
+
+# --- 5. a database in a cloud-sync folder -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("folder", "service"),
+    [
+        ("OneDrive - Riverside Leisure/Documents", "OneDrive"),
+        ("Dropbox/ffmot", "Dropbox"),
+        ("Google Drive/My Drive", "Google Drive"),
+        ("Library/CloudStorage/GoogleDrive-desk@example.org/My Drive", "Google Drive"),
+        ("iCloud Drive/ffmot", "iCloud Drive"),
+        ("Library/Mobile Documents/com~apple~CloudDocs", "iCloud Drive"),
+    ],
+)
+def test_a_database_in_a_sync_folder_opens_with_a_warning(tmp_path, actor, folder, service):
+    path = tmp_path / folder / "ffmot.db"
+    db = connect(str(path))
+    assert service in db.warning and str(path) in db.warning
+    R.create_event(db, actor, "Still works", dt.date(2026, 5, 1))  # a warning, not a refusal
+    db.close()
+
+
+def test_a_database_elsewhere_has_no_warning(tmp_path, pg_url):
+    for url in (str(tmp_path / "Documents" / "ffmot.db"), pg_url):
+        db = connect(url)
+        assert db.warning == ""
+        db.close()
