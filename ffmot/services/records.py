@@ -988,12 +988,23 @@ def set_facts(a: Assessment, changes: dict[str, object], station: str) -> None:
 
 
 def mark_printed(db: Database, actor: Actor, assessment_id: str) -> None:
+    """Records that the visit's sheet was printed now. Two stations printing one sheet at once
+    is no conflict: one UPDATE with no read before it (so no version to go stale), and the
+    later print time wins; an earlier one arriving late leaves it be."""
+    from sqlalchemy import update
+
+    now = utcnow()
     with db.transaction() as s:
-        a = s.get(Assessment, assessment_id)
-        if a is None:
+        changed = s.execute(
+            update(Assessment)
+            .where(Assessment.id == assessment_id)
+            .where(or_(Assessment.printed_at.is_(None), Assessment.printed_at < now))
+            .values(printed_at=now, version=Assessment.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(changed, "rowcount", 0) and s.get(Assessment, assessment_id) is None:
             raise StoreError("that visit is no longer in the database (erased?)")
-        a.printed_at = utcnow()
-        audit(s, actor, "print", "assessment", a.id)
+        audit(s, actor, "print", "assessment", assessment_id)
 
 
 # --- shared guards ----------------------------------------------------------------------------
