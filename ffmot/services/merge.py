@@ -19,16 +19,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
 import sqlite3
-import tempfile
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, create_engine, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, StatementError
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from ffmot.core import codes, lineage
 from ffmot.core.entry import MEASUREMENT_KEYS
@@ -36,7 +37,7 @@ from ffmot.core.errors import InputError
 from ffmot.core.names import fold, words
 from ffmot.services.records import audit
 from ffmot.services.types import Actor
-from ffmot.store.db import Database, connect, describe
+from ffmot.store.db import Database, check_version, connect, describe, upgrade_schema
 from ffmot.store.errors import StoreError
 from ffmot.store.models import Base, MergeConflict, Tombstone, tombstone_key
 
@@ -170,52 +171,78 @@ def _hash(rec: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(rec, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _open_source(spec: str) -> tuple[Database, Path | None]:
-    """A copy of a SQLite file (so the other station's file is never changed, even when its
-    schema is older), or a PostgreSQL URL opened as it is."""
+# What quick_check says of a record that breaks a rule: such a record is named and left out
+# when it comes in, the rest of the file still comes in.
+ROW_RULES = ("CHECK constraint failed", "NULL value in", "NOT NULL constraint failed")
+
+
+def _open_source(spec: str) -> Database:
+    """A copy in memory of a station's SQLite file (so its file is never changed, even when
+    its schema is older, and no copy of anyone's records is left on disk if ffmot is killed
+    mid-merge), or a PostgreSQL URL opened as it is."""
     if "://" in spec and not spec.startswith("sqlite"):
-        db = connect(spec, upgrade=False)
-        return db, None
+        return connect(spec, upgrade=False)
     path = Path(spec.removeprefix("sqlite:///")).expanduser()
-    if not path.is_file():
-        raise InputError(f"cannot find the database {path}")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"cannot find the station file {path}") from None
+    except (OSError, RuntimeError) as e:  # a symlink loop, a name too long
+        raise InputError(f"cannot open {path.name} ({e}); nothing was merged") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(
+            f"{path} is not a regular file (a folder, a device or a pipe): choose the station "
+            "file itself; nothing was merged"
+        )
     from ffmot.services.station_file import check_sum
 
     check_sum(path)
     with path.open("rb") as f:
         if f.read(16) != b"SQLite format 3\x00":
             raise InputError(
-                f"{path} is not an ffmot database (not a SQLite file); nothing was merged"
+                f"{path.name} is not an ffmot station file (not a SQLite database); nothing "
+                "was merged. Your own database is not affected"
             )
-    tmpdir = Path(tempfile.mkdtemp(prefix="ffmot-merge-"))
-    tmpdir.chmod(0o700)
-    copy = tmpdir / "source.db"
+    memory = sqlite3.connect(":memory:", check_same_thread=False)
     try:
-        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        dst = sqlite3.connect(copy)
-        with dst:
-            src.backup(dst)
-        src.close()
-        dst.close()
+        src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            src.backup(memory)
+        finally:
+            src.close()
+        damage = [
+            str(v)
+            for (v,) in memory.execute("PRAGMA quick_check")
+            if v != "ok" and not str(v).startswith(ROW_RULES)
+        ]
+        if damage:  # the file's structure, not a record that breaks a rule (named later)
+            raise sqlite3.DatabaseError(damage[0])
+        tables = {r[0] for r in memory.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as e:
-        shutil.rmtree(tmpdir, ignore_errors=True)
+        memory.close()
         raise InputError(
-            f"{path} is damaged or not an ffmot database ({e}); nothing was merged"
+            f"{path.name} is damaged or not an ffmot station file ({e}); nothing was merged. "
+            "Your own database is not affected: save the station's work again and bring in "
+            "the new file"
         ) from None
-    tables = _tables_in(copy)
     if "participant" not in tables or "alembic_version" not in tables:
-        shutil.rmtree(tmpdir, ignore_errors=True)
+        memory.close()
         raise InputError(
             f"{path} holds no ffmot records. A copy of a station's database made while ffmot "
             "was running can miss its recent work, which sits in the '-wal' file beside it; "
             "on that station use File > Save this station's work, and bring that file in. "
             "Nothing was merged"
         )
+    engine = create_engine("sqlite://", creator=lambda: memory, poolclass=StaticPool)
+    db = Database(f"sqlite:///{path}", engine, sessionmaker(engine, expire_on_commit=False))
     try:
-        return connect(str(copy)), tmpdir
-    except BaseException:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        raise
+        check_version(db)
+        upgrade_schema(db)
+    except StoreError as e:
+        db.close()
+        memory.close()
+        raise InputError(f"{path.name}: {e}; nothing was merged") from None
+    return db
 
 
 def _raw_copy_warning(spec: str) -> str:
@@ -228,9 +255,11 @@ def _raw_copy_warning(spec: str) -> str:
 
     path = Path(spec.removeprefix("sqlite:///")).expanduser()
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return ""  # refused when opened; never read (a pipe would wait for ever)
         with path.open("rb") as f:
             header = f.read(20)
-    except OSError:
+    except (OSError, RuntimeError):
         return ""
     beside = path.with_name(path.name + "-wal"), path.with_name(path.name + SUFFIX)
     if header[18:20] != b"\x02\x02" or any(p.exists() for p in beside):
@@ -243,25 +272,25 @@ def _raw_copy_warning(spec: str) -> str:
     )
 
 
-def _tables_in(path: Path) -> set[str]:
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    finally:
-        con.close()
+BATCH = 200  # records per transaction: short, so stations saving to this database never wait long
 
 
 def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
+    """Brings in one station file (or shared database) in short transactions: stations saving
+    to this database meanwhile wait a moment at most, and a merge cut short is finished by
+    bringing the same file in again (nothing is taken twice)."""
     warning = _raw_copy_warning(spec)  # before opening it, which can put a '-wal' beside it
-    src, tmpdir = _open_source(spec)
-    report = MergeReport(describe(spec) if "://" in spec else spec, warning=warning)
+    _not_this_database(db, spec)
+    source = describe(spec) if "://" in spec else spec  # never a password
+    src = _open_source(spec)
+    report = MergeReport(source, warning=warning)
     try:
-        if src.url == db.url:
-            raise InputError("that is this database: nothing to merge")
-        with src.engine.connect() as sc, db.engine.begin() as dc:
-            report.people_merged = _merged_there(sc, dc)
-            _merge_tables(sc, dc, report, spec)
-            with db.sessions(bind=dc) as s:
+        with src.engine.connect() as sc:
+            with db.engine.begin() as dc:
+                report.people_merged = _merged_there(sc, dc)
+                m = _Merge(sc, dc, report, source)
+            _merge_tables(db, m)
+            with db.engine.begin() as dc, db.sessions(bind=dc) as s:
                 audit(
                     s,
                     actor,
@@ -275,10 +304,22 @@ def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
                 s.commit()
     finally:
         src.close()
-        if tmpdir is not None:
-            shutil.rmtree(tmpdir, ignore_errors=True)
     _merge_people_here(db, actor, report)
     return report
+
+
+def _not_this_database(db: Database, spec: str) -> None:
+    if "://" in spec and not spec.startswith("sqlite"):
+        same = spec == db.url
+    else:
+        here = db.path
+        there = Path(spec.removeprefix("sqlite:///")).expanduser()
+        try:
+            same = here is not None and there.exists() and there.samefile(here)
+        except (OSError, RuntimeError):
+            same = False
+    if same:
+        raise InputError("that is this database: nothing to merge")
 
 
 def _merged_there(sc: Connection, dc: Connection) -> list[tuple[str, str]]:
@@ -312,25 +353,28 @@ def _merge_people_here(db: Database, actor: Actor, report: MergeReport) -> None:
             report.bad.append(f"two records the station made one are still two here: {e}")
 
 
-def _merge_tables(sc: Connection, dc: Connection, report: MergeReport, spec: str) -> None:
-    m = _Merge(sc, dc, report, spec)
+def _merge_tables(db: Database, m: _Merge) -> None:
+    report, sc = m.report, m.sc
     for name in ORDER:
         table = Base.metadata.tables[name]
-        if name == "result":
-            m.withdrawn = _withdrawn_visits(dc)
-            report.skipped_withdrawn += _purge_after_withdrawal(dc, m.withdrawn)
         rows = [dict(r._mapping) for r in sc.execute(select(table))]
         if name == "assessment":
             rows = _previous_first(rows)
         counts = dict.fromkeys(("added", "updated", "already", "conflict", "left"), 0)
-        for row in rows:
-            try:
-                with dc.begin_nested():  # one bad record never loses the rest of the file
-                    counts[m.record(name, table, row)] += 1
-            except (StatementError, ValueError, TypeError, KeyError) as e:
-                if isinstance(e, OperationalError):
-                    raise  # the database itself (locked, full): the whole merge stops
-                report.bad.append(_bad_record(sc, name, row, e))
+        for start in range(0, max(len(rows), 1), BATCH):
+            with db.engine.begin() as dc:
+                m.dc = dc
+                if name == "result" and start == 0:
+                    m.withdrawn = _withdrawn_visits(dc)
+                    report.skipped_withdrawn += _purge_after_withdrawal(dc, m.withdrawn)
+                for row in rows[start : start + BATCH]:
+                    try:
+                        with dc.begin_nested():  # one bad record never loses the rest
+                            counts[m.record(name, table, row)] += 1
+                    except (StatementError, ValueError, TypeError, KeyError) as e:
+                        if isinstance(e, OperationalError):
+                            raise  # the database itself (locked, full): the merge stops
+                        report.bad.append(_bad_record(sc, name, row, e))
         report.added[name] = counts["added"]
         report.updated[name] = counts["updated"]
         report.already[name] = counts["already"]
@@ -746,21 +790,24 @@ def _new_id() -> str:
 
 
 def _previous_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Visits ordered so that a previous visit comes before the visits that point at it,
+    however long the chain (iteratively: a file with thousands of linked visits, or a loop,
+    never exhausts the stack; a loop is broken where it closes)."""
     by_id = {r["id"]: r for r in rows}
     out: list[dict[str, Any]] = []
     placed: set[str] = set()
-
-    def place(r: dict[str, Any], depth: int = 0) -> None:
-        if r["id"] in placed or depth > len(rows):
-            return
-        prev = r.get("previous_id")
-        if prev and prev in by_id:
-            place(by_id[prev], depth + 1)
-        placed.add(r["id"])
-        out.append(r)
-
     for r in rows:
-        place(r)
+        chain: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        cur: dict[str, Any] | None = r
+        while cur is not None and cur["id"] not in placed and cur["id"] not in seen:
+            seen.add(cur["id"])
+            chain.append(cur)
+            prev = cur.get("previous_id")
+            cur = by_id.get(prev) if prev else None
+        for c in reversed(chain):
+            placed.add(c["id"])
+            out.append(c)
     return out
 
 

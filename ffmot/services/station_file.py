@@ -51,13 +51,19 @@ def save_station_work(
     """Writes this station's work to `folder` (a stick or a shared folder) and returns the file.
     Nothing is written under the final name until the copy is whole."""
     source = sqlite_path(db)
-    if not folder.is_dir():
+    try:
+        is_folder = folder.is_dir()
+    except (OSError, RuntimeError) as e:  # a name too long, a loop of links
+        raise InputError(
+            f"cannot use {folder} ({e.__class__.__name__}): choose another folder"
+        ) from None
+    if not is_folder:
         raise InputError(f"{folder} is not a folder: choose the stick or folder to save to")
     when = when or dt.datetime.now()
     target = folder / file_name(station, when)
     part = target.with_name(target.name + ".part")
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         try:
             fd = os.open(part, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)  # personal data
             os.close(fd)
@@ -80,9 +86,15 @@ def save_station_work(
             "has room, then try again"
         ) from None
     sums = target.with_name(target.name + SUFFIX)
-    fd = os.open(sums, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(f"{digest(target)}  {target.name}\n")
+    try:
+        fd = os.open(sums, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f"{digest(target)}  {target.name}\n")
+    except OSError as e:
+        raise InputError(
+            f"saved {target.name} but could not write its sum beside it ({e}): check the stick "
+            "has room, then save again"
+        ) from None
     return target
 
 
@@ -92,7 +104,7 @@ def check_sum(path: Path) -> None:
     if not sums.is_file():
         return
     try:
-        expected = sums.read_text(encoding="ascii").split()[0].lower()
+        expected = sums.read_text(encoding="utf-8").split()[0].lower()
     except (OSError, UnicodeDecodeError, IndexError):
         raise InputError(f"{sums.name} beside {path.name} cannot be read") from None
     if digest(path) != expected:

@@ -158,7 +158,7 @@ def test_save_work_then_merge_several_files_one_bad(tmp_path):
     hub = str(tmp_path / "hub.db")
     p = run(hub, "merge", str(junk), str(saved))  # the bad one first: the good one still comes in
     assert p.returncode == 2
-    assert "notes.db" in p.stderr and "not an ffmot database" in p.stderr
+    assert "notes.db" in p.stderr and "not an ffmot station file" in p.stderr
     assert "added" in p.stdout
     assert len(run(hub, "participants").stdout.splitlines()) == 1 + 4
     p = run(hub, "save-work", "--out", str(tmp_path / "nowhere"))

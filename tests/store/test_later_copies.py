@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from ffmot.core import screening
 from ffmot.services import records as R
 from ffmot.services.conflicts import open_conflicts, settle
@@ -252,3 +254,85 @@ def test_a_merged_persons_measurements_keep_their_history(tmp_path, actor):
     assert R.get_assessment(hub, a.id).measurements.height_cm == 161
     bmi.close()
     hub.close()
+
+
+def test_hostile_station_files_are_refused_or_named_never_blamed_on_this_database(
+    db, tmp_path, actor
+):
+    import tempfile
+    from pathlib import Path
+
+    from ffmot.core.errors import InputError
+    from ffmot.services.station_file import save_station_work
+
+    two, _e, _p, a = station(tmp_path / "two.db", TWO, "Ada", n_results=2)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    saved = save_station_work(two, stick, "Station 2")
+    two.close()
+    odd = stick / "Station #2?.db"  # a '#' or '?' once cut the path short: nothing merged
+    saved.rename(odd)
+    before = set(Path(tempfile.gettempdir()).glob("ffmot-merge-*"))
+    assert merge(db, actor, str(odd)).added["result"] == 2
+    assert R.get_assessment(db, a.id).result("grip").value == 22
+    assert set(Path(tempfile.gettempdir()).glob("ffmot-merge-*")) == before  # no copy on disk
+    damaged = stick / "damaged.db"
+    data = bytearray(odd.read_bytes())
+    data[4096 * 2 : 4096 * 3] = b"\xff" * 4096  # a page of the file overwritten
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(InputError) as e:
+        merge(db, actor, str(damaged))
+    said = str(e.value)
+    assert "damaged.db is damaged" in said and "Your own database is not affected" in said
+    import os
+
+    pipe = tmp_path / "pipe.db"
+    os.mkfifo(pipe)
+    with pytest.raises(InputError, match="is not a regular file"):
+        merge(db, actor, str(pipe))
+
+
+def test_a_long_chain_of_previous_visits_comes_in(tmp_path, actor):
+    from ffmot.services.merge import _previous_first
+
+    rows = [{"id": f"v{i}", "previous_id": f"v{i - 1}" if i else None} for i in range(5000)]
+    ordered = _previous_first(list(reversed(rows)))
+    assert [r["id"] for r in ordered] == [f"v{i}" for i in range(5000)]
+    loop = [{"id": "a", "previous_id": "b"}, {"id": "b", "previous_id": "a"}]
+    assert sorted(r["id"] for r in _previous_first(loop)) == ["a", "b"]
+
+
+def test_a_shared_databases_password_is_never_kept(tmp_path, pg_url, actor):
+    from sqlalchemy import select
+
+    from ffmot.store.db import connect
+    from ffmot.store.models import AuditEntry, MergeConflict
+
+    shared = connect(pg_url)
+    e = R.create_event(shared, actor, "MOT day", dt.date(2026, 5, 1))
+    p, v = second_record(shared, actor, e.id, "Ada", dt.date(1950, 3, 14))
+    R.save_result(shared, TWO, v.id, "grip", [(24, "right 1")])
+    hub = copy_of_url(pg_url, tmp_path / "hub.db", actor)
+    a = R.find_visit(hub, p.id, e.id)
+    R.save_result(
+        hub, actor, a.id, "grip", [(30, "right 1")], expected_version=a.result("grip").version
+    )
+    r = R.get_assessment(shared, v.id).result("grip")
+    R.save_result(shared, TWO, v.id, "grip", [(26, "right 1")], expected_version=r.version)
+    with_password = pg_url.replace("app@", "app:s3cret-pw@")
+    merge(hub, actor, with_password)
+    with hub.transaction() as s:
+        sources = list(s.scalars(select(MergeConflict.source)))
+        details = " ".join(s.scalars(select(AuditEntry.detail)))
+    assert sources and not any("s3cret" in x for x in sources) and "s3cret" not in details
+    hub.close()
+    shared.close()
+
+
+def copy_of_url(url, to, actor):  # type: ignore[no-untyped-def]
+    """A laptop that brought in the shared database's work."""
+    from ffmot.store.db import connect
+
+    laptop = connect(str(to))
+    merge(laptop, actor, url)
+    return laptop

@@ -134,7 +134,9 @@ def test_bad_sources_are_refused(db, tmp_path, actor):
         merge(db, actor, str(tmp_path / "missing.db"))
     junk = tmp_path / "junk.db"
     junk.write_text("hello")
-    with pytest.raises(InputError, match="not an ffmot database"):
+    with pytest.raises(
+        InputError, match=r"not an ffmot station file.*Your own database is not affected"
+    ):
         merge(db, actor, str(junk))
 
 
