@@ -67,9 +67,15 @@ def audit(
             action=action,
             entity=entity,
             entity_id=entity_id,
-            detail=detail,
+            detail=_storable(detail),
         )
     )
+
+
+def _storable(text: str) -> str:
+    """Text every database takes: a file name in bytes that are not UTF-8 (kept by Python as
+    lone surrogates) is written with '?' in their place."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 # --- participants ---------------------------------------------------------------------------

@@ -436,29 +436,7 @@ WEIGHTS = {"gui": 0.4, "sheets": 0.6, "demo": 0.6, "summary": 0.7}
 # Command lines not run yet, each because of a problem in another part of ffmot that is being
 # fixed there: (what fails, where, which command lines). Delete a line once its fix is in;
 # FFMOT_SWEEP_ALL=1 runs these too, to see which are fixed.
-EXCLUDED: list[tuple[str, str, Callable[[str, list[str]], bool]]] = [
-    (
-        "merge: a FIFO given as a station file or database hangs, reading a pipe nobody writes; "
-        "a name longer than the system allows ends in OSError",
-        "services: ffmot/services/merge.py",
-        lambda verb, argv: verb == "merge" and ("{FIFO}" in argv or any(_long(a) for a in argv)),
-    ),
-    (
-        "save-work: a folder name longer than the system allows ends in OSError",
-        "services: ffmot/services/station_file.py",
-        lambda verb, argv: verb == "save-work" and _long(_after(argv, "--out")),
-    ),
-    (
-        "save-work: a station name outside ASCII ends in UnicodeEncodeError (the sums file)",
-        "services: ffmot/services/station_file.py",
-        lambda verb, argv: verb == "save-work" and not _after(argv, "--station").isascii(),
-    ),
-    (
-        "export: a file name in bytes that are not UTF-8 ends in UnicodeEncodeError (audit)",
-        "services/store: the export's audit entry (ffmot/services/transfer.py, store/db.py)",
-        lambda verb, argv: verb == "export" and not _utf8(_after(argv, "--out")),
-    ),
-]
+EXCLUDED: list[tuple[str, str, Callable[[str, list[str]], bool]]] = []
 
 
 def _after(argv: list[str], option: str) -> str:
