@@ -5,7 +5,7 @@ projector and written to spreadsheets, and it must be accepted by every database
 So text is refused, naming the character, when it holds:
 
 - control characters (NUL, escape sequences that recolour a terminal, backspaces...), except
-  line breaks and tabs in notes;
+  line breaks (Windows' too) and tabs in notes;
 - bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069), which make a name
   read differently from how it is stored;
 - surrogates, private-use and unassigned code points, which print as empty boxes;
@@ -29,7 +29,7 @@ BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E,
 def bad_character(text: str, multiline: bool = False) -> str | None:
     """The first character that may not be stored, described for a person, or None."""
     for ch in text:
-        if multiline and ch in "\n\t":
+        if multiline and ch in "\n\r\t":
             continue
         cat = unicodedata.category(ch)
         if ch in BIDI:
@@ -61,5 +61,5 @@ def line(text: str, limit: int, what: str) -> str:
 
 
 def block(text: str, limit: int, what: str) -> str:
-    """Notes and goals: line breaks and tabs kept, ends trimmed, then checked."""
-    return check(text.strip(), limit, what, multiline=True)
+    """Notes and goals: kept exactly as typed (line breaks, tabs, spaces), checked."""
+    return check(text, limit, what, multiline=True)

@@ -131,32 +131,6 @@ def import_(ctx: AppContext, parent: QWidget, path: Path | None = None) -> None:
     attempt(False)
 
 
-def run_import(ctx: AppContext, parent: QWidget, path: Path) -> None:
-    from ffmot.services.transfer import ImportRefused, import_file
-
-    def failed(e: BaseException) -> None:
-        if isinstance(e, ImportRefused):
-            lines = "\n".join(e.problems[:15])
-            more = f"\n…and {len(e.problems) - 15} more." if len(e.problems) > 15 else ""
-            _tell(parent, f"{e}.\n\n{lines}{more}")
-        else:
-            show_error(parent, e, "importing")
-
-    def done(s: object) -> None:
-        from ffmot.services.transfer import ImportSummary
-
-        assert isinstance(s, ImportSummary)
-        ctx.records_changed.emit("")
-        _tell(
-            parent,
-            f"Imported {s.results} results: {s.participants} new participant(s), "
-            f"{s.events} MOT day(s), {s.visits} visit(s). {s.already_there} were "
-            "already here.",
-        )
-
-    ctx.runner.run(lambda: import_file(ctx.db, ctx.actor, path), done, failed)
-
-
 def merge(ctx: AppContext, parent: QWidget) -> None:
     """Bring in station work: any number of station files at once. Cancel changes nothing."""
     paths, _ = QFileDialog.getOpenFileNames(

@@ -215,12 +215,20 @@ def test_export_import_and_merge_from_the_window(day, qtbot, tmp_path, open_app)
     assert out.exists() and "Wrote 2 rows for 2 participant" in box.text()
     box.close()
     other = open_app(str(tmp_path / "other.db"))
-    data.run_import(other.ctx, other.window, out)
-    assert "Imported 1 results" in other.window.findChild(QMessageBox, "infoBox").text()
+    data.import_(other.ctx, other.window, out)
+    ask = other.window.findChild(QMessageBox, "consentBox")  # consents in the file: asked first
+    assert ask is not None and "Consent is each person's own decision" in ask.text()
+    qtbot.mouseClick(ask.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: any(
+            "Imported 1 results" in b.text()
+            for b in other.window.findChildren(QMessageBox, "infoBox")
+        )
+    )
     assert R.search_participants(other.ctx.db, "sampleton")
     bad = tmp_path / "bad.csv"
     bad.write_text("hello\n1\n")
-    data.run_import(other.ctx, other.window, bad)
+    data.import_(other.ctx, other.window, bad)
     boxes = other.window.findChildren(QMessageBox)
     assert any("not an ffmot export" in b.text() for b in boxes)
     data.run_merge(other.ctx, other.window, str(day.ctx.db.path))
