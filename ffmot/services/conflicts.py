@@ -159,7 +159,7 @@ def open_conflicts(db: Database, event_id: str | None = None) -> list[ConflictIn
         ns = default_norm_set()
         for c in rows:
             visit_id = _visit_of(c)
-            if c.entity == "participant" and event_id is not None:
+            if c.entity in ("participant", "erasure") and event_id is not None:
                 visit_id = s.scalar(
                     select(Assessment.id).where(
                         Assessment.participant_id == c.entity_id, Assessment.event_id == event_id
@@ -185,6 +185,10 @@ def open_conflicts(db: Database, event_id: str | None = None) -> list[ConflictIn
                     age = age_on(p.date_of_birth, a.assessed_on)
                     here += _band(c.local, p.sex, age)
                     there += _band(c.incoming, p.sex, age)
+            elif c.entity == "erasure":
+                what = "Erased at another station"
+                here = "Still here, with their results"
+                there = "Erased: everything about them removed"
             elif c.entity == "assessment":
                 keys = _differing(c) or ["height_cm"]
                 what = " and ".join(MEASURE_WORDS[k][0] for k in keys)
@@ -225,7 +229,7 @@ def visits_with_conflicts(db: Database, visit_ids: Iterable[str]) -> set[str]:
     found = set()
     with db.transaction() as s:
         for c in s.scalars(select(MergeConflict).where(MergeConflict.resolved_at.is_(None))):
-            if c.entity == "participant":  # their details decide the norms: every visit waits
+            if c.entity in ("participant", "erasure"):  # every visit of theirs waits
                 found |= wanted & set(
                     s.scalars(select(Assessment.id).where(Assessment.participant_id == c.entity_id))
                 )
@@ -237,14 +241,19 @@ def visits_with_conflicts(db: Database, visit_ids: Iterable[str]) -> set[str]:
 
 
 def settle(db: Database, actor: Actor, conflict_id: str, keep: str) -> None:
-    """Keeps this database's version ("here") or the station file's ("there"); audited."""
+    """Keeps this database's version ("here") or the station file's ("there"); audited. For an
+    erasure made at a station, "there" erases the person here too."""
     if keep not in KEEP:
         raise InputError(f"keep must be one of {', '.join(KEEP)}")
     with _saving(db) as s:
         c = s.get(MergeConflict, conflict_id)
         if c is None or c.resolved_at is not None:
             raise InputError("that disagreement has been settled already")
-        if keep == "there":
+        erase_code = None
+        if c.entity == "erasure":
+            p = s.get(Participant, c.entity_id)
+            erase_code = p.code if keep == "there" and p is not None else None
+        elif keep == "there":
             _take_theirs(s, c, actor)
         _seen_both(s, c, actor)
         c.resolved_at = utcnow()
@@ -258,6 +267,10 @@ def settle(db: Database, actor: Actor, conflict_id: str, keep: str) -> None:
             c.entity_id,
             "kept this database's version" if keep == "here" else f"kept {c.source[-120:]}",
         )
+    if erase_code is not None:  # the practitioner confirmed the erasure: it erases here too
+        from ffmot.services.erase import erase_participant
+
+        erase_participant(db, actor, erase_code)
 
 
 def _settle_agreeing(s: Any, visit_id: str | None) -> None:

@@ -388,13 +388,45 @@ class _Merge:
     def __init__(self, sc: Connection, dc: Connection, report: MergeReport, spec: str) -> None:
         self.sc, self.dc, self.report, self.spec = sc, dc, report, spec
         erased = set(dc.scalars(select(Tombstone.id)))
-        incoming_tombs = set(sc.scalars(select(Tombstone.id)))
-        for tid in incoming_tombs - erased:
+        incoming_tombs = set(sc.scalars(select(Tombstone.id))) - erased
+        living = {}  # tombstone key -> id, for people still here
+        if incoming_tombs:
+            person = Base.metadata.tables["participant"]
+            living = {tombstone_key(pid): pid for pid in dc.scalars(select(person.c.id))}
+        for tid in incoming_tombs:
+            if tid in living:  # erased there, alive here: a person decides, never the file
+                self._erasure_to_review(living[tid], tid)
+                continue
             dc.execute(insert(Tombstone).values(id=tid))
-        self.erased = erased | incoming_tombs
+        self.erased = erased | (incoming_tombs - set(living))
         self.alias = _aliases(sc, dc)
         self.skip_visits: set[str] = set()
         self.withdrawn: dict[str, dt.datetime] = {}  # visit -> when they withdrew keeping results
+
+    def _erasure_to_review(self, pid: str, tid: str) -> None:
+        """A station file says someone was erased who is still here (an erasure at a station,
+        or a forged file): shown for review, and their records keep coming in until then."""
+        incoming = {"erased": tid}
+        h = _hash(incoming)
+        seen = self.dc.scalar(
+            select(MergeConflict.id).where(
+                MergeConflict.entity_id == pid, MergeConflict.incoming_hash == h
+            )
+        )
+        if seen is None:
+            self.dc.execute(
+                insert(MergeConflict).values(
+                    id=_new_id(),
+                    entity="erasure",
+                    entity_id=pid,
+                    source=self.spec[:500],
+                    local={"participant_id": pid},
+                    incoming=incoming,
+                    incoming_hash=h,
+                    detected_at=dt.datetime.now(dt.UTC),
+                )
+            )
+        self.report.conflicts["erasure"] = self.report.conflicts.get("erasure", 0) + 1
 
     def record(self, name: str, table: Table, row: dict[str, Any]) -> str:
         """Brings in one record: 'added', 'updated', 'already', 'conflict' or 'left' (left
@@ -414,6 +446,8 @@ class _Merge:
                     _alias(dc, alias, row["id"], twin, "assessment")
             folded = alias.get(row["id"])
         owner = OWNER.get(name)
+        if name == "audit" and tombstone_key(row.get("entity_id") or "") in self.erased:
+            return "left"  # about someone erased: it never comes back
         if owner and tombstone_key(row[owner]) in self.erased:
             report.skipped_erased += 1
             if name == "assessment":

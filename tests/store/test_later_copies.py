@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from ffmot.core import screening
+from ffmot.core.errors import InputError
 from ffmot.services import records as R
 from ffmot.services.conflicts import open_conflicts, settle
 from ffmot.services.merge import merge
@@ -336,3 +337,44 @@ def copy_of_url(url, to, actor):  # type: ignore[no-untyped-def]
     laptop = connect(str(to))
     merge(laptop, actor, url)
     return laptop
+
+
+def test_an_erasure_in_a_station_file_is_reviewed_never_applied_to_someone_living(tmp_path, actor):
+    from ffmot.services.erase import erase_participant
+    from ffmot.services.overview import load_for_sheet
+
+    hub, e, p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=1)
+    two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
+    erase_participant(two, TWO, p.code)  # erased there (or a forged file saying so)
+    two.close()
+    report = merge(hub, actor, str(tmp_path / "two.db"))
+    assert report.conflicts.get("erasure") == 1, report.line()
+    (c,) = open_conflicts(hub, e.id)
+    assert c.what == "Erased at another station" and "Ada Sampleton" in c.who
+    assert R.get_assessment(hub, a.id).result("grip").value == 22  # nothing dropped
+    with pytest.raises(InputError, match="settle them first"):
+        load_for_sheet(hub, a.id)
+    settle(hub, actor, c.id, "here")  # kept: their records keep coming in
+    three = copy_of(tmp_path / "hub.db", tmp_path / "three.db")
+    R.save_result(three, TWO, a.id, "chair_stand", [(12, "")])
+    three.close()
+    merge(hub, actor, str(tmp_path / "three.db"))
+    assert R.get_assessment(hub, a.id).result("chair_stand").value == 12
+    merge(hub, actor, str(tmp_path / "two.db"))
+    assert open_conflicts(hub, e.id) == []  # settled stays settled
+    hub.close()
+
+
+def test_confirming_a_stations_erasure_erases_here(tmp_path, actor):
+    hub, e, p, _a = station(tmp_path / "hub.db", actor, "Ada", n_results=1)
+    two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
+    from ffmot.services.erase import erase_participant
+
+    erase_participant(two, TWO, p.code)
+    two.close()
+    merge(hub, actor, str(tmp_path / "two.db"))
+    (c,) = open_conflicts(hub, e.id)
+    settle(hub, actor, c.id, "there")
+    assert R.find_visit(hub, p.id, e.id) is None
+    assert sum(merge(hub, actor, str(tmp_path / "two.db")).added.values()) == 0
+    hub.close()
