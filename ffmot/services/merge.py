@@ -21,6 +21,9 @@ import hashlib
 import json
 import sqlite3
 import stat
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,7 +275,10 @@ def _raw_copy_warning(spec: str) -> str:
     )
 
 
-BATCH = 200  # records per transaction: short, so stations saving to this database never wait long
+# Records per transaction, and how long one may hold the database: short, so a station saving
+# to this database meanwhile waits a moment at most. Between two, SQLite gets a pause longer
+# than a waiting save's longest retry interval (100 ms), so the save gets its turn.
+BATCH, HOLD, PAUSE = 200, 0.3, 0.11
 
 
 def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
@@ -286,11 +292,11 @@ def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
     report = MergeReport(source, warning=warning)
     try:
         with src.engine.connect() as sc:
-            with db.engine.begin() as dc:
+            with _writing(db) as dc:
                 report.people_merged = _merged_there(sc, dc)
                 m = _Merge(sc, dc, report, source)
             _merge_tables(db, m)
-            with db.engine.begin() as dc, db.sessions(bind=dc) as s:
+            with _writing(db) as dc, db.sessions(bind=dc) as s:
                 audit(
                     s,
                     actor,
@@ -306,6 +312,17 @@ def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
         src.close()
     _merge_people_here(db, actor, report)
     return report
+
+
+@contextmanager
+def _writing(db: Database) -> Iterator[Connection]:
+    """A short write transaction. On SQLite it takes the write lock first (waiting its turn
+    behind a station's save): a transaction that read first and wrote later would fail at
+    once with 'database is locked' if a station saved in between."""
+    with db.engine.begin() as dc:
+        if db.kind == "sqlite":
+            dc.exec_driver_sql("BEGIN IMMEDIATE")
+        yield dc
 
 
 def _not_this_database(db: Database, spec: str) -> None:
@@ -361,13 +378,17 @@ def _merge_tables(db: Database, m: _Merge) -> None:
         if name == "assessment":
             rows = _previous_first(rows)
         counts = dict.fromkeys(("added", "updated", "already", "conflict", "left"), 0)
-        for start in range(0, max(len(rows), 1), BATCH):
-            with db.engine.begin() as dc:
+        start = 0
+        while True:
+            with _writing(db) as dc:
                 m.dc = dc
                 if name == "result" and start == 0:
                     m.withdrawn = _withdrawn_visits(dc)
                     report.skipped_withdrawn += _purge_after_withdrawal(dc, m.withdrawn)
-                for row in rows[start : start + BATCH]:
+                began, n = time.monotonic(), 0
+                while start < len(rows) and n < BATCH and time.monotonic() - began <= HOLD:
+                    row = rows[start]
+                    start, n = start + 1, n + 1
                     try:
                         with dc.begin_nested():  # one bad record never loses the rest
                             counts[m.record(name, table, row)] += 1
@@ -375,6 +396,10 @@ def _merge_tables(db: Database, m: _Merge) -> None:
                         if isinstance(e, OperationalError):
                             raise  # the database itself (locked, full): the merge stops
                         report.bad.append(_bad_record(sc, name, row, e))
+            if start >= len(rows):
+                break
+            if db.kind == "sqlite":
+                time.sleep(PAUSE)  # a station waiting to save gets its turn
         report.added[name] = counts["added"]
         report.updated[name] = counts["updated"]
         report.already[name] = counts["already"]
