@@ -30,6 +30,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     check = {"sheet": _check_sheet, "sheets": _check_sheets, "summary": _check_summary}
     check[args.command](args)
     db = connect(args.db)
+    if db.warning:
+        sys.stderr.write(f"ffmot: warning: {db.warning}\n")
     try:
         return _VERBS[args.command](db, args, out)
     except SQLAlchemyError as e:

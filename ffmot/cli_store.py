@@ -28,6 +28,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     db = connect(args.db, upgrade=args.command != "db")
+    if db.warning:
+        sys.stderr.write(f"ffmot: warning: {db.warning}\n")
     try:
         return _VERBS[args.command](db, args, out)
     except SQLAlchemyError as e:

@@ -211,6 +211,9 @@ class MainWindow(QMainWindow):
             from ffmot.store.db import describe
 
             self.where.setText(f"Database: {describe(self.ctx.db.url)}")
+            if self.ctx.db.warning:  # a cloud-sync folder: said where it is always seen
+                self.where.setText(self.where.text() + " — WARNING: " + self.ctx.db.warning)
+                self.where.setToolTip(self.ctx.db.warning)
         else:
             self.where.setText(self.ctx.not_ready_words)
 

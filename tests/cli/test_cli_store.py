@@ -182,3 +182,13 @@ def test_merge_names_a_bad_record_brings_in_the_rest_and_exits_2(tmp_path):
     assert "could not come in, the rest did" in p.stdout and "its sex is not" in p.stdout
     assert "Traceback" not in p.stderr
     assert len(run(hub, "participants").stdout.splitlines()) == 1 + 2
+
+
+def test_a_database_in_a_cloud_sync_folder_is_warned_about_not_refused(tmp_path):
+    folder = tmp_path / "OneDrive - Cumbria Council" / "MOT days"
+    folder.mkdir(parents=True)
+    p = run(str(folder / "day.db"), "events")
+    assert p.returncode == 0, p.stderr
+    assert "warning:" in p.stderr and "OneDrive keeps in step with the cloud" in p.stderr
+    quiet = run(str(tmp_path / "day.db"), "events")
+    assert quiet.returncode == 0 and "warning" not in quiet.stderr
