@@ -212,7 +212,10 @@ class MainWindow(QMainWindow):
 
             self.where.setText(f"Database: {describe(self.ctx.db.url)}")
             if self.ctx.db.warning:  # a cloud-sync folder: said where it is always seen
-                self.where.setText(self.where.text() + " — WARNING: " + self.ctx.db.warning)
+                self.where.setText(
+                    "WARNING: the database is in a cloud-sync folder and saves can be lost: "
+                    "move it out (hover for why). " + self.where.text()
+                )
                 self.where.setToolTip(self.ctx.db.warning)
         else:
             self.where.setText(self.ctx.not_ready_words)

@@ -481,3 +481,14 @@ def test_f1_opens_the_guide_about_says_where_things_are_and_ctrl_comma_opens_set
     assert str(day.ctx.db.path) in said and "ffmot.log" in said and "Sam Tester" in said
     about.accept()
     assert QKeySequence("Ctrl+,") in w.findChild(QAction, "action_settings").shortcuts()
+
+
+def test_a_database_in_a_cloud_sync_folder_is_warned_about_in_the_window(open_app, tmp_path):
+    folder = tmp_path / "OneDrive - Council"
+    folder.mkdir()
+    s = open_app(str(folder / "day.db"))
+    said = s.window.where.text()
+    assert said.startswith("WARNING: the database is in a cloud-sync folder"), said
+    assert "OneDrive keeps in step" in s.window.where.toolTip()
+    plain = open_app(str(tmp_path / "day.db"))
+    assert plain.window.where.text().startswith("Database: ")
