@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import json
 import os
-import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import NoReturn, TextIO
 
 from ffmot import __version__
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.paths import check_output_file
 
 
 class _Parser(argparse.ArgumentParser):
@@ -347,25 +347,6 @@ def _batch(src: Path, dst: Path) -> int:
         + (f"; {errors} row(s) could not be scored (see the message column)\n" if errors else "\n")
     )
     return 0
-
-
-def check_output_file(path: Path) -> None:
-    """Before any work: path can be written as a new file, or is a file to replace. Never a
-    folder, a device (a file renamed over /dev/null would replace it, for everyone), a pipe or a
-    loop of links; a name too long is refused here rather than after the work is done."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        if not folder.is_dir():
-            raise InputError(f"cannot write {path}: the folder {folder} does not exist")
-        st = path.stat()
-    except FileNotFoundError:  # a new file: the usual case
-        return
-    except OSError as e:  # a name too long, a loop of links, a folder we may not look in
-        raise InputError(f"cannot write {path}: {e.strerror}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"cannot write {path}: it is a folder")
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"cannot write {path}: it is a device or a pipe, not a file")
 
 
 def _write_atomic(dst: Path, columns: list[str], rows: list[dict[str, str]]) -> None:

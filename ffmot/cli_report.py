@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from ffmot.cli import check_output_file
 from ffmot.core import codes
 from ffmot.core.errors import InputError
+from ffmot.core.paths import check_output_file
 from ffmot.services.types import EventInfo
 from ffmot.store.db import Database, connect, explain
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ffmot.core import screening
 from ffmot.core.errors import FfmotError
-from ffmot.core.paths import resources_dir
+from ffmot.core.paths import check_output_file, resources_dir
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
 from ffmot.gui.geometry import fit_to_screen
@@ -430,27 +429,9 @@ def screenshot(
         )
     if view not in VIEWS:
         raise FfmotError(f"unknown view '{view}': choose one of {', '.join(VIEWS)}")
-    _check_picture_file(path)
+    check_output_file(path)
     with tempfile.TemporaryDirectory(prefix="ffmot-shot-", ignore_cleanup_errors=True) as tmp:
         return _screenshot_in(Path(tmp), path, view, large_print, size)
-
-
-def _check_picture_file(path: Path) -> None:
-    """Before any work: somewhere a PNG can be written (never a pipe, which would wait for a
-    reader for ever, nor a device)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        if not folder.is_dir():
-            raise FfmotError(f"cannot write {path}: the folder {folder} does not exist")
-        st = path.stat()
-    except FileNotFoundError:  # a new file: the usual case
-        return
-    except OSError as e:  # a name too long, a loop of links
-        raise FfmotError(f"cannot write {path}: {e.strerror}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise FfmotError(f"cannot write {path}: it is a folder")
-    if not stat.S_ISREG(st.st_mode):
-        raise FfmotError(f"cannot write {path}: it is a device or a pipe, not a file")
 
 
 def _screenshot_in(
