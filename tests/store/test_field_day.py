@@ -291,10 +291,10 @@ def _raw_copy_dragged_to_the_stick(world: World, hour: int) -> None:
     shutil.copyfile(world.tmp / f"{st}.db", raw)
     try:
         report = merge(world.dbs["Results table"], TABLE, str(raw))
-    except InputError as e:
-        assert hour == 0 and "-wal" in str(e), e  # no records in it yet: refused
-    else:
-        assert hour > 0 and "not its saved work" in report.warning, report.line()
+    except InputError as e:  # its records all still in the -wal: refused, with the reason
+        assert "-wal" in str(e), e
+    else:  # an older copy: it comes in, changes nothing newer, and is warned about
+        assert "not its saved work" in report.warning, report.line()
 
 
 def _held(db: Database, visits: dict[str, str]) -> dict[tuple[str, str], tuple]:
