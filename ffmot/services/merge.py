@@ -410,8 +410,9 @@ class _Merge:
     """One station file coming in: what it knows of erasures, merged records and withdrawals,
     and how each of its records is brought in."""
 
-    def __init__(self, sc: Connection, dc: Connection, report: MergeReport, spec: str) -> None:
-        self.sc, self.dc, self.report, self.spec = sc, dc, report, spec
+    def __init__(self, sc: Connection, dc: Connection, report: MergeReport, source: str) -> None:
+        self.sc, self.dc, self.report = sc, dc, report
+        self.source = source  # the file, or the shared database without its password
         erased = set(dc.scalars(select(Tombstone.id)))
         incoming_tombs = set(sc.scalars(select(Tombstone.id))) - erased
         living = {}  # tombstone key -> id, for people still here
@@ -444,7 +445,7 @@ class _Merge:
                     id=_new_id(),
                     entity="erasure",
                     entity_id=pid,
-                    source=self.spec[:500],
+                    source=self.source[:500],
                     local={"participant_id": pid},
                     incoming=incoming,
                     incoming_hash=h,
@@ -509,7 +510,7 @@ class _Merge:
             return "added"
         mine = _record(dc, table, dict(local._mapping))
         if _content(mine) == _content(incoming):
-            seen = _joined(name, mine, incoming)
+            seen = _seen_by_both(name, mine, incoming)
             if seen is not None:
                 dc.execute(update(table).where(table.c.id == mine["id"]).values(lineage=seen))
             return "already"
@@ -574,7 +575,7 @@ class _Merge:
                 id=_new_id(),
                 entity=name,
                 entity_id=mine["id"],
-                source=self.spec[:500],
+                source=self.source[:500],
                 local=mine,
                 incoming=incoming,
                 incoming_hash=h,
@@ -635,7 +636,7 @@ def _vector(rec: dict[str, Any]) -> lineage.Vector:
     return lineage.of(rec.get("lineage"), rec.get("station"), rec.get("version"))
 
 
-def _joined(name: str, mine: dict[str, Any], incoming: dict[str, Any]) -> Any:
+def _seen_by_both(name: str, mine: dict[str, Any], incoming: dict[str, Any]) -> Any:
     """The vector(s) to keep when both copies hold the same values but came by different
     routes (two stations recorded the same grip): None when nothing changes."""
     if name == "assessment":
