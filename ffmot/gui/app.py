@@ -29,6 +29,7 @@ from ffmot.services.types import EventInfo
 if TYPE_CHECKING:
     from ffmot.core.norms import NormSet
     from ffmot.store.db import Database
+    from ffmot.store.lock import WindowLock
 
 log = logging.getLogger("ffmot")
 LARGE = 1.35
@@ -104,6 +105,12 @@ class Session:
 
     ctx: AppContext
     window: MainWindow
+    lock: WindowLock | None = None  # keeps a second window off the same SQLite file
+
+    def release(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
 
 class Controller:
@@ -159,8 +166,9 @@ class Controller:
         elif not self.settings.signed_in_today:
             QTimer.singleShot(0, lambda: self.sign_in(window))
         training = self.training
+        who = ", ".join(v for v in (self.settings.practitioner, self.settings.station) if v)
         runner.run(
-            lambda: _open_database(url, training),
+            lambda: _open_database(url, training, who),
             lambda opened: self._opened(ctx, opened),
             lambda error: self._not_opened(ctx, window, error),
         )
@@ -168,8 +176,9 @@ class Controller:
 
     def _opened(self, ctx: AppContext, opened: _Opened) -> None:
         if self.session is None or self.session.ctx is not ctx:  # rebuilt meanwhile
-            opened.db.close()
+            opened.close()
             return
+        self.session.lock = opened.lock
         ctx.attach(opened.db, opened.norms)
         _reopen_last_event(ctx, opened.events)
 
@@ -197,6 +206,7 @@ class Controller:
             old.window.close()
             if old.ctx.is_ready:
                 old.ctx.db.close()
+            old.release()
         s = self.open()
         s.window.show()
         s.window.show_view(view)
@@ -267,6 +277,7 @@ class Controller:
         old.window.close()  # the old window goes, not left open behind the new one
         if old.ctx.is_ready:
             old.ctx.db.close()
+        old.release()
         for f in training_db_path().parent.glob(training_db_path().name + "*"):
             f.unlink()
         self.session = None
@@ -301,23 +312,37 @@ class _Opened:
     db: Database
     norms: NormSet
     events: list[EventInfo]
+    lock: WindowLock | None
+
+    def close(self) -> None:
+        self.db.close()
+        if self.lock is not None:
+            self.lock.release()
 
 
-def _open_database(url: str | None, training: bool) -> _Opened:
-    """On a worker: the database layer, the norms and the MOT days, all loaded at once."""
+def _open_database(url: str | None, training: bool, who: str = "") -> _Opened:
+    """On a worker: the database layer, the norms and the MOT days, all loaded at once. A
+    SQLite file is held for this window (ffmot/store/lock.py): a second window on it is
+    refused, saying whose window has it."""
     from ffmot.core.norms import default_norm_set
     from ffmot.gui.lazy import warm_up
     from ffmot.services.records import list_events
     from ffmot.store.db import connect
+    from ffmot.store.lock import hold
 
     warm_up()
     db = connect(url)
+    lock = None
     try:
+        if db.path is not None:
+            lock = hold(db.path, who)
         if training and _is_empty(db):
             _fill_training(db)
-        return _Opened(db, default_norm_set(), list_events(db))
+        return _Opened(db, default_norm_set(), list_events(db), lock)
     except BaseException:
         db.close()
+        if lock is not None:
+            lock.release()
         raise
 
 
@@ -405,6 +430,8 @@ def _finish_work(controller: Controller) -> None:
     wait = getattr(session.ctx.runner, "wait", None) if session else None
     if callable(wait) and not wait(30_000):
         log.error("work was still running 30 s after the window closed")
+    if session is not None:
+        session.release()  # the window has gone: another may open this file now
 
 
 # --- screenshots ------------------------------------------------------------------------------

@@ -24,6 +24,9 @@ from typing import Any
 import pytest
 
 from tests.cli.test_cli import ffmot
+from tests.hostile import ledger
+
+pytestmark = pytest.mark.hostile("command lines")
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -682,14 +685,23 @@ def test_hostile_command_lines_end_in_time_with_a_message(demo_db, tmp_path):
                 f"        -> {_short(said.strip().splitlines()[-1] if said else '', 200)}"
             )
     print("\n".join(report))
+    attack = ledger.attack("command lines (generated)")
+    attack.tried += len(cases)
+    attack.seconds += sum(r["seconds"] for r in results)
+    for why, rs in failures.items():
+        for r in rs:
+            example = f"ffmot {' '.join(_short(a) for a in r['argv'])}: {why}"
+            attack.problem("hung" if why.startswith("hang") else "uncaught", example)
     if os.environ.get("FFMOT_SWEEP_REPORT"):
         Path(os.environ["FFMOT_SWEEP_REPORT"]).write_text(
             json.dumps({"report": report, "results": results}, indent=1), encoding="utf-8"
         )
-    assert after == before, "something was written outside the test's folder"
+    if after != before:
+        attack.problem("wrong", "something was written outside the test's folder")
     special = {"FIFO": stat.S_ISFIFO, "LOOP": stat.S_ISLNK, "NULLLINK": stat.S_ISLNK}
     if not Path(tokens["NULLDEV"]).is_symlink():
         special["NULLDEV"] = stat.S_ISCHR
     replaced = [n for n, kind in special.items() if not kind(os.lstat(tokens[n]).st_mode)]
-    assert not replaced, f"a command replaced these special files with its output: {replaced}"
-    assert not failures, "\n".join(report)
+    if replaced:
+        attack.problem("wrong", f"a command replaced these special files: {replaced}")
+    attack.check()

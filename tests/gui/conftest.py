@@ -52,6 +52,7 @@ def open_app(qtbot, settings: Settings, tmp_path: Path):  # type: ignore[no-unty
         s.window.station.clear()
         s.window.close()
         s.ctx.db.close()
+        s.release()
 
 
 @pytest.fixture
