@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     _output_as_given()
     try:
         try:
+            from ffmot.core.paths import keep_files_private
+
+            keep_files_private()
             from ffmot import cli
 
             code = cli.main(args)

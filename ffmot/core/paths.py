@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -49,3 +50,47 @@ def check_output_file(path: Path) -> None:
         raise InputError(f"cannot write {path}: it is a folder")
     if not stat.S_ISREG(st.st_mode):
         raise InputError(f"cannot write {path}: it is a device or a pipe, not a file")
+
+
+OWNER_ONLY_UMASK = 0o077
+
+
+def keep_files_private() -> None:
+    """From here on, every file and folder ffmot makes is its owner's only: the database and its
+    -wal, settings (which may hold a shared database's address), the log, drafts, exports,
+    sheets and screenshots. One rule at start-up rather than a chmod after each write, which a
+    new kind of file would miss. Folders and files of ffmot's own left readable by others (by an
+    older version) are made owner-only too. (On Windows the user's own folders are already
+    private to them; the mask changes nothing there.)"""
+    os.umask(OWNER_ONLY_UMASK)
+    from platformdirs import user_config_dir, user_data_dir
+
+    for folder in (
+        user_data_dir("ffmot", appauthor=False),
+        user_config_dir("ffmot", appauthor=False),
+    ):
+        tighten(Path(folder))
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            tighten(Path(folder) / name)
+
+
+def tighten(path: Path) -> None:
+    """An existing file or folder, owned by whoever runs ffmot, that others could read or
+    write is made owner-only. Links, devices and other people's files are left alone: nothing
+    chmods a path it does not own."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        return
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & OWNER_ONLY_UMASK:
+        with contextlib.suppress(OSError):
+            os.chmod(path, mode & ~OWNER_ONLY_UMASK)
