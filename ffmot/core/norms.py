@@ -10,6 +10,9 @@ import functools
 import hashlib
 import itertools
 import math
+import os
+import stat
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +24,6 @@ import numpy.typing as npt
 from ffmot.core import units
 from ffmot.core.ages import OLDEST_AGE
 from ffmot.core.battery import TestDef, load_battery
-from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import NormDataError
 from ffmot.core.paths import norms_dir
 
@@ -55,13 +57,71 @@ PUBLISHED: dict[str, str] = {
 }
 
 
+# The biggest file a norm folder may hold; the shipped ones are under 20 kB. A bigger one is
+# refused rather than read into memory (a log or a disk image copied in by mistake).
+MAX_FILE_BYTES = 4 << 20
+
+
+def read_bytes(path: Path) -> bytes:
+    """A norm folder's file, if it is an ordinary file of a sane size. A pipe would wait for a
+    writer for ever and a device (/dev/zero) never ends: both are refused, and neither is waited
+    on (the file is opened without blocking and checked through the open handle)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise NormDataError(f"cannot read {path}: it is a folder, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise NormDataError(f"cannot read {path}: it is a pipe or a device, not a file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise NormDataError(
+                f"{path.name} is {st.st_size:,} bytes: too big for a norm file "
+                f"(at most {MAX_FILE_BYTES:,})"
+            )
+        chunks = []
+        left = MAX_FILE_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            raise NormDataError(f"{path.name} grew too big for a norm file while being read")
+        return b"".join(chunks)
+    except OSError as e:
+        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def read_text(path: Path) -> str:
+    data = read_bytes(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise NormDataError(
+            f"{path.name} line {line} is not UTF-8 text (byte {e.start + 1}): save it as UTF-8"
+        ) from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The file's tables; a NormDataError that names the file and what is wrong otherwise."""
+    text = read_text(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise NormDataError(f"{path.name} is not valid TOML: {e}") from None
+
+
 def file_digest(path: Path) -> str:
     """SHA-256 of a data file, its line endings read as \\n (a Windows checkout of the same
     file is the same file)."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
+    data = read_bytes(path)
     return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
 
 
@@ -180,7 +240,7 @@ def verify(directory: Path, version: str = "") -> Verification:
     """Compares the folder's files with its manifest, and the manifest with the published ones."""
     folder = directory.name or str(directory)
     path = directory / MANIFEST
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         return Verification(folder, False, False, version=version)
     try:
         raw = read_toml(path).get("files")
@@ -417,16 +477,16 @@ def _toml(path: Path) -> dict[str, Any]:
 
 
 def _csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str, str]]]:
+    reader = csv.DictReader(read_text(path).splitlines())
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
-    if missing:
-        raise NormDataError(f"{path.name}: missing column(s) {', '.join(missing)}")
-    for row in reader:
-        where = f"{path.name} line {reader.line_num}"
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise NormDataError(f"{path.name}: missing column(s) {', '.join(missing)}")
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as e:  # a field longer than the csv module allows
+        raise NormDataError(f"{path.name} line {reader.line_num}: cannot be read ({e})") from None
+    for line, row in rows:
+        where = f"{path.name} line {line}"
         if None in row or any(v is None for v in row.values()):
             raise NormDataError(f"{where}: wrong number of fields")
         yield where, row
@@ -783,10 +843,15 @@ class _Reader:
     def guidelines(self, path: Path) -> tuple[tuple[Guideline, ...], str]:
         data = _toml(path)
         src = data.get("source", "")
-        if src not in self.sources:
+        if not isinstance(src, str) or src not in self.sources:
             raise NormDataError(f"{path.name}: unknown source '{src}'")
+        raw = data.get("items", [])
+        if not isinstance(raw, list):
+            raise NormDataError(f"{path.name}: 'items' must be a list of [[items]] tables")
         items = []
-        for i, it in enumerate(data.get("items", []), 1):
+        for i, it in enumerate(raw, 1):
+            if not isinstance(it, dict):
+                raise NormDataError(f"{path.name}: item {i} must be a table")
             try:
                 comparison = it["comparison"]
                 target = it.get("target")
@@ -852,12 +917,18 @@ def load_norm_set(directory: Path) -> NormSet:
     if len(version) > MAX_VERSION:
         raise NormDataError(f"norm-set.toml: version is longer than {MAX_VERSION} characters")
     checked = verify(directory, version)
-    statuses = tuple(meta.get("statuses", ()))
+    raw_statuses = meta.get("statuses", [])
+    if not isinstance(raw_statuses, list) or not all(isinstance(x, str) for x in raw_statuses):
+        raise NormDataError("norm-set.toml: 'statuses' must be a list of words")
+    statuses = tuple(raw_statuses)
     raw_sources = _toml(directory / "sources.toml")
     sources = {}
     for key, s in raw_sources.items():
         if not isinstance(s, dict) or "cite" not in s or "short" not in s:
             raise NormDataError(f"sources.toml [{key}]: needs 'short' and 'cite'")
+        texts = ("short", "cite", "kind", "url", "note", "status")
+        if not all(isinstance(s.get(k, ""), str) for k in texts):
+            raise NormDataError(f"sources.toml [{key}]: {', '.join(texts)} must be text")
         status = s.get("status", "")
         if status and status not in statuses:
             raise NormDataError(
@@ -872,6 +943,7 @@ def load_norm_set(directory: Path) -> NormSet:
             s.get("note", ""),
             status,
         )
+    read_text(directory / "battery.toml")  # an ordinary UTF-8 file, before it is parsed
     battery = load_battery(directory / "battery.toml")
     rd = _Reader(directory, battery, sources, statuses)
     tables: dict[str, PercentileTable | ThresholdTable] = {}

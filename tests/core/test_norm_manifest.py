@@ -17,6 +17,8 @@ from ffmot.core.norms import load_norm_set
 from ffmot.core.paths import norms_dir
 from ffmot.core.scoring import score
 
+pytestmark = pytest.mark.hostile("norm folders")
+
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "norm_manifest.py"
 # The plausible wrong edit: women 75-79 on the chair stand, 10-15 (median 12) made 3-6.
