@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+
+from ffmot.core.errors import FfmotError
 
 
 class Settings:
@@ -33,12 +36,22 @@ class Settings:
 
     @property
     def database_url(self) -> str:
-        """Empty: the local file in the user's data folder."""
-        return self._str("database/url", "")
+        """Empty: the local file in the user's data folder. Never holds a password (see
+        ffmot/services/credentials.py): one kept here by an older version is moved out the
+        first time it is read."""
+        stored = self._str("database/url", "")
+        if "@" in stored:
+            with contextlib.suppress(FfmotError, OSError):
+                self.database_url = stored
+                return self._str("database/url", "")
+        return stored
 
     @database_url.setter
     def database_url(self, v: str) -> None:
-        self._set("database/url", v.strip())
+        """A PostgreSQL address's password goes to PostgreSQL's password file, not here."""
+        from ffmot.services.credentials import keep_password_apart
+
+        self._set("database/url", keep_password_apart(v))
 
     @property
     def station(self) -> str:

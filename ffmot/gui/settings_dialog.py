@@ -93,13 +93,21 @@ class SettingsDialog(QDialog):
         self.adjustSize()
 
     def save(self) -> None:
+        from ffmot.core.errors import FfmotError, sentence
+
         s = self.settings
+        before = s.database_url
+        try:
+            s.database_url = self.url.text()  # its password, if any, goes to PostgreSQL's file
+        except (FfmotError, OSError) as e:
+            self._said(f"Not saved: {sentence(e) if isinstance(e, FfmotError) else e}")
+            return
+        self.url.setText(s.database_url)
         self.needs_restart = (
-            self.url.text().strip() != s.database_url
+            s.database_url != before
             or self.large.isChecked() != s.large_print
             or self.station.text().strip() != s.station
         )
-        s.database_url = self.url.text()
         s.station = self.station.text()
         s.practitioner = self.practitioner.text()
         s.printer = self.printer.currentData() or ""
