@@ -348,7 +348,9 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
             f"'{resolved}' is not a database address: give a file path or a URL "
             "like postgresql+psycopg://user@host/dbname"
         ) from None
-    kwargs: dict[str, Any] = {}
+    # A failed statement's message never carries its values (names, dates of birth, notes):
+    # such messages reach the log and, from a station's file, the screen.
+    kwargs: dict[str, Any] = {"hide_parameters": True}
     file_id: tuple[int, int] | None = None
     if backend == "sqlite":
         if u.database and u.database != ":memory:":
