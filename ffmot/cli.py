@@ -149,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("--assessment", metavar="ID", help="a visit id (default: the latest visit)")
     sh.add_argument("--out", required=True, metavar="FILE.pdf")
 
+    sa = sub.add_parser(
+        "subject-access",
+        help="everything held about one person (a subject access request): their records as "
+        "CSV files and their sheets as PDFs, into a new folder; audited",
+    )
+    sa.add_argument("code", metavar="CODE")
+    sa.add_argument("--out", required=True, metavar="FOLDER")
+
     ss = sub.add_parser("sheets", help="print every sheet of an MOT day: one PDF or a folder")
     ss.add_argument("--event", required=True, metavar="ID", help="the MOT day (see 'ffmot events')")
     ss.add_argument(
@@ -231,7 +239,7 @@ _STORE_VERBS = (
     "db", "demo", "participants", "events", "export", "import", "merge", "erase", "correct",
     "merge-people", "save-work",
 )  # fmt: skip
-_REPORT_VERBS = ("sheet", "sheets", "summary")
+_REPORT_VERBS = ("sheet", "sheets", "summary", "subject-access")
 
 
 # --- score ---------------------------------------------------------------------------------------

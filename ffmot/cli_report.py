@@ -27,7 +27,12 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    check = {"sheet": _check_sheet, "sheets": _check_sheets, "summary": _check_summary}
+    check = {
+        "sheet": _check_sheet,
+        "sheets": _check_sheets,
+        "summary": _check_summary,
+        "subject-access": _check_subject_access,
+    }
     check[args.command](args)
     db = connect(args.db)
     if db.warning:
@@ -221,4 +226,54 @@ def _summary(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-_VERBS = {"sheet": _sheet, "sheets": _sheets, "summary": _summary}
+def _check_subject_access(args: argparse.Namespace) -> None:
+    codes.normalise(args.code)
+    folder = Path(args.out)
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise InputError(f"--out must be a new or empty folder; {folder} is not a folder")
+    if folder.is_dir() and any(folder.iterdir()):
+        raise InputError(
+            f"--out must be a new or empty folder, so that nothing else is given out with "
+            f"it: {folder} already holds files"
+        )
+
+
+def _subject_access(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    """Everything held about one person, as CSV files and their sheets as PDFs, into a new
+    owner-only folder; audited."""
+    from ffmot.cli_store import command_line_actor
+    from ffmot.core.errors import FfmotError
+    from ffmot.report.files import write_folder
+    from ffmot.report.sheet import render_sheet
+    from ffmot.services.overview import load_for_sheet
+    from ffmot.services.records import get_assessment
+    from ffmot.services.subject_access import gather
+
+    found = gather(db, command_line_actor(), codes.normalise(args.code))
+    files = dict(found.files)
+    missing = []
+    for n, visit_id in enumerate(found.visits, 1):
+        visit = get_assessment(db, visit_id)
+        try:
+            pdf = render_sheet(load_for_sheet(db, visit_id)).pdf
+        except FfmotError as e:  # no results kept for that visit, say
+            missing.append(f"  visit {n} ({visit.assessed_on.isoformat()}): no sheet: {e}\n")
+            continue
+        files[f"sheet-{n}-{visit.assessed_on.isoformat()}.pdf"] = pdf
+    if missing:
+        files["README.txt"] += ("\nSheets not included:\n" + "".join(missing)).encode("utf-8")
+    written = write_folder(Path(args.out), files)
+    out.write(
+        f"wrote everything held about {codes.display(found.code)} to {args.out}: "
+        f"{len(written)} files ({', '.join(sorted(p.name for p in written))})\n"
+        "Give these to the person securely; the request is recorded in the audit log.\n"
+    )
+    return 0
+
+
+_VERBS = {
+    "sheet": _sheet,
+    "sheets": _sheets,
+    "summary": _summary,
+    "subject-access": _subject_access,
+}
