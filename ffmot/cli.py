@@ -70,7 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--large-print", action="store_true", help="with --screenshot")
 
     d = sub.add_parser("db", help="database upkeep")
-    d.add_argument("action", choices=["upgrade"], help="bring the schema up to date")
+    d.add_argument(
+        "action",
+        choices=["upgrade", "scrub"],
+        help="upgrade: bring the schema up to date; scrub: overwrite the space of erased "
+        "records (after an erasure that could not finish it)",
+    )
 
     m = sub.add_parser("demo", help="fill the database with a synthetic MOT day (training)")
     m.add_argument("--participants", type=_count, default=40, metavar="N")

@@ -39,6 +39,12 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _db(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    if args.action == "scrub":
+        from ffmot.services.erase import scrub
+
+        scrub(db)
+        out.write(f"{describe(db.url)}: the space of erased records is overwritten\n")
+        return 0
     before = current_revision(db)
     changed = upgrade_schema(db)
     after = current_revision(db)
@@ -196,6 +202,12 @@ def _erase(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         f"erased {codes.display(code)}: personal details, {e.visits} visit(s) and "
         f"{e.results} result(s); the audit log keeps only that an erasure happened\n"
     )
+    if e.unfinished:
+        sys.stderr.write(
+            f"ffmot: the space those records used is not yet overwritten: {e.unfinished}. "
+            "When that is fixed, run 'ffmot db scrub' to finish\n"
+        )
+        return 2
     return 0
 
 

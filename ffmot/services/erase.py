@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Text, cast, delete, or_, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ffmot.core import codes
 from ffmot.core.errors import InputError
 from ffmot.services.records import audit
 from ffmot.services.types import Actor
 from ffmot.store.db import Database, explain
+from ffmot.store.errors import StoreError
 from ffmot.store.models import (
     Assessment,
     AuditEntry,
@@ -27,6 +29,9 @@ from ffmot.store.models import (
 class Erased:
     visits: int
     results: int
+    # Why the space the records used has not been overwritten yet ("" when it has): the
+    # records are gone either way; `ffmot db scrub` finishes the job once the cause is fixed.
+    unfinished: str = ""
 
 
 def erase_participant(db: Database, actor: Actor, code_text: str) -> Erased:
@@ -88,33 +93,30 @@ def erase_participant(db: Database, actor: Actor, code_text: str) -> Erased:
             "",
             f"erased on request: {len(visit_ids)} visit(s), {n_results} result(s)",
         )
-    _scrub(db)
+    try:
+        scrub(db)
+    except StoreError as e:  # the rows are gone either way; say what did not finish
+        return Erased(len(visit_ids), n_results, str(e))
     return Erased(len(visit_ids), n_results)
 
 
-def _scrub(db: Database) -> None:
+def scrub(db: Database) -> None:
+    """Overwrites the space erased records used: on SQLite the file is compacted and its -wal
+    emptied; on PostgreSQL every table that held the person, the audit included (its old row
+    versions kept their ids), is rewritten. Raises StoreError saying why if it cannot finish
+    (a full disk, say); run again once that is fixed."""
     try:
-        if db.kind == "sqlite":
-            with db.engine.connect() as c:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            if db.kind == "sqlite":
                 c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                c.commit()
-            raw = db.engine.raw_connection()
-            try:
-                raw.execute("VACUUM")
-                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                raw.close()
-        else:
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql("VACUUM")
+                c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            else:
                 c.execute(
                     text(
                         "VACUUM FULL participant, consent, assessment, screening, result, "
-                        "trial, merge_conflict"
+                        "trial, name_word, merge_conflict, merged_record, audit"
                     )
                 )
-    except Exception as e:  # the rows are gone either way; say what did not finish
-        from sqlalchemy.exc import SQLAlchemyError
-
-        if isinstance(e, SQLAlchemyError):
-            raise explain(db, e) from None
-        raise
+    except SQLAlchemyError as e:
+        raise explain(db, e) from None

@@ -364,3 +364,57 @@ def test_the_shared_server_going_away_is_a_message_and_nothing_saved_is_lost(pg_
         R.save_result(db, actor, visits[0], "chair_stand", [(12, "trial 1")])
         assert R.get_assessment(db, visits[0]).result("chair_stand").value == 12
         db.close()
+
+
+@pytest.mark.skipif(not CAN_MOUNT, reason="needs a real full disk: a tmpfs (root)")
+def test_an_erasure_on_a_nearly_full_disk_says_what_is_left_and_scrub_finishes_it(actor):
+    """The records go, but compacting the file needs room: the person is told exactly that and
+    what to run, never "unexpected problem"; `ffmot db scrub` finishes once there is room."""
+    with tmpfs(6144) as folder:
+        path = folder / "ffmot.db"
+        db = connect(str(path))
+        e = R.create_event(db, actor, "Fault day", dt.date.today())
+        codes = []
+        for n in range(150):
+            p, v = screened_visit(
+                db, actor, e.id, "Ada", f"Erasewell{n:03d}", dt.date(1950, 1, 1), "female"
+            )
+            R.save_result(db, actor, v.id, "grip", [(20 + n % 20, "left 1")])
+            codes.append(p.code)
+        db.close()
+        filler = folder / "filler"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError:
+            pass
+        os.ftruncate(fd, max(0, os.fstat(fd).st_size - 256 * 1024))  # room to delete only
+        os.close(fd)
+        p = _cli("--db", str(path), "erase", codes[7])
+        assert "Traceback" not in p.stderr and "unexpected problem" not in p.stderr, p.stderr
+        assert p.returncode == 2, (p.stdout, p.stderr)
+        assert "erased" in p.stdout and "full" in p.stderr and "ffmot db scrub" in p.stderr
+        with sqlite3.connect(path) as c:  # the person is gone from the database already
+            assert c.execute(
+                "SELECT count(*) FROM participant WHERE family_name = 'Erasewell007'"
+            ).fetchone() == (0,)
+        filler.unlink()
+        p = _cli("--db", str(path), "db", "scrub")
+        assert p.returncode == 0, p.stderr
+        data = path.read_bytes() + (
+            Path(f"{path}-wal").read_bytes() if Path(f"{path}-wal").exists() else b""
+        )
+        assert b"Erasewell007" not in data and b"Erasewell008" in data
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "FFMOT_DEBUG"}
+    return subprocess.run(
+        [sys.executable, "-m", "ffmot", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
