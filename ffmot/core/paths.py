@@ -63,12 +63,7 @@ def keep_files_private() -> None:
     older version) are made owner-only too. (On Windows the user's own folders are already
     private to them; the mask changes nothing there.)"""
     os.umask(OWNER_ONLY_UMASK)
-    from platformdirs import user_config_dir, user_data_dir
-
-    for folder in (
-        user_data_dir("ffmot", appauthor=False),
-        user_config_dir("ffmot", appauthor=False),
-    ):
+    for folder in (data_dir(), config_dir()):
         tighten(Path(folder))
         try:
             names = os.listdir(folder)
@@ -94,3 +89,17 @@ def tighten(path: Path) -> None:
     if mode & OWNER_ONLY_UMASK:
         with contextlib.suppress(OSError):
             os.chmod(path, mode & ~OWNER_ONLY_UMASK)
+
+
+def data_dir() -> Path:
+    """ffmot's folder for the database, the log and the training sandbox."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("ffmot", appauthor=False))
+
+
+def config_dir() -> Path:
+    """ffmot's folder for its settings and the drafts of entries being typed."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("ffmot", appauthor=False))

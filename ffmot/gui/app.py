@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ffmot.core import screening
 from ffmot.core.errors import FfmotError
-from ffmot.core.paths import check_output_file, resources_dir
+from ffmot.core.paths import check_output_file, data_dir, resources_dir
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
 from ffmot.gui.geometry import fit_to_screen
@@ -49,12 +49,6 @@ def has_display() -> bool:
     if sys.platform != "linux":
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def data_dir() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("ffmot", appauthor=False))
 
 
 def training_db_path() -> Path:

@@ -260,7 +260,7 @@ class MainWindow(QMainWindow):
 
     def about_text(self) -> str:
         from ffmot import __version__
-        from ffmot.gui.app import data_dir
+        from ffmot.core.paths import data_dir
 
         where = self.where.text().removeprefix("Database: ") or "not open yet"
         norms = self.ctx.norms.version if self.ctx.is_ready else "not loaded yet"

@@ -15,9 +15,9 @@ class Settings:
 
     def __init__(self, path: Path | None = None) -> None:
         if path is None:
-            from platformdirs import user_config_dir
+            from ffmot.core.paths import config_dir
 
-            path = Path(user_config_dir("ffmot", appauthor=False)) / "ffmot.ini"
+            path = config_dir() / "ffmot.ini"
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._q = QSettings(str(path), QSettings.Format.IniFormat)
