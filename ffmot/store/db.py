@@ -9,10 +9,12 @@ from __future__ import annotations
 import errno
 import os
 import re
+import sqlite3
 import stat
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,15 @@ class Database:
     # file deleted or swapped for another while ffmot is open is found before a save is
     # acknowledged rather than after it is lost.
     file_id: tuple[int, int] | None = None
+    # Whether the path was a symbolic link when opened. A link put in the file's place later,
+    # even one to the same file, is a replacement: SQLite would give connections opened through
+    # it a second -wal beside the link's target, and the two would not see each other's saves.
+    via_link: bool = False
+    # Whether the file has been seen with content: if it is empty later, it was cut short.
+    had_content: bool = False
+    # The (device, inode) of every -wal and -shm our connections opened: on closing, those left
+    # beside a path that no longer holds our file are ours to remove, and no other.
+    sidecars: set[tuple[int, int]] = field(default_factory=set)
     # Something the person should know about where the database is (a cloud-sync folder, say)
     # though it does not stop ffmot: for the window and the command line to show. "" if none.
     warning: str = ""
@@ -107,17 +118,100 @@ class Database:
         before every commit."""
         if self.file_id is None:
             return
-        try:
-            st = os.stat(self.engine.url.database or "")
-            same = (st.st_dev, st.st_ino) == self.file_id
-        except OSError:
-            same = False
-        if not same:
+        if not self._still_ours():
             raise FileGoneError(
                 f"the database file {self.path} was deleted or replaced while ffmot was open: "
                 "nothing more was saved; your last entry is still on screen. Close ffmot, put "
                 "the file back or restore a backup, then open it again"
             )
+
+        problem = self._damage()
+        if problem:
+            raise FileGoneError(
+                f"the database file {self.path} was changed by something other than ffmot while "
+                f"it was open ({problem}): nothing more was saved; your last entry is still on "
+                "screen. Close ffmot, restore a backup, then open it again"
+            )
+
+    def _still_ours(self) -> bool:
+        """The file at the path is the one opened, reached the same way."""
+        name = self.engine.url.database or ""
+        try:
+            st = os.stat(name)
+            if (st.st_dev, st.st_ino) != self.file_id:
+                return False
+            return self.via_link or not stat.S_ISLNK(os.lstat(name).st_mode)
+        except OSError:
+            return False
+
+    def _damage(self) -> str:
+        """What is wrong with the file's own bytes if they were cut short under ffmot (the same
+        file, truncated), "" if nothing. A SQLite file is never shorter than its header says
+        (bytes 28-31: its pages, valid when bytes 92-95 match the change counter at 24-27),
+        but for a moment while another process's checkpoint extends it: looked at again."""
+        problem = self._damage_now()
+        if problem:
+            time.sleep(0.2)
+            problem = self._damage_now()
+        return problem
+
+    def _damage_now(self) -> str:
+        try:
+            with open(self.engine.url.database or "", "rb") as f:
+                head = f.read(100)
+                size = os.fstat(f.fileno()).st_size
+        except OSError:
+            return ""  # _still_ours() speaks for a file that cannot be opened
+        if not head:
+            return "it is now empty" if self.had_content else ""
+        self.had_content = True
+        if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+            return "it no longer starts as a SQLite file"
+        page = int.from_bytes(head[16:18], "big")
+        page = 65536 if page == 1 else page
+        pages = int.from_bytes(head[28:32], "big")
+        if head[24:28] == head[92:96] and size < pages * page:
+            return f"it is {size:,} bytes, shorter than the {pages * page:,} its header gives"
+        return ""
+
+    def _orphaned_sidecars(self) -> list[tuple[Path, tuple[int, int]]]:
+        """Our -wal and -shm left beside a path that no longer holds our file (deleted, renamed
+        away or replaced). A -wal or -shm there that our connections did not open belongs to
+        whatever file is there now, and is not listed."""
+        path = self.path
+        if path is None or self.file_id is None or self._still_ours():
+            return []
+        found = []
+        for suffix in ("-wal", "-shm"):
+            side = Path(f"{path}{suffix}")
+            try:
+                st = os.lstat(side)
+            except OSError:
+                continue
+            key = (st.st_dev, st.st_ino)
+            if stat.S_ISREG(st.st_mode) and key in self.sidecars:
+                found.append((side, key))
+        return found
+
+    def _checkpoint_open_file(self) -> bool:
+        """Folds the -wal into the file ffmot opened, through a connection already open on it
+        (a new one would open whatever is at the path now). SQLite does not do this itself when
+        it finds its file moved, so a file renamed away would lack every save still in its -wal.
+        False if it could not be done."""
+        try:
+            conn = self.engine.raw_connection()
+        except (FileGoneError, DBAPIError):
+            # None still open on the file: the -wal may hold saves the file lacks; kept.
+            return False
+        try:
+            cur = conn.cursor()
+            busy, _, _ = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cur.close()
+            return not busy
+        except Exception:  # the -wal is then kept, not deleted
+            return False
+        finally:
+            conn.close()
 
     @property
     def kind(self) -> str:
@@ -152,7 +246,22 @@ class Database:
             raise _explain(self, e) from None
 
     def close(self) -> None:
+        """Closes every connection. If the file was deleted, renamed away or replaced while
+        open, what is still in its -wal is first written into it (where it still has a name,
+        that copy is then complete), and its -wal and -shm are removed: left beside the path,
+        they hold personal data, and a new database made at that path would read them in."""
+        orphans = self._orphaned_sidecars()
+        moved = self.path is not None and self.file_id is not None and not self._still_ours()
+        if moved and not self._checkpoint_open_file():
+            orphans = []
         self.engine.dispose()
+        for side, key in orphans:
+            try:
+                st = os.lstat(side)
+                if (st.st_dev, st.st_ino) == key:
+                    side.unlink()
+            except OSError:
+                pass
 
 
 def _path_problem(path: Path, e: OSError) -> StoreError:
@@ -326,6 +435,9 @@ def _watch_file(db: Database, file_id: tuple[int, int]) -> None:
     name) and to the old file when a sync tool swaps a copy in by rename: each save would be
     acknowledged and lost. A new connection on a deleted path would quietly make an empty file."""
     db.file_id = file_id
+    name = db.engine.url.database or ""
+    with suppress(OSError):
+        db.via_link = stat.S_ISLNK(os.lstat(name).st_mode)
 
     def before_commit(_conn: Connection) -> None:
         db.check_file()
@@ -333,8 +445,26 @@ def _watch_file(db: Database, file_id: tuple[int, int]) -> None:
     def before_connect(*_args: Any) -> None:
         db.check_file()
 
+    def after_connect(dbapi_conn: Any, _record: Any) -> None:
+        # The first read opens the -wal and -shm: remember which files they are. A file that
+        # cannot be read says so at the first statement, in words (see _explain).
+        try:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA schema_version")
+            cur.close()
+        except sqlite3.Error:
+            return
+        for suffix in ("-wal", "-shm"):
+            try:
+                st = os.lstat(f"{name}{suffix}")
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                db.sidecars.add((st.st_dev, st.st_ino))
+
     event.listen(db.engine, "commit", before_commit)
     event.listen(db.engine, "do_connect", before_connect)
+    event.listen(db.engine, "connect", after_connect)
 
 
 def connect(url: str | None = None, upgrade: bool = True) -> Database:

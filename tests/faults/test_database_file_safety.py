@@ -30,6 +30,8 @@ from ffmot.store import db as store_db
 from ffmot.store.db import connect
 from ffmot.store.errors import StoreError
 
+pytestmark = pytest.mark.hostile("database file")
+
 GONE = r"was deleted or replaced while ffmot was open: nothing more was saved"
 
 
@@ -279,3 +281,102 @@ def test_a_database_elsewhere_has_no_warning(tmp_path, pg_url):
         db = connect(url)
         assert db.warning == ""
         db.close()
+
+
+# --- 6. what is left beside a path whose file was deleted or replaced --------------------------
+
+
+def _sides(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name + "-"))
+
+
+def _people(path: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(path)) as c:
+        return sorted(r[0] for r in c.execute("SELECT given_name FROM participant"))
+
+
+def _register(db: store_db.Database, actor, given: str) -> None:  # type: ignore[no-untyped-def]
+    R.register_participant(db, actor, given, "Walfile", dt.date(1950, 3, 1), "female")
+
+
+def test_closing_after_the_file_was_deleted_leaves_no_wal_or_shm(tmp_path, actor):
+    """The -wal of a deleted database holds personal data; SQLite leaves it (and the -shm) when
+    it finds its file gone, beside a path that no longer has a database."""
+    path = tmp_path / "ffmot.db"
+    db = connect(str(path))
+    _register(db, actor, "Deleted")
+    assert _sides(path) == ["ffmot.db-shm", "ffmot.db-wal"]
+    os.unlink(path)
+    with pytest.raises(StoreError, match=GONE):
+        _register(db, actor, "Refused")
+    db.close()
+    assert _sides(path) == []
+    # A new database made at that path holds nothing of the deleted one.
+    db = connect(str(path))
+    db.close()
+    assert _people(path) == []
+
+
+def test_a_file_renamed_away_while_open_keeps_every_acknowledged_save(tmp_path, actor):
+    """Saves still in the -wal (named after the path) used to stay there when the file was
+    renamed away: the renamed file lacked them."""
+    path = tmp_path / "ffmot.db"
+    db = connect(str(path))
+    for given in ("Anna", "Bryn", "Cerys"):
+        _register(db, actor, given)
+    os.rename(path, tmp_path / "moved.db")
+    with pytest.raises(StoreError, match=GONE):
+        _register(db, actor, "Refused")
+    db.close()
+    assert _sides(path) == []
+    assert _people(tmp_path / "moved.db") == ["Anna", "Bryn", "Cerys"]
+
+
+def test_a_wal_of_the_new_file_at_the_path_is_never_deleted(tmp_path, actor):
+    """Only the -wal and -shm ffmot's own connections opened are removed: once the old ones are
+    gone and another program has the new file at the path open, its -wal is its own."""
+    path = tmp_path / "ffmot.db"
+    db = connect(str(path))
+    _register(db, actor, "Old")
+    for p in (path, tmp_path / "ffmot.db-wal", tmp_path / "ffmot.db-shm"):
+        os.unlink(p)
+    other = sqlite3.connect(path)  # a new database at the path, open in another program
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("PRAGMA wal_autocheckpoint=0")
+    other.execute("CREATE TABLE kept (x)")
+    other.execute("INSERT INTO kept VALUES ('still here')")
+    other.commit()
+    wal = os.stat(tmp_path / "ffmot.db-wal")
+    assert wal.st_size > 0
+    db.close()
+    after = os.stat(tmp_path / "ffmot.db-wal")
+    assert (after.st_ino, after.st_size) == (wal.st_ino, wal.st_size)
+    assert other.execute("SELECT x FROM kept").fetchall() == [("still here",)]
+    other.close()
+
+
+def test_a_link_put_in_the_files_place_is_a_replacement(tmp_path, actor):
+    """The file moved aside and a link to it put at its path: connections opened through the
+    link would use a second -wal beside the target, and not see each other's saves."""
+    path = tmp_path / "ffmot.db"
+    db = connect(str(path))
+    _register(db, actor, "Before")
+    os.rename(path, tmp_path / "real.db")
+    path.symlink_to(tmp_path / "real.db")
+    with pytest.raises(StoreError, match=GONE):
+        _register(db, actor, "Through the link")
+    db.close()
+    assert _people(tmp_path / "real.db") == ["Before"]
+
+
+@pytest.mark.parametrize("keep", [0, 4096])
+def test_a_file_cut_short_while_open_refuses_the_next_save(tmp_path, actor, keep):
+    path = tmp_path / "ffmot.db"
+    db = connect(str(path))
+    _register(db, actor, "Before")
+    with db.engine.connect() as c:
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    os.truncate(path, keep)
+    with pytest.raises(StoreError, match="was changed by something other than ffmot"):
+        _register(db, actor, "After")
+    db.close()
