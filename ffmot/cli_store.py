@@ -159,6 +159,7 @@ def _import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
             if s.consents
             else ""
         )
+        + (f"; {s.consents_not_taken_note()}" if s.consents_not_taken else "")
         + "\n"
     )
     return 0

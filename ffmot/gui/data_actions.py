@@ -89,11 +89,12 @@ def import_(ctx: AppContext, parent: QWidget, path: Path | None = None) -> None:
                 if s.consents
                 else ""
             )
+            not_taken = f" {s.consents_not_taken_note()}." if s.consents_not_taken else ""
             _tell(
                 parent,
                 f"Imported {s.results} results: {s.participants} new participant(s), "
                 f"{s.events} MOT day(s), {s.visits} visit(s). {s.already_there} were "
-                f"already here.{taken}",
+                f"already here.{taken}{not_taken}",
             )
 
         ctx.runner.run(

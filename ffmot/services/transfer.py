@@ -9,7 +9,7 @@ every column.
 
 Every cell a spreadsheet would run as a formula is neutralised with a leading apostrophe, in
 both formats; import takes it off again. Import checks every row first and writes nothing if
-any row is bad.
+any row is bad, and holds each result to the station's rules for who may be tested.
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ from ffmot.services.records import (
     MAX_NOTES,
     audit,
     index_names,
+    keeps_results,
+)
+from ffmot.services.records import (
+    _check_allowed as _check_allowed,
 )
 from ffmot.services.records import (
     _postcode_district as _postcode_district,
@@ -556,10 +560,17 @@ def _regular_file(path: Path, doing: str) -> os.stat_result | None:
 
 def _encoding(path: Path) -> str:
     """UTF-8 (with or without Excel's byte order mark), else Windows' cp1252 (what Excel's
-    plain "CSV" writes). Read in pieces: memory stays flat whatever the size."""
+    plain "CSV" writes); UTF-16 when the file starts with its byte order mark (Excel's
+    "Unicode Text", tab-separated). Read in pieces: memory stays flat whatever the size."""
     import codecs
 
-    for encoding in ("utf-8-sig", "cp1252"):
+    try:
+        with path.open("rb") as f:
+            start = f.read(4)
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror}") from None
+    utf16 = start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) and start != b"\xff\xfe\0\0"
+    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "cp1252"):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
             with path.open("rb") as f:
@@ -572,8 +583,9 @@ def _encoding(path: Path) -> str:
         except OSError as e:
             raise InputError(f"cannot read {path}: {e.strerror}") from None
     raise InputError(
-        f"{path} is neither UTF-8 nor Windows text: save it from the spreadsheet as "
-        "'CSV UTF-8' and import that"
+        f"{path} is neither UTF-8 nor Windows text"
+        + (" (it starts as UTF-16 but is damaged)" if utf16 else "")
+        + ": save it from the spreadsheet as 'CSV UTF-8' and import that"
     )
 
 
@@ -759,6 +771,22 @@ class ImportSummary:
     consents: int = 0  # consent decisions taken from the file (only when asked to)
     consent_people: int = 0
     consent_line: int = 0  # the first line holding one
+    # Consent decisions in the file for people already here that differ from the decision in
+    # force here: never taken from a file (see `_consents_not_taken`), only counted and said.
+    consents_not_taken: int = 0
+    consents_not_taken_people: int = 0
+
+    def consents_not_taken_note(self) -> str:
+        """The sentence the command line and File > Import add when the file held consent
+        decisions for people already here that were not taken (empty when there were none)."""
+        if not self.consents_not_taken:
+            return ""
+        return (
+            f"{self.consents_not_taken} consent decision(s) in the file for "
+            f"{self.consents_not_taken_people} participant(s) already here were not taken: "
+            "consent is recorded with the person at check-in, not taken from a file for someone "
+            "already here"
+        )
 
 
 def _uuid(text: str, what: str) -> str:
@@ -901,7 +929,11 @@ def import_file(
     """Imports a full export. A result already here under the same result_id with another
     value is refused by line, unless `update`: then the file's value replaces it (audited).
     Consent decisions in the file (for people new here) are each person's own: they are
-    taken only with `take_consents`; without it such a file is refused (ConsentsInFile)."""
+    taken only with `take_consents`; without it such a file is refused (ConsentsInFile).
+    Decisions for people already here are never taken, only counted in the summary (see
+    `_consents_not_taken`). Every result added or changed is held to the station's rules for
+    who may be tested (consent to keep results, the safety screening): see
+    `_check_may_record`."""
     ns = norms or default_norm_set()
     table = _Table(path)
     rows = table.rows()
@@ -969,6 +1001,7 @@ def import_file(
             parsed,
             problems,
             legacy="waist_cm" not in header,
+            screened=any(c in header for c in _SCREENING_COLUMNS),
             actor=actor,
             update=update,
             source=path.name,
@@ -999,6 +1032,12 @@ def import_file(
                 f", {summary.consents} consent decision(s) for {summary.consent_people} "
                 "participant(s) taken from the file"
                 if summary.consents
+                else ""
+            )
+            + (
+                f", {summary.consents_not_taken} consent decision(s) for "
+                f"{summary.consents_not_taken_people} participant(s) already here not taken"
+                if summary.consents_not_taken
                 else ""
             ),
         )
@@ -1522,13 +1561,16 @@ def _insert(
     update: bool = False,
     source: str = "",
     take_consents: bool = False,
+    screened: bool = True,
 ) -> ImportSummary:
     _check_links(s, parsed, problems)
     changed = _check_results(s, parsed, problems, update)
     if problems:
         return ImportSummary(0, 0, 0, 0, 0)
     made = {"participant": 0, "event": 0, "assessment": 0, "result": 0, "there": 0, "updated": 0}
-    consents = {"decisions": 0, "people": 0, "line": 0}
+    consents = {"decisions": 0, "people": 0, "line": 0, "not_taken": 0, "not_taken_people": 0}
+    written: list[tuple[_Row, Result]] = []  # results added or changed, checked at the end
+    new_people: set[str] = set()
     now = utcnow()
     handled: set[str] = set()
     refused: set[str] = set()
@@ -1552,6 +1594,12 @@ def _insert(
                 refused.add(row.participant_id)
                 continue
             made["participant"] += outcome == "new"
+            if outcome == "new":
+                new_people.add(row.participant_id)
+            if outcome == "existing":
+                not_taken = _consents_not_taken(s, row)
+                consents["not_taken"] += not_taken
+                consents["not_taken_people"] += not_taken > 0
             if outcome == "new" and row.person.consents:
                 consents["decisions"] += len(row.person.consents)
                 consents["people"] += 1
@@ -1625,7 +1673,9 @@ def _insert(
         if res is None:
             continue
         if res.id in changed:
-            _update_result(s, changed.pop(res.id), res, actor, source)
+            stored = changed.pop(res.id)
+            _update_result(s, stored, res, actor, source)
+            written.append((row, stored))
             made["updated"] += 1
             continue
         if s.get(Result, res.id) is not None:
@@ -1651,12 +1701,23 @@ def _insert(
             for i, (value, label) in enumerate(res.trials)
         ]
         s.add(result)
+        written.append((row, result))
         made["result"] += 1
     s.flush()
     for a, prev in pending_previous:
         if s.get(Assessment, prev) is not None:
             a.previous_id = prev
     s.flush()
+    # A file whose new people's consent decisions are not to be taken is refused as a whole
+    # (ConsentsInFile) and asked again: their results are checked then.
+    _check_may_record(
+        s,
+        written,
+        problems,
+        screened,
+        consents_held=not take_consents and bool(consents["decisions"]),
+        new_people=new_people,
+    )
     return ImportSummary(
         made["participant"],
         made["event"],
@@ -1667,7 +1728,121 @@ def _insert(
         consents["decisions"],
         consents["people"],
         consents["line"],
+        consents["not_taken"],
+        consents["not_taken_people"],
     )
+
+
+def _consents_not_taken(s: Session, row: _Row) -> int:
+    """How many of the file's consent decisions for someone already here differ from the
+    decision in force here. None of them is taken, with or without `take_consents`.
+
+    Consent is each person's own decision, recorded with them at check-in (and audited as
+    theirs). For someone already here, this database holds the decisions they made; a file
+    could carry an older copy (a withdrawal here undone by a file made before it), someone
+    else's edit, or a typing slip, and none of those may speak for the person. Taking a new
+    person's decisions is a question the practitioner answers for the whole file
+    (`take_consents`); for someone already here there is nobody to ask but the person, so the
+    safe course for their personal data is to leave what they decided as it is and say how
+    many decisions in the file were not taken, and why (ImportSummary.consents_not_taken_note).
+    A decision the same as the one in force here is not counted: there is nothing to take."""
+    here: dict[str, bool] = {}
+    for purpose, granted in s.execute(
+        select(Consent.purpose, Consent.granted)
+        .where(Consent.participant_id == row.participant_id)
+        .order_by(Consent.recorded_at, Consent.id)
+    ):
+        here[purpose] = granted
+    return sum(
+        1 for purpose, granted, _at, _by in row.person.consents if here.get(purpose) != granted
+    )
+
+
+def _keeping(s: Session, participant_id: str) -> tuple[bool, dt.datetime | None]:
+    """Whether they keep their results now (the station's own rule, records.keeps_results),
+    and when their latest decision on it was recorded (None: they have made none)."""
+    at = s.execute(
+        select(Consent.recorded_at)
+        .where(Consent.participant_id == participant_id, Consent.purpose == "keep_results")
+        .order_by(Consent.recorded_at.desc(), Consent.id.desc())
+        .limit(1)
+    ).scalar()
+    return keeps_results(s, participant_id), None if at is None else _utc(at)
+
+
+def _kept_when_saved(
+    keeping: tuple[bool, dt.datetime | None], saved: dt.datetime, timed: bool = True
+) -> bool:
+    """Whether the person's decision on keeping their results allows a result saved at `saved`:
+    their latest decision is yes, or the result was saved before they withdrew, which a merge
+    keeps too, as one shared database would have (ffmot.services.merge). Never a result for
+    someone who has made no decision, nor, when the file says "no" without saying when
+    (`timed` False), one it cannot show came before."""
+    keeps, decided = keeping
+    if keeps:
+        return True
+    return timed and decided is not None and saved < decided
+
+
+def _utc(v: dt.datetime) -> dt.datetime:
+    """A stored moment as an aware UTC time (SQLite hands back the UTC it was given, naive)."""
+    return v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v.astimezone(dt.UTC)
+
+
+def _check_may_record(
+    s: Session,
+    written: list[tuple[_Row, Result]],
+    problems: list[str],
+    screened: bool,
+    consents_held: bool,
+    new_people: set[str],
+) -> None:
+    """Every result this import adds or changes is held to the station's rules for who may be
+    tested, by line: the person's consent to keep their results (records.keeps_results, as in
+    force when the result was saved), and, for a test that was done, their safety screening
+    (records._check_allowed: screened, the screening finished, and the test not ruled out).
+
+    A file from before screenings were exported (no screening columns) cannot say how a visit
+    was screened: its results are held to a screening only where this database has one."""
+    said: set[tuple[str, str]] = set()
+    keeping: dict[str, tuple[bool, dt.datetime | None]] = {}
+    loaded: set[str] = set()
+    for row, result in written:
+        who = codes.display(row.person.code)
+        name = result.test_id.replace("_", " ")
+        saved = _utc(result.updated_at or result.recorded_at)
+        # A "no" the file gives no time for, taken for someone new, is stamped as made now: it
+        # shows nothing was saved before it, so their results are held to it as it stands.
+        timed = row.participant_id not in new_people or not any(
+            purpose == "keep_results" and not granted and at is None
+            for purpose, granted, at, _by in row.person.consents
+        )
+        if row.participant_id not in keeping:
+            keeping[row.participant_id] = _keeping(s, row.participant_id)
+        if not consents_held and not _kept_when_saved(keeping[row.participant_id], saved, timed):
+            if (row.participant_id, "consent") not in said:
+                said.add((row.participant_id, "consent"))
+                problems.append(
+                    f"line {row.line}: the {name} result cannot be imported: {who} has not "
+                    "agreed to keep their results (or had withdrawn it when it was saved), so "
+                    "nothing can be recorded for them. Take their rows out of the file; if they "
+                    "agree, tick 'Keep my results' at check-in first"
+                )
+            continue
+        if not result.done:
+            continue
+        a = s.get(Assessment, row.assessment_id)
+        if a is None:
+            continue
+        if a.id not in loaded:  # the screenings this import added too, read once a visit
+            loaded.add(a.id)
+            s.expire(a, ["screenings"])
+        if not screened and not a.screenings:
+            continue
+        try:
+            _check_allowed(s, a, result.test_id)
+        except InputError as e:
+            problems.append(f"line {row.line}: {who}'s {e}")
 
 
 def _insert_person(

@@ -19,6 +19,8 @@ from ffmot.store.db import Database
 
 D = dt.date
 
+pytestmark = pytest.mark.hostile("import files")
+
 
 def two_people(db: Database, actor) -> dict[str, str]:
     """Maureen and Dennis, each at a spring and an autumn MOT day, grip recorded."""
@@ -115,9 +117,7 @@ def test_the_previous_visit_must_be_the_same_persons_and_earlier(db, actor, tmp_
         r["event"] = "Winter MOT"
         r["event_date"] = r["assessment_date"] = "2026-12-01"
         r["previous_assessment_id"] = previous
-        for c in COLUMNS:
-            if c.startswith("screening_"):
-                r[c] = ""
+        r["screening_id"] = str(uuid.uuid4())  # screened at this visit too
         return r
 
     someone_else = as_new_visit(ids["Dennis_autumn"])
@@ -225,10 +225,10 @@ def test_a_hand_made_files_own_apostrophe_stays(db, actor, tmp_path):
         "screening_id": str(uuid.uuid4()),
     }
     for c in COLUMNS:
-        if c.startswith("consent_"):
+        if c.startswith("consent_") and not c.startswith("consent_keep_results"):
             row[c] = ""
     row["participant_code"] = codes.new_code()
-    import_file(db, actor, write(tmp_path / "x.csv", [row]))
+    import_file(db, actor, write(tmp_path / "x.csv", [row]), take_consents=True)
     p = R.get_participant(db, new_person)
     assert (p.given_name, p.family_name) == ("Kees", "'t Hooft")
     assert R.get_assessment(db, row["assessment_id"]).notes == "'Fine' she said"
@@ -267,17 +267,173 @@ def test_consents_in_a_file_are_taken_only_when_asked(db, actor, tmp_path):
     m = R.get_participant(target, ids["Maureen"])
     assert m.consents["share_gp"].granted is False
     assert m.consents["keep_results"].recorded_by == actor.name  # as the file records it
-    # A file without consent decisions needs no asking.
-    for r in rows:
+    # A file of visits without consent decisions needs no asking.
+    visits = [dict(r) for r in rows]
+    for r in visits:
         for c in COLUMNS:
-            if c.startswith("consent_"):
+            if c.startswith("consent_") or c in RESULT_COLUMNS:
                 r[c] = ""
     plain = connect(str(tmp_path / "plain.db"))
-    s = import_file(plain, actor, write(tmp_path / "y.csv", rows))
-    assert s.participants == 2 and s.consents == 0
+    s = import_file(plain, actor, write(tmp_path / "y.csv", visits))
+    assert s.participants == 2 and s.visits == 4 and s.consents == 0
     assert R.get_participant(plain, ids["Maureen"]).consents == {}
     target.close()
     plain.close()
+
+
+RESULT_COLUMNS = (
+    "test",
+    "value",
+    "unit",
+    "band",
+    "percentile",
+    "done",
+    "reason",
+    "trials",
+    "modifications",
+    "result_id",
+    "stop_reason",
+    "result_recorded_by",
+    "result_station",
+    "result_recorded_at",
+    "result_updated_at",
+)
+
+
+def test_consents_in_a_file_for_someone_already_here_are_not_taken_and_said(db, actor, tmp_path):
+    """Consent is recorded with the person at check-in: a file cannot undo a withdrawal (or
+    change any decision) for someone already here, even with take_consents, and the import
+    says how many decisions it did not take and why."""
+    ids = two_people(db, actor)
+    rows = exported(db, actor, tmp_path)  # both agreed to keep their results
+    R.record_consent(db, actor, ids["Maureen"], "keep_results", False)  # withdrawn since
+    for r in rows:
+        if r["participant_id"] == ids["Maureen"]:
+            r["consent_share_gp"] = "yes"  # a decision she never made here
+    f = write(tmp_path / "x.csv", rows)
+    for take in (False, True):
+        s = import_file(db, actor, f, take_consents=take)
+        assert (s.consents_not_taken, s.consents_not_taken_people) == (2, 1), s
+        assert s.consents == 0
+        assert s.consents_not_taken_note() == (
+            "2 consent decision(s) in the file for 1 participant(s) already here were not "
+            "taken: consent is recorded with the person at check-in, not taken from a file for "
+            "someone already here"
+        )
+        m = R.get_participant(db, ids["Maureen"])
+        assert m.consents["keep_results"].granted is False  # still withdrawn
+        assert "share_gp" not in m.consents
+    # The same decisions as here are nothing to take, and nothing is said.
+    again = import_file(db, actor, write(tmp_path / "y.csv", exported(db, actor, tmp_path)))
+    assert again.consents_not_taken == 0 and again.consents_not_taken_note() == ""
+
+
+def test_a_result_for_someone_who_has_not_agreed_to_keep_results_is_refused(db, actor, tmp_path):
+    row = one_new_person(db, actor, tmp_path)
+    for c in COLUMNS:
+        if c.startswith("consent_"):
+            row[c] = ""
+    problems = refused(db, actor, write(tmp_path / "x.csv", [row]))
+    who = codes.display(codes.normalise(row["participant_code"]))
+    assert problems == [
+        f"line 2: the grip result cannot be imported: {who} has not agreed to keep their "
+        "results (or had withdrawn it when it was saved), so nothing can be recorded for them. "
+        "Take their rows out of the file; if they agree, tick 'Keep my results' at check-in "
+        "first"
+    ]
+    assert len(R.search_participants(db, "")) == 2  # nothing came in
+    row["consent_keep_results"] = "no"
+    problems = refused(db, actor, write(tmp_path / "y.csv", [row]), take_consents=True)
+    assert len(problems) == 1 and "has not agreed to keep their results" in problems[0]
+    row["consent_keep_results"] = "yes"
+    assert import_file(db, actor, write(tmp_path / "z.csv", [row]), take_consents=True).results
+
+
+def test_a_result_saved_after_a_withdrawal_is_refused_one_saved_before_comes_in(
+    db, actor, tmp_path
+):
+    ids = two_people(db, actor)
+    R.record_consent(db, actor, ids["Maureen"], "keep_results", False)
+    rows = exported(db, actor, tmp_path)
+    # Another copy of her spring visit, chair stand saved after she withdrew: refused.
+    late = dict(row_of(rows, ids["Maureen_spring"]))
+    late |= {"test": "chair_stand", "value": "11", "trials": "11", "unit": "reps"}
+    late["result_id"] = str(uuid.uuid4())
+    late["result_recorded_at"] = late["result_updated_at"] = ""  # saved now, as it comes in
+    problems = refused(db, actor, write(tmp_path / "x.csv", [*rows, late]))
+    assert len(problems) == 1 and problems[0].startswith(f"line {len(rows) + 2}: the chair ")
+    assert "has not agreed to keep their results" in problems[0]
+    assert [r.test_id for r in R.get_assessment(db, ids["Maureen_spring"]).results] == ["grip"]
+    # Her results saved before she withdrew come into an empty database, as in a merge.
+    from ffmot.store.db import connect
+
+    copy = connect(str(tmp_path / "copy.db"))
+    s = import_file(copy, actor, write(tmp_path / "y.csv", rows), take_consents=True)
+    assert s.results == 4 and grips(copy, ids["Maureen_spring"]) == [20]
+    copy.close()
+
+
+def test_an_update_for_someone_who_has_withdrawn_is_refused(db, actor, tmp_path):
+    """The station cannot change a result once they withdrew; nor can `--update`."""
+    ids = two_people(db, actor)
+    R.record_consent(db, actor, ids["Maureen"], "keep_results", False)
+    rows = exported(db, actor, tmp_path)
+    grip = row_of(rows, ids["Maureen_spring"])
+    grip["value"], grip["trials"] = "25", "25 (right 1)"
+    problems = refused(db, actor, write(tmp_path / "x.csv", rows), update=True)
+    assert len(problems) == 1 and "has not agreed to keep their results" in problems[0]
+    assert grips(db, ids["Maureen_spring"]) == [20]
+
+
+def test_a_result_the_screening_rules_out_is_refused_by_line(db, actor, tmp_path):
+    """The station's rule: screened, the screening finished, the test not ruled out. A test
+    recorded as not done is always allowed."""
+    base = one_new_person(db, actor, tmp_path)
+    care = screening.answers_with("osteoporosis_or_back_pain")
+    ruled_out = screening.assess(care).excluded_tests
+    assert ruled_out and "grip" not in ruled_out
+    out_test = "sit_and_reach" if "sit_and_reach" in ruled_out else ruled_out[0]
+    answers = ";".join(f"{k}={'yes' if v else 'no'}" for k, v in care.items())
+    cases = {
+        "care": (
+            {
+                "screening_outcome": "care",
+                "screening_answers": answers,
+                "screening_excluded_tests": ";".join(ruled_out),
+                "test": out_test,
+                "value": "-3",
+                "trials": "",
+                "unit": "cm",
+                "modifications": "",
+            },
+            "the safety screening rules this test out. Record it as not done instead",
+        ),
+        "do_not_test": (
+            {"screening_outcome": "do_not_test", "screening_answers": ""},
+            "the safety screening says not to test today",
+        ),
+        "incomplete": (
+            {"screening_outcome": "incomplete", "screening_answers": "dizziness=no"},
+            "the safety screening is not finished",
+        ),
+        "none": (
+            {c: "" for c in COLUMNS if c.startswith("screening_")},
+            "they have not been screened yet",
+        ),
+    }
+    who = codes.display(codes.normalise(base["participant_code"]))
+    for name, (changes, words) in cases.items():
+        row = base | changes
+        if name == "do_not_test" or name == "incomplete":
+            row["screening_systolic"] = row["screening_diastolic"] = ""
+        problems = refused(db, actor, write(tmp_path / f"{name}.csv", [row]), take_consents=True)
+        assert len(problems) == 1 and problems[0].startswith(f"line 2: {who}'s "), problems
+        assert words in problems[0], (name, problems)
+    assert len(R.search_participants(db, "")) == 2  # nothing came in
+    # The same test recorded as not done comes in.
+    row = base | cases["care"][0] | {"done": "no", "reason": "declined", "value": "", "unit": ""}
+    s = import_file(db, actor, write(tmp_path / "fine.csv", [row]), take_consents=True)
+    assert s.results == 1
 
 
 # --- 5. the screen's rules for every field ------------------------------------------------------
@@ -287,8 +443,8 @@ def one_new_person(db, actor, tmp_path) -> dict[str, str]:
     """One row for someone new here: a new person, MOT day, visit and result."""
     ids = two_people(db, actor)
     row = dict(row_of(exported(db, actor, tmp_path), ids["Maureen_spring"]))
-    for c in COLUMNS:
-        if c.startswith(("consent_", "screening_")):
+    for c in COLUMNS:  # agreed to keep their results, and screened clear: nothing else
+        if c.startswith("consent_") and not c.startswith("consent_keep_results"):
             row[c] = ""
     row |= {
         "participant_id": str(uuid.uuid4()),
@@ -296,6 +452,7 @@ def one_new_person(db, actor, tmp_path) -> dict[str, str]:
         "event_id": str(uuid.uuid4()),
         "assessment_id": str(uuid.uuid4()),
         "result_id": str(uuid.uuid4()),
+        "screening_id": str(uuid.uuid4()),
         "previous_assessment_id": "",
     }
     return row
@@ -335,7 +492,7 @@ def test_every_field_is_held_to_the_screens_rules(db, actor, tmp_path, column, v
 def test_names_are_tidied_as_at_check_in(db, actor, tmp_path):
     row = one_new_person(db, actor, tmp_path)
     row |= {"given_name": "  Siân\tÓ ", "family_name": "Briain  Jones"}
-    import_file(db, actor, write(tmp_path / "x.csv", [row]))
+    import_file(db, actor, write(tmp_path / "x.csv", [row]), take_consents=True)
     p = R.get_participant(db, row["participant_id"])
     assert (p.given_name, p.family_name) == ("Siân Ó", "Briain Jones")
 
@@ -351,7 +508,7 @@ def test_a_semicolon_or_tab_separated_file_imports(db, actor, tmp_path, delimite
         w = csv.DictWriter(out, fieldnames=list(COLUMNS), delimiter=delimiter)
         w.writeheader()
         w.writerow(row)
-    s = import_file(db, actor, f)
+    s = import_file(db, actor, f, take_consents=True)
     assert s.results == 1 and R.get_participant(db, row["participant_id"]).family_name == (
         "Sampleton"
     )
@@ -367,10 +524,30 @@ def test_a_windows_cp1252_file_imports(db, actor, tmp_path):
         w.writerow(row)
     with pytest.raises(UnicodeDecodeError):
         f.read_bytes().decode("utf-8")
-    import_file(db, actor, f)
+    import_file(db, actor, f, take_consents=True)
     p = R.get_participant(db, row["participant_id"])
     assert (p.given_name, p.family_name) == ("Siân", "Ó Briain")
     assert R.get_assessment(db, row["assessment_id"]).notes == "café – 12°"
+
+
+def test_an_excel_unicode_text_file_imports(db, actor, tmp_path):
+    """Excel's "Unicode Text" is tab-separated UTF-16 with a byte order mark: it comes in,
+    instead of being called "not an ffmot export"."""
+    row = one_new_person(db, actor, tmp_path)
+    row |= {"given_name": "Ŵyn", "visit_notes": "café – 12°"}
+    f = tmp_path / "x.txt"
+    with f.open("w", newline="", encoding="utf-16") as out:
+        w = csv.DictWriter(out, fieldnames=list(COLUMNS), delimiter="\t")
+        w.writeheader()
+        w.writerow(row)
+    assert f.read_bytes()[:2] == b"\xff\xfe"
+    s = import_file(db, actor, f, take_consents=True)
+    assert s.results == 1 and R.get_participant(db, row["participant_id"]).given_name == "Ŵyn"
+    f.write_bytes(f.read_bytes()[:-1])  # cut mid-character: refused plainly
+    from ffmot.core.errors import InputError
+
+    with pytest.raises(InputError, match="it starts as UTF-16 but is damaged"):
+        import_file(db, actor, f, take_consents=True)
 
 
 def test_real_date_cells_in_a_spreadsheet_are_dates(db, actor, tmp_path):
@@ -386,14 +563,14 @@ def test_real_date_cells_in_a_spreadsheet_are_dates(db, actor, tmp_path):
     cells[COLUMNS.index("value")] = float(row["value"])
     ws.append(cells)
     wb.save(tmp_path / "x.xlsx")
-    s = import_file(db, actor, tmp_path / "x.xlsx")
+    s = import_file(db, actor, tmp_path / "x.xlsx", take_consents=True)
     assert s.results == 1
     assert R.get_participant(db, row["participant_id"]).date_of_birth == D(1950, 3, 14)
 
     ws.cell(row=2, column=COLUMNS.index("value") + 1, value="twenty")
     ws.cell(row=2, column=COLUMNS.index("result_id") + 1, value=str(uuid.uuid4()))
     wb.save(tmp_path / "y.xlsx")
-    problems = refused(db, actor, tmp_path / "y.xlsx")
+    problems = refused(db, actor, tmp_path / "y.xlsx", take_consents=True)
     assert problems == ["line 2: value 'twenty' is not a number"]
 
 
