@@ -19,30 +19,55 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
+import re
 import sqlite3
 import stat
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, create_engine, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import NullType
 
-from ffmot.core import codes, lineage
+from ffmot.core import codes, entry, lineage, units
+from ffmot.core import text as text_rules
+from ffmot.core.ages import age_on
+from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS
 from ffmot.core.entry import MEASUREMENT_KEYS
 from ffmot.core.errors import InputError
 from ffmot.core.names import fold, words
-from ffmot.services.records import audit
+from ffmot.core.norms import default_norm_set
+from ffmot.core.scoring import check_value
+from ffmot.services.records import MAX_NOTES, audit
 from ffmot.services.types import Actor
 from ffmot.store.db import Database, check_version, connect, describe, upgrade_schema
 from ffmot.store.errors import StoreError
-from ffmot.store.models import Base, MergeConflict, Tombstone, tombstone_key
+from ffmot.store.models import SEXES, Base, MergeConflict, Tombstone, tombstone_key
 
 # Parents before children. Results travel with their trials as one record.
 ORDER = ("participant", "consent", "event", "assessment", "screening", "result", "audit")
@@ -69,13 +94,15 @@ class MergeReport:
     warning: str = ""  # about the file itself (a raw copy of a live database)
     # two records of one person made one at the station: (old id, kept id), to do here too
     people_merged: list[tuple[str, str]] = field(default_factory=list)
+    # history entries (audit rows) that came in as the station's record, marked with the file
+    history: int = 0
 
     def line(self) -> str:
         def total(d: dict[str, int]) -> int:
             return sum(d.values())
 
         def parts(d: dict[str, int]) -> str:
-            return ", ".join(f"{n} {k}" for k, n in d.items() if n) or "nothing"
+            return ", ".join(f"{n} {k}" for k, n in d.items() if n and k != "audit") or "nothing"
 
         text = (
             f"{self.source}: added {parts(self.added)}; "
@@ -113,6 +140,11 @@ class MergeReport:
         if self.people_merged:
             n = len(self.people_merged)
             text += f"; {n} person's two records made one, as at the station"
+        if self.history:
+            text += (
+                f"; {self.history} history entr{'y' if self.history == 1 else 'ies'} came in "
+                "as the station's record, marked with the file they came from"
+            )
         if self.warning:
             text += ". " + self.warning
         if self.bad:
@@ -135,17 +167,234 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _record(conn: Connection, table: Table, row: dict[str, Any]) -> dict[str, Any]:
+def _record(
+    conn: Connection, table: Table, row: dict[str, Any], check: bool = True
+) -> dict[str, Any]:
     rec = {k: _plain(v) for k, v in row.items()}
     if table.name == "result":
-        trial = Base.metadata.tables["trial"]
-        rec["trials"] = [
-            {k: _plain(v) for k, v in t._mapping.items()}
-            for t in conn.execute(
-                select(trial).where(trial.c.result_id == row["id"]).order_by(trial.c.n)
-            )
-        ]
+        trials = _trials(conn, row["id"], check, row.get("test_id"))
+        rec["trials"] = [{k: _plain(v) for k, v in t.items()} for t in trials]
     return rec
+
+
+def _trials(
+    conn: Connection, result_id: str, check: bool = True, test_id: Any = None
+) -> list[dict[str, Any]]:
+    """A result's trials, in order; from a file, each checked as it is read, its value against
+    the test's plausible range (RefusedRecord if one breaks a rule: the result does not come
+    in)."""
+    trial = Base.metadata.tables["trial"]
+    if not check:
+        rows = conn.execute(select(trial).where(trial.c.result_id == result_id))
+        return [dict(t._mapping) for t in rows.all()]
+    out = []
+    for raw in _read(conn, trial, trial.c.result_id == result_id):
+        problem, t = _checked(conn, trial, raw)
+        if problem:
+            raise RefusedRecord(f"one of its trials: {problem}")
+        test = default_norm_set().battery.get(str(test_id))
+        if test is not None and t["value"] is not None:
+            try:
+                check_value(test, float(t["value"]), str(t["unit"]))
+            except (InputError, KeyError) as e:
+                raise RefusedRecord(f"one of its trials: {_printable(str(e))}") from None
+        out.append(t)
+    return sorted(out, key=lambda t: (t["n"], t["id"]))
+
+
+def _read(conn: Connection, table: Table, where: Any = None) -> list[dict[str, Any]]:
+    """Rows as a file holds them. On SQLite, the stored values before any conversion: a word in
+    a date column or a blob in a number column is one bad record, never the end of reading."""
+    if conn.dialect.name == "sqlite":
+        q = select(*[type_coerce(c, NullType()).label(c.name) for c in table.c])
+    else:
+        q = select(table)
+    if where is not None:
+        q = q.where(where)
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def _source_rows(sc: Connection, table: Table, report: MergeReport) -> list[dict[str, Any]]:
+    """A file's records of one table, each checked as it is read: one that breaks a rule is
+    named and left out, the rest come in."""
+    out = []
+    for raw in _read(sc, table):
+        try:
+            problem, row = _checked(sc, table, raw)
+            if problem:
+                raise RefusedRecord(problem)
+        except (ValueError, TypeError, KeyError, InputError, StatementError) as e:
+            report.bad.append(_bad_record(sc, table.name, raw, e))
+            continue
+        out.append(row)
+    return out
+
+
+def _kind(t: Any) -> str:
+    if isinstance(t, Boolean):
+        return "yes or no"
+    if isinstance(t, Integer):
+        return "a whole number"
+    if isinstance(t, Float):
+        return "a number"
+    if isinstance(t, (Date, DateTime)):
+        return "a date"
+    if isinstance(t, JSON):
+        return "a list"
+    return "text"
+
+
+def _stored_right(t: Any, v: Any) -> bool:
+    """Whether a value read from a SQLite file is stored as its column's kind."""
+    if isinstance(t, Boolean):
+        return type(v) is int and v in (0, 1)
+    if isinstance(t, Integer):
+        return type(v) is int and abs(v) < 2**53
+    if isinstance(t, Float):
+        return type(v) in (int, float) and math.isfinite(v)
+    return isinstance(v, str)  # text, dates and JSON are stored as text
+
+
+def _checked(conn: Connection, table: Table, raw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A record read from a file, converted: ('', row), or why it breaks a rule."""
+    sqlite = conn.dialect.name == "sqlite"
+    row: dict[str, Any] = {}
+    for col in table.c:
+        v = raw.get(col.name)
+        what = "time" if col.name == "at" else col.name.replace("_", " ")
+        if v is None:
+            if not col.nullable:
+                return f"its {what} is empty (a required part)", row
+            row[col.name] = None
+            continue
+        if sqlite:
+            if not _stored_right(col.type, v):
+                return f"its {what} is not {_kind(col.type)}", row
+            proc = _processor(conn, table.name, col)
+            try:
+                v = proc(v) if proc is not None else v
+            except (ValueError, TypeError):
+                return f"its {what} is not {_kind(col.type)}", row
+        row[col.name] = v
+        problem = _sensible(table.name, col, v)
+        if problem:
+            return f"its {what} {problem}", row
+    return _fits(table.name, row), row
+
+
+_PROCESSORS: dict[tuple[str, str], Any] = {}
+
+
+def _processor(conn: Connection, table: str, col: Any) -> Any:
+    """How SQLite's stored value of a column becomes its Python value (None: as stored)."""
+    key = (table, col.name)
+    if key not in _PROCESSORS:
+        impl = col.type.dialect_impl(conn.dialect)
+        _PROCESSORS[key] = impl.result_processor(conn.dialect, None)
+    return _PROCESSORS[key]
+
+
+def _sensible(name: str, col: Any, v: Any) -> str:
+    """Why one value breaks the rule for its column ('' if it does not)."""
+    t, key = col.type, col.name
+    if isinstance(t, String):
+        if not isinstance(v, str):
+            return "is not text"
+        multiline = isinstance(t, Text)
+        limit = MAX_NOTES if multiline else (t.length or MAX_NOTES)
+        if len(v) > limit:
+            return f"is longer than {limit} characters"
+        bad = text_rules.bad_character(v, multiline)
+        return f"holds {bad}" if bad else ""
+    if isinstance(t, DateTime):
+        if not isinstance(v, dt.datetime):
+            return "is not a date"
+        when = v if v.tzinfo else v.replace(tzinfo=dt.UTC)
+        now = dt.datetime.now(dt.UTC)
+        if not AUDIT_SINCE <= when <= now + dt.timedelta(days=1):
+            return f"({when:%Y-%m-%d}) is in the future or before ffmot"
+        return ""
+    if isinstance(t, Date):
+        if not isinstance(v, dt.date):
+            return "is not a date"
+        today = dt.date.today()
+        if key == "date_of_birth":
+            try:
+                age_on(v, today)
+            except InputError:
+                return f"({v.isoformat()}) is not a possible date of birth"
+            return f"({v.isoformat()}) is in the future" if v > today else ""
+        if not AUDIT_SINCE.date() <= v <= today + dt.timedelta(days=800):
+            return f"({v.isoformat()}) is too far in the future or before ffmot"
+        return ""
+    if isinstance(t, Float) and not isinstance(t, Integer):
+        return "is not a number" if not math.isfinite(float(v)) else ""
+    return ""
+
+
+_TOMBSTONE = re.compile(r"[0-9a-f]{64}")
+# Columns holding ffmot's own ids (UUIDs, as the import also insists)
+ID_COLUMNS = ("id", "participant_id", "event_id", "assessment_id", "previous_id", "result_id")
+UUID_TABLES = ("participant", "consent", "event", "assessment", "screening", "result", "trial")
+MERGED_ENTITIES = ("participant", "assessment")
+
+JSON_SHAPES = {
+    ("event", "tests_offered"): list,
+    ("result", "modifications"): list,
+    ("screening", "answers"): dict,
+    ("screening", "excluded_tests"): list,
+}
+
+
+def _fits(name: str, row: dict[str, Any]) -> str:
+    """Why a whole record breaks the rules for its kind ('' if it does not)."""
+    for (table, key), shape in JSON_SHAPES.items():
+        if table == name and row.get(key) is not None and not isinstance(row[key], shape):
+            return f"its {key.replace('_', ' ')} is not a {shape.__name__}"
+    if name == "participant" and row.get("sex") not in SEXES:
+        return "its sex is not female, male or not stated"
+    if name in UUID_TABLES:
+        for key in ID_COLUMNS:
+            if row.get(key) is not None and not _is_uuid(row[key]):
+                what = "its id" if key == "id" else f"its {key.removesuffix('_id')}'s id"
+                return f"{what} is not one ffmot makes"
+    if name == "merged_record":
+        if row.get("entity") not in MERGED_ENTITIES:
+            return "it names a kind of record ffmot does not merge"
+        if not (_is_uuid(row.get("old_id")) and _is_uuid(row.get("kept_id"))):
+            return "it names records with ids ffmot does not make"
+    if name in ("result", "trial") and row.get("unit") is not None:
+        try:
+            units.unit(str(row["unit"]))
+        except KeyError:
+            return f"its unit ({_printable(str(row['unit'])[:20])}) is not one ffmot knows"
+    if "lineage" in row:
+        row["lineage"] = _lineage(name, row["lineage"])
+    if name == "assessment":
+        fields = entry.measurement_fields(default_norm_set().battery.values())
+        for key in MEASUREMENT_KEYS:
+            if row.get(key) is not None:
+                entry.check_measurement(fields, key, float(row[key]))
+    if name == "result":
+        test = default_norm_set().battery.get(str(row.get("test_id")))
+        if test is None:
+            return f"its test ({str(row.get('test_id'))[:40]}) is not one ffmot knows"
+        if row.get("reason") is not None and row["reason"] not in NOT_DONE_REASONS:
+            return "its reason for not doing the test is not one ffmot offers"
+        if row.get("stop_reason") is not None and row["stop_reason"] not in STOP_REASONS:
+            return "its reason for stopping the test is not one ffmot offers"
+        if row.get("done") and row.get("value") is not None:
+            check_value(test, float(row["value"]), str(row["unit"]))
+    return ""
+
+
+def _lineage(name: str, value: Any) -> Any:
+    """A record's vectors as this database keeps them: anything damaged dropped."""
+    if name == "assessment":
+        if not isinstance(value, dict):
+            return None
+        return {k: v for k, v in ((k, lineage.clean(v)) for k, v in value.items()) if v} or None
+    return lineage.clean(value) or None
 
 
 # Bookkeeping that differs between copies of the same record (an import, a re-save on another
@@ -207,6 +456,9 @@ def _open_source(spec: str) -> Database:
                 "was merged. Your own database is not affected"
             )
     memory = sqlite3.connect(":memory:", check_same_thread=False)
+    # Text that is not UTF-8 is read with its bad bytes kept as unprintable characters, so the
+    # record holding it is named and left out instead of stopping the whole file.
+    memory.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
     try:
         src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -221,10 +473,12 @@ def _open_source(spec: str) -> Database:
         if damage:  # the file's structure, not a record that breaks a rule (named later)
             raise sqlite3.DatabaseError(damage[0])
         tables = {r[0] for r in memory.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except sqlite3.DatabaseError as e:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
+        # (SQLite's own message about a damaged schema can hold the damaged bytes)
         memory.close()
+        why = e if isinstance(e, sqlite3.DatabaseError) else "its structure is damaged"
         raise InputError(
-            f"{path.name} is damaged or not an ffmot station file ({e}); nothing was merged. "
+            f"{path.name} is damaged or not an ffmot station file ({why}); nothing was merged. "
             "Your own database is not affected: save the station's work again and bring in "
             "the new file"
         ) from None
@@ -241,11 +495,40 @@ def _open_source(spec: str) -> Database:
     try:
         check_version(db)
         upgrade_schema(db)
+        missing = _missing_columns(memory)
     except StoreError as e:
         db.close()
         memory.close()
         raise InputError(f"{path.name}: {e}; nothing was merged") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as e:  # its schema contradicts itself
+        db.close()
+        memory.close()
+        why = e if isinstance(e, sqlite3.DatabaseError) else "its structure is damaged"
+        raise InputError(
+            f"{path.name} is damaged or not an ffmot station file ({why}); nothing was merged. "
+            "Your own database is not affected"
+        ) from None
+    if missing:
+        db.close()
+        memory.close()
+        raise InputError(
+            f"{path.name} is not an ffmot station file as its version says: {missing}. Nothing "
+            "was merged; your own database is not affected. Save the station's work again and "
+            "bring in the new file"
+        )
     return db
+
+
+def _missing_columns(memory: sqlite3.Connection) -> str:
+    """What the file's tables lack that its schema version promises ('' if nothing)."""
+    for table in Base.metadata.sorted_tables:
+        found = {r[1] for r in memory.execute(f'PRAGMA table_info("{table.name}")')}
+        if not found:
+            return f"it has no table '{table.name}'"
+        lacking = [c.name for c in table.c if c.name not in found]
+        if lacking:
+            return f"its table '{table.name}' lacks {', '.join(lacking[:3])}"
+    return ""
 
 
 def _raw_copy_warning(spec: str) -> str:
@@ -294,7 +577,7 @@ def merge(db: Database, actor: Actor, spec: str) -> MergeReport:
         with src.engine.connect() as sc:
             with _writing(db) as dc:
                 report.people_merged = _merged_there(sc, dc)
-                m = _Merge(sc, dc, report, source)
+                m = _Merge(sc, dc, report, source, actor)
             _merge_tables(db, m)
             with _writing(db) as dc, db.sessions(bind=dc) as s:
                 audit(
@@ -345,10 +628,29 @@ def _merged_there(sc: Connection, dc: Connection) -> list[tuple[str, str]]:
     known = set(dc.scalars(select(mr.c.old_id)))
     here = set(dc.scalars(select(person.c.id)))
     return [
-        (r.old_id, r.kept_id)
-        for r in sc.execute(select(mr).where(mr.c.entity == "participant"))
-        if r.old_id not in known and r.old_id in here
+        (r["old_id"], r["kept_id"])
+        for r in _merged_records(sc)
+        if r["entity"] == "participant" and r["old_id"] not in known and r["old_id"] in here
     ]
+
+
+def _merged_records(sc: Connection, report: MergeReport | None = None) -> list[dict[str, Any]]:
+    """The file's records of people (and visits) made one, each checked (a bad one is named
+    when a report is given, and left out)."""
+    mr = Base.metadata.tables["merged_record"]
+    out = []
+    for raw in _read(sc, mr):
+        problem, row = _checked(sc, mr, raw)
+        if not problem and row["old_id"] == row["kept_id"]:
+            problem = "it names a record as made part of itself"
+        if problem:
+            if report is not None:
+                report.bad.append(
+                    f"a record of two made one (record {_short_id(raw.get('old_id'))}): {problem}"
+                )
+            continue
+        out.append(row)
+    return out
 
 
 def _merge_people_here(db: Database, actor: Actor, report: MergeReport) -> None:
@@ -374,7 +676,7 @@ def _merge_tables(db: Database, m: _Merge) -> None:
     report, sc = m.report, m.sc
     for name in ORDER:
         table = Base.metadata.tables[name]
-        rows = [dict(r._mapping) for r in sc.execute(select(table))]
+        rows = _source_rows(sc, table, report)
         if name == "assessment":
             rows = _previous_first(rows)
         counts = dict.fromkeys(("added", "updated", "already", "conflict", "left"), 0)
@@ -392,7 +694,7 @@ def _merge_tables(db: Database, m: _Merge) -> None:
                     try:
                         with dc.begin_nested():  # one bad record never loses the rest
                             counts[m.record(name, table, row)] += 1
-                    except (StatementError, ValueError, TypeError, KeyError) as e:
+                    except (StatementError, ValueError, TypeError, KeyError, InputError) as e:
                         if isinstance(e, OperationalError):
                             raise  # the database itself (locked, full): the merge stops
                         report.bad.append(_bad_record(sc, name, row, e))
@@ -404,17 +706,30 @@ def _merge_tables(db: Database, m: _Merge) -> None:
         report.updated[name] = counts["updated"]
         report.already[name] = counts["already"]
         report.conflicts[name] = counts["conflict"]
+        if name == "audit":
+            report.history = counts["added"]
 
 
 class _Merge:
     """One station file coming in: what it knows of erasures, merged records and withdrawals,
     and how each of its records is brought in."""
 
-    def __init__(self, sc: Connection, dc: Connection, report: MergeReport, source: str) -> None:
+    def __init__(
+        self, sc: Connection, dc: Connection, report: MergeReport, source: str, actor: Actor
+    ) -> None:
         self.sc, self.dc, self.report = sc, dc, report
         self.source = source  # the file, or the shared database without its password
+        self.now = dt.datetime.now(dt.UTC)
+        by = f"{actor.name} ({actor.station})" if actor.station else actor.name
+        # what each history entry from this file is marked with: never taken as ours
+        self.origin = _origin(source, by, self.now)
+        self._people: _People | None = None
         erased = set(dc.scalars(select(Tombstone.id)))
-        incoming_tombs = set(sc.scalars(select(Tombstone.id))) - erased
+        # a tombstone is a one-way hash (64 hex digits): anything else in its place is junk
+        found: list[Any] = list(sc.scalars(select(type_coerce(Tombstone.id, NullType()))))
+        incoming_tombs = {
+            t for t in found if isinstance(t, str) and _TOMBSTONE.fullmatch(t)
+        } - erased
         living = {}  # tombstone key -> id, for people still here
         if incoming_tombs:
             person = Base.metadata.tables["participant"]
@@ -425,9 +740,34 @@ class _Merge:
                 continue
             dc.execute(insert(Tombstone).values(id=tid))
         self.erased = erased | (incoming_tombs - set(living))
-        self.alias = _aliases(sc, dc)
+        self.alias = _aliases(sc, dc, report)
         self.skip_visits: set[str] = set()
         self.withdrawn: dict[str, dt.datetime] = {}  # visit -> when they withdrew keeping results
+
+    def _audit(self, table: Table, row: dict[str, Any]) -> str:
+        """A station's history entry: checked like any record, and kept as the station's
+        record, marked with the file it came from. One with the id of an entry already here
+        (made here, or brought in before) never changes that entry."""
+        local = self.dc.execute(select(table).where(table.c.id == row["id"])).first()
+        if local is not None:  # made here (a station starts from a copy), or brought in before
+            mine = dict(local._mapping)
+            # an erasure here unlinks its person's entries (entity_id ''): still the same entry
+            keys = [k for k in AUDIT_CONTENT if k != "entity_id" or mine["entity_id"]]
+            if any(_plain(mine[k]) != _plain(row.get(k)) for k in keys):
+                raise RefusedRecord(
+                    "another history entry with its id is already here, saying something "
+                    "else: the entry here is kept as it is"
+                )
+            return "already"
+        if self._people is None:
+            self._people = _People(self.sc, self.dc)
+        problem = _audit_problem(row, self.now, self._people)
+        if problem:
+            raise RefusedRecord(problem)
+        there = str(row.get("origin") or "")
+        origin = self.origin if not there else f"{self.origin}; there: {there}"
+        self.dc.execute(insert(table).values(**{**row, "origin": origin[:ORIGIN_MAX]}))
+        return "added"
 
     def _erasure_to_review(self, pid: str, tid: str) -> None:
         """A station file says someone was erased who is still here (an erasure at a station,
@@ -472,8 +812,10 @@ class _Merge:
                     _alias(dc, alias, row["id"], twin, "assessment")
             folded = alias.get(row["id"])
         owner = OWNER.get(name)
-        if name == "audit" and tombstone_key(row.get("entity_id") or "") in self.erased:
-            return "left"  # about someone erased: it never comes back
+        if name == "audit":
+            if tombstone_key(str(row.get("entity_id") or "")) in self.erased:
+                return "left"  # about someone erased: it never comes back
+            return self._audit(table, row)
         if owner and tombstone_key(row[owner]) in self.erased:
             report.skipped_erased += 1
             if name == "assessment":
@@ -497,6 +839,13 @@ class _Merge:
                 **kept,
                 **{k: incoming[k] for k in (*VISIT_FACTS, "printed_at", "lineage")},
             }
+        if local is not None and name == "result":
+            here = local._mapping["assessment_id"]
+            if alias.get(here, here) != row["assessment_id"]:
+                raise RefusedRecord(
+                    "it is a result recorded here for another visit: a result never moves to "
+                    "another visit or person"
+                )
         if local is None and name == "result":
             # The same test of the same visit, recorded at another station: one fact.
             local = dc.execute(
@@ -508,7 +857,7 @@ class _Merge:
         if local is None:
             self._add(name, table, row)
             return "added"
-        mine = _record(dc, table, dict(local._mapping))
+        mine = _record(dc, table, dict(local._mapping), check=False)
         if _content(mine) == _content(incoming):
             seen = _seen_by_both(name, mine, incoming)
             if seen is not None:
@@ -547,8 +896,8 @@ class _Merge:
             )
         if name == "result":
             trial = md.tables["trial"]
-            for t in self.sc.execute(select(trial).where(trial.c.result_id == row["id"])):
-                dc.execute(insert(trial).values(**dict(t._mapping)))
+            for t in _trials(self.sc, row["id"], test_id=row["test_id"]):
+                dc.execute(insert(trial).values(**t))
 
     def _conflict(
         self,
@@ -584,6 +933,158 @@ class _Merge:
         )
 
 
+class RefusedRecord(ValueError):
+    """A record from a file that breaks one of the rules checked here (not the database's):
+    its message names the rule, and the record is left out."""
+
+
+ORIGIN_MAX = 500  # audit.origin
+AUDIT_CONTENT = ("at", "actor", "station", "action", "entity", "entity_id", "detail")
+# What this database's own history entries say: the words ffmot itself writes (every word a
+# call to records.audit gives; tests/store/test_merge_audit.py holds the code to this list).
+AUDIT_ACTIONS = frozenset(
+    [
+        "create",
+        "update",
+        "not_done",
+        "consent",
+        "withdraw",
+        "screen",
+        "print",
+        "erase",
+        "settle",
+        "merge",
+        "export",
+        "import",
+        "demo",
+        "summary",
+        "subject_access",
+        "sign_in",
+        "sign_in_refused",
+        "add_practitioner",
+        "set_role",
+        "disable_practitioner",
+        "change_pin",
+    ]
+)
+AUDIT_ENTITIES = frozenset(
+    (*ORDER, "database", "erasure", "trial", "merged_record", "practitioner")
+)
+AUDIT_DETAIL_MAX = 500  # longer than any detail ffmot writes (a file name and a few counts)
+AUDIT_SINCE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+CLOCK_SLACK = dt.timedelta(hours=1)  # a station laptop's clock a little ahead of this one
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+# A phone number standing on its own (not digits inside a file name such as 'day-20260501.db')
+_PHONE = re.compile(r"(?<![\w/.-])\+?\d[\d ().-]{7,}\d(?![\w/-]|\.\w)")
+_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b|\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+
+
+def _origin(source: str, by: str, when: dt.datetime) -> str:
+    """'FILE, brought in by WHO on WHEN': the file's end kept if its path is very long."""
+    tail = f", brought in by {by[:150]} on {when:%Y-%m-%d %H:%M} UTC"
+    room = ORIGIN_MAX - len(tail)
+    name = source if len(source) <= room else "..." + source[-(room - 3) :]
+    return _printable(name) + tail
+
+
+def _printable(text: str) -> str:
+    """A file name as it may be stored: characters that cannot be printed become '?'."""
+    return "".join("?" if text_rules.bad_character(ch) else ch for ch in text)
+
+
+class _People:
+    """What would make a history entry's detail personal data: the names, dates of birth,
+    phone numbers and e-mail addresses of the people in this database and in the file."""
+
+    def __init__(self, sc: Connection, dc: Connection) -> None:
+        p = Base.metadata.tables["participant"]
+        cols = (p.c.given_name, p.c.family_name, p.c.date_of_birth, p.c.phone, p.c.email)
+        self.families: dict[str, set[str]] = {}
+        self.born: set[tuple[int, int, int]] = set()
+        for conn in (sc, dc):
+            try:
+                found: list[tuple[Any, ...]] = [tuple(r) for r in conn.execute(select(*cols))]
+            except (StatementError, ValueError, TypeError):  # a damaged row: names still read
+                found = [
+                    (g, f, None, ph, em)
+                    for g, f, ph, em in conn.execute(
+                        select(p.c.given_name, p.c.family_name, p.c.phone, p.c.email)
+                    )
+                ]
+            for given, family, dob, *_contact in found:
+                fam = fold(str(family or ""))
+                if fam:
+                    self.families.setdefault(fam, set()).update(fold(str(given or "")).split())
+                if isinstance(dob, dt.date):
+                    self.born.add((dob.year, dob.month, dob.day))
+
+    def named(self, text: str) -> bool:
+        """Whether `text` holds someone's name (a family name and one of their given names),
+        date of birth, phone number or e-mail address."""
+        if _EMAIL.search(text):
+            return True
+        for m in _PHONE.finditer(text):
+            if sum(ch.isdigit() for ch in m.group()) >= 9:
+                return True
+        for m in _DATE.finditer(text):
+            y, mo, d = (
+                (int(x) for x in m.groups()[:3]) if m[1] else (int(m[6]), int(m[5]), int(m[4]))
+            )
+            if (y, mo, d) in self.born:
+                return True
+        ws = fold(text).split()
+        present = set(ws)
+        for i in range(len(ws)):
+            for n in (1, 2, 3):
+                given = self.families.get(" ".join(ws[i : i + n]))
+                if given and given & present:
+                    return True
+        return False
+
+
+def _is_uuid(value: object) -> bool:
+    if not isinstance(value, str) or len(value) != 36:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _audit_problem(row: dict[str, Any], now: dt.datetime, people: _People) -> str:
+    """Why a station's history entry cannot come in, in words; '' if it can."""
+    if not _is_uuid(row.get("id")):
+        return "its id is not one ffmot makes"
+    for key, limit in (("actor", 100), ("station", 100), ("detail", AUDIT_DETAIL_MAX)):
+        v = row.get(key)
+        if not isinstance(v, str):
+            return f"its {key} is not text"
+        if len(v) > limit:
+            return f"its {key} is longer than {limit} characters"
+        if text_rules.bad_character(v) is not None:
+            return f"its {key} holds {text_rules.bad_character(v)}"
+    if row.get("action") not in AUDIT_ACTIONS:
+        return "it names an action ffmot does not record"
+    if row.get("entity") not in AUDIT_ENTITIES:
+        return "it names a kind of record ffmot does not keep"
+    entity_id = row.get("entity_id")
+    if entity_id not in ("", None) and not _is_uuid(entity_id):
+        return "the record it is about has an id ffmot does not make"
+    at = row.get("at")
+    try:
+        when = _when(at) if isinstance(at, (str, dt.datetime)) else None
+    except ValueError:
+        when = None
+    if when is None:
+        return "it has no time"
+    if when > now + CLOCK_SLACK or when < AUDIT_SINCE:
+        return f"its time ({when:%Y-%m-%d}) is in the future or before ffmot"
+    if people.named(row["detail"]):
+        return "its detail holds personal data (a name, date of birth, phone or e-mail)"
+    return ""
+
+
 RECORD_WORDS = {
     "participant": "a person's details",
     "consent": "a consent decision",
@@ -612,18 +1113,26 @@ def _bad_record(sc: Connection, name: str, row: dict[str, Any], e: BaseException
     if name == "result":
         what = f"the {str(row.get('test_id') or '').replace('_', ' ')} result"
     pid = row.get("participant_id") if name != "participant" else row.get("id")
-    if pid is None and row.get("assessment_id"):
-        a = md.tables["assessment"]
-        pid = sc.scalar(select(a.c.participant_id).where(a.c.id == row["assessment_id"]))
-    if pid is not None:
-        p = md.tables["participant"]
-        code = sc.scalar(select(p.c.code).where(p.c.id == pid))
-        person = f" of {codes.display(code)}" if code else ""
-    if name == "event" and row.get("name"):
-        what = f"the MOT day '{row['name']}'"
+    try:  # the record's own parts may be what is wrong: its person is named if it can be
+        if pid is None and row.get("assessment_id"):
+            a = md.tables["assessment"]
+            pid = sc.scalar(select(a.c.participant_id).where(a.c.id == row["assessment_id"]))
+        if pid is not None:
+            p = md.tables["participant"]
+            code = sc.scalar(select(type_coerce(p.c.code, NullType())).where(p.c.id == pid))
+            person = f" of {codes.display(code)}" if isinstance(code, str) and code else ""
+    except (StatementError, ValueError, TypeError):
+        person = ""
+    if name == "event" and isinstance(row.get("name"), str) and row["name"]:
+        what = f"the MOT day '{_printable(row['name'][:60])}'"
     raw = str(getattr(e, "orig", None) or e).splitlines()[0]
     reason = next((words for key, words in WHY.items() if key in raw.lower()), raw[:160])
-    return f"{what}{person} (record {str(row.get('id', ''))[:8]}): {reason}"
+    return f"{what}{person} (record {_short_id(row.get('id'))}): {reason}"
+
+
+def _short_id(value: Any) -> str:
+    """The start of a record's id, as the station can search for it ('?' if it is not text)."""
+    return _printable(value[:8]) if isinstance(value, str) else "?"
 
 
 # A visit row holds facts from several stations: check-in's, the BMI station's measurements, the
@@ -731,8 +1240,8 @@ def _take(
     else:
         dc.execute(delete(table).where(table.c.id == mine["id"]))
         dc.execute(insert(table).values(**row))
-    for t in sc.execute(select(trial).where(trial.c.result_id == row["id"])):
-        dc.execute(insert(trial).values(**dict(t._mapping)))
+    for t in _trials(sc, row["id"], test_id=row["test_id"]):
+        dc.execute(insert(trial).values(**t))
 
 
 def _same_visit(dc: Connection, table: Table, row: dict[str, Any]) -> str | None:
@@ -757,14 +1266,14 @@ def _alias(dc: Connection, alias: dict[str, str], old: str, kept: str, entity: s
     alias[old] = kept
 
 
-def _aliases(sc: Connection, dc: Connection) -> dict[str, str]:
+def _aliases(sc: Connection, dc: Connection, report: MergeReport) -> dict[str, str]:
     """Records merged into others, here or at the station (the station's merges come in too):
     old id -> the id it is part of now, following merges of merges."""
     mr = Base.metadata.tables["merged_record"]
     known = set(dc.scalars(select(mr.c.old_id)))
-    for r in sc.execute(select(mr)):
-        if r.old_id not in known:
-            dc.execute(insert(mr).values(**dict(r._mapping)))
+    for r in _merged_records(sc, report):
+        if r["old_id"] not in known:
+            dc.execute(insert(mr).values(**r))
     pairs = dict(dc.execute(select(mr.c.old_id, mr.c.kept_id)).all())
     out = {}
     for old in pairs:

@@ -249,6 +249,9 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str] = mapped_column(String(36), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+    # Empty for an entry made in this database; for one brought in from a station file, that
+    # file (never a password), who brought it in and when: the station's record, not ours.
+    origin: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class MergeConflict(Base):

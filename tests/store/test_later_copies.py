@@ -185,6 +185,7 @@ def test_a_disagreement_about_details_is_shown_for_the_day_and_holds_the_sheet(t
     hub.close()
 
 
+@pytest.mark.hostile("station files")
 def test_one_bad_record_is_named_and_the_rest_of_the_file_comes_in(db, tmp_path, actor):
     import sqlite3
 
@@ -257,6 +258,7 @@ def test_a_merged_persons_measurements_keep_their_history(tmp_path, actor):
     hub.close()
 
 
+@pytest.mark.hostile("station files")
 def test_hostile_station_files_are_refused_or_named_never_blamed_on_this_database(
     db, tmp_path, actor
 ):
@@ -339,6 +341,7 @@ def copy_of_url(url, to, actor):  # type: ignore[no-untyped-def]
     return laptop
 
 
+@pytest.mark.hostile("station files")
 def test_an_erasure_in_a_station_file_is_reviewed_never_applied_to_someone_living(tmp_path, actor):
     from ffmot.services.erase import erase_participant
     from ffmot.services.overview import load_for_sheet

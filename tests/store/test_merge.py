@@ -129,6 +129,7 @@ def test_merge_from_postgres_into_sqlite_and_back(pg_url, tmp_path, actor):
     shared.close()
 
 
+@pytest.mark.hostile("station files")
 def test_bad_sources_are_refused(db, tmp_path, actor):
     with pytest.raises(InputError, match="cannot find"):
         merge(db, actor, str(tmp_path / "missing.db"))
@@ -215,6 +216,7 @@ def test_a_result_changed_here_and_at_its_station_is_still_a_conflict(tmp_path, 
     hub.close()
 
 
+@pytest.mark.hostile("station files")
 def test_a_file_copied_without_its_records_is_refused_with_the_reason(db, tmp_path, actor):
     import sqlite3
 
@@ -325,3 +327,173 @@ def test_bringing_in_in_either_order_gives_the_same_day_once_settled(tmp_path, a
         "grip": 26, "chair_stand": 12, "arm_curl": 15, "bmi": 24.2, "waist": 84,
     }  # fmt: skip
     assert one["open"] == 0
+
+
+# -- hostile station files: each a fault found by tests/hostile/test_station_attack.py ---------
+
+
+def hostile_file(tmp_path, *statements, loosen=False):
+    """A station's file (Ada with grip 22 and chair stand 11), changed by hand with sqlite3."""
+    import re
+    import sqlite3
+
+    path = tmp_path / "station.db"
+    two, _e, p, a = station(path, Actor("Kim", "Station 2"), "Ada")
+    two.close()
+    con = sqlite3.connect(path)
+    if loosen:  # its NOT NULL rules taken out, as a file made by hand need not have them
+        con.execute("PRAGMA writable_schema = ON")
+        for name, sql in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"):
+            loose = re.sub(r"(?<!IS) NOT NULL", "", sql)
+            con.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", (loose, name))
+        con.commit()
+        con.close()
+        con = sqlite3.connect(path)
+    con.execute("PRAGMA ignore_check_constraints = ON")
+    for s in statements:
+        con.execute(s)
+    con.commit()
+    con.close()
+    return path, p, a
+
+
+BAD_RECORDS = {
+    "a word in a date": (
+        "UPDATE result SET recorded_at = 'yesterday' WHERE test_id = 'grip'",
+        "its recorded at is not a date",
+    ),
+    "a word in a number": (
+        "UPDATE result SET value = 'twenty' WHERE test_id = 'grip'",
+        "its value is not a number",
+    ),
+    "text that is not UTF-8": (
+        "UPDATE result SET recorded_by = CAST(x'4b696dff' AS TEXT) WHERE test_id = 'grip'",
+        "its recorded by holds a character that cannot be printed",
+    ),
+    "an impossible value": (
+        "UPDATE result SET value = -5 WHERE test_id = 'grip'",
+        "outside the plausible range",
+    ),
+    "a value of 1e308": (
+        "UPDATE result SET value = 1e308 WHERE test_id = 'grip'",
+        "outside the plausible range",
+    ),
+    "an unknown unit": (
+        "UPDATE result SET unit = 'furlong' WHERE test_id = 'grip'",
+        "its unit (furlong) is not one ffmot knows",
+    ),
+    "an escape sequence in a trial's label": (
+        "UPDATE trial SET label = 'x' || char(27) || '[31m' WHERE unit = 'kg'",
+        "one of its trials: its label holds a character that cannot be printed (U+001B)",
+    ),
+    "an id that is not a UUID": (
+        "UPDATE result SET id = 'x'' OR 1=1 --' WHERE test_id = 'grip'",
+        "its id is not one ffmot makes",
+    ),
+}
+
+
+@pytest.mark.hostile("station files")
+@pytest.mark.parametrize("case", BAD_RECORDS)
+def test_a_record_with_a_bad_value_is_named_and_left_out_and_the_rest_comes_in(
+    tmp_path, actor, case
+):
+    change, why = BAD_RECORDS[case]
+    path, _p, a = hostile_file(tmp_path, change)
+    hub = connect(str(tmp_path / "hub.db"))
+    report = merge(hub, actor, str(path))
+    assert len(report.bad) == 1 and why in report.bad[0], report.line()
+    assert report.bad[0].startswith("the grip result of "), report.bad[0]
+    kept = R.get_assessment(hub, a.id)
+    assert kept.result("grip") is None and kept.result("chair_stand").value == 11
+    hub.close()
+
+
+@pytest.mark.hostile("station files")
+def test_a_person_with_hostile_text_or_no_family_name_is_named_not_stored(tmp_path, actor):
+    path, _p, _a = hostile_file(
+        tmp_path,
+        "UPDATE participant SET given_name = 'Ada' || char(0)",
+        "INSERT INTO participant (id, code, given_name, family_name, search_given, search_family,"
+        " date_of_birth, sex, notes, created_at, updated_at, version) VALUES"
+        " ('6d1f3c2a-0000-4000-8000-000000000001', 'ZZZZZZZ', 'Bea', NULL, 'bea', '',"
+        " '1950-01-01', 'female', '', '2026-05-01 09:00:00', '2026-05-01 09:00:00', 1)",
+        loosen=True,
+    )
+    hub = connect(str(tmp_path / "hub.db"))
+    report = merge(hub, actor, str(path))
+    said = " | ".join(report.bad)
+    assert "its given name holds a character that cannot be printed (U+0000)" in said
+    assert "its family name is empty (a required part)" in said
+    assert R.search_participants(hub, "ada") == [] and R.search_participants(hub, "bea") == []
+    hub.close()
+
+
+@pytest.mark.hostile("station files")
+def test_a_result_is_never_moved_to_another_persons_visit_by_a_file(tmp_path, actor):
+    """A file that puts this database's result under someone else's visit, and claims to have
+    seen every change to it, is refused for that result: a result never changes person."""
+    import json
+    import sqlite3
+
+    hub, e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=1)
+    two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
+    bea = R.register_participant(
+        two, actor, "Bea", "Other", D(1949, 1, 2), "female", consents={"keep_results": True}
+    )
+    vb = R.check_in(two, actor, bea.id, e.id)
+    two.close()
+    grip = R.get_assessment(hub, a.id).result("grip")
+    con = sqlite3.connect(tmp_path / "two.db")
+    con.execute(
+        "UPDATE result SET assessment_id = ?, lineage = ? WHERE id = ?",
+        (vb.id, json.dumps({"Station 1": 9, "Evil": 9}), grip.id),
+    )
+    con.commit()
+    con.close()
+    report = merge(hub, actor, str(tmp_path / "two.db"))
+    assert any("a result never moves to another visit" in b for b in report.bad), report.line()
+    assert R.get_assessment(hub, a.id).result("grip").value == 22
+    assert not R.get_assessment(hub, vb.id).results
+    hub.close()
+
+
+@pytest.mark.hostile("station files")
+@pytest.mark.parametrize(
+    "change",
+    [
+        "ALTER TABLE result DROP COLUMN lineage",
+        "UPDATE sqlite_master SET sql = sql || ' ' || CAST(x'9f9f' AS TEXT) "
+        "WHERE name = 'assessment'",
+    ],
+    ids=["a column missing", "a schema holding bytes that are not text"],
+)
+def test_a_file_whose_schema_is_damaged_is_refused_with_the_reason(tmp_path, actor, change):
+    import sqlite3
+
+    path, _p, _a = hostile_file(tmp_path)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute(change)
+    con.commit()
+    con.close()
+    hub = connect(str(tmp_path / "hub.db"))
+    with pytest.raises(InputError, match=r"station\.db is (damaged|not an ffmot station file)"):
+        merge(hub, actor, str(path))
+    assert count(hub, Participant) == 0
+    hub.close()
+
+
+@pytest.mark.hostile("station files")
+def test_a_damaged_record_of_people_made_one_is_named_not_a_crash(tmp_path, actor):
+    path, _p, a = hostile_file(
+        tmp_path,
+        "INSERT INTO merged_record VALUES ('6d1f3c2a-0000-4000-8000-000000000002', "
+        "'6d1f3c2a-0000-4000-8000-000000000003', 'participant', 'never')",
+        "INSERT INTO tombstone (id, erased_at) VALUES (x'ff', 'never')",
+    )
+    hub = connect(str(tmp_path / "hub.db"))
+    report = merge(hub, actor, str(path))
+    assert report.bad == ["a record of two made one (record 6d1f3c2a): its merged at is not a date"]
+    assert R.get_assessment(hub, a.id).result("grip").value == 22
+    hub.close()
