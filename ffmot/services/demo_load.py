@@ -128,6 +128,9 @@ def load_demo(
             ]
         visits, screenings, results, trials = [], [], [], []
         by_event = {e.key: e for e in data.events}
+        # Someone who did not agree to keep their results has none kept, as at a station
+        # (records.keeps_results): their visit and screening are there, their results are not.
+        keeps = {p.key for p in data.participants if p.consents.get("keep_results", False)}
         for a in data.assessments:
             aid = visit_ids[a.key]
             visits.append(
@@ -171,7 +174,7 @@ def load_demo(
                     recorded_by=a.practitioner,
                 )
             )
-            for r in a.results:
+            for r in a.results if a.participant_key in keeps else ():
                 rid = uid()
                 results.append(
                     dict(
