@@ -38,6 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="database file or URL (default: "
         "FFMOT_DATABASE_URL, else ffmot.db in your data folder)",
     )
+    p.add_argument(
+        "--user",
+        metavar="NAME",
+        help="your name, as a practitioner of the database (needed once it has named "
+        "practitioners; the PIN is then asked for)",
+    )
+    p.add_argument(
+        "--pin-file",
+        metavar="FILE",
+        help="read your PIN from this file (yours alone: for scheduled jobs)",
+    )
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     s = sub.add_parser("score", help="score one result, or a CSV file of results")
@@ -176,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     su.add_argument("--out", required=True, metavar="FILE.pdf")
     su.add_argument("--csv", metavar="FILE.csv", help="also as CSV")
     su.add_argument("--xlsx", metavar="FILE.xlsx", help="also as XLSX")
+    from ffmot.cli_access import add_arguments
+
+    add_arguments(sub)
     return p
 
 
@@ -203,6 +217,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             from ffmot import cli_store
 
             return cli_store.run(args, out)
+        if args.command == "practitioners":
+            return _practitioners(args, out)
         if args.command in _REPORT_VERBS:
             from ffmot import cli_report
 
@@ -217,7 +233,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
 
 # Arguments that name files or databases: any bytes the system allows. Every other argument is
 # text (a name, a code, a search) and must be UTF-8.
-_PATHS = ("db", "out", "csv", "xlsx", "batch", "file", "sources", "screenshot")
+_PATHS = (
+    "db", "out", "csv", "xlsx", "batch", "file", "sources", "screenshot", "pin_file",
+    "new_pin_file",
+)  # fmt: skip
 
 
 def _check_text(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -245,6 +264,21 @@ _STORE_VERBS = (
     "merge-people", "save-work",
 )  # fmt: skip
 _REPORT_VERBS = ("sheet", "sheets", "summary", "subject-access")
+
+
+def _practitioners(args: argparse.Namespace, out: TextIO) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ffmot import cli_access
+    from ffmot.store.db import connect, explain
+
+    db = connect(args.db)
+    try:
+        return cli_access.run(db, args, out)
+    except SQLAlchemyError as e:
+        raise explain(db, e) from None
+    finally:
+        db.close()
 
 
 # --- score ---------------------------------------------------------------------------------------

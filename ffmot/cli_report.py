@@ -38,6 +38,13 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if db.warning:
         sys.stderr.write(f"ffmot: warning: {db.warning}\n")
     try:
+        from ffmot.cli_access import sign_in
+
+        args.actor = sign_in(db, args)
+        if args.command in _ACTIONS:
+            from ffmot.services.permits import check as permitted
+
+            permitted(db, args.actor, _ACTIONS[args.command])
         return _VERBS[args.command](db, args, out)
     except SQLAlchemyError as e:
         raise explain(db, e) from None
@@ -125,7 +132,6 @@ def _progress(what: str) -> Callable[[int, int], None]:
 
 
 def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    from ffmot.cli_store import command_line_actor
     from ffmot.report.files import write_private
     from ffmot.report.sheet import render_sheet
     from ffmot.services.overview import load_for_sheet
@@ -140,7 +146,7 @@ def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     r = render_sheet(overview)
     path = Path(args.out)
     write_private(path, r.pdf)
-    mark_printed(db, command_line_actor(), visit)
+    mark_printed(db, args.actor, visit)
     pages = "1 page" if r.pages == 1 else f"{r.pages} pages"
     out.write(
         f"wrote the sheet for {shown} ({overview.event.name}, "
@@ -150,7 +156,6 @@ def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    from ffmot.cli_store import command_line_actor
     from ffmot.report.batch import sheet_files, sheets_pdf
     from ffmot.report.files import prepare_folder, write_folder, write_private
     from ffmot.services.conflicts import held_for_conflicts
@@ -178,7 +183,7 @@ def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         files = sheet_files(overviews, progress)
         write_folder(path, files)
         where = f"{path} (one file per participant, named by code)"
-    actor = command_line_actor()
+    actor = args.actor
     for o in overviews:
         mark_printed(db, actor, o.assessment.id)
     out.write(f"wrote {len(overviews)} sheets for {event.name} to {where}\n")
@@ -198,7 +203,6 @@ def _skipped(held: list[Overview]) -> str:
 
 
 def _summary(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    from ffmot.cli_store import command_line_actor
     from ffmot.report.files import write_private
     from ffmot.report.summary import summary_csv, summary_pdf, summary_xlsx
     from ffmot.services.records import audit
@@ -216,9 +220,7 @@ def _summary(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         written.append(Path(args.xlsx))
     with db.transaction() as s:
         kinds = ", ".join(p.suffix.lstrip(".") for p in written)
-        audit(
-            s, command_line_actor(), "summary", "event", event.id, f"anonymised summary ({kinds})"
-        )
+        audit(s, args.actor, "summary", "event", event.id, f"anonymised summary ({kinds})")
     out.write(
         f"wrote the anonymised summary of {event.name} ({data.people.text} people who agreed "
         f"to anonymous reports) to {', '.join(str(p) for p in written)}\n"
@@ -241,7 +243,6 @@ def _check_subject_access(args: argparse.Namespace) -> None:
 def _subject_access(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     """Everything held about one person, as CSV files and their sheets as PDFs, into a new
     owner-only folder; audited."""
-    from ffmot.cli_store import command_line_actor
     from ffmot.core.errors import FfmotError
     from ffmot.report.files import write_folder
     from ffmot.report.sheet import render_sheet
@@ -249,7 +250,7 @@ def _subject_access(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.records import get_assessment
     from ffmot.services.subject_access import gather
 
-    found = gather(db, command_line_actor(), codes.normalise(args.code))
+    found = gather(db, args.actor, codes.normalise(args.code))
     files = dict(found.files)
     missing = []
     for n, visit_id in enumerate(found.visits, 1):
@@ -270,6 +271,9 @@ def _subject_access(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     )
     return 0
 
+
+# What each verb needs a practitioner's role to allow (subject-access is checked by its service).
+_ACTIONS = {"sheet": "print_sheets", "sheets": "print_sheets", "summary": "summary"}
 
 _VERBS = {
     "sheet": _sheet,

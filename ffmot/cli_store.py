@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -15,27 +13,47 @@ from ffmot.core.errors import InputError
 from ffmot.services.types import Actor
 from ffmot.store.db import Database, connect, current_revision, describe, explain, upgrade_schema
 
-
-def command_line_actor() -> Actor:
-    try:
-        name = os.environ.get("FFMOT_USER") or getpass.getuser()
-    except (KeyError, OSError):
-        name = "unknown"
-    return Actor(name=name, station="command line")
+# What each verb needs the signed-in practitioner's role to allow, where its service does not
+# check for itself (erase, correct, export and import do).
+_ACTIONS = {
+    "db": "manage_practitioners",
+    "demo": "manage_days",
+    "participants": "view_day",
+    "events": "view_day",
+    "merge": "merge",
+    "merge-people": "merge_people",
+    "save-work": "save_work",
+}
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from ffmot.cli_access import sign_in
+    from ffmot.services.permits import check
+
     db = connect(args.db, upgrade=args.command != "db")
     if db.warning:
         sys.stderr.write(f"ffmot: warning: {db.warning}\n")
     try:
+        if args.command == "db" and not _has_practitioners_table(db):
+            args.actor = Actor("schema upgrade", "command line")  # older than practitioners
+        else:
+            args.actor = sign_in(db, args)
+            if args.command in _ACTIONS:
+                check(db, args.actor, _ACTIONS[args.command])
         return _VERBS[args.command](db, args, out)
     except SQLAlchemyError as e:
         raise explain(db, e) from None
     finally:
         db.close()
+
+
+def _has_practitioners_table(db: Database) -> bool:
+    from sqlalchemy import inspect
+
+    with db.engine.connect() as c:
+        return inspect(c).has_table("practitioner")
 
 
 def _db(db: Database, args: argparse.Namespace, out: TextIO) -> int:
@@ -63,7 +81,7 @@ def _demo(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     if args.participants < 1:
         raise InputError("--participants must be at least 1")
     data = generate(participants=args.participants, seed=args.seed, station=args.station)
-    s = load_demo(db, command_line_actor(), data, seed=args.seed)
+    s = load_demo(db, args.actor, data, seed=args.seed)
     out.write(
         f"{describe(db.url)}: added {s.participants} synthetic participants, {s.visits} "
         f"visits and {s.results} results at {s.events} training MOT day(s)\n"
@@ -128,7 +146,7 @@ def _export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
     event_id = get_event(db, args.event).id if args.event else None
     path = Path(args.out)
-    s = export_file(db, command_line_actor(), path, args.format, args.anonymised, event_id)
+    s = export_file(db, args.actor, path, args.format, args.anonymised, event_id)
     kind = "anonymised " if args.anonymised else ""
     extra = (
         f"; {s.left_out} participant(s) left out (no consent to anonymous use)"
@@ -144,7 +162,7 @@ def _import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
     s = import_file(
         db,
-        command_line_actor(),
+        args.actor,
         Path(args.file),
         update=args.update,
         take_consents=args.take_consents,
@@ -174,7 +192,7 @@ def _merge(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     failed = 0
     for spec in args.sources:
         try:
-            report = merge(db, command_line_actor(), spec)
+            report = merge(db, args.actor, spec)
         except FfmotError as e:
             failed += 1
             sys.stderr.write(f"ffmot: {spec}: {e}\n")
@@ -198,7 +216,7 @@ def _erase(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.erase import erase_participant
 
     code = codes.normalise(args.code)
-    e = erase_participant(db, command_line_actor(), code)
+    e = erase_participant(db, args.actor, code)
     out.write(
         f"erased {codes.display(code)}: personal details, {e.visits} visit(s) and "
         f"{e.results} result(s); the audit log keeps only that an erasure happened\n"
@@ -230,7 +248,7 @@ def _correct(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     if not changes:
         raise InputError("say what to correct: --given, --family, --dob or --sex")
     p = R.find_by_code(db, args.code)
-    q = R.update_participant(db, command_line_actor(), p.id, p.version, **changes)
+    q = R.update_participant(db, args.actor, p.id, p.version, **changes)
     out.write(
         f"corrected {codes.display(q.code)}: {q.name}, born {q.date_of_birth.isoformat()}, "
         f"{q.sex.replace('_', ' ')}\n"
@@ -275,7 +293,7 @@ def _merge_people(db: Database, args: argparse.Namespace, out: TextIO) -> int:
             return 1
     p = P.merge_participants(
         db,
-        command_line_actor(),
+        args.actor,
         plan.keep.id,
         plan.other.id,
         accept_different_details=args.accept_different_details,

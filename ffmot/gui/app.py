@@ -28,6 +28,7 @@ from ffmot.services.types import EventInfo
 
 if TYPE_CHECKING:
     from ffmot.core.norms import NormSet
+    from ffmot.gui.idle import IdleLock
     from ffmot.store.db import Database
     from ffmot.store.lock import WindowLock
 
@@ -100,8 +101,12 @@ class Session:
     ctx: AppContext
     window: MainWindow
     lock: WindowLock | None = None  # keeps a second window off the same SQLite file
+    idle: IdleLock | None = None  # locks a protected database's window left untouched
 
     def release(self) -> None:
+        if self.idle is not None:
+            self.idle.stop()
+            self.idle = None
         if self.lock is not None:
             self.lock.release()
             self.lock = None
@@ -173,7 +178,10 @@ class Controller:
             opened.close()
             return
         self.session.lock = opened.lock
+        ctx.protected = opened.protected
         ctx.attach(opened.db, opened.norms)
+        if ctx.protected:
+            self._protect(self.session)
         _reopen_last_event(ctx, opened.events)
 
     def _not_opened(self, ctx: AppContext, window: MainWindow, error: BaseException) -> None:
@@ -279,17 +287,49 @@ class Controller:
         s.window.show()
         s.window.show_view(view)
 
-    def sign_in(self, window: MainWindow | None = None) -> None:
-        """Asks who is working at this station (at the start of each day, or from the menu)."""
+    def sign_in(self, window: MainWindow | None = None, locked_after: int = 0) -> None:
+        """Asks who is working at this station (at the start of each day, or from the menu);
+        on a protected database, with their PIN."""
         from ffmot.gui.signin import SignInDialog
 
         w = window or (self.session.window if self.session else None)
         if w is None or (self.session is not None and self.session.window is not w):
             return  # rebuilt meanwhile
-        dialog = SignInDialog(self.settings, w)
-        dialog.accepted.connect(lambda: w.signed_in())
+        ctx = self.session.ctx if self.session is not None else None
+        shown = getattr(w, "sign_in_dialog", None)
+        if shown is not None and shown.isVisible():
+            if shown.protected or not (ctx is not None and ctx.protected):
+                return  # already asking
+            shown.done(0)  # asked before the database said it has practitioners
+        dialog = SignInDialog(self.settings, w, ctx=ctx, locked_after=locked_after)
+        dialog.accepted.connect(lambda: self._signed_in(w))
         w.sign_in_dialog = dialog  # type: ignore[attr-defined]  # alive as long as it is open
         dialog.open()
+
+    def _signed_in(self, window: MainWindow) -> None:
+        if self.session is not None and self.session.idle is not None:
+            self.session.idle.resume()
+        window.signed_in()
+
+    def _protect(self, session: Session) -> None:
+        """A protected database: sign in with a PIN now, and lock when left untouched."""
+        from ffmot.core.access import rules
+        from ffmot.gui.idle import IdleLock
+
+        minutes = rules().policy.idle_lock_minutes
+        window, ctx = session.window, session.ctx
+
+        def lock() -> None:
+            if self.session is not session:
+                return
+            ctx.signed = None
+            window.signed_in()  # the title says it is locked
+            self.sign_in(window, locked_after=minutes)
+
+        session.idle = IdleLock(minutes, lock)
+        if ctx.signed is None:
+            window.signed_in()  # locked until someone signs in: nothing shows behind it
+            self.sign_in(window)
 
     def edit_settings(self) -> None:
         from ffmot.gui.settings_dialog import SettingsDialog
@@ -307,6 +347,7 @@ class _Opened:
     norms: NormSet
     events: list[EventInfo]
     lock: WindowLock | None
+    protected: bool = False  # has named practitioners: sign in with a PIN
 
     def close(self) -> None:
         self.db.close()
@@ -332,7 +373,9 @@ def _open_database(url: str | None, training: bool, who: str = "") -> _Opened:
             lock = hold(db.path, who)
         if training and _is_empty(db):
             _fill_training(db)
-        return _Opened(db, default_norm_set(), list_events(db), lock)
+        from ffmot.services.practitioners import is_protected
+
+        return _Opened(db, default_norm_set(), list_events(db), lock, is_protected(db))
     except BaseException:
         db.close()
         if lock is not None:

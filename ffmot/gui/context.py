@@ -57,6 +57,10 @@ class AppContext(QObject):
         self.training = training
         self.current_event: EventInfo | None = None
         self._failure: str | None = None
+        # A protected database (named practitioners): who signed in with their PIN, or None
+        # while nobody has (the window is locked). On an open database both stay unused.
+        self.protected = False
+        self.signed: Actor | None = None
 
     @property
     def is_ready(self) -> bool:
@@ -105,7 +109,10 @@ class AppContext(QObject):
 
     @property
     def actor(self) -> Actor:
-        """The practitioner signed in at this station today; never the computer's login."""
+        """The practitioner signed in at this station today; never the computer's login. On a
+        protected database only one who signed in with their PIN: the services check them."""
+        if self.protected:
+            return self.signed or Actor("not signed in", self.settings.station)
         name = self.settings.practitioner if self.settings.signed_in_today else ""
         return Actor(name or "not signed in", self.settings.station)
 

@@ -187,7 +187,10 @@ class MainWindow(QMainWindow):
         if event is not None:
             parts.append(event.name)
         parts.append(self.ctx.settings.station)
-        if self.ctx.settings.signed_in_today:
+        if self.ctx.protected:
+            signed = self.ctx.signed
+            parts.append(signed.name if signed is not None else "LOCKED: sign in to carry on")
+        elif self.ctx.settings.signed_in_today:
             parts.append(self.ctx.settings.practitioner)
         if self.ctx.training:
             parts.append(TRAINING_TITLE)
@@ -286,9 +289,16 @@ class MainWindow(QMainWindow):
         box.open()
 
     def signed_in(self) -> None:
-        """After signing in: the name in the title, the focus back to the work."""
+        """After signing in (or locking): the name in the title, the focus back to the work.
+        While a protected database's window is locked nothing of the records shows behind
+        the sign-in: the views are hidden (not closed: what was typed is kept)."""
         self._title()
-        self._focus_view(self.tabs.currentIndex())
+        central = self.centralWidget()
+        locked = self.ctx.protected and self.ctx.signed is None
+        if central is not None:
+            central.setVisible(not locked)
+        if not locked:
+            self._focus_view(self.tabs.currentIndex())
 
     def view(self, name: str) -> Any:
         """The view, built now if it has not been yet."""

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ffmot.core import codes
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.paths import config_dir, data_dir
+from ffmot.services.permits import permit
 from ffmot.services.records import audit
 from ffmot.services.types import Actor
 from ffmot.store.db import Database, explain
@@ -46,6 +47,7 @@ def erase_participant(db: Database, actor: Actor, code_text: str) -> Erased:
     recoverable bytes remain; on PostgreSQL the tables are vacuumed."""
     code = codes.normalise(code_text)
     with db.transaction() as s:
+        permit(s, actor, "erase")
         p = s.scalar(select(Participant).where(Participant.code == code))
         if p is None:
             raise InputError(f"no participant has the code {codes.display(code)}")

@@ -21,6 +21,7 @@ from ffmot.core.errors import InputError
 from ffmot.core.names import fold, words
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import bmi, counted_value
+from ffmot.services.permits import permit
 from ffmot.services.types import (
     Actor,
     AssessmentInfo,
@@ -223,6 +224,7 @@ def _register(
     participant_id: str | None,
 ) -> ParticipantInfo:
     with db.transaction() as s:
+        permit(s, actor, "check_in")
         p = Participant(
             id=participant_id or new_id(),
             code=_unique_code(s),
@@ -266,6 +268,7 @@ def update_participant(
     if bad:
         raise InputError(f"cannot change {', '.join(sorted(bad))}")
     with _saving(db) as s:
+        permit(s, actor, "correct_details")
         p = s.get(Participant, participant_id)
         if p is None:
             raise StoreError("that participant is no longer in the database (erased?)")
@@ -478,6 +481,7 @@ def record_consent(
 ) -> ParticipantInfo:
     """Records a decision about one purpose. A withdrawal is recorded the same way."""
     with db.transaction() as s:
+        permit(s, actor, "check_in")
         if s.get(Participant, participant_id) is None:
             raise StoreError("that participant is no longer in the database (erased?)")
         _add_consent(s, actor, participant_id, purpose, granted)
@@ -526,6 +530,7 @@ def create_event(
     if not tests:
         raise InputError("an MOT day needs at least one test")
     with db.transaction() as s:
+        permit(s, actor, "manage_days")
         e = Event(
             name=_clean_name(name, "name of the MOT day"),
             date=date,
@@ -668,6 +673,7 @@ def check_in(
     """The participant's visit to this MOT day, created on first check-in. A visit to an
     earlier MOT day becomes the previous assessment, for the retest comparison."""
     with _saving(db) as s:
+        permit(s, actor, "check_in")
         event = s.get(Event, event_id)
         if event is None:
             raise InputError("that MOT day is not in the database")
@@ -714,6 +720,7 @@ def record_screening(
     diastolic: int | None = None,
 ) -> AssessmentInfo:
     with _saving(db) as s:
+        permit(s, actor, "screen")
         a = _load_assessment(s, assessment_id)
         event = s.get(Event, a.event_id)
         assert event is not None
@@ -832,6 +839,7 @@ def _write_result(
     """Creates or replaces one test's result at a visit, checking the version the station saw.
     A test the screening rules out can only be recorded as not done."""
     with _saving(db) as s:
+        permit(s, actor, "enter_results")
         a = _load_assessment(s, assessment_id)
         _check_keeping(s, a)
         if done:
@@ -888,6 +896,7 @@ def save_measurements(
         if v is not None:
             entry.check_measurement(fields, key, v)
     with _saving(db) as s:
+        permit(s, actor, "enter_results")
         a = _load_assessment(s, assessment_id)
         _check_keeping(s, a)
         if seen is not None:
@@ -929,6 +938,7 @@ def save_notes(
     nothing is overwritten. (Measurements saved meanwhile by the BMI or activity station are
     not a conflict: they are other fields of the same visit.)"""
     with _saving(db) as s:
+        permit(s, actor, "enter_results")
         a = _load_assessment(s, assessment_id)
         if (a.notes, a.goals) != (seen_notes, seen_goals):
             raise ConflictError(
@@ -1001,6 +1011,7 @@ def mark_printed(db: Database, actor: Actor, assessment_id: str) -> None:
 
     now = utcnow()
     with db.transaction() as s:
+        permit(s, actor, "print_sheets")
         changed = s.execute(
             update(Assessment)
             .where(Assessment.id == assessment_id)

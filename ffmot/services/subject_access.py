@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from ffmot.core import codes
+from ffmot.services.permits import check
 from ffmot.services.records import audit, find_by_code
 from ffmot.services.transfer import neutralise
 from ffmot.services.types import Actor
@@ -93,6 +94,7 @@ def _csv(table: Table, rows: list[dict[str, Any]]) -> bytes:
 
 def gather(db: Database, actor: Actor, code: str) -> SubjectAccess:
     """Everything about the person with this code, as CSV files; audited."""
+    check(db, actor, "subject_access")
     person = find_by_code(db, code)
     out = SubjectAccess(person.code)
     tables = Base.metadata.tables

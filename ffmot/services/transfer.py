@@ -40,6 +40,7 @@ from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.names import fold
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import check_value, score
+from ffmot.services.permits import check
 from ffmot.services.records import (
     MAX_NAME,
     MAX_NOTES,
@@ -439,6 +440,7 @@ def export_file(
 ) -> ExportSummary:
     if fmt not in ("csv", "xlsx"):
         raise InputError(f"unknown export format '{fmt}': use csv or xlsx")
+    check(db, actor, "export_anonymised" if anonymised else "export_identifiable")
     _regular_file(path, "write")  # before any work: a pipe or a device is refused at once
     rows, summary = export_rows(db, anonymised, event_id)
     columns = ANONYMISED_COLUMNS if anonymised else COLUMNS
@@ -934,6 +936,7 @@ def import_file(
     `_consents_not_taken`). Every result added or changed is held to the station's rules for
     who may be tested (consent to keep results, the safety screening): see
     `_check_may_record`."""
+    check(db, actor, "import")
     ns = norms or default_norm_set()
     table = _Table(path)
     rows = table.rows()

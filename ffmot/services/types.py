@@ -147,7 +147,10 @@ class AssessmentInfo:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is doing something, for the audit trail."""
+    """Who is doing something, for the audit trail. `practitioner_id` is set only by signing
+    in (services/practitioners.py): on a protected database it is what the services trust,
+    looking up the role it has there; a name alone carries no rights."""
 
     name: str
     station: str = ""
+    practitioner_id: str = ""

@@ -291,3 +291,22 @@ class Tombstone(Base):
     __tablename__ = "tombstone"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     erased_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Practitioner(Base):
+    """Someone who may sign in: their name, role and PIN (only as an Argon2id hash). Never
+    deleted: a practitioner who leaves is disabled, so the audit still names who did what."""
+
+    __tablename__ = "practitioner"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    fold: Mapped[str] = mapped_column(String(100), unique=True)  # the name as signed in by
+    role: Mapped[str] = mapped_column(String(20))
+    secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("role IN ('station', 'coordinator', 'data_lead')", name="role"),
+    )

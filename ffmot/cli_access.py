@@ -1,0 +1,162 @@
+"""Who is running a command: signing in on the command line, and the `practitioners` verbs.
+
+On a protected database (one with named practitioners) every command that opens it signs in:
+`--user NAME`, and the PIN typed at a prompt, or read from `--pin-file FILE` for scheduled
+jobs (a file only its owner can read, so the PIN is never in the command line, the shell's
+history or the environment). A name in FFMOT_USER alone gives no rights there. On an open
+database the name is taken as given, with a warning that anyone can do anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from ffmot.core.errors import InputError
+from ffmot.services.types import Actor
+from ffmot.store.db import Database
+
+STATION = "command line"
+
+
+def sign_in(db: Database, args: argparse.Namespace) -> Actor:
+    """The actor a command runs as (see the module's notes)."""
+    from ffmot.services.practitioners import OPEN_WARNING, is_protected
+    from ffmot.services.practitioners import sign_in as check_pin
+
+    user = (getattr(args, "user", None) or "").strip()
+    if not is_protected(db):
+        # Said to a person at a terminal, every time; a script's output stays its own.
+        if getattr(args, "command", "") != "practitioners" and _to_a_person():
+            sys.stderr.write(f"ffmot: warning: {OPEN_WARNING}\n")
+        return Actor(user or _login_name(), STATION)
+    if not user:
+        raise InputError(
+            "this database has named practitioners: give --user YOUR NAME (the PIN is asked "
+            "for, or read from --pin-file)"
+        )
+    return check_pin(db, user, _pin(args), STATION)
+
+
+def _to_a_person() -> bool:
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def _login_name() -> str:
+    try:
+        return os.environ.get("FFMOT_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _pin(args: argparse.Namespace) -> str:
+    path = getattr(args, "pin_file", None)
+    if path:
+        return read_pin_file(Path(path))
+    if not sys.stdin or not sys.stdin.isatty():
+        raise InputError(
+            "no PIN: type it at the prompt (run from a terminal), or give --pin-file FILE "
+            "(a file only you can read)"
+        )
+    return getpass.getpass("PIN or password: ")
+
+
+def read_pin_file(path: Path) -> str:
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise InputError(f"cannot read the PIN file {path}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"the PIN file {path} is not a regular file")
+    if hasattr(os, "getuid") and (st.st_mode & 0o077 or st.st_uid != os.getuid()):
+        raise InputError(
+            f"the PIN file {path} can be read by others: make it yours alone "
+            f"(chmod 600 {path}) and set a new PIN, as the old one may have been seen"
+        )
+    if st.st_size > 1024:
+        raise InputError(f"the PIN file {path} is too long to be a PIN file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read the PIN file {path}: {e}") from None
+    return text.rstrip("\r\n")
+
+
+def _new_pin(args: argparse.Namespace) -> str:
+    if getattr(args, "new_pin_file", None):
+        return read_pin_file(Path(args.new_pin_file))
+    if not sys.stdin or not sys.stdin.isatty():
+        raise InputError("give the new PIN in --new-pin-file FILE, or run from a terminal")
+    first = getpass.getpass("New PIN or password: ")
+    if getpass.getpass("Again: ") != first:
+        raise InputError("the two PINs were not the same: nothing was changed")
+    return first
+
+
+def run(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    """`ffmot practitioners first-lead|add|list|role|disable|pin`."""
+    from ffmot.core.access import rules
+    from ffmot.services import practitioners as P
+
+    what = args.what
+    if what == "first-lead":
+        if not args.name:
+            raise InputError("give the data lead's name")
+        p = P.first_data_lead(db, args.name, _new_pin(args))
+        out.write(
+            f"{p.name} is this database's data lead. From now on everyone signs in with their "
+            "own name and PIN; add them with 'ffmot practitioners add'\n"
+        )
+        return 0
+    actor = sign_in(db, args)
+    if what == "list":
+        P.check(db, actor, "manage_practitioners")
+        labels = rules().labels
+        for p in P.list_practitioners(db):
+            state = "" if p.active else " (disabled)"
+            out.write(f"{p.name}\t{labels.get(p.role, p.role)}{state}\n")
+        return 0
+    if not args.name:
+        raise InputError(f"give the name of the practitioner to {what}")
+    if what == "add":
+        if not args.role:
+            raise InputError("give --role station, coordinator or data_lead")
+        p = P.add_practitioner(db, actor, args.name, args.role, _new_pin(args))
+        out.write(f"added {p.name} as a {rules().labels[p.role]}\n")
+    elif what == "role":
+        if not args.role:
+            raise InputError("give --role station, coordinator or data_lead")
+        p = P.set_role(db, actor, args.name, args.role)
+        out.write(f"{p.name} is now a {rules().labels[p.role]}\n")
+    elif what == "disable":
+        p = P.disable(db, actor, args.name)
+        out.write(f"{p.name} can no longer sign in; what they did stays theirs in the audit\n")
+    elif what == "pin":
+        P.change_secret(db, actor, args.name, _new_pin(args))
+        out.write(f"the PIN of {args.name.strip()} is changed\n")
+    return 0
+
+
+def add_arguments(sub: argparse._SubParsersAction[Any]) -> None:
+    pr = sub.add_parser(
+        "practitioners",
+        help="named practitioners and their roles: first-lead NAME protects an open database; "
+        "add, role, disable, pin and list need a data lead (a practitioner may change their "
+        "own PIN)",
+    )
+    pr.add_argument("what", choices=["first-lead", "add", "list", "role", "disable", "pin"])
+    pr.add_argument("name", nargs="?", metavar="NAME")
+    pr.add_argument("--role", choices=["station", "coordinator", "data_lead"])
+    pr.add_argument(
+        "--new-pin-file",
+        metavar="FILE",
+        help="the new PIN, read from a file only you can read (else asked for twice)",
+    )

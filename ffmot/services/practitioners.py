@@ -1,0 +1,216 @@
+"""Named practitioners: who may sign in, with which role, and checking what they ask for.
+
+A database is *protected* once its first data lead is made (the app asks for one when it first
+opens a new database). From then on every practitioner signs in by name and their own PIN or
+password, and each service that reads or changes records asks `permit` first: the role comes
+from the database, never from what the caller says, so a name typed into a setting or an
+environment variable gives no rights at all.
+
+PINs are kept only as Argon2id hashes (memory-hard, from a maintained library). Wrong PINs in a
+row lock the name for a while (resources/access.toml); every sign-in, failure, lock, new
+practitioner and change of role is audited.
+
+A database with no practitioners yet is *open*, as every database was before: anything may be
+done, and the app and the command line say so on every start until a data lead is made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ffmot.core import access
+from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.names import fold
+from ffmot.services.permits import check, permit, protected
+from ffmot.services.records import _clean_name, audit
+from ffmot.services.types import Actor
+from ffmot.store.db import Database
+from ffmot.store.models import Practitioner
+
+__all__ = ["check", "permit"]
+
+_HASHER = PasswordHasher()  # Argon2id with the library's recommended costs
+
+OPEN_WARNING = (
+    "this database has no named practitioners yet, so anyone who can start ffmot can see and "
+    "change everything in it. Make its data lead now: File ▸ Practitioners in the app, or "
+    "'ffmot practitioners first-lead NAME'"
+)
+
+
+class SignInRefused(FfmotError):
+    """Wrong name or PIN, a locked or disabled name: said without telling which."""
+
+
+@dataclass(frozen=True)
+class PractitionerInfo:
+    id: str
+    name: str
+    role: str
+    active: bool
+    locked_until: dt.datetime | None
+
+
+def _info(p: Practitioner) -> PractitionerInfo:
+    return PractitionerInfo(p.id, p.name, p.role, p.disabled_at is None, p.locked_until)
+
+
+def is_protected(db: Database) -> bool:
+    with db.transaction() as s:
+        return _protected(s)
+
+
+_protected = protected
+
+
+def list_practitioners(db: Database) -> list[PractitionerInfo]:
+    with db.transaction() as s:
+        return [_info(p) for p in s.scalars(select(Practitioner).order_by(Practitioner.fold))]
+
+
+def _new(s: Session, by: Actor, name: str, role: str, secret: str) -> Practitioner:
+    clean = _clean_name(name, "name")
+    access.check_role(role)
+    access.check_secret(secret)
+    if s.scalar(select(Practitioner).where(Practitioner.fold == fold(clean))) is not None:
+        raise InputError(f"there is already a practitioner called {clean}")
+    p = Practitioner(name=clean, fold=fold(clean), role=role, secret=_HASHER.hash(secret))
+    s.add(p)
+    s.flush()
+    audit(s, by, "add_practitioner", "practitioner", p.id, f"role {role}")
+    return p
+
+
+def first_data_lead(db: Database, name: str, secret: str) -> PractitionerInfo:
+    """Protects an open database: its first practitioner, a data lead. Refused once it has
+    any practitioner (then only a data lead may add people)."""
+    with db.transaction() as s:
+        if _protected(s):
+            raise InputError("this database already has practitioners: a data lead adds new ones")
+        p = _new(s, Actor(_clean_name(name, "name"), "set-up"), name, "data_lead", secret)
+        return _info(p)
+
+
+def add_practitioner(
+    db: Database, by: Actor, name: str, role: str, secret: str
+) -> PractitionerInfo:
+    with db.transaction() as s:
+        permit(s, by, "manage_practitioners")
+        return _info(_new(s, by, name, role, secret))
+
+
+def set_role(db: Database, by: Actor, name: str, role: str) -> PractitionerInfo:
+    with db.transaction() as s:
+        permit(s, by, "manage_practitioners")
+        p = _by_name(s, name)
+        access.check_role(role)
+        if p.role == "data_lead" and role != "data_lead":
+            _keep_a_data_lead(s, p)
+        audit(s, by, "set_role", "practitioner", p.id, f"{p.role} to {role}")
+        p.role = role
+        return _info(p)
+
+
+def disable(db: Database, by: Actor, name: str) -> PractitionerInfo:
+    """They can no longer sign in; what they did stays theirs in the audit."""
+    with db.transaction() as s:
+        permit(s, by, "manage_practitioners")
+        p = _by_name(s, name)
+        if p.role == "data_lead":
+            _keep_a_data_lead(s, p)
+        p.disabled_at = dt.datetime.now(dt.UTC)
+        audit(s, by, "disable_practitioner", "practitioner", p.id)
+        return _info(p)
+
+
+def change_secret(db: Database, by: Actor, name: str, secret: str) -> None:
+    """A practitioner changes their own PIN, or a data lead sets a new one for someone who
+    forgot theirs (which also unlocks the name)."""
+    with db.transaction() as s:
+        p = _by_name(s, name)
+        if p.id != by.practitioner_id:
+            permit(s, by, "manage_practitioners")
+        access.check_secret(secret)
+        p.secret = _HASHER.hash(secret)
+        p.failures = 0
+        p.locked_until = None
+        audit(s, by, "change_pin", "practitioner", p.id)
+
+
+def _keep_a_data_lead(s: Session, leaving: Practitioner) -> None:
+    others = s.scalar(
+        select(func.count())
+        .select_from(Practitioner)
+        .where(
+            Practitioner.role == "data_lead",
+            Practitioner.disabled_at.is_(None),
+            Practitioner.id != leaving.id,
+        )
+    )
+    if not others:
+        raise InputError(
+            f"{leaving.name} is the only data lead: make someone else data lead first, or "
+            "nobody could add practitioners or give out records"
+        )
+
+
+def _by_name(s: Session, name: str) -> Practitioner:
+    p = s.scalar(select(Practitioner).where(Practitioner.fold == fold(name.strip())))
+    if p is None:
+        raise InputError(f"no practitioner is called {name.strip()}")
+    return p
+
+
+def sign_in(db: Database, name: str, secret: str, station: str) -> Actor:
+    """The practitioner, checked against their PIN: an Actor the services will trust. A
+    refusal never says whether the name or the PIN was wrong. A failure is saved (and
+    audited) before the refusal is raised, so wrong PINs count towards the lock."""
+    now = dt.datetime.now(dt.UTC)
+    policy = access.rules().policy
+    signed: Actor | None = None
+    with db.transaction() as s:
+        p = s.scalar(select(Practitioner).where(Practitioner.fold == fold(name.strip())))
+        if p is None:
+            _HASHER.hash(secret or "x")  # the same work as a real check: no timing tell
+            audit(s, Actor("unknown", station), "sign_in_refused", "practitioner", "")
+        else:
+            locked = p.locked_until
+            if locked is not None and locked.tzinfo is None:
+                locked = locked.replace(tzinfo=dt.UTC)
+            if p.disabled_at is not None or (locked is not None and locked > now):
+                why = "disabled" if p.disabled_at is not None else "locked"
+                audit(s, Actor(p.name, station), "sign_in_refused", "practitioner", p.id, why)
+            elif not _matches(p.secret, secret):
+                p.failures += 1
+                detail = f"wrong PIN ({p.failures} in a row)"
+                if p.failures >= policy.lock_after_failures:
+                    p.locked_until = now + dt.timedelta(minutes=policy.lock_minutes)
+                    p.failures = 0
+                    detail += f"; locked for {policy.lock_minutes} minutes"
+                audit(s, Actor(p.name, station), "sign_in_refused", "practitioner", p.id, detail)
+            else:
+                p.failures = 0
+                p.locked_until = None
+                if _HASHER.check_needs_rehash(p.secret):
+                    p.secret = _HASHER.hash(secret)
+                audit(s, Actor(p.name, station), "sign_in", "practitioner", p.id)
+                signed = Actor(p.name, station, practitioner_id=p.id)
+    if signed is None:
+        raise SignInRefused(
+            "that name and PIN do not match a practitioner who may sign in here. Check both "
+            "and try again, or ask your data lead"
+        )
+    return signed
+
+
+def _matches(stored: str, secret: str) -> bool:
+    try:
+        return _HASHER.verify(stored, secret)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
