@@ -110,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="no names, contact, dates of birth or codes; consenting people only",
     )
     x.add_argument("--event", metavar="ID", help="one MOT day only")
+    x.add_argument(
+        "--k",
+        type=int,
+        default=None,
+        metavar="K",
+        help="with --anonymised: at least K people share every MOT day, date, age band and sex "
+        "written (default 5; 10 for an open release)",
+    )
 
     im = sub.add_parser("import", help="import a file written by 'ffmot export'")
     im.add_argument("file", metavar="FILE")

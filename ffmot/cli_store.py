@@ -141,18 +141,24 @@ def _events(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.core.anonymity import DEFAULT_K
     from ffmot.services.records import get_event
     from ffmot.services.transfer import export_file
 
+    if args.k is not None and not args.anonymised:
+        raise InputError("--k goes with --anonymised")
     event_id = get_event(db, args.event).id if args.event else None
     path = Path(args.out)
-    s = export_file(db, args.actor, path, args.format, args.anonymised, event_id)
+    k = DEFAULT_K if args.k is None else args.k
+    s = export_file(db, args.actor, path, args.format, args.anonymised, event_id, k=k)
     kind = "anonymised " if args.anonymised else ""
     extra = (
         f"; {s.left_out} participant(s) left out (no consent to anonymous use)"
         if args.anonymised and s.left_out
         else ""
     )
+    if s.k_anonymity is not None:
+        extra += "".join(f"\n{line}" for line in s.k_anonymity.lines())
     out.write(f"wrote {s.rows} {kind}rows for {s.participants} participant(s) to {path}{extra}\n")
     return 0
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
+from ffmot.core.errors import sentence
 from ffmot.gui.context import AppContext, keep_open, show_error
 
 
@@ -44,6 +45,11 @@ def run_export(ctx: AppContext, parent: QWidget, path: Path, anonymised: bool) -
             + (
                 f" {s.left_out} left out: no consent to anonymous use."
                 if anonymised and s.left_out
+                else ""
+            )
+            + (
+                "".join(f"\n{sentence(line)}" for line in s.k_anonymity.lines())
+                if s.k_anonymity is not None
                 else ""
             ),
         ),

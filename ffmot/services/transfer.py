@@ -32,7 +32,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ffmot.core import codes, entry, lineage, screening, units
+from ffmot.core import anonymity, codes, entry, lineage, screening, units
 from ffmot.core import text as textrules
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
@@ -221,12 +221,8 @@ def _num(v: float | int | None) -> str:
 
 
 def age_band(age: int) -> str:
-    if age < 60:
-        return "under 60"
-    if age >= 95:
-        return "95 and over"
-    lo = age - age % 5
-    return f"{lo}-{lo + 4}"
+    """The 5-year band of the least generalised anonymised export (anonymity.LADDER[0])."""
+    return anonymity.band_of(age, 5, 95)
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -237,6 +233,8 @@ class ExportSummary:
     rows: int
     participants: int
     left_out: int  # anonymised: participants without consent to anonymous use
+    # anonymised: how k-anonymity was reached (people left out for it are not in `left_out`)
+    k_anonymity: anonymity.Outcome | None = None
 
 
 def _latest_consents(s: Session) -> dict[str, dict[str, Consent]]:
@@ -311,9 +309,14 @@ def export_rows(
     anonymised: bool = False,
     event_id: str | None = None,
     norms: NormSet | None = None,
+    k: int = anonymity.DEFAULT_K,
 ) -> tuple[list[dict[str, str]], ExportSummary]:
+    """The export's rows. Anonymised, they are made k-anonymous by `anonymity.anonymise` (MOT
+    day, date, age band and sex shared by at least k people; see there), which raises
+    TooFewToAnonymise rather than give rows in which anyone could be recognised."""
     ns = norms or default_norm_set()
     rows: list[dict[str, str]] = []
+    raw: list[anonymity.Row] = []
     left_out: set[str] = set()
     people: set[str] = set()
     export_ids: dict[str, str] = {}
@@ -366,7 +369,7 @@ def export_rows(
             if anonymised:
                 if p.id not in export_ids:
                     export_ids[p.id] = secrets.token_hex(6)
-                rows.append({"export_id": export_ids[p.id], "age_band": age_band(age), **common})
+                raw.append(anonymity.Row(export_ids[p.id], p.sex, age, e.id, e.date, dict(common)))
                 continue
             rows.append(
                 {
@@ -425,8 +428,11 @@ def export_rows(
                 }
             )
     if anonymised:
-        # Shuffle the order so row position says nothing about who came when.
-        rows.sort(key=lambda x: (x["event_date"], x["event"], x["export_id"], x["test"]))
+        # Sorted by the random id, so row position says nothing about who came when.
+        rows, outcome = anonymity.anonymise(raw, k)
+        return rows, ExportSummary(
+            len(rows), outcome.people, len(left_out - people), k_anonymity=outcome
+        )
     return rows, ExportSummary(len(rows), len(people), len(left_out - people))
 
 
@@ -437,12 +443,16 @@ def export_file(
     fmt: str,
     anonymised: bool = False,
     event_id: str | None = None,
+    k: int = anonymity.DEFAULT_K,
 ) -> ExportSummary:
+    """Writes the export. Anonymised, it is k-anonymous (at least `k` people share every
+    quasi-identifier written, see ffmot.core.anonymity) or it is not written at all:
+    TooFewToAnonymise is raised before the file is touched."""
     if fmt not in ("csv", "xlsx"):
         raise InputError(f"unknown export format '{fmt}': use csv or xlsx")
     check(db, actor, "export_anonymised" if anonymised else "export_identifiable")
     _regular_file(path, "write")  # before any work: a pipe or a device is refused at once
-    rows, summary = export_rows(db, anonymised, event_id)
+    rows, summary = export_rows(db, anonymised, event_id, k=k)
     columns = ANONYMISED_COLUMNS if anonymised else COLUMNS
     _write(path, fmt, columns, rows)
     with db.transaction() as s:
@@ -452,7 +462,14 @@ def export_file(
             "export",
             "database",
             "",
-            f"{summary.rows} rows, {fmt}{', anonymised' if anonymised else ''}, to {path.name}",
+            f"{summary.rows} rows, {fmt}"
+            + (
+                f", anonymised at k={summary.k_anonymity.k} "
+                f"({summary.k_anonymity.left_out} people left out for it)"
+                if summary.k_anonymity
+                else ""
+            )
+            + f", to {path.name}",
         )
     return summary
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from ffmot.store.db import connect
 from tests.cli.test_cli import assert_refused, ffmot
+from tests.k_anonymity import assert_k_anonymous, reidentify
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -58,6 +60,13 @@ def test_demo_events_participants_export_import(url, tmp_path):
     anon = tmp_path / "anon.xlsx"
     p = run(url, "export", "--format", "xlsx", "--out", str(anon), "--anonymised")
     assert p.returncode == 0 and "anonymised rows" in p.stdout
+    assert "at least 5 people share every MOT day, date, age band and sex" in p.stdout
+    assert assert_k_anonymous(anon, 5) >= 5
+    db = connect(url)
+    try:
+        assert reidentify(db, anon) >= 5
+    finally:
+        db.close()
 
 
 def test_erase_and_merge_verbs(url, tmp_path):

@@ -492,3 +492,41 @@ def test_a_database_in_a_cloud_sync_folder_is_warned_about_in_the_window(open_ap
     assert "OneDrive keeps in step" in s.window.where.toolTip()
     plain = open_app(str(tmp_path / "day.db"))
     assert plain.window.where.text().startswith("Database: ")
+
+
+def test_the_anonymised_export_from_the_window_is_k_anonymous(day, qtbot, tmp_path):
+    """Too few people: refused in words, no file. Enough: written, and the box says how."""
+    import datetime as dt
+
+    from ffmot.core import screening
+    from ffmot.gui import data_actions as data
+    from tests.k_anonymity import assert_k_anonymous
+
+    w, ctx = day.window, day.ctx
+    _, visit = day.people["Ada"]
+    R.save_result(ctx.db, ctx.actor, visit.id, "grip", [(22, "left 1")])
+    out = tmp_path / "anon.csv"
+    data.run_export(ctx, w, out, anonymised=True)
+    qtbot.waitUntil(lambda: w.findChild(QMessageBox, "errorBox") is not None)
+    assert "cannot write an anonymised export" in w.findChild(QMessageBox, "errorBox").text()
+    assert not out.exists()
+    w.findChild(QMessageBox, "errorBox").close()
+    for i in range(5):  # five more women of Ada's age at the day
+        p = R.register_participant(
+            ctx.db,
+            ctx.actor,
+            f"Person{i}",
+            "Crowdley",
+            dt.date(1949, 5, 1 + i),
+            "female",
+            consents={"keep_results": True, "anonymous_reports": True},
+        )
+        v = R.check_in(ctx.db, ctx.actor, p.id, visit.event_id)
+        R.record_screening(ctx.db, ctx.actor, v.id, screening.answers_with())
+        R.save_result(ctx.db, ctx.actor, v.id, "grip", [(20 + i, "right 1")])
+    data.run_export(ctx, w, out, anonymised=True)
+    qtbot.waitUntil(lambda: w.findChild(QMessageBox, "infoBox") is not None)
+    text = w.findChild(QMessageBox, "infoBox").text()
+    assert "Wrote 6 rows for 6 participant(s)" in text
+    assert "At least 5 people share every MOT day, date, age band and sex written" in text
+    assert assert_k_anonymous(out, 5) == 6

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from ffmot.core import screening
+from ffmot.core.anonymity import TooFewToAnonymise
 from ffmot.core.errors import InputError
 from ffmot.services import records as R
 from ffmot.services.transfer import (
@@ -26,6 +27,7 @@ from ffmot.services.transfer import (
 )
 from ffmot.services.types import Measurements
 from ffmot.store.db import connect
+from tests.k_anonymity import assert_k_anonymous, reidentify
 
 D = dt.date
 
@@ -169,10 +171,18 @@ def test_neutralise_and_restore():
 def test_anonymised_export_is_really_anonymous(db, tmp_path, actor):
     a1, a2, a3 = fill(db, actor)
     out = tmp_path / "anon.csv"
+    # Two consenting people cannot be made unrecognisable: refused, nothing written.
+    with pytest.raises(TooFewToAnonymise, match="nothing was written"):
+        export_file(db, actor, out, "csv", anonymised=True)
+    assert not out.exists()
+    crowd(db, actor, first_day(db), 8)
     s = export_file(db, actor, out, "csv", anonymised=True)
+    assert assert_k_anonymous(out, 5) >= 5 and reidentify(db, out) >= 5
     rows = read_csv(out)
     assert tuple(rows[0]) == ANONYMISED_COLUMNS
-    assert s.participants == 2 and s.left_out == 1  # Bert did not consent
+    assert s.left_out == 1  # Bert did not consent
+    assert s.k_anonymity is not None
+    assert s.participants + s.k_anonymity.left_out == 10  # Ada, Cleo and the eight
     text = out.read_text()
     for p in (a1, a2, a3):
         for personal in (
@@ -182,12 +192,13 @@ def test_anonymised_export_is_really_anonymous(db, tmp_path, actor):
             p.date_of_birth.isoformat(),
             "1632",
             "Demoworth",
+            "HYPERLINK",  # the MOT day's name and venue are never written
+            "Fellside",
+            "2026-05-01",  # nor its exact date
         ):
             assert personal not in text
-    bands = {r[1] for r in rows[1:]}
-    assert bands <= {"75-79", "85-89"}
     ids = {r[0] for r in rows[1:]}
-    assert len(ids) == 2
+    assert len(ids) == s.participants
     out2 = tmp_path / "anon2.csv"
     export_file(db, actor, out2, "csv", anonymised=True)
     assert not ids & {r[0] for r in read_csv(out2)[1:]}  # a new random id in every export
@@ -195,11 +206,36 @@ def test_anonymised_export_is_really_anonymous(db, tmp_path, actor):
         import_file(db, actor, out)
 
 
+def first_day(db):
+    return R.list_events(db)[0].id
+
+
+def crowd(db, actor, event_id, n):
+    """n consenting women born in 1950, alike, each with a grip result."""
+    for i in range(n):
+        p = R.register_participant(
+            db,
+            actor,
+            f"Person{i}",
+            "Crowdley",
+            D(1950, 1, 1) + dt.timedelta(days=i),
+            "female",
+            consents={"keep_results": True, "anonymous_reports": True},
+        )
+        v = R.check_in(db, actor, p.id, event_id)
+        R.record_screening(db, actor, v.id, screening.answers_with())
+        R.save_result(db, actor, v.id, "grip", [(20 + i, "right 1")])
+
+
 def test_withdrawn_consent_leaves_the_anonymised_export(db, tmp_path, actor):
     a1, _, _ = fill(db, actor)
+    crowd(db, actor, first_day(db), 8)
+    _, s = export_rows(db, anonymised=True)
+    before = s.participants + s.k_anonymity.left_out
     R.record_consent(db, actor, a1.id, "anonymous_reports", False)
-    rows, s = export_rows(db, anonymised=True)
-    assert s.participants == 1 and all(r["sex"] == "not_stated" for r in rows)
+    _, s = export_rows(db, anonymised=True)
+    assert s.participants + s.k_anonymity.left_out == before - 1
+    assert s.left_out == 2  # Bert, and now Ada
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(db, tmp_path, actor):
@@ -503,16 +539,22 @@ def test_the_anonymised_export_gains_nothing(db, tmp_path, actor):
     out of the anonymised export, and so do visits with no result."""
     from tests.store.test_round_trip import mot_day
 
-    mot_day(db, actor)
+    visits = mot_day(db, actor)
     out = tmp_path / "anon.csv"
+    with pytest.raises(TooFewToAnonymise):  # Ada alone would be recognised
+        export_file(db, actor, out, "csv", anonymised=True)
+    spring = R.get_assessment(db, visits["ada_spring"]).event_id
+    crowd(db, actor, spring, 6)
     s = export_file(db, actor, out, "csv", anonymised=True)
+    assert assert_k_anonymous(out, 5) >= 5 and reidentify(db, out) >= 5
     rows = read_csv(out)
     assert rows[0] == FIRST_ANONYMISED
     text = out.read_text()
     for word in ("do_not_test", "chest_pain", "dizziness", "Walks the dog", "Nurse Kay", "172"):
         assert word not in text
     assert all(r[5] for r in rows[1:])  # every row is a result
-    assert s.participants == 1  # Ada; Cleo consented but has no result
+    # Ada and the six; Cleo consented but has no result
+    assert s.participants + s.k_anonymity.left_out == 7
 
 
 def test_a_control_character_xlsx_cannot_hold_is_refused_plainly(db, tmp_path, actor):
