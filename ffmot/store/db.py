@@ -6,11 +6,13 @@ secure delete); PostgreSQL when several stations share one database.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -108,6 +110,7 @@ class Database:
     # The (device, inode) of every -wal and -shm our connections opened: on closing, those left
     # beside a path that no longer holds our file are ours to remove, and no other.
     sidecars: set[tuple[int, int]] = field(default_factory=set)
+    _released: bool = False  # its hold on the file's handle (see _HANDLES) given back
     # Something the person should know about where the database is (a cloud-sync folder, say)
     # though it does not stop ffmot: for the window and the command line to show. "" if none.
     warning: str = ""
@@ -156,12 +159,14 @@ class Database:
         return problem
 
     def _damage_now(self) -> str:
-        try:
-            with open(self.engine.url.database or "", "rb") as f:
-                head = f.read(100)
-                size = os.fstat(f.fileno()).st_size
+        fd = _handle(self.file_id) if self.file_id is not None else None
+        if fd is None:
+            return ""
+        try:  # through the handle kept open: opening the file anew would drop SQLite's locks
+            head = os.pread(fd, 100, 0)
+            size = os.fstat(fd).st_size
         except OSError:
-            return ""  # _still_ours() speaks for a file that cannot be opened
+            return ""  # _still_ours() speaks for a file that cannot be read
         if not head:
             return "it is now empty" if self.had_content else ""
         self.had_content = True
@@ -262,6 +267,9 @@ class Database:
                     side.unlink()
             except OSError:
                 pass
+        if self.file_id is not None and not self._released:
+            self._released = True
+            _release_handle(self.file_id)
 
 
 def _path_problem(path: Path, e: OSError) -> StoreError:
@@ -298,6 +306,43 @@ def _refuse_unless_regular(path: Path, st: os.stat_result) -> None:
             f"{path} is {kind}, not an ordinary file: ffmot keeps its database only in an "
             "ordinary file, and left this untouched. Choose another file with --db."
         )
+
+
+# Open handles on each database file, by (device, inode), for this whole process. SQLite's
+# locks are POSIX locks, which belong to the process and the file: closing ANY handle on the file
+# drops every lock the process holds on it, and another process could then take the -wal away
+# from connections still using it (their saves vanish; "disk I/O error"). So a handle ffmot
+# opens on a database file is never closed while any Database of this process has that file
+# open: it is kept here, used for the checks (read with pread, never reopened), and closed with
+# the last one.
+_HANDLES: dict[tuple[int, int], list[int]] = {}  # key -> [count, fd, fd...]
+_HANDLES_LOCK = threading.Lock()
+
+
+def _keep_handle(key: tuple[int, int], fd: int) -> None:
+    with _HANDLES_LOCK:
+        held = _HANDLES.setdefault(key, [0])
+        held[0] += 1
+        held.append(fd)
+
+
+def _handle(key: tuple[int, int]) -> int | None:
+    held = _HANDLES.get(key)
+    return held[1] if held and len(held) > 1 else None
+
+
+def _release_handle(key: tuple[int, int]) -> None:
+    with _HANDLES_LOCK:
+        held = _HANDLES.get(key)
+        if held is None:
+            return
+        held[0] -= 1
+        if held[0] > 0:
+            return
+        del _HANDLES[key]
+    for fd in held[1:]:
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def _prepare_sqlite_file(path: Path) -> tuple[int, int]:
@@ -340,20 +385,25 @@ def _prepare_sqlite_file(path: Path) -> tuple[int, int]:
         if stat.S_IMODE(st.st_mode) & 0o077 and st.st_uid == os.geteuid():
             os.fchmod(fd, 0o600)  # personal health data: owner only
     except OSError as e:
+        os.close(fd)  # nothing of ours is open on a file refused here
         raise StoreError(f"cannot read the database {path}: {e.strerror}") from None
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
+    _keep_handle((st.st_dev, st.st_ino), fd)  # never closed while the file is open here
     return st.st_dev, st.st_ino
 
 
 def _create_sqlite_file(path: Path) -> tuple[int, int]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
         try:
             st = os.fstat(fd)
-        finally:
+        except OSError:
             os.close(fd)
+            raise
+        _keep_handle((st.st_dev, st.st_ino), fd)
     except FileExistsError:
         raise StoreError(
             f"cannot create the database {path}: something is already there (a shortcut to a "
@@ -494,6 +544,8 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
     try:
         engine = create_engine(u, **kwargs)
     except (ArgumentError, ImportError) as e:
+        if file_id is not None:
+            _release_handle(file_id)
         raise StoreError(f"cannot use {describe(resolved)}: {e}") from None
     db = Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
     if backend == "sqlite":
@@ -507,7 +559,7 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
         if upgrade:
             upgrade_schema(db)
     except BaseException:
-        engine.dispose()
+        db.close()
         raise
     return db
 

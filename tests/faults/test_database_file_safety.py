@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy import text
 
 from ffmot.services import records as R
+from ffmot.services.types import Actor
 from ffmot.store import db as store_db
 from ffmot.store.db import connect
 from ffmot.store.errors import StoreError
@@ -380,3 +381,30 @@ def test_a_file_cut_short_while_open_refuses_the_next_save(tmp_path, actor, keep
     with pytest.raises(StoreError, match="was changed by something other than ffmot"):
         _register(db, actor, "After")
     db.close()
+
+
+def test_another_process_opening_and_closing_the_file_never_takes_the_wal_away(tmp_path):
+    """SQLite's locks belong to the process: a check that opened and closed the database file
+    itself dropped them, so a command run beside the window (which opens and closes the file)
+    took the -wal away from the window's connection: the window's later saves said "saved"
+    and were gone, then "disk I/O error"."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "day.db"
+    station = connect(str(path))
+    R.create_event(station, Actor("Sam"), "Day one", dt.date.today())  # a commit: checks run
+    reader = (
+        "import sys; from ffmot.store.db import connect; from ffmot.services import records as R;"
+        "d = connect(sys.argv[1]); print(len(R.list_events(d))); d.close()"
+    )
+    for n in range(3):
+        p = subprocess.run(
+            [sys.executable, "-c", reader, str(path)], capture_output=True, text=True, cwd=ROOT
+        )
+        assert p.returncode == 0 and p.stdout.strip() == str(n + 1), p.stderr
+        assert Path(f"{path}-wal").exists(), "the other process took the -wal away"
+        R.create_event(station, Actor("Sam"), f"Day {n + 2}", dt.date.today())
+    with sqlite3.connect(path) as c:
+        assert c.execute("SELECT count(*) FROM event").fetchone() == (4,)
+    station.close()
