@@ -145,7 +145,50 @@ def run(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def run_audit(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    """`ffmot audit verify`: is the chain of this database's own entries whole? `ffmot audit
+    list`: the newest entries, those brought in from station files marked as theirs."""
+    from ffmot.services import audit_log
+
+    actor = sign_in(db, args)
+    if args.what == "verify":
+        v = audit_log.verify(db, actor)
+        out.write(
+            f"{v.entries} entries in this database's chain"
+            + (
+                f"; {v.brought_in} brought in from station files, kept apart"
+                if v.brought_in
+                else ""
+            )
+            + "\n"
+        )
+        if v.problem:
+            sys.stderr.write(f"ffmot: the audit is not whole: {v.problem}\n")
+            return 2
+        out.write(
+            f"the chain is whole. Its head is {v.head}: note it down; a later check that shows "
+            "a different chain up to this entry means the audit was rewritten\n"
+        )
+        return 0
+    for e in audit_log.entries(db, actor, args.last):
+        where = f" [{e.origin}]" if e.origin else ""
+        number = f"{e.seq:>6}" if e.seq is not None else "     -"
+        out.write(
+            f"{number}  {e.at:%Y-%m-%d %H:%M}  {e.actor} ({e.station})  {e.action} {e.entity}"
+            f"{': ' + e.detail if e.detail else ''}{where}\n"
+        )
+    return 0
+
+
 def add_arguments(sub: argparse._SubParsersAction[Any]) -> None:
+    au = sub.add_parser(
+        "audit",
+        help="the audit log (a data lead's): verify checks its hash chain is whole; list shows "
+        "the newest entries",
+    )
+    au.add_argument("what", choices=["verify", "list"])
+    au.add_argument("--last", type=int, default=50, metavar="N", help="with list: how many")
+
     pr = sub.add_parser(
         "practitioners",
         help="named practitioners and their roles: first-lead NAME protects an open database; "

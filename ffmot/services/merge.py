@@ -54,7 +54,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import NullType
 
-from ffmot.core import codes, entry, lineage, units
+from ffmot.core import chain, codes, entry, lineage, units
 from ffmot.core import text as text_rules
 from ffmot.core.ages import age_on
 from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS
@@ -766,7 +766,18 @@ class _Merge:
             raise RefusedRecord(problem)
         there = str(row.get("origin") or "")
         origin = self.origin if not there else f"{self.origin}; there: {there}"
-        self.dc.execute(insert(table).values(**{**row, "origin": origin[:ORIGIN_MAX]}))
+        # Outside this database's chain: the station's own numbers and links mean nothing here.
+        self.dc.execute(
+            insert(table).values(
+                **{
+                    **row,
+                    "origin": origin[:ORIGIN_MAX],
+                    "seq": None,
+                    "link": None,
+                    "entity_key": chain.entity_key(str(row.get("entity_id") or "")),
+                }
+            )
+        )
         return "added"
 
     def _erasure_to_review(self, pid: str, tid: str) -> None:
@@ -965,6 +976,8 @@ AUDIT_ACTIONS = frozenset(
         "set_role",
         "disable_practitioner",
         "change_pin",
+        "verify_audit",
+        "read_audit",
     ]
 )
 AUDIT_ENTITIES = frozenset(

@@ -8,12 +8,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ffmot.core import codes, entry, lineage, screening, units
+from ffmot.core import chain, codes, entry, lineage, screening, units
 from ffmot.core import text as textrules
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
@@ -42,6 +42,7 @@ from ffmot.store.models import (
     SEXES,
     Assessment,
     AuditEntry,
+    AuditHead,
     Consent,
     Event,
     NameWord,
@@ -60,15 +61,50 @@ MAX_NOTES = 4000  # notes and goals: a few paragraphs
 def audit(
     s: Session, actor: Actor, action: str, entity: str, entity_id: str = "", detail: str = ""
 ) -> None:
-    """Adds an audit entry to the session's transaction. `detail` must hold no personal data."""
+    """Adds an audit entry to the session's transaction, as the next link of the audit's hash
+    chain (ffmot/core/chain.py). `detail` must hold no personal data.
+
+    The chain's head row is updated first, which takes its lock: two stations writing at once
+    on a shared server take turns for that moment, so the chain never forks."""
+    head_table = AuditHead.__table__
+    assert isinstance(head_table, Table)
+    taken = s.execute(
+        update(head_table)
+        .where(head_table.c.id == 1)
+        .values(seq=head_table.c.seq + 1)
+        .returning(head_table.c.seq, head_table.c.link)
+    ).first()
+    if taken is None:  # a database whose chain has not begun: it begins here
+        s.execute(insert(head_table).values(id=1, seq=1, link=chain.START))
+        seq, previous = 1, chain.START
+    else:
+        seq, previous = taken
+    e = chain.Entry(
+        seq,
+        new_id(),
+        utcnow(),
+        actor.name,
+        actor.station,
+        action,
+        entity,
+        chain.entity_key(entity_id),
+        _storable(detail),
+    )
+    link = chain.link(previous, e)
+    s.execute(update(head_table).where(head_table.c.id == 1).values(link=link))
     s.add(
         AuditEntry(
-            actor=actor.name,
-            station=actor.station,
+            id=e.id,
+            at=e.at,
+            actor=e.actor,
+            station=e.station,
             action=action,
             entity=entity,
             entity_id=entity_id,
-            detail=_storable(detail),
+            entity_key=e.entity_key,
+            detail=e.detail,
+            seq=seq,
+            link=link,
         )
     )
 

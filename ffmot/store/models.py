@@ -252,6 +252,19 @@ class AuditEntry(Base):
     # Empty for an entry made in this database; for one brought in from a station file, that
     # file (never a password), who brought it in and when: the station's record, not ours.
     origin: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The hash chain (ffmot/core/chain.py), for entries made here; None for brought-in ones.
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    entity_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    link: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The audit chain's last number and link: one row, taken under lock by each new entry."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    link: Mapped[str] = mapped_column(String(64))
 
 
 class MergeConflict(Base):
