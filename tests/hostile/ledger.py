@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 KINDS = ("uncaught", "lost", "wrong", "hung")
 EXAMPLES = 5  # kept per kind and attack; the count is always whole
@@ -67,6 +69,34 @@ class Attack:
         """Fails the calling test if anything went wrong, naming examples."""
         assert self.tried > 0, f"{self.name}: no input was tried"
         assert not any(self.counts.values()), self.describe()
+
+
+def bounded(
+    fn: Callable[[], Any], seconds: float, unstick: Callable[[], None] | None = None
+) -> tuple[str, Any]:
+    """Runs one input's work on a worker thread, bounded in time: ("ok", value), ("raised",
+    the exception, for the caller to judge) or ("hung", None). `unstick`, if given, is tried a
+    few times on a hang (opening the other end of a pipe the work is waiting on, say) so the
+    worker can end rather than be left behind."""
+    box: list[tuple[str, Any]] = []
+
+    def work() -> None:
+        try:
+            box.append(("ok", fn()))
+        except BaseException as e:  # every exception is judged by the caller
+            box.append(("raised", e))
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    t.join(seconds)
+    if t.is_alive():
+        for _ in range(20 if unstick else 0):
+            unstick()  # type: ignore[misc]
+            t.join(0.2)
+            if not t.is_alive():
+                break
+        return "hung", None
+    return box[0]
 
 
 ATTACKS: dict[str, Attack] = {}

@@ -27,7 +27,6 @@ import os
 import random
 import shutil
 import stat
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,20 +108,7 @@ class Run:
 
 
 def _in_worker(fn: Callable[[], Any], bound: float = BOUND_S) -> tuple[str, Any]:
-    box: list[tuple[str, Any]] = []
-
-    def work() -> None:
-        try:
-            box.append(("ok", fn()))
-        except BaseException as e:  # judged by the caller
-            box.append(("raised", e))
-
-    t = threading.Thread(target=work, daemon=True)
-    t.start()
-    t.join(bound)
-    if t.is_alive():
-        return "hung", None
-    return box[0]
+    return ledger.bounded(fn, bound)
 
 
 def _clean(message: str) -> bool:

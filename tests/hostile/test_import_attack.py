@@ -36,7 +36,6 @@ import random
 import re
 import shutil
 import threading
-import traceback
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -777,23 +776,7 @@ def message_problem(e: BaseException) -> str | None:
 
 def run_bounded(fn: Callable[[], Any], bound: float = BOUND) -> tuple[str, Any]:
     """('ok', value) | ('raised', exception) | ('hung', None)."""
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as e:  # every exception is judged by the caller
-            box["error"] = e
-            box["trace"] = traceback.format_exc()
-
-    t = threading.Thread(target=work, daemon=True)
-    t.start()
-    t.join(bound)
-    if t.is_alive():
-        return "hung", None
-    if "error" in box:
-        return "raised", box["error"]
-    return "ok", box.get("value")
+    return ledger.bounded(fn, bound)
 
 
 def lost(before: Snapshot, after: Snapshot, accepted: bool, update: bool) -> list[str]:

@@ -27,7 +27,6 @@ import os
 import random
 import re
 import shutil
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -500,25 +499,7 @@ def _unblock_pipes(folder: Path) -> None:
 
 def _in_worker(fn: Callable[[], Any], folder: Path) -> tuple[str, Any]:
     """("ok", value), ("raised", exception) or ("hung", None)."""
-    box: list[tuple[str, Any]] = []
-
-    def work() -> None:
-        try:
-            box.append(("ok", fn()))
-        except BaseException as e:  # judged by the caller
-            box.append(("raised", e))
-
-    t = threading.Thread(target=work, daemon=True)
-    t.start()
-    t.join(BOUND_S)
-    if t.is_alive():
-        for _ in range(20):
-            _unblock_pipes(folder)
-            t.join(0.2)
-            if not t.is_alive():
-                break
-        return "hung", None
-    return box[0]
+    return ledger.bounded(fn, BOUND_S, unstick=lambda: _unblock_pipes(folder))
 
 
 def _clean_message(text: str) -> bool:

@@ -18,7 +18,6 @@ import random
 import re
 import shutil
 import sqlite3
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -779,22 +778,19 @@ def bad_message(message: str, hub: Path) -> str:
 
 
 def run(hub_path: Path, path: Path) -> tuple[Any, BaseException | None, bool]:
-    box: dict[str, Any] = {}
-
-    def work() -> None:
+    def work() -> Any:
         hub = connect(str(hub_path))
         try:
-            box["report"] = merge(hub, HUB, str(path))
-            box["line"] = box["report"].line()
-        except BaseException as e:  # judged by the caller
-            box["error"] = e
+            report = merge(hub, HUB, str(path))
+            report.line()  # the report must be sayable too
+            return report
         finally:
             hub.close()
 
-    t = threading.Thread(target=work, daemon=True)
-    t.start()
-    t.join(TIMEOUT)
-    return box.get("report"), box.get("error"), t.is_alive()
+    state, got = ledger.bounded(work, TIMEOUT)
+    if state == "hung":
+        return None, None, True
+    return (got, None, False) if state == "ok" else (None, got, False)
 
 
 def test_hostile_station_files(tmp_path: Path) -> None:
