@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             from ffmot import cli_store
 
             return cli_store.run(args, out)
-        if args.command in ("practitioners", "audit"):
+        if args.command in ("practitioners", "audit", "retention"):
             return _practitioners(args, out)
         if args.command in _REPORT_VERBS:
             from ffmot import cli_report
@@ -284,6 +284,8 @@ def _practitioners(args: argparse.Namespace, out: TextIO) -> int:
     try:
         if args.command == "audit":
             return cli_access.run_audit(db, args, out)
+        if args.command == "retention":
+            return cli_access.run_retention(db, args, out)
         return cli_access.run(db, args, out)
     except SQLAlchemyError as e:
         raise explain(db, e) from None

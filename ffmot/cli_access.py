@@ -180,7 +180,52 @@ def run_audit(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def run_retention(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    """`ffmot retention [--set-months N] [--apply]`: a data lead's."""
+    from ffmot.services import retention
+
+    actor = sign_in(db, args)
+    if args.set_months is not None:
+        retention.set_period(db, actor, args.set_months)
+        out.write(f"records are kept for {args.set_months} months after a person was last seen\n")
+        if not args.apply:
+            return 0
+    if args.apply:
+        d, unfinished = retention.apply(db, actor)
+        people = "person" if len(d.codes) == 1 else "people"
+        out.write(f"erased {len(d.codes)} {people} last seen before {d.cutoff:%d %B %Y}\n")
+        if unfinished:
+            sys.stderr.write(
+                f"ffmot: the space those records used is not yet overwritten: {unfinished}. "
+                "When that is fixed, run 'ffmot db scrub' to finish\n"
+            )
+            return 2
+        return 0
+    d = retention.due(db, actor)
+    if d.months is None:
+        out.write(
+            "no retention period is set: nothing is ever erased for age. A data lead sets one "
+            "with 'ffmot retention --set-months N'\n"
+        )
+        return 0
+    people = "person" if len(d.codes) == 1 else "people"
+    out.write(
+        f"records are kept for {d.months} months: {len(d.codes)} {people} last seen before "
+        f"{d.cutoff:%d %B %Y}"
+        + (" (run 'ffmot retention --apply' to erase them)" if d.codes else "")
+        + "\n"
+    )
+    return 0
+
+
 def add_arguments(sub: argparse._SubParsersAction[Any]) -> None:
+    rt = sub.add_parser(
+        "retention",
+        help="how long records are kept after a person was last seen (a data lead's): shows who "
+        "is past it; --set-months N sets it; --apply erases them",
+    )
+    rt.add_argument("--set-months", type=int, metavar="N")
+    rt.add_argument("--apply", action="store_true")
     au = sub.add_parser(
         "audit",
         help="the audit log (a data lead's): verify checks its hash chain is whole; list shows "

@@ -978,6 +978,8 @@ AUDIT_ACTIONS = frozenset(
         "change_pin",
         "verify_audit",
         "read_audit",
+        "set_retention",
+        "apply_retention",
     ]
 )
 AUDIT_ENTITIES = frozenset(

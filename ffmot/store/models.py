@@ -323,3 +323,12 @@ class Practitioner(Base):
     __table_args__ = (
         CheckConstraint("role IN ('station', 'coordinator', 'data_lead')", name="role"),
     )
+
+
+class Setting(Base):
+    """A rule a data lead sets for the whole database (the retention period), so that every
+    station and the command line follow the same one."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
