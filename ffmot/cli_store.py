@@ -90,9 +90,11 @@ def _demo(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _participants(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    from ffmot.services.records import search_participants
+    from ffmot.services.records import record_given_out, search_participants
 
     rows = search_participants(db, args.search, limit=args.limit)
+    shown = f"{len(rows)} shown" + (" for a search" if args.search else "")
+    record_given_out(db, args.actor, "list", "participant", "", shown)
     out.write(f"{'code':<9} {'name':<32} {'age':>3}  last assessed\n")
     for r in rows:
         last = r.last_assessed.isoformat() if r.last_assessed else "-"

@@ -980,6 +980,8 @@ AUDIT_ACTIONS = frozenset(
         "read_audit",
         "set_retention",
         "apply_retention",
+        "save_pdf",
+        "list",
     ]
 )
 AUDIT_ENTITIES = frozenset(

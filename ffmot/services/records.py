@@ -109,6 +109,15 @@ def audit(
     )
 
 
+def record_given_out(
+    db: Database, actor: Actor, action: str, entity: str, entity_id: str, detail: str
+) -> None:
+    """Something taken out of the database (a sheet saved as a PDF, a list of people shown):
+    audited, so the data lead knows what left and where, and can have it deleted."""
+    with db.transaction() as s:
+        audit(s, actor, action, entity, entity_id, detail)
+
+
 def _storable(text: str) -> str:
     """Text every database takes: a file name in bytes that are not UTF-8 (kept by Python as
     lone surrogates) is written with '?' in their place."""

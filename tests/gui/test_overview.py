@@ -103,3 +103,34 @@ def test_the_summary_box_says_each_thing_once(day, qtbot):
     lines = [w.text() for w in box.findChildren(QLabel)]
     assert any("because you had pain" in t for t in lines)
     assert len(lines) == len(set(lines)), lines
+
+
+def test_saving_the_sheet_as_a_pdf_is_audited_with_its_file_name(day, qtbot, tmp_path):
+    """A sheet saved as a PDF has left the database: the audit says which file, so the data
+    lead can have it deleted if the person is erased. The real Save dialog is answered."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog
+    from sqlalchemy import select
+
+    from ffmot.store.models import AuditEntry
+
+    ov, visit = results(day, qtbot)
+    target = tmp_path / "ada-take-home.pdf"
+    answered: list[bool] = []
+
+    def answer() -> None:
+        d = QApplication.activeModalWidget()
+        if isinstance(d, QFileDialog) and not answered:
+            answered.append(True)
+            d.selectFile(str(target))
+            d.accept()
+
+    timer = QTimer()
+    timer.timeout.connect(answer)
+    timer.start(20)  # looks for the dialog until it is there; the wait is for that event
+    ov.save_sheet()
+    timer.stop()
+    assert answered and target.exists()
+    with day.ctx.db.transaction() as s:
+        saved = s.scalars(select(AuditEntry).where(AuditEntry.action == "save_pdf")).all()
+    assert [(e.entity_id, e.detail) for e in saved] == [(visit.id, "sheet to ada-take-home.pdf")]

@@ -192,3 +192,24 @@ def test_the_command_says_whole_or_names_the_break(tmp_path):
 @pytest.fixture
 def actor() -> Actor:
     return LEAD
+
+
+def test_listing_everyone_on_the_command_line_is_audited(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "ffmot.db"
+    db = connect(str(path))
+    _day(db, 2)
+    db.close()
+    p = subprocess.run(
+        [sys.executable, "-m", "ffmot", "--db", str(path), "participants"],
+        capture_output=True, text=True, env={**__import__("os").environ, "FFMOT_USER": "Pat"},
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    db = connect(str(path))
+    with db.transaction() as s:
+        listed = s.scalars(select(AuditEntry).where(AuditEntry.action == "list")).all()
+    assert [(e.actor, e.entity, e.detail) for e in listed] == [("Pat", "participant", "2 shown")]
+    assert audit_log.verify(db, LEAD).problem == ""
+    db.close()

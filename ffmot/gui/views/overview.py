@@ -370,5 +370,13 @@ class OverviewView(QWidget):
             path = save_pdf(self, pdf, f"ffmot-{o.participant.code}.pdf")
             if path is not None:
                 self.message.setText(f"Saved {path}.")
+                name, actor, db = path.name, self.ctx.actor, self.ctx.db
+                self.ctx.runner.run(  # a sheet left the database: the audit says where
+                    lambda: R.record_given_out(
+                        db, actor, "save_pdf", "assessment", o.assessment.id, f"sheet to {name}"
+                    ),
+                    lambda _: None,
+                    self._failed,
+                )
 
         self.ctx.runner.run(self._sheet, chosen, self._failed)
