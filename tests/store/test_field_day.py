@@ -1,6 +1,6 @@
 """A whole MOT day on station files, checked against the same day on one shared database.
 
-54 people arrive over six hours at a check-in laptop; six stations (BMI, grip, legs, arms,
+48 people arrive over six hours at a check-in laptop; six stations (BMI, grip, legs, arms,
 flexibility, activity questions) and the results table each keep their own file. Every hour
 each station brings in check-in's work to learn who has arrived, tests whoever it is its turn
 for, and saves its work to the stick; the results table brings in all seven files in a random
@@ -40,7 +40,7 @@ from ffmot.store.db import Database, connect
 from ffmot.store.errors import ConflictError
 from ffmot.store.models import Assessment, Participant, Result
 
-HOURS, PER_HOUR = 6, 9  # 54 people: every planted event has its hour; the suite stays quick
+HOURS, PER_HOUR = 6, 8  # 48 people: every planted event has its hour; the suite stays quick
 DAY = dt.date(2026, 6, 1)
 BODY = ["height_cm", "weight_kg", "waist_cm"]
 ANSWERS = ["moderate_minutes", "strength_days", "balance_days", "sitting_hours"]
