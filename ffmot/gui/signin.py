@@ -87,6 +87,8 @@ class SignInDialog(QDialog):
         self.said.setWordWrap(True)
         form.addRow(self.said)
         form.addRow(self.buttons)
+        # Wide enough for a sentence a line at any print size (the PIN refusal is two lines).
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 56)
         self.name.textChanged.connect(self._check)
         self.name.selectAll()
         self._check()
@@ -140,6 +142,7 @@ class SignInDialog(QDialog):
             why = sentence(e) if isinstance(e, FfmotError) else "The PIN could not be checked."
             self.said.setText(why)
             self.said.setAccessibleName(why)
+            self.adjustSize()  # the dialog grows to hold the words, never cuts them off
             self.pin.clear()
             self.pin.setFocus()
 

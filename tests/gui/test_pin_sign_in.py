@@ -67,6 +67,9 @@ def test_a_wrong_pin_is_said_and_cleared_the_right_one_signs_in(protected_window
     d.pin.setText("000000")
     qtbot.keyClick(d.pin, Qt.Key.Key_Return)
     assert d.isVisible() and "do not match" in d.said.text() and d.pin.text() == ""
+    # the refusal is read whole: the dialog grew to hold it and the words above it
+    for label in (d.said, d.intro):
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
     d.pin.setText("730146")
     qtbot.keyClick(d.pin, Qt.Key.Key_Return)
     assert not d.isVisible()
