@@ -83,9 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("db", help="database upkeep")
     d.add_argument(
         "action",
-        choices=["upgrade", "scrub"],
+        choices=["upgrade", "scrub", "encrypt", "recover"],
         help="upgrade: bring the schema up to date; scrub: overwrite the space of erased "
-        "records (after an erasure that could not finish it)",
+        "records (after an erasure that could not finish it); encrypt: encrypt a database file "
+        "made before encryption at rest; recover: open an encrypted file with its recovery "
+        "code and give a data lead (--user) a new PIN",
+    )
+    d.add_argument(
+        "--recovery-file",
+        metavar="FILE",
+        help="recover: read the recovery code from this file (else it is asked for)",
+    )
+    d.add_argument(
+        "--new-pin-file",
+        metavar="FILE",
+        help="recover: the data lead's new PIN, from a file only you can read",
     )
 
     m = sub.add_parser("demo", help="fill the database with a synthetic MOT day (training)")
@@ -243,7 +255,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
 # text (a name, a code, a search) and must be UTF-8.
 _PATHS = (
     "db", "out", "csv", "xlsx", "batch", "file", "sources", "screenshot", "pin_file",
-    "new_pin_file",
+    "new_pin_file", "recovery_file",
 )  # fmt: skip
 
 
@@ -278,9 +290,9 @@ def _practitioners(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from ffmot import cli_access
-    from ffmot.store.db import connect, explain
+    from ffmot.store.db import explain
 
-    db = connect(args.db)
+    db = cli_access.connect_as(args)
     try:
         if args.command == "audit":
             return cli_access.run_audit(db, args, out)

@@ -23,6 +23,40 @@ from ffmot.store.db import Database
 
 STATION = "command line"
 
+RECOVERY_WARNING = """
+The database is encrypted, and now opens only with a practitioner's PIN. Its recovery code:
+
+    {code}
+
+Write it down now and keep it locked away, apart from this computer. If every data lead
+forgets their PIN, or the .keys file beside the database is lost, this code is the only way
+to open the records: without it nobody, not even ffmot's makers, can get them back.
+"""
+
+
+def connect_as(args: argparse.Namespace, upgrade: bool = True) -> Database:
+    """Opens the database the command names. An encrypted file locked behind its
+    practitioners' PINs (store/keys.py) is unlocked first by --user and the PIN, which
+    `sign_in` then checks against the database as for any protected database."""
+    from ffmot.store import keys
+    from ffmot.store.db import connect
+
+    try:
+        return connect(args.db, upgrade=upgrade)
+    except keys.Locked as e:
+        if not keys.keyfile(e.path).exists():
+            raise
+        user = (getattr(args, "user", None) or "").strip()
+        if not user:
+            raise InputError(
+                f"{e.path} is encrypted and opens only for its practitioners: give --user YOUR "
+                "NAME (the PIN is asked for, or read from --pin-file)"
+            ) from None
+        from ffmot.services.practitioners import unlock
+
+        unlock(e.path, user, _pin(args), STATION)
+    return connect(args.db, upgrade=upgrade)
+
 
 def sign_in(db: Database, args: argparse.Namespace) -> Actor:
     """The actor a command runs as (see the module's notes)."""
@@ -58,6 +92,14 @@ def _login_name() -> str:
 
 
 def _pin(args: argparse.Namespace) -> str:
+    """The PIN, asked for (or read) once per command."""
+    given = getattr(args, "_pin_given", None)
+    if given is None:
+        given = args._pin_given = _read_pin(args)
+    return str(given)
+
+
+def _read_pin(args: argparse.Namespace) -> str:
     path = getattr(args, "pin_file", None)
     if path:
         return read_pin_file(Path(path))
@@ -90,7 +132,7 @@ def read_pin_file(path: Path) -> str:
     return text.rstrip("\r\n")
 
 
-def _new_pin(args: argparse.Namespace) -> str:
+def new_pin(args: argparse.Namespace) -> str:
     if getattr(args, "new_pin_file", None):
         return read_pin_file(Path(args.new_pin_file))
     if not sys.stdin or not sys.stdin.isatty():
@@ -110,11 +152,14 @@ def run(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     if what == "first-lead":
         if not args.name:
             raise InputError("give the data lead's name")
-        p = P.first_data_lead(db, args.name, _new_pin(args))
+        p = P.first_data_lead(db, args.name, new_pin(args))
         out.write(
             f"{p.name} is this database's data lead. From now on everyone signs in with their "
             "own name and PIN; add them with 'ffmot practitioners add'\n"
         )
+        code = P.recovery_code(db)
+        if code:
+            out.write(RECOVERY_WARNING.format(code=code))
         return 0
     actor = sign_in(db, args)
     if what == "list":
@@ -129,7 +174,7 @@ def run(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     if what == "add":
         if not args.role:
             raise InputError("give --role station, coordinator or data_lead")
-        p = P.add_practitioner(db, actor, args.name, args.role, _new_pin(args))
+        p = P.add_practitioner(db, actor, args.name, args.role, new_pin(args))
         out.write(f"added {p.name} as a {rules().labels[p.role]}\n")
     elif what == "role":
         if not args.role:
@@ -140,7 +185,7 @@ def run(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         p = P.disable(db, actor, args.name)
         out.write(f"{p.name} can no longer sign in; what they did stays theirs in the audit\n")
     elif what == "pin":
-        P.change_secret(db, actor, args.name, _new_pin(args))
+        P.change_secret(db, actor, args.name, new_pin(args))
         out.write(f"the PIN of {args.name.strip()} is changed\n")
     return 0
 

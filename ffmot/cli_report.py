@@ -18,7 +18,7 @@ from ffmot.core import codes
 from ffmot.core.errors import InputError
 from ffmot.core.paths import check_output_file
 from ffmot.services.types import EventInfo
-from ffmot.store.db import Database, connect, explain
+from ffmot.store.db import Database, explain
 
 if TYPE_CHECKING:
     from ffmot.services.overview import Overview
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from ffmot.cli_access import connect_as
+
     check = {
         "sheet": _check_sheet,
         "sheets": _check_sheets,
@@ -34,7 +36,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         "subject-access": _check_subject_access,
     }
     check[args.command](args)
-    db = connect(args.db)
+    db = connect_as(args)
     if db.warning:
         sys.stderr.write(f"ffmot: warning: {db.warning}\n")
     try:

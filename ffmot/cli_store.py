@@ -11,7 +11,7 @@ from typing import TextIO
 from ffmot.core import codes
 from ffmot.core.errors import InputError
 from ffmot.services.types import Actor
-from ffmot.store.db import Database, connect, current_revision, describe, explain, upgrade_schema
+from ffmot.store.db import Database, current_revision, describe, explain, upgrade_schema
 
 # What each verb needs the signed-in practitioner's role to allow, where its service does not
 # check for itself (erase, correct, export and import do).
@@ -29,14 +29,18 @@ _ACTIONS = {
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ffmot.cli_access import sign_in
+    from ffmot.cli_access import connect_as, sign_in
     from ffmot.services.permits import check
 
-    db = connect(args.db, upgrade=args.command != "db")
+    if args.command == "db" and args.action == "recover":
+        _recover(args)
+    db = connect_as(args, upgrade=args.command != "db")
     if db.warning:
         sys.stderr.write(f"ffmot: warning: {db.warning}\n")
     try:
-        if args.command == "db" and not _has_practitioners_table(db):
+        if getattr(args, "recovered", False):  # the recovery code is the key itself
+            args.actor = Actor("recovery code", "command line")
+        elif args.command == "db" and not _has_practitioners_table(db):
             args.actor = Actor("schema upgrade", "command line")  # older than practitioners
         else:
             args.actor = sign_in(db, args)
@@ -56,7 +60,35 @@ def _has_practitioners_table(db: Database) -> bool:
         return inspect(c).has_table("practitioner")
 
 
+def _recover(args: argparse.Namespace) -> None:
+    """Unlocks an encrypted file with its recovery code, before it is opened (see `_db`)."""
+    import getpass
+
+    from ffmot.cli_access import read_pin_file
+    from ffmot.store import keys
+    from ffmot.store.db import resolve_url
+
+    url = resolve_url(args.db)
+    if not url.startswith("sqlite:///"):
+        raise InputError("only a database file on this computer has a recovery code")
+    path = Path(url.removeprefix("sqlite:///"))
+    if args.recovery_file:
+        code = read_pin_file(Path(args.recovery_file))
+    elif sys.stdin is not None and sys.stdin.isatty():
+        code = getpass.getpass("Recovery code: ")
+    else:
+        raise InputError("give the recovery code in --recovery-file FILE, or run from a terminal")
+    key = keys.recover(path, code)
+    if keys.read_envelope(path) is None:
+        keys.rebuild_envelope(path, key)
+    args.recovered = True
+
+
 def _db(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    if args.action == "recover":
+        return _recovered(db, args, out)
+    if args.action == "encrypt":
+        return _encrypt(db, args, out)
     if args.action == "scrub":
         from ffmot.services.erase import scrub
 
@@ -71,6 +103,62 @@ def _db(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"{where}: schema upgraded from {before or 'empty'} to {after}\n")
     else:
         out.write(f"{where}: schema {after} is up to date\n")
+    return 0
+
+
+def _recovered(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.cli_access import new_pin
+    from ffmot.services.practitioners import recover_access
+
+    where = describe(db.url)
+    if not args.user:
+        out.write(
+            f"{where}: the recovery code opens it. To sign in again, run this again with "
+            "--user and a data lead's name: they are given a new PIN\n"
+        )
+        return 0
+    p = recover_access(db, args.user, new_pin(args))
+    out.write(
+        f"{where}: {p.name} has a new PIN and can sign in again; they can now give everyone "
+        "else new PINs ('ffmot practitioners pin NAME')\n"
+    )
+    return 0
+
+
+def _encrypt(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.services.practitioners import encrypted_now
+    from ffmot.store.db import connect
+    from ffmot.store.encryption import encrypt_file
+
+    where = describe(db.url)
+    if db.path is not None and db.encrypted:
+        out.write(f"{where} is already encrypted\n")
+        return 0
+    encrypt_file(db)
+    new = connect(args.db)
+    try:
+        from ffmot.cli_access import sign_in
+
+        if args.actor.practitioner_id:  # signed in again: their PIN now opens the file
+            args.actor = sign_in(new, args)
+        others = encrypted_now(new, args.actor)
+    finally:
+        new.close()
+    out.write(f"{where} is now encrypted; the plain copy was overwritten\n")
+    if args.actor.practitioner_id:
+        from ffmot.cli_access import RECOVERY_WARNING
+        from ffmot.services.practitioners import recovery_code
+
+        reopened = connect(args.db)
+        try:
+            out.write(RECOVERY_WARNING.format(code=recovery_code(reopened)))
+        finally:
+            reopened.close()
+    if others:
+        out.write(
+            "These practitioners need a new PIN from a data lead before they can sign in "
+            "('ffmot practitioners pin NAME'): " + ", ".join(others) + "\n"
+        )
     return 0
 
 

@@ -1,4 +1,7 @@
+import atexit
 import os
+import shutil
+import tempfile
 
 # Qt (later) must never look for a display; set before anything imports it. The offscreen
 # screen is a 1366x768 laptop's (Qt's own default is 800x800), so a window sized for a laptop or
@@ -7,6 +10,13 @@ os.environ.setdefault(
     "QT_QPA_PLATFORM",
     "offscreen:configfile=" + os.path.join(os.path.dirname(__file__), "offscreen-screen.json"),
 )
+
+# Settings and the keys of the databases the tests make (ffmot/store/keys.py) go to a folder of
+# this run's own, never the account's real settings; a test may still give its own.
+if "XDG_CONFIG_HOME" not in os.environ:
+    _CONFIG = tempfile.mkdtemp(prefix="ffmot-tests-config-")
+    os.environ["XDG_CONFIG_HOME"] = _CONFIG
+    atexit.register(shutil.rmtree, _CONFIG, True)
 
 
 # -- A real, private PostgreSQL server (tests/pgserver.py) ------------------------------------

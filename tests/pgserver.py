@@ -1,14 +1,19 @@
 """A private, throwaway PostgreSQL server for the tests.
 
     with PostgresServer() as pg:
-        pg.url                        # postgresql+psycopg://app@127.0.0.1:PORT/postgres
+        pg.url    # postgresql+psycopg://app@127.0.0.1:PORT/postgres?sslmode=verify-full&sslrootcert=CA
         url = pg.create_database("t1")  # a brand-new empty database
 
 The cluster lives in a temporary folder (initdb, then ``pg_ctl start -w``) and listens only on
 127.0.0.1 at a free port, with its unix socket inside that folder; the superuser is ``app`` and
-every local connection is trusted. ``stop()`` (also run by ``__exit__`` and atexit) shuts it down
-with ``pg_ctl stop -m immediate`` and deletes the folder. A small watchdog process does the same
-if the test process dies without running atexit (SIGKILL, SIGTERM), so no server is left behind.
+every local connection is trusted. It offers TLS, with a certificate for 127.0.0.1 and localhost
+signed by a throwaway CA made for it (``pg.ca_cert``), and its URLs ask for
+``sslmode=verify-full`` with that CA, as the app does with a real shared server;
+``PostgresServer(tls=False)`` starts one without TLS.
+
+``stop()`` (also run by ``__exit__`` and atexit) shuts it down with ``pg_ctl stop -m immediate``
+and deletes the folder. A small watchdog process does the same if the test process dies without
+running atexit (SIGKILL, SIGTERM), so no server is left behind.
 
 PostgreSQL refuses to run as root: as root, the server commands run as the ``postgres`` OS user.
 """
@@ -27,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -97,6 +104,86 @@ def not_found_message() -> str:
     )
 
 
+# -- TLS: a throwaway CA and a server certificate, made fresh for each server ---------------------
+
+
+def _ec_key() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP256R1())  # quick to make, unlike RSA
+
+
+def _pem_cert(cert: Any) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return bytes(cert.public_bytes(Encoding.PEM))
+
+
+def _certificate(subject: str, key: Any, issuer: Any = None, *, ca: bool) -> Any:
+    """A certificate for `key`, signed by issuer=(name, key), or by itself (a CA)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    issuer_name, issuer_key = issuer if issuer is not None else (name, key)
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+    )
+    if issuer is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
+        )
+    if ca:
+        builder = builder.add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
+        )
+    else:
+        san = [x509.DNSName("localhost"), x509.IPAddress(ip_address(HOST))]
+        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def write_ca_certificate(path: Path, name: str = "ffmot throwaway test CA") -> Path:
+    """A new throwaway CA's certificate at `path` (its key is thrown away)."""
+    path.write_bytes(_pem_cert(_certificate(name, _ec_key(), ca=True)))
+    return path
+
+
+def _write_tls_files(ca_path: Path, cert_path: Path, key_path: Path) -> None:
+    """A throwaway CA (its certificate at ca_path) and a certificate for 127.0.0.1 and
+    localhost signed by it, with its key (mode 0600, as the server demands)."""
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    ca_key = _ec_key()
+    ca = _certificate("ffmot test server CA", ca_key, ca=True)
+    server_key = _ec_key()
+    server = _certificate(HOST, server_key, (ca.subject, ca_key), ca=False)
+    ca_path.write_bytes(_pem_cert(ca))
+    cert_path.write_bytes(_pem_cert(server))
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(
+            server_key.private_bytes(Encoding.PEM, PrivateFormat.TraditionalOpenSSL, NoEncryption())
+        )
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
@@ -155,8 +242,10 @@ class PostgresServer:
         init_timeout: float = 120,
         start_timeout: float = 60,
         stop_timeout: float = 30,
+        tls: bool = True,
     ) -> None:
         self.bindir = Path(bindir) if bindir else None
+        self.tls = tls
         self.init_timeout = init_timeout
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
@@ -175,10 +264,20 @@ class PostgresServer:
         """The SQLAlchemy URL of the ``postgres`` database."""
         return self.database_url("postgres")
 
+    @property
+    def ca_cert(self) -> Path:
+        """The throwaway CA certificate that signed the server's (only with tls=True)."""
+        if not self.tls or self.folder is None:
+            raise PostgresError("this server has no TLS certificate")
+        return self.folder / "ca.crt"
+
     def database_url(self, name: str) -> str:
         if self.port is None:
             raise PostgresError("the server is not running")
-        return f"postgresql+psycopg://{SUPERUSER}@{HOST}:{self.port}/{name}"
+        url = f"postgresql+psycopg://{SUPERUSER}@{HOST}:{self.port}/{name}"
+        if self.tls:
+            url += f"?sslmode=verify-full&sslrootcert={self.ca_cert}"
+        return url
 
     def create_database(self, name: str) -> str:
         """Create an empty database and return its SQLAlchemy URL."""
@@ -284,6 +383,8 @@ class PostgresServer:
             ["--no-locale", "--no-sync"],
             timeout=self.init_timeout,
         )
+        if self.tls:
+            self._set_up_tls()
         for _attempt in range(3):
             port = _free_port()
             options = (
@@ -306,6 +407,17 @@ class PostgresServer:
             self.port = port
             return
         raise PostgresError(f"no free port found; server log:\n{_tail(self._log)}")
+
+    def _set_up_tls(self) -> None:
+        """The CA and server certificate, and ssl = on with them in the cluster's config. The
+        key must belong to the OS user the server runs as (postgres, when we are root)."""
+        cert, key = self._data / "server.crt", self._data / "server.key"
+        _write_tls_files(self.ca_cert, cert, key)
+        if self._as_postgres:
+            for path in (cert, key):
+                os.chown(path, self._run_kwargs["user"], self._run_kwargs["group"])
+        with open(self._data / "postgresql.conf", "a") as conf:
+            conf.write(f"\nssl = on\nssl_cert_file = '{cert}'\nssl_key_file = '{key}'\n")
 
     @property
     def _data(self) -> Path:
@@ -365,6 +477,9 @@ class PostgresServer:
 
         if self.port is None:
             raise PostgresError("the server is not running")
+        tls: dict[str, Any] = (
+            {"sslmode": "verify-full", "sslrootcert": str(self.ca_cert)} if self.tls else {}
+        )
         return psycopg.connect(
             host=HOST,
             port=self.port,
@@ -373,6 +488,7 @@ class PostgresServer:
             autocommit=True,
             connect_timeout=10,
             options="-c statement_timeout=60s",
+            **tls,
         )
 
     @staticmethod

@@ -21,7 +21,6 @@ import hashlib
 import json
 import math
 import re
-import sqlite3
 import stat
 import time
 import uuid
@@ -53,6 +52,7 @@ from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import NullType
+from sqlcipher3 import dbapi2 as sqlite3  # SQLite with SQLCipher: plain files as ever
 
 from ffmot.core import chain, codes, entry, lineage, units
 from ffmot.core import text as text_rules
@@ -65,6 +65,7 @@ from ffmot.core.norms import default_norm_set
 from ffmot.core.scoring import check_value
 from ffmot.services.records import MAX_NOTES, audit
 from ffmot.services.types import Actor
+from ffmot.store import keys
 from ffmot.store.db import Database, check_version, connect, describe, upgrade_schema
 from ffmot.store.errors import StoreError
 from ffmot.store.models import SEXES, Base, MergeConflict, Tombstone, tombstone_key
@@ -450,21 +451,34 @@ def _open_source(spec: str) -> Database:
 
     check_sum(path)
     with path.open("rb") as f:
-        if f.read(16) != b"SQLite format 3\x00":
-            raise InputError(
-                f"{path.name} is not an ffmot station file (not a SQLite database); nothing "
-                "was merged. Your own database is not affected"
-            )
-    memory = sqlite3.connect(":memory:", check_same_thread=False)
+        head = f.read(100)
+    if not head.startswith(b"SQLite format 3\x00"):
+        raise InputError(
+            f"{path.name} is not an ffmot station file (not a SQLite database); nothing "
+            "was merged. Your own database is not affected"
+        )
+    key = _key_of_copy(path) if keys.is_encrypted(head) else None
+    memory = sqlite3.connect(":memory:", check_same_thread=False, uri=True)
     # Text that is not UTF-8 is read with its bad bytes kept as unprintable characters, so the
     # record holding it is named and left out instead of stopping the whole file.
     memory.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
     try:
-        src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            src.backup(memory)
-        finally:
-            src.close()
+        if key is None:
+            src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                src.backup(memory)
+            finally:
+                src.close()
+        else:  # SQLCipher copies an encrypted file into a plain one by export, not backup
+            # (the heading size is needed before ATTACH reads the file's first page; it is
+            # SQLCipher's default for every keyed file, and no file without a key has any)
+            memory.execute(f"PRAGMA cipher_default_plaintext_header_size = {keys.PLAINTEXT_HEADER}")
+            memory.execute(
+                f'ATTACH DATABASE ? AS src KEY "{keys.sqlcipher_key(key)}"',
+                (f"{path.resolve().as_uri()}?mode=ro",),
+            )
+            memory.execute("SELECT sqlcipher_export('main', 'src')")
+            memory.execute("DETACH DATABASE src")
         damage = [
             str(v)
             for (v,) in memory.execute("PRAGMA quick_check")
@@ -490,7 +504,9 @@ def _open_source(spec: str) -> Database:
             "on that station use File > Save this station's work, and bring that file in. "
             "Nothing was merged"
         )
-    engine = create_engine("sqlite://", creator=lambda: memory, poolclass=StaticPool)
+    engine = create_engine(
+        "sqlite://", creator=lambda: memory, poolclass=StaticPool, module=sqlite3
+    )
     db = Database(f"sqlite:///{path}", engine, sessionmaker(engine, expire_on_commit=False))
     try:
         check_version(db)
@@ -517,6 +533,19 @@ def _open_source(spec: str) -> Database:
             "bring in the new file"
         )
     return db
+
+
+def _key_of_copy(path: Path) -> bytes:
+    """The key of a copy of an encrypted database (its .keys file beside it, unlocked on this
+    computer account or signed in to already); said plainly when there is none."""
+    try:
+        return keys.key_for(path)
+    except StoreError:
+        raise InputError(
+            f"{path.name} is an encrypted copy of a station's database, and its key is not "
+            "here: on that station use File ▸ Save this station's work (or 'ffmot save-work'), "
+            "and bring in that file. Nothing was merged"
+        ) from None
 
 
 def _missing_columns(memory: sqlite3.Connection) -> str:
@@ -973,6 +1002,8 @@ AUDIT_ACTIONS = frozenset(
         "sign_in",
         "sign_in_refused",
         "add_practitioner",
+        "encrypt_database",
+        "recover_access",
         "set_role",
         "disable_practitioner",
         "change_pin",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -30,6 +31,7 @@ from ffmot.core.names import fold
 from ffmot.services.permits import check, permit, protected
 from ffmot.services.records import _clean_name, audit
 from ffmot.services.types import Actor
+from ffmot.store import keys
 from ffmot.store.db import Database
 from ffmot.store.models import Practitioner
 
@@ -89,12 +91,74 @@ def _new(s: Session, by: Actor, name: str, role: str, secret: str) -> Practition
 
 def first_data_lead(db: Database, name: str, secret: str) -> PractitionerInfo:
     """Protects an open database: its first practitioner, a data lead. Refused once it has
-    any practitioner (then only a data lead may add people)."""
+    any practitioner (then only a data lead may add people). On an encrypted file their PIN
+    then unlocks it, and this computer account no longer keeps its key (store/keys.py): the
+    recovery code (`recovery_code`) is the only other way in."""
     with db.transaction() as s:
         if _protected(s):
             raise InputError("this database already has practitioners: a data lead adds new ones")
-        p = _new(s, Actor(_clean_name(name, "name"), "set-up"), name, "data_lead", secret)
-        return _info(p)
+        clean = _clean_name(name, "name")
+        access.check_secret(secret)
+        _seal(db, clean, secret)  # before the commit: a crash leaves the device key too
+        p = _new(s, Actor(clean, "set-up"), name, "data_lead", secret)
+        info = _info(p)
+    if db.encrypted and db.path is not None:
+        keys.drop_device_key(db.path)
+    return info
+
+
+def recovery_code(db: Database) -> str:
+    """The encrypted database's recovery code (store/keys.py), "" for one not encrypted."""
+    return keys.recovery_code(db.key) if db.key is not None else ""
+
+
+def encrypted_now(db: Database, by: Actor) -> list[str]:
+    """After `ffmot db encrypt`: the signed-in data lead's PIN opens the file (they were sealed
+    by signing in) and this computer account's key is dropped; returns the other active
+    practitioners, who need a new PIN from a data lead before they can sign in. An open
+    database keeps its key on this computer account until its data lead is made."""
+    with db.transaction() as s:
+        audit(s, by, "encrypt_database", "database", "", "plain file encrypted")
+        if not _protected(s):
+            return []
+        others = s.scalars(
+            select(Practitioner.name).where(
+                Practitioner.disabled_at.is_(None), Practitioner.id != by.practitioner_id
+            )
+        ).all()
+    if db.path is not None and db.key is not None and by.practitioner_id:
+        keys.drop_device_key(db.path)
+    return [n for n in others if db.path is None or not keys.has_seal(db.path, fold(n))]
+
+
+def recover_access(db: Database, name: str, secret: str) -> PractitionerInfo:
+    """With the database opened by its recovery code (store/keys.py): a data lead who forgot
+    their PIN, or whose seal was lost with the .keys file, is given a new one. Whoever holds the
+    recovery code holds the key itself, so this asks nothing more; it is audited."""
+    if db.key is None or db.path is None:
+        raise InputError("only an encrypted database file is opened with a recovery code")
+    with db.transaction() as s:
+        p = _by_name(s, name)
+        if p.role != "data_lead" or p.disabled_at is not None:
+            raise InputError(
+                f"{p.name} is not an active data lead: give a data lead's name; they can then "
+                "give everyone else new PINs"
+            )
+        access.check_secret(secret)
+        p.secret = _HASHER.hash(secret)
+        p.failures = 0
+        p.locked_until = None
+        audit(s, Actor(p.name, "recovery"), "recover_access", "practitioner", p.id)
+        _seal(db, p.name, secret)
+        info = _info(p)
+    keys.drop_device_key(db.path)
+    return info
+
+
+def _seal(db: Database, name: str, secret: str) -> None:
+    """Lets this practitioner's PIN unlock an encrypted database file."""
+    if db.key is not None and db.path is not None:
+        keys.seal(db.path, db.key, fold(name), secret)
 
 
 def add_practitioner(
@@ -102,7 +166,9 @@ def add_practitioner(
 ) -> PractitionerInfo:
     with db.transaction() as s:
         permit(s, by, "manage_practitioners")
-        return _info(_new(s, by, name, role, secret))
+        info = _info(_new(s, by, name, role, secret))
+        _seal(db, info.name, secret)
+        return info
 
 
 def set_role(db: Database, by: Actor, name: str, role: str) -> PractitionerInfo:
@@ -126,7 +192,10 @@ def disable(db: Database, by: Actor, name: str) -> PractitionerInfo:
             _keep_a_data_lead(s, p)
         p.disabled_at = dt.datetime.now(dt.UTC)
         audit(s, by, "disable_practitioner", "practitioner", p.id)
-        return _info(p)
+        info = _info(p)
+    if db.path is not None and db.key is not None:
+        keys.unseal_for(db.path, p.fold)  # their PIN no longer opens the file
+    return info
 
 
 def change_secret(db: Database, by: Actor, name: str, secret: str) -> None:
@@ -141,6 +210,8 @@ def change_secret(db: Database, by: Actor, name: str, secret: str) -> None:
         p.failures = 0
         p.locked_until = None
         audit(s, by, "change_pin", "practitioner", p.id)
+        if p.disabled_at is None:
+            _seal(db, p.name, secret)  # the new PIN opens the file; the old one no longer
 
 
 def _keep_a_data_lead(s: Session, leaving: Practitioner) -> None:
@@ -167,6 +238,35 @@ def _by_name(s: Session, name: str) -> Practitioner:
     return p
 
 
+def unlock(path: Path, name: str, secret: str, station: str) -> bytes:
+    """Opens an encrypted file that opens only with a practitioner's PIN (store/keys.py), with
+    the sign-in policy of resources/access.toml: the same lock after wrong PINs in a row, and
+    the same words, as `sign_in`. The refusal reaches the audit at the next sign-in."""
+    policy = access.rules().policy
+    try:
+        return keys.unseal(
+            path,
+            fold(name.strip()),
+            secret,
+            station,
+            policy.lock_after_failures,
+            policy.lock_minutes,
+        )
+    except keys.KeyRefused as e:
+        raise SignInRefused(str(e)) from None
+
+
+def _bring_in_refusals(s: Session, db: Database) -> None:
+    """Sign-ins refused before the file was unlocked, from its .keys file into the audit."""
+    if db.path is None or db.key is None:
+        return
+    folds = {f: n for f, n in s.execute(select(Practitioner.fold, Practitioner.name))}
+    for r in keys.take_refusals(db.path, folds):
+        who = r.get("name") or "unknown"
+        detail = f"{r.get('detail', '')}, before the database was opened, at {r.get('at', '')}"
+        audit(s, Actor(who, r.get("station", "")), "sign_in_refused", "practitioner", "", detail)
+
+
 def sign_in(db: Database, name: str, secret: str, station: str) -> Actor:
     """The practitioner, checked against their PIN: an Actor the services will trust. A
     refusal never says whether the name or the PIN was wrong. A failure is saved (and
@@ -175,6 +275,7 @@ def sign_in(db: Database, name: str, secret: str, station: str) -> Actor:
     policy = access.rules().policy
     signed: Actor | None = None
     with db.transaction() as s:
+        _bring_in_refusals(s, db)
         p = s.scalar(select(Practitioner).where(Practitioner.fold == fold(name.strip())))
         if p is None:
             _HASHER.hash(secret or "x")  # the same work as a real check: no timing tell
@@ -201,6 +302,13 @@ def sign_in(db: Database, name: str, secret: str, station: str) -> Actor:
                     p.secret = _HASHER.hash(secret)
                 audit(s, Actor(p.name, station), "sign_in", "practitioner", p.id)
                 signed = Actor(p.name, station, practitioner_id=p.id)
+                # A practitioner made before the file was encrypted gets their seal now.
+                if (
+                    db.path is not None
+                    and db.key is not None
+                    and not keys.has_seal(db.path, p.fold)
+                ):
+                    _seal(db, p.name, secret)
     if signed is None:
         raise SignInRefused(
             "that name and PIN do not match a practitioner who may sign in here. Check both "

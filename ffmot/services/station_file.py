@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import sqlite3
 from pathlib import Path
 
+from sqlcipher3 import dbapi2 as sqlite3  # SQLite with SQLCipher: plain files as ever
+
 from ffmot.core.errors import InputError
+from ffmot.store import keys
 from ffmot.store.db import Database
 
 SUFFIX = ".sha256"
@@ -67,10 +69,20 @@ def save_station_work(
         try:
             fd = os.open(part, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)  # personal data
             os.close(fd)
+            if db.key is not None:  # an encrypted database: exported page by page, in one read
+                src.execute(f'PRAGMA key = "{keys.sqlcipher_key(db.key)}"')
+                src.execute(f"PRAGMA cipher_plaintext_header_size = {keys.PLAINTEXT_HEADER}")
+                src.execute("ATTACH DATABASE ? AS station KEY ''", (str(part),))
+                src.execute("SELECT sqlcipher_export('station')")
+                version = src.execute("PRAGMA main.user_version").fetchone()[0]
+                src.execute(f"PRAGMA station.user_version = {int(version)}")
+                src.commit()
+                src.execute("DETACH DATABASE station")
             dst = sqlite3.connect(part)
             try:
-                with dst:
-                    src.backup(dst)
+                if db.key is None:
+                    with dst:
+                        src.backup(dst)
                 dst.execute("PRAGMA journal_mode=DELETE")  # one file, nothing beside it
             finally:
                 dst.close()

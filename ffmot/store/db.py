@@ -32,6 +32,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from ffmot.store import keys
 from ffmot.store.errors import FileGoneError, StoreError, UnreachableError
 
 ENV_URL = "FFMOT_DATABASE_URL"
@@ -111,9 +112,24 @@ class Database:
     # beside a path that no longer holds our file are ours to remove, and no other.
     sidecars: set[tuple[int, int]] = field(default_factory=set)
     _released: bool = False  # its hold on the file's handle (see _HANDLES) given back
+    # An encrypted file's (mtime, size) when its first page last opened with its key: when the
+    # file changes under ffmot (as a checkpoint changes it, or `cp other.db ffmot.db` does), the
+    # first page is checked with the key again before a save is acknowledged (_opens_with_key).
+    _verified: tuple[int, int] | None = None
     # Something the person should know about where the database is (a cloud-sync folder, say)
     # though it does not stop ffmot: for the window and the command line to show. "" if none.
     warning: str = ""
+    # The SQLCipher key of an encrypted file (store/keys.py); None for a plain file or a server.
+    key: bytes | None = field(default=None, repr=False)
+
+    @property
+    def encrypted(self) -> bool:
+        return self.key is not None
+
+    @property
+    def plain_file(self) -> bool:
+        """A local file kept unencrypted (made by an ffmot before encryption at rest)."""
+        return self.path is not None and self.key is None
 
     def check_file(self) -> None:
         """Raises StoreError if the SQLite file ffmot opened is no longer the file at its path
@@ -174,8 +190,18 @@ class Database:
             return "it no longer starts as a SQLite file"
         page = int.from_bytes(head[16:18], "big")
         page = 65536 if page == 1 else page
+        if self.key is not None:
+            st = os.fstat(fd)
+            seen = (st.st_mtime_ns, st.st_size)
+            if seen != self._verified:
+                if not _opens_with_key(fd, page, self.key, self.path):
+                    return "its contents were replaced by a database this key does not open"
+                self._verified = seen
         pages = int.from_bytes(head[28:32], "big")
-        if head[24:28] == head[92:96] and size < pages * page:
+        # Bytes 92-95 say the page count is current; SQLCipher keeps only the first 32 bytes in
+        # plain, and every SQLite that writes it keeps the count current.
+        current = head[24:28] == head[92:96] or keys.is_encrypted(head)
+        if current and size < pages * page:
             return f"it is {size:,} bytes, shorter than the {pages * page:,} its header gives"
         return ""
 
@@ -240,6 +266,10 @@ class Database:
             raise
         except DBAPIError as e:
             raise _explain(self, e) from None
+        except MemoryError:
+            if not self.encrypted:
+                raise
+            raise _failed_check(self) from None
 
     def ping(self) -> None:
         """Reaches the database once (raises StoreError if it cannot): how the app finds out
@@ -270,6 +300,52 @@ class Database:
         if self.file_id is not None and not self._released:
             self._released = True
             _release_handle(self.file_id)
+
+
+def _opens_with_key(fd: int, page: int, key: bytes, path: Path | None) -> bool:
+    """Whether the file's first page, read through the handle ffmot keeps, opens with the key:
+    copied alone into a scratch file beside the database (owner-only, removed at once; it holds
+    only ciphertext) and read by SQLCipher, which checks the page's authentication code. A
+    file whose bytes were replaced by another database's fails; so does garbage."""
+    import tempfile
+
+    first = os.pread(fd, page, 0)
+    if len(first) < page or path is None:
+        return True  # no whole page yet: nothing written to check
+    scratch_fd, scratch = tempfile.mkstemp(prefix=".ffmot-check-", dir=path.parent)
+    try:
+        with os.fdopen(scratch_fd, "wb") as f:
+            f.write(first)
+            # As long as its heading says (a sparse file: no room taken), or SQLite calls the
+            # one page "malformed" before SQLCipher has looked at it.
+            f.truncate(max(page, int.from_bytes(first[28:32], "big") * page))
+        conn = _sqlcipher().connect(scratch)
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(f'PRAGMA key = "{keys.sqlcipher_key(key)}"')
+            conn.execute(f"PRAGMA cipher_plaintext_header_size = {keys.PLAINTEXT_HEADER}")
+            conn.execute("PRAGMA query_only = 1")
+            conn.execute("PRAGMA schema_version").fetchone()
+            return True
+        except (MemoryError, _sqlcipher().Error):
+            return False
+        finally:
+            conn.close()
+    except OSError:
+        return True  # cannot check here (no room for one page): the next save will
+    finally:
+        with suppress(OSError):
+            os.unlink(scratch)
+
+
+def _failed_check(db: Database) -> StoreError:
+    """SQLCipher's answer (as a MemoryError) to a page that fails its check: changed on disk,
+    damaged, or not encrypted with this key."""
+    return StoreError(
+        f"{describe(db.url)} is damaged or not an ffmot database (a part of it failed its "
+        "check: it was changed outside ffmot, or the disk is failing); it was left as it is. "
+        "Restore a backup or choose another file with --db."
+    )
 
 
 def _path_problem(path: Path, e: OSError) -> StoreError:
@@ -430,12 +506,17 @@ PG_KEEPALIVES = {
 
 def _postgres_connect_args(u: Any) -> dict[str, Any]:
     """connect_timeout, keepalives and the statement timeout; an `options` given in the URL
-    is kept and comes after ours, so a site that set its own statement_timeout keeps it."""
+    is kept and comes after ours, so a site that set its own statement_timeout keeps it.
+    TLS with the server's certificate checked unless the URL says otherwise (ffmot.store.pgtls);
+    a mode that allows an unencrypted connection is refused here, before any connection."""
+    from ffmot.store import pgtls
+
     options = f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"
     given = u.query.get("options")
     if given:
         options += " " + (given if isinstance(given, str) else " ".join(given))
-    return {"connect_timeout": 5, **PG_KEEPALIVES, "options": options}
+    tls = pgtls.connect_args(u, describe(str(u)))
+    return {"connect_timeout": 5, **PG_KEEPALIVES, "options": options, **tls}
 
 
 # Folders that a sync service copies to and from the cloud. A database file in one can be
@@ -467,6 +548,50 @@ def sync_folder_warning(path: Path) -> str:
                     "(close ffmot first), and share work with 'save-work' or an export instead."
                 )
     return ""
+
+
+def _sqlcipher() -> Any:
+    from sqlcipher3 import dbapi2
+
+    return dbapi2
+
+
+def _key_for_file(path: Path, file_id: tuple[int, int]) -> bytes | None:
+    """The key an encrypted file opens with; a new or empty file is made encrypted; None for a
+    plain file made before encryption at rest (it opens as it is: 'ffmot db encrypt')."""
+    fd = _handle(file_id)
+    head = os.pread(fd, 100, 0) if fd is not None else b""
+    if head and not keys.is_encrypted(head):
+        return None
+    if not head and keys.read_envelope(path) is None:
+        return keys.new_database_key(path)
+    key = keys.key_for(path)
+    page = int.from_bytes(head[16:18], "big") if len(head) >= 18 else 0
+    page = 65536 if page == 1 else page
+    if fd is not None and page and not _opens_with_key(fd, page, key, path):
+        raise StoreError(
+            f"the key kept for {path} does not open it: the file is damaged, or its "
+            f"{keys.SUFFIX} file belongs to another database. It was left as it is: restore a "
+            f"backup, or put back the file's own {keys.SUFFIX} file, or open it with its "
+            "recovery code ('ffmot db recover')"
+        )
+    return key
+
+
+def _use_key(engine: Engine, key: bytes) -> None:
+    """Every connection on an encrypted file is given its key before anything else."""
+    pragma = keys.sqlcipher_key(key)
+
+    def keyed(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        conn = dialect.dbapi.connect(*cargs, **cparams)
+        cur = conn.cursor()
+        cur.execute("PRAGMA cipher_log_level = NONE")
+        cur.execute(f'PRAGMA key = "{pragma}"')
+        cur.execute(f"PRAGMA cipher_plaintext_header_size = {keys.PLAINTEXT_HEADER}")
+        cur.close()
+        return conn
+
+    event.listen(engine, "do_connect", keyed)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -502,7 +627,7 @@ def _watch_file(db: Database, file_id: tuple[int, int]) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA schema_version")
             cur.close()
-        except sqlite3.Error:
+        except (sqlite3.Error, _sqlcipher().Error, MemoryError):
             return
         for suffix in ("-wal", "-shm"):
             try:
@@ -532,10 +657,17 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
     # such messages reach the log and, from a station's file, the screen.
     kwargs: dict[str, Any] = {"hide_parameters": True}
     file_id: tuple[int, int] | None = None
+    key: bytes | None = None
     if backend == "sqlite":
         if u.database and u.database != ":memory:":
             file_id = _prepare_sqlite_file(Path(u.database))
+            try:
+                key = _key_for_file(Path(u.database), file_id)
+            except BaseException:
+                _release_handle(file_id)
+                raise
         kwargs["connect_args"] = {"timeout": 10}
+        kwargs["module"] = _sqlcipher()  # SQLite with SQLCipher: plain files open as before
     elif backend == "postgresql":
         kwargs["pool_pre_ping"] = True
         kwargs["connect_args"] = _postgres_connect_args(u)
@@ -547,17 +679,27 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
         if file_id is not None:
             _release_handle(file_id)
         raise StoreError(f"cannot use {describe(resolved)}: {e}") from None
-    db = Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
+    db = Database(resolved, engine, sessionmaker(engine, expire_on_commit=False), key=key)
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         if file_id is not None:
             _watch_file(db, file_id)
+        if key is not None:
+            _use_key(engine, key)
         if db.path is not None:
             db.warning = sync_folder_warning(db.path)
     try:
         check_version(db)
         if upgrade:
             upgrade_schema(db)
+    except MemoryError:  # SQLCipher's answer to a key that is not the file's
+        db.close()
+        raise StoreError(
+            f"the key kept for {describe(resolved)} does not open it: the file is damaged, or "
+            f"its {keys.SUFFIX} file belongs to another database. It was left as it is: "
+            f"restore a backup, or put back the file's own {keys.SUFFIX} file, or open it with "
+            "its recovery code ('ffmot db recover')"
+        ) from None
     except BaseException:
         db.close()
         raise
@@ -684,6 +826,12 @@ def _explain(db: Database, e: DBAPIError | SQLAlchemyError) -> StoreError:
             "screen), and everything saved before is safe. Try again; if it keeps happening, "
             f"the server is overloaded or stuck ({where}: {msg})"
         )
+    if db.kind == "postgresql":  # no encryption, or the server's certificate not trusted
+        from ffmot.store import pgtls
+
+        tls = pgtls.explain(str(getattr(e, "orig", e)), db.url, where)
+        if tls is not None:
+            return tls
     if db.kind == "postgresql" and "authentication" in low:
         return StoreError(
             f"the shared database {where} refused this station's user name or password "

@@ -127,6 +127,8 @@ def _child(plan: dict, i: int, case: list[str], timeout: float) -> None:
         os.makedirs(folder)
         db = os.path.join(folder, "ffmot.db")
         shutil.copyfile(plan["base_db"], db)
+        if os.path.exists(plan["base_db"] + ".keys"):  # an encrypted file: its keys too
+            shutil.copyfile(plan["base_db"] + ".keys", db + ".keys")
         tokens = {**plan["tokens"], "CASE": folder, "DB": db}
         argv = [_substitute(a, tokens) for a in case]
         os.environ.clear()

@@ -11,7 +11,6 @@ import json
 import os
 import random
 import re
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.cli.test_cli import ffmot
+from tests.helpers import raw_sqlite
 from tests.hostile import ledger
 
 pytestmark = pytest.mark.hostile("command lines")
@@ -109,7 +109,7 @@ def test_head_reading_one_line_ends_the_command_quietly(demo_db, tmp_path):
 
 
 def _rows(path: Path) -> dict[str, int]:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
+    with raw_sqlite(f"file:{path}?mode=ro", uri=True) as c:
         tables = [r[0] for r in c.execute("select name from sqlite_master where type='table'")]
         return {t: c.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from ffmot.store.db import connect
 from tests.cli.test_cli import assert_refused, ffmot
+from tests.helpers import raw_sqlite
 from tests.k_anonymity import assert_k_anonymous, reidentify
 
 
@@ -127,7 +127,7 @@ def test_import_reports_bad_rows_by_line(tmp_path):
 
 def set_schema(path: Path, revision: str) -> None:
     """Marks a SQLite file as written at another schema revision, fully flushed to the file."""
-    c = sqlite3.connect(path)
+    c = raw_sqlite(path)
     c.execute("UPDATE alembic_version SET version_num = ?", (revision,))
     c.commit()
     c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -175,11 +175,10 @@ def test_save_work_then_merge_several_files_one_bad(tmp_path):
 
 
 def test_merge_names_a_bad_record_brings_in_the_rest_and_exits_2(tmp_path):
-    import sqlite3
 
     laptop = str(tmp_path / "laptop.db")
     assert run(laptop, "demo", "--participants", "3", "--seed", "5").returncode == 0
-    raw = sqlite3.connect(laptop)
+    raw = raw_sqlite(laptop)
     raw.execute("PRAGMA ignore_check_constraints = ON")
     (code,) = raw.execute("SELECT code FROM participant ORDER BY code LIMIT 1").fetchone()
     raw.execute("UPDATE participant SET sex = 'robot' WHERE code = ?", (code,))

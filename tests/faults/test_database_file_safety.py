@@ -15,7 +15,6 @@ import datetime as dt
 import os
 import shutil
 import socket
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from ffmot.services.types import Actor
 from ffmot.store import db as store_db
 from ffmot.store.db import connect
 from ffmot.store.errors import StoreError
+from tests.helpers import raw_sqlite
 
 pytestmark = pytest.mark.hostile("database file")
 
@@ -37,7 +37,7 @@ GONE = r"was deleted or replaced while ffmot was open: nothing more was saved"
 
 
 def _events(path: Path) -> list[str]:
-    with contextlib.closing(sqlite3.connect(path)) as c:
+    with contextlib.closing(raw_sqlite(path)) as c:
         assert c.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         return sorted(r[0] for r in c.execute("SELECT name FROM event"))
 
@@ -235,7 +235,10 @@ def test_postgres_connections_have_a_statement_timeout_and_keepalives(pg_url):
 
 
 def test_a_site_statement_timeout_in_the_url_is_kept(pg_url):
-    db = connect(pg_url + "?options=-c%20statement_timeout%3D90s")
+    from sqlalchemy.engine import make_url
+
+    with_options = make_url(pg_url).update_query_dict({"options": "-c statement_timeout=90s"})
+    db = connect(with_options.render_as_string(hide_password=False))
     with db.engine.connect() as c:
         assert c.exec_driver_sql("SHOW statement_timeout").scalar() == "90s"
     db.close()
@@ -292,7 +295,7 @@ def _sides(path: Path) -> list[str]:
 
 
 def _people(path: Path) -> list[str]:
-    with contextlib.closing(sqlite3.connect(path)) as c:
+    with contextlib.closing(raw_sqlite(path)) as c:
         return sorted(r[0] for r in c.execute("SELECT given_name FROM participant"))
 
 
@@ -341,7 +344,7 @@ def test_a_wal_of_the_new_file_at_the_path_is_never_deleted(tmp_path, actor):
     _register(db, actor, "Old")
     for p in (path, tmp_path / "ffmot.db-wal", tmp_path / "ffmot.db-shm"):
         os.unlink(p)
-    other = sqlite3.connect(path)  # a new database at the path, open in another program
+    other = raw_sqlite(path)  # a new database at the path, open in another program
     other.execute("PRAGMA journal_mode=WAL")
     other.execute("PRAGMA wal_autocheckpoint=0")
     other.execute("CREATE TABLE kept (x)")
@@ -405,6 +408,6 @@ def test_another_process_opening_and_closing_the_file_never_takes_the_wal_away(t
         assert p.returncode == 0 and p.stdout.strip() == str(n + 1), p.stderr
         assert Path(f"{path}-wal").exists(), "the other process took the -wal away"
         R.create_event(station, Actor("Sam"), f"Day {n + 2}", dt.date.today())
-    with sqlite3.connect(path) as c:
+    with raw_sqlite(path) as c:
         assert c.execute("SELECT count(*) FROM event").fetchone() == (4,)
     station.close()

@@ -8,7 +8,6 @@ import os
 import random
 import select
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from ffmot.services import records as R
 from ffmot.services.types import Actor
 from ffmot.store.db import connect
+from tests.helpers import raw_sqlite
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 50
@@ -110,13 +110,13 @@ def test_kill_9_while_saving_loses_no_acknowledged_result(tmp_path):
                     acked_visits.add(ident)
                 else:
                     acked_results[ident] = (int(rest[0]), float(rest[1]))
-            with sqlite3.connect(path) as c:  # opening after the kill recovers the WAL
+            with raw_sqlite(path) as c:  # opening after the kill recovers the WAL
                 assert c.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     finally:
         saver.close()
 
     assert len(acked_results) > 20, "too few saves happened to say anything"
-    with sqlite3.connect(path) as c:
+    with raw_sqlite(path) as c:
         people = {r[0] for r in c.execute("SELECT id FROM participant")}
         visits = {r[0] for r in c.execute("SELECT id FROM assessment")}
         results = {r[0]: (r[1], r[2]) for r in c.execute("SELECT id, version, value FROM result")}

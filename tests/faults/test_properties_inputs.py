@@ -28,6 +28,7 @@ from ffmot.services.demo_load import load_demo
 from ffmot.services.transfer import ImportRefused, export_file, import_file
 from ffmot.services.types import Actor
 from ffmot.store.db import connect
+from tests.helpers import copy_db_file
 
 ACTOR = Actor("Input Tester", "Station 1")
 TEST_IDS = ["chair_stand", "grip", "sit_and_reach", "walk_6min", "bmi", "activity", "nope"]
@@ -222,7 +223,7 @@ def test_broken_import_rows_are_refused_by_line_and_nothing_is_half_imported(tmp
             path = Path(d) / "broken.csv"
             path.write_bytes(_mutate(case.rows, ops))
             target = Path(d) / "target.db"
-            shutil.copy(case.empty, target)
+            copy_db_file(case.empty, target)
             db = connect(str(target))
             try:
                 try:

@@ -13,7 +13,6 @@ import datetime as dt
 import os
 import shlex
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from ffmot.core import screening
 from ffmot.services import records as R
 from ffmot.store.db import Database, connect, known_revisions
 from ffmot.store.errors import StoreError
-from tests.helpers import screened_visit
+from tests.helpers import plain_database_file, raw_sqlite, screened_visit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +51,7 @@ def _all_there(db: Database, visits: list[str]) -> None:
 
 
 def _integrity_ok(path: Path) -> None:
-    with contextlib.closing(sqlite3.connect(path)) as c:
+    with contextlib.closing(raw_sqlite(path)) as c:
         assert c.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
@@ -262,8 +261,8 @@ def test_damage_found_in_the_middle_of_work_is_a_clear_message(tmp_path, actor):
     db = connect(str(path))
     visits = _day(db, actor, 30)
     db.close()
-    with contextlib.closing(sqlite3.connect(path)) as c:
-        page_size = c.execute("PRAGMA page_size").fetchone()[0]
+    with contextlib.closing(raw_sqlite(path)) as c:
+        page_size = int(c.execute("PRAGMA page_size").fetchone()[0])
         root = c.execute("SELECT rootpage FROM sqlite_master WHERE name = 'result'").fetchone()[0]
     data = bytearray(path.read_bytes())
     start = (root - 1) * page_size
@@ -300,7 +299,7 @@ def test_a_newer_database_on_the_command_line_is_one_line_and_untouched(tmp_path
     db = connect(str(path))
     _day(db, actor, 2)
     db.close()
-    with contextlib.closing(sqlite3.connect(path)) as c:
+    with contextlib.closing(raw_sqlite(path)) as c:
         c.execute("UPDATE alembic_version SET version_num = '0999'")
         c.commit()
         c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -371,7 +370,8 @@ def test_an_erasure_on_a_nearly_full_disk_says_what_is_left_and_scrub_finishes_i
     """The records go, but compacting the file needs room: the person is told exactly that and
     what to run, never "unexpected problem"; `ffmot db scrub` finishes once there is room."""
     with tmpfs(6144) as folder:
-        path = folder / "ffmot.db"
+        # A plain file, where the overwriting can be seen (an encrypted one shows nothing).
+        path = plain_database_file(folder / "ffmot.db")
         db = connect(str(path))
         e = R.create_event(db, actor, "Fault day", dt.date.today())
         codes = []
@@ -395,7 +395,7 @@ def test_an_erasure_on_a_nearly_full_disk_says_what_is_left_and_scrub_finishes_i
         assert "Traceback" not in p.stderr and "unexpected problem" not in p.stderr, p.stderr
         assert p.returncode == 2, (p.stdout, p.stderr)
         assert "erased" in p.stdout and "full" in p.stderr and "ffmot db scrub" in p.stderr
-        with sqlite3.connect(path) as c:  # the person is gone from the database already
+        with raw_sqlite(path) as c:  # the person is gone from the database already
             assert c.execute(
                 "SELECT count(*) FROM participant WHERE family_name = 'Erasewell007'"
             ).fetchone() == (0,)

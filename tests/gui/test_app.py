@@ -135,8 +135,10 @@ def test_a_lost_shared_database_gives_a_message_and_loses_nothing(open_app, qtbo
     st.code.setText(p.code)
     st.lookup()
     qtbot.keyClicks(st.fields[0], "12")
-    name = pg_url.rsplit("/", 1)[1]
-    admin = create_engine(pg_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    from sqlalchemy.engine import make_url
+
+    name = make_url(pg_url).database
+    admin = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
     def link(up: bool) -> None:
         with admin.connect() as c:

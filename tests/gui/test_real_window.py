@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.gui.real_app import NotYet, RealApp, prepare_day
+from tests.helpers import raw_sqlite
 from tests.xserver import x_display
 
 
@@ -99,7 +100,6 @@ def test_training_left_on_says_so_at_start_and_a_booked_person_is_checked_in_by_
     """Left in training mode last time: ffmot says so at start and asks (it never carries on
     silently); kept, every window's title says TRAINING, dialogs too, and someone booked for
     the practice day but not arrived yet can be found and checked in with the keyboard."""
-    import sqlite3
 
     with x_display(tmp_path / "x") as display:
         day = prepare_day(tmp_path / "day")
@@ -136,7 +136,7 @@ def test_training_left_on_says_so_at_start_and_a_booked_person_is_checked_in_by_
             app.wait_for(lambda: not app.is_mapped(about), "the About box to close")
 
             # Niamh is booked for the practice day and has not arrived: find her and check in.
-            con = sqlite3.connect(f"file:{app.training_db}?mode=ro", uri=True)
+            con = raw_sqlite(f"file:{app.training_db}?mode=ro", uri=True)
 
             def visits() -> int:
                 return int(
@@ -171,7 +171,7 @@ def test_training_left_on_says_so_at_start_and_a_booked_person_is_checked_in_by_
             quits_cleanly(app, main)
 
         # The real day's file was not touched by the practice.
-        real = sqlite3.connect(f"file:{day.db}?mode=ro", uri=True)
+        real = raw_sqlite(f"file:{day.db}?mode=ro", uri=True)
         try:
             names = [r[0] for r in real.execute("select family_name from participant")]
         finally:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import socket
-import sqlite3
+import ssl
 import threading
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from ffmot.services import records as R
+from tests.helpers import raw_sqlite
 
 
 def fill_new_person(ci, qtbot, given="Sian", family="Obrien", dob="03/02/1950"):  # type: ignore[no-untyped-def]
@@ -42,7 +43,7 @@ def test_enter_pressed_twice_while_registering_makes_one_record(settings, tmp_pa
         fill_new_person(ci, qtbot)
         qtbot.waitUntil(lambda: jobs[-1] == 0, timeout=20000)  # the view's own loading done
         # Another station is writing: this registration waits for the database.
-        blocker = sqlite3.connect(path, isolation_level=None, timeout=30)
+        blocker = raw_sqlite(path, isolation_level=None, timeout=30)
         blocker.execute("BEGIN IMMEDIATE")
         try:
             qtbot.keyClick(ci.dob, Qt.Key.Key_Return)
@@ -71,8 +72,16 @@ class CommitReplyLost:
     answer is never passed back: both connections are cut, as when a hall's network drops at
     the wrong moment. ffmot cannot know whether that registration was saved."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, pg=None) -> None:  # type: ignore[no-untyped-def]
         self.target = ("127.0.0.1", port)
+        # The shared database speaks only TLS: the relay ends ffmot's TLS with the server's own
+        # test certificate and opens its own to the server, so it can see the COMMIT.
+        self.tls = pg is not None
+        if self.tls:
+            self.as_server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self.as_server.load_cert_chain(pg.folder / "data" / "server.crt",
+                                           pg.folder / "data" / "server.key")  # fmt: skip
+            self.as_client = ssl.create_default_context(cafile=str(pg.ca_cert))
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.armed = threading.Event()
@@ -87,10 +96,23 @@ class CommitReplyLost:
             except OSError:
                 return
             server = socket.create_connection(self.target)
+            if self.tls:
+                client, server = self._start_tls(client, server)
             self._sockets += [client, server]
             state = {"wrote": False, "cutting": False}
             threading.Thread(target=self._up, args=(client, server, state), daemon=True).start()
             threading.Thread(target=self._down, args=(server, client, state), daemon=True).start()
+
+    def _start_tls(self, client: socket.socket, server: socket.socket) -> tuple:
+        """PostgreSQL's SSLRequest (8 bytes) answered with 'S' on each side, then TLS."""
+        request = client.recv(8)
+        client.sendall(b"S")
+        server.sendall(request)
+        assert server.recv(1) == b"S"
+        return (
+            self.as_server.wrap_socket(client, server_side=True),
+            self.as_client.wrap_socket(server, server_hostname=self.target[0]),
+        )
 
     def _up(self, client: socket.socket, server: socket.socket, state: dict) -> None:
         with contextlib.suppress(OSError):
@@ -122,11 +144,13 @@ class CommitReplyLost:
                 sock.close()
 
 
-def test_register_again_after_a_lost_answer_gives_the_same_person(open_app, qtbot, pg_url):
+def test_register_again_after_a_lost_answer_gives_the_same_person(
+    open_app, qtbot, pg_url, pg_server
+):
     from sqlalchemy.engine import make_url
 
     url = make_url(pg_url)
-    relay = CommitReplyLost(url.port or 5432)
+    relay = CommitReplyLost(url.port or 5432, pg_server)
     try:
         s = open_app(url.set(port=relay.port).render_as_string(hide_password=False))
         ci = s.window.checkin

@@ -34,7 +34,6 @@ import io
 import math
 import random
 import re
-import shutil
 import threading
 import uuid
 import zipfile
@@ -65,6 +64,7 @@ from ffmot.services.transfer import (
 from ffmot.services.types import Actor
 from ffmot.store.db import Database, connect
 from ffmot.store.models import Base
+from tests.helpers import copy_db_file
 from tests.hostile import ledger
 
 ATTACK = "import files (generated)"
@@ -980,7 +980,7 @@ def attack_one(b: Base_, case: Case, work: Path, a: ledger.Attack) -> None:
     dbfile = work / "ffmot.db"
     for f in work.glob("ffmot.db*"):
         f.unlink()
-    shutil.copyfile(b.templates[case.template], dbfile)
+    copy_db_file(b.templates[case.template], dbfile)
     db = connect(str(dbfile))
     hung = False
     try:
@@ -1036,7 +1036,7 @@ def test_the_attack_can_see_each_kind_of_failure(base: Base_, tmp_path: Path) ->
     the import's back, a message that shows a repr, a result for someone not screened)."""
     work = tmp_path / "work"
     work.mkdir()
-    shutil.copyfile(base.templates["other"], work / "x.db")
+    copy_db_file(base.templates["other"], work / "x.db")
     db = connect(str(work / "x.db"))
     try:
         before = snapshot(db)

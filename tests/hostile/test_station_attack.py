@@ -37,6 +37,7 @@ from ffmot.services.station_file import save_station_work
 from ffmot.services.types import Actor
 from ffmot.store.db import connect
 from ffmot.store.models import Base, tombstone_key
+from tests.helpers import copy_db_file, raw_sqlite
 from tests.hostile import ledger
 from tests.store.test_merge import copy_of
 
@@ -111,7 +112,7 @@ def make_day(folder: Path) -> Day:
     R.save_result(hub, HUB, vh.id, "grip", [(35, "right 1")])
     R.save_result(hub, HUB, vh.id, "chair_stand", [(14, "")])
     hub.close()
-    with sqlite3.connect(folder / "hub.db") as c:  # one file: every copy starts equal
+    with raw_sqlite(folder / "hub.db") as c:  # one file: every copy starts equal
         c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     c.close()
     ids = {
@@ -123,13 +124,13 @@ def make_day(folder: Path) -> Day:
         "people": people,
         "visits": visits,
     }
-    con = sqlite3.connect(folder / "hub.db")
+    con = raw_sqlite(folder / "hub.db")
     ids["hal_results"] = [
         r[0] for r in con.execute("SELECT id FROM result WHERE assessment_id = ?", (vh.id,))
     ]
     ids["hub_audit"] = [r[0] for r in con.execute("SELECT id FROM audit")]
     con.close()
-    con = sqlite3.connect(station)
+    con = raw_sqlite(station)
     ids["results"] = [r[0] for r in con.execute("SELECT id FROM result")]
     ids["ada_grip"] = con.execute(
         "SELECT id FROM result WHERE assessment_id = ? AND test_id = 'grip'", (va.id,)
@@ -146,7 +147,7 @@ Change = Callable[[sqlite3.Connection, random.Random, dict[str, Any]], None]
 def loosen(path: Path) -> None:
     """The tables' NOT NULL rules taken out of the file's schema (a file made by hand need not
     have them), so that a copy can hold empty required parts."""
-    con = sqlite3.connect(path)
+    con = raw_sqlite(path)
     con.execute("PRAGMA writable_schema = ON")
     tables = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
     for name, text in tables:
@@ -222,7 +223,7 @@ def lineage_after(table: str, row_id: str, col: str, value: str) -> Change:
 
     def change(con: sqlite3.Connection, rng: random.Random, ids: dict[str, Any]) -> None:
         target = ids[row_id]
-        hub = sqlite3.connect(ids["hub_path"])
+        hub = raw_sqlite(ids["hub_path"])
         cols = [r[1] for r in hub.execute(f"PRAGMA table_info({table})")]
         row = hub.execute(f"SELECT * FROM {table} WHERE id = ?", (target,)).fetchone()
         hub.close()
@@ -518,7 +519,7 @@ def hostile_copy(day: Day, n: int, change: Change, rng: random.Random) -> Path:
     path = day.folder / f"in-{n:03d}.db"
     shutil.copyfile(day.station, path)
     loosen(path)
-    con = sqlite3.connect(path)
+    con = raw_sqlite(path)
     ids = {
         **day.ids,
         "hub_path": str(day.hub),
@@ -571,7 +572,7 @@ def wal_file(day: Day) -> Path:
     """A station's database in write-ahead mode, copied with its '-wal' while still open."""
     live = day.folder / "live.db"
     shutil.copyfile(day.station, live)
-    con = sqlite3.connect(live)
+    con = raw_sqlite(live)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA wal_autocheckpoint=0")
     con.execute(
@@ -596,7 +597,7 @@ def lenient(b: bytes) -> str:
 
 
 def snapshot(path: Path) -> dict[str, dict[Any, tuple[Any, ...]]]:
-    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    con = raw_sqlite(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     con.text_factory = lenient
     try:
         out = {}
@@ -614,7 +615,7 @@ def mentioned(path: Path) -> set[str]:
     """Every text a hostile file holds (ids it names): the hub's records it does not name are
     the hub's own, and must come out of the merge exactly as they went in."""
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        con = raw_sqlite(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         con.text_factory = lenient
         try:
             found: set[str] = set()
@@ -671,7 +672,7 @@ def judge(
                     problems.append(("lost", f"{t} {str(key[0])[:8]} changed or gone"))
             elif t in ("participant", "assessment", "result") and key not in after[t]:
                 problems.append(("lost", f"{t} {str(key[0])[:8]} (named by the file) gone"))
-    con = sqlite3.connect(hub)
+    con = raw_sqlite(hub)
     con.text_factory = lenient
     try:
         check = [r[0] for r in con.execute("PRAGMA integrity_check")]
@@ -798,7 +799,7 @@ def test_hostile_station_files(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     with a.timed():
         day = make_day(tmp_path)
-        con = sqlite3.connect(day.hub)
+        con = raw_sqlite(day.hub)
         BASE_SCHEMA.update(con.execute("SELECT type, name FROM sqlite_master"))
         con.close()
         before = snapshot(day.hub)
@@ -810,7 +811,7 @@ def test_hostile_station_files(tmp_path: Path) -> None:
         for n, (kind, what, path) in enumerate(inputs):
             a.tried += 1
             hub = tmp_path / f"hub-{n:03d}.db"
-            shutil.copyfile(day.hub, hub)
+            copy_db_file(day.hub, hub)
             named = mentioned(path)
             ids = dict(day.ids)
             ids["tomb_hal"] = what == "the hub's own person erased"
@@ -843,7 +844,7 @@ def test_the_attack_sees_a_lost_record_and_wrong_data(tmp_path: Path) -> None:
     """The judge itself can fail: a hub record changed, and text that breaks the rules."""
     day = make_day(tmp_path)
     before = snapshot(day.hub)
-    con = sqlite3.connect(day.hub)
+    con = raw_sqlite(day.hub)
     BASE_SCHEMA.update(con.execute("SELECT type, name FROM sqlite_master"))
     con.execute("UPDATE participant SET given_name = 'Ha\x1bl' WHERE id = ?", (day.ids["hal"],))
     con.execute("CREATE TRIGGER evil AFTER INSERT ON audit BEGIN SELECT 1; END")

@@ -4,7 +4,6 @@ real SQLite file, real files."""
 from __future__ import annotations
 
 import io
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from ffmot.core import codes
 from ffmot.services.records import get_assessment
 from ffmot.services.summary import event_overviews, participant_visits
 from tests.cli.test_cli import assert_refused, ffmot
+from tests.helpers import raw_sqlite
 from tests.report.conftest import Demo, make_demo
 
 
@@ -55,7 +55,7 @@ def test_sheet_for_the_latest_visit_is_recorded_as_printed(small, tmp_path):
     assert person.name in text and "than on" in text  # the retest's changes
     latest = participant_visits(small.db, person.id)[0][0]
     assert get_assessment(small.db, latest).printed_at is not None
-    with sqlite3.connect(small.path) as con:
+    with raw_sqlite(small.path) as con:
         actions = con.execute(
             "select action, actor from audit where entity_id = ?", (latest,)
         ).fetchall()

@@ -20,6 +20,7 @@ from ffmot.services.merge import merge
 from ffmot.services.types import Actor
 from ffmot.store.db import connect, upgrade_to
 from ffmot.store.models import AuditEntry, AuditHead
+from tests.helpers import raw_sqlite
 
 LEAD = Actor("Dana Lead", "Office")  # an open database: no sign-in needed
 
@@ -177,9 +178,8 @@ def test_the_command_says_whole_or_names_the_break(tmp_path):
         capture_output=True, text=True,
     )  # fmt: skip
     assert ok.returncode == 0 and "the chain is whole" in ok.stdout, ok.stderr
-    import sqlite3
 
-    with sqlite3.connect(path) as c:
+    with raw_sqlite(path) as c:
         c.execute("DELETE FROM audit WHERE seq = 3")
     bad = subprocess.run(
         [sys.executable, "-m", "ffmot", "--db", str(path), "audit", "verify"],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from ffmot.services import records as R
 from ffmot.store.db import connect, current_revision, known_revisions, upgrade_to
 from ffmot.store.errors import StoreError
 from ffmot.store.models import Base
+from tests.helpers import raw_sqlite
 
 
 def mode(p: Path) -> int:
@@ -142,7 +142,7 @@ def test_a_damaged_database_is_refused_untouched(tmp_path, actor):
 
 def test_someone_elses_sqlite_database_is_refused(tmp_path):
     path = tmp_path / "other.db"
-    c = sqlite3.connect(path)
+    c = raw_sqlite(path)
     c.execute("CREATE TABLE recipes (name TEXT)")
     c.commit()
     c.close()
@@ -157,7 +157,7 @@ def test_unreachable_postgres_is_a_clear_message():
 
 def set_schema(path: Path, revision: str) -> None:
     """Marks a SQLite file as written at another schema revision, fully flushed to the file."""
-    c = sqlite3.connect(path)
+    c = raw_sqlite(path)
     c.execute("UPDATE alembic_version SET version_num = ?", (revision,))
     c.commit()
     c.execute("PRAGMA wal_checkpoint(TRUNCATE)")

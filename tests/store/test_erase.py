@@ -15,6 +15,7 @@ from ffmot.services.erase import erase_participant
 from ffmot.services.merge import merge
 from ffmot.store.db import connect
 from ffmot.store.models import Assessment, AuditEntry, Participant, Result, Trial
+from tests.helpers import plain_database_file
 
 
 def people(db, actor, n=25):
@@ -44,8 +45,27 @@ def file_bytes(path: Path) -> bytes:
     return b"".join(f.read_bytes() for f in sorted(path.parent.glob(path.name + "*")))
 
 
-def test_erased_personal_data_leaves_no_bytes_in_the_file(tmp_path, actor):
+def test_an_encrypted_file_holds_no_readable_personal_data(tmp_path, actor):
+    """The default database: nothing of anyone is in its bytes, -wal included, before or after
+    it is closed; the same people are in a plain file's (so the check can see them)."""
     path = tmp_path / "ffmot.db"
+    db = connect(str(path))
+    assert db.encrypted
+    people(db, actor)
+    plain = connect(str(plain_database_file(tmp_path / "plain.db")))
+    assert not plain.encrypted
+    people(plain, actor)
+    plain.close()
+    assert b"Quixotefamily07" in file_bytes(tmp_path / "plain.db")
+    for blob in (file_bytes(path), (db.close(), file_bytes(path))[1]):
+        for s in (b"Quixotefamily07", b"Zebedee03", b"zq05@example.org", b"01632 960507",
+                  b"Private note 07", b"left hand 07", b"female", b"grip"):  # fmt: skip
+            assert s not in blob, s
+
+
+def test_erased_personal_data_leaves_no_bytes_in_the_file(tmp_path, actor):
+    """Erasure overwrites, whatever the file: shown on a plain one, where it can be seen."""
+    path = plain_database_file(tmp_path / "ffmot.db")
     db = connect(str(path))
     ps = people(db, actor)
     target = ps[7]

@@ -289,6 +289,7 @@ def _raw_copy_dragged_to_the_stick(world: World, hour: int) -> None:
     st = "Activity" if hour == 0 else "Legs"
     raw = world.stick / f"ffmot-{hour}.db"
     shutil.copyfile(world.tmp / f"{st}.db", raw)
+    shutil.copyfile(world.tmp / f"{st}.db.keys", f"{raw}.keys")  # the folder, less its -wal
     try:
         report = merge(world.dbs["Results table"], TABLE, str(raw))
     except InputError as e:  # its records all still in the -wal: refused, with the reason

@@ -15,6 +15,7 @@ from ffmot.services.conflicts import open_conflicts, settle
 from ffmot.services.merge import merge
 from ffmot.services.people import merge_participants
 from ffmot.services.types import Actor, Measurements
+from tests.helpers import raw_sqlite
 from tests.store.test_merge import copy_of, station
 
 TWO = Actor("Sam", "Station 2")
@@ -187,7 +188,6 @@ def test_a_disagreement_about_details_is_shown_for_the_day_and_holds_the_sheet(t
 
 @pytest.mark.hostile("station files")
 def test_one_bad_record_is_named_and_the_rest_of_the_file_comes_in(db, tmp_path, actor):
-    import sqlite3
 
     from ffmot.services.station_file import save_station_work
 
@@ -196,7 +196,7 @@ def test_one_bad_record_is_named_and_the_rest_of_the_file_comes_in(db, tmp_path,
     folder.mkdir()
     work = save_station_work(two, folder, "Station 2")
     two.close()
-    raw = sqlite3.connect(work)  # a record damaged on the station's disk, or by hand
+    raw = raw_sqlite(work)  # a record damaged on the station's disk, or by hand
     raw.execute("PRAGMA ignore_check_constraints = ON")
     raw.execute(
         "INSERT INTO participant (id, code, given_name, family_name, search_given, search_family,"

@@ -14,6 +14,7 @@ from ffmot.services.merge import merge
 from ffmot.services.types import Actor
 from ffmot.store.db import connect
 from ffmot.store.models import MergeConflict, Participant, Result
+from tests.helpers import copy_database, raw_sqlite
 
 D = dt.date
 
@@ -143,13 +144,7 @@ def test_bad_sources_are_refused(db, tmp_path, actor):
 
 def copy_of(hub_path, to):
     """A station's laptop, started from a copy of the day's file (as handed out at the start)."""
-    import sqlite3
-
-    src, dst = sqlite3.connect(hub_path), sqlite3.connect(to)
-    with dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
+    copy_database(hub_path, to)
     return connect(str(to))
 
 
@@ -218,10 +213,9 @@ def test_a_result_changed_here_and_at_its_station_is_still_a_conflict(tmp_path, 
 
 @pytest.mark.hostile("station files")
 def test_a_file_copied_without_its_records_is_refused_with_the_reason(db, tmp_path, actor):
-    import sqlite3
 
     raw = tmp_path / "station-copy.db"
-    con = sqlite3.connect(raw)  # what a copy made in the first hour held: no tables at all
+    con = raw_sqlite(raw)  # what a copy made in the first hour held: no tables at all
     con.execute("PRAGMA journal_mode=WAL")
     con.close()
     with pytest.raises(InputError, match=r"holds no ffmot records.*Save this station's work"):
@@ -335,12 +329,11 @@ def test_bringing_in_in_either_order_gives_the_same_day_once_settled(tmp_path, a
 def hostile_file(tmp_path, *statements, loosen=False):
     """A station's file (Ada with grip 22 and chair stand 11), changed by hand with sqlite3."""
     import re
-    import sqlite3
 
     path = tmp_path / "station.db"
     two, _e, p, a = station(path, Actor("Kim", "Station 2"), "Ada")
     two.close()
-    con = sqlite3.connect(path)
+    con = raw_sqlite(path)
     if loosen:  # its NOT NULL rules taken out, as a file made by hand need not have them
         con.execute("PRAGMA writable_schema = ON")
         for name, sql in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"):
@@ -348,7 +341,7 @@ def hostile_file(tmp_path, *statements, loosen=False):
             con.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", (loose, name))
         con.commit()
         con.close()
-        con = sqlite3.connect(path)
+        con = raw_sqlite(path)
     con.execute("PRAGMA ignore_check_constraints = ON")
     for s in statements:
         con.execute(s)
@@ -434,7 +427,6 @@ def test_a_result_is_never_moved_to_another_persons_visit_by_a_file(tmp_path, ac
     """A file that puts this database's result under someone else's visit, and claims to have
     seen every change to it, is refused for that result: a result never changes person."""
     import json
-    import sqlite3
 
     hub, e, _p, a = station(tmp_path / "hub.db", actor, "Ada", n_results=1)
     two = copy_of(tmp_path / "hub.db", tmp_path / "two.db")
@@ -444,7 +436,7 @@ def test_a_result_is_never_moved_to_another_persons_visit_by_a_file(tmp_path, ac
     vb = R.check_in(two, actor, bea.id, e.id)
     two.close()
     grip = R.get_assessment(hub, a.id).result("grip")
-    con = sqlite3.connect(tmp_path / "two.db")
+    con = raw_sqlite(tmp_path / "two.db")
     con.execute(
         "UPDATE result SET assessment_id = ?, lineage = ? WHERE id = ?",
         (vb.id, json.dumps({"Station 1": 9, "Evil": 9}), grip.id),
@@ -469,10 +461,9 @@ def test_a_result_is_never_moved_to_another_persons_visit_by_a_file(tmp_path, ac
     ids=["a column missing", "a schema holding bytes that are not text"],
 )
 def test_a_file_whose_schema_is_damaged_is_refused_with_the_reason(tmp_path, actor, change):
-    import sqlite3
 
     path, _p, _a = hostile_file(tmp_path)
-    con = sqlite3.connect(path)
+    con = raw_sqlite(path)
     con.execute("PRAGMA writable_schema = ON")
     con.execute(change)
     con.commit()

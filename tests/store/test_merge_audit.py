@@ -5,7 +5,6 @@ changing an entry made here, and checked like any other record."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import uuid
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from ffmot.store.db import (
     upgrade_to,
 )
 from ffmot.store.models import AuditEntry
+from tests.helpers import raw_sqlite
 from tests.store.test_merge import station
 
 TWO = Actor("Sam", "Station 2")
@@ -55,7 +55,7 @@ def forge(path: Path, **row: object) -> str:
         "origin": "",
         **row,
     }
-    con = sqlite3.connect(path)
+    con = raw_sqlite(path)
     con.execute(
         f"INSERT INTO audit ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
         tuple(values.values()),
@@ -96,7 +96,7 @@ def test_a_stations_history_comes_in_marked_with_its_file_and_who_brought_it_in(
 
 
 def entries_of_file(path: Path) -> list[str]:
-    con = sqlite3.connect(path)
+    con = raw_sqlite(path)
     try:
         return [r[0] for r in con.execute("SELECT id FROM audit")]
     finally:
@@ -229,6 +229,7 @@ def test_a_stations_copy_of_an_entry_unlinked_by_an_erasure_here_is_the_same_ent
 
     hub.close()
     shutil.copyfile(tmp_path / "hub.db", tmp_path / "two.db")
+    shutil.copyfile(tmp_path / "hub.db.keys", tmp_path / "two.db.keys")
     hub = connect(str(tmp_path / "hub.db"))
     erase_participant(hub, actor, p.code)
     report = merge(hub, actor, str(tmp_path / "two.db"))

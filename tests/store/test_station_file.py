@@ -53,6 +53,12 @@ def test_the_saved_file_holds_the_latest_work_a_raw_copy_may_not(tmp_path, actor
     raw.mkdir()
     shutil.copy(tmp_path / "ffmot.db", raw / "ffmot.db")
     hub2 = connect(str(tmp_path / "hub2.db"))
+    # Alone, the copy is ciphertext: nothing comes in, and the message says what to bring.
+    with pytest.raises(InputError, match=r"encrypted copy .* its key is not here"):
+        merge(hub2, actor, str(raw / "ffmot.db"))
+    assert R.find_visit(hub2, a.participant_id, a.event_id) is None
+    # With its .keys file, on the account that keeps its key, it is read, with the warning.
+    shutil.copy(tmp_path / "ffmot.db.keys", raw / "ffmot.db.keys")
     try:
         report = merge(hub2, actor, str(raw / "ffmot.db"))
         assert "is a copy of a station's database, not its saved work" in report.line()
@@ -102,6 +108,7 @@ def test_a_raw_copy_later_in_the_day_comes_in_with_a_warning_and_no_harm(tmp_pat
     raw = tmp_path / "raw"
     raw.mkdir()
     shutil.copy(tmp_path / "ffmot.db", raw / "ffmot.db")
+    shutil.copy(tmp_path / "ffmot.db.keys", raw / "ffmot.db.keys")  # the folder, less its -wal
     hub = connect(str(tmp_path / "hub.db"))
     report = merge(hub, actor, str(raw / "ffmot.db"))
     assert "is a copy of a station's database, not its saved work" in report.line()
