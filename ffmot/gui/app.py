@@ -24,7 +24,7 @@ from ffmot.gui.geometry import fit_to_screen
 from ffmot.gui.main_window import TRAINING_TITLE, VIEWS, MainWindow
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import InlineRunner, Runner, ThreadRunner
-from ffmot.services.types import EventInfo
+from ffmot.services.types import Actor, EventInfo
 
 if TYPE_CHECKING:
     from ffmot.core.norms import NormSet
@@ -155,6 +155,7 @@ class Controller:
                 "training": self.toggle_training,
                 "reset_training": self.reset_training,
                 "sign_in": self.sign_in,
+                "practitioners": self.practitioners,
             },
         )
         fit_to_screen(window, self.settings)
@@ -179,6 +180,7 @@ class Controller:
             return
         self.session.lock = opened.lock
         ctx.protected = opened.protected
+        self.session.window.drafts.use_key(opened.db.key)  # sealed like the database
         ctx.attach(opened.db, opened.norms)
         if ctx.protected:
             self._protect(self.session)
@@ -186,6 +188,11 @@ class Controller:
 
     def _not_opened(self, ctx: AppContext, window: MainWindow, error: BaseException) -> None:
         if self.session is None or self.session.ctx is not ctx:
+            return
+        from ffmot.store import keys
+
+        if isinstance(error, keys.Locked) and keys.keyfile(error.path).exists():
+            self._unlock(ctx, window, error.path)
             return
         if not isinstance(error, FfmotError):
             log.error("opening the database", exc_info=error)
@@ -306,6 +313,47 @@ class Controller:
         w.sign_in_dialog = dialog  # type: ignore[attr-defined]  # alive as long as it is open
         dialog.open()
 
+    def _unlock(self, ctx: AppContext, window: MainWindow, path: Path) -> None:
+        """An encrypted database that opens only with a practitioner's PIN: the window stays
+        locked (nothing of the records is there to show) until someone signs in, which opens
+        it (on a worker: Argon2 takes a moment) and signs them in with the same PIN."""
+        from ffmot.gui.signin import SignInDialog
+
+        ctx.protected = True
+        ctx.fail("The records are encrypted: sign in with your name and PIN to open them.")
+        window.signed_in()  # the title says it is locked
+        url, training = str(path), self.training
+        who = ", ".join(v for v in (self.settings.practitioner, self.settings.station) if v)
+        opened: list[_Opened] = []
+
+        def unlock(name: str, pin: str, station: str) -> object:
+            from ffmot.services.practitioners import sign_in
+            from ffmot.services.practitioners import unlock as open_with
+
+            open_with(path, name, pin, station)
+            done = _open_database(url, training, who)
+            try:
+                actor = sign_in(done.db, name, pin, station)
+            except BaseException:
+                done.close()
+                raise
+            opened.append(done)
+            return actor
+
+        shown = getattr(window, "sign_in_dialog", None)
+        if shown is not None and shown.isVisible():
+            shown.done(0)  # asked before the database said it is locked
+        dialog = SignInDialog(self.settings, window, ctx=ctx, unlock=unlock)
+
+        def unlocked() -> None:
+            if opened:
+                self._opened(ctx, opened.pop())
+            self._signed_in(window)
+
+        dialog.accepted.connect(unlocked)
+        window.sign_in_dialog = dialog  # type: ignore[attr-defined]
+        dialog.open()
+
     def _signed_in(self, window: MainWindow) -> None:
         if self.session is not None and self.session.idle is not None:
             self.session.idle.resume()
@@ -330,6 +378,35 @@ class Controller:
         if ctx.signed is None:
             window.signed_in()  # locked until someone signs in: nothing shows behind it
             self.sign_in(window)
+
+    def practitioners(self) -> None:
+        """File ▸ Practitioners: the data lead of an open database (and the recovery code of
+        an encrypted one), or a data lead's list of who may sign in."""
+        from ffmot.gui.practitioners import (
+            FirstLeadDialog,
+            PractitionersDialog,
+            RecoveryCodeDialog,
+        )
+
+        session = self.session
+        if session is None or not session.ctx.is_ready:
+            return
+        window, ctx = session.window, session.ctx
+        if ctx.protected:
+            PractitionersDialog(ctx, window).open()
+            return
+
+        def made(actor: Actor, code: str) -> None:
+            if self.session is not session:
+                return
+            ctx.protected = True
+            ctx.signed = actor
+            self._protect(session)
+            window.signed_in()
+            if code:
+                RecoveryCodeDialog(code, window).open()
+
+        FirstLeadDialog(ctx, window, made).open()
 
     def edit_settings(self) -> None:
         from ffmot.gui.settings_dialog import SettingsDialog

@@ -1,5 +1,10 @@
 """What a practitioner is typing, kept on disk as they type, so a crash or a power cut loses
-nothing: the entry comes back when ffmot starts again."""
+nothing: the entry comes back when ffmot starts again.
+
+On an encrypted database (ffmot/store/keys.py) a draft is sealed with a key derived from the
+database's (AES-256-GCM), so a lost laptop's drafts are as unreadable as its database, and a
+draft comes back only once the database is unlocked. A draft that cannot be opened with the
+key in hand (another database's, or damaged) is left alone, never shown."""
 
 from __future__ import annotations
 
@@ -12,6 +17,22 @@ from typing import Any
 class Drafts:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._seal_key: bytes | None = None
+
+    def use_key(self, database_key: bytes | None) -> None:
+        """Seal drafts from now on with the open database's key (None: a plain file or a
+        shared server, whose drafts stay as typed)."""
+        if database_key is None:
+            self._seal_key = None
+            return
+        import hashlib
+        import hmac
+
+        self._seal_key = hmac.new(database_key, b"ffmot drafts", hashlib.sha256).digest()
+
+    def exists(self, key: str) -> bool:
+        """A draft is kept for this key (whether or not it can be opened yet)."""
+        return self._path(key).is_file()
 
     @staticmethod
     def station_key(station: str) -> str:
@@ -26,9 +47,19 @@ class Drafts:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self._path(key)
         tmp = path.with_suffix(".part")
+        text = json.dumps(data)
+        if self._seal_key is not None:
+            import base64
+            import secrets
+
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            nonce = secrets.token_bytes(12)
+            box = AESGCM(self._seal_key).encrypt(nonce, text.encode("utf-8"), key.encode())
+            text = json.dumps({"sealed": base64.b64encode(nonce + box).decode("ascii")})
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)  # personal data
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -38,7 +69,26 @@ class Drafts:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        if isinstance(data, dict) and "sealed" in data:
+            data = self._open(key, data["sealed"])
+        elif self._seal_key is not None:
+            data = None  # a plain draft beside an encrypted database: not this database's
         return data if isinstance(data, dict) else None
+
+    def _open(self, key: str, sealed: object) -> object:
+        if self._seal_key is None or not isinstance(sealed, str):
+            return None
+        import base64
+
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        try:
+            raw = base64.b64decode(sealed)
+            text = AESGCM(self._seal_key).decrypt(raw[:12], raw[12:], key.encode())
+            return json.loads(text.decode("utf-8"))
+        except (InvalidTag, ValueError):
+            return None
 
     def clear(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)

@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
             self._pages[name] = page
             self.tabs.addTab(page, title)
         self.view(VIEWS[0])
-        restored = drafts.load(drafts.station_key(ctx.settings.station)) is not None
+        restored = drafts.exists(drafts.station_key(ctx.settings.station))
         if restored:
             self.view("station")  # it offers the entry left unsaved when ffmot last closed
         self.tabs.currentChanged.connect(self._focus_view)
@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
             "training": ("&Training mode", QKeySequence("Ctrl+Shift+T")),
             "reset_training": ("&Reset training data", None),
             "sign_in": ("Sign in as s&omeone else…", None),
+            "practitioners": ("&Practitioners…", None),
         }
         for key, (text, shortcut) in labels.items():
             if key not in extra:
@@ -220,6 +221,11 @@ class MainWindow(QMainWindow):
                     "move it out (hover for why). " + self.where.text()
                 )
                 self.where.setToolTip(self.ctx.db.warning)
+            elif self.ctx.db.plain_file:  # made before encryption at rest
+                self.where.setText(
+                    "NOT ENCRYPTED: anyone with this file can read it. A data lead can encrypt it "
+                    "('ffmot db encrypt'). " + self.where.text()
+                )
         else:
             self.where.setText(self.ctx.not_ready_words)
 

@@ -8,6 +8,7 @@ out. What was being typed stays on screen behind it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -33,11 +34,16 @@ class SignInDialog(QDialog):
         parent: QWidget | None = None,
         ctx: AppContext | None = None,
         locked_after: int = 0,
+        unlock: Callable[[str, str, str], object] | None = None,
     ) -> None:
+        """`unlock`: for an encrypted database that opens only with a practitioner's PIN
+        (ffmot/store/keys.py): run on a worker with the name, PIN and station, it opens the
+        database and signs them in, returning their Actor."""
         super().__init__(parent)
         self.settings = settings
         self.ctx = ctx
-        self.protected = ctx is not None and ctx.protected
+        self.unlock = unlock
+        self.protected = ctx is not None and (ctx.protected or unlock is not None)
         self.setObjectName("signInDialog")
         self.setWindowTitle("Sign in for today")
         self.setWindowModality(Qt.WindowModality.WindowModal)
@@ -69,6 +75,11 @@ class SignInDialog(QDialog):
                 )
                 + "Sign in with your own name and PIN. Every result, note and print is "
                 "recorded under your name."
+                + (
+                    " The records are encrypted on this computer: your PIN unlocks them."
+                    if unlock is not None
+                    else ""
+                )
             )
             self.pin = QLineEdit()
             self.pin.setObjectName("pin")
@@ -122,7 +133,11 @@ class SignInDialog(QDialog):
         self.buttons.setEnabled(False)
         self.said.setText("Checking…")
 
+        unlock = self.unlock
+
         def work() -> object:
+            if unlock is not None:
+                return unlock(name, pin, station)
             from ffmot.services.practitioners import sign_in
 
             return sign_in(ctx.db, name, pin, station)

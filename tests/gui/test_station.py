@@ -297,6 +297,11 @@ def test_an_entry_survives_a_crash(day, qtbot, open_app):
     qtbot.waitUntil(
         lambda: bool(list((day.ctx.settings.path.parent / "drafts").glob("*.json"))), timeout=3000
     )
+    # On the encrypted database, the draft on disk is as unreadable as the database.
+    assert day.ctx.db.encrypted
+    (kept,) = (day.ctx.settings.path.parent / "drafts").glob("*.json")
+    blob = kept.read_bytes()
+    assert b"sealed" in blob and b"33.5" not in blob and bert.code.encode() not in blob
     # The window vanishes without saving (a crash or a power cut)...
     day.window.hide()
     url = day.ctx.db.url

@@ -195,6 +195,8 @@ class StationView(QWidget):
         ctx.event_changed.connect(self._fill_tests)
         self._fill_tests()
         self._restore_draft()
+        # A draft sealed with an encrypted database's key opens only once it is unlocked.
+        ctx.ready.connect(self._restore_draft_once_open)
         ctx.event_changed.connect(self._resume_draft)
 
     # --- the station's test ------------------------------------------------------------------
@@ -733,6 +735,10 @@ class StationView(QWidget):
         self.code.setText(str(d.get("code", "")))
         self._pending_draft = d
         self._resume_draft()
+
+    def _restore_draft_once_open(self) -> None:
+        if not self._pending_draft and not self.has_unsaved():
+            self._restore_draft()
 
     def _resume_draft(self) -> None:
         """Once an MOT day is open, find the person the draft was for; the draft is applied
