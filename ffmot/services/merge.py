@@ -1013,6 +1013,7 @@ AUDIT_ACTIONS = frozenset(
         "apply_retention",
         "save_pdf",
         "list",
+        "view",
     ]
 )
 AUDIT_ENTITIES = frozenset(

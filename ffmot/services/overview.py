@@ -291,12 +291,18 @@ def _norm_notes(ns: NormSet, body: tuple[Item, ...]) -> tuple[str, ...]:
     return tuple(n.text for n in ns.notes_for(*shown))
 
 
-def load_overview(db: object, assessment_id: str, norms: NormSet | None = None) -> Overview:
-    """Reads what build_overview needs for one visit, in one go."""
+def load_overview(
+    db: object, assessment_id: str, norms: NormSet | None = None, seen_by: object = None
+) -> Overview:
+    """Reads what build_overview needs for one visit, in one go. `seen_by`: the practitioner
+    looking at it on screen (Actor): allowed to see the day, and the view is audited."""
     from ffmot.services import records as R
+    from ffmot.services.types import Actor
     from ffmot.store.db import Database
 
     assert isinstance(db, Database)
+    if isinstance(seen_by, Actor):
+        R.record_view(db, seen_by, "assessment", assessment_id)
     a = R.get_assessment(db, assessment_id)
     p = R.get_participant(db, a.participant_id)
     e = R.get_event(db, a.event_id)

@@ -397,17 +397,36 @@ def index_names(s: Session, participant_id: str, given: str, family: str) -> Non
     )
 
 
-def get_participant(db: Database, participant_id: str) -> ParticipantInfo:
+def get_participant(
+    db: Database, participant_id: str, seen_by: Actor | None = None
+) -> ParticipantInfo:
+    """A person's record. `seen_by`: a practitioner opening it to look at (the window's
+    check-in): they must be allowed to see the day, and the view is audited."""
     with db.transaction() as s:
+        if seen_by is not None:
+            permit(s, seen_by, "view_day")
         p = s.get(Participant, participant_id, options=[selectinload(Participant.consents)])
         if p is None:
             raise StoreError("that participant is no longer in the database (erased?)")
+        if seen_by is not None:
+            audit(s, seen_by, "view", "participant", p.id)
         return _participant_info(p)
 
 
-def find_by_code(db: Database, text: str) -> ParticipantInfo:
+def record_view(db: Database, actor: Actor, entity: str, entity_id: str, detail: str = "") -> None:
+    """A practitioner looked at a record or a list of people (allowed to see the day): in the
+    audit, with no personal data in its detail."""
+    with db.transaction() as s:
+        permit(s, actor, "view_day")
+        audit(s, actor, "view" if entity_id else "list", entity, entity_id, detail)
+
+
+def find_by_code(db: Database, text: str, seen_by: Actor | None = None) -> ParticipantInfo:
+    """The person with this card code. `seen_by`: as for get_participant."""
     code = codes.normalise(text)
     with db.transaction() as s:
+        if seen_by is not None:
+            permit(s, seen_by, "view_day")
         p = s.scalar(
             select(Participant)
             .where(Participant.code == code)
@@ -415,6 +434,8 @@ def find_by_code(db: Database, text: str) -> ParticipantInfo:
         )
         if p is None:
             raise InputError(f"no participant has the code {codes.display(code)}")
+        if seen_by is not None:
+            audit(s, seen_by, "view", "participant", p.id)
         return _participant_info(p)
 
 
@@ -1164,11 +1185,11 @@ def _check_allowed(s: Session, a: Assessment, test_id: str) -> None:
 
 
 def card_at_day(
-    db: Database, code: str, event_id: str
+    db: Database, code: str, event_id: str, seen_by: Actor | None = None
 ) -> tuple[ParticipantInfo, AssessmentInfo | None]:
     """The person a card belongs to and their visit to this MOT day (None: not checked in),
-    as a station or the score-card form looks them up."""
-    p = find_by_code(db, code)
+    as a station or the score-card form looks them up (`seen_by`: as for get_participant)."""
+    p = find_by_code(db, code, seen_by)
     return p, find_visit(db, p.id, event_id)
 
 

@@ -110,8 +110,15 @@ def check_value(key: bytes) -> str:
 
 def is_encrypted(head: bytes) -> bool:
     """From the file's first 100 bytes: a SQLCipher file keeps its heading in plain but reserves
-    room in every page for its checks (byte 20); a plain SQLite file reserves none."""
-    return len(head) > 20 and head.startswith(b"SQLite format 3\x00") and head[20] > 0
+    80 bytes in every page for its checks (byte 20: a 16-byte IV and a 64-byte HMAC); a plain
+    SQLite file reserves none. Bytes 21-23 are fixed by SQLite in both, so junk that merely
+    starts with the heading is not taken for an encrypted file."""
+    return (
+        len(head) >= 24
+        and head.startswith(b"SQLite format 3\x00")
+        and head[20] == 80
+        and head[21:24] == b"\x40\x20\x20"
+    )
 
 
 # --- keys unlocked in this process ---------------------------------------------------------------

@@ -105,10 +105,11 @@ def test_an_entry_typed_when_ffmot_was_killed_comes_back_and_saves(screen, tmp_p
         app.scan(day.code, main)
         app.type("15")  # replaces the 12 already saved: not saved yet
         drafts = folder / "config" / "ffmot" / "drafts"
-        app.wait_for(
-            lambda: any(p.read_text().count('"15"') for p in drafts.glob("*.json")) or None,
+        app.wait_for(  # sealed with the database's key: kept, and not readable on disk
+            lambda: any("sealed" in p.read_text() for p in drafts.glob("*.json")) or None,
             "the entry to be kept on disk",
         )
+        assert not any('"15"' in p.read_text() for p in drafts.glob("*.json"))
         os.kill(app.proc.pid, signal.SIGKILL)  # a crash, or the power going
         app.proc.wait(30)
     with RealApp(folder, display, day) as again:

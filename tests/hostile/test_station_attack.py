@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlcipher3 import dbapi2 as sqlcipher
 
 from ffmot.core import screening
 from ffmot.core import text as text_rules
@@ -628,7 +629,7 @@ def mentioned(path: Path) -> set[str]:
             return found
         finally:
             con.close()
-    except (sqlite3.Error, UnicodeDecodeError):  # damaged: then every hub record is its own
+    except (sqlite3.Error, sqlcipher.Error, UnicodeDecodeError):  # damaged: all the hub's own
         return set()
 
 

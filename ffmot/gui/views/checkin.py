@@ -564,8 +564,16 @@ class CheckInView(QWidget):
         if not self.ctx.is_ready:  # searched for once it is (see __init__)
             self.found.setText(self.ctx.not_ready_words)
             return
+        actor = self.ctx.actor
+
+        def work() -> list[ParticipantRow]:
+            rows = R.search_participants(self.ctx.db, text, limit=200)
+            if not text.strip() and rows:  # everyone listed: audited (a search is by its pick)
+                R.record_view(self.ctx.db, actor, "participant", "", f"{len(rows)} listed")
+            return rows
+
         self.ctx.runner.run(
-            lambda: R.search_participants(self.ctx.db, text, limit=200),
+            work,
             lambda rows: self._found(rows, text),
             lambda e: show_error(self, e, "searching"),
         )
@@ -605,7 +613,9 @@ class CheckInView(QWidget):
                 else:
                     show_error(self, e, "finding the card")
 
-            self.ctx.runner.run(lambda: R.find_by_code(self.ctx.db, code), found, missing)
+            self.ctx.runner.run(
+                lambda: R.find_by_code(self.ctx.db, code, seen_by=self.ctx.actor), found, missing
+            )
             return
         if self._rows_for == text:
             self._select_first()
@@ -623,7 +633,7 @@ class CheckInView(QWidget):
         if row is None:
             return
         self.ctx.runner.run(
-            lambda: R.get_participant(self.ctx.db, row.id),
+            lambda: R.get_participant(self.ctx.db, row.id, seen_by=self.ctx.actor),
             self._show_person,
             lambda e: show_error(self, e, "opening the record"),
         )

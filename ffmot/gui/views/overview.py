@@ -100,7 +100,9 @@ class OverviewView(QWidget):
 
     def show_visit(self, assessment_id: str) -> None:
         self.ctx.runner.run(
-            lambda: ov.load_overview(self.ctx.db, assessment_id, self.ctx.norms),
+            lambda: ov.load_overview(
+                self.ctx.db, assessment_id, self.ctx.norms, seen_by=self.ctx.actor
+            ),
             self._loaded,
             self._failed,
         )

@@ -157,7 +157,7 @@ class ScoreCardView(QWidget):
         typed = self.code.text()
 
         def work() -> tuple[ParticipantInfo, AssessmentInfo | None]:
-            return R.card_at_day(self.ctx.db, code, event.id)
+            return R.card_at_day(self.ctx.db, code, event.id, seen_by=self.ctx.actor)
 
         def done(found: tuple[ParticipantInfo, AssessmentInfo | None]) -> None:
             if self.code.text() != typed:

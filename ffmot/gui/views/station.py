@@ -327,7 +327,7 @@ class StationView(QWidget):
             return
 
         def work() -> tuple[ParticipantInfo, AssessmentInfo | None]:
-            return R.card_at_day(self.ctx.db, code, event.id)
+            return R.card_at_day(self.ctx.db, code, event.id, seen_by=self.ctx.actor)
 
         def done(found: tuple[ParticipantInfo, AssessmentInfo | None]) -> None:
             p, visit = found
