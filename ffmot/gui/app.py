@@ -184,6 +184,8 @@ class Controller:
         ctx.attach(opened.db, opened.norms)
         if ctx.protected:
             self._protect(self.session)
+        elif self.settings.signed_in_today:
+            self._remind_retention(self.session)
         _reopen_last_event(ctx, opened.events)
 
     def _not_opened(self, ctx: AppContext, window: MainWindow, error: BaseException) -> None:
@@ -358,6 +360,39 @@ class Controller:
         if self.session is not None and self.session.idle is not None:
             self.session.idle.resume()
         window.signed_in()
+        if self.session is not None and self.session.window is window:
+            self._remind_retention(self.session)
+
+    def _remind_retention(self, session: Session) -> None:
+        """Whoever may apply the retention period (a data lead, or anyone on an open database)
+        is told on signing in when people's records are past it; nobody else is."""
+        ctx = session.ctx
+        if not ctx.is_ready or ctx.training:
+            return
+        actor = ctx.actor
+
+        def work() -> object:
+            from ffmot.core.access import NotAllowed
+            from ffmot.services import retention
+
+            try:
+                return retention.due(ctx.db, actor)
+            except NotAllowed:
+                return None
+
+        def done(due: object) -> None:
+            from ffmot.services.retention import Due
+
+            if self.session is not session or not isinstance(due, Due) or not due.codes:
+                return
+            n = len(due.codes)
+            # Short enough for a 1024x768 projector in large print: the status bar cuts.
+            session.window.statusBar().showMessage(
+                f"Retention: {n} {'person is' if n == 1 else 'people are'} past the "
+                f"{due.months}-month period. A data lead erases them: ffmot retention --apply"
+            )
+
+        ctx.runner.run(work, done, lambda e: log.warning("retention reminder: %s", e))
 
     def _protect(self, session: Session) -> None:
         """A protected database: sign in with a PIN now, and lock when left untouched."""
