@@ -21,14 +21,8 @@ class Drafts:
 
     def use_key(self, database_key: bytes | None) -> None:
         """Seal drafts from now on with the open database's key (None: a plain file or a
-        shared server, whose drafts stay as typed)."""
-        if database_key is None:
-            self._seal_key = None
-            return
-        import hashlib
-        import hmac
-
-        self._seal_key = hmac.new(database_key, b"ffmot drafts", hashlib.sha256).digest()
+        shared server, whose drafts stay as typed). See store/keys.seal_draft."""
+        self._seal_key = database_key
 
     def exists(self, key: str) -> bool:
         """A draft is kept for this key (whether or not it can be opened yet)."""
@@ -49,14 +43,9 @@ class Drafts:
         tmp = path.with_suffix(".part")
         text = json.dumps(data)
         if self._seal_key is not None:
-            import base64
-            import secrets
+            from ffmot.store.keys import seal_draft
 
-            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-            nonce = secrets.token_bytes(12)
-            box = AESGCM(self._seal_key).encrypt(nonce, text.encode("utf-8"), key.encode())
-            text = json.dumps({"sealed": base64.b64encode(nonce + box).decode("ascii")})
+            text = json.dumps({"sealed": seal_draft(self._seal_key, text)})
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)  # personal data
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -70,24 +59,18 @@ class Drafts:
         except (OSError, ValueError):
             return None
         if isinstance(data, dict) and "sealed" in data:
-            data = self._open(key, data["sealed"])
+            data = self._open(data["sealed"])
         elif self._seal_key is not None:
             data = None  # a plain draft beside an encrypted database: not this database's
         return data if isinstance(data, dict) else None
 
-    def _open(self, key: str, sealed: object) -> object:
-        if self._seal_key is None or not isinstance(sealed, str):
-            return None
-        import base64
+    def _open(self, sealed: object) -> object:
+        from ffmot.store.keys import open_draft
 
-        from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+        text = open_draft(self._seal_key, sealed) if self._seal_key is not None else None
         try:
-            raw = base64.b64decode(sealed)
-            text = AESGCM(self._seal_key).decrypt(raw[:12], raw[12:], key.encode())
-            return json.loads(text.decode("utf-8"))
-        except (InvalidTag, ValueError):
+            return json.loads(text) if text is not None else None
+        except ValueError:
             return None
 
     def clear(self, key: str) -> None:

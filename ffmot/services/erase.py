@@ -19,6 +19,7 @@ from ffmot.services.records import audit
 from ffmot.services.types import Actor
 from ffmot.store.db import Database, explain
 from ffmot.store.errors import StoreError
+from ffmot.store.keys import open_draft
 from ffmot.store.models import (
     Assessment,
     AuditEntry,
@@ -100,7 +101,7 @@ def erase_participant(db: Database, actor: Actor, code_text: str, scrub_now: boo
             "",
             f"erased on request: {len(visit_ids)} visit(s), {n_results} result(s)",
         )
-    forget_leftovers(code, [pid, *visit_ids, *result_ids])
+    forget_leftovers(code, [pid, *visit_ids, *result_ids], key=db.key)
     if not scrub_now:  # several erased together: the caller overwrites once at the end
         return Erased(len(visit_ids), n_results)
     try:
@@ -111,7 +112,11 @@ def erase_participant(db: Database, actor: Actor, code_text: str, scrub_now: boo
 
 
 def forget_leftovers(
-    code: str, ids: list[str], drafts: Path | None = None, log: Path | None = None
+    code: str,
+    ids: list[str],
+    drafts: Path | None = None,
+    log: Path | None = None,
+    key: bytes | None = None,
 ) -> int:
     """What ffmot keeps about the person outside the database goes too: a draft of an entry
     being typed for them (kept so a crash loses nothing) and any line of the log naming their
@@ -127,6 +132,9 @@ def forget_leftovers(
     for draft in names:
         try:
             data = json.loads(draft.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and "sealed" in data:  # sealed with the database's key
+                opened = open_draft(key, data["sealed"]) if key is not None else None
+                data = json.loads(opened) if opened is not None else {}
             theirs = codes.normalise(str(data.get("code") or "")) == code
         except (OSError, ValueError, AttributeError, FfmotError):
             continue

@@ -559,3 +559,35 @@ def rebuild_envelope(db_path: Path, key: bytes) -> None:
     """A new `.keys` file for a database opened by its recovery code after its own was lost:
     practitioners then need new PINs from a data lead, who signs in with the recovery code."""
     write_envelope(db_path, Envelope(check_value(key), None, []))
+
+
+# --- drafts ----------------------------------------------------------------------------------
+
+
+def _draft_key(database_key: bytes) -> bytes:
+    return hmac.new(database_key, b"ffmot drafts", hashlib.sha256).digest()
+
+
+def seal_draft(database_key: bytes, text: str) -> str:
+    """A draft of an entry being typed, sealed (AES-256-GCM) with a key derived from the
+    database's: as unreadable on disk as the database, and opened only once it is unlocked."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = secrets.token_bytes(12)
+    box = AESGCM(_draft_key(database_key)).encrypt(nonce, text.encode("utf-8"), b"ffmot draft")
+    return base64.b64encode(nonce + box).decode("ascii")
+
+
+def open_draft(database_key: bytes, sealed: object) -> str | None:
+    """The draft's text, or None if it is not this database's (or damaged)."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not isinstance(sealed, str):
+        return None
+    try:
+        raw = base64.b64decode(sealed)
+        text = AESGCM(_draft_key(database_key)).decrypt(raw[:12], raw[12:], b"ffmot draft")
+        return text.decode("utf-8")
+    except (InvalidTag, ValueError):
+        return None

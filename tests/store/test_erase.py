@@ -138,11 +138,19 @@ def test_erasure_reaches_the_draft_and_the_log_lines_about_the_person(tmp_path, 
     path = tmp_path / "ffmot.db"
     db = connect(str(path))
     zeb, other = people(db, actor, 2)
+    key = db.key
     db.close()
+    assert key is not None
+
+    def sealed(entry: dict) -> str:  # as the window keeps a draft beside an encrypted database
+        from ffmot.store.keys import seal_draft
+
+        return json.dumps({"sealed": seal_draft(key, json.dumps(entry))})
+
     mine = config / "drafts" / "station-Station_1.json"
-    mine.write_text(json.dumps({"test": "grip", "code": codes.display(zeb.code), "fields": ["23"]}))
+    mine.write_text(sealed({"test": "grip", "code": codes.display(zeb.code), "fields": ["23"]}))
     theirs = config / "drafts" / "station-Station_2.json"
-    theirs.write_text(json.dumps({"test": "grip", "code": other.code, "fields": ["30"]}))
+    theirs.write_text(sealed({"test": "grip", "code": other.code, "fields": ["30"]}))
     log = data / "ffmot.log"
     log.write_text(
         "2026-12-01 09:00:01 INFO started\n"
