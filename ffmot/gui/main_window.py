@@ -226,6 +226,11 @@ class MainWindow(QMainWindow):
                     "NOT ENCRYPTED: anyone with this file can read it. A data lead can encrypt it "
                     "('ffmot db encrypt'). " + self.where.text()
                 )
+            elif not self.ctx.protected and not self.ctx.training:
+                self.where.setText(
+                    "NO DATA LEAD: anyone here sees everything (File ▸ Practitioners). "
+                    + self.where.text()
+                )
         else:
             self.where.setText(self.ctx.not_ready_words)
 

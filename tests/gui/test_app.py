@@ -493,7 +493,8 @@ def test_a_database_in_a_cloud_sync_folder_is_warned_about_in_the_window(open_ap
     assert said.startswith("WARNING: the database is in a cloud-sync folder"), said
     assert "OneDrive keeps in step" in s.window.where.toolTip()
     plain = open_app(str(tmp_path / "day.db"))
-    assert plain.window.where.text().startswith("Database: ")
+    assert "cloud-sync" not in plain.window.where.text()
+    assert plain.window.where.text().endswith(f"Database: {tmp_path / 'day.db'}")
 
 
 def test_the_anonymised_export_from_the_window_is_k_anonymous(day, qtbot, tmp_path):

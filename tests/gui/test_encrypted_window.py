@@ -82,6 +82,7 @@ def test_the_first_data_lead_is_made_in_the_window_and_the_recovery_code_shown_o
     if getattr(s.window, "sign_in_dialog", None) is not None:
         s.window.sign_in_dialog.done(0)  # the day's name: not needed here
     assert keys.is_open_to_device(path)  # until a data lead is made, this account keeps the key
+    assert "NO DATA LEAD" in s.window.where.text()  # said where it is always seen
     s.window.findChild(QAction, "action_practitioners").trigger()
     from ffmot.gui.practitioners import FirstLeadDialog, RecoveryCodeDialog
 
@@ -115,6 +116,7 @@ def test_the_first_data_lead_is_made_in_the_window_and_the_recovery_code_shown_o
     # Protected, signed in, and the key no longer kept by this computer account.
     assert s.ctx.protected and s.ctx.signed is not None and s.ctx.signed.name == "Dana Lead"
     assert not keys.is_open_to_device(path)
+    assert "NO DATA LEAD" not in s.window.where.text()
     s.window.close()
     s.ctx.db.close()
     keys.forget(path)
@@ -187,4 +189,4 @@ def test_a_file_made_before_encryption_says_so_where_it_is_always_seen(window, t
     assert "ffmot db encrypt" in plain.window.where.text()
     encrypted = window(tmp_path / "new.db")
     qtbot.waitUntil(lambda: encrypted.ctx.is_ready)
-    assert encrypted.ctx.db.encrypted and "ENCRYPTED" not in encrypted.window.where.text()
+    assert encrypted.ctx.db.encrypted and "NOT ENCRYPTED" not in encrypted.window.where.text()
