@@ -156,6 +156,7 @@ class Controller:
                 "reset_training": self.reset_training,
                 "sign_in": self.sign_in,
                 "practitioners": self.practitioners,
+                **({"practise_sign_in": self.practise_signing_in} if self.training else {}),
             },
         )
         fit_to_screen(window, self.settings)
@@ -413,6 +414,32 @@ class Controller:
         if ctx.signed is None:
             window.signed_in()  # locked until someone signs in: nothing shows behind it
             self.sign_in(window)
+
+    def practise_signing_in(self) -> None:
+        """Training only: the sandbox gets its practice team (names and PINs on the handout) and
+        locks until one of them signs in, as a protected real database does."""
+        session = self.session
+        if session is None or not self.training or not session.ctx.is_ready:
+            return
+        ctx, window = session.ctx, session.window
+        if ctx.protected:
+            self.sign_in(window)
+            return
+
+        def work() -> object:
+            from ffmot.services.demo_load import add_practice_team
+
+            add_practice_team(ctx.db)
+            return None
+
+        def done(_none: object) -> None:
+            if self.session is not session:
+                return
+            ctx.protected = True
+            ctx.signed = None
+            self._protect(session)
+
+        ctx.runner.run(work, done, lambda e: show_error(window, e, "adding the practice team"))
 
     def practitioners(self) -> None:
         """File ▸ Practitioners: the data lead of an open database (and the recovery code of

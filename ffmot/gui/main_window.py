@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
             "reset_training": ("&Reset training data", None),
             "sign_in": ("Sign in as s&omeone else…", None),
             "practitioners": ("&Practitioners…", None),
+            "practise_sign_in": ("Practise &signing in (training)", None),
         }
         for key, (text, shortcut) in labels.items():
             if key not in extra:
@@ -149,7 +150,9 @@ class MainWindow(QMainWindow):
                 )
             a.triggered.connect(extra[key])
             (
-                view_menu if key in ("large_print", "training", "reset_training") else file_menu
+                view_menu
+                if key in ("large_print", "training", "reset_training", "practise_sign_in")
+                else file_menu
             ).addAction(a)
         from ffmot.gui import data_actions as data
 

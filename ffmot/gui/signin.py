@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from ffmot.gui.context import AppContext
 
 
+def _practice_words() -> str:
+    from ffmot.services.demo_load import practice_team_words
+
+    return f" Training: sign in as one of the practice team ({practice_team_words()})."
+
+
 class SignInDialog(QDialog):
     def __init__(
         self,
@@ -80,6 +86,7 @@ class SignInDialog(QDialog):
                     if unlock is not None
                     else ""
                 )
+                + (_practice_words() if ctx is not None and ctx.training else "")
             )
             self.pin = QLineEdit()
             self.pin.setObjectName("pin")

@@ -271,3 +271,29 @@ def _bulk(s: Any, model: Any, rows: list[dict[str, Any]]) -> None:
 
 def _previous_first(visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(visits, key=lambda v: v["previous_id"] is not None)
+
+
+# The practice team of the training sandbox: names and PINs printed on the course handout, for
+# trainees to practise signing in. They exist only in the sandbox (View ▸ Practise signing
+# in), never in a real database: the sandbox is a file of its own, reset at will.
+PRACTICE_TEAM = (
+    ("Sam Station", "station", "485213"),
+    ("Cora Coordinator", "coordinator", "371946"),
+    ("Tess Trainer", "data_lead", "264819"),
+)
+
+
+def add_practice_team(db: Database) -> None:
+    """Protects the training sandbox with the practice team: from now on it opens only when one
+    of them signs in with their practice PIN, as a real database does."""
+    from ffmot.services import practitioners as P
+
+    lead_name, _, lead_pin = PRACTICE_TEAM[-1]
+    P.first_data_lead(db, lead_name, lead_pin)
+    lead = P.sign_in(db, lead_name, lead_pin, "training")
+    for name, role, pin in PRACTICE_TEAM[:-1]:
+        P.add_practitioner(db, lead, name, role, pin)
+
+
+def practice_team_words() -> str:
+    return "; ".join(f"{name}, PIN {pin}" for name, _, pin in PRACTICE_TEAM)

@@ -161,3 +161,54 @@ def test_the_practice_day_open_never_replaces_the_real_one(open_app, settings, q
     assert practice.ctx.current_event.id != e.id
     back = open_app()
     assert back.ctx.current_event is not None and back.ctx.current_event.id == e.id
+
+
+def test_the_practice_team_signs_in_to_the_sandbox_and_never_to_the_real_database(
+    qtbot, settings, tmp_path
+):
+    """View ▸ Practise signing in: the sandbox gets the handout's practice team and locks, as a
+    protected database does; a practice PIN opens it next time too; the real database never
+    hears of them, and resetting the sandbox makes it open again."""
+    import pytest
+    from PySide6.QtGui import QAction
+
+    from ffmot.core.access import NotAllowed
+    from ffmot.services import practitioners as P
+    from ffmot.services.demo_load import PRACTICE_TEAM
+    from ffmot.store import keys
+    from ffmot.store.db import connect
+
+    real = tmp_path / "real.db"
+    c, s = _start(qtbot, settings, real, training=True)
+    qtbot.waitUntil(lambda: s.ctx.is_ready)
+    assert s.window.findChild(QAction, "action_practitioners") is not None
+    s.window.findChild(QAction, "action_practise_sign_in").trigger()
+    d = s.window.sign_in_dialog
+    qtbot.waitUntil(d.isVisible)
+    assert d.protected and "LOCKED" in s.window.windowTitle()
+    for name, _, pin in PRACTICE_TEAM:
+        assert name in d.intro.text() and pin in d.intro.text()
+    name, _, pin = PRACTICE_TEAM[0]  # Sam Station: a station practitioner
+    d.name.setText(name)
+    d.pin.setText(pin)
+    qtbot.keyClick(d.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: s.ctx.signed is not None)
+    assert s.ctx.signed.name == name and name in s.window.windowTitle()
+    with pytest.raises(NotAllowed, match="station practitioner"):  # the role is real here
+        P.add_practitioner(s.ctx.db, s.ctx.actor, "Eve", "data_lead", "615243")
+    _close(c)
+    keys.forget(training_db_path())
+    # Next time in training the sandbox opens only for the practice team.
+    c, s = _start(qtbot, settings, real, training=True)
+    d = s.window.sign_in_dialog
+    qtbot.waitUntil(d.isVisible)
+    assert d.unlock is not None and "practice team" in d.intro.text()
+    name, _, pin = PRACTICE_TEAM[2]
+    d.name.setText(name)
+    d.pin.setText(pin)
+    qtbot.keyClick(d.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: s.ctx.is_ready and s.ctx.signed is not None)
+    _close(c)
+    db = connect(str(real))
+    assert not P.is_protected(db)  # the real database never had the practice team
+    db.close()
