@@ -178,6 +178,14 @@ def test_a_real_window_protects_its_database_by_keys_on_a_projector(tmp_path):
         app.settled()
         app.screenshot(tmp_path / "unlocked.png")
         app.assert_alive("after unlocking")
+    # Everything the app and the day left on disk, read byte by byte as a finder would: the
+    # database, its key file, the log, the settings, drafts and locks hold nothing of Ada.
+    found = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".png"]
+    assert any(p.name == "day.db" for p in found) and any(p.name == "ffmot.log" for p in found)
+    for p in found:
+        blob = p.read_bytes()
+        for secret in (b"Sampleton", day.code.encode(), b"Fellside", b"1949-03-14"):
+            assert secret not in blob, (p, secret)
 
 
 def test_a_file_made_before_encryption_says_so_where_it_is_always_seen(window, tmp_path, qtbot):
