@@ -127,6 +127,8 @@ class Controller:
         # Training left on last time (not asked for now): say so at start and ask, never
         # carry on in it silently.
         self.ask_training = training is None and self.training
+        # Asked to make the data lead: once someone signs in for the day on an open database.
+        self.lead_wanted = False
         self.session: Session | None = None
 
     def open(self) -> Session:
@@ -188,6 +190,7 @@ class Controller:
         elif self.settings.signed_in_today:
             self._remind_retention(self.session)
         _reopen_last_event(ctx, opened.events)
+        self._offer_data_lead()  # signed in for the day before the database was open
 
     def _not_opened(self, ctx: AppContext, window: MainWindow, error: BaseException) -> None:
         if self.session is None or self.session.ctx is not ctx:
@@ -363,6 +366,18 @@ class Controller:
         window.signed_in()
         if self.session is not None and self.session.window is window:
             self._remind_retention(self.session)
+            self.lead_wanted = True
+            self._offer_data_lead()
+
+    def _offer_data_lead(self) -> None:
+        """The first start of the day on an open database (no practitioners) asks for its data
+        lead, once the database is open; "Not now" leaves it open, and the footer says so."""
+        session = self.session
+        if not self.lead_wanted or session is None or not session.ctx.is_ready:
+            return
+        self.lead_wanted = False
+        if not session.ctx.protected and not session.ctx.training:
+            self.practitioners()
 
     def _remind_retention(self, session: Session) -> None:
         """Whoever may apply the retention period (a data lead, or anyone on an open database)

@@ -139,6 +139,7 @@ class FirstLeadDialog(_Form):
         )
         self.setObjectName("firstLeadDialog")
         self.on_done = on_done
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Not now")
         self.name.setText(ctx.settings.practitioner)
         self.form.addRow("Data lead's &name", self.name)
         self.finish_layout()

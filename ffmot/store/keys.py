@@ -202,16 +202,10 @@ def read_envelope(db_path: Path) -> Envelope | None:
 def write_envelope(db_path: Path, env: Envelope) -> None:
     """Atomically, owner-only: a crash leaves the old file or the new, never half of one."""
     path = keyfile(db_path)
-    part = path.with_name(path.name + ".part")
     try:
-        fd = os.open(part, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(env.to_json())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(part, path)
+        _write_private(path, env.to_json().encode("utf-8"))
     except OSError as e:
-        part.unlink(missing_ok=True)
+        path.with_name(path.name + ".part").unlink(missing_ok=True)
         raise StoreError(
             f"cannot write {path.name} beside the database ({e.strerror}): nothing was changed"
         ) from None

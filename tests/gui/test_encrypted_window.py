@@ -198,3 +198,40 @@ def test_a_file_made_before_encryption_says_so_where_it_is_always_seen(window, t
     encrypted = window(tmp_path / "new.db")
     qtbot.waitUntil(lambda: encrypted.ctx.is_ready)
     assert encrypted.ctx.db.encrypted and "NOT ENCRYPTED" not in encrypted.window.where.text()
+
+
+def test_the_first_start_of_the_day_on_an_open_database_asks_for_its_data_lead(tmp_path, qtbot):
+    """Signing in for the day on an open database asks for its data lead at once; "Not now"
+    (or Esc) leaves it open, with the footer saying so; a day already signed in is not asked."""
+    from ffmot.gui.practitioners import FirstLeadDialog
+    from ffmot.gui.settings import Settings
+
+    fresh = Settings(tmp_path / "fresh" / "ffmot.ini")
+    c = Controller(fresh, InlineRunner(), db_url=str(tmp_path / "new.db"))
+    s = c.open()
+    qtbot.addWidget(s.window)
+    s.window.show()
+    qtbot.waitUntil(lambda: getattr(s.window, "sign_in_dialog", None) is not None)
+    d = s.window.sign_in_dialog
+    qtbot.waitUntil(d.isVisible)
+    assert s.window.findChild(FirstLeadDialog) is None  # one question at a time
+    qtbot.keyClicks(d.name, "Morag Keyworth")
+    qtbot.keyClick(d.name, Qt.Key.Key_Return)
+    lead = s.window.findChild(FirstLeadDialog)
+    assert lead is not None and lead.isVisible() and lead.name.text() == "Morag Keyworth"
+    assert "&Not now" in [b.text() for b in lead.buttons.buttons()]
+    qtbot.keyClick(lead, Qt.Key.Key_Escape)
+    assert not lead.isVisible() and not s.ctx.protected
+    assert "NO DATA LEAD" in s.window.where.text()
+    s.window.close()
+    _finish_work(c)
+    # The same day, already signed in: not asked again at start.
+    c = Controller(fresh, InlineRunner(), db_url=str(tmp_path / "new.db"))
+    s = c.open()
+    qtbot.addWidget(s.window)
+    s.window.show()
+    qtbot.waitUntil(lambda: s.ctx.is_ready)
+    found = s.window.findChild(FirstLeadDialog)
+    assert found is None or not found.isVisible()
+    s.window.close()
+    _finish_work(c)
