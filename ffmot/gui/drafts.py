@@ -9,9 +9,10 @@ key in hand (another database's, or damaged) is left alone, never shown."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from ffmot.core.files import write_private
 
 
 class Drafts:
@@ -40,18 +41,12 @@ class Drafts:
     def save(self, key: str, data: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self._path(key)
-        tmp = path.with_suffix(".part")
         text = json.dumps(data)
         if self._seal_key is not None:
             from ffmot.store.keys import seal_draft
 
             text = json.dumps({"sealed": seal_draft(self._seal_key, text)})
-        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)  # personal data
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_private(path, text.encode("utf-8"))  # personal data: owner-only, whole
 
     def load(self, key: str) -> dict[str, Any] | None:
         try:

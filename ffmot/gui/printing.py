@@ -6,7 +6,6 @@ resolution (pdfium), and 'Save as PDF' writes reportlab's vector file as it is.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -141,9 +140,7 @@ def save_pdf(parent: QWidget | None, pdf: bytes, suggested: str) -> Path | None:
 def write_pdf(path: Path, pdf: bytes) -> Path:
     if path.suffix.lower() != ".pdf":
         path = path.with_suffix(".pdf")
-    tmp = path.with_name(f".{path.name}.part")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pdf)
-    os.replace(tmp, path)
+    from ffmot.core.files import write_private
+
+    write_private(path, pdf)  # binary on every system: a PDF's bytes are never text
     return path

@@ -7,11 +7,10 @@ what was there before.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from ffmot.core import files
 from ffmot.core.errors import InputError
 
 
@@ -23,18 +22,8 @@ def write_private(path: Path, data: bytes) -> None:
     if path.is_dir():
         raise InputError(f"cannot write {path}: it is a folder")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".ffmot-", suffix=path.suffix, dir=directory)
+        files.write_private(path, data)
     except OSError as e:
-        raise InputError(f"cannot write in {directory}: {e.strerror}") from None
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {e.strerror}") from None
 
 

@@ -9,7 +9,6 @@ library refuses to read if others can, and which IT already knows how to manage.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from ffmot.core.errors import InputError
+from ffmot.core.files import write_private
 
 
 def pgpass_path() -> Path:
@@ -68,13 +68,5 @@ def _write_entry(key: str, password: str) -> None:
         ) from None
     kept = [line for line in lines if not line.startswith(key + ":")]
     kept.append(f"{key}:{password}")
-    part = path.with_name(path.name + ".part")
-    fd = os.open(part, os.O_CREAT | os.O_WRONLY | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
-    try:
-        os.write(fd, ("\n".join(kept) + "\n").encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    with contextlib.suppress(OSError):
-        os.chmod(part, 0o600)  # libpq ignores a password file others can read
-    os.replace(part, path)
+    # Owner-only (libpq ignores a password file others can read), whole or not at all.
+    write_private(path, ("\n".join(kept) + "\n").encode("utf-8"))

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlcipher3 import dbapi2 as sqlite3  # SQLite with SQLCipher: plain files as ever
 
 from ffmot.core.errors import InputError
+from ffmot.core.files import write_private
 from ffmot.store import keys
 from ffmot.store.db import Database
 
@@ -67,8 +68,7 @@ def save_station_work(
     try:
         src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            fd = os.open(part, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)  # personal data
-            os.close(fd)
+            write_private(part, b"")  # owner-only before a byte of personal data goes in
             if db.key is not None:  # an encrypted database: exported page by page, in one read
                 src.execute(f'PRAGMA key = "{keys.sqlcipher_key(db.key)}"')
                 src.execute(f"PRAGMA cipher_plaintext_header_size = {keys.PLAINTEXT_HEADER}")
@@ -99,9 +99,7 @@ def save_station_work(
         ) from None
     sums = target.with_name(target.name + SUFFIX)
     try:
-        fd = os.open(sums, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(f"{digest(target)}  {target.name}\n")
+        write_private(sums, f"{digest(target)}  {target.name}\n".encode())
     except OSError as e:
         raise InputError(
             f"saved {target.name} but could not write its sum beside it ({e}): check the stick "

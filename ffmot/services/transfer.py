@@ -37,6 +37,7 @@ from ffmot.core import text as textrules
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.files import owner_only
 from ffmot.core.names import fold
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import check_value, score
@@ -485,7 +486,7 @@ def _write(path: Path, fmt: str, columns: Sequence[str], rows: list[dict[str, st
     except OSError as e:
         raise InputError(f"cannot write in {directory}: {e.strerror}") from None
     try:
-        os.fchmod(fd, 0o600)  # exports hold personal data: owner only
+        owner_only(fd, tmp)  # exports hold personal data (ffmot/core/files.py)
         if fmt == "csv":
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 w = csv.writer(f)

@@ -32,6 +32,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from ffmot.core.files import owner_only
 from ffmot.store import keys
 from ffmot.store.errors import FileGoneError, StoreError, UnreachableError
 
@@ -459,7 +460,7 @@ def _prepare_sqlite_file(path: Path) -> tuple[int, int]:
                 "you can write to, or choose another file with --db."
             )
         if stat.S_IMODE(st.st_mode) & 0o077 and st.st_uid == os.geteuid():
-            os.fchmod(fd, 0o600)  # personal health data: owner only
+            owner_only(fd, path)  # personal health data (ffmot/core/files.py)
     except OSError as e:
         os.close(fd)  # nothing of ours is open on a file refused here
         raise StoreError(f"cannot read the database {path}: {e.strerror}") from None

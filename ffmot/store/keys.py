@@ -205,7 +205,6 @@ def write_envelope(db_path: Path, env: Envelope) -> None:
     try:
         _write_private(path, env.to_json().encode("utf-8"))
     except OSError as e:
-        path.with_name(path.name + ".part").unlink(missing_ok=True)
         raise StoreError(
             f"cannot write {path.name} beside the database ({e.strerror}): nothing was changed"
         ) from None
@@ -218,14 +217,10 @@ def _device_folder() -> Path:
 
 
 def _write_private(path: Path, data: bytes) -> None:
+    from ffmot.core.files import write_private
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    part = path.with_name(path.name + ".part")
-    fd = os.open(part, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(part, path)
+    write_private(path, data)
 
 
 def _device_path(env: Envelope) -> Path | None:
