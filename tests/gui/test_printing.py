@@ -90,9 +90,11 @@ def results_for(day):  # type: ignore[no-untyped-def]
 def test_the_sheet_preview_paints_and_prints_from_the_results_screen(day, qtbot):
     ada, visit = results_for(day)
     w = day.window
+    w.activateWindow()  # a shortcut reaches only the active window: wait for it on a busy machine
+    qtbot.waitActive(w)
     qtbot.keyClick(w, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     ov = w.overview
-    assert w.current_view() is ov
+    qtbot.waitUntil(lambda: w.current_view() is ov)
     qtbot.keyClicks(ov.code, ada.code)
     qtbot.keyClick(ov.code, Qt.Key.Key_Return)
     assert ov.overview is not None
