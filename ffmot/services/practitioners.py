@@ -194,7 +194,7 @@ def disable(db: Database, by: Actor, name: str) -> PractitionerInfo:
         audit(s, by, "disable_practitioner", "practitioner", p.id)
         info = _info(p)
     if db.path is not None and db.key is not None:
-        keys.unseal_for(db.path, p.fold)  # their PIN no longer opens the file
+        keys.remove_seal(db.path, p.fold)  # their PIN no longer opens the file
     return info
 
 

@@ -149,11 +149,6 @@ def forget(path: Path) -> None:
             _UNLOCKED.pop(fid, None)
 
 
-def forget_all() -> None:
-    with _UNLOCKED_LOCK:
-        _UNLOCKED.clear()
-
-
 def _remembered(path: Path) -> bytes | None:
     fid = _file_id(path)
     with _UNLOCKED_LOCK:
@@ -319,17 +314,6 @@ def key_for(db_path: Path) -> bytes:
     return key
 
 
-def needs_sign_in(db_path: Path) -> bool:
-    """Whether opening this file needs a practitioner's PIN first."""
-    try:
-        key_for(db_path)
-    except Locked:
-        return True
-    except StoreError:
-        return False
-    return False
-
-
 # --- practitioners' seals ------------------------------------------------------------------------
 
 
@@ -462,7 +446,7 @@ def take_refusals(db_path: Path, folded_names: dict[str, str]) -> list[dict[str,
     return taken
 
 
-def unseal_for(db_path: Path, folded_name: str) -> None:
+def remove_seal(db_path: Path, folded_name: str) -> None:
     """Removes a practitioner's seal (they were disabled): their PIN no longer opens the file."""
     env = read_envelope(db_path)
     if env is None:
