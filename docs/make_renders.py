@@ -2,6 +2,9 @@
 
 Run from the repository's top level:  .venv/bin/python docs/make_renders.py
 Needs poppler's pdftoppm. Everyone in the pictures is made up (ffmot.core.demo).
+
+`.venv/bin/python docs/make_renders.py help` remakes only the guide's pictures: the app's own
+screens, staged by `ffmot gui --screenshot` on demo data, into resources/help/images/.
 """
 
 from __future__ import annotations
@@ -42,7 +45,36 @@ def png(pdf: bytes, name: str, work: Path) -> None:
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(src), str(HERE / name)], check=True)
 
 
+HELP_IMAGES = ("events", "check-in", "station", "overview", "board")
+HELP_SIZE = (1024, 700)  # the projector's width: what a course sees
+
+
+def help_images() -> None:
+    """The pictures in the practitioner's guide (resources/help/guide.md), made by the app
+    itself offscreen and stored as small palette PNGs (each well under 150 KB)."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PIL import Image
+
+    from ffmot.gui.app import application, screenshot
+
+    application(False)
+    folder = resources_dir() / "help" / "images"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for view in HELP_IMAGES:
+            raw = screenshot(Path(tmp) / f"{view}.png", view, size=HELP_SIZE)
+            with Image.open(raw) as image:
+                small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+                small.save(folder / f"{view}.png", optimize=True)
+            print((folder / f"{view}.png").relative_to(HERE.parent))
+
+
 def main() -> None:
+    if sys.argv[1:] == ["help"]:
+        help_images()
+        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         db = connect(str(work / "demo.db"))
@@ -84,6 +116,7 @@ def main() -> None:
         db.close()
     for f in sorted(HERE.glob("*.png")):
         print(f.relative_to(HERE.parent))
+    help_images()
 
 
 if __name__ == "__main__":
