@@ -7,6 +7,7 @@ first one built: the others cost their imports and widgets when someone goes to 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -115,7 +116,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         view_menu = self.menuBar().addMenu("&View")
         for n, name in enumerate(VIEWS, start=1):
-            a = QAction(f"Go to {name}", self)
+            a = QAction(f"Go to {_TABS[name][0]}", self)  # "Go to &1 Events": Alt+V, 1
             a.setShortcut(QKeySequence(f"Ctrl+{n}"))
             a.triggered.connect(lambda _c=False, v=name: self.show_view(v))
             view_menu.addAction(a)
@@ -168,22 +169,43 @@ class MainWindow(QMainWindow):
             a = QAction(text, self)
             a.triggered.connect(slot)
             file_menu.addAction(a)
-        help_menu = self.menuBar().addMenu("&Help")
-        guide = QAction("Practitioner's &guide", self)
-        guide.setObjectName("action_guide")
-        guide.setShortcut(QKeySequence.StandardKey.HelpContents)
-        guide.triggered.connect(self.show_guide)
-        help_menu.addAction(guide)
-        self.addAction(guide)
-        about = QAction("&About ffmot", self)
-        about.setObjectName("action_about")
-        about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
+        self._help_menu()
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+
+    def _help_menu(self) -> None:
+        """Help: the guide (F1), the keys (Ctrl+/ or Shift+F1), diagnostics to copy, About."""
+        help_menu = self.menuBar().addMenu("&Help")
+        items: list[tuple[str, str, list[QKeySequence], Callable[[], None]]] = [
+            (
+                "guide",
+                "Practitioner's &guide",
+                QKeySequence.keyBindings(QKeySequence.StandardKey.HelpContents)
+                or [QKeySequence("F1")],
+                self.show_guide,
+            ),
+            (
+                "shortcuts",
+                "&Keyboard shortcuts",
+                [QKeySequence("Ctrl+/"), QKeySequence("Shift+F1")],
+                self.show_shortcuts,
+            ),
+            ("diagnostics", "Copy &diagnostics", [], self.copy_diagnostics),
+            ("about", "&About ffmot", [], self.show_about),
+        ]
+        if importlib.util.find_spec("ffmot.gui.diagnostics") is None:  # not in this build
+            items = [i for i in items if i[0] != "diagnostics"]
+        for key, text, keys, slot in items:
+            a = QAction(text, self)
+            a.setObjectName(f"action_{key}")
+            a.setShortcuts(keys)
+            a.triggered.connect(slot)
+            help_menu.addAction(a)
+            if keys:
+                self.addAction(a)  # the keys work whatever has the focus
 
     def _title(self) -> None:
         event = self.ctx.current_event
@@ -259,31 +281,40 @@ class MainWindow(QMainWindow):
         return banner
 
     def show_guide(self) -> None:
-        """F1: the short practitioner's guide that ships with ffmot."""
-        from PySide6.QtWidgets import QDialog, QTextBrowser, QVBoxLayout
+        """F1: the practitioner's guide that ships with ffmot, searchable, beside the work (it
+        does not block the window). Pressed again, the open guide comes to the front."""
+        from ffmot.gui.help import GuideDialog
 
-        from ffmot.core.paths import resources_dir
+        dialog = getattr(self, "guide_dialog", None)
+        if dialog is None or not dialog.isVisible():
+            dialog = self.guide_dialog = GuideDialog(self)  # alive as long as it is open
+            dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        dialog.find_box.setFocus()
 
-        dialog = QDialog(self)
-        dialog.setObjectName("guideDialog")
-        dialog.setWindowTitle("ffmot: practitioner's guide")
-        view = QTextBrowser(dialog)
-        view.setObjectName("guideText")
-        view.setMarkdown((resources_dir() / "help" / "guide.md").read_text(encoding="utf-8"))
-        QVBoxLayout(dialog).addWidget(view)
-        dialog.resize(700, 560)
-        self.guide_dialog = dialog  # alive as long as it is open
-        dialog.open()
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts: every key, read from the window and its screens."""
+        from ffmot.gui.help import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self)  # alive as long as it is open
+        self.shortcuts_dialog.open()
+
+    def copy_diagnostics(self) -> None:
+        """Help > Copy diagnostics: what a helper needs to know, to the clipboard (no one's
+        personal data); ffmot.gui.diagnostics says what goes in."""
+        importlib.import_module("ffmot.gui.diagnostics").copy_diagnostics(self)
 
     def about_text(self) -> str:
         from ffmot import __version__
         from ffmot.core.paths import data_dir
+        from ffmot.gui.help import database_words
 
-        where = self.where.text().removeprefix("Database: ") or "not open yet"
-        norms = self.ctx.norms.version if self.ctx.is_ready else "not loaded yet"
+        where = database_words(self.ctx)
+        norms = self.ctx.norms.label.removeprefix("Norm set ") if self.ctx.is_ready else ""
         return (
             f"ffmot {__version__}\n"
-            f"Norm set: {norms}\n"
+            f"Norm set: {norms or 'not loaded yet'}\n"
             f"Database: {where}\n"
             f"Log: {data_dir() / 'ffmot.log'}\n"
             f"Signed in: {self.ctx.actor.name} at {self.ctx.settings.station}"
@@ -296,11 +327,11 @@ class MainWindow(QMainWindow):
         open_dialog(self.ctx, self)
 
     def show_about(self) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Information, "About ffmot", self.about_text(), parent=self
-        )
-        box.setObjectName("aboutBox")
-        box.open()
+        """Help > About: version, norm set, database, log, and the libraries' licences."""
+        from ffmot.gui.help import AboutDialog
+
+        self.about_dialog = AboutDialog(self, self.about_text())  # alive as long as it is open
+        self.about_dialog.open()
 
     def signed_in(self) -> None:
         """After signing in (or locking): the name in the title, the focus back to the work.

@@ -464,7 +464,7 @@ def test_an_error_with_no_window_behind_it_is_shown_and_the_same_one_is_not_pile
 
 def test_f1_opens_the_guide_about_says_where_things_are_and_ctrl_comma_opens_settings(day, qtbot):
     from PySide6.QtGui import QAction, QKeySequence
-    from PySide6.QtWidgets import QTextBrowser
+    from PySide6.QtWidgets import QDialog, QTextBrowser
 
     from ffmot import __version__
 
@@ -476,7 +476,7 @@ def test_f1_opens_the_guide_about_says_where_things_are_and_ctrl_comma_opens_set
     assert "Check-in (Ctrl+2)" in guide.findChild(QTextBrowser, "guideText").toPlainText()
     guide.reject()
     w.findChild(QAction, "action_about").trigger()
-    about = w.findChild(QMessageBox, "aboutBox")
+    about = w.findChild(QDialog, "aboutBox")
     qtbot.waitUntil(about.isVisible)
     said = about.text()
     assert __version__ in said and day.ctx.norms.version in said

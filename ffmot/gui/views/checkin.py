@@ -521,7 +521,9 @@ class CheckInView(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 1)
         layout.addWidget(scroll, 1)
-        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_first)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_first).setWhatsThis(
+            "Find a person: back to the search box"
+        )
         # A card scanned into any box but the search (a name, a date, a screening answer) is
         # that person, and the box is put back as it was: no code in a name, no answer changed.
         from ffmot.gui.scan import ScanCatcher
@@ -543,7 +545,9 @@ class CheckInView(QWidget):
             *self.new_consents.values(),
         )
         self.scans.scanned.connect(self._scanned_elsewhere)
-        QShortcut(QKeySequence.StandardKey.New, self, self.start_new)
+        QShortcut(QKeySequence.StandardKey.New, self, self.start_new).setWhatsThis(
+            "Register a new person"
+        )
         self._rows_for: str | None = None  # the search text the listed rows are for
         self._duplicate_warned: tuple[str, str, dt.date] | None = None
         self._pick_when_found: str | None = None  # Enter pressed before its results arrived

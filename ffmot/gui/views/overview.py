@@ -74,7 +74,9 @@ class OverviewView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.message)
         layout.addWidget(scroll, 1)
-        QShortcut(QKeySequence.StandardKey.Print, self, self.print_sheet)
+        QShortcut(QKeySequence.StandardKey.Print, self, self.print_sheet).setWhatsThis(
+            "Print preview of the sheet, then print"
+        )
         ctx.show_visit.connect(self.show_visit)
         ctx.records_changed.connect(self._maybe_refresh)
         self._render()

@@ -134,8 +134,12 @@ class ScoreCardView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroller)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save).setWhatsThis(
+            "Save the whole card"
+        )
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape).setWhatsThis(
+            "Once warns; twice clears a card not yet saved"
+        )
 
     # --- who -------------------------------------------------------------------------------
     def focus_first(self) -> None:

@@ -184,10 +184,14 @@ class StationView(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
 
-        QShortcut(QKeySequence(Qt.Key.Key_F9), self, self.show_reasons)
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.save)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
+        QShortcut(QKeySequence(Qt.Key.Key_F9), self, self.show_reasons).setWhatsThis(
+            "Not done: then 1 to 5 for why"
+        )
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.save).setWhatsThis("Save and next")
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save).setWhatsThis("Save and next")
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape).setWhatsThis(
+            "Close a panel; on an unsaved entry, once warns and twice clears it"
+        )
         self.draft_timer = QTimer(self)
         self.draft_timer.setSingleShot(True)
         self.draft_timer.setInterval(250)
