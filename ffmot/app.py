@@ -11,6 +11,12 @@ READER_GONE = 141  # what a shell reports for a command stopped by SIGPIPE (128 
 
 
 def main(argv: list[str] | None = None) -> int:
+    if getattr(sys, "frozen", False):  # the bundle (packaging/ffmot.spec)
+        import multiprocessing
+
+        # First: a worker process of `ffmot sheets` is this program started again; this runs
+        # the worker's task and exits rather than reading its arguments as a command line.
+        multiprocessing.freeze_support()
     args = sys.argv[1:] if argv is None else argv
     _output_as_given()
     try:

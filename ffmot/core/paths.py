@@ -1,10 +1,11 @@
-"""Where the norm data and resources are, in a source checkout and in an installed wheel."""
+"""Where the norm data and resources are: in a source checkout, an installed wheel or the bundle."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import stat
+import sys
 from pathlib import Path
 
 from ffmot.core.errors import InputError
@@ -16,6 +17,9 @@ def _find(name: str, env: str) -> Path:
     override = os.environ.get(env)
     if override:
         return Path(override)
+    bundle = getattr(sys, "_MEIPASS", None)  # the PyInstaller bundle (packaging/ffmot.spec)
+    if getattr(sys, "frozen", False) and bundle:
+        return Path(bundle) / "ffmot" / "_data" / name
     installed = _PACKAGE / "_data" / name  # inside a built wheel
     if installed.is_dir():
         return installed
@@ -63,7 +67,7 @@ def keep_files_private() -> None:
     older version) are made owner-only too. (On Windows the user's own folders are already
     private to them; the mask changes nothing there.)"""
     os.umask(OWNER_ONLY_UMASK)
-    for folder in (data_dir(), config_dir()):
+    for folder in (data_dir(), config_dir(), log_dir()):
         tighten(Path(folder))
         try:
             names = os.listdir(folder)
@@ -103,3 +107,11 @@ def config_dir() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("ffmot", appauthor=False))
+
+
+def log_dir() -> Path:
+    """ffmot's folder for its log (the system's place for logs: ~/.local/state/ffmot/log,
+    %LOCALAPPDATA%\\ffmot\\Logs, ~/Library/Logs/ffmot)."""
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir("ffmot", appauthor=False))
