@@ -37,6 +37,9 @@ from ffmot.store import keys
 from ffmot.store.errors import FileGoneError, StoreError, UnreachableError
 
 ENV_URL = "FFMOT_DATABASE_URL"
+POSTGRES_EXTRA_MISSING = (
+    "shared PostgreSQL databases need ffmot's postgres extra: pip install 'ffmot[postgres]'"
+)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -679,6 +682,10 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
     except (ArgumentError, ImportError) as e:
         if file_id is not None:
             _release_handle(file_id)
+        if backend == "postgresql" and isinstance(e, ImportError):
+            # SQLAlchemy imports the driver only here; it is the `postgres` extra, not a
+            # dependency of every station (pyproject.toml).
+            raise StoreError(f"{POSTGRES_EXTRA_MISSING} ({e})") from None
         raise StoreError(f"cannot use {describe(resolved)}: {e}") from None
     db = Database(resolved, engine, sessionmaker(engine, expire_on_commit=False), key=key)
     if backend == "sqlite":
