@@ -76,14 +76,17 @@ def application(large_print: bool) -> QApplication:
 
 
 def _load_font(app: QApplication) -> None:
-    """Atkinson Hyperlegible on screen too, when it is installed."""
+    """The printed sheets' font (FFMOT Hyperlegible, from resources/fonts) on screen too. A
+    missing file is logged and the window keeps Qt's own font."""
+    from ffmot.report.fonts import font_files
+
     try:
-        import fontpkg_atkinson_hyperlegible as pkg
-    except ImportError:
+        files = font_files()
+    except FfmotError as e:
+        log.warning("%s", e)
         return
-    folder = Path(pkg.__file__).parent / "files"
     family = None
-    for ttf in sorted(folder.glob("*.ttf")):
+    for ttf in files:
         fid = QFontDatabase.addApplicationFont(str(ttf))
         if fid >= 0 and family is None:
             families = QFontDatabase.applicationFontFamilies(fid)

@@ -1,5 +1,7 @@
-"""Atkinson Hyperlegible, registered with reportlab on first use (never at import) and always
-embedded (as a subset) in the PDFs ffmot writes."""
+"""FFMOT Hyperlegible (Atkinson Hyperlegible, a face designed for low-vision readers, with the
+letters of Welsh and other names in the UK added: resources/fonts/FONTLOG.txt), registered
+with reportlab on first use (never at import) and always embedded (as a subset) in the PDFs
+ffmot writes. The desktop app shows the same files on screen (ffmot.gui.app)."""
 
 from __future__ import annotations
 
@@ -7,31 +9,45 @@ import threading
 from pathlib import Path
 
 from ffmot.core.errors import FfmotError
+from ffmot.core.paths import resources_dir
 
-REGULAR = "AtkinsonHyperlegible"
-BOLD = "AtkinsonHyperlegible-Bold"
-ITALIC = "AtkinsonHyperlegible-Italic"
-BOLD_ITALIC = "AtkinsonHyperlegible-BoldItalic"
-_FILES = {
-    REGULAR: "AtkinsonHyperlegible-Regular.ttf",
-    BOLD: "AtkinsonHyperlegible-Bold.ttf",
-    ITALIC: "AtkinsonHyperlegible-Italic.ttf",
-    BOLD_ITALIC: "AtkinsonHyperlegible-BoldItalic.ttf",
+FAMILY = "FFMOT Hyperlegible"  # the family name inside the files (what Qt calls it)
+REGULAR = "FFMOTHyperlegible"
+BOLD = "FFMOTHyperlegible-Bold"
+ITALIC = "FFMOTHyperlegible-Italic"
+BOLD_ITALIC = "FFMOTHyperlegible-BoldItalic"
+FILES = {
+    REGULAR: "FFMOTHyperlegible-Regular.ttf",
+    BOLD: "FFMOTHyperlegible-Bold.ttf",
+    ITALIC: "FFMOTHyperlegible-Italic.ttf",
+    BOLD_ITALIC: "FFMOTHyperlegible-BoldItalic.ttf",
 }
 _lock = threading.Lock()
 _registered = False
 
 
 def font_dir() -> Path:
-    """The folder holding the font's TTF files (inside the fontpkg package)."""
-    try:
-        import fontpkg_atkinson_hyperlegible as pkg
-    except ImportError:
-        raise FfmotError(
-            "the Atkinson Hyperlegible font is not installed (package "
-            "fontpkg-atkinson-hyperlegible): reinstall ffmot"
-        ) from None
-    return Path(pkg.ROOT) / "files"
+    """The folder holding the four TTF files (resources/fonts, inside the installed package)."""
+    return resources_dir() / "fonts"
+
+
+def font_files() -> list[Path]:
+    """The four TTF files, each checked to be there and readable; otherwise an FfmotError
+    naming the file."""
+    out = []
+    for filename in FILES.values():
+        path = font_dir() / filename
+        try:
+            with path.open("rb") as f:
+                head = f.read(4)
+        except OSError as e:
+            raise FfmotError(
+                f"cannot read the font file {path} ({e.strerror or e}): reinstall ffmot"
+            ) from None
+        if head not in (b"\x00\x01\x00\x00", b"true"):
+            raise FfmotError(f"the font file {path} is not a TrueType font: reinstall ffmot")
+        out.append(path)
+    return out
 
 
 def register_fonts() -> None:
@@ -46,13 +62,14 @@ def register_fonts() -> None:
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-        folder = font_dir()
-        for name, filename in _FILES.items():
-            path = folder / filename
+        paths = font_files()
+        for name, path in zip(FILES, paths, strict=True):
             try:
                 pdfmetrics.registerFont(TTFont(name, str(path)))
             except (OSError, TTFError) as e:
-                raise FfmotError(f"cannot load the font {path}: {e}") from None
+                raise FfmotError(
+                    f"cannot load the font file {path} ({e}): reinstall ffmot"
+                ) from None
         for bold, italic, name in (
             (0, 0, REGULAR),
             (1, 0, BOLD),

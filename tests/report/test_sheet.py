@@ -81,7 +81,7 @@ def test_every_sheet_is_a4_one_or_two_pages_with_every_font_embedded(rendered):
                 )
                 descriptor = descendant["/FontDescriptor"].get_object()
                 assert "/FontFile2" in descriptor, font["/BaseFont"]
-                assert "AtkinsonHyperlegible" in str(font["/BaseFont"])
+                assert "FFMOTHyperlegible" in str(font["/BaseFont"])
 
 
 def test_pdffonts_agrees_that_every_font_is_embedded(retest, tmp_path):
