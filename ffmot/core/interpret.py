@@ -35,6 +35,7 @@ from ffmot.core.advice import FITNESS_COMPONENTS, LocalActivity
 from ffmot.core.battery import SYMPTOM_STOPS, TestDef
 from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import NormDataError
+from ffmot.core.i18n import _, short_date
 from ffmot.core.paths import resources_dir
 from ffmot.core.scoring import FlagHit, GuidelineCheck, Score
 
@@ -67,10 +68,26 @@ class Rules:
     thresholds: dict[str, float]
 
     def w(self, *path: str) -> str:
+        """The wording at `path`, in the current language."""
         node: Any = self.words
         for key in path:
             node = node[key]
-        return str(node)
+        return _(str(node))
+
+    def has(self, *path: str) -> bool:
+        node: Any = self.words
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return False
+            node = node[key]
+        return True
+
+    def lines(self, *path: str) -> tuple[str, ...]:
+        """A list of wording at `path`, each line in the current language."""
+        node: Any = self.words
+        for key in path:
+            node = node[key]
+        return tuple(_(str(x)) for x in node)
 
 
 def load_rules(path: Path | None = None) -> Rules:
@@ -236,13 +253,13 @@ def range_text(test: TestDef, score: Score) -> str:
     if score.normal_range is None:
         return ""
     lo, hi = score.normal_range
-    label = test.label(score.unit)
+    label = _(test.label(score.unit))
     d = _decimals_that_agree(score.value, lo, hi)
     if test.cap is not None:
         if lo >= test.cap:
-            return f"usual range: {_num(lo, d)} {label}"
-        return f"usual range: {_num(lo, d)} {label} or more"
-    return f"usual range: {_num(lo, d)} to {_num(hi, d)} {label}"
+            return _("usual range: {low} {unit}", low=_num(lo, d), unit=label)
+        return _("usual range: {low} {unit} or more", low=_num(lo, d), unit=label)
+    return _("usual range: {low} to {high} {unit}", low=_num(lo, d), high=_num(hi, d), unit=label)
 
 
 def value_precision(test: TestDef, score: Score) -> int:
@@ -250,10 +267,6 @@ def value_precision(test: TestDef, score: Score) -> int:
     if score.normal_range is None:
         return 1
     return max(1, _decimals_that_agree(score.value, *score.normal_range))
-
-
-def _date(d: dt.date) -> str:
-    return f"{d.day} {d.strftime('%B')}"
 
 
 def _amount_words(test: TestDef, diff: float, unit: str) -> str:
@@ -264,28 +277,38 @@ def _amount_words(test: TestDef, diff: float, unit: str) -> str:
     label = test.label(unit)
     if label == "seconds" and amount == "1":
         label = "second"
+    said = {"amount": amount, "unit": _(label)}
     tid = test.id
     if tid == "grip":
-        return f"{amount} {label} {'stronger' if better else 'weaker'}"
+        return (
+            _("{amount} {unit} stronger", **said) if better else _("{amount} {unit} weaker", **said)
+        )
     if tid == "sit_and_reach":
-        return f"you reached {amount} {label} {'further' if better else 'less far'}"
+        if better:
+            return _("you reached {amount} {unit} further", **said)
+        return _("you reached {amount} {unit} less far", **said)
     if tid == "back_scratch":
-        closer = "closer together" if better else "further apart"
-        return f"your hands were {amount} {label} {closer}"
+        if better:
+            return _("your hands were {amount} {unit} closer together", **said)
+        return _("your hands were {amount} {unit} further apart", **said)
     if tid == "walk_6min":
-        return f"you walked {amount} {label} {'further' if better else 'less far'}"
+        if better:
+            return _("you walked {amount} {unit} further", **said)
+        return _("you walked {amount} {unit} less far", **said)
     if test.direction == "lower":
-        return f"{amount} {label} {'faster' if better else 'slower'}"
+        return (
+            _("{amount} {unit} faster", **said) if better else _("{amount} {unit} slower", **said)
+        )
     if test.unit == "count":
-        return f"{amount} {'more' if better else 'fewer'} {label}"
-    return f"{amount} {label} {'more' if better else 'less'}"
+        return _("{amount} more {unit}", **said) if better else _("{amount} fewer {unit}", **said)
+    return _("{amount} {unit} more", **said) if better else _("{amount} {unit} less", **said)
 
 
 def change_says(rules: Rules, o: Observed, on: dt.date | None, now_band: str) -> tuple[str, str]:
     """The change since last time and its kind (better, worse, small, same)."""
     if on is None or o.previous is None or o.value is None:
         return "", ""
-    date = _date(on)
+    date = short_date(on)
     t = o.test
     if t.id not in rules.thresholds:  # the one-leg stand: only a change of band counts
         then_v, now_v = band_verdict(o.previous_band or ""), band_verdict(now_band)
@@ -293,7 +316,11 @@ def change_says(rules: Rules, o: Observed, on: dt.date | None, now_band: str) ->
             return rules.w("change", "words", "band_same").format(date=date), "same"
         rank = {"below": 0, "usual": 1, "above": 2}
         better = rank[now_v] > rank[then_v]
-        words = {"below": "below the usual range", "usual": "the usual range", "above": "above it"}
+        words = {
+            "below": _("below the usual range"),
+            "usual": _("the usual range"),
+            "above": _("above it"),
+        }
         key = "band_better" if better else "band_worse"
         text = rules.w("change", "words", key).format(
             date=date, then=words[then_v], now=words[now_v]
@@ -352,8 +379,9 @@ def test_says(rules: Rules, facts: Facts, o: Observed) -> TestSays:
         if t.id in facts.excluded and facts.screening != "do_not_test":
             note = rules.w("not_done", "ruled_out")
         else:
-            note = rules.words["not_done"].get(o.reason or "", rules.w("not_done", "default"))
-        return TestSays(t.id, "not_done", "", str(note), "", "", "", "")
+            key = o.reason if o.reason and rules.has("not_done", o.reason) else "default"
+            note = rules.w("not_done", key)
+        return TestSays(t.id, "not_done", "", note, "", "", "", "")
     mods = [m for m in o.modifications if m in MODIFIED]
     if mods:  # never compared with the figures for the unaided test
         change, kind = change_says(rules, o, facts.previous_date, "")
@@ -560,7 +588,11 @@ def interpret(
 ) -> Interpretation:
     """Everything the screen and the sheet say about one person."""
     r = rules or default_rules()
-    comp_title = titles or {c: r.w("components", c, "title") for c in FITNESS_COMPONENTS}
+    comp_title = (
+        {c: _(t) for c, t in titles.items()}
+        if titles
+        else {c: r.w("components", c, "title") for c in FITNESS_COMPONENTS}
+    )
     says = {o.test.id: test_says(r, facts, o) for o in facts.results}
     explain = [r.w("explain", "usual_range")]
     if facts.sex == "not_stated":
@@ -583,26 +615,28 @@ def interpret(
 
     # --- screened out: no tests, no targets, no exercises ---------------------------------------
     if facts.screening == "do_not_test":
-        so = r.words["screened_out"]
-        reasons = _join(list(facts.screening_plain)) or "of your answers to our safety questions"
-        lines = (
-            so["lead"].format(reasons=reasons),
-            so["safety"],
+        reasons = _join([_(x) for x in facts.screening_plain]) or _(
+            "of your answers to our safety questions"
         )
+        lines = (
+            r.w("screened_out", "lead").format(reasons=reasons),
+            r.w("screened_out", "safety"),
+        )
+        gp_first = r.w("screened_out", "gp")
         return Interpretation(
             SCREENED_OUT,
             lines,
-            (so["gp"], so["welcome"]),
+            (gp_first, r.w("screened_out", "welcome")),
             says,
             {c: "not_compared" for c in status},
             {},
             (),
-            (so["gp"],),
+            (gp_first,),
             (),
             (),
             False,
             (),
-            (so["urgent"],),
+            (r.w("screened_out", "urgent"),),
         )
 
     # --- components and what to work on ---------------------------------------------------------
@@ -617,13 +651,15 @@ def interpret(
     mode = SYMPTOM_STOP if stopped else FULL
     work: list[WorkOn] = []
     for f, level in chosen:
-        steps = list(f.steps[level])
+        steps = [_(x) for x in f.steps[level]]
         n = _already(facts, f.component)
-        if n is not None and f.component in r.words["already"]:
+        already = n is not None and r.has("already", f.component)
+        if already:
             steps.insert(0, r.w("already", f.component).format(n=n))
-        already = n is not None and f.component in r.words["already"]
         work.append(
-            WorkOn(f.id, f.title, f.component, f.why, level, tuple(steps[:3]), f.tests, already)
+            WorkOn(
+                f.id, _(f.title), f.component, _(f.why), level, tuple(steps[:3]), f.tests, already
+            )
         )
     for w in work:
         status[w.component] = "work_on"
@@ -635,14 +671,14 @@ def interpret(
     gp: list[str] = []
     symptom_lines: list[str] = []
     if stopped:
-        names = _join([o.test.short_name.lower() for o in stopped])
+        names = _join([_(o.test.short_name).lower() for o in stopped])
         symptoms = _join(list(dict.fromkeys(r.w("symptoms", o.stop_reason or "") for o in stopped)))
         symptom_lines.append(r.w("symptom_stop", "lead").format(tests=names, symptoms=symptoms))
         gp.append(r.w("symptom_stop", "gp"))
     if facts.recent_fall:
         gp.append(r.w("falls", "recent_fall"))
     very_poor_balance = any(_balance_flag(o) for o in facts.results)
-    gp.extend(dict.fromkeys(f.text for f in flags))
+    gp.extend(dict.fromkeys(_(f.text) for f in flags))
 
     # --- the summary box -------------------------------------------------------------------------
     headline: list[str] = []
@@ -658,11 +694,11 @@ def interpret(
     elif not compared and not work:
         headline.append(r.w("summary", "no_comparison"))
     if strong:
-        headline.append(r.w("summary", "strengths").format(titles=", ".join(strong)))
+        headline.append(r.w("summary", "strengths").format(titles=_list(strong)))
     if usual:
-        headline.append(r.w("summary", "usual").format(titles=", ".join(usual)))
+        headline.append(r.w("summary", "usual").format(titles=_list(usual)))
     if work:
-        headline.append(r.w("summary", "work_on").format(titles=", ".join(w.title for w in work)))
+        headline.append(r.w("summary", "work_on").format(titles=_list([w.title for w in work])))
     show_targets = mode == FULL
     if mode == SYMPTOM_STOP:
         actions.append(r.w("symptom_stop", "gp"))
@@ -701,7 +737,7 @@ def interpret(
     sitting: tuple[str, ...] = ()
     if mode == FULL and facts.sitting_hours is not None and facts.sitting_hours >= 6:
         key = "seated_steps" if facts.cannot_stand else "next_steps"
-        sitting = tuple(str(s) for s in r.words["sitting"][key])
+        sitting = r.lines("sitting", key)
     return Interpretation(
         mode,
         tuple(headline),
@@ -740,7 +776,13 @@ def _meets_all(facts: Facts) -> bool:
 
 
 def _join(parts: list[str]) -> str:
+    """ "a, b and c", in the current language."""
     parts = [p for p in parts if p]
     if len(parts) <= 1:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return _("{these} and {last}", these=_list(parts[:-1]), last=parts[-1])
+
+
+def _list(parts: list[str]) -> str:
+    """Titles in a list, commas only (a title may itself hold "and")."""
+    return _(", ").join(parts)

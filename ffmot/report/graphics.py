@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
+from ffmot.core.i18n import _
 from ffmot.report import style, words
 from ffmot.report.fonts import BOLD, REGULAR
 from ffmot.services.overview import Item
@@ -81,8 +82,8 @@ def bar_spec(item: Item) -> BarSpec | None:
         value,
         prev,
         test.direction == "lower",
-        f"You: {words.num(value)}",
-        f"Then: {words.num(prev)}" if prev is not None else "",
+        _("You: {value}", value=words.num(value)),
+        _("Then: {value}", value=words.num(prev)) if prev is not None else "",
         words.range_words(item),
         words.direction_word(item),
     )
@@ -90,7 +91,7 @@ def bar_spec(item: Item) -> BarSpec | None:
 
 def _reserve() -> float:
     """Room at the right-hand end for the arrowhead and its word."""
-    return 20.0 + max(float(stringWidth(w, BOLD, LABEL_SIZE)) for w in ("better", "faster"))
+    return 20.0 + max(float(stringWidth(w, BOLD, LABEL_SIZE)) for w in (_("better"), _("faster")))
 
 
 class RangeBar(Flowable):  # type: ignore[misc]  # reportlab has no type hints
@@ -205,12 +206,17 @@ class Key(Flowable):  # type: ignore[misc]
         super().__init__()
         self.width = width
         self.entries: list[tuple[str, str]] = [
-            ("band", "usual range" if short else f"usual range for {who} of your age"),
-            ("you", "you today"),
+            (
+                "band",
+                _("usual range") if short else _("usual range for {who} of your age", who=who),
+            ),
+            ("you", _("you today")),
         ]
         if retest:
-            self.entries.append(("then", "last time"))
-        self.entries.append(("arrow", "right is better" if short else "further right is better"))
+            self.entries.append(("then", _("last time")))
+        self.entries.append(
+            ("arrow", _("right is better") if short else _("further right is better"))
+        )
         self._rows = self._layout()
         self.height = 22.0 * len(self._rows)
 

@@ -36,6 +36,7 @@ from reportlab.platypus import (
 )
 
 from ffmot import __version__
+from ffmot.core.i18n import N_, _, pdf_language, speaking
 from ffmot.core.interpret import default_rules
 from ffmot.core.norms import is_local_cite
 from ffmot.report import style, words
@@ -51,9 +52,9 @@ TOP_LATER = 50.0
 LEFT_COL = 252.0
 GAP = 10.0
 MAX_PAGES = 2
-CONTINUED = "Continued on the next page \u203a"
-TRAINING = "TRAINING"
-SUBJECT = "Your Functional Fitness MOT results, and ideas to help you stay active"
+CONTINUED = N_("Continued on the next page \u203a")
+TRAINING = N_("TRAINING")
+SUBJECT = N_("Your Functional Fitness MOT results, and ideas to help you stay active")
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,10 @@ class _Story:
 
     def build(self) -> list[Flowable]:
         o, st = self.o, self.st
-        self.add(_p("Your Functional Fitness MOT", st["title"]))
+        self.add(_p(_e(_("Your Functional Fitness MOT")), st["title"]))
         self.add(_p(_e(words.who_line(o)), st["who"]))
         if o.training and self.lay.banner:
-            banner = _p("Training sheet: these results are not real.", st["banner"])
+            banner = _p(_e(_("Training sheet: these results are not real.")), st["banner"])
             self.add(_boxed(banner, style.YELLOW), Spacer(1, 6))
         if o.says is not None and o.says.mode == "screened_out":
             return self.screened_out()
@@ -157,7 +158,7 @@ class _Story:
         todo = words.actions(self.o)
         content: list[Flowable] = [_p(_e(line), st["cell"]) for line in lines]
         if todo:
-            content.append(_p("<b>What you could do next:</b>", st["cell"]))
+            content.append(_p(f"<b>{_e(_('What you could do next:'))}</b>", st["cell"]))
             content += [_bullet(_e(a), st["bullet"]) for a in todo]
         if content:
             self.add(_boxed(content, style.SHADE), Spacer(1, 4))
@@ -196,7 +197,10 @@ class _Story:
     def component(self, comp: ComponentView) -> None:
         """A component's heading, words, results and next steps."""
         st = self.st
-        head = _p(f"{_e(comp.title)}: {words.STATUS_WORDS[comp.status]}", st["h2"])
+        head = _p(
+            _e(_("{title}: {status}", title=comp.title, status=words.status_words(comp.status))),
+            st["h2"],
+        )
         section: list[Flowable] = [head]
         said = self.lay.component_words
         if comp.words and (said == "all" or (said == "work_on" and comp.status == "work_on")):
@@ -207,7 +211,7 @@ class _Story:
         self.add(KeepTogether([*section, *rows[:1]]), *(KeepTogether([r]) for r in rows[1:]))
         for w in comp.work:
             n = min(self.lay.steps, 2 if len(self.o.work_on) >= 3 else 3)
-            lead = f"<b>{_e(w.title)}: next steps you could try</b>"
+            lead = f"<b>{_e(_('{title}: next steps you could try', title=w.title))}</b>"
             steps: list[Flowable] = [_p(lead, st["body"])]
             steps += [_bullet(_e(x), st["bullet"]) for x in w.steps[:n]]
             self.add(KeepTogether(steps))
@@ -220,7 +224,7 @@ class _Story:
         if not self.lay.bars and i.says is not None:
             # The tightest sheets: each result as one full-width paragraph, in words.
             if i.result.done and i.result.value is not None and i.says.band:
-                said = f"{i.says.band_words} ({i.says.range_text})."
+                said = _("{verdict} ({range}).", verdict=i.says.band_words, range=i.says.range_text)
             else:
                 said = i.says.note
             text = f"<b>{_e(words.display_name(i))}</b>: "
@@ -275,7 +279,7 @@ class _Story:
         o, st = self.o, self.st
         if not o.body:
             return
-        head = _p("Your body measurements", st["h2"])
+        head = _p(_e(_("Your body measurements")), st["h2"])
         if not self.lay.activity_table:
             paras = []
             for i in o.body:
@@ -299,18 +303,13 @@ class _Story:
         o, st = self.o, self.st
         if o.says is not None and not o.says.show_targets:
             return  # no targets until they have talked to their GP
-        head = _p("Your activity and the UK guidelines", st["h2"])
-        intro = _p(
-            "This is what the UK Chief Medical Officers advise for older adults."
-            + (
-                ""
-                if self.level
-                else " Moderate activity makes you breathe faster, like a brisk walk."
-            ),
-            st["body"],
-        )
+        head = _p(_e(_("Your activity and the UK guidelines")), st["h2"])
+        advise = _("This is what the UK Chief Medical Officers advise for older adults.")
+        if not self.level:
+            advise += " " + _("Moderate activity makes you breathe faster, like a brisk walk.")
+        intro = _p(_e(advise), st["body"])
         if not o.activity:
-            bullets = [_bullet(_e(g) + ".", st["bullet"]) for g in words.GUIDELINES_IN_BRIEF]
+            bullets = [_bullet(_e(g) + ".", st["bullet"]) for g in words.guidelines_in_brief()]
             self.add(KeepTogether([head, intro, *bullets]))
         elif not self.lay.activity_table:
             lines = [
@@ -320,9 +319,9 @@ class _Story:
         else:
             rows = [
                 [
-                    _p("<b>Guideline</b>", st["cell"]),
-                    _p("<b>You</b>", st["cell"]),
-                    _p("<b>Do you meet it?</b>", st["cell"]),
+                    _p(f"<b>{_e(_('Guideline'))}</b>", st["cell"]),
+                    _p(f"<b>{_e(_('You'))}</b>", st["cell"]),
+                    _p(f"<b>{_e(_('Do you meet it?'))}</b>", st["cell"]),
                 ]
             ]
             for r in words.guideline_rows(o.activity):
@@ -339,7 +338,8 @@ class _Story:
             steps = [
                 _bullet(_e(s), st["bullet"]) for s in o.sitting_steps[: self.lay.sitting_steps]
             ]
-            lead = _p("<b>You sit for a long time each day. You could try this:</b>", st["body"])
+            sit = _("You sit for a long time each day. You could try this:")
+            lead = _p(f"<b>{_e(sit)}</b>", st["body"])
             self.add(KeepTogether([lead, *steps]))
 
     def local(self) -> None:
@@ -348,12 +348,12 @@ class _Story:
             return
         if o.says is not None and not o.says.show_targets:
             return
-        head = _p("Local activities that could help", st["h2"])
+        head = _p(_e(_("Local activities that could help")), st["h2"])
         if not o.activities:
             if not self.lay.headed_notes:
                 return  # the tightest sheets: no section just to say "ask us"
-            ask = "Ask us about activities near you. We can help you find one that suits you."
-            self.add(KeepTogether([head, _p(ask, st["body"])]))
+            ask = _("Ask us about activities near you. We can help you find one that suits you.")
+            self.add(KeepTogether([head, _p(_e(ask), st["body"])]))
             return
         blocks: list[Flowable] = []
         for a in o.activities[: self.lay.activities]:
@@ -377,21 +377,23 @@ class _Story:
     def notes(self) -> None:
         """The practitioner's notes and the goals chosen together: never left out."""
         o, st = self.o, self.st
-        for title, text in (("Notes from today", o.notes), ("Your goals", o.goals)):
+        for title, text in ((_("Notes from today"), o.notes), (_("Your goals"), o.goals)):
             lines = [_e(line.strip()) for line in text.strip().splitlines() if line.strip()]
             if not lines:
                 continue
             if self.lay.headed_notes:
-                self.add(_p(title, st["h2"]), *(_p(line, st["body"]) for line in lines))
+                self.add(_p(_e(title), st["h2"]), *(_p(line, st["body"]) for line in lines))
             else:
-                self.add(_p(f"<b>{title}:</b> " + " ".join(lines), st["body"]))
+                label = _e(_("{title}:", title=title))
+                self.add(_p(f"<b>{label}</b> " + " ".join(lines), st["body"]))
 
     def about(self) -> None:
         """Where the figures come from, in plain words and the same large print."""
         o, st = self.o, self.st
         paras = [_p(_e(about_text(o, short=not self.lay.headed_notes)), st["body"])]
         if self.lay.headed_notes:
-            self.add(KeepTogether([_p("About this sheet", st["h2"]), paras[0]]), *paras[1:])
+            head = _p(_e(_("About this sheet")), st["h2"])
+            self.add(KeepTogether([head, paras[0]]), *paras[1:])
         else:
             self.add(*paras)
 
@@ -449,18 +451,22 @@ def about_text(o: Overview, short: bool = False) -> str:
     if short:
         sources = [x if is_local_cite(x) else x.split(",")[0] for x in sources]
     sources = list(dict.fromkeys(sources))
-    org = f" Made for {o.event.organisation}." if o.event.organisation else ""
-    studies = "published studies" if not words.is_local(o.norm_set) else "a local norm set"
-    said = "Figures from: " + ("; ".join(sources) if sources else studies) + "."
+    org = _("Made for {organisation}.", organisation=o.event.organisation)
+    org = " " + org if o.event.organisation else ""
+    studies = _("published studies") if not words.is_local(o.norm_set) else _("a local norm set")
+    said = _("Figures from: {sources}.", sources="; ".join(sources) if sources else studies)
     norm_set = words.norm_set_words(o.norm_set, o.sources)
     if short:
         return f"{said} {norm_set}.{org}"
-    return f"Not a medical assessment. {said} {norm_set}, ffmot {__version__}.{org}"
+    return _("Not a medical assessment.") + f" {said} {norm_set}, ffmot {__version__}.{org}"
 
 
 def footer_text(o: Overview) -> str:
     """The line at the foot of every page; from a local, unverified norm set, what it is."""
-    text = f"{o.participant.given_name}'s Functional Fitness MOT. Not a medical assessment."
+    text = _(
+        "{first}'s Functional Fitness MOT. Not a medical assessment.",
+        first=o.participant.given_name,
+    )
     if words.is_local(o.norm_set):
         text += f" {words.norm_set_words(o.norm_set, o.sources)}."
     return text
@@ -510,13 +516,15 @@ def _page_start(c: Any, doc: _SheetDoc) -> None:
         c.setFillColor(style.BLACK)
         c.setFont(REGULAR, style.BODY_SIZE)
         c.drawString(
-            MARGIN, PAGE_H - 32, f"{o.participant.name}: your Functional Fitness MOT, page {n}"
+            MARGIN,
+            PAGE_H - 32,
+            _("{name}: your Functional Fitness MOT, page {n}", name=o.participant.name, n=n),
         )
         c.setStrokeColor(style.RULE)
         c.setLineWidth(0.5)
         c.line(MARGIN, PAGE_H - 40, PAGE_W - MARGIN, PAGE_H - 40)
     if o.training:
-        w = stringWidth(TRAINING, BOLD, style.BODY_SIZE) + 16
+        w = stringWidth(_(TRAINING), BOLD, style.BODY_SIZE) + 16
         x = PAGE_W - MARGIN - w
         y = PAGE_H - 36 if n > 1 else PAGE_H - 30
         c.setFillColor(style.YELLOW)
@@ -525,7 +533,7 @@ def _page_start(c: Any, doc: _SheetDoc) -> None:
         c.rect(x, y, w, 21, stroke=1, fill=1)
         c.setFillColor(style.BLACK)
         c.setFont(BOLD, style.BODY_SIZE)
-        c.drawString(x + 8, y + 5.5, TRAINING)
+        c.drawString(x + 8, y + 5.5, _(TRAINING))
     c.restoreState()
 
 
@@ -534,10 +542,14 @@ def _watermark(c: Any) -> None:
     c.addLiteral("/Artifact BMC")
     c.saveState()
     c.setFillColor(style.WATERMARK)
-    c.setFont(BOLD, 110)
+    mark = _(TRAINING)
+    size = 110.0
+    while size > 40 and stringWidth(mark, BOLD, size) > 0.8 * (PAGE_W**2 + PAGE_H**2) ** 0.5:
+        size -= 2
+    c.setFont(BOLD, size)
     c.translate(PAGE_W / 2, PAGE_H / 2)
     c.rotate(55)
-    c.drawCentredString(0, -35, TRAINING)
+    c.drawCentredString(0, -size / 3, mark)
     c.restoreState()
     c.addLiteral("EMC")
 
@@ -548,27 +560,35 @@ def _page_end(c: Any, doc: _SheetDoc) -> None:
     if not doc.ended:
         c.setFillColor(style.BLACK)
         c.setFont(BOLD, style.BODY_SIZE)
-        c.drawRightString(PAGE_W - MARGIN, 12 + doc.footer_h + 8, CONTINUED)
+        c.drawRightString(PAGE_W - MARGIN, 12 + doc.footer_h + 8, _(CONTINUED))
     doc.footer.drawOn(c, MARGIN, 12)
     c.restoreState()
 
 
 def render(overview: Overview, level: int = 0) -> Rendered:
-    """The sheet laid out at one level of tightness (0: everything)."""
+    """The sheet laid out at one level of tightness (0: everything), in the overview's
+    language."""
+    with speaking(overview.language):
+        return _render(overview, level)
+
+
+def _render(o: Overview, level: int) -> Rendered:
     register_fonts()
-    o = overview
     buf = io.BytesIO()
     doc = _SheetDoc(
         buf,
         o,
-        title=f"Functional Fitness MOT: {o.participant.name}, "
-        f"{words.long_date(o.assessment.assessed_on)}",
+        title=_(
+            "Functional Fitness MOT: {name}, {date}",
+            name=o.participant.name,
+            date=words.long_date(o.assessment.assessed_on),
+        ),
         author=o.event.organisation or "ffmot",
-        subject=SUBJECT,
+        subject=_(SUBJECT),
         creator=f"ffmot {__version__}",
-        keywords=["Functional Fitness MOT", *(["training"] if o.training else [])],
+        keywords=[_("Functional Fitness MOT"), *([_("training")] if o.training else [])],
         invariant=1,
-        lang="en-GB",
+        lang=pdf_language(),
         displayDocTitle=1,
         initialFontName=REGULAR,
         initialFontSize=style.BODY_SIZE,
@@ -598,6 +618,12 @@ def _room(o: Overview) -> float:
 
 
 def render_sheet(overview: Overview) -> Rendered:
+    """The sheet, as full as fits on two pages, in the overview's language."""
+    with speaking(overview.language):
+        return _render_sheet(overview)
+
+
+def _render_sheet(overview: Overview) -> Rendered:
     """The sheet, as full as fits on two pages.
 
     The first level worth trying is the fullest whose content could fit at all (a quick

@@ -7,27 +7,29 @@ that was not compared or not done gets a kind reason, never a failure.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ffmot.core.advice import LocalActivity
+from ffmot.core.i18n import N_, _
+from ffmot.core.i18n import long_date as long_date
+from ffmot.core.i18n import short_date as short_date
 from ffmot.core.interpret import default_rules
 from ffmot.core.norms import LOCAL_EDIT, UNVERIFIED, is_local_cite
 from ffmot.core.scoring import GuidelineCheck
 from ffmot.services.overview import Item, Overview, value_text
 
 
-def _status_words() -> dict[str, str]:
-    return {k: str(v) for k, v in default_rules().words["status"].items()}
+def status_words(status: str) -> str:
+    """A component's status in words: the same words as the results screen (advice.toml)."""
+    return default_rules().w("status", status)
 
 
-STATUS_WORDS = _status_words()  # the same words as the results screen (resources/advice.toml)
 INTENSITY_WORDS = {
-    "gentle": "Gentle",
-    "moderate": "Moderate: you will breathe faster",
-    "vigorous": "Hard work: you will be out of breath",
+    "gentle": N_("Gentle"),
+    "moderate": N_("Moderate: you will breathe faster"),
+    "vigorous": N_("Hard work: you will be out of breath"),
 }
 MINUS = "\u2212"
 
@@ -41,26 +43,23 @@ def norm_set_words(norm_set: str, sources: Iterable[str] = (), why: str = "") ->
     """How a page names its norm set. A local set says so, and why: the files its numbers came
     from that differ from the published set (named by the results' sources), or `why`."""
     if not is_local(norm_set):
-        return f"Norm set {norm_set}"
+        return _("Norm set {version}", version=norm_set)
     version = norm_set.replace(UNVERIFIED, "").strip()
     if not why:
         local = [s for s in dict.fromkeys(sources) if is_local_cite(s)]
         files = ", ".join(s[s.rfind("(") + 1 :].rstrip(")") for s in local)
         if any(s.startswith(LOCAL_EDIT) for s in local):
-            why = f"changed from the published set ({files})"
+            why = _("changed from the published set ({files})", files=files)
         elif local:
-            why = f"not checked against the published set ({files})"
+            why = _("not checked against the published set ({files})", files=files)
         else:
-            why = "not the published set"
-    return f"Norm set {version} \u2014 {UNVERIFIED}: {why}"
-
-
-def long_date(d: dt.date) -> str:
-    return f"{d.day} {d.strftime('%B %Y')}"
-
-
-def short_date(d: dt.date) -> str:
-    return f"{d.day} {d.strftime('%B')}"
+            why = _("not the published set")
+    return _(
+        "Norm set {version} \u2014 {unverified}: {why}",
+        version=version,
+        unverified=_(UNVERIFIED),
+        why=why,
+    )
 
 
 def num(x: float, whole: bool = False) -> str:
@@ -73,26 +72,40 @@ def num(x: float, whole: bool = False) -> str:
 
 
 def peers(sex: str) -> str:
-    return {"female": "women", "male": "men"}.get(sex, "people")
+    return {"female": _("women"), "male": _("men")}.get(sex, _("people"))
 
 
 def greeting(o: Overview, short: bool = False) -> str:
     first = o.participant.given_name
     if not any(i.result.done for c in o.components for i in c.items):
-        return (
-            f"Thank you for coming today, {first}. We did not do the fitness tests today, and "
-            "that is fine. This sheet has ideas to help you stay active."
+        return _(
+            "Thank you for coming today, {first}. We did not do the fitness tests today, and "
+            "that is fine. This sheet has ideas to help you stay active.",
+            first=first,
         )
-    text = (
-        f"Thank you for coming today, {first}. Here is how you did, compared with "
-        f"{peers(o.participant.sex)} of your age."
+    if short:
+        return _(
+            "Thank you for coming today, {first}. Here is how you did, compared with "
+            "{peers} of your age.",
+            first=first,
+            peers=peers(o.participant.sex),
+        )
+    return _(
+        "Thank you for coming today, {first}. Here is how you did, compared with "
+        "{peers} of your age. There are ideas to help you stay strong and steady too.",
+        first=first,
+        peers=peers(o.participant.sex),
     )
-    return text if short else text + " There are ideas to help you stay strong and steady too."
 
 
 def who_line(o: Overview) -> str:
     where = o.event.venue or o.event.name
-    return f"{o.participant.name}, {long_date(o.assessment.assessed_on)}, {where}"
+    return _(
+        "{name}, {date}, {place}",
+        name=o.participant.name,
+        date=long_date(o.assessment.assessed_on),
+        place=where,
+    )
 
 
 def display_name(item: Item, width: float = 0.0) -> str:
@@ -102,9 +115,9 @@ def display_name(item: Item, width: float = 0.0) -> str:
 
         from ffmot.report.fonts import BOLD
 
-        if stringWidth(item.test.name, BOLD, 14) > width:
-            return item.test.short_name
-    return item.test.name
+        if stringWidth(_(item.test.name), BOLD, 14) > width:
+            return _(item.test.short_name)
+    return _(item.test.name)
 
 
 def band_words(item: Item) -> str:
@@ -116,14 +129,14 @@ def not_compared_words(item: Item) -> str:
     """Why a done result has no band (its age, sex not stated, a modified test), kindly."""
     if item.says is not None and item.says.note:
         return item.says.note
-    return "We could not compare this result today. Please ask us about it."
+    return _("We could not compare this result today. Please ask us about it.")
 
 
 def not_done_words(item: Item) -> str:
     """Why a test was not done, or why it was stopped."""
     if item.says is not None and item.says.note:
         return item.says.note
-    return "Not done today. That is fine."
+    return _("Not done today. That is fine.")
 
 
 def value_words(item: Item) -> str:
@@ -131,19 +144,21 @@ def value_words(item: Item) -> str:
     s = item.score
     r = item.result
     if not r.done or r.value is None:
-        return "Not done today"
+        return _("Not done today")
     v = r.value
-    label = item.test.label(r.unit)
+    said = {"amount": num(abs(v)), "unit": _(item.test.label(r.unit))}
     if item.test.id == "back_scratch":
         if abs(v) < 1e-9:
-            return "Your fingertips touched"
-        return f"{num(abs(v))} {label} " + ("gap" if v < 0 else "overlap")
+            return _("Your fingertips touched")
+        return _("{amount} {unit} gap", **said) if v < 0 else _("{amount} {unit} overlap", **said)
     if item.test.id == "sit_and_reach":
         if abs(v) < 1e-9:
-            return "You reached your toes"
-        return f"{num(abs(v))} {label} " + ("short of your toes" if v < 0 else "past your toes")
+            return _("You reached your toes")
+        if v < 0:
+            return _("{amount} {unit} short of your toes", **said)
+        return _("{amount} {unit} past your toes", **said)
     if s is not None and item.test.cap is not None and v >= item.test.cap:
-        return f"{num(v)} {label}, the longest we time"
+        return _("{amount} {unit}, the longest we time", amount=num(v), unit=said["unit"])
     return item.value_text.replace("-", MINUS)
 
 
@@ -153,7 +168,7 @@ def range_words(item: Item) -> str:
 
 
 def direction_word(item: Item) -> str:
-    return "faster" if item.test.direction == "lower" else "better"
+    return _("faster") if item.test.direction == "lower" else _("better")
 
 
 def change_words(item: Item) -> str:
@@ -169,7 +184,7 @@ def then_now(item: Item) -> str:
     if c is None or item.result.value is None:
         return ""
     then = value_text(item.test, c.before, item.result.unit).replace("-", MINUS)
-    return f"Then {then}, now {item.value_text.replace('-', MINUS)}."
+    return _("Then {then}, now {now}.", then=then, now=item.value_text.replace("-", MINUS))
 
 
 # --- activity and the UK guidelines -----------------------------------------------------------
@@ -185,45 +200,61 @@ class GuidelineRow:
     @property
     def sentence(self) -> str:
         """The row as one line: "Strength activities on 2 days a week: you do 3 days. Yes."."""
-        if self.you == "Not asked":
-            return f"{self.guideline}: not asked today."
+        if not self.asked:
+            return _("{guideline}: not asked today.", guideline=self.guideline)
         if self.id == "sitting_hours":
-            return f"{self.guideline}. You sit for about {self.you}."
+            return _(
+                "{guideline}. You sit for about {amount}.",
+                guideline=self.guideline,
+                amount=self.you,
+            )
         verdict = self.verdict.rstrip(".!")
-        return f"{self.guideline}: you do {self.you}. {verdict}."
+        return _(
+            "{guideline}: you do {amount}. {verdict}.",
+            guideline=self.guideline,
+            amount=self.you,
+            verdict=verdict,
+        )
+
+    @property
+    def asked(self) -> bool:
+        return self.you != _("Not asked")
 
 
 _GUIDELINE = {
-    "moderate_minutes": "150 minutes a week of moderate activity",
-    "strength_days": "Strength activities on 2 days a week",
-    "balance_days": "Balance activities on 2 days a week",
-    "sitting_hours": "Break up long spells of sitting",
+    "moderate_minutes": N_("150 minutes a week of moderate activity"),
+    "strength_days": N_("Strength activities on 2 days a week"),
+    "balance_days": N_("Balance activities on 2 days a week"),
+    "sitting_hours": N_("Break up long spells of sitting"),
 }
-GUIDELINES_IN_BRIEF = tuple(_GUIDELINE.values())
+
+
+def guidelines_in_brief() -> list[str]:
+    return [_(g) for g in _GUIDELINE.values()]
 
 
 def _amount(g: GuidelineCheck) -> str:
     v = g.value
     if v is None or not math.isfinite(v):
-        return "Not asked"
+        return _("Not asked")
     if g.id == "moderate_minutes":
-        return f"{num(v, whole=True)} minutes"
+        return _("{n} minutes", n=num(v, whole=True))
     if g.id in ("strength_days", "balance_days"):
         n = num(v, whole=True)
-        return f"{n} {'day' if n == '1' else 'days'}"
+        return _("{n} day", n=n) if n == "1" else _("{n} days", n=n)
     if g.id == "sitting_hours":
-        return f"{num(v)} hours a day"
-    return f"{num(v)} {g.unit}"
+        return _("{n} hours a day", n=num(v))
+    return f"{num(v)} {_(g.unit)}"
 
 
 def guideline_rows(checks: tuple[GuidelineCheck, ...]) -> list[GuidelineRow]:
     rows = []
     for g in checks:
         if g.met is None:
-            verdict = "Stand up often" if g.id == "sitting_hours" and g.value is not None else ""
+            verdict = _("Stand up often") if g.id == "sitting_hours" and g.value is not None else ""
         else:
-            verdict = "Yes, well done!" if g.met else "Not yet"
-        rows.append(GuidelineRow(g.id, _GUIDELINE.get(g.id, g.label), _amount(g), verdict))
+            verdict = _("Yes, well done!") if g.met else _("Not yet")
+        rows.append(GuidelineRow(g.id, _(_GUIDELINE.get(g.id, g.label)), _amount(g), verdict))
     return rows
 
 
@@ -235,16 +266,16 @@ def activity_text(a: LocalActivity, esc: Callable[[str], str] = str) -> str:
     bits = [", ".join(x for x in (when, where) if x) + "."]
     bits.append(intensity_words(a.intensity) + ".")
     if a.suits:
-        bits.append(f"Suits: {a.suits.rstrip('.')}.")
+        bits.append(_("Suits: {who}.", who=a.suits.rstrip(".")))
     if a.cost:
-        bits.append(f"Cost: {a.cost.rstrip('.')}.")
+        bits.append(_("Cost: {cost}.", cost=a.cost.rstrip(".")))
     if a.contact:
-        bits.append(f"Contact: {a.contact.rstrip('.')}.")
+        bits.append(_("Contact: {contact}.", contact=a.contact.rstrip(".")))
     return f"<b>{esc(a.name)}</b>. {esc(' '.join(bits))}"
 
 
 def intensity_words(intensity: str) -> str:
-    return INTENSITY_WORDS.get(intensity, intensity.capitalize())
+    return _(INTENSITY_WORDS.get(intensity, intensity.capitalize()))
 
 
 def body_words(item: Item) -> str:
@@ -254,14 +285,16 @@ def body_words(item: Item) -> str:
         return not_done_words(item)
     if s is None or not s.reading:
         if s is not None and (s.reason or "").startswith("sex not stated"):
-            return "Not read: the levels are different for women and men."
-        return "Not read today."
-    reading = s.reading[0].upper() + s.reading[1:]
+            return _("Not read: the levels are different for women and men.")
+        return _("Not read today.")
+    reading = _(s.reading)
+    reading = reading[0].upper() + reading[1:]
     return reading if reading.endswith(".") else reading + "."
 
 
 def body_name(item: Item) -> str:
-    return {"bmi": "Body mass index (BMI)", "waist": "Waist"}.get(item.test.id, item.test.name)
+    names = {"bmi": N_("Body mass index (BMI)"), "waist": N_("Waist")}
+    return _(names.get(item.test.id, item.test.name))
 
 
 def at_a_glance(o: Overview) -> list[str]:
@@ -276,4 +309,4 @@ def actions(o: Overview) -> list[str]:
 
 def join_titles(items: list[str]) -> str:
     """Titles in a list. Commas only, because a title may itself hold "and"."""
-    return ", ".join(items)
+    return _(", ").join(items)

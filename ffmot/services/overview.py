@@ -21,6 +21,7 @@ from ffmot.core.advice import (
 )
 from ffmot.core.battery import TestDef
 from ffmot.core.errors import FfmotError
+from ffmot.core.i18n import ENGLISH, _, speaking
 from ffmot.core.interpret import (
     Facts,
     Interpretation,
@@ -88,6 +89,7 @@ class Overview:
     directory_problems: tuple[str, ...] = field(default=())
     says: Interpretation | None = None
     notes_on_norms: tuple[str, ...] = field(default=())
+    language: str = ENGLISH  # every word above is in this language; the sheet is made in it
 
 
 def value_text(test: TestDef, value: float, unit_code: str, decimals: int = 1) -> str:
@@ -95,8 +97,7 @@ def value_text(test: TestDef, value: float, unit_code: str, decimals: int = 1) -
         v = f"{value:g}"
     else:
         v = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
-    label = test.label(unit_code)
-    return f"{v} {label}"
+    return _("{value} {unit}", value=v, unit=_(test.label(unit_code)))
 
 
 def _score(
@@ -188,6 +189,24 @@ def build_overview(
     norms: NormSet | None = None,
     advice: Advice | None = None,
     directory: Directory | None = None,
+    language: str = "",
+) -> Overview:
+    """Everything the results screen and the sheet say about one visit, in `language` (the
+    participant's own by default)."""
+    code = language or participant.language or ENGLISH
+    with speaking(code):
+        return _build(participant, assessment, event, previous, norms, advice, directory, code)
+
+
+def _build(
+    participant: ParticipantInfo,
+    assessment: AssessmentInfo,
+    event: EventInfo,
+    previous: AssessmentInfo | None,
+    norms: NormSet | None,
+    advice: Advice | None,
+    directory: Directory | None,
+    language: str,
 ) -> Overview:
     ns = norms or default_norm_set()
     adv = advice or load_advice(resources_dir() / "advice.toml")
@@ -230,7 +249,7 @@ def build_overview(
                 s,
                 value_text(t, r.value, r.unit, decimals)
                 if r.done and r.value is not None
-                else "not done",
+                else _("not done"),
                 change,
                 ts.note,
                 ts,
@@ -249,7 +268,7 @@ def build_overview(
         comps.append(
             ComponentView(
                 cid,
-                adv.components[cid].title,
+                _(adv.components[cid].title),
                 says.component_status[cid],
                 mine,
                 says.component_words.get(cid, ""),
@@ -279,6 +298,7 @@ def build_overview(
         problems,
         says,
         _norm_notes(ns, body),
+        language,
     )
 
 
@@ -288,11 +308,15 @@ def _norm_notes(ns: NormSet, body: tuple[Item, ...]) -> tuple[str, ...]:
     shown = tuple(i.test.id for i in body if i.result.done and i.score is not None)
     if not shown:
         return ()
-    return tuple(n.text for n in ns.notes_for(*shown))
+    return tuple(_(n.text) for n in ns.notes_for(*shown))
 
 
 def load_overview(
-    db: object, assessment_id: str, norms: NormSet | None = None, seen_by: object = None
+    db: object,
+    assessment_id: str,
+    norms: NormSet | None = None,
+    seen_by: object = None,
+    language: str = "",
 ) -> Overview:
     """Reads what build_overview needs for one visit, in one go. `seen_by`: the practitioner
     looking at it on screen (Actor): allowed to see the day, and the view is audited."""
@@ -307,7 +331,7 @@ def load_overview(
     p = R.get_participant(db, a.participant_id)
     e = R.get_event(db, a.event_id)
     prev = R.get_assessment(db, a.previous_id) if a.previous_id else None
-    return build_overview(p, a, e, prev, norms)
+    return build_overview(p, a, e, prev, norms, language=language)
 
 
 def load_for_sheet(db: object, assessment_id: str, norms: NormSet | None = None) -> Overview:

@@ -37,6 +37,7 @@ class ParticipantInfo:
     notes: str
     version: int
     consents: dict[str, ConsentState] = field(default_factory=dict)
+    language: str = "en"  # the language their sheet is made in (ffmot/core/i18n.py)
 
     @property
     def name(self) -> str:

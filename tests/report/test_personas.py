@@ -290,3 +290,39 @@ def test_printed_ranges_never_contradict_the_verdict(sheets):
                 if i.test.direction == "lower":
                     good = {"below": v > hi, "usual": lo <= v <= hi, "above": v < lo}
                 assert good[t.verdict], (i.test.id, v, t.range_text, t.verdict)
+
+
+def _data_on_the_sheet(o: Overview) -> list[str]:
+    """What a sheet prints as it was given, in no language: the person, the day, the local
+    activities directory, the practitioner's notes, the norms' sources and version."""
+    from ffmot.report.sheet import plain_source
+
+    e, p = o.event, o.participant
+    found = [p.name, p.given_name, e.name, e.venue or "", e.organisation or "", o.norm_set]
+    found += [o.notes, o.goals, *(plain_source(x) for x in o.sources), *o.sources, "ffmot"]
+    for a in o.activities:
+        found += [a.name, a.venue, a.town, a.day, a.time, a.suits, a.cost, a.contact]
+    found += [line.strip() for text in (o.notes, o.goals) for line in text.splitlines()]
+    return [x for x in found if x]
+
+
+def test_every_persona_sheet_in_the_pseudo_language_has_every_word_translated_and_whole(
+    tmp_path_factory,
+):
+    """The pseudo-language accents every letter and makes each message a third longer, in
+    brackets: a plain ASCII word left on the page never went through translation, and a
+    bracket left open is a message cut off by a box too small for a longer language."""
+    from tests.report.languages import outside_brackets, untranslated
+
+    db = connect(str(tmp_path_factory.mktemp("pseudo") / "personas.db"))
+    try:
+        for name, vid in P.build(db).items():
+            o = load_overview(db, vid, language="qps")
+            r = render_sheet(o)
+            assert 1 <= r.pages <= MAX_PAGES, name
+            text = "\n".join(page_texts(r.pdf))
+            assert untranslated(text, _data_on_the_sheet(o)) == [], (name, text)
+            assert outside_brackets(" ".join(text.split()))[1] == 0, (name, text)
+            assert "\x00" not in text, name  # every accented letter is in the font
+    finally:
+        db.close()

@@ -1,0 +1,31 @@
+"""Reading a page made in the pseudo-language: what never went through translation."""
+
+from __future__ import annotations
+
+import re
+
+
+def outside_brackets(text: str) -> tuple[str, int]:
+    """The text outside every [...] (nested too), and how many brackets were left open or closed
+    without opening (a message cut off by a box too small for it)."""
+    kept, depth, broken = [], 0, 0
+    for ch in text:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            if depth == 0:
+                broken += 1
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            kept.append(ch)
+    return "".join(kept), broken + depth
+
+
+def untranslated(text: str, data: list[str]) -> list[str]:
+    """Words of plain ASCII letters left outside the pseudo-language's brackets, once the
+    person's own data (names, codes, places) is taken out: each is text that never went through
+    translation."""
+    rest, _broken = outside_brackets(" ".join(text.split()))
+    for item in sorted(data, key=len, reverse=True):
+        rest = rest.replace(item, " ")
+    return re.findall(r"[A-Za-z]{2,}", rest)

@@ -1,0 +1,126 @@
+"""Every word on a participant's page goes through translation, dates come from the page's
+language (never the computer's locale), and the layout holds text a third longer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import locale
+import os
+import random
+import subprocess
+
+import pdfplumber
+import pytest
+
+from ffmot.core import codes, i18n
+from ffmot.core.errors import InputError
+from ffmot.report.card import card_pdf
+from tests.report.languages import outside_brackets, untranslated
+
+CODE = codes.new_code(random.Random(16))
+SHOWN = codes.display(CODE)
+
+
+def page_text(pdf: bytes) -> list[str]:
+    """Each page's text as a reader meets it: the upright text (a slanted watermark is read on
+    its own, by `watermark`)."""
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return [page.filter(lambda o: not _slanted(o)).extract_text() or "" for page in doc.pages]
+
+
+def inside_the_page(pdf: bytes, margin: float = 20.0) -> bool:
+    """No upright letter runs off the paper or into the printer's margin."""
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return all(
+            margin <= c["x0"] and c["x1"] <= p.width - margin
+            for p in doc.pages
+            for c in p.chars
+            if not _slanted(c)
+        )
+
+
+def watermark(pdf: bytes) -> list[str]:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return ["".join(c["text"] for c in p.chars if _slanted(c)) for p in doc.pages]
+
+
+def _slanted(obj: dict) -> bool:
+    return obj.get("object_type") == "char" and abs(obj["matrix"][1]) > 1e-3
+
+
+def test_the_card_in_the_pseudo_language_has_no_untranslated_word_and_nothing_cut_off():
+    pdf = card_pdf(CODE, "Ada Sampleton", "Tarnside MOT day", training=True, language="qps")
+    (text,) = page_text(pdf)
+    assert untranslated(text, ["Ada Sampleton", "Tarnside MOT day", SHOWN]) == []
+    assert outside_brackets(" ".join(text.split()))[1] == 0, text
+    assert "\x00" not in text  # every accented letter is in the font
+    assert inside_the_page(pdf)
+    assert "ŢŔÅÎÑÎÑĜ" in text  # the words really were translated
+    (mark,) = watermark(pdf)
+    assert mark.startswith("[") and mark.endswith("]") and "ŢŔÅÎÑÎÑĜ" in mark
+
+
+def test_the_card_in_english_is_unchanged_by_the_machinery():
+    (text,) = page_text(card_pdf(CODE, "Ada Sampleton", "Tarnside MOT day"))
+    assert "Keep this card safe and bring it with you next time." in text
+    assert "[" not in text
+
+
+@pytest.fixture(scope="module")
+def welsh_locale(tmp_path_factory):
+    """A Welsh-speaking computer: the locale compiled into a folder of the test's own (glibc
+    reads LOCPATH at each setlocale), as a desktop set to Welsh has it."""
+    folder = tmp_path_factory.mktemp("locales")
+    made = subprocess.run(
+        ["localedef", "-i", "cy_GB", "-f", "UTF-8", str(folder / "cy_GB.UTF-8")],
+        capture_output=True,
+        text=True,
+    )
+    assert (folder / "cy_GB.UTF-8").is_dir(), made.stderr
+    before = os.environ.get("LOCPATH")
+    os.environ["LOCPATH"] = str(folder)
+    yield "cy_GB.UTF-8"
+    if before is None:
+        del os.environ["LOCPATH"]
+    else:
+        os.environ["LOCPATH"] = before
+
+
+def test_month_names_come_from_the_sheets_language_not_the_computers_locale(welsh_locale):
+    day = dt.date(2026, 9, 3)
+    previous = locale.setlocale(locale.LC_TIME)
+    locale.setlocale(locale.LC_TIME, welsh_locale)
+    try:
+        assert day.strftime("%B") != "September"  # the machine really speaks Welsh now
+        assert i18n.long_date(day) == "3 September 2026"
+        assert i18n.short_date(day) == "3 September"
+    finally:
+        locale.setlocale(locale.LC_TIME, previous)
+
+
+def test_the_pseudo_language_keeps_fields_and_markup_and_is_a_third_longer():
+    said = i18n.pseudo("Thank you for coming today, {first}. <b>Well done</b>")
+    assert "{first}" in said and "<b>" in said and "</b>" in said
+    plain = "Keep this card safe and bring it with you next time."
+    assert len(i18n.pseudo(plain)) >= 1.3 * len(plain)
+    assert not any(c in "aeiou" for c in said.replace("{first}", ""))
+    with i18n.speaking("qps"):
+        assert i18n._("Hello {name}", name="Siân") == "[Ĥéĺĺö Siân ~~]"
+    assert i18n._("Hello {name}", name="Siân") == "Hello Siân"
+
+
+def test_a_language_with_no_catalogue_is_refused_with_the_languages_there_are():
+    with pytest.raises(InputError, match=r"there is no fr translation .*en"):
+        i18n.catalogue("fr")
+    with pytest.raises(InputError, match="not a language code"):
+        i18n.catalogue("../../etc/passwd")
+
+
+def test_a_broken_catalogue_line_is_named_by_file_and_line(tmp_path):
+    po = tmp_path / "cy.po"
+    po.write_text('msgid "Your code"\nmsgstr "Eich cod"\n\nmsgid "Cut\nmsgstr ""\n', "utf-8")
+    with pytest.raises(InputError, match=r"cy.po, line 4: expected text in double quotes"):
+        i18n.read_po(po)
+    po.write_text('msgctxt "month"\nmsgid "May"\nmsgstr "Mai"\n', "utf-8")
+    assert i18n.read_po(po) == {("month", "May"): "Mai"}
