@@ -55,7 +55,7 @@ def help_images() -> None:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     from ffmot.gui.app import application, screenshot
 
@@ -66,7 +66,8 @@ def help_images() -> None:
         for view in HELP_IMAGES:
             raw = screenshot(Path(tmp) / f"{view}.png", view, size=HELP_SIZE)
             with Image.open(raw) as image:
-                small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+                framed = ImageOps.expand(image.convert("RGB"), border=2, fill=(96, 96, 96))
+                small = framed.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
                 small.save(folder / f"{view}.png", optimize=True)
             print((folder / f"{view}.png").relative_to(HERE.parent))
 

@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
+    QTextFormat,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -88,13 +89,23 @@ def _fit(dialog: QDialog, width: int, height: int) -> None:
 class GuideText(QTextBrowser):
     """The guide's text: pictures are shrunk to fit the width (never enlarged), again on resize."""
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Fitted after a resize, not during it: changing the text while Qt lays it out for
+        # the new width left the rest of the guide unlaid, and a match there out of view.
+        self.fitting = QTimer(self)
+        self.fitting.setSingleShot(True)
+        self.fitting.setInterval(0)
+        self.fitting.timeout.connect(self.fit_images)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.fit_images()
+        self.fitting.start()
 
     def fit_images(self) -> None:
         room = max(200, self.viewport().width() - 40)
         doc = self.document()
+        changed = False
         block = doc.begin()
         while block.isValid():
             it = block.begin()
@@ -103,11 +114,16 @@ class GuideText(QTextBrowser):
                 fmt = fragment.charFormat()
                 if fmt.isImageFormat():
                     image = fmt.toImageFormat()
-                    natural = self.natural_width(image.name())
-                    want = float(min(natural, room)) if natural else float(room)
+                    natural = self.natural_size(image.name())
+                    want = float(min(natural.width(), room)) if natural.width() else float(room)
                     if abs(image.width() - want) > 0.5:
+                        # Both sides given, so the layout is right before any picture is
+                        # painted (a match found below one is then scrolled to, not past)
                         image.setWidth(want)
-                        image.setHeight(0)  # keep the picture's own proportions
+                        if natural.width():
+                            image.setHeight(want * natural.height() / natural.width())
+                        else:
+                            image.clearProperty(QTextFormat.Property.ImageHeight)
                         cursor = QTextCursor(doc)
                         cursor.setPosition(fragment.position())
                         cursor.setPosition(
@@ -115,14 +131,16 @@ class GuideText(QTextBrowser):
                             QTextCursor.MoveMode.KeepAnchor,
                         )
                         cursor.setCharFormat(image)
+                        changed = True
                 it += 1
             block = block.next()
+        if changed:  # laid out again whole: else the text after a picture was left unlaid
+            doc.markContentsDirty(0, doc.characterCount())
 
-    def natural_width(self, name: str) -> int:
-        from PySide6.QtGui import QImage
+    def natural_size(self, name: str) -> QSize:
+        from PySide6.QtGui import QImageReader
 
-        image = QImage(str(help_dir() / name))
-        return image.width()
+        return QImageReader(str(help_dir() / name)).size()  # read from the header only
 
 
 class GuideDialog(QDialog):
@@ -223,6 +241,8 @@ class GuideDialog(QDialog):
                 self.status.setAccessibleName("Not found")
                 return
         self._highlight_all()
+        shown, bar = self.text.cursorRect(), self.text.verticalScrollBar()
+        bar.setValue(bar.value() + shown.center().y() - self.text.viewport().height() // 2)
         found = self.text.textCursor().selectionStart()
         where = [c.cursor.selectionStart() for c in self.text.extraSelections()]
         said = f"{where.index(found) + 1} of {len(where)}" if found in where else ""
@@ -360,6 +380,10 @@ class ShortcutsDialog(QDialog):
                     item.setText("")
                     item.setData(Qt.ItemDataRole.AccessibleTextRole, value)
                     item.setToolTip(value)
+                elif j == 0:
+                    bold = item.font()
+                    bold.setBold(True)
+                    item.setFont(bold)
                 self.table.setItem(i, j, item)
             last = row.screen
         header = self.table.horizontalHeader()
@@ -401,8 +425,8 @@ LIBRARIES: tuple[tuple[str, str, str], ...] = (
     ("numpy", "the norm tables", "BSD-3-Clause"),
     ("openpyxl", "Excel export", "MIT"),
     ("platformdirs", "where ffmot keeps its files", "MIT"),
-    ("fontpkg-atkinson-hyperlegible", "the font: Atkinson Hyperlegible", "SIL OFL 1.1"),
 )
+FONT_LICENCE = "SIL OFL 1.1"
 
 
 def library_versions() -> list[tuple[str, str, str, str]]:
@@ -414,7 +438,16 @@ def library_versions() -> list[tuple[str, str, str, str]]:
         except metadata.PackageNotFoundError:
             version = "not installed"
         rows.append((dist, version, licence, use))
-    return rows
+    return [*rows, font_row()]
+
+
+def font_row() -> tuple[str, str, str, str]:
+    """The typeface on screen and on every page, shipped with ffmot under the Open Font
+    Licence (as whichever family ffmot.report.fonts names)."""
+    from ffmot.report import fonts
+
+    family = getattr(fonts, "FAMILY", "Atkinson Hyperlegible")
+    return (f"{family} (font)", "with ffmot", FONT_LICENCE, "the type, on screen and on paper")
 
 
 class AboutDialog(QDialog):
@@ -442,18 +475,22 @@ class AboutDialog(QDialog):
         self.licences.setAccessibleName("Libraries ffmot ships with, and their licences")
         rows = library_versions()
         self.licences.setRowCount(len(rows))
-        self.licences.setColumnCount(4)
-        self.licences.setHorizontalHeaderLabels(["Library", "Version", "Licence", "Used for"])
+        self.licences.setColumnCount(3)
+        self.licences.setHorizontalHeaderLabels(["Library", "Version", "Licence"])
         self.licences.verticalHeader().hide()
         self.licences.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.licences.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        for i, row in enumerate(rows):
-            for j, value in enumerate(row):
-                self.licences.setItem(i, j, QTableWidgetItem(value))
+        self.licences.setWordWrap(True)
+        for i, (name, version, licence, use) in enumerate(rows):
+            for j, value in enumerate((name, version, licence)):
+                item = QTableWidgetItem(value)
+                item.setToolTip(f"{name}: {use}")  # what ffmot uses it for
+                self.licences.setItem(i, j, item)
         header = self.licences.horizontalHeader()
-        for j in range(3):
+        for j in range(2):
             header.setSectionResizeMode(j, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.licences.resizeRowsToContents()
         note = QLabel(
             "Each library's full licence is installed with it. Qt and Qt for Python are "
             "used under the GNU LGPL version 3: you may replace them with your own build. "
@@ -470,13 +507,13 @@ class AboutDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
-        _fit(self, 760, 560)
+        _fit(self, 760, 640)
 
     def text(self) -> str:
         return self.label.text()
 
     def sizeHint(self) -> QSize:
-        return QSize(760, 560)
+        return QSize(760, 640)
 
 
 def database_words(ctx: AppContext) -> str:

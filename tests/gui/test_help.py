@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence, QTextDocument
 from PySide6.QtWidgets import QDialog, QLabel, QMenu, QTableWidget
 
 from ffmot.core.paths import resources_dir
-from ffmot.gui.help import EVERYWHERE, LIBRARIES, GuideDialog, slug
+from ffmot.gui.help import EVERYWHERE, FONT_LICENCE, LIBRARIES, GuideDialog, slug
 from ffmot.gui.main_window import MainWindow
 
 GUIDE = resources_dir() / "help" / "guide.md"
@@ -34,6 +34,10 @@ def test_f1_opens_the_guide_where_enter_finds_each_match_in_turn_and_esc_closes_
     qtbot.keyClick(guide.find_box, Qt.Key.Key_Return)
     first = guide.text.textCursor()
     assert first.selectedText().lower() == "stick"
+    # the whole guide is laid out (a match below a picture was once scrolled to but not shown)
+    assert guide.text.document().lastBlock().layout().lineCount() > 0
+    shown = guide.text.cursorRect()
+    assert guide.text.viewport().rect().contains(shown) and shown.height() > 12
     assert guide.isVisible()  # Enter found; it did not close the guide
     qtbot.keyClick(guide.find_box, Qt.Key.Key_Return)
     second = guide.text.textCursor()
@@ -69,6 +73,7 @@ def test_the_guides_pictures_are_the_apps_own_screens_and_load(day, qtbot):
             fmt = it.fragment().charFormat()
             if fmt.isImageFormat():
                 widths.append(fmt.toImageFormat().width())
+                assert block.layout().boundingRect().height() > 100  # shown, in proportion
             it += 1
         block = block.next()
     assert len(widths) == len(names) and all(0 < w < room for w in widths)
@@ -178,7 +183,8 @@ def test_about_says_the_norm_set_and_database_kind_and_lists_the_licences(day, q
         table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text())
         for r in range(table.rowCount())
     }
-    assert len(listed) == len(LIBRARIES)
+    assert len(listed) == len(LIBRARIES) + 1  # and the font
+    assert any("Hyperlegible" in n and words == FONT_LICENCE for n, (_v, words) in listed.items())
     for dist, licence in (
         ("PySide6-Essentials", "LGPL-3.0"),
         ("SQLAlchemy", "MIT"),
@@ -191,7 +197,6 @@ def test_about_says_the_norm_set_and_database_kind_and_lists_the_licences(day, q
         ("pypdfium2", "PDFium"),
         ("platformdirs", "MIT"),
         ("alembic", "MIT"),
-        ("fontpkg-atkinson-hyperlegible", "SIL OFL 1.1"),
     ):
         version, words = listed[dist]
         assert version == metadata.version(dist) and licence in words, dist
