@@ -131,7 +131,7 @@ def missing(cat: Catalogue) -> list[str]:
     if cat.code in (ENGLISH, PSEUDO):
         return []
     template = read_po(locale_dir() / "ffmot.pot")
-    return [text for key, text in ((k, k[1]) for k in template) if not cat.messages.get(key)]
+    return [key[1] for key in template if key[1] and not cat.messages.get(key)]
 
 
 def catalogue(code: str) -> Catalogue:

@@ -275,9 +275,8 @@ def _amount_words(test: TestDef, diff: float, unit: str) -> str:
     n = abs(diff)
     amount = _num(n, 0 if float(round(n, 1)).is_integer() else 1)
     label = test.label(unit)
-    if label == "seconds" and amount == "1":
-        label = "second"
-    said = {"amount": amount, "unit": _(label)}
+    one_second = label == "seconds" and amount == "1"
+    said = {"amount": amount, "unit": _("second") if one_second else _(label)}
     tid = test.id
     if tid == "grip":
         return (
@@ -615,9 +614,7 @@ def interpret(
 
     # --- screened out: no tests, no targets, no exercises ---------------------------------------
     if facts.screening == "do_not_test":
-        reasons = _join([_(x) for x in facts.screening_plain]) or _(
-            "of your answers to our safety questions"
-        )
+        reasons = _join(list(facts.screening_plain)) or _("of your answers to our safety questions")
         lines = (
             r.w("screened_out", "lead").format(reasons=reasons),
             r.w("screened_out", "safety"),

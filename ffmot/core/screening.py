@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import InputError, NormDataError
+from ffmot.core.i18n import _
 from ffmot.core.paths import resources_dir
 
 INCOMPLETE, CLEAR, CARE, DO_NOT_TEST = "incomplete", "clear", "care", "do_not_test"
@@ -157,14 +158,14 @@ def assess(
                 t for t in q.excludes if t not in excluded and (not all_tests or t in all_tests)
             )
     reasons = [q.text for q in stop]
-    plain = [q.plain for q in stop]
+    plain = [_(q.plain) for q in stop]
     if (
         systolic is not None
         and diastolic is not None
         and (systolic > BP_LIMIT[0] or diastolic > BP_LIMIT[1])
     ):
         reasons.append(f"Blood pressure {systolic}/{diastolic} is over {BP_LIMIT[0]}/{BP_LIMIT[1]}")
-        plain.append(RULES.bp_plain.format(systolic=systolic, diastolic=diastolic))
+        plain.append(_(RULES.bp_plain, systolic=systolic, diastolic=diastolic))
     fall = any(q.falls for q in care)
     if stop or reasons:
         return ScreeningOutcome(
@@ -185,7 +186,7 @@ def assess(
             tuple(q.text for q in care),
             tuple(excluded),
             (),
-            tuple(q.plain for q in care),
+            tuple(_(q.plain) for q in care),
             fall,
         )
     return ScreeningOutcome(CLEAR, (), ())

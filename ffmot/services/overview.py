@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ffmot.core import units
+from ffmot.core import screening, units
 from ffmot.core.advice import (
     FITNESS_COMPONENTS,
     Advice,
@@ -166,7 +166,8 @@ def facts_for(
         age,
         participant.sex,
         sc.outcome if sc else None,
-        sc.plain if sc else (),
+        # the reasons in the overview's language (the stored outcome's are in English)
+        screening.assess(sc.answers, sc.systolic, sc.diastolic).plain if sc else (),
         sc.excluded_tests if sc else (),
         bool(sc and sc.recent_fall),
         bool(answers.get("cannot_stand_safely")),

@@ -22,10 +22,12 @@ def outside_brackets(text: str) -> tuple[str, int]:
 
 
 def untranslated(text: str, data: list[str]) -> list[str]:
-    """Words of plain ASCII letters left outside the pseudo-language's brackets, once the
-    person's own data (names, codes, places) is taken out: each is text that never went through
-    translation."""
-    rest, _broken = outside_brackets(" ".join(text.split()))
+    """Words all of plain ASCII letters, once the person's own data (names, codes, places) is
+    taken out. The pseudo-language accents nearly every letter, so each of its words holds at
+    least one accented one: a plain word is text that never went through translation, even
+    inside a translated message (a field filled in before it was looked up)."""
+    rest = " ".join(text.split())
     for item in sorted(data, key=len, reverse=True):
         rest = rest.replace(item, " ")
-    return re.findall(r"[A-Za-z]{2,}", rest)
+    words = re.findall(r"[^\W\d_]+", rest)
+    return [w for w in words if len(w) >= 2 and re.fullmatch(r"[A-Za-z]+", w)]

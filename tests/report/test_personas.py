@@ -299,25 +299,47 @@ def _data_on_the_sheet(o: Overview) -> list[str]:
 
     e, p = o.event, o.participant
     found = [p.name, p.given_name, e.name, e.venue or "", e.organisation or "", o.norm_set]
-    found += [o.notes, o.goals, *(plain_source(x) for x in o.sources), *o.sources, "ffmot"]
+    cited = [plain_source(x) for x in o.sources]
+    found += [o.notes, o.goals, *cited, *(x.split(",")[0] for x in cited), *o.sources, "ffmot"]
     for a in o.activities:
         found += [a.name, a.venue, a.town, a.day, a.time, a.suits, a.cost, a.contact]
     found += [line.strip() for text in (o.notes, o.goals) for line in text.splitlines()]
     return [x for x in found if x]
 
 
-def test_every_persona_sheet_in_the_pseudo_language_has_every_word_translated_and_whole(
-    tmp_path_factory,
+def test_every_persona_sheet_made_from_a_complete_catalogue_has_every_word_translated(
+    tmp_path_factory, monkeypatch
 ):
-    """The pseudo-language accents every letter and makes each message a third longer, in
-    brackets: a plain ASCII word left on the page never went through translation, and a
-    bracket left open is a message cut off by a box too small for a longer language."""
+    """A catalogue made from the template (resources/locale/ffmot.pot), every message given
+    its pseudo-language form: a translator's complete .po file. Every persona's sheet made in
+    it must have no plain word left (a message formatted before it was looked up, or missing
+    from the template, would stay in English) and no message cut off (a bracket left open: a
+    box too small for a language a third longer)."""
+    import shutil
+
+    from ffmot.core import i18n
+    from ffmot.core.paths import resources_dir
     from tests.report.languages import outside_brackets, untranslated
+
+    res = tmp_path_factory.mktemp("res") / "resources"
+    shutil.copytree(resources_dir(), res, ignore=shutil.ignore_patterns("help"))
+    template = i18n.read_po(res / "locale" / "ffmot.pot")
+    lines = ['msgid ""', 'msgstr "Language-Name: Pseudo\\n"', ""]
+    for (context, text), _said in template.items():
+        if not text:
+            continue
+        q = lambda t: '"' + t.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'  # noqa: E731
+        lines += [f"msgctxt {q(context)}"] if context else []
+        lines += [f"msgid {q(text)}", f"msgstr {q(i18n.pseudo(text))}", ""]
+    (res / "locale" / "xx.po").write_text("\n".join(lines), encoding="utf-8")
+    monkeypatch.setenv("FFMOT_RESOURCES_DIR", str(res))
+    i18n._load.cache_clear()
+    assert i18n.available() == {"en": "English", "xx": "Pseudo"}
 
     db = connect(str(tmp_path_factory.mktemp("pseudo") / "personas.db"))
     try:
         for name, vid in P.build(db).items():
-            o = load_overview(db, vid, language="qps")
+            o = load_overview(db, vid, language="xx")
             r = render_sheet(o)
             assert 1 <= r.pages <= MAX_PAGES, name
             text = "\n".join(page_texts(r.pdf))
@@ -326,3 +348,40 @@ def test_every_persona_sheet_in_the_pseudo_language_has_every_word_translated_an
             assert "\x00" not in text, name  # every accented letter is in the font
     finally:
         db.close()
+        i18n._load.cache_clear()
+
+
+def test_a_catalogue_missing_a_message_is_not_offered(tmp_path, monkeypatch):
+    from ffmot.core import i18n
+    from ffmot.core.paths import resources_dir
+
+    (tmp_path / "locale").mkdir()
+    pot = resources_dir() / "locale" / "ffmot.pot"
+    (tmp_path / "locale" / "ffmot.pot").write_bytes(pot.read_bytes())
+    (tmp_path / "locale" / "cy.po").write_text(
+        'msgid ""\nmsgstr "Language-Name: Cymraeg\\n"\n\nmsgid "Your code"\nmsgstr "Eich cod"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("FFMOT_RESOURCES_DIR", str(tmp_path))
+    i18n._load.cache_clear()
+    try:
+        cat = i18n.catalogue("cy")
+        assert cat.name == "Cymraeg" and cat.lookup("Your code") == "Eich cod"
+        assert len(i18n.missing(cat)) == len(i18n.read_po(pot)) - 2  # all but header and one
+        assert i18n.available() == {"en": "English"}
+    finally:
+        i18n._load.cache_clear()
+
+
+def test_the_catalogue_template_holds_every_message_of_the_code_and_the_data():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [sys.executable, str(root / "tools" / "extract-messages"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
