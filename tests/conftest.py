@@ -17,6 +17,11 @@ if "XDG_CONFIG_HOME" not in os.environ:
     _CONFIG = tempfile.mkdtemp(prefix="ffmot-tests-config-")
     os.environ["XDG_CONFIG_HOME"] = _CONFIG
     atexit.register(shutil.rmtree, _CONFIG, True)
+# The log (ffmot/core/logs.py, in the system's state folder) likewise.
+if "XDG_STATE_HOME" not in os.environ:
+    _STATE = tempfile.mkdtemp(prefix="ffmot-tests-state-")
+    os.environ["XDG_STATE_HOME"] = _STATE
+    atexit.register(shutil.rmtree, _STATE, True)
 
 
 # -- A real, private PostgreSQL server (tests/pgserver.py) ------------------------------------

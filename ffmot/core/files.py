@@ -11,6 +11,7 @@ bit; the user's profile folders are private already).
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -53,3 +54,17 @@ def write_private(path: Path, data: bytes) -> None:
     """Writes `data` to `path` atomically, owner-only. Raises OSError."""
     with replacing(path) as f:
         f.write(data)
+
+
+def append_private(path: Path, errors: str | None = None) -> io.TextIOWrapper:
+    """`path` opened to add UTF-8 text at its end (a log), made owner-only (0600) if it is new or
+    was not yet. Binary at the system's level, so Windows turns each newline into CRLF once."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        with suppress(OSError):  # a file of someone else's: left as it is
+            owner_only(fd, path)
+        return os.fdopen(fd, "a", encoding="utf-8", errors=errors)
+    except BaseException:
+        os.close(fd)
+        raise

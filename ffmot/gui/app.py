@@ -583,11 +583,13 @@ def _excepthook(kind: type[BaseException], error: BaseException, tb: TracebackTy
 
 
 def _setup_logging() -> None:
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = logging.FileHandler(folder / "ffmot.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    log.addHandler(handler)
+    """The window's records go to ffmot's log (ffmot/core/logs.py: rotated, owner-only, and
+    scrubbed of personal data); the file is made now, so Help ▸ About names one that exists."""
+    from ffmot import __version__
+    from ffmot.core import logs
+
+    if logs.setup("gui", eager=True) is not None:
+        log.info("ffmot %s started", __version__)
 
 
 def run(db_url: str | None, training: bool, settings_path: Path | None = None) -> int:

@@ -307,7 +307,7 @@ class MainWindow(QMainWindow):
 
     def about_text(self) -> str:
         from ffmot import __version__
-        from ffmot.core.paths import data_dir
+        from ffmot.core.logs import log_file
         from ffmot.gui.help import database_words
 
         where = database_words(self.ctx)
@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
             f"ffmot {__version__}\n"
             f"Norm set: {norms or 'not loaded yet'}\n"
             f"Database: {where}\n"
-            f"Log: {data_dir() / 'ffmot.log'}\n"
+            f"Log: {log_file()}\n"
             f"Signed in: {self.ctx.actor.name} at {self.ctx.settings.station}"
         )
 

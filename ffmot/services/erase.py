@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Text, cast, delete, or_, select, text, update
+from sqlalchemy import Text, cast, delete, func, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ffmot.core import codes
 from ffmot.core.errors import FfmotError, InputError
-from ffmot.core.paths import config_dir, data_dir
+from ffmot.core.paths import config_dir
 from ffmot.services.permits import permit
 from ffmot.services.records import audit
 from ffmot.services.types import Actor
@@ -115,15 +113,17 @@ def forget_leftovers(
     code: str,
     ids: list[str],
     drafts: Path | None = None,
-    log: Path | None = None,
+    log_folder: Path | None = None,
     key: bytes | None = None,
 ) -> int:
     """What ffmot keeps about the person outside the database goes too: a draft of an entry
-    being typed for them (kept so a crash loses nothing) and any line of the log naming their
-    code or a record of theirs. Returns how many drafts and lines went. Exports, sheets and
-    files written elsewhere are the data lead's to delete: the audit says which were written."""
+    being typed for them (kept so a crash loses nothing) and any line of the log, its rotated
+    copies included, naming their code or a record of theirs. Returns how many drafts and lines
+    went. Exports, sheets and files written elsewhere are the data lead's to delete: the audit
+    says which were written."""
+    from ffmot.core import logs
+
     drafts = drafts if drafts is not None else config_dir() / "drafts"
-    log = log if log is not None else data_dir() / "ffmot.log"
     gone = 0
     try:
         names = sorted(drafts.glob("*.json"))
@@ -139,41 +139,9 @@ def forget_leftovers(
         except (OSError, ValueError, AttributeError, FfmotError):
             continue
         if theirs:
-            _overwrite_and_remove(draft)
+            logs.overwrite_and_remove(draft)
             gone += 1
-    marks = {code, codes.display(code), *ids}
-    try:
-        lines = log.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
-    except OSError:
-        return gone
-    kept = [line for line in lines if not any(m and m in line for m in marks)]
-    if len(kept) != len(lines):
-        part = log.with_name(log.name + ".part")
-        fd = os.open(part, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.writelines(kept)
-            f.flush()
-            os.fsync(f.fileno())
-        _overwrite_and_remove(log, replace_with=part)
-        gone += len(lines) - len(kept)
-    return gone
-
-
-def _overwrite_and_remove(path: Path, replace_with: Path | None = None) -> None:
-    """Zeros over the file's bytes before it goes (or is replaced), so they are not left in
-    its blocks for an undelete tool."""
-    with contextlib.suppress(OSError):
-        size = path.stat().st_size
-        fd = os.open(path, os.O_WRONLY)
-        try:
-            os.write(fd, b"\0" * size)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    if replace_with is not None:
-        os.replace(replace_with, path)
-    else:
-        path.unlink(missing_ok=True)
+    return gone + logs.forget({code, codes.display(code), *ids}, log_folder)
 
 
 def scrub(db: Database) -> None:

@@ -108,6 +108,8 @@ def test_the_windows_settings_and_log_are_owner_only(tmp_path):
     config = tmp_path / "app" / "config"
     data = tmp_path / "app" / "data"
     assert (config / "ffmot" / "ffmot.ini").exists()
-    assert (data / "ffmot" / "ffmot.log").exists() or (data / "ffmot").is_dir()
+    log = tmp_path / "app" / "state" / "ffmot" / "log"
+    assert (log / "ffmot.log").exists()
     assert _open_to_others(config / "ffmot") == []
-    assert _open_to_others(data / "ffmot") == []
+    assert not (data / "ffmot").exists() or _open_to_others(data / "ffmot") == []
+    assert _open_to_others(log) == []

@@ -122,6 +122,7 @@ class RealApp:
                 "HOME": str(home),
                 "XDG_CONFIG_HOME": str(config),
                 "XDG_DATA_HOME": str(data),
+                "XDG_STATE_HOME": str(folder / "state"),  # the log
                 "XDG_RUNTIME_DIR": str(folder),
                 "PYTHONPATH": str(ROOT),
                 "PYTHONFAULTHANDLER": "1",  # a crash leaves its Python stack in stderr.txt
@@ -181,7 +182,7 @@ class RealApp:
             words += f" ({signal.Signals(-code).name})"
         self.stderr.flush()
         err = (self.folder / "stderr.txt").read_text(errors="replace")[-3000:]
-        log = self.folder / "data" / "ffmot" / "ffmot.log"
+        log = self.folder / "state" / "ffmot" / "log" / "ffmot.log"
         tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
         return (
             f"{words}\n--- steps ---\n{self.recent_steps()}\n--- stderr ---\n{err}\n"
