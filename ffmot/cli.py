@@ -6,6 +6,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -15,6 +16,62 @@ from typing import NoReturn, TextIO
 from ffmot import __version__
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.paths import check_output_file
+
+# How a command ends, for a script running ffmot: the one table. `exit_status` turns an error
+# into its status; `ffmot --help` and the README's command-line section show the table.
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_REFUSED = 2
+EXIT_DATABASE = 3
+EXIT_STATUSES = (
+    (EXIT_OK, "done"),
+    (
+        EXIT_UNEXPECTED,
+        "an unexpected problem, a fault in ffmot: set FFMOT_DEBUG=1 to see the details, and "
+        "please report it",
+    ),
+    (
+        EXIT_REFUSED,
+        "refused as given: a usage mistake, or a value, file, code, PIN or permission that "
+        "cannot be used, or an erasure not confirmed; also work done only in part, as the "
+        "message says (a merge with a file that could not come in, an erasure whose space is "
+        "not yet overwritten, an audit chain that is not whole)",
+    ),
+    (
+        EXIT_DATABASE,
+        "the database cannot be reached or was refused: a shared server out of reach, or "
+        "refusing the user, password or TLS; a file locked, in use, read-only, on a full disk, "
+        "damaged, not a database or made by a newer ffmot; a key that does not open it; an "
+        "address or path that cannot be one",
+    ),
+    (130, "stopped with Ctrl+C"),
+    (141, "whatever read the output stopped reading (ffmot ... | head)"),
+)
+
+
+def exit_status(error: BaseException) -> int:
+    """The status a command that failed with `error` ends with (see EXIT_STATUSES)."""
+    from ffmot.store.errors import StoreError
+    from ffmot.store.keys import KeyRefused
+
+    if isinstance(error, KeyRefused):  # a PIN or recovery code that does not open it: as given
+        return EXIT_REFUSED
+    if isinstance(error, StoreError):
+        return EXIT_DATABASE
+    if isinstance(error, FfmotError):
+        return EXIT_REFUSED
+    return EXIT_UNEXPECTED
+
+
+def _epilog() -> str:
+    import textwrap
+
+    lines = ["exit status:"]
+    for code, words in EXIT_STATUSES:
+        lines += textwrap.wrap(
+            words, width=78, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7
+        )
+    return "\n".join(lines)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ffmot",
         description="Functional Fitness MOT days: score results against "
         "published norms for age and sex.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"ffmot {__version__}")
     p.add_argument(
@@ -177,8 +236,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="merge even if the sex or date of birth differ (the kept record's are used)",
     )
 
-    er = sub.add_parser("erase", help="erase a participant's personal data and results")
+    er = sub.add_parser(
+        "erase",
+        help="erase a participant's personal data and results (shows who, and asks you to "
+        "type ERASE)",
+    )
     er.add_argument("code", metavar="CODE")
+    er.add_argument(
+        "--yes", action="store_true", help="do not ask (needed when not run from a terminal)"
+    )
+
+    sub.add_parser(
+        "diagnostics",
+        help="what to send whoever helps you: versions, the system, the kind of database and "
+        "the log's last warnings and errors (no one's personal data)",
+    )
 
     sh = sub.add_parser("sheet", help="print a participant's take-home sheet to a PDF")
     sh.add_argument("code", metavar="CODE", help="the participant's code, e.g. K7PM-4QX")
@@ -229,6 +301,11 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _check_text(parser, args)
+        if args.command == "diagnostics":
+            from ffmot.services.diagnostics import diagnostics_text
+
+            out.write(diagnostics_text(args.db))
+            return EXIT_OK
         if args.command == "score":
             return _score(args, out)
         if args.command == "norms":
@@ -245,10 +322,41 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             return cli_report.run(args, out)
         return _gui(args, out)
     except FfmotError as e:
-        sys.stderr.write(f"ffmot: {e}\n")
+        code = exit_status(e)
+        said = _in_words(e)
+        sys.stderr.write(f"ffmot: {said}\n")
         for line in getattr(e, "problems", ()):
             sys.stderr.write(f"  {line}\n")
-        return 2
+        if code == EXIT_DATABASE:
+            _log().warning("ffmot %s: %s", args.command or "gui", said)
+        return code
+    except (BrokenPipeError, KeyboardInterrupt):
+        raise
+    except Exception:
+        _log().exception("ffmot %s: unexpected problem", args.command or "gui")
+        raise
+
+
+def _in_words(e: FfmotError) -> str:
+    """The message, said for a command line (a shared database out of reach is said for the
+    window, where what was typed stays on screen)."""
+    from ffmot.store.errors import UnreachableError
+
+    if isinstance(e, UnreachableError) and e.detail:
+        return (
+            f"cannot reach the shared database {e.detail}. Check the network and the server, "
+            "then try again"
+        )
+    return str(e)
+
+
+def _log() -> logging.Logger:
+    """ffmot's log (ffmot/core/logs.py), set up for the command line at its first record."""
+    from ffmot.core import logs
+
+    if not logs.logger.handlers:
+        logs.setup("cli")
+    return logs.logger
 
 
 # Arguments that name files or databases: any bytes the system allows. Every other argument is
@@ -292,6 +400,8 @@ def _practitioners(args: argparse.Namespace, out: TextIO) -> int:
     from ffmot import cli_access
     from ffmot.store.db import explain
 
+    if args.command == "retention" and args.apply:
+        cli_access.check_can_confirm(args)
     db = cli_access.connect_as(args)
     try:
         if args.command == "audit":

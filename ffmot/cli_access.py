@@ -132,6 +132,43 @@ def read_pin_file(path: Path) -> str:
     return text.rstrip("\r\n")
 
 
+CONFIRM_WORD = "ERASE"
+
+
+def check_can_confirm(args: argparse.Namespace) -> None:
+    """Before anything is opened: an erasure is confirmed by a person typing ERASE at a
+    terminal, or given --yes. A script without --yes is refused, so it never erases by mistake."""
+    if getattr(args, "yes", False):
+        return
+    if not _at_a_terminal():
+        raise InputError(
+            f"'ffmot {args.command}' erases people for good and asks first, but there is no "
+            "terminal to ask at: add --yes to erase without asking"
+        )
+
+
+def confirm_erasure(args: argparse.Namespace, what: str) -> None:
+    """Shows `what` will be erased and asks for ERASE to be typed; anything else (an Enter, a
+    "y", the end of the input) refuses, and nothing is erased. --yes: no question."""
+    if getattr(args, "yes", False):
+        return
+    sys.stderr.write(
+        f"{what}\nThis cannot be undone. Type {CONFIRM_WORD} to confirm (anything else stops "
+        "here): "
+    )
+    sys.stderr.flush()
+    answer = sys.stdin.readline() if sys.stdin is not None else ""
+    if answer.strip() != CONFIRM_WORD:
+        raise InputError(f"{CONFIRM_WORD} was not typed: nothing was erased")
+
+
+def _at_a_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (OSError, ValueError):
+        return False
+
+
 def new_pin(args: argparse.Namespace) -> str:
     if getattr(args, "new_pin_file", None):
         return read_pin_file(Path(args.new_pin_file))
@@ -236,6 +273,14 @@ def run_retention(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         if not args.apply:
             return 0
     if args.apply:
+        d = retention.due(db, actor)
+        if d.codes:
+            people = "person" if len(d.codes) == 1 else "people"
+            confirm_erasure(
+                args,
+                f"{len(d.codes)} {people} last seen before {d.cutoff:%d %B %Y} will be erased: "
+                "their personal details, consent, screening, visits and results",
+            )
         d, unfinished = retention.apply(db, actor)
         people = "person" if len(d.codes) == 1 else "people"
         out.write(f"erased {len(d.codes)} {people} last seen before {d.cutoff:%d %B %Y}\n")
@@ -270,7 +315,10 @@ def add_arguments(sub: argparse._SubParsersAction[Any]) -> None:
         "is past it; --set-months N sets it; --apply erases them",
     )
     rt.add_argument("--set-months", type=int, metavar="N")
-    rt.add_argument("--apply", action="store_true")
+    rt.add_argument("--apply", action="store_true", help="erase them (shows how many, asks first)")
+    rt.add_argument(
+        "--yes", action="store_true", help="with --apply: do not ask (needed without a terminal)"
+    )
     au = sub.add_parser(
         "audit",
         help="the audit log (a data lead's): verify checks its hash chain is whole; list shows "

@@ -32,6 +32,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.cli_access import connect_as, sign_in
     from ffmot.services.permits import check
 
+    if args.command == "erase":
+        from ffmot.cli_access import check_can_confirm
+
+        check_can_confirm(args)
     if args.command == "db" and args.action == "recover":
         _recover(args)
     db = connect_as(args, upgrade=args.command != "db")
@@ -309,9 +313,19 @@ def _save_work(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _erase(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    from ffmot.services.erase import erase_participant
+    """Shows who, asks for ERASE (unless --yes), erases."""
+    from ffmot.cli_access import confirm_erasure
+    from ffmot.services.erase import erase_participant, to_erase
 
     code = codes.normalise(args.code)
+    if not args.yes:
+        who = to_erase(db, args.actor, code)
+        confirm_erasure(
+            args,
+            f"{codes.display(who.code)}: {who.name}, born {who.date_of_birth}; "
+            f"{who.visits} visit(s) and {who.results} result(s) will be erased, with their "
+            "personal details, consent and screening",
+        )
     e = erase_participant(db, args.actor, code)
     out.write(
         f"erased {codes.display(code)}: personal details, {e.visits} visit(s) and "
@@ -386,7 +400,7 @@ def _merge_people(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         answer = sys.stdin.readline().strip().lower()
         if answer not in ("y", "yes"):
             out.write("\nnothing was merged\n")
-            return 1
+            return 2  # not done as asked (see EXIT_STATUSES in ffmot/cli.py)
     p = P.merge_participants(
         db,
         args.actor,

@@ -39,6 +39,39 @@ class Erased:
     unfinished: str = ""
 
 
+@dataclass(frozen=True)
+class ToErase:
+    """Who an erasure would erase, for the person erasing to check before it happens."""
+
+    code: str
+    name: str
+    date_of_birth: str
+    visits: int
+    results: int
+
+
+def to_erase(db: Database, actor: Actor, code_text: str) -> ToErase:
+    """Who `erase_participant` would erase and how much of theirs; asks the same permission, so
+    only someone who may erase sees the name."""
+    code = codes.normalise(code_text)
+    with db.transaction() as s:
+        permit(s, actor, "erase")
+        p = s.scalar(select(Participant).where(Participant.code == code))
+        if p is None:
+            raise InputError(f"no participant has the code {codes.display(code)}")
+        visits = select(Assessment.id).where(Assessment.participant_id == p.id)
+        results = s.scalar(
+            select(func.count()).select_from(Result).where(Result.assessment_id.in_(visits))
+        )
+        return ToErase(
+            code,
+            f"{p.given_name} {p.family_name}".strip(),
+            p.date_of_birth.strftime("%d/%m/%Y"),
+            len(list(s.scalars(visits))),
+            int(results or 0),
+        )
+
+
 def erase_participant(db: Database, actor: Actor, code_text: str, scrub_now: bool = True) -> Erased:
     """Deletes the participant, their consent, screening, visits, results and trials, and any
     merge conflict holding a copy of them; remembers only a hash of their id so a merge cannot

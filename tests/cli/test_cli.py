@@ -26,8 +26,10 @@ def ffmot(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[st
     )
 
 
-def assert_refused(p: subprocess.CompletedProcess[str], *words: str) -> None:
-    assert p.returncode == 2, p
+def assert_refused(p: subprocess.CompletedProcess[str], *words: str, status: int = 2) -> None:
+    """One line on stderr naming the problem, and the exit status (2, or 3 where the database
+    cannot be used: ffmot/cli.py's EXIT_STATUSES)."""
+    assert p.returncode == status, p
     assert p.stdout == ""
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1, p.stderr

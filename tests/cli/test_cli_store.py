@@ -77,10 +77,10 @@ def test_erase_and_merge_verbs(url, tmp_path):
     p = run(url, "merge", laptop)
     assert "added nothing" in p.stdout
     code = run(url, "participants").stdout.splitlines()[1].split()[0]
-    p = run(url, "erase", code)
+    p = run(url, "erase", code, "--yes")
     assert p.returncode == 0 and "erased" in p.stdout
     assert code not in run(url, "participants").stdout
-    assert_refused(run(url, "erase", code), "no participant has the code")
+    assert_refused(run(url, "erase", code, "--yes"), "no participant has the code")
 
 
 def test_db_upgrade_and_refusals(tmp_path):
@@ -90,12 +90,12 @@ def test_db_upgrade_and_refusals(tmp_path):
     assert "up to date" in run(str(path), "db", "upgrade").stdout
     set_schema(path, "0999")
     before = path.read_bytes()
-    assert_refused(run(str(path), "events"), "newer version of ffmot")
+    assert_refused(run(str(path), "events"), "newer version of ffmot", status=3)
     assert path.read_bytes() == before
     junk = tmp_path / "junk.db"
     junk.write_text("not a database")
-    assert_refused(run(str(junk), "participants"), "not an ffmot database")
-    assert_refused(run(str(tmp_path / "x.db"), "erase", "IO10"), "not a participant code")
+    assert_refused(run(str(junk), "participants"), "not an ffmot database", status=3)
+    assert_refused(run(str(tmp_path / "x.db"), "erase", "IO10", "--yes"), "not a participant code")
     assert run(str(tmp_path / "d.db"), "demo", "--participants", "2").returncode == 0
     assert_refused(run(str(tmp_path / "d.db"), "demo", "--participants", "2"), "another --seed")
     assert_refused(run(str(tmp_path / "x.db"), "import", str(tmp_path / "none.csv")), "cannot find")
@@ -105,8 +105,10 @@ def test_db_upgrade_and_refusals(tmp_path):
     assert_refused(
         run(str(tmp_path / "x.db"), "demo", "--participants", "many"), "not a whole number"
     )
-    assert_refused(run("postgresql+psycopg://nobody@127.0.0.1:1/x", "events"), "cannot reach")
-    assert_refused(run("mysql://x@y/z", "events"), "SQLite or PostgreSQL")
+    assert_refused(
+        run("postgresql+psycopg://nobody@127.0.0.1:1/x", "events"), "cannot reach", status=3
+    )
+    assert_refused(run("mysql://x@y/z", "events"), "SQLite or PostgreSQL", status=3)
 
 
 def test_import_reports_bad_rows_by_line(tmp_path):

@@ -131,7 +131,7 @@ def test_a_fifo_given_as_the_database_is_refused_at_once_untouched(tmp_path):
         done = _ffmot("--db", str(fifo), "events", timeout=30)
     except subprocess.TimeoutExpired:
         pytest.fail("ffmot waited on a FIFO given as its database instead of refusing it")
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 3, done.stderr  # the database cannot be used
     assert "is a pipe (FIFO), not an ordinary file" in done.stderr
     assert "unexpected" not in done.stderr.lower()
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
@@ -149,7 +149,7 @@ def test_a_shortcut_to_a_fifo_is_refused_too(tmp_path):
             done = _ffmot("--db", given, "events", timeout=30)
         except subprocess.TimeoutExpired:
             pytest.fail(f"ffmot waited on a FIFO behind {given} instead of refusing it")
-        assert done.returncode == 2, done.stderr
+        assert done.returncode == 3, done.stderr  # the database cannot be used
         assert "is a pipe (FIFO), not an ordinary file" in done.stderr
     _nothing_beside(link)
     _nothing_beside(fifo)
@@ -191,7 +191,7 @@ def test_a_symlink_loop_or_an_overlong_path_says_so_plainly(tmp_path):
         with pytest.raises(StoreError, match="path is too long for this system"):
             connect(given)
     done = _ffmot("--db", str(tmp_path / "a"), "events")
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 3, done.stderr  # the database cannot be used
     assert "leads round in a loop" in done.stderr
     assert "unexpected" not in done.stderr.lower()
 
@@ -211,7 +211,7 @@ def test_a_malformed_address_is_a_clear_refusal(url):
     with pytest.raises(StoreError, match="is not a database address"):
         connect(url)
     done = _ffmot("--db", url, "events")
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 3, done.stderr  # the database cannot be used
     assert "is not a database address" in done.stderr
     assert "Traceback" not in done.stderr and "unexpected" not in done.stderr.lower()
 

@@ -173,7 +173,7 @@ def test_a_full_disk_says_so_and_keeps_what_was_saved(disk, actor):
 
 
 @pytest.mark.skipif(not CAN_MOUNT, reason="needs a real full disk: a tmpfs (root)")
-def test_the_command_line_on_a_full_disk_is_one_line_and_exit_2(actor):
+def test_the_command_line_on_a_full_disk_is_one_line_and_exit_3(actor):
     with tmpfs(4096) as folder:
         path = folder / "ffmot.db"
         db = connect(str(path))
@@ -188,7 +188,7 @@ def test_the_command_line_on_a_full_disk_is_one_line_and_exit_2(actor):
             cwd=ROOT,
             timeout=120,
         )
-        assert r.returncode == 2, r.stderr
+        assert r.returncode == 3, r.stderr  # the database refused: ffmot/cli.py's EXIT_STATUSES
         assert r.stderr.count("\n") == 1 and "full" in r.stderr, r.stderr
         disk.free(db)
         db = connect(str(path))
@@ -312,7 +312,7 @@ def test_a_newer_database_on_the_command_line_is_one_line_and_untouched(tmp_path
             cwd=ROOT,
             timeout=60,
         )
-        assert r.returncode == 2, (args, r.stderr)
+        assert r.returncode == 3, (args, r.stderr)  # the database cannot be used
         assert r.stderr.count("\n") == 1 and "newer version of ffmot" in r.stderr, r.stderr
     assert path.read_bytes() == before
 
@@ -391,7 +391,7 @@ def test_an_erasure_on_a_nearly_full_disk_says_what_is_left_and_scrub_finishes_i
             pass
         os.ftruncate(fd, max(0, os.fstat(fd).st_size - 256 * 1024))  # room to delete only
         os.close(fd)
-        p = _cli("--db", str(path), "erase", codes[7])
+        p = _cli("--db", str(path), "erase", codes[7], "--yes")
         assert "Traceback" not in p.stderr and "unexpected problem" not in p.stderr, p.stderr
         assert p.returncode == 2, (p.stdout, p.stderr)
         assert "erased" in p.stdout and "full" in p.stderr and "ffmot db scrub" in p.stderr

@@ -123,7 +123,8 @@ def test_a_merge_does_not_bring_an_erased_person_back(tmp_path, actor):
 
 def test_erasure_reaches_the_draft_and_the_log_lines_about_the_person(tmp_path, actor):
     """A draft of an entry being typed for them (kept so a crash loses nothing) and log lines
-    naming them go with the person; another person's draft and other log lines stay."""
+    naming them go with the person, from the log, its rotated copies and the log an older
+    ffmot kept beside the database; another person's draft and other log lines stay."""
     import json
     import os
     import subprocess
@@ -151,24 +152,29 @@ def test_erasure_reaches_the_draft_and_the_log_lines_about_the_person(tmp_path, 
     mine.write_text(sealed({"test": "grip", "code": codes.display(zeb.code), "fields": ["23"]}))
     theirs = config / "drafts" / "station-Station_2.json"
     theirs.write_text(sealed({"test": "grip", "code": other.code, "fields": ["30"]}))
-    log = data / "ffmot.log"
-    log.write_text(
-        "2026-12-01 09:00:01 INFO started\n"
-        f"2026-12-01 09:10:00 ERROR saving grip for {codes.display(zeb.code)} failed\n"
-        f"2026-12-01 09:11:00 ERROR visit {zeb.id} could not be read\n"
-        f"2026-12-01 09:12:00 ERROR saving grip for {other.code} failed\n"
-    )
+    logs = home / "state" / "ffmot" / "log"
+    logs.mkdir(parents=True)
+    earlier = data / "ffmot.log"  # where earlier versions kept it
+    written = (logs / "ffmot.log", logs / "ffmot.log.1", logs / "ffmot.log.5", earlier)
+    for log in written:
+        log.write_text(
+            "2026-12-01 09:00:01 INFO started\n"
+            f"2026-12-01 09:10:00 ERROR saving grip for {codes.display(zeb.code)} failed\n"
+            f"2026-12-01 09:11:00 ERROR visit {zeb.id} could not be read\n"
+            f"2026-12-01 09:12:00 ERROR saving grip for {other.code} failed\n"
+        )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FFMOT_", "XDG_"))}
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"))
-    env.update(XDG_DATA_HOME=str(home / "data"))
+    env.update(XDG_DATA_HOME=str(home / "data"), XDG_STATE_HOME=str(home / "state"))
     p = subprocess.run(
-        [sys.executable, "-m", "ffmot", "--db", str(path), "erase", zeb.code],
+        [sys.executable, "-m", "ffmot", "--db", str(path), "erase", zeb.code, "--yes"],
         capture_output=True,
         text=True,
         env=env,
     )
     assert p.returncode == 0, p.stderr
     assert not mine.exists() and theirs.exists()
-    text = log.read_text()
-    assert zeb.code not in text and codes.display(zeb.code) not in text and zeb.id not in text
-    assert "started" in text and other.code in text
+    for log in written:
+        text = log.read_text()
+        assert zeb.code not in text and codes.display(zeb.code) not in text, log
+        assert zeb.id not in text and "started" in text and other.code in text, log

@@ -97,7 +97,7 @@ def test_the_command_lists_then_applies(tmp_path: Path):
     assert ffmot("--set-months", "36").returncode == 0
     p = ffmot()
     assert "1 person last seen before" in p.stdout and "--apply" in p.stdout, p.stdout
-    p = ffmot("--apply")
+    p = ffmot("--apply", "--yes")
     assert p.returncode == 0 and "erased 1 person" in p.stdout, p.stderr
     db = connect(str(path))
     with db.transaction() as s:
