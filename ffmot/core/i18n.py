@@ -126,6 +126,16 @@ def available() -> dict[str, str]:
     return found
 
 
+def check_language(code: str) -> str:
+    """`code` if a sheet can be made in it, else an InputError naming the languages there are.
+    The pseudo-language is for checking translations: never a participant's language."""
+    langs = available()
+    if code not in langs:
+        known = ", ".join(f"{c} ({n})" for c, n in langs.items())
+        raise InputError(f"a sheet cannot be made in '{code}': the languages here are {known}")
+    return code
+
+
 def missing(cat: Catalogue) -> list[str]:
     """Messages of the template that `cat` does not translate."""
     if cat.code in (ENGLISH, PSEUDO):

@@ -13,11 +13,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ffmot.core import chain, codes, entry, lineage, screening, units
+from ffmot.core import chain, codes, entry, i18n, lineage, screening, units
 from ffmot.core import text as textrules
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import ENGLISH
 from ffmot.core.names import fold, words
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import bmi, counted_value
@@ -177,6 +178,7 @@ def _participant_info(p: Participant) -> ParticipantInfo:
         p.notes,
         p.version,
         latest,
+        p.language,
     )
 
 
@@ -201,15 +203,18 @@ def register_participant(
     notes: str = "",
     consents: dict[str, bool] | None = None,
     participant_id: str | None = None,
+    language: str = ENGLISH,
 ) -> ParticipantInfo:
-    """A new participant. `participant_id` is the registration's own id, made by the caller
-    before the first attempt and given again on a retry: if an attempt was saved but its
-    answer lost (a network drop), the retry returns that person instead of a second one."""
+    """A new participant, whose sheet is made in `language`. `participant_id` is the
+    registration's own id, made by the caller before the first attempt and given again on a
+    retry: if an attempt was saved but its answer lost (a network drop), the retry returns that
+    person instead of a second one."""
     given = _clean_name(given_name, "given name")
     family = _clean_name(family_name, "family name")
     if sex not in SEXES:
         raise InputError(f"sex must be one of {', '.join(SEXES)}")
     _check_dob(date_of_birth)
+    i18n.check_language(language)
     if participant_id is not None:
         again = _registered_already(db, participant_id, given, family, date_of_birth, sex)
         if again is not None:
@@ -228,6 +233,7 @@ def register_participant(
             notes,
             consents,
             participant_id,
+            language,
         )
     except IntegrityError:
         # The same registration saved meanwhile (two attempts at once): that person.
@@ -267,6 +273,7 @@ def _register(
     notes: str,
     consents: dict[str, bool] | None,
     participant_id: str | None,
+    language: str,
 ) -> ParticipantInfo:
     with db.transaction() as s:
         permit(s, actor, "check_in")
@@ -283,6 +290,7 @@ def _register(
             email=_clean_optional(email, 200, "email address"),
             postcode_district=_postcode_district(postcode_district),
             notes=clean_notes(notes),
+            language=language,
             lineage=lineage.bump(None, actor.station),
         )
         s.add(p)
@@ -308,6 +316,7 @@ def update_participant(
         "email",
         "postcode_district",
         "notes",
+        "language",
     }
     bad = set(changes) - allowed
     if bad:
@@ -336,6 +345,8 @@ def update_participant(
                 value = _clean_optional(value if isinstance(value, str) else None, 200, "email")
             elif key == "notes":
                 value = clean_notes(value if isinstance(value, str) else "")
+            elif key == "language":
+                value = i18n.check_language(str(value))
             setattr(p, key, value)
         p.updated_at = utcnow()
         p.lineage = lineage.bump(p.lineage, actor.station)

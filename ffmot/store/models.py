@@ -73,6 +73,8 @@ class Participant(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The language their take-home sheet is made in (ffmot/core/i18n.py); added in 0011.
+    language: Mapped[str] = mapped_column(String(12), default="en", server_default="en")
     # Who changed the details, counted per station (ffmot.core.lineage); None before 0006.
     lineage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
+
+from ffmot.core import i18n
+from ffmot.core.paths import resources_dir
 
 
 def outside_brackets(text: str) -> tuple[str, int]:
@@ -31,3 +36,22 @@ def untranslated(text: str, data: list[str]) -> list[str]:
         rest = rest.replace(item, " ")
     words = re.findall(r"[^\W\d_]+", rest)
     return [w for w in words if len(w) >= 2 and re.fullmatch(r"[A-Za-z]+", w)]
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def complete_catalogue(folder: Path, code: str = "xx", name: str = "Pseudo") -> Path:
+    """A copy of resources/ with a translator's complete catalogue `code`.po: every message of
+    the template given its pseudo-language form. Point FFMOT_RESOURCES_DIR at the folder it
+    returns (and clear i18n's cache) to offer the language."""
+    res = folder / "resources"
+    shutil.copytree(resources_dir(), res, ignore=shutil.ignore_patterns("help"))
+    lines = ['msgid ""', _q(f"Language-Name: {name}\n").join(("msgstr ", "")), ""]
+    for (context, text), _said in i18n.read_po(res / "locale" / "ffmot.pot").items():
+        if text:
+            lines += [f"msgctxt {_q(context)}"] if context else []
+            lines += [f"msgid {_q(text)}", f"msgstr {_q(i18n.pseudo(text))}", ""]
+    (res / "locale" / f"{code}.po").write_text("\n".join(lines), encoding="utf-8")
+    return res

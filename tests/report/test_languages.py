@@ -124,3 +124,66 @@ def test_a_broken_catalogue_line_is_named_by_file_and_line(tmp_path):
         i18n.read_po(po)
     po.write_text('msgctxt "month"\nmsgid "May"\nmsgstr "Mai"\n', "utf-8")
     assert i18n.read_po(po) == {("month", "May"): "Mai"}
+
+
+@pytest.fixture
+def xx_offered(tmp_path, monkeypatch):
+    """A complete catalogue 'xx' (every message in its pseudo form) offered here."""
+    from tests.report.languages import complete_catalogue
+
+    monkeypatch.setenv("FFMOT_RESOURCES_DIR", str(complete_catalogue(tmp_path)))
+    i18n._load.cache_clear()
+    yield "xx"
+    i18n._load.cache_clear()
+
+
+def test_each_participants_sheet_is_made_in_their_own_language(tmp_path, xx_offered):
+    from ffmot.core import screening
+    from ffmot.report.sheet import render_sheet
+    from ffmot.services import records as R
+    from ffmot.services.overview import load_for_sheet, load_overview
+    from ffmot.services.types import Actor
+    from ffmot.store.db import connect
+    from tests.helpers import screened_visit
+    from tests.report.conftest import page_texts
+
+    actor = Actor("Sam Station", "Station 1")
+    db = connect(str(tmp_path / "ffmot.db"))
+    try:
+        e = R.create_event(db, actor, "MOT day", dt.date(2026, 9, 3), "Fellside Hall")
+        _eng, v_eng = screened_visit(
+            db, actor, e.id, "Ada", "Sampleton", dt.date(1950, 1, 2), "female"
+        )
+        cy = R.register_participant(
+            db,
+            actor,
+            "Siân",
+            "Ŵyn",
+            dt.date(1950, 1, 2),
+            "female",
+            consents={"keep_results": True},
+            language="xx",
+        )
+        assert R.get_participant(db, cy.id).language == "xx"
+        v_cy = R.check_in(db, actor, cy.id, e.id)
+        R.record_screening(db, actor, v_cy.id, screening.answers_with())
+
+        english = "\n".join(page_texts(render_sheet(load_for_sheet(db, v_eng.id)).pdf))
+        theirs = "\n".join(page_texts(render_sheet(load_for_sheet(db, v_cy.id)).pdf))
+        assert "Your Functional Fitness MOT" in english and "3 September 2026" in english
+        assert "Ýöûŕ Fûñçţîöñåĺ Fîţñéšš MÖŢ" in theirs and "Siân Ŵyn, 3 [Šépţémbéŕ" in theirs
+        # the practitioner's screen stays in the practitioner's language
+        assert load_overview(db, v_cy.id, language="en").language == "en"
+
+        # changed later, and audited; a language with no complete catalogue is refused
+        p = R.get_participant(db, cy.id)
+        R.update_participant(db, actor, p.id, p.version, language="en")
+        assert R.get_participant(db, cy.id).language == "en"
+        with pytest.raises(InputError, match=r"cannot be made in 'fr'.*en \(English\)"):
+            R.register_participant(
+                db, actor, "Zoë", "Brontë", dt.date(1950, 1, 2), "female", language="fr"
+            )
+        with pytest.raises(InputError, match="cannot be made in 'qps'"):
+            R.update_participant(db, actor, p.id, p.version + 1, language="qps")
+    finally:
+        db.close()

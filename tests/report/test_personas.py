@@ -315,23 +315,10 @@ def test_every_persona_sheet_made_from_a_complete_catalogue_has_every_word_trans
     it must have no plain word left (a message formatted before it was looked up, or missing
     from the template, would stay in English) and no message cut off (a bracket left open: a
     box too small for a language a third longer)."""
-    import shutil
-
     from ffmot.core import i18n
-    from ffmot.core.paths import resources_dir
-    from tests.report.languages import outside_brackets, untranslated
+    from tests.report.languages import complete_catalogue, outside_brackets, untranslated
 
-    res = tmp_path_factory.mktemp("res") / "resources"
-    shutil.copytree(resources_dir(), res, ignore=shutil.ignore_patterns("help"))
-    template = i18n.read_po(res / "locale" / "ffmot.pot")
-    lines = ['msgid ""', 'msgstr "Language-Name: Pseudo\\n"', ""]
-    for (context, text), _said in template.items():
-        if not text:
-            continue
-        q = lambda t: '"' + t.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'  # noqa: E731
-        lines += [f"msgctxt {q(context)}"] if context else []
-        lines += [f"msgid {q(text)}", f"msgstr {q(i18n.pseudo(text))}", ""]
-    (res / "locale" / "xx.po").write_text("\n".join(lines), encoding="utf-8")
+    res = complete_catalogue(tmp_path_factory.mktemp("res"))
     monkeypatch.setenv("FFMOT_RESOURCES_DIR", str(res))
     i18n._load.cache_clear()
     assert i18n.available() == {"en": "English", "xx": "Pseudo"}

@@ -70,6 +70,18 @@ def parse_dob(text: str) -> dt.date:
     raise InputError(f"'{t}' is not a date of birth: type it as dd/mm/yyyy, e.g. 14/03/1950")
 
 
+def language_box(current: str = "en") -> QComboBox:
+    """The languages a take-home sheet can be made in (English, and each complete catalogue),
+    `current` chosen."""
+    from ffmot.core.i18n import available
+
+    box = QComboBox()
+    for code, name in available().items():
+        box.addItem(name, code)
+    box.setCurrentIndex(max(0, box.findData(current)))
+    return box
+
+
 class CorrectDetailsDialog(QDialog):
     """Put right a name, date of birth or sex (the last two decide the norms). Audited."""
 
@@ -84,6 +96,7 @@ class CorrectDetailsDialog(QDialog):
         for value, words in SEX_CHOICES[1:]:
             self.sex.addItem(words, value)
         self.sex.setCurrentIndex(self.sex.findData(person.sex))
+        self.language = language_box(person.language)
         self.message = QLabel()
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox(
@@ -96,6 +109,8 @@ class CorrectDetailsDialog(QDialog):
         form.addRow("Famil&y name", self.family)
         form.addRow("Date of &birth", self.dob)
         form.addRow("&Sex", self.sex)
+        if self.language.count() > 1:
+            form.addRow("Sheet &language", self.language)
         form.addRow(self.message)
         form.addRow(buttons)
 
@@ -111,6 +126,8 @@ class CorrectDetailsDialog(QDialog):
             out["date_of_birth"] = dob
         if self.sex.currentData() != person.sex:
             out["sex"] = self.sex.currentData()
+        if self.language.currentData() != person.language:
+            out["language"] = self.language.currentData()
         return out
 
 
@@ -484,6 +501,8 @@ class CheckInView(QWidget):
         self.email = QLineEdit()
         self.postcode = QLineEdit()
         self.postcode.setPlaceholderText("first half only, e.g. CA12")
+        self.language = language_box()
+        self.language.setObjectName("sheetLanguage")
         nf.addRow("&Given name", self.given)
         nf.addRow("Famil&y name", self.family)
         nf.addRow("Date of &birth", self.dob)
@@ -491,6 +510,8 @@ class CheckInView(QWidget):
         nf.addRow("&Phone (optional)", self.phone)
         nf.addRow("&Email (optional)", self.email)
         nf.addRow("P&ostcode district", self.postcode)
+        if self.language.count() > 1:  # only English: nothing to choose
+            nf.addRow("Sheet &language", self.language)
         self.new_consents: dict[str, QCheckBox] = {}
         for purpose, words in PURPOSE_WORDS.items():
             cb = QCheckBox(words)
@@ -539,6 +560,7 @@ class CheckInView(QWidget):
             self.family,
             self.dob,
             self.sex,
+            self.language,
             self.phone,
             self.email,
             self.postcode,
@@ -940,6 +962,7 @@ class CheckInView(QWidget):
             "email": self.email.text(),
             "postcode_district": self.postcode.text(),
             "consents": consents,
+            "language": self.language.currentData(),
         }
 
         key = (
@@ -976,6 +999,7 @@ class CheckInView(QWidget):
             for w in (self.given, self.family, self.dob, self.phone, self.email, self.postcode):
                 w.clear()
             self.sex.setCurrentIndex(0)
+            self.language.setCurrentIndex(0)
             for cb in self.new_consents.values():
                 cb.setChecked(False)
             self.new_message.clear()
@@ -994,7 +1018,7 @@ class CheckInView(QWidget):
                 ]
                 if same:
                     return same
-            return R.register_participant(self.ctx.db, self.ctx.actor, *args, **extra)  # type: ignore[arg-type]
+            return R.register_participant(self.ctx.db, self.ctx.actor, *args, **extra)
 
         def answered(result: ParticipantInfo | list[ParticipantRow]) -> None:
             finished()

@@ -102,8 +102,8 @@ class OverviewView(QWidget):
 
     def show_visit(self, assessment_id: str) -> None:
         self.ctx.runner.run(
-            lambda: ov.load_overview(
-                self.ctx.db, assessment_id, self.ctx.norms, seen_by=self.ctx.actor
+            lambda: ov.load_overview(  # the screen speaks the practitioner's language
+                self.ctx.db, assessment_id, self.ctx.norms, seen_by=self.ctx.actor, language="en"
             ),
             self._loaded,
             self._failed,
