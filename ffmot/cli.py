@@ -222,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     ed.add_argument("--family", metavar="NAME")
     ed.add_argument("--dob", metavar="YYYY-MM-DD")
     ed.add_argument("--sex", choices=["female", "male", "not_stated"])
+    ed.add_argument(
+        "--language", metavar="CODE", help="the language their sheet is made in (e.g. en)"
+    )
 
     mp = sub.add_parser(
         "merge-people",
@@ -256,6 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("code", metavar="CODE", help="the participant's code, e.g. K7PM-4QX")
     sh.add_argument("--assessment", metavar="ID", help="a visit id (default: the latest visit)")
     sh.add_argument("--out", required=True, metavar="FILE.pdf")
+    sh.add_argument(
+        "--language",
+        metavar="CODE",
+        help="make this sheet in another language than the person's own (e.g. en)",
+    )
 
     sa = sub.add_parser(
         "subject-access",
@@ -280,8 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     su.add_argument("--csv", metavar="FILE.csv", help="also as CSV")
     su.add_argument("--xlsx", metavar="FILE.xlsx", help="also as XLSX")
     from ffmot.cli_access import add_arguments
+    from ffmot.cli_cards import add_parser as add_station_cards
 
     add_arguments(sub)
+    add_station_cards(sub)
     return p
 
 
@@ -308,6 +318,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             return EXIT_OK
         if args.command == "score":
             return _score(args, out)
+        if args.command == "station-cards":
+            from ffmot import cli_cards
+
+            return cli_cards.run(args, out)
         if args.command == "norms":
             return _norms(args, out)
         if args.command in _STORE_VERBS:

@@ -144,7 +144,12 @@ def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     shown = codes.display(code)
     person = find_by_code(db, code)
     visit = pick_visit(db, person.id, shown, args.assessment)
-    overview = load_for_sheet(db, visit)  # refused if they withdrew consent to keep results
+    if args.language:
+        from ffmot.core.i18n import check_language
+
+        check_language(args.language, pseudo_ok=True)
+    # refused if they withdrew consent to keep results
+    overview = load_for_sheet(db, visit, language=args.language or "")
     r = render_sheet(overview)
     path = Path(args.out)
     write_private(path, r.pdf)

@@ -355,13 +355,15 @@ def _correct(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         changes["date_of_birth"] = parse_date(args.dob, "--dob")
     if args.sex is not None:
         changes["sex"] = args.sex
+    if args.language is not None:
+        changes["language"] = args.language
     if not changes:
-        raise InputError("say what to correct: --given, --family, --dob or --sex")
+        raise InputError("say what to correct: --given, --family, --dob, --sex or --language")
     p = R.find_by_code(db, args.code)
     q = R.update_participant(db, args.actor, p.id, p.version, **changes)
     out.write(
         f"corrected {codes.display(q.code)}: {q.name}, born {q.date_of_birth.isoformat()}, "
-        f"{q.sex.replace('_', ' ')}\n"
+        f"{q.sex.replace('_', ' ')}, sheet in {q.language}\n"
     )
     return 0
 

@@ -126,11 +126,11 @@ def available() -> dict[str, str]:
     return found
 
 
-def check_language(code: str) -> str:
+def check_language(code: str, pseudo_ok: bool = False) -> str:
     """`code` if a sheet can be made in it, else an InputError naming the languages there are.
-    The pseudo-language is for checking translations: never a participant's language."""
+    The pseudo-language is for checking translations (`pseudo_ok`): never a participant's."""
     langs = available()
-    if code not in langs:
+    if code not in langs and not (pseudo_ok and code == PSEUDO):
         known = ", ".join(f"{c} ({n})" for c, n in langs.items())
         raise InputError(f"a sheet cannot be made in '{code}': the languages here are {known}")
     return code

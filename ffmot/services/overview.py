@@ -335,14 +335,16 @@ def load_overview(
     return build_overview(p, a, e, prev, norms, language=language)
 
 
-def load_for_sheet(db: object, assessment_id: str, norms: NormSet | None = None) -> Overview:
+def load_for_sheet(
+    db: object, assessment_id: str, norms: NormSet | None = None, language: str = ""
+) -> Overview:
     """The overview a sheet is made from, read afresh, for someone who may have one: a person
     who has withdrawn consent to keep their results (or never gave it) is refused in plain
     words (`services/consent.py`), wherever the sheet is asked for."""
     from ffmot.services.conflicts import held_for_conflicts
     from ffmot.services.consent import check_may_print
 
-    o = load_overview(db, assessment_id, norms)
+    o = load_overview(db, assessment_id, norms, language=language)
     check_may_print(o.participant)
     held_for_conflicts(db, [o])  # type: ignore[arg-type]
     return o

@@ -141,13 +141,15 @@ def test_correct_a_participants_details_and_the_sheet_follows(url, tmp_path):
     code = run(url, "participants").stdout.splitlines()[1].split()[0]
     p = run(url, "correct", code, "--family", "Ó Briain", "--sex", "female", "--dob", "1950-02-03")
     assert p.returncode == 0, p.stderr
-    assert "Ó Briain, born 1950-02-03, female" in p.stdout
+    assert "Ó Briain, born 1950-02-03, female, sheet in en" in p.stdout
     found = run(url, "participants", "--search", "briain").stdout
     assert code in found and "Ó Briain" in found
     for bad, says in (
         (("--dob", "2090-01-01"), "in the future"),
         (("--sex", "robot"), "invalid choice"),
         ((), "say what to correct"),
+        (("--language", "fr"), "a sheet cannot be made in 'fr'"),
+        (("--language", "qps"), "a sheet cannot be made in 'qps'"),
     ):
         q = run(url, "correct", code, *bad)
         assert q.returncode == 2 and says in q.stderr, q.stderr

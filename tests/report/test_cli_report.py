@@ -62,6 +62,29 @@ def test_sheet_for_the_latest_visit_is_recorded_as_printed(small, tmp_path):
     assert "print" in {a for a, _ in actions}
 
 
+def test_a_sheet_in_the_pseudo_language_for_checking_a_translations_layout(small, tmp_path):
+    person = _retested(small)
+    out = tmp_path / "pseudo.pdf"
+    p = run(small, "sheet", codes.display(person.code), "--language", "qps", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(str(out)).pages)
+    assert "Ýöûŕ Fûñçţîöñåĺ Fîţñéšš MÖŢ" in text and person.name in text
+    assert_refused(
+        run(small, "sheet", person.code, "--language", "fr", "--out", str(tmp_path / "x.pdf")),
+        "a sheet cannot be made in 'fr'",
+    )
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_station_cards_need_no_database_and_name_every_test(tmp_path):
+    out = tmp_path / "cards.pdf"
+    p = ffmot("station-cards", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(str(out)).pages)
+    assert "30-second chair stand" in text and "Grip strength" in text
+    assert_refused(ffmot("station-cards", "--out", str(tmp_path / "cards.txt")), ".pdf")
+
+
 def test_sheet_for_an_earlier_visit_by_id_prefix(small, tmp_path):
     person = _retested(small)
     earlier, on = participant_visits(small.db, person.id)[1]
