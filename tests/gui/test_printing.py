@@ -90,8 +90,10 @@ def results_for(day):  # type: ignore[no-untyped-def]
 def test_the_sheet_preview_paints_and_prints_from_the_results_screen(day, qtbot):
     ada, visit = results_for(day)
     w = day.window
-    w.activateWindow()  # a shortcut reaches only the active window: wait for it on a busy machine
-    qtbot.waitActive(w)
+    # A shortcut reaches only the active window: wait until it is, on a busy machine (waitActive
+    # can return before the offscreen platform has made it the application's active window).
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=CEILING_MS)
     qtbot.keyClick(w, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     ov = w.overview
     qtbot.waitUntil(lambda: w.current_view() is ov)
