@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="read your PIN from this file (yours alone: for scheduled jobs)",
     )
+    p.add_argument(
+        "--config",
+        metavar="FOLDER",
+        help="your organisation's folder: its name and logo (organisation.toml), advice "
+        "wording (advice.toml), local activities (activities.csv) and norms (norms/); "
+        "default: the one chosen in the desktop app's Settings",
+    )
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     s = sub.add_parser("score", help="score one result, or a CSV file of results")
@@ -311,6 +318,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _check_text(parser, args)
+        _organisation(args)
         if args.command == "diagnostics":
             from ffmot.services.diagnostics import diagnostics_text
 
@@ -349,6 +357,41 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except Exception:
         _log().exception("ffmot %s: unexpected problem", args.command or "gui")
         raise
+
+
+def _organisation(args: argparse.Namespace) -> None:
+    """--config, else the organisation folder chosen in the desktop app's Settings (when the
+    environment does not already name one), checked whole before any work."""
+    from ffmot.core import organisation
+
+    if args.command in (None, "gui") and not getattr(args, "screenshot", None):
+        return  # the window chooses its own, and says what is wrong without stopping the day
+    if args.config is not None:
+        organisation.use(args.config)
+        return
+    if os.environ.get(organisation.ENV):
+        organisation.use(os.environ[organisation.ENV])
+        return
+    chosen = _settings_value("organisation/folder")
+    if chosen:
+        organisation.use(chosen)
+
+
+def _settings_value(key: str) -> str:
+    """One value of the desktop app's settings file (an INI file), read without Qt."""
+    import configparser
+
+    from ffmot.core.paths import config_dir
+
+    path = config_dir() / "ffmot.ini"
+    found = configparser.ConfigParser(interpolation=None)
+    try:
+        found.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError, OSError):
+        return ""
+    section, _, name = key.partition("/")
+    value = found.get(section, name, fallback="").strip()
+    return value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
 
 
 def _in_words(e: FfmotError) -> str:
@@ -576,7 +619,7 @@ def _gui(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     from ffmot.gui.app import run
 
-    return run(args.db, getattr(args, "training", False))
+    return run(args.db, getattr(args, "training", False), config=args.config)
 
 
 # --- norms ---------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from ffmot.core.battery import SYMPTOM_STOPS, TestDef
 from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import NormDataError
 from ffmot.core.i18n import _, short_date
-from ffmot.core.paths import resources_dir
+from ffmot.core.paths import advice_file
 from ffmot.core.scoring import FlagHit, GuidelineCheck, Score
 
 LEVELS = ("seated", "supported", "standard", "progressed")
@@ -91,7 +91,7 @@ class Rules:
 
 
 def load_rules(path: Path | None = None) -> Rules:
-    path = path or resources_dir() / "advice.toml"
+    path = path or advice_file()
     data = read_toml(path)
     try:
         focus = []
@@ -119,9 +119,14 @@ def load_rules(path: Path | None = None) -> Rules:
     return Rules(data, tuple(sorted(focus, key=lambda f: f.priority)), thresholds)
 
 
-@lru_cache(maxsize=4)
 def default_rules() -> Rules:
-    return load_rules()
+    """The advice in use: the organisation folder's wording, or ffmot's own."""
+    return _rules_at(str(advice_file()))
+
+
+@lru_cache(maxsize=4)
+def _rules_at(path: str) -> Rules:
+    return load_rules(Path(path))
 
 
 # --- what we know about the person ----------------------------------------------------------------

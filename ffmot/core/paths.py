@@ -27,8 +27,26 @@ def _find(name: str, env: str) -> Path:
 
 
 def norms_dir() -> Path:
-    """The folder holding battery.toml, sources.toml and the norm tables."""
+    """The folder holding battery.toml, sources.toml and the norm tables: FFMOT_NORMS_DIR, else
+    the organisation folder's norms/ (ffmot/core/organisation.py), else the published set."""
+    if not os.environ.get("FFMOT_NORMS_DIR"):
+        theirs = _organisation_file("norms")
+        if theirs is not None and theirs.is_dir():
+            return theirs
     return _find("norms", "FFMOT_NORMS_DIR")
+
+
+def advice_file() -> Path:
+    """The advice wording: the organisation folder's advice.toml, else ffmot's own."""
+    theirs = _organisation_file("advice.toml")
+    if theirs is not None and theirs.is_file():
+        return theirs
+    return resources_dir() / "advice.toml"
+
+
+def _organisation_file(name: str) -> Path | None:
+    chosen = os.environ.get("FFMOT_ORGANISATION_DIR", "").strip()
+    return Path(chosen) / name if chosen else None
 
 
 def resources_dir() -> Path:

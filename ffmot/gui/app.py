@@ -122,10 +122,12 @@ class Controller:
         runner: Runner | None = None,
         db_url: str | None = None,
         training: bool | None = None,
+        config: str | None = None,
     ) -> None:
         self.settings = settings
         self.runner = runner
         self.db_url = db_url
+        self.config = config  # --config: this run's organisation folder, over Settings
         self.training = settings.training if training is None else training
         # Training left on last time (not asked for now): say so at start and ask, never
         # carry on in it silently.
@@ -145,6 +147,7 @@ class Controller:
         elif app.applicationDisplayName() == TRAINING_TITLE:
             app.setApplicationDisplayName("")  # titles as they were before training
         runner = self.runner or ThreadRunner(app)
+        problem = self._use_organisation()  # before the norms are read with the database
         url = self.db_url
         if self.training:
             url = str(training_db_path())
@@ -165,6 +168,7 @@ class Controller:
             },
         )
         fit_to_screen(window, self.settings)
+        window.say_organisation_problem(problem)
         self.session = Session(ctx, window)
         if self.ask_training:
             self.ask_training = False
@@ -179,6 +183,27 @@ class Controller:
             lambda error: self._not_opened(ctx, window, error),
         )
         return self.session
+
+    def _use_organisation(self) -> str:
+        """The organisation folder (--config, else Settings', else the environment's) put in
+        use; a folder that cannot be used is said, and ffmot's own wording and norms are used
+        meanwhile: a broken file never stops an MOT day."""
+        from ffmot.core import organisation
+        from ffmot.core.errors import sentence
+
+        chosen = (
+            self.config or self.settings.organisation_folder or os.environ.get(organisation.ENV)
+        )
+        try:
+            organisation.use(chosen)
+        except FfmotError as e:
+            organisation.use(None)
+            log.warning("organisation folder not used: %s", e)
+            return (
+                f"Your organisation's folder is not in use: {sentence(e)} ffmot's own wording "
+                "and norms are used until it is put right (File ▸ Settings)."
+            )
+        return ""
 
     def _opened(self, ctx: AppContext, opened: _Opened) -> None:
         if self.session is None or self.session.ctx is not ctx:  # rebuilt meanwhile
@@ -592,7 +617,12 @@ def _setup_logging() -> None:
         log.info("ffmot %s started", __version__)
 
 
-def run(db_url: str | None, training: bool, settings_path: Path | None = None) -> int:
+def run(
+    db_url: str | None,
+    training: bool,
+    settings_path: Path | None = None,
+    config: str | None = None,
+) -> int:
     if not has_display():
         raise FfmotError(
             "no screen to show the desktop app on (no DISPLAY): run it on the "
@@ -609,7 +639,7 @@ def run(db_url: str | None, training: bool, settings_path: Path | None = None) -
         log.error("refusing to start: %s", why)
         QMessageBox.critical(None, "ffmot cannot start safely", why[0].upper() + why[1:])
         raise FfmotError(why)
-    controller = Controller(settings, db_url=db_url, training=training or None)
+    controller = Controller(settings, db_url=db_url, training=training or None, config=config)
     session = controller.open()
     session.window.show()
     app = QApplication.instance()

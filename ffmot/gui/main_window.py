@@ -259,6 +259,17 @@ class MainWindow(QMainWindow):
         else:
             self.where.setText(self.ctx.not_ready_words)
 
+    def say_organisation_problem(self, text: str) -> None:
+        """A line in the status bar that stays while the organisation folder cannot be used."""
+        if not text:
+            return
+        label = QLabel(text)
+        label.setObjectName("organisationProblem")
+        label.setWordWrap(True)
+        label.setStyleSheet("font-weight: bold")
+        label.setAccessibleName(text)
+        self.statusBar().addWidget(label, 1)
+
     def _training_banner(self) -> QLabel:
         """Across the top in training mode: in large words and a dashed frame, not colour
         alone, with how to leave."""

@@ -101,6 +101,15 @@ class Settings:
         self._set("print/printer", v)
 
     @property
+    def organisation_folder(self) -> str:
+        """The organisation's own folder (ffmot/core/organisation.py); empty: ffmot's own."""
+        return self._str("organisation/folder", "")
+
+    @organisation_folder.setter
+    def organisation_folder(self, v: str) -> None:
+        self._set("organisation/folder", v.strip())
+
+    @property
     def large_print(self) -> bool:
         return self._bool("view/large_print", False)
 

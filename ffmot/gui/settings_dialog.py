@@ -1,7 +1,9 @@
 """Settings: the database (local file or shared PostgreSQL, with a connection test), the
-station, the printer and large print."""
+station, the printer, large print and the organisation's own folder."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtPrintSupport import QPrinterInfo
 from PySide6.QtWidgets import (
@@ -10,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -49,6 +52,18 @@ class SettingsDialog(QDialog):
         self.printer.setCurrentIndex(max(self.printer.findData(settings.printer), 0))
         self.large = QCheckBox("&Large print on screen")
         self.large.setChecked(settings.large_print)
+        self.organisation = QLineEdit(settings.organisation_folder)
+        self.organisation.setObjectName("organisationFolder")
+        self.organisation.setPlaceholderText("empty: ffmot's own wording, norms and activities")
+        self.organisation.setAccessibleName(
+            "Your organisation's folder: its name and logo, advice wording, local activities "
+            "and norms"
+        )
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._browse)
+        org_row = QHBoxLayout()
+        org_row.addWidget(self.organisation, 1)
+        org_row.addWidget(browse)
         form.addRow("&Database", self.url)
         form.addRow("", self.test_button)
         form.addRow("", self.test_result)
@@ -56,6 +71,7 @@ class SettingsDialog(QDialog):
         form.addRow("&Practitioner", self.practitioner)
         form.addRow("P&rinter", self.printer)
         form.addRow("", self.large)
+        form.addRow("&Organisation folder", org_row)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -92,10 +108,27 @@ class SettingsDialog(QDialog):
         self.test_result.setAccessibleName(text)
         self.adjustSize()
 
+    def _browse(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Your organisation's folder", self.organisation.text()
+        )
+        if chosen:
+            self.organisation.setText(chosen)
+
     def save(self) -> None:
+        from ffmot.core import organisation
         from ffmot.core.errors import FfmotError, sentence
 
         s = self.settings
+        folder = self.organisation.text().strip()
+        if folder != s.organisation_folder and folder:
+            try:
+                organisation.read(Path(folder))  # checked whole before it is kept
+            except FfmotError as e:
+                self._said(f"Not saved: {sentence(e)}")
+                return
         before = s.database_url
         try:
             s.database_url = self.url.text()  # its password, if any, goes to PostgreSQL's file
@@ -107,7 +140,9 @@ class SettingsDialog(QDialog):
             s.database_url != before
             or self.large.isChecked() != s.large_print
             or self.station.text().strip() != s.station
+            or folder != s.organisation_folder
         )
+        s.organisation_folder = folder
         s.station = self.station.text()
         s.practitioner = self.practitioner.text()
         s.printer = self.printer.currentData() or ""

@@ -50,6 +50,7 @@ CONTENT_W = PAGE_W - 2 * MARGIN
 TOP_FIRST = 36.0
 TOP_LATER = 50.0
 LEFT_COL = 252.0
+LOGO_W, LOGO_H = 120.0, 44.0  # the organisation's logo, at most, beside the title
 GAP = 10.0
 MAX_PAGES = 2
 CONTINUED = N_("Continued on the next page \u203a")
@@ -131,7 +132,7 @@ class _Story:
 
     def build(self) -> list[Flowable]:
         o, st = self.o, self.st
-        self.add(_p(_e(_("Your Functional Fitness MOT")), st["title"]))
+        self.add(_with_logo(_p(_e(_("Your Functional Fitness MOT")), st["title"]), o.logo))
         self.add(_p(_e(words.who_line(o)), st["who"]))
         if o.training and self.lay.banner:
             banner = _p(_e(_("Training sheet: these results are not real.")), st["banner"])
@@ -396,6 +397,39 @@ class _Story:
             self.add(KeepTogether([head, paras[0]]), *paras[1:])
         else:
             self.add(*paras)
+
+
+def _with_logo(title: Flowable, logo: str) -> Flowable:
+    """The title, with the organisation's logo at its right when there is one (scaled to fit
+    LOGO_W by LOGO_H, never stretched). A logo that cannot be read is left out, never the sheet."""
+    if not logo:
+        return title
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    try:
+        picture_data = ImageReader(logo)
+        picture_data.getRGBData()  # decoded whole here: a damaged one stops no sheet
+        w, h = picture_data.getSize()
+    except Exception:  # reportlab's reader raises anything for a damaged picture
+        return title
+    scale = min(LOGO_W / w, LOGO_H / h)
+    picture = Image(logo, width=w * scale, height=h * scale)
+    picture.hAlign = "RIGHT"
+    t = Table([[title, picture]], colWidths=[CONTENT_W - LOGO_W - GAP, LOGO_W + GAP])
+    t.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return t
 
 
 def _boxed(content: Flowable | list[Flowable], colour: Any) -> Table:

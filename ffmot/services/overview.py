@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ffmot.core import screening, units
+from ffmot.core import organisation, screening, units
 from ffmot.core.advice import (
     FITNESS_COMPONENTS,
     Advice,
@@ -32,7 +32,7 @@ from ffmot.core.interpret import (
     value_precision,
 )
 from ffmot.core.norms import NormSet, default_norm_set
-from ffmot.core.paths import resources_dir
+from ffmot.core.paths import advice_file
 from ffmot.core.scoring import Activity, FlagHit, GuidelineCheck, Score, score
 from ffmot.services.types import AssessmentInfo, EventInfo, ParticipantInfo, ResultInfo
 
@@ -90,6 +90,7 @@ class Overview:
     says: Interpretation | None = None
     notes_on_norms: tuple[str, ...] = field(default=())
     language: str = ENGLISH  # every word above is in this language; the sheet is made in it
+    logo: str = ""  # the organisation's logo, a PNG or JPEG file (ffmot/core/organisation.py)
 
 
 def value_text(test: TestDef, value: float, unit_code: str, decimals: int = 1) -> str:
@@ -210,7 +211,7 @@ def _build(
     language: str,
 ) -> Overview:
     ns = norms or default_norm_set()
-    adv = advice or load_advice(resources_dir() / "advice.toml")
+    adv = advice or load_advice(advice_file())
     facts, scores = facts_for(participant, assessment, previous, ns)
     d = directory
     problems: tuple[str, ...] = ()
@@ -300,6 +301,7 @@ def _build(
         says,
         _norm_notes(ns, body),
         language,
+        str(organisation.current().logo or ""),
     )
 
 

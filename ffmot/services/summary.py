@@ -55,7 +55,7 @@ from ffmot.core.interpret import (
     plan,
 )
 from ffmot.core.norms import SEX_INDEX, NormSet, default_norm_set
-from ffmot.core.paths import resources_dir
+from ffmot.core.paths import advice_file
 from ffmot.core.scoring import (
     ABOVE,
     BANDS,
@@ -459,7 +459,7 @@ def event_overviews(
     """
     ns = norms or default_norm_set()
     event = R.get_event(db, event_id)
-    advice = load_advice(resources_dir() / "advice.toml")
+    advice = load_advice(advice_file())
     d = directory if directory is not None else _directory(event)
     with db.transaction() as s:
         visits = s.execute(

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffmot.core.errors import FfmotError
+from ffmot.core.organisation import Organisation
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R
 from ffmot.gui.models import RowsModel
@@ -87,6 +89,10 @@ class EventsView(QWidget):
         drow = QHBoxLayout()
         drow.addWidget(self.directory, 1)
         drow.addWidget(browse)
+        theirs = _organisation()  # new MOT days start with the organisation's name and list
+        self.organisation.setText(theirs.name)
+        if theirs.activities is not None:
+            self.directory.setText(str(theirs.activities))
         form.addRow("&Name", self.name)
         form.addRow("&Date", self.date)
         form.addRow("V&enue", self.venue)
@@ -189,3 +195,14 @@ class EventsView(QWidget):
 
     def focus_first(self) -> None:
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def _organisation() -> Organisation:
+    """The organisation folder in use, or none if it cannot be read now (the window has said
+    why when it opened)."""
+    from ffmot.core import organisation
+
+    try:
+        return organisation.current()
+    except FfmotError:
+        return organisation.Organisation()
