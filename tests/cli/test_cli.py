@@ -12,18 +12,13 @@ from pathlib import Path
 import pytest
 
 from ffmot import __version__
+from tests.cli.warm import run_ffmot
 
 
 def ffmot(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m ffmot ARGS` in a process of its own, started warm (tests/cli/warm.py)."""
     env = {k: v for k, v in os.environ.items() if k != "FFMOT_DEBUG"}
-    return subprocess.run(
-        [sys.executable, "-m", "ffmot", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=60,
-    )
+    return run_ffmot(list(args), cwd, env, timeout=60)
 
 
 def assert_refused(p: subprocess.CompletedProcess[str], *words: str, status: int = 2) -> None:
