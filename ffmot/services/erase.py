@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Text, cast, delete, func, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from ffmot.core import codes
 from ffmot.core.errors import FfmotError, InputError
@@ -55,10 +56,7 @@ def to_erase(db: Database, actor: Actor, code_text: str) -> ToErase:
     only someone who may erase sees the name."""
     code = codes.normalise(code_text)
     with db.transaction() as s:
-        permit(s, actor, "erase")
-        p = s.scalar(select(Participant).where(Participant.code == code))
-        if p is None:
-            raise InputError(f"no participant has the code {codes.display(code)}")
+        p = _to_erase(s, actor, code)
         visits = select(Assessment.id).where(Assessment.participant_id == p.id)
         results = s.scalar(
             select(func.count()).select_from(Result).where(Result.assessment_id.in_(visits))
@@ -72,6 +70,15 @@ def to_erase(db: Database, actor: Actor, code_text: str) -> ToErase:
         )
 
 
+def _to_erase(s: Session, actor: Actor, code: str) -> Participant:
+    """The person with `code`, for someone allowed to erase; else a refusal in plain words."""
+    permit(s, actor, "erase")
+    p = s.scalar(select(Participant).where(Participant.code == code))
+    if p is None:
+        raise InputError(f"no participant has the code {codes.display(code)}")
+    return p
+
+
 def erase_participant(db: Database, actor: Actor, code_text: str, scrub_now: bool = True) -> Erased:
     """Deletes the participant, their consent, screening, visits, results and trials, and any
     merge conflict holding a copy of them; remembers only a hash of their id so a merge cannot
@@ -79,11 +86,7 @@ def erase_participant(db: Database, actor: Actor, code_text: str, scrub_now: boo
     recoverable bytes remain; on PostgreSQL the tables are vacuumed."""
     code = codes.normalise(code_text)
     with db.transaction() as s:
-        permit(s, actor, "erase")
-        p = s.scalar(select(Participant).where(Participant.code == code))
-        if p is None:
-            raise InputError(f"no participant has the code {codes.display(code)}")
-        pid = p.id
+        pid = _to_erase(s, actor, code).id
         visit_ids = list(s.scalars(select(Assessment.id).where(Assessment.participant_id == pid)))
         result_ids = list(s.scalars(select(Result.id).where(Result.assessment_id.in_(visit_ids))))
         n_results = len(result_ids)

@@ -55,9 +55,13 @@ def _warm_up() -> None:
         "ffmot.services.records",
         "ffmot.services.transfer",
         "ffmot.services.merge",
+        "ffmot.services.overview",
+        "ffmot.cli_access",
+        "ffmot.report.sheet",
         "ffmot.core.norms",
         "sqlalchemy.orm",
         "alembic.command",
+        "reportlab.platypus",
     ):
         with contextlib.suppress(Exception):  # renamed meanwhile: the child imports it
             importlib.import_module(name)

@@ -32,30 +32,9 @@ from pathlib import Path
 FRESH_ONLY = ("FFMOT_RESOURCES_DIR",)  # read at import: such a command needs a fresh process
 
 
-def _warm_up() -> None:
-    import importlib
-
-    for name in (
-        "ffmot.app",
-        "ffmot.cli",
-        "ffmot.cli_store",
-        "ffmot.cli_report",
-        "ffmot.cli_access",
-        "ffmot.store.db",
-        "ffmot.services.records",
-        "ffmot.services.transfer",
-        "ffmot.services.merge",
-        "ffmot.services.overview",
-        "ffmot.report.sheet",
-        "ffmot.core.norms",
-        "sqlalchemy.orm",
-        "alembic.command",
-        "reportlab.platypus",
-    ):
-        importlib.import_module(name)
-
-
 def _serve(path: str) -> None:
+    from sweep_runner import _warm_up  # (beside this file: the hostile sweep's own warm-up)
+
     _warm_up()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
