@@ -71,7 +71,9 @@ class SettingsDialog(QDialog):
         form.addRow("&Practitioner", self.practitioner)
         form.addRow("P&rinter", self.printer)
         form.addRow("", self.large)
-        form.addRow("&Organisation folder", org_row)
+        org_label = QLabel("&Organisation folder")
+        org_label.setBuddy(self.organisation)  # a row of a box and a button: Alt+O reaches the box
+        form.addRow(org_label, org_row)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )

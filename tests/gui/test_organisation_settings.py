@@ -30,6 +30,8 @@ def test_a_folder_chosen_in_settings_is_checked_kept_and_used_by_new_mot_days(
     s = open_app()
     dialog = SettingsDialog(settings, s.ctx.runner, s.window)
     qtbot.addWidget(dialog)
+    label = next(x for x in dialog.findChildren(QLabel) if "Organisation folder" in x.text())
+    assert label.buddy() is dialog.organisation  # Alt+O, and no "&" shown
     (folder / "organisation.toml").write_text('name = "Cumbria Health\n', encoding="utf-8")
     dialog.organisation.setText(str(folder))
     dialog.save()
