@@ -294,6 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
     su.add_argument("--out", required=True, metavar="FILE.pdf")
     su.add_argument("--csv", metavar="FILE.csv", help="also as CSV")
     su.add_argument("--xlsx", metavar="FILE.xlsx", help="also as XLSX")
+    su.add_argument(
+        "--language",
+        metavar="CODE",
+        help="the PDF in this language (the CSV and XLSX keep English keys)",
+    )
     from ffmot.cli_access import add_arguments
     from ffmot.cli_cards import add_parser as add_station_cards
 

@@ -215,10 +215,14 @@ def _summary(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.records import audit
     from ffmot.services.summary import summary_data
 
+    if args.language:  # before any work
+        from ffmot.core.i18n import check_language
+
+        check_language(args.language, pseudo_ok=True)
     event = find_event(db, args.event)
     data = summary_data(db, event.id)
     written = [Path(args.out)]
-    write_private(Path(args.out), summary_pdf(data))
+    write_private(Path(args.out), summary_pdf(data, language=args.language or ""))
     if args.csv:
         write_private(Path(args.csv), summary_csv(data))
         written.append(Path(args.csv))

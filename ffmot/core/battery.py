@@ -9,14 +9,15 @@ from typing import Any
 from ffmot.core import units
 from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import NormDataError
+from ffmot.core.i18n import N_
 
-COMPONENTS = {
-    "strength": "Strength",
-    "balance_mobility": "Balance and mobility",
-    "flexibility": "Flexibility",
-    "stamina": "Stamina",
-    "body": "Body measurements",
-    "activity": "Activity habits",
+COMPONENTS = {  # (N_: in the translators' catalogue; looked up where they are shown)
+    "strength": N_("Strength"),
+    "balance_mobility": N_("Balance and mobility"),
+    "flexibility": N_("Flexibility"),
+    "stamina": N_("Stamina"),
+    "body": N_("Body measurements"),
+    "activity": N_("Activity habits"),
 }
 NORM_KINDS = ("sft", "grip", "single_leg_stance", "bmi", "waist", "activity")
 

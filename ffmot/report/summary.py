@@ -32,6 +32,7 @@ from reportlab.platypus import (
 )
 
 from ffmot import __version__
+from ffmot.core.i18n import N_, _, pdf_language, speaking
 from ffmot.report import style
 from ffmot.report.fonts import BOLD, REGULAR, register_fonts
 from ffmot.report.words import is_local, long_date
@@ -43,10 +44,10 @@ PAGE_W, PAGE_H = float(A4[0]), float(A4[1])
 MARGIN = 48.0
 CONTENT_W = PAGE_W - 2 * MARGIN
 SEGMENTS = (  # below, within, above (Okabe-Ito orange, sky blue, blue), then the rest in grey
-    ("below", "below the range", style.ORANGE, style.BLACK),
-    ("within", "within the range", style.SKY_BLUE, style.BLACK),
-    ("above", "above the range", style.BLUE, style.WHITE),
-    ("other", "not compared or not done", style.TRACK, style.BLACK),
+    ("below", N_("below the range"), style.ORANGE, style.BLACK),
+    ("within", N_("within the range"), style.SKY_BLUE, style.BLACK),
+    ("above", N_("above the range"), style.BLUE, style.WHITE),
+    ("other", N_("not compared or not done"), style.TRACK, style.BLACK),
 )
 
 
@@ -87,18 +88,30 @@ def norm_set_words(d: SummaryData) -> str:
 
 def method_notes(d: SummaryData) -> list[str]:
     named = norm_set_words(d)
-    results = "the results in this local norm set" if is_local(named) else "published results"
+    local = _("the results in this local norm set")
+    results = local if is_local(named) else _("published results")
     return [
-        f"Anonymised: no names, codes or dates of birth. It counts only the {d.people.text} "
-        "people who agreed that their results may be used anonymously in reports.",
-        f"Numbers under {d.threshold} are shown as {SMALL}. A number shown as {HIDDEN} is hidden "
-        f"so that a number under {d.threshold} cannot be worked out from the totals. "
-        "Percentages are only given where the numbers behind them are shown, and averages only "
-        f"where they rest on {d.threshold} or more people.",
-        f"The normal range is the 25th to 75th percentile of {results} for the same age "
-        f"and sex ({named[0].lower()}{named[1:]}). For the one-leg stand it is the typical "
-        "time for the age or more, so there is no 'above'. For the up-and-go, lower (faster) "
-        "is better.",
+        _(
+            "Anonymised: no names, codes or dates of birth. It counts only the {people} "
+            "people who agreed that their results may be used anonymously in reports.",
+            people=d.people.text,
+        ),
+        _(
+            "Numbers under {threshold} are shown as {small}. A number shown as {hidden} is "
+            "hidden so that a number under {threshold} cannot be worked out from the totals. "
+            "Percentages are only given where the numbers behind them are shown, and averages "
+            "only where they rest on {threshold} or more people.",
+            threshold=d.threshold,
+            small=SMALL,
+            hidden=HIDDEN,
+        ),
+        _(
+            "The normal range is the 25th to 75th percentile of {results} for the same age "
+            "and sex ({norm_set}). For the one-leg stand it is the typical time for the age or "
+            "more, so there is no 'above'. For the up-and-go, lower (faster) is better.",
+            results=results,
+            norm_set=named[0].lower() + named[1:],
+        ),
     ]
 
 
@@ -128,7 +141,10 @@ def count_bars(title: str, rows: list[tuple[str, Count]], colour: Any) -> Drawin
         y = h - 22 - row_h * (i + 1) + 4
         d.add(_string(label_w - 6, y + 2, lab, textAnchor="end"))
         if c.n is None:
-            why = "too few to show" if c.text == SMALL else "hidden so a small number stays hidden"
+            if c.text == SMALL:
+                why = _("too few to show")
+            else:
+                why = _("hidden so a small number stays hidden")
             d.add(_string(label_w + 4, y + 2, f"{c.text} ({why})"))
             continue
         w = span * c.n / biggest
@@ -142,15 +158,22 @@ def share_bars(rows: tuple[TestRow, ...]) -> Drawing:
     """One 100% bar per test: everyone counted, by below, within and above the normal range
     and the rest. Hidden counts are drawn together as one white segment marked "hidden" (their
     total is no secret: it is everyone less the counts shown)."""
-    label_w = max([stringWidth(r.name, REGULAR, 9) for r in rows] + [60]) + 8
+    label_w = max([stringWidth(_(r.name), REGULAR, 9) for r in rows] + [60]) + 8
     row_h = 20.0
-    h = 62 + row_h * len(rows)
+    key = (*SEGMENTS, ("hidden", N_("hidden (small numbers)"), style.WHITE, style.BLACK))
+    lines, x = 1, 0.0  # the key's lines: as many as its words need
+    for _key, words, _fill, _ink in key:
+        w = 30 + stringWidth(_(words), REGULAR, 9)
+        if x + w > CONTENT_W:
+            lines, x = lines + 1, 0.0
+        x += w
+    h = 47 + 15 * lines + row_h * len(rows)
     d = Drawing(CONTENT_W, h, initialFontName=REGULAR)
-    title = "Where everyone counted stood, test by test (% of all people counted)"
+    title = _("Where everyone counted stood, test by test (% of all people counted)")
     d.add(_string(0, h - 12, title, 10, bold=True))
-    key = (*SEGMENTS, ("hidden", "hidden (small numbers)", style.WHITE, style.BLACK))
     x, y = 0.0, h - 32
-    for _key, words, fill, _ink in key:
+    for _key, said, fill, _ink in key:
+        words = _(said)
         w = 30 + stringWidth(words, REGULAR, 9)
         if x + w > CONTENT_W:
             x, y = 0.0, y - 15
@@ -161,7 +184,7 @@ def share_bars(rows: tuple[TestRow, ...]) -> Drawing:
     top = y - 8
     for i, r in enumerate(rows):
         y = top - row_h * (i + 1) + 4
-        d.add(_string(label_w - 6, y + 3, r.name, textAnchor="end"))
+        d.add(_string(label_w - 6, y + 3, _(r.name), textAnchor="end"))
         parts = [r.below_pct, r.within_pct, r.above_pct, r.other_pct]
         x = label_w
         for pct, (_key, _words, fill, ink) in zip(parts, SEGMENTS, strict=True):
@@ -176,7 +199,7 @@ def share_bars(rows: tuple[TestRow, ...]) -> Drawing:
             rest = 100.0 - sum(p for p in parts if p is not None)
             w = label_w + span - x
             d.add(_rect(x, y, w, 14, style.WHITE))
-            _segment_label(d, x, y, w, f"hidden {rest:.0f}%", style.BLACK)
+            _segment_label(d, x, y, w, _("hidden {percent}%", percent=f"{rest:.0f}"), style.BLACK)
     return d
 
 
@@ -204,11 +227,12 @@ def _page(c: Any, doc: _Doc) -> None:
         c.saveState()
         c.setFillColor(style.YELLOW)
         c.setStrokeColor(style.BLACK)
-        w = stringWidth("TRAINING", BOLD, 12) + 14
+        mark = _("TRAINING")
+        w = stringWidth(mark, BOLD, 12) + 14
         c.rect(PAGE_W - MARGIN - w, PAGE_H - 34, w, 18, stroke=1, fill=1)
         c.setFillColor(style.BLACK)
         c.setFont(BOLD, 12)
-        c.drawString(PAGE_W - MARGIN - w + 7, PAGE_H - 29, "TRAINING")
+        c.drawString(PAGE_W - MARGIN - w + 7, PAGE_H - 29, mark)
         c.restoreState()
 
 
@@ -219,22 +243,22 @@ def _foot(c: Any, doc: _Doc) -> None:
     c.setFillColor(style.BLACK)
     norm_set = norm_set_words(d)
     local = is_local(norm_set)
-    c.drawString(
-        MARGIN,
-        30,
-        f"Anonymised MOT day summary: {d.event_name}. "
-        + (f"Norm set {d.norm_set}. " if not local else "")
-        + f"ffmot {__version__}.",
-    )
+    line = _("Anonymised MOT day summary: {event}.", event=d.event_name)
+    if not local:
+        line += " " + _("Norm set {version}.", version=d.norm_set)
+    c.drawString(MARGIN, 30, f"{line} ffmot {__version__}.")
     if local:  # a line of its own, in bold: it must not run off the page or be missed
         text, size = f"{norm_set}.", 8.0
         while size > 6 and stringWidth(text, BOLD, size) > CONTENT_W:
             size -= 0.5
         if stringWidth(text, BOLD, size) > CONTENT_W:  # many files: the method note names them
-            text = norm_set.split(":")[0] + ": not the published set (see the notes on page 1)."
+            text = _(
+                "{norm_set}: not the published set (see the notes on page 1).",
+                norm_set=norm_set.split(":")[0],
+            )
         c.setFont(BOLD, size)
         c.drawString(MARGIN, 40, text)
-    c.drawRightString(PAGE_W - MARGIN, 30, f"Page {c.getPageNumber()}")
+    c.drawRightString(PAGE_W - MARGIN, 30, _("Page {n}", n=c.getPageNumber()))
     c.restoreState()
 
 
@@ -270,8 +294,14 @@ def _section(st: dict[str, Any], title: str, intro: str, *rest: Flowable) -> Kee
     return KeepTogether([Paragraph(_e(title), st["h2"]), Paragraph(_e(intro), st["body"]), *rest])
 
 
-def summary_pdf(data: SummaryData) -> bytes:
-    """The summary as an A4 PDF."""
+def summary_pdf(data: SummaryData, language: str = "") -> bytes:
+    """The summary as an A4 PDF, in `language` (English by default). The CSV and XLSX keep
+    English keys: other tools read them."""
+    with speaking(language):
+        return _summary_pdf(data)
+
+
+def _summary_pdf(data: SummaryData) -> bytes:
     register_fonts()
     d = data
     st = style.summary_styles()
@@ -279,17 +309,23 @@ def summary_pdf(data: SummaryData) -> bytes:
     doc = _Doc(
         buf,
         d,
-        title=f"MOT day summary: {d.event_name}, {long_date(d.event_date)}",
+        title=_(
+            "MOT day summary: {event}, {date}", event=d.event_name, date=long_date(d.event_date)
+        ),
         author=d.organisation or "ffmot",
-        subject="Anonymised summary of a Functional Fitness MOT day",
+        subject=_("Anonymised summary of a Functional Fitness MOT day"),
         creator=f"ffmot {__version__}",
-        keywords=["Functional Fitness MOT", "anonymised", *(["training"] if d.training else [])],
+        keywords=[
+            _("Functional Fitness MOT"),
+            _("anonymised"),
+            *([_("training")] if d.training else []),
+        ],
         invariant=1,
-        lang="en-GB",
+        lang=pdf_language(),
         displayDocTitle=1,
         initialFontName=REGULAR,
     )
-    flow: list[Flowable] = [Paragraph("Functional Fitness MOT day summary", st["title"])]
+    flow: list[Flowable] = [_p(_("Functional Fitness MOT day summary"), st["title"])]
     where = ", ".join(x for x in (d.venue, d.organisation) if x)
     flow.append(
         _p(
@@ -298,36 +334,37 @@ def summary_pdf(data: SummaryData) -> bytes:
         )
     )
     if d.training:
-        flow.append(
-            Paragraph("<b>Training MOT day: the people and results are not real.</b>", st["body"])
-        )
+        not_real = _("Training MOT day: the people and results are not real.")
+        flow.append(Paragraph(f"<b>{_e(not_real)}</b>", st["body"]))
     flow += [_p(note, st["note"]) for note in method_notes(d)]
 
     t = d.age_sex
-    rows = [["Age band", *t.sexes, "All"]]
+    rows = [[_("Age band"), *(_(s) for s in t.sexes), _("All")]]
     for band, cells, total in zip(t.bands, t.cells, t.band_totals, strict=True):
-        rows.append([band, *(c.text for c in cells), total.text])
-    rows.append(["All ages", *(c.text for c in t.sex_totals), t.total.text])
+        rows.append([_(band), *(c.text for c in cells), total.text])
+    rows.append([_("All ages"), *(c.text for c in t.sex_totals), t.total.text])
     col = (CONTENT_W - 110) / (len(t.sexes) + 1)
     flow.append(
         _section(
             st,
-            f"People counted: {d.people.text}",
-            "By age band and sex.",
+            _("People counted: {people}", people=d.people.text),
+            _("By age band and sex."),
             _table(rows, [110, *([col] * (len(t.sexes) + 1))], st, total_row=True),
             Spacer(1, 8),
             count_bars(
-                "People by age band", list(zip(t.bands, t.band_totals, strict=True)), style.BLUE
+                _("People by age band"),
+                [(_(b), n) for b, n in zip(t.bands, t.band_totals, strict=True)],
+                style.BLUE,
             ),
         )
     )
 
-    rows = [["Test", "Below", "Within", "Above", "Not compared or not done"]]
+    rows = [[_("Test"), _("Below"), _("Within"), _("Above"), _("Not compared or not done")]]
     for r in d.tests:
-        above = "no 'above'" if r.above is None else _share(r.above, r.above_pct)
+        above = _("no 'above'") if r.above is None else _share(r.above, r.above_pct)
         rows.append(
             [
-                r.name,
+                _(r.name),
                 _share(r.below, r.below_pct),
                 _share(r.within, r.within_pct),
                 above,
@@ -338,67 +375,76 @@ def summary_pdf(data: SummaryData) -> bytes:
     flow.append(
         _section(
             st,
-            "Results compared with the normal range",
-            "Number of people (and % of everyone counted) whose result was below, within or above "
-            "the normal range for their age and sex.",
+            _("Results compared with the normal range"),
+            _(
+                "Number of people (and % of everyone counted) whose result was below, within or "
+                "above the normal range for their age and sex."
+            ),
             _table(rows, [150, col, col, col, col], st),
             Spacer(1, 8),
             share_bars(d.tests),
         )
     )
 
-    rows = [["Worth talking about with a GP", "People"]]
-    rows += [[f.label, f.people.text] for f in d.flags]
-    rows.append(["At least one of these", d.any_flag.text])
+    rows = [[_("Worth talking about with a GP"), _("People")]]
+    rows += [[_(f.label), f.people.text] for f in d.flags]
+    rows.append([_("At least one of these"), d.any_flag.text])
     flow.append(
         _section(
             st,
-            "Flags raised",
-            "Validated cut-offs only, each worded on the sheet as something worth talking about "
-            "with a GP or physiotherapist, never as a diagnosis.",
+            _("Flags raised"),
+            _(
+                "Validated cut-offs only, each worded on the sheet as something worth talking "
+                "about with a GP or physiotherapist, never as a diagnosis."
+            ),
             _table(rows, [CONTENT_W - 100, 100], st, total_row=True),
         )
     )
 
-    rows = [["Signposting", "People"]]
-    rows += [[f"To work on: {w.label}", w.people.text] for w in d.work_on]
-    rows.append(["At least one thing to work on", d.any_work_on.text])
-    rows.append(["Matched with local activities", d.activities_matched.text])
+    rows = [[_("Signposting"), _("People")]]
+    rows += [[_("To work on: {title}", title=_(w.label)), w.people.text] for w in d.work_on]
+    rows.append([_("At least one thing to work on"), d.any_work_on.text])
+    rows.append([_("Matched with local activities"), d.activities_matched.text])
     flow.append(
         _section(
             st,
-            "Signposting",
-            "People given each fitness component as something to work on, with next steps, and "
-            "people matched with local activities from the day's directory.",
+            _("Signposting"),
+            _(
+                "People given each fitness component as something to work on, with next steps, "
+                "and people matched with local activities from the day's directory."
+            ),
             _table(rows, [CONTENT_W - 100, 100], st),
             Spacer(1, 8),
             count_bars(
-                "People given each thing to work on",
-                [(w.label, w.people) for w in d.work_on],
+                _("People given each thing to work on"),
+                [(_(w.label), w.people) for w in d.work_on],
                 style.BLUISH_GREEN,
             ),
         )
     )
 
-    rows = [["Test", "People", "Mean change", "SD", "Unit", "Better is"]]
+    rows = [[_("Test"), _("People"), _("Mean change"), _("SD"), _("Unit"), _("Better is")]]
     for rr in d.retest:
         rows.append(
             [
-                rr.name,
+                _(rr.name),
                 rr.people.text,
                 _num(rr.mean),
                 _num(rr.sd),
-                rr.unit,
-                "lower (faster)" if rr.lower_is_better else "higher",
+                _(rr.unit),
+                _("lower (faster)") if rr.lower_is_better else _("higher"),
             ]
         )
     flow.append(
         _section(
             st,
-            f"Retests: {d.retested.text} people came back",
-            "Change since their last visit (now minus then) among the people who did the test "
-            f"both times: mean and standard deviation (SD), given where {d.threshold} or more "
-            "people did it.",
+            _("Retests: {people} people came back", people=d.retested.text),
+            _(
+                "Change since their last visit (now minus then) among the people who did the "
+                "test both times: mean and standard deviation (SD), given where {threshold} or "
+                "more people did it.",
+                threshold=d.threshold,
+            ),
             _table(rows, [150, 60, 75, 55, 80, CONTENT_W - 420], st),
         )
     )

@@ -43,6 +43,7 @@ from ffmot.core.advice import (
 from ffmot.core.ages import OLDEST_AGE
 from ffmot.core.battery import COMPONENTS, SYMPTOM_STOPS, TestDef
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.i18n import N_
 from ffmot.core.interpret import (
     FAR_BELOW_PERCENTILE,
     MODIFIED,
@@ -78,15 +79,17 @@ THRESHOLD = 5
 SMALL = "<5"
 HIDDEN = "*"
 CONSENT = "anonymous_reports"
-AGE_BANDS = ("under 60", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90 and over")
+AGE_BANDS = (  # (N_: the bands with words are in the translators' catalogue)
+    N_("under 60"), "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", N_("90 and over")
+)  # fmt: skip
 SEXES = ("female", "male", "not_stated")
-SEX_LABELS = {"female": "Women", "male": "Men", "not_stated": "Not stated"}
+SEX_LABELS = {"female": N_("Women"), "male": N_("Men"), "not_stated": N_("Not stated")}
 BANDED = ("sft", "grip", "single_leg_stance")  # tests with a normal range
 FLAG_LABELS = {
-    "ewgsop2_low_grip": "Low grip strength (EWGSOP2)",
-    "nice_low_bmi": "BMI under 18.5 (NHS)",
-    "one_leg_under_5s": "One-leg stand under 5 seconds (Vellas 1997)",
-    "nice_waist_very_high": "Waist: very high health risk (NICE)",
+    "ewgsop2_low_grip": N_("Low grip strength (EWGSOP2)"),
+    "nice_low_bmi": N_("BMI under 18.5 (NHS)"),
+    "one_leg_under_5s": N_("One-leg stand under 5 seconds (Vellas 1997)"),
+    "nice_waist_very_high": N_("Waist: very high health risk (NICE)"),
 }
 
 

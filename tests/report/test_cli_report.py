@@ -76,6 +76,23 @@ def test_a_sheet_in_the_pseudo_language_for_checking_a_translations_layout(small
     assert not (tmp_path / "x.pdf").exists()
 
 
+def test_the_summary_in_the_pseudo_language(small, tmp_path):
+    out = tmp_path / "summary.pdf"
+    p = run(
+        small,
+        "summary",
+        "--event",
+        small.retest_event.id[:8],
+        "--out",
+        str(out),
+        "--language",
+        "qps",
+    )
+    assert p.returncode == 0, p.stderr
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(str(out)).pages)
+    assert "Fûñçţîöñåĺ Fîţñéšš MÖŢ đåý šûmmåŕý" in text
+
+
 def test_station_cards_need_no_database_and_name_every_test(tmp_path):
     out = tmp_path / "cards.pdf"
     p = ffmot("station-cards", "--out", str(out))

@@ -260,3 +260,26 @@ def test_a_tiny_day_hides_everything(demo):
     assert all(not c.shown for c in _all_counts(d))
     assert all(r.mean is None for r in d.retest)
     summary_pdf(d)  # still prints
+
+
+def test_the_summary_from_a_complete_catalogue_has_every_word_translated_and_whole(
+    data, tmp_path, monkeypatch
+):
+    """Every word of the PDF through the catalogue (the CSV and XLSX keep English keys for the
+    tools that read them): from a complete catalogue of pseudo-language forms, no plain word is
+    left but the day's own names, and no message is cut off by its box."""
+    from ffmot.core import i18n
+    from tests.report.conftest import page_texts
+    from tests.report.languages import complete_catalogue, outside_brackets, untranslated
+
+    monkeypatch.setenv("FFMOT_RESOURCES_DIR", str(complete_catalogue(tmp_path)))
+    i18n._load.cache_clear()
+    try:
+        pdf = summary_pdf(data, language="xx")
+    finally:
+        i18n._load.cache_clear()
+    text = "\n".join(page_texts(pdf))
+    own = [data.event_name, data.venue, data.organisation, data.norm_set, "ffmot"]
+    assert untranslated(text, [x for x in own if x]) == [], text
+    assert outside_brackets(" ".join(text.split()))[1] == 0, text
+    assert "\x00" not in text  # every accented letter is in the font
