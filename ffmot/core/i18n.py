@@ -242,7 +242,16 @@ def pseudo(text: str) -> str:
 
 _ENGLISH = Catalogue(ENGLISH, NAMES[ENGLISH])
 _current: ContextVar[Catalogue | None] = ContextVar("ffmot_language", default=None)
+_default = _ENGLISH  # the screens' language, outside any `speaking` block (use_default)
 
 
 def _now() -> Catalogue:
-    return _current.get() or _ENGLISH
+    return _current.get() or _default
+
+
+def use_default(code: str | None) -> None:
+    """The language words are looked up in outside a `speaking` block, in every thread: the
+    language of the screens and the command line's messages (English unless chosen). Sheets
+    are always made in their own language, whatever this is."""
+    global _default
+    _default = catalogue(code or ENGLISH)

@@ -187,3 +187,21 @@ def test_each_participants_sheet_is_made_in_their_own_language(tmp_path, xx_offe
             R.update_participant(db, actor, p.id, p.version + 1, language="qps")
     finally:
         db.close()
+
+
+def test_the_screens_language_holds_in_every_thread_and_a_sheets_own_wins():
+    import threading
+
+    seen: list[str] = []
+    i18n.use_default("qps")
+    try:
+        assert i18n._("Your code") == "[Ýöûŕ çöđé ~~~]"
+        worker = threading.Thread(target=lambda: seen.append(i18n._("Your code")))
+        worker.start()
+        worker.join()
+        assert seen == ["[Ýöûŕ çöđé ~~~]"]  # a worker thread of the window speaks it too
+        with i18n.speaking("en"):  # a sheet made in English meanwhile
+            assert i18n._("Your code") == "Your code"
+    finally:
+        i18n.use_default(None)
+    assert i18n._("Your code") == "Your code"
