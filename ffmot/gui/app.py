@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ffmot.core import screening
 from ffmot.core.errors import FfmotError
+from ffmot.core.i18n import N_, _
 from ffmot.core.paths import check_output_file, data_dir, resources_dir
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ffmot")
 LARGE = 1.35
-STILL_TRAINING = (
+STILL_TRAINING = N_(
     "ffmot is still in training mode from last time.\n\n"
     "Everything on screen is practice data: nobody in it is real, and nothing done here "
     "reaches the real database.\n\n"
@@ -143,8 +144,8 @@ class Controller:
         app = application(self.settings.large_print)
         self.settings.training = self.training  # the mode ffmot was last in, asked about next time
         if self.training:
-            app.setApplicationDisplayName(TRAINING_TITLE)
-        elif app.applicationDisplayName() == TRAINING_TITLE:
+            app.setApplicationDisplayName(_(TRAINING_TITLE))
+        elif app.applicationDisplayName() == _(TRAINING_TITLE):
             app.setApplicationDisplayName("")  # titles as they were before training
         runner = self.runner or ThreadRunner(app)
         problem = self._use_organisation()  # before the norms are read with the database
@@ -199,9 +200,10 @@ class Controller:
         except FfmotError as e:
             organisation.use(None)
             log.warning("organisation folder not used: %s", e)
-            return (
-                f"Your organisation's folder is not in use: {sentence(e)} ffmot's own wording "
-                "and norms are used until it is put right (File ▸ Settings)."
+            return _(
+                "Your organisation's folder is not in use: {why} ffmot's own wording "
+                "and norms are used until it is put right (File ▸ Settings).",
+                why=sentence(e),
             )
         return ""
 
@@ -231,9 +233,10 @@ class Controller:
         if not isinstance(error, FfmotError):
             log.error("opening the database", exc_info=error)
         why = str(error) if isinstance(error, FfmotError) else type(error).__name__
-        message = (
-            f"ffmot cannot open its database: {why}. Nothing has been changed. Choose "
-            "another database in File ▸ Settings, or ask your coordinator."
+        message = _(
+            "ffmot cannot open its database: {why}. Nothing has been changed. Choose "
+            "another database in File ▸ Settings, or ask your coordinator.",
+            why=why,
         )
         ctx.fail(message)
         box = QMessageBox(QMessageBox.Icon.Critical, "ffmot", message, parent=window)
@@ -269,11 +272,14 @@ class Controller:
         if self.session is None or self.session.window is not window or not self.training:
             return
         box = QMessageBox(
-            QMessageBox.Icon.Question, f"ffmot — {TRAINING_TITLE}", STILL_TRAINING, parent=window
+            QMessageBox.Icon.Question,
+            f"ffmot — {_(TRAINING_TITLE)}",
+            _(STILL_TRAINING),
+            parent=window,
         )
         box.setObjectName("stillTrainingBox")
-        real = box.addButton("Go back to the &real database", QMessageBox.ButtonRole.AcceptRole)
-        keep = box.addButton("&Keep practising", QMessageBox.ButtonRole.RejectRole)
+        real = box.addButton(_("Go back to the &real database"), QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(_("&Keep practising"), QMessageBox.ButtonRole.RejectRole)
         real.setObjectName("backToRealButton")
         keep.setObjectName("keepPractisingButton")
         box.setDefaultButton(real)
@@ -300,9 +306,11 @@ class Controller:
             return
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            f"ffmot — {TRAINING_TITLE}",
-            "Reset the training sandbox? Everything practised in it is replaced by a fresh "
-            "demo day. Real data are not touched.",
+            f"ffmot — {_(TRAINING_TITLE)}",
+            _(
+                "Reset the training sandbox? Everything practised in it is replaced by a fresh "
+                "demo day. Real data are not touched."
+            ),
             QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
             self.session.window,
         )
@@ -354,7 +362,7 @@ class Controller:
         from ffmot.gui.signin import SignInDialog
 
         ctx.protected = True
-        ctx.fail("The records are encrypted: sign in with your name and PIN to open them.")
+        ctx.fail(_("The records are encrypted: sign in with your name and PIN to open them."))
         window.signed_in()  # the title says it is locked
         url, training = str(path), self.training
         who = ", ".join(v for v in (self.settings.practitioner, self.settings.station) if v)
@@ -432,8 +440,18 @@ class Controller:
             n = len(due.codes)
             # Short enough for a 1024x768 projector in large print: the status bar cuts.
             session.window.statusBar().showMessage(
-                f"Retention: {n} {'person is' if n == 1 else 'people are'} past the "
-                f"{due.months}-month period. A data lead erases them: ffmot retention --apply"
+                _(
+                    "Retention: 1 person is past the {months}-month period. A data lead erases "
+                    "them: ffmot retention --apply",
+                    months=due.months,
+                )
+                if n == 1
+                else _(
+                    "Retention: {n} people are past the {months}-month period. A data lead "
+                    "erases them: ffmot retention --apply",
+                    n=n,
+                    months=due.months,
+                )
             )
 
         ctx.runner.run(work, done, lambda e: log.warning("retention reminder: %s", e))
@@ -482,7 +500,7 @@ class Controller:
             ctx.signed = None
             self._protect(session)
 
-        ctx.runner.run(work, done, lambda e: show_error(window, e, "adding the practice team"))
+        ctx.runner.run(work, done, lambda e: show_error(window, e, N_("adding the practice team")))
 
     def practitioners(self) -> None:
         """File ▸ Practitioners: the data lead of an open database (and the recovery code of
@@ -604,7 +622,7 @@ def _reopen_last_event(ctx: AppContext, events: list[EventInfo]) -> None:
 def _excepthook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
     log.error("uncaught", exc_info=(kind, error, tb))
     if QApplication.instance() is not None:
-        show_error(QApplication.activeWindow(), error, "working")
+        show_error(QApplication.activeWindow(), error, N_("working"))
 
 
 def _setup_logging() -> None:
@@ -637,7 +655,7 @@ def run(
     why = fault()
     if why:
         log.error("refusing to start: %s", why)
-        QMessageBox.critical(None, "ffmot cannot start safely", why[0].upper() + why[1:])
+        QMessageBox.critical(None, _("ffmot cannot start safely"), why[0].upper() + why[1:])
         raise FfmotError(why)
     controller = Controller(settings, db_url=db_url, training=training or None, config=config)
     session = controller.open()
@@ -716,7 +734,7 @@ def _screenshot_in(
         w.show()
         app = QApplication.instance()
         assert app is not None
-        for _ in range(5):
+        for _round in range(5):
             app.processEvents()
         image = w.grab()
         if not image.save(str(path)):

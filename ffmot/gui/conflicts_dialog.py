@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.widgets import heading, notice, sentence
 from ffmot.services.conflicts import ConflictInfo
@@ -25,7 +26,7 @@ class ConflictsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("conflictsDialog")
-        self.setWindowTitle("Settle disagreements between stations")
+        self.setWindowTitle(_("Settle disagreements between stations"))
         self.conflicts: list[ConflictInfo] = []
         self.count = QLabel()
         self.count.setObjectName("conflictCount")
@@ -42,20 +43,21 @@ class ConflictsDialog(QDialog):
         self.there_from = QLabel()
         for w in (self.here, self.there, self.here_from, self.there_from):
             w.setWordWrap(True)
-        self.headings = (QLabel("<b>On this computer</b>"), QLabel("<b>In the station's file</b>"))
+        here_words, there_words = _("On this computer"), _("In the station's file")
+        self.headings = (QLabel(f"<b>{here_words}</b>"), QLabel(f"<b>{there_words}</b>"))
         grid.addWidget(self.headings[0], 0, 0)
         grid.addWidget(self.headings[1], 0, 1)
         grid.addWidget(self.here, 1, 0)
         grid.addWidget(self.there, 1, 1)
         grid.addWidget(self.here_from, 2, 0)
         grid.addWidget(self.there_from, 2, 1)
-        self.keep_here = QPushButton("&1 Keep this computer's")
+        self.keep_here = QPushButton(_("&1 Keep this computer's"))
         self.keep_here.setObjectName("keepHere")
         self.keep_here.clicked.connect(lambda: self.settle("here"))
-        self.keep_there = QPushButton("&2 Keep the station's")
+        self.keep_there = QPushButton(_("&2 Keep the station's"))
         self.keep_there.setObjectName("keepThere")
         self.keep_there.clicked.connect(lambda: self.settle("there"))
-        later = QPushButton("Later (Esc)")
+        later = QPushButton(_("Later (Esc)"))
         later.clicked.connect(self.reject)
         self.problem = notice("conflictProblem")
         buttons = QHBoxLayout()
@@ -82,13 +84,13 @@ class ConflictsDialog(QDialog):
         self.ctx.runner.run(
             lambda: open_conflicts(self.ctx.db, event.id if event else None),
             self._show,
-            lambda e: show_error(self, e, "reading the disagreements"),
+            lambda e: show_error(self, e, N_("reading the disagreements")),
         )
 
     def _show(self, conflicts: list[ConflictInfo]) -> None:
         self.conflicts = conflicts
         if not conflicts:
-            self.count.setText("Nothing to settle: the stations agree.")
+            self.count.setText(_("Nothing to settle: the stations agree."))
             for w in (self.who, self.what, self.here, self.there, self.here_from, self.there_from):
                 w.setText("")
             self.keep_here.setEnabled(False)
@@ -100,13 +102,17 @@ class ConflictsDialog(QDialog):
             part.show()
         c = conflicts[0]
         n = len(conflicts)
-        self.count.setText(f"{n} disagreement{'s' if n != 1 else ''} to settle. This one:")
+        self.count.setText(
+            _("1 disagreement to settle. This one:")
+            if n == 1
+            else _("{n} disagreements to settle. This one:", n=n)
+        )
         self.who.setText(c.who)
         self.what.setText(c.what)
         self.here.setText(c.here)
         self.there.setText(c.there)
-        self.here_from.setText(f"Saved by {c.here_from}")
-        self.there_from.setText(f"Saved by {c.there_from}")
+        self.here_from.setText(_("Saved by {who}", who=c.here_from))
+        self.there_from.setText(_("Saved by {who}", who=c.there_from))
         self.keep_here.setEnabled(True)
         self.keep_there.setEnabled(True)
         self.keep_here.setFocus()
@@ -126,7 +132,7 @@ class ConflictsDialog(QDialog):
                 self.problem.setText(sentence(e))
                 self.load()
             else:
-                show_error(self, e, "settling the disagreement")
+                show_error(self, e, N_("settling the disagreement"))
 
         def done(_r: object) -> None:
             self.problem.setText("")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ffmot.core.battery import TestDef, load_battery
 from ffmot.core.errors import FfmotError
+from ffmot.core.i18n import N_, _
 from ffmot.core.paths import norms_dir
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import Runner
@@ -76,7 +77,7 @@ class AppContext(QObject):
 
     @property
     def not_ready_words(self) -> str:
-        return self._failure or "Opening the database…"
+        return self._failure or _("Opening the database…")
 
     def attach(self, db: Database, norms: NormSet | None = None) -> None:
         if norms is not None:
@@ -125,7 +126,9 @@ class AppContext(QObject):
 
 def show_error(parent: QWidget | None, error: BaseException, doing: str) -> None:
     """Tells the person what went wrong in plain words; never a traceback. A shared database
-    out of reach is said once for the whole outage, however many calls fail meanwhile."""
+    out of reach is said once for the whole outage, however many calls fail meanwhile.
+    `doing` is English marked with N_ ("saving the result"): the log keeps it so, the person
+    reads it translated."""
     if isinstance(error, UnreachableError):
         outage().report(parent, error, doing)
         return
@@ -135,10 +138,12 @@ def show_error(parent: QWidget | None, error: BaseException, doing: str) -> None
         log.error(
             "unexpected problem while %s:\n%s", doing, "".join(traceback.format_exception(error))
         )
-        text = (
-            f"Something unexpected went wrong while {doing} ({type(error).__name__}). "
+        text = _(
+            "Something unexpected went wrong while {doing} ({kind}). "
             "Anything already saved is safe. Please try again; if it happens again, "
-            "tell your coordinator."
+            "tell your coordinator.",
+            doing=_(doing),
+            kind=type(error).__name__,
         )
     if any(b.text() == text for b in _boxes):
         return  # the same message is already on screen: one box, not a pile of them
@@ -162,13 +167,13 @@ def keep_open(box: QMessageBox) -> None:
     box.finished.connect(lambda *_: _boxes.remove(box) if box in _boxes else None)
 
 
-OUTAGE_WORDS = (
+OUTAGE_WORDS = N_(
     "The shared database cannot be reached just now.\n\n"
     "Everything saved before is safe, and what you were entering is still on screen (a result "
     "being typed is also kept on this computer). Check the network or the server, then try "
     "again. This message changes when the database can be reached again."
 )
-BACK_WORDS = (
+BACK_WORDS = N_(
     "The shared database can be reached again.\n\n"
     "Anything that did not save while it was away can be saved now: press Enter or Save again."
 )
@@ -211,9 +216,9 @@ class Outage(QObject):
         if self._probe is not None and not self.timer.isActive():
             self.timer.start()
         if self.box is not None:  # already said: the same box says it again if it said "back"
-            self._say(self.box, QMessageBox.Icon.Warning, OUTAGE_WORDS)
+            self._say(self.box, QMessageBox.Icon.Warning, _(OUTAGE_WORDS))
             return
-        self.box = self._open(parent, QMessageBox.Icon.Warning, OUTAGE_WORDS)
+        self.box = self._open(parent, QMessageBox.Icon.Warning, _(OUTAGE_WORDS))
 
     def _open(self, parent: QWidget | None, icon: QMessageBox.Icon, text: str) -> QMessageBox:
         box = QMessageBox(icon, "ffmot", text, QMessageBox.StandardButton.Ok, parent)
@@ -259,9 +264,9 @@ class Outage(QObject):
         log.warning("shared database reachable again after %d failed calls", self.failures)
         self.failures = 0
         if self.box is not None:
-            self._say(self.box, QMessageBox.Icon.Information, BACK_WORDS)
+            self._say(self.box, QMessageBox.Icon.Information, _(BACK_WORDS))
         else:
-            self.box = self._open(None, QMessageBox.Icon.Information, BACK_WORDS)
+            self.box = self._open(None, QMessageBox.Icon.Information, _(BACK_WORDS))
 
 
 _outage: Outage | None = None

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from ffmot.core.errors import sentence
+from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, keep_open, show_error
 
 
@@ -22,9 +23,9 @@ def _tell(parent: QWidget, text: str) -> None:
 def export(ctx: AppContext, parent: QWidget, anonymised: bool) -> None:
     path, _chosen = QFileDialog.getSaveFileName(
         parent,
-        "Export anonymised results" if anonymised else "Export results",
+        _("Export anonymised results") if anonymised else _("Export results"),
         "ffmot-anonymised.xlsx" if anonymised else "ffmot-results.xlsx",
-        "Spreadsheet (*.xlsx);;CSV (*.csv)",
+        f"{_('Spreadsheet')} (*.xlsx);;CSV (*.csv)",  # the patterns are not translated
     )
     if path:
         run_export(ctx, parent, Path(path), anonymised)
@@ -40,10 +41,14 @@ def run_export(ctx: AppContext, parent: QWidget, path: Path, anonymised: bool) -
         lambda: export_file(ctx.db, ctx.actor, path, fmt, anonymised),
         lambda s: _tell(
             parent,
-            f"Wrote {s.rows} rows for {s.participants} participant(s) to "
-            f"{path}."
+            _(
+                "Wrote {rows} rows for {participants} participant(s) to {path}.",
+                rows=s.rows,
+                participants=s.participants,
+                path=path,
+            )
             + (
-                f" {s.left_out} left out: no consent to anonymous use."
+                " " + _("{count} left out: no consent to anonymous use.", count=s.left_out)
                 if anonymised and s.left_out
                 else ""
             )
@@ -53,7 +58,7 @@ def run_export(ctx: AppContext, parent: QWidget, path: Path, anonymised: bool) -
                 else ""
             ),
         ),
-        lambda e: show_error(parent, e, "exporting"),
+        lambda e: show_error(parent, e, N_("exporting")),
     )
 
 
@@ -61,8 +66,8 @@ def import_(ctx: AppContext, parent: QWidget, path: Path | None = None) -> None:
     """File > Import results. A file holding consent decisions for people new here is taken
     only after a yes: each decision is that person's own, so the practitioner is asked first."""
     if path is None:
-        chosen, _ = QFileDialog.getOpenFileName(
-            parent, "Import results", "", "ffmot exports (*.xlsx *.csv)"
+        chosen, _filter = QFileDialog.getOpenFileName(
+            parent, _("Import results"), "", f"{_('ffmot exports')} (*.xlsx *.csv)"
         )
         if not chosen:
             return
@@ -82,25 +87,42 @@ def import_(ctx: AppContext, parent: QWidget, path: Path | None = None) -> None:
                 ask(e.people)
             elif isinstance(e, ImportRefused):
                 lines = "\n".join(e.problems[:15])
-                more = f"\n…and {len(e.problems) - 15} more." if len(e.problems) > 15 else ""
+                more = (
+                    "\n" + _("…and {count} more.", count=len(e.problems) - 15)
+                    if len(e.problems) > 15
+                    else ""
+                )
                 _tell(parent, f"{e}.\n\n{lines}{more}")
             else:
-                show_error(parent, e, "importing")
+                show_error(parent, e, N_("importing"))
 
         def done(s: ImportSummary) -> None:
             ctx.records_changed.emit("")
             taken = (
-                f" {s.consents} consent decision(s) for {s.consent_people} participant(s) "
-                "taken from the file."
+                " "
+                + _(
+                    "{consents} consent decision(s) for {people} participant(s) taken from "
+                    "the file.",
+                    consents=s.consents,
+                    people=s.consent_people,
+                )
                 if s.consents
                 else ""
             )
             not_taken = f" {s.consents_not_taken_note()}." if s.consents_not_taken else ""
             _tell(
                 parent,
-                f"Imported {s.results} results: {s.participants} new participant(s), "
-                f"{s.events} MOT day(s), {s.visits} visit(s). {s.already_there} were "
-                f"already here.{taken}{not_taken}",
+                _(
+                    "Imported {results} results: {participants} new participant(s), "
+                    "{events} MOT day(s), {visits} visit(s). {already} were already here.",
+                    results=s.results,
+                    participants=s.participants,
+                    events=s.events,
+                    visits=s.visits,
+                    already=s.already_there,
+                )
+                + taken
+                + not_taken,
             )
 
         ctx.runner.run(
@@ -113,12 +135,16 @@ def import_(ctx: AppContext, parent: QWidget, path: Path | None = None) -> None:
         yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Consent decisions in the file",
-            f"{source.name} holds consent decisions for {people} participant(s) new here "
-            "(keeping results, contact, sharing with their GP, anonymous reports).\n\n"
-            "Consent is each person's own decision. Take these decisions as the file records "
-            "them?\n\nNo imports nothing: empty the consent columns and ask each person at "
-            "check-in instead.",
+            _("Consent decisions in the file"),
+            _(
+                "{file} holds consent decisions for {people} participant(s) new here "
+                "(keeping results, contact, sharing with their GP, anonymous reports).\n\n"
+                "Consent is each person's own decision. Take these decisions as the file "
+                "records them?\n\nNo imports nothing: empty the consent columns and ask each "
+                "person at check-in instead.",
+                file=source.name,
+                people=people,
+            ),
             yes | no,
             parent,
         )
@@ -129,7 +155,7 @@ def import_(ctx: AppContext, parent: QWidget, path: Path | None = None) -> None:
             if button is box.button(yes):
                 attempt(True)
             else:
-                _tell(parent, "Nothing was imported: the consent decisions were not taken.")
+                _tell(parent, _("Nothing was imported: the consent decisions were not taken."))
 
         box.buttonClicked.connect(answered)
         keep_open(box)
@@ -140,8 +166,11 @@ def import_(ctx: AppContext, parent: QWidget, path: Path | None = None) -> None:
 
 def merge(ctx: AppContext, parent: QWidget) -> None:
     """Bring in station work: any number of station files at once. Cancel changes nothing."""
-    paths, _ = QFileDialog.getOpenFileNames(
-        parent, "Bring in station work", "", "ffmot station files (*.db);;All files (*)"
+    paths, _filter = QFileDialog.getOpenFileNames(
+        parent,
+        _("Bring in station work"),
+        "",
+        f"{_('ffmot station files')} (*.db);;{_('All files')} (*)",
     )
     if paths:
         run_merge(ctx, parent, *paths)
@@ -152,9 +181,11 @@ def merge_shared(ctx: AppContext, parent: QWidget) -> None:
     the day on its own file."""
     url, ok = QInputDialog.getText(
         parent,
-        "Bring in a shared database's work",
-        "The address of the shared database (as in Settings), for example\n"
-        "postgresql://ffmot@server/ffmot:",
+        _("Bring in a shared database's work"),
+        _(
+            "The address of the shared database (as in Settings), for example\n"
+            "postgresql://ffmot@server/ffmot:"
+        ),
     )
     if ok and url.strip():
         run_merge(ctx, parent, url.strip())
@@ -162,7 +193,7 @@ def merge_shared(ctx: AppContext, parent: QWidget) -> None:
 
 def save_work(ctx: AppContext, parent: QWidget) -> None:
     """Save this station's work as one file, for the results table to bring in."""
-    folder = QFileDialog.getExistingDirectory(parent, "Save this station's work to")
+    folder = QFileDialog.getExistingDirectory(parent, _("Save this station's work to"))
     if not folder:
         return
     from ffmot.services.station_file import save_station_work
@@ -170,9 +201,10 @@ def save_work(ctx: AppContext, parent: QWidget) -> None:
     ctx.runner.run(
         lambda: save_station_work(ctx.db, Path(folder), ctx.settings.station),
         lambda path: _tell(
-            parent, f"Saved this station's work to {path}. Bring it in at the results table."
+            parent,
+            _("Saved this station's work to {path}. Bring it in at the results table.", path=path),
         ),
-        lambda e: show_error(parent, e, "saving this station's work"),
+        lambda e: show_error(parent, e, N_("saving this station's work")),
     )
 
 
@@ -187,11 +219,11 @@ def run_merge(ctx: AppContext, parent: QWidget, *sources: str) -> None:
             try:
                 lines.append(do_merge(ctx.db, ctx.actor, source).line())
             except FfmotError as e:
-                lines.append(f"{Path(source).name}: not brought in. {e}")
+                lines.append(_("{file}: not brought in. {why}", file=Path(source).name, why=e))
         return lines
 
     def done(lines: list[str]) -> None:
         ctx.records_changed.emit("")
         _tell(parent, "\n\n".join(lines))
 
-    ctx.runner.run(work, done, lambda e: show_error(parent, e, "merging"))
+    ctx.runner.run(work, done, lambda e: show_error(parent, e, N_("merging")))

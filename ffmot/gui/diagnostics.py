@@ -9,10 +9,12 @@ import PySide6
 from PySide6.QtCore import qVersion
 from PySide6.QtGui import QGuiApplication
 
+from ffmot.core.i18n import N_, _
+
 if TYPE_CHECKING:
     from ffmot.gui.main_window import MainWindow
 
-COPIED = (
+COPIED = N_(
     "Diagnostics copied: paste them into a message to whoever helps you with ffmot "
     "(they hold no one's personal data)"
 )
@@ -44,5 +46,5 @@ def copy_diagnostics(window: MainWindow) -> str:
     clipboard = QGuiApplication.clipboard()
     if clipboard is not None:
         clipboard.setText(text)
-    window.statusBar().showMessage(COPIED, 10_000)
+    window.statusBar().showMessage(_(COPIED), 10_000)
     return text

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffmot.core.i18n import N_, _
 from ffmot.core.paths import resources_dir
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     from ffmot.gui.main_window import MainWindow
 
 NATIVE = QKeySequence.SequenceFormat.NativeText
-EVERYWHERE = "Every screen"
+EVERYWHERE = N_("Every screen")
 # Keys of their own on some keyboards, which Qt binds beside the usual ones ("Save" beside Ctrl+S)
 DEDICATED = {
     QKeySequence(k).toString(QKeySequence.SequenceFormat.PortableText)
@@ -150,15 +151,15 @@ class GuideDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("guideDialog")
-        self.setWindowTitle("ffmot: practitioner's guide")
+        self.setWindowTitle(_("ffmot: practitioner's guide"))
         self.find_box = QLineEdit()
         self.find_box.setObjectName("guideFind")
-        self.find_box.setPlaceholderText("a word, then Enter")
-        self.find_box.setAccessibleName("Find in the guide")
+        self.find_box.setPlaceholderText(_("a word, then Enter"))
+        self.find_box.setAccessibleName(_("Find in the guide"))
         self.find_box.setClearButtonEnabled(True)
-        find_label = QLabel("&Find:")
+        find_label = QLabel(_("&Find:"))
         find_label.setBuddy(self.find_box)
-        self.next_button = QPushButton("Find &next")
+        self.next_button = QPushButton(_("Find &next"))
         self.next_button.setAutoDefault(False)
         self.status = QLabel()
         self.status.setObjectName("guideFindStatus")
@@ -169,7 +170,7 @@ class GuideDialog(QDialog):
         row.addWidget(self.status)
         self.text = GuideText()
         self.text.setObjectName("guideText")
-        self.text.setAccessibleName("The practitioner's guide")
+        self.text.setAccessibleName(_("The practitioner's guide"))
         self.text.setOpenExternalLinks(True)
         self.text.setSearchPaths([str(help_dir())])
         self.text.setMarkdown((help_dir() / "guide.md").read_text(encoding="utf-8"))
@@ -179,7 +180,7 @@ class GuideDialog(QDialog):
             if isinstance(button, QPushButton):
                 button.setAutoDefault(False)
         close.rejected.connect(self.reject)
-        hint = QLabel("Enter: next match · Shift+Enter: the one before · Esc: close")
+        hint = QLabel(_("Enter: next match · Shift+Enter: the one before · Esc: close"))
         bottom = QHBoxLayout()
         bottom.addWidget(hint, 1)
         bottom.addWidget(close)
@@ -237,15 +238,19 @@ class GuideDialog(QDialog):
             )
             self.text.setTextCursor(cursor)
             if not self.text.find(words, flags):
-                self.status.setText("Not found")
-                self.status.setAccessibleName("Not found")
+                self.status.setText(_("Not found"))
+                self.status.setAccessibleName(_("Not found"))
                 return
         self._highlight_all()
         shown, bar = self.text.cursorRect(), self.text.verticalScrollBar()
         bar.setValue(bar.value() + shown.center().y() - self.text.viewport().height() // 2)
         found = self.text.textCursor().selectionStart()
         where = [c.cursor.selectionStart() for c in self.text.extraSelections()]
-        said = f"{where.index(found) + 1} of {len(where)}" if found in where else ""
+        said = (
+            _("{n} of {total}", n=where.index(found) + 1, total=len(where))
+            if found in where
+            else ""
+        )
         self.status.setText(said)
         self.status.setAccessibleName(said)
 
@@ -287,7 +292,10 @@ def _keys(sequences: list[QKeySequence]) -> str:
         for s in sequences
         if not s.isEmpty() and s.toString(QKeySequence.SequenceFormat.PortableText) not in DEDICATED
     ]
-    return " or ".join(typed)
+    said = typed[0] if typed else ""
+    for key in typed[1:]:
+        said = _("{keys} or {key}", keys=said, key=key)
+    return said
 
 
 def window_shortcuts(window: MainWindow) -> list[Shortcut]:
@@ -307,8 +315,10 @@ def window_shortcuts(window: MainWindow) -> list[Shortcut]:
             return
         seen.add(id(action))
         if keys:
-            where = f" ({menu} menu)" if menu else ""
-            rows.append(Shortcut(EVERYWHERE, keys, plain(action.text()) + where))
+            does = plain(action.text())
+            if menu:
+                does = _("{does} ({menu} menu)", does=does, menu=menu)
+            rows.append(Shortcut(_(EVERYWHERE), keys, does))
 
     for top in window.menuBar().actions():
         add(top, "")
@@ -331,7 +341,7 @@ def screen_shortcuts(window: MainWindow) -> list[Shortcut]:
         for s in view.findChildren(QShortcut):
             keys = _keys(list(s.keys()))
             if keys and s.isEnabled():
-                found.append(Shortcut(screen, keys, s.whatsThis() or "(not described)"))
+                found.append(Shortcut(screen, keys, s.whatsThis() or _("(not described)")))
         for action in view.findChildren(QAction):
             keys = _keys(action.shortcuts())
             if keys:
@@ -341,7 +351,7 @@ def screen_shortcuts(window: MainWindow) -> list[Shortcut]:
                 text, does = w.text(), plain(w.text())
             elif isinstance(w, QLabel) and w.buddy() is not None:
                 text = w.text()
-                does = "Go to the box: " + plain(text).rstrip(":")
+                does = _("Go to the box: {box}", box=plain(text).rstrip(":"))
             else:
                 continue
             key = QKeySequence.mnemonic(text)
@@ -360,12 +370,12 @@ class ShortcutsDialog(QDialog):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.setObjectName("shortcutsDialog")
-        self.setWindowTitle("ffmot: keyboard shortcuts")
+        self.setWindowTitle(_("ffmot: keyboard shortcuts"))
         self.rows = window_shortcuts(window) + screen_shortcuts(window)
         self.table = QTableWidget(len(self.rows), 3)
         self.table.setObjectName("shortcutsTable")
-        self.table.setAccessibleName("Keyboard shortcuts, by screen")
-        self.table.setHorizontalHeaderLabels(["Screen", "Keys", "What it does"])
+        self.table.setAccessibleName(_("Keyboard shortcuts, by screen"))
+        self.table.setHorizontalHeaderLabels([_("Screen"), _("Keys"), _("What it does")])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -392,8 +402,10 @@ class ShortcutsDialog(QDialog):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.resizeRowsToContents()
         intro = QLabel(
-            "Read from the keys ffmot has now. Enter, Tab and Esc work as usual in every box; "
-            "the guide (F1) says more about each screen."
+            _(
+                "Read from the keys ffmot has now. Enter, Tab and Esc work as usual in every "
+                "box; the guide (F1) says more about each screen."
+            )
         )
         intro.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -409,22 +421,23 @@ class ShortcutsDialog(QDialog):
 
 # --- about and licences ----------------------------------------------------------------------
 
-# (distribution, what ffmot uses it for, licence): versions are read when About opens.
+# (distribution, what ffmot uses it for, licence): versions are read when About opens. What
+# it is used for is translated where it is shown; the names and licences are not.
 LIBRARIES: tuple[tuple[str, str, str], ...] = (
-    ("PySide6-Essentials", "Qt for Python: the windows", "LGPL-3.0 (Qt and Qt for Python)"),
-    ("shiboken6", "Qt for Python's binding layer", "LGPL-3.0"),
-    ("SQLAlchemy", "the database", "MIT"),
-    ("alembic", "database upgrades", "MIT"),
-    ("sqlcipher3-binary", "encrypted database files (SQLCipher)", "zlib; SQLCipher BSD-style"),
-    ("psycopg", "a shared PostgreSQL database", "LGPL-3.0"),
-    ("argon2-cffi", "PIN hashing (Argon2id)", "MIT"),
-    ("cryptography", "sealing the database key", "Apache-2.0 or BSD-3-Clause"),
-    ("reportlab", "the printed sheets", "BSD-3-Clause"),
-    ("pypdfium2", "print preview (with PDFium)", "Apache-2.0 or BSD-3-Clause; PDFium BSD-3"),
-    ("pillow", "pictures in the sheets", "MIT-CMU (HPND)"),
-    ("numpy", "the norm tables", "BSD-3-Clause"),
-    ("openpyxl", "Excel export", "MIT"),
-    ("platformdirs", "where ffmot keeps its files", "MIT"),
+    ("PySide6-Essentials", N_("Qt for Python: the windows"), "LGPL-3.0 (Qt and Qt for Python)"),
+    ("shiboken6", N_("Qt for Python's binding layer"), "LGPL-3.0"),
+    ("SQLAlchemy", N_("the database"), "MIT"),
+    ("alembic", N_("database upgrades"), "MIT"),
+    ("sqlcipher3-binary", N_("encrypted database files (SQLCipher)"), "zlib; SQLCipher BSD-style"),
+    ("psycopg", N_("a shared PostgreSQL database"), "LGPL-3.0"),
+    ("argon2-cffi", N_("PIN hashing (Argon2id)"), "MIT"),
+    ("cryptography", N_("sealing the database key"), "Apache-2.0 or BSD-3-Clause"),
+    ("reportlab", N_("the printed sheets"), "BSD-3-Clause"),
+    ("pypdfium2", N_("print preview (with PDFium)"), "Apache-2.0 or BSD-3-Clause; PDFium BSD-3"),
+    ("pillow", N_("pictures in the sheets"), "MIT-CMU (HPND)"),
+    ("numpy", N_("the norm tables"), "BSD-3-Clause"),
+    ("openpyxl", N_("Excel export"), "MIT"),
+    ("platformdirs", N_("where ffmot keeps its files"), "MIT"),
 )
 FONT_LICENCE = "SIL OFL 1.1"
 
@@ -436,7 +449,7 @@ def library_versions() -> list[tuple[str, str, str, str]]:
         try:
             version = metadata.version(dist)
         except metadata.PackageNotFoundError:
-            version = "not installed"
+            version = _("not installed")
         rows.append((dist, version, licence, use))
     return [*rows, font_row()]
 
@@ -447,7 +460,12 @@ def font_row() -> tuple[str, str, str, str]:
     from ffmot.report import fonts
 
     family = getattr(fonts, "FAMILY", "Atkinson Hyperlegible")
-    return (f"{family} (font)", "with ffmot", FONT_LICENCE, "the type, on screen and on paper")
+    return (
+        _("{family} (font)", family=family),
+        _("with ffmot"),
+        FONT_LICENCE,
+        N_("the type, on screen and on paper"),
+    )
 
 
 class AboutDialog(QDialog):
@@ -456,7 +474,7 @@ class AboutDialog(QDialog):
     def __init__(self, window: MainWindow, text: str) -> None:
         super().__init__(window)
         self.setObjectName("aboutBox")
-        self.setWindowTitle("About ffmot")
+        self.setWindowTitle(_("About ffmot"))
         self.tabs = QTabWidget()
         self.label = QLabel(text)
         self.label.setObjectName("aboutText")
@@ -466,17 +484,17 @@ class AboutDialog(QDialog):
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.label.setAccessibleName("About ffmot")
+        self.label.setAccessibleName(_("About ffmot"))
         about = QWidget()
         QVBoxLayout(about).addWidget(self.label, 1)
-        self.tabs.addTab(about, "&About")
+        self.tabs.addTab(about, _("&About"))
         self.licences = QTableWidget()
         self.licences.setObjectName("licencesTable")
-        self.licences.setAccessibleName("Libraries ffmot ships with, and their licences")
+        self.licences.setAccessibleName(_("Libraries ffmot ships with, and their licences"))
         rows = library_versions()
         self.licences.setRowCount(len(rows))
         self.licences.setColumnCount(3)
-        self.licences.setHorizontalHeaderLabels(["Library", "Version", "Licence"])
+        self.licences.setHorizontalHeaderLabels([_("Library"), _("Version"), _("Licence")])
         self.licences.verticalHeader().hide()
         self.licences.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.licences.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -484,7 +502,7 @@ class AboutDialog(QDialog):
         for i, (name, version, licence, use) in enumerate(rows):
             for j, value in enumerate((name, version, licence)):
                 item = QTableWidgetItem(value)
-                item.setToolTip(f"{name}: {use}")  # what ffmot uses it for
+                item.setToolTip(f"{name}: {_(use)}")  # what ffmot uses it for
                 self.licences.setItem(i, j, item)
         header = self.licences.horizontalHeader()
         for j in range(2):
@@ -492,16 +510,18 @@ class AboutDialog(QDialog):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.licences.resizeRowsToContents()
         note = QLabel(
-            "Each library's full licence is installed with it. Qt and Qt for Python are "
-            "used under the GNU LGPL version 3: you may replace them with your own build. "
-            "ffmot itself is proprietary."
+            _(
+                "Each library's full licence is installed with it. Qt and Qt for Python are "
+                "used under the GNU LGPL version 3: you may replace them with your own build. "
+                "ffmot itself is proprietary."
+            )
         )
         note.setWordWrap(True)
         page = QWidget()
         page_layout = QVBoxLayout(page)
         page_layout.addWidget(self.licences, 1)
         page_layout.addWidget(note)
-        self.tabs.addTab(page, "&Licences")
+        self.tabs.addTab(page, _("&Licences"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -520,18 +540,18 @@ def database_words(ctx: AppContext) -> str:
     """Where the database is and what kind it is, for About: "/path/ffmot.db (an encrypted
     file on this computer)", or a shared server's address without its password."""
     if not ctx.is_ready:
-        return "not open yet"
+        return _("not open yet")
     from ffmot.store.db import describe
 
     db = ctx.db
     if db.kind == "postgresql":
-        kind = "a shared PostgreSQL database"
+        kind = _("a shared PostgreSQL database")
     elif db.encrypted:
-        kind = "an encrypted SQLCipher file on this computer"
+        kind = _("an encrypted SQLCipher file on this computer")
     elif db.plain_file:
-        kind = "an unencrypted file on this computer"
+        kind = _("an unencrypted file on this computer")
     else:
         kind = db.kind
     if ctx.training:
-        kind += ", the training sandbox"
+        kind = _("{kind}, the training sandbox", kind=kind)
     return f"{describe(db.url)} ({kind})"

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext
 from ffmot.gui.drafts import Drafts
 from ffmot.gui.geometry import remember
@@ -38,20 +39,20 @@ VIEWS = ("events", "check-in", "station", "overview", "board", "scorecard")
 # In training mode, the application's display name: Qt adds it to the title of every window and
 # dialog on X11 and Windows ("About ffmot — TRAINING"). The main window's title ends with it, so
 # it is not said twice there.
-TRAINING_TITLE = "TRAINING"
-TRAINING_WORDS = "TRAINING — practice data only: nothing here is real"
+TRAINING_TITLE = N_("TRAINING")
+TRAINING_WORDS = N_("TRAINING — practice data only: nothing here is real")
 BANNER_SCALE = 1.4  # the banner's first line, against the window's text
-LEAVE_TRAINING = (
+LEAVE_TRAINING = N_(
     "To leave: View ▸ Training mode (Ctrl+Shift+T). "
     "To start the practice day again: View ▸ Reset training data."
 )
 _TABS = {  # view: (tab title, module, class)
-    "events": ("&1 Events", "ffmot.gui.views.events", "EventsView"),
-    "check-in": ("&2 Check-in", "ffmot.gui.views.checkin", "CheckInView"),
-    "station": ("&3 Station", "ffmot.gui.views.station", "StationView"),
-    "overview": ("&4 Results", "ffmot.gui.views.overview", "OverviewView"),
-    "board": ("&5 Board", "ffmot.gui.views.board", "BoardView"),
-    "scorecard": ("&6 Score cards", "ffmot.gui.views.scorecard", "ScoreCardView"),
+    "events": (N_("&1 Events"), "ffmot.gui.views.events", "EventsView"),
+    "check-in": (N_("&2 Check-in"), "ffmot.gui.views.checkin", "CheckInView"),
+    "station": (N_("&3 Station"), "ffmot.gui.views.station", "StationView"),
+    "overview": (N_("&4 Results"), "ffmot.gui.views.overview", "OverviewView"),
+    "board": (N_("&5 Board"), "ffmot.gui.views.board", "BoardView"),
+    "scorecard": (N_("&6 Score cards"), "ffmot.gui.views.scorecard", "ScoreCardView"),
 }
 
 
@@ -75,7 +76,7 @@ class MainWindow(QMainWindow):
             page_layout = QVBoxLayout(page)
             page_layout.setContentsMargins(0, 0, 0, 0)
             self._pages[name] = page
-            self.tabs.addTab(page, title)
+            self.tabs.addTab(page, _(title))
         self.view(VIEWS[0])
         restored = drafts.exists(drafts.station_key(ctx.settings.station))
         if restored:
@@ -93,7 +94,7 @@ class MainWindow(QMainWindow):
         self.busy.setObjectName("busy")
         self.busy.setRange(0, 0)  # an indeterminate "working" bar while work runs
         self.busy.setMaximumWidth(160)
-        self.busy.setAccessibleName("Working")
+        self.busy.setAccessibleName(_("Working"))
         self.busy.hide()
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.where)
@@ -108,27 +109,30 @@ class MainWindow(QMainWindow):
         self._title()
         if restored:  # said where the practitioner is looking; the entry waits at the station
             self.statusBar().showMessage(
-                "An entry typed at the station was not saved when ffmot closed: it is kept. "
-                "Press Ctrl+3 to check it and save it."
+                _(
+                    "An entry typed at the station was not saved when ffmot closed: it is kept. "
+                    "Press Ctrl+3 to check it and save it."
+                )
             )
 
     def _menus(self, extra: dict[str, Callable[[], None]]) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        view_menu = self.menuBar().addMenu("&View")
+        file_menu = self.menuBar().addMenu(_("&File"))
+        view_menu = self.menuBar().addMenu(_("&View"))
         for n, name in enumerate(VIEWS, start=1):
-            a = QAction(f"Go to {_TABS[name][0]}", self)  # "Go to &1 Events": Alt+V, 1
+            # "Go to &1 Events": Alt+V, 1
+            a = QAction(_("Go to {tab}", tab=_(_TABS[name][0])), self)
             a.setShortcut(QKeySequence(f"Ctrl+{n}"))
             a.triggered.connect(lambda _c=False, v=name: self.show_view(v))
             view_menu.addAction(a)
             self.addAction(a)
         labels: dict[str, tuple[str, QKeySequence | QKeySequence.StandardKey | None]] = {
-            "settings": ("&Settings…", QKeySequence.StandardKey.Preferences),
-            "large_print": ("&Large print", QKeySequence("Ctrl+Shift+L")),
-            "training": ("&Training mode", QKeySequence("Ctrl+Shift+T")),
-            "reset_training": ("&Reset training data", None),
-            "sign_in": ("Sign in as s&omeone else…", None),
-            "practitioners": ("&Practitioners…", None),
-            "practise_sign_in": ("Practise &signing in (training)", None),
+            "settings": (_("&Settings…"), QKeySequence.StandardKey.Preferences),
+            "large_print": (_("&Large print"), QKeySequence("Ctrl+Shift+L")),
+            "training": (_("&Training mode"), QKeySequence("Ctrl+Shift+T")),
+            "reset_training": (_("&Reset training data"), None),
+            "sign_in": (_("Sign in as s&omeone else…"), None),
+            "practitioners": (_("&Practitioners…"), None),
+            "practise_sign_in": (_("Practise &signing in (training)"), None),
         }
         for key, (text, shortcut) in labels.items():
             if key not in extra:
@@ -158,43 +162,43 @@ class MainWindow(QMainWindow):
         from ffmot.gui import data_actions as data
 
         for text, slot in (
-            ("&Export results…", lambda: data.export(self.ctx, self, False)),
-            ("Export &anonymised…", lambda: data.export(self.ctx, self, True)),
-            ("&Import results…", lambda: data.import_(self.ctx, self)),
-            ("Save this station's &work…", lambda: data.save_work(self.ctx, self)),
-            ("&Bring in station work…", lambda: data.merge(self.ctx, self)),
-            ("Bring in a s&hared database's work…", lambda: data.merge_shared(self.ctx, self)),
-            ("Settle &disagreements…", self.settle_disagreements),
+            (_("&Export results…"), lambda: data.export(self.ctx, self, False)),
+            (_("Export &anonymised…"), lambda: data.export(self.ctx, self, True)),
+            (_("&Import results…"), lambda: data.import_(self.ctx, self)),
+            (_("Save this station's &work…"), lambda: data.save_work(self.ctx, self)),
+            (_("&Bring in station work…"), lambda: data.merge(self.ctx, self)),
+            (_("Bring in a s&hared database's work…"), lambda: data.merge_shared(self.ctx, self)),
+            (_("Settle &disagreements…"), self.settle_disagreements),
         ):
             a = QAction(text, self)
             a.triggered.connect(slot)
             file_menu.addAction(a)
         self._help_menu()
         file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
+        quit_action = QAction(_("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
     def _help_menu(self) -> None:
         """Help: the guide (F1), the keys (Ctrl+/ or Shift+F1), diagnostics to copy, About."""
-        help_menu = self.menuBar().addMenu("&Help")
+        help_menu = self.menuBar().addMenu(_("&Help"))
         items: list[tuple[str, str, list[QKeySequence], Callable[[], None]]] = [
             (
                 "guide",
-                "Practitioner's &guide",
+                _("Practitioner's &guide"),
                 QKeySequence.keyBindings(QKeySequence.StandardKey.HelpContents)
                 or [QKeySequence("F1")],
                 self.show_guide,
             ),
             (
                 "shortcuts",
-                "&Keyboard shortcuts",
+                _("&Keyboard shortcuts"),
                 [QKeySequence("Ctrl+/"), QKeySequence("Shift+F1")],
                 self.show_shortcuts,
             ),
-            ("diagnostics", "Copy &diagnostics", [], self.copy_diagnostics),
-            ("about", "&About ffmot", [], self.show_about),
+            ("diagnostics", _("Copy &diagnostics"), [], self.copy_diagnostics),
+            ("about", _("&About ffmot"), [], self.show_about),
         ]
         if importlib.util.find_spec("ffmot.gui.diagnostics") is None:  # not in this build
             items = [i for i in items if i[0] != "diagnostics"]
@@ -215,16 +219,16 @@ class MainWindow(QMainWindow):
         parts.append(self.ctx.settings.station)
         if self.ctx.protected:
             signed = self.ctx.signed
-            parts.append(signed.name if signed is not None else "LOCKED: sign in to carry on")
+            parts.append(signed.name if signed is not None else _("LOCKED: sign in to carry on"))
         elif self.ctx.settings.signed_in_today:
             parts.append(self.ctx.settings.practitioner)
         if self.ctx.training:
-            parts.append(TRAINING_TITLE)
+            parts.append(_(TRAINING_TITLE))
         # The norms are read with the database: a set that is not byte for byte the published
         # one says so in the title and in a line of the status bar that stays, on every screen.
         norms = self.ctx.norms if self.ctx.is_ready else None
         if norms is not None and not norms.verified:
-            parts.append("LOCAL, UNVERIFIED NORM SET")
+            parts.append(_("LOCAL, UNVERIFIED NORM SET"))
         self.setWindowTitle(" — ".join(parts))
         shown = getattr(self, "norms_status", None)
         if norms is not None and not norms.verified and shown is None:
@@ -239,23 +243,29 @@ class MainWindow(QMainWindow):
         if self.ctx.is_ready:
             from ffmot.store.db import describe
 
-            self.where.setText(f"Database: {describe(self.ctx.db.url)}")
+            where = describe(self.ctx.db.url)
             if self.ctx.db.warning:  # a cloud-sync folder: said where it is always seen
-                self.where.setText(
+                said = _(
                     "WARNING: the database is in a cloud-sync folder and saves can be lost: "
-                    "move it out (hover for why). " + self.where.text()
+                    "move it out (hover for why). Database: {where}",
+                    where=where,
                 )
                 self.where.setToolTip(self.ctx.db.warning)
             elif self.ctx.db.plain_file:  # made before encryption at rest
-                self.where.setText(
+                said = _(
                     "NOT ENCRYPTED: anyone with this file can read it. A data lead can encrypt it "
-                    "('ffmot db encrypt'). " + self.where.text()
+                    "('ffmot db encrypt'). Database: {where}",
+                    where=where,
                 )
             elif not self.ctx.protected and not self.ctx.training:
-                self.where.setText(
+                said = _(
                     "NO DATA LEAD: anyone here sees everything (File ▸ Practitioners). "
-                    + self.where.text()
+                    "Database: {where}",
+                    where=where,
                 )
+            else:
+                said = _("Database: {where}", where=where)
+            self.where.setText(said)
         else:
             self.where.setText(self.ctx.not_ready_words)
 
@@ -284,11 +294,11 @@ class MainWindow(QMainWindow):
         banner.setTextFormat(Qt.TextFormat.RichText)
         banner.setText(
             f'<span style="font-size:{size * BANNER_SCALE:.1f}pt; font-weight:bold">'
-            f"{escape(TRAINING_WORDS)}</span><br>"
-            f'<span style="font-weight:normal">{escape(LEAVE_TRAINING)}</span>'
+            f"{escape(_(TRAINING_WORDS))}</span><br>"
+            f'<span style="font-weight:normal">{escape(_(LEAVE_TRAINING))}</span>'
         )
         banner.setWordWrap(True)
-        banner.setAccessibleDescription(f"{TRAINING_WORDS}. {LEAVE_TRAINING}")
+        banner.setAccessibleDescription(f"{_(TRAINING_WORDS)}. {_(LEAVE_TRAINING)}")
         return banner
 
     def show_guide(self) -> None:
@@ -323,12 +333,18 @@ class MainWindow(QMainWindow):
 
         where = database_words(self.ctx)
         norms = self.ctx.norms.label.removeprefix("Norm set ") if self.ctx.is_ready else ""
-        return (
-            f"ffmot {__version__}\n"
-            f"Norm set: {norms or 'not loaded yet'}\n"
-            f"Database: {where}\n"
-            f"Log: {log_file()}\n"
-            f"Signed in: {self.ctx.actor.name} at {self.ctx.settings.station}"
+        return "\n".join(
+            (
+                f"ffmot {__version__}",
+                _("Norm set: {norms}", norms=norms or _("not loaded yet")),
+                _("Database: {where}", where=where),
+                _("Log: {path}", path=log_file()),
+                _(
+                    "Signed in: {name} at {station}",
+                    name=self.ctx.actor.name,
+                    station=self.ctx.settings.station,
+                ),
+            )
         )
 
     def settle_disagreements(self) -> None:
@@ -415,8 +431,10 @@ class MainWindow(QMainWindow):
             answer = QMessageBox.question(
                 self,
                 "ffmot",
-                "A result at the station has not been saved yet. Close anyway? "
-                "(It will be offered again when ffmot next starts.)",
+                _(
+                    "A result at the station has not been saved yet. Close anyway? "
+                    "(It will be offered again when ffmot next starts.)"
+                ),
                 QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
             )

@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffmot.core.i18n import N_, _
+
 if TYPE_CHECKING:
     from ffmot.gui.context import AppContext
     from ffmot.services.types import Actor
 
-RECOVERY_WORDS = (
+RECOVERY_WORDS = N_(
     "The records are encrypted, and now open only with a practitioner's PIN. This is the "
     "recovery code. Write it down now and keep it locked away, apart from this computer. If "
     "every data lead forgets their PIN, or the file ending '.keys' beside the database is "
@@ -53,7 +55,7 @@ def _hold_words(label: QLabel, width: int) -> None:
 def _pin_field(name: str, accessible: str) -> QLineEdit:
     edit = QLineEdit()
     edit.setObjectName(name)
-    edit.setAccessibleName(accessible)
+    edit.setAccessibleName(accessible)  # translated by the caller
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     return edit
 
@@ -76,9 +78,9 @@ class _Form(QDialog):
         _hold_words(words, self.fontMetrics().averageCharWidth() * 58)
         self.name = QLineEdit()
         self.name.setObjectName("leadName")
-        self.name.setAccessibleName("Name")
-        self.pin = _pin_field("newPin", "New PIN or password")
-        self.again = _pin_field("newPinAgain", "The same PIN again")
+        self.name.setAccessibleName(_("Name"))
+        self.pin = _pin_field("newPin", _("New PIN or password"))
+        self.again = _pin_field("newPinAgain", _("The same PIN again"))
         self.said = QLabel("")
         self.said.setObjectName("practitionerMessage")
         self.said.setWordWrap(True)
@@ -90,8 +92,8 @@ class _Form(QDialog):
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
 
     def finish_layout(self) -> None:
-        self.form.addRow("&PIN or password", self.pin)
-        self.form.addRow("The same PIN &again", self.again)
+        self.form.addRow(_("&PIN or password"), self.pin)
+        self.form.addRow(_("The same PIN &again"), self.again)
         self.form.addRow(self.said)
         self.form.addRow(self.buttons)
 
@@ -102,19 +104,19 @@ class _Form(QDialog):
 
     def run(self, work: Callable[[], object], done: Callable[[object], None]) -> None:
         if self.pin.text() != self.again.text():
-            self.say("The two PINs are not the same: type them again.")
+            self.say(_("The two PINs are not the same: type them again."))
             self.pin.clear()
             self.again.clear()
             self.pin.setFocus()
             return
         self.buttons.setEnabled(False)
-        self.say("Saving…")
+        self.say(_("Saving…"))
 
         def failed(e: BaseException) -> None:
             from ffmot.core.errors import FfmotError, sentence
 
             self.buttons.setEnabled(True)
-            self.say(sentence(e) if isinstance(e, FfmotError) else "That could not be saved.")
+            self.say(sentence(e) if isinstance(e, FfmotError) else _("That could not be saved."))
 
         def finished(result: object) -> None:
             self.buttons.setEnabled(True)
@@ -132,16 +134,19 @@ class FirstLeadDialog(_Form):
         super().__init__(
             ctx,
             parent,
-            "Protect this database: its data lead",
-            "Anyone who can start ffmot can see and change everything in this database until "
-            "it has a data lead. The data lead signs in with their own name and PIN, adds the "
-            "other practitioners, and is the only one who can give out records or erase them.",
+            _("Protect this database: its data lead"),
+            _(
+                "Anyone who can start ffmot can see and change everything in this database until "
+                "it has a data lead. The data lead signs in with their own name and PIN, adds "
+                "the other practitioners, and is the only one who can give out records or erase "
+                "them."
+            ),
         )
         self.setObjectName("firstLeadDialog")
         self.on_done = on_done
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Not now")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("&Not now"))
         self.name.setText(ctx.settings.practitioner)
-        self.form.addRow("Data lead's &name", self.name)
+        self.form.addRow(_("Data lead's &name"), self.name)
         self.finish_layout()
 
     def accept(self) -> None:
@@ -172,20 +177,20 @@ class RecoveryCodeDialog(QDialog):
     def __init__(self, code: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("recoveryCodeDialog")
-        self.setWindowTitle("Write down the recovery code")
+        self.setWindowTitle(_("Write down the recovery code"))
         self.setWindowModality(Qt.WindowModality.WindowModal)
         layout = QVBoxLayout(self)
         # Never smaller than its words need at its width: a wrapped label's height depends on
         # the width, which a plain layout does not ask about, and the warning was cut off.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
-        words = QLabel(RECOVERY_WORDS)
+        words = QLabel(_(RECOVERY_WORDS))
         words.setObjectName("recoveryWords")
         words.setWordWrap(True)
         self.words = words
         layout.addWidget(words)
         self.code = QLabel("\n".join(code[i : i + 24] for i in range(0, len(code), 25)))
         self.code.setObjectName("recoveryCode")
-        self.code.setAccessibleName("Recovery code " + " ".join(code.split("-")))
+        self.code.setAccessibleName(_("Recovery code {code}", code=" ".join(code.split("-"))))
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = QFont("monospace")
         font.setStyleHint(QFont.StyleHint.Monospace)
@@ -195,7 +200,7 @@ class RecoveryCodeDialog(QDialog):
         self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.code)
         self.written = QCheckBox(
-            "I have &written it down, and will keep it apart from this computer"
+            _("I have &written it down, and will keep it apart from this computer")
         )
         self.written.setObjectName("writtenDown")
         layout.addWidget(self.written)
@@ -221,20 +226,22 @@ class PractitionersDialog(_Form):
         super().__init__(
             ctx,
             parent,
-            "Practitioners",
-            "Who may sign in to this database. Add a practitioner, or give someone who forgot "
-            "theirs a new PIN: type their name (as listed, for a new PIN), choose the role, "
-            "and type the PIN twice. Only a data lead can do this.",
+            _("Practitioners"),
+            _(
+                "Who may sign in to this database. Add a practitioner, or give someone who "
+                "forgot theirs a new PIN: type their name (as listed, for a new PIN), choose the "
+                "role, and type the PIN twice. Only a data lead can do this."
+            ),
         )
         self.setObjectName("practitionersDialog")
         self.listing = QListWidget()
         self.listing.setObjectName("practitionerList")
-        self.listing.setAccessibleName("Practitioners")
+        self.listing.setAccessibleName(_("Practitioners"))
         self.listing.currentTextChanged.connect(
             lambda text: self.name.setText(text.split("  (")[0])
         )
         self.form.addRow(self.listing)
-        self.form.addRow("&Name", self.name)
+        self.form.addRow(_("&Name"), self.name)
         self.role = QComboBox()
         self.role.setObjectName("role")
         from ffmot.core.access import rules
@@ -243,13 +250,13 @@ class PractitionersDialog(_Form):
             self.role.addItem(label, key)
         self.what = QComboBox()
         self.what.setObjectName("practitionerAction")
-        self.what.addItem("Add a new practitioner", "add")
-        self.what.addItem("Give a new PIN", "pin")
-        self.form.addRow("&Do", self.what)
-        self.form.addRow("&Role (new practitioner)", self.role)
+        self.what.addItem(_("Add a new practitioner"), "add")
+        self.what.addItem(_("Give a new PIN"), "pin")
+        self.form.addRow(_("&Do"), self.what)
+        self.form.addRow(_("&Role (new practitioner)"), self.role)
         self.finish_layout()
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Save")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Close")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("&Save"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("&Close"))
         self.refresh()
 
     def refresh(self) -> None:
@@ -267,13 +274,17 @@ class PractitionersDialog(_Form):
             labels = rules().labels
             self.listing.clear()
             for p in found:  # type: ignore[attr-defined]
-                state = "" if p.active else ", disabled"
-                self.listing.addItem(f"{p.name}  ({labels.get(p.role, p.role)}{state})")
+                role = labels.get(p.role, p.role)
+                self.listing.addItem(
+                    f"{p.name}  ({role})"
+                    if p.active
+                    else f"{p.name}  ({_('{role}, disabled', role=role)})"
+                )
 
         def failed(e: BaseException) -> None:
             from ffmot.core.errors import FfmotError, sentence
 
-            self.say(sentence(e) if isinstance(e, FfmotError) else "The list could not be read.")
+            self.say(sentence(e) if isinstance(e, FfmotError) else _("The list could not be read."))
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
 
         ctx.runner.run(work, done, failed)
@@ -288,9 +299,9 @@ class PractitionersDialog(_Form):
 
             if what == "add":
                 P.add_practitioner(ctx.db, actor, name, role, pin)
-                return f"{name} can now sign in."
+                return _("{name} can now sign in.", name=name)
             P.change_secret(ctx.db, actor, name, pin)
-            return f"{name} has a new PIN."
+            return _("{name} has a new PIN.", name=name)
 
         def done(said: object) -> None:
             self.pin.clear()

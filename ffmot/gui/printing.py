@@ -14,6 +14,8 @@ from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from ffmot.core.i18n import _
+
 MAX_DPI = 300
 
 
@@ -87,7 +89,7 @@ class PdfPreviewDialog(QPrintPreviewDialog):
         self._printer = printer
         self._pdf = pdf
         self.setObjectName("printPreview")
-        self.setWindowTitle(f"Print preview — {name}")
+        self.setWindowTitle(_("Print preview — {name}", name=name))
         self.paintRequested.connect(self._paint)
         self.finished.connect(self.deleteLater)  # closed, printed or cancelled: released
         key = id(self)
@@ -131,7 +133,7 @@ def print_pdf(
 
 
 def save_pdf(parent: QWidget | None, pdf: bytes, suggested: str) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, "Save as PDF", suggested, "PDF (*.pdf)")
+    path, _filter = QFileDialog.getSaveFileName(parent, _("Save as PDF"), suggested, "PDF (*.pdf)")
     if not path:
         return None
     return write_pdf(Path(path), pdf)

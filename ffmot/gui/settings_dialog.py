@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffmot.core.i18n import _
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import Runner
 
@@ -27,7 +28,7 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
-        self.setWindowTitle("ffmot settings")
+        self.setWindowTitle(_("ffmot settings"))
         self.settings = settings
         self.runner = runner
         self.needs_restart = False
@@ -35,9 +36,9 @@ class SettingsDialog(QDialog):
         self.url = QLineEdit(settings.database_url)
         self.url.setObjectName("databaseUrl")
         self.url.setPlaceholderText(
-            "empty: this computer's own file; or a shared postgresql+psycopg://user@host/ffmot"
+            _("empty: this computer's own file; or a shared postgresql+psycopg://user@host/ffmot")
         )
-        self.test_button = QPushButton("&Test connection")
+        self.test_button = QPushButton(_("&Test connection"))
         self.test_button.clicked.connect(self.test_connection)
         self.test_result = QLabel()
         self.test_result.setObjectName("connectionResult")
@@ -46,32 +47,34 @@ class SettingsDialog(QDialog):
         self.station.setObjectName("stationName")
         self.practitioner = QLineEdit(settings.practitioner)
         self.printer = QComboBox()
-        self.printer.addItem("System default", "")
+        self.printer.addItem(_("System default"), "")
         for name in QPrinterInfo.availablePrinterNames():
             self.printer.addItem(name, name)
         self.printer.setCurrentIndex(max(self.printer.findData(settings.printer), 0))
-        self.large = QCheckBox("&Large print on screen")
+        self.large = QCheckBox(_("&Large print on screen"))
         self.large.setChecked(settings.large_print)
         self.organisation = QLineEdit(settings.organisation_folder)
         self.organisation.setObjectName("organisationFolder")
-        self.organisation.setPlaceholderText("empty: ffmot's own wording, norms and activities")
+        self.organisation.setPlaceholderText(_("empty: ffmot's own wording, norms and activities"))
         self.organisation.setAccessibleName(
-            "Your organisation's folder: its name and logo, advice wording, local activities "
-            "and norms"
+            _(
+                "Your organisation's folder: its name and logo, advice wording, local "
+                "activities and norms"
+            )
         )
-        browse = QPushButton("&Browse…")
+        browse = QPushButton(_("&Browse…"))
         browse.clicked.connect(self._browse)
         org_row = QHBoxLayout()
         org_row.addWidget(self.organisation, 1)
         org_row.addWidget(browse)
-        form.addRow("&Database", self.url)
+        form.addRow(_("&Database"), self.url)
         form.addRow("", self.test_button)
         form.addRow("", self.test_result)
-        form.addRow("&Station name", self.station)
-        form.addRow("&Practitioner", self.practitioner)
-        form.addRow("P&rinter", self.printer)
+        form.addRow(_("&Station name"), self.station)
+        form.addRow(_("&Practitioner"), self.practitioner)
+        form.addRow(_("P&rinter"), self.printer)
         form.addRow("", self.large)
-        org_label = QLabel("&Organisation folder")
+        org_label = QLabel(_("&Organisation folder"))
         org_label.setBuddy(self.organisation)  # a row of a box and a button: Alt+O reaches the box
         form.addRow(org_label, org_row)
         buttons = QDialogButtonBox(
@@ -85,22 +88,22 @@ class SettingsDialog(QDialog):
 
     def test_connection(self) -> None:
         url = self.url.text().strip() or None
-        self.test_result.setText("Connecting…")
+        self.test_result.setText(_("Connecting…"))
 
         def work() -> str:
             from ffmot.store.db import connect, describe
 
             db = connect(url)
             try:
-                return f"Connected to {describe(db.url)}."
+                return _("Connected to {where}.", where=describe(db.url))
             finally:
                 db.close()
 
         def failed(e: BaseException) -> None:
             from ffmot.core.errors import FfmotError, sentence
 
-            why = sentence(e) if isinstance(e, FfmotError) else "it did not answer."
-            self._said(f"Cannot connect: {why[0].lower()}{why[1:]}")
+            why = sentence(e) if isinstance(e, FfmotError) else _("it did not answer.")
+            self._said(_("Cannot connect: {why}", why=f"{why[0].lower()}{why[1:]}"))
 
         self.runner.run(work, self._said, failed)
 
@@ -114,7 +117,7 @@ class SettingsDialog(QDialog):
         from PySide6.QtWidgets import QFileDialog
 
         chosen = QFileDialog.getExistingDirectory(
-            self, "Your organisation's folder", self.organisation.text()
+            self, _("Your organisation's folder"), self.organisation.text()
         )
         if chosen:
             self.organisation.setText(chosen)
@@ -129,13 +132,13 @@ class SettingsDialog(QDialog):
             try:
                 organisation.read(Path(folder))  # checked whole before it is kept
             except FfmotError as e:
-                self._said(f"Not saved: {sentence(e)}")
+                self._said(_("Not saved: {why}", why=sentence(e)))
                 return
         before = s.database_url
         try:
             s.database_url = self.url.text()  # its password, if any, goes to PostgreSQL's file
         except (FfmotError, OSError) as e:
-            self._said(f"Not saved: {sentence(e) if isinstance(e, FfmotError) else e}")
+            self._said(_("Not saved: {why}", why=sentence(e) if isinstance(e, FfmotError) else e))
             return
         self.url.setText(s.database_url)
         self.needs_restart = (

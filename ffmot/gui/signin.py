@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffmot.core.i18n import _
 from ffmot.gui.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
 def _practice_words() -> str:
     from ffmot.services.demo_load import practice_team_words
 
-    return f" Training: sign in as one of the practice team ({practice_team_words()})."
+    return " " + _(
+        "Training: sign in as one of the practice team ({team}).", team=practice_team_words()
+    )
 
 
 class SignInDialog(QDialog):
@@ -51,38 +54,46 @@ class SignInDialog(QDialog):
         self.unlock = unlock
         self.protected = ctx is not None and (ctx.protected or unlock is not None)
         self.setObjectName("signInDialog")
-        self.setWindowTitle("Sign in for today")
+        self.setWindowTitle(_("Sign in for today"))
         self.setWindowModality(Qt.WindowModality.WindowModal)
         intro = QLabel(
-            "Who is working at this station today? Every result, note and print is recorded "
-            "under this name."
+            _(
+                "Who is working at this station today? Every result, note and print is "
+                "recorded under this name."
+            )
         )
         intro.setWordWrap(True)
         self.intro = intro
         self.name = QLineEdit(settings.practitioner)
         self.name.setObjectName("practitionerName")
-        self.name.setAccessibleName("Your name")
+        self.name.setAccessibleName(_("Your name"))
         self.station = QLineEdit(settings.station)
         self.station.setObjectName("stationName")
-        self.station.setAccessibleName("Station name")
+        self.station.setAccessibleName(_("Station name"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Sign in")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("&Sign in"))
         self.buttons.accepted.connect(self.accept)
         form = QFormLayout(self)
         form.addRow(intro)
-        form.addRow("Your &name", self.name)
+        form.addRow(_("Your &name"), self.name)
         if self.protected:
             intro.setText(
                 (
-                    f"The window was locked after {locked_after} minutes untouched. Anything "
-                    "typed is kept. "
+                    _(
+                        "The window was locked after {minutes} minutes untouched. Anything "
+                        "typed is kept.",
+                        minutes=locked_after,
+                    )
+                    + " "
                     if locked_after
                     else ""
                 )
-                + "Sign in with your own name and PIN. Every result, note and print is "
-                "recorded under your name."
+                + _(
+                    "Sign in with your own name and PIN. Every result, note and print is "
+                    "recorded under your name."
+                )
                 + (
-                    " The records are encrypted on this computer: your PIN unlocks them."
+                    " " + _("The records are encrypted on this computer: your PIN unlocks them.")
                     if unlock is not None
                     else ""
                 )
@@ -90,16 +101,16 @@ class SignInDialog(QDialog):
             )
             self.pin = QLineEdit()
             self.pin.setObjectName("pin")
-            self.pin.setAccessibleName("Your PIN or password")
+            self.pin.setAccessibleName(_("Your PIN or password"))
             self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-            form.addRow("Your &PIN", self.pin)
+            form.addRow(_("Your &PIN"), self.pin)
             self.pin.textChanged.connect(self._check)
             quit_button = self.buttons.addButton(
-                "&Quit ffmot", QDialogButtonBox.ButtonRole.DestructiveRole
+                _("&Quit ffmot"), QDialogButtonBox.ButtonRole.DestructiveRole
             )
             quit_button.setObjectName("quitButton")
             quit_button.clicked.connect(self._quit)
-        form.addRow("S&tation", self.station)
+        form.addRow(_("S&tation"), self.station)
         self.said = QLabel("")
         self.said.setObjectName("signInMessage")
         self.said.setWordWrap(True)
@@ -138,7 +149,7 @@ class SignInDialog(QDialog):
         name, pin = self.name.text().strip(), self.pin.text()
         station = self.station.text().strip() or self.settings.station
         self.buttons.setEnabled(False)
-        self.said.setText("Checking…")
+        self.said.setText(_("Checking…"))
 
         unlock = self.unlock
 
@@ -161,7 +172,7 @@ class SignInDialog(QDialog):
             from ffmot.core.errors import FfmotError, sentence
 
             self.buttons.setEnabled(True)
-            why = sentence(e) if isinstance(e, FfmotError) else "The PIN could not be checked."
+            why = sentence(e) if isinstance(e, FfmotError) else _("The PIN could not be checked.")
             self.said.setText(why)
             self.said.setAccessibleName(why)
             self.adjustSize()  # the dialog grows to hold the words, never cuts them off

@@ -9,13 +9,13 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QDateEdit, QLabel, QSizePolicy, QWidget
 
 from ffmot.core.errors import sentence as sentence  # the views take it from here
+from ffmot.core.i18n import N_, _
 
-BAND_TEXT = {  # the sheet's words (resources/advice.toml [bands]), with a shape
-    "below_average": "▼ Below the usual range",
-    "normal": "● In the usual range",
-    "above_average": "▲ Above the usual range",
-    "not_classified": "– Not compared",
-    "": "",
+BAND_WORDS = {  # the sheet's words (resources/advice.toml [bands]), shown after the shape
+    "below_average": N_("Below the usual range"),
+    "normal": N_("In the usual range"),
+    "above_average": N_("Above the usual range"),
+    "not_classified": N_("Not compared"),
 }
 BAND_SHAPE = {"below_average": "▼ ", "normal": "● ", "above_average": "▲ ", "not_classified": "– "}
 BAND_COLOUR = {  # Okabe-Ito: vermillion-ish orange, sky blue, bluish green; grey for none
@@ -42,9 +42,14 @@ class BandBadge(QLabel):
         """The band with its shape; `words` (as the sheet says them, "Slower than the usual
         range") replace the plain band words."""
         self.band = band
-        text = BAND_SHAPE.get(band, "") + words if words else BAND_TEXT.get(band, band)
+        if words:
+            text = BAND_SHAPE.get(band, "") + words
+        elif band in BAND_WORDS:
+            text = BAND_SHAPE[band] + _(BAND_WORDS[band])
+        else:
+            text = band
         self.setText(text)
-        self.setAccessibleName(text.lstrip("▼●▲– ") or "no band")
+        self.setAccessibleName(text.lstrip("▼●▲– ") or _("no band"))
         colour = BAND_COLOUR.get(band)
         if colour is None:
             self.setStyleSheet("")
@@ -90,9 +95,15 @@ class WhereYouStand(QWidget):
     ) -> None:
         self.low, self.high, self.value = low, high, value
         self.lower_is_better, self.unit, self.band = lower_is_better, unit, band
-        text = "no comparison"
+        text = _("no comparison")
         if low is not None and high is not None and value is not None:
-            text = f"Your result {value:g} {unit}; usual range {low:g} to {high:g} {unit}"
+            text = _(
+                "Your result {value} {unit}; usual range {low} to {high} {unit}",
+                value=f"{value:g}",
+                unit=unit,
+                low=f"{low:g}",
+                high=f"{high:g}",
+            )
         self.setAccessibleName(text)
         self.setToolTip(text)
         self.update()
@@ -110,7 +121,7 @@ class WhereYouStand(QWidget):
             p.drawText(
                 QRectF(0, 0, w, self.height()),
                 Qt.AlignmentFlag.AlignVCenter,
-                "No comparison for this result",
+                _("No comparison for this result"),
             )
             return
         span = max(self.high - self.low, 1e-9)
@@ -141,13 +152,13 @@ class WhereYouStand(QWidget):
         small = QFont(self.font())
         small.setPointSizeF(max(self.font().pointSizeF() * 0.85, 7))
         p.setFont(small)
-        label = f"usual range {self.low:g}–{self.high:g}"
+        label = _("usual range {low}–{high}", low=f"{self.low:g}", high=f"{self.high:g}")
         p.drawText(
             QRectF(x1 - 100, axis_y + h * 0.5, x2 - x1 + 200, h * 1.2),
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
             label,
         )
-        left, right = ("slower", "faster") if self.lower_is_better else ("less", "more")
+        left, right = (_("slower"), _("faster")) if self.lower_is_better else (_("less"), _("more"))
         p.drawText(
             QRectF(margin, axis_y + h * 0.5, 120, h * 1.2), Qt.AlignmentFlag.AlignLeft, f"◀ {left}"
         )
@@ -170,7 +181,7 @@ class WhereYouStand(QWidget):
         f.setBold(True)
         p.setFont(f)
         p.setPen(fg)
-        txt = f"you: {self.value:g}"
+        txt = _("you: {value}", value=f"{self.value:g}")
         tw = fm.horizontalAdvance(txt) + 12
         tx = min(max(vx - tw / 2, 0), w - tw)
         p.drawText(QRectF(tx, 0, tw, h), Qt.AlignmentFlag.AlignCenter, txt)
@@ -182,7 +193,7 @@ class TrainingBanner(QLabel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            "TRAINING — practice data only; nothing here is about a real person", parent
+            _("TRAINING — practice data only; nothing here is about a real person"), parent
         )
         self.setObjectName("trainingBanner")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -190,7 +201,7 @@ class TrainingBanner(QLabel):
             "QLabel { background: #CC79A7; color: black; font-weight: bold; "
             "padding: 6px; border: 3px dashed black; }"
         )
-        self.setAccessibleName("Training mode")
+        self.setAccessibleName(_("Training mode"))
 
 
 def heading(text: str, scale: float = 1.3) -> QLabel:
