@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.core import codes
+from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import B
 from ffmot.gui.models import RowsModel
@@ -38,15 +39,15 @@ STATUS_MARK = {
 }
 # Someone whose latest decision on keeping their results is no: not tested, no sheet.
 CONSENT_WORDS = {
-    "withdrawn": "Consent withdrawn: do not test or print",
-    "no_consent": "No consent to keep results: ask at check-in",
+    "withdrawn": N_("Consent withdrawn: do not test or print"),
+    "no_consent": N_("No consent to keep results: ask at check-in"),
 }
 STATUS_WORDS = {**BOARD_STATUS_WORDS, **CONSENT_WORDS}
 SCREEN_WORDS = {
-    "incomplete": "not finished",
-    "clear": "clear",
-    "care": "with care",
-    "do_not_test": "do not test",
+    "incomplete": N_("not finished"),
+    "clear": N_("clear"),
+    "care": N_("with care"),
+    "do_not_test": N_("do not test"),
     "": "—",
 }
 
@@ -59,25 +60,25 @@ class BoardView(QWidget):
         battery = ctx.battery
         self.model: RowsModel[BoardRow] = RowsModel(
             [
-                ("Code", lambda r: codes.display(r.code)),
-                ("Name", lambda r: r.name),
-                ("Screening", lambda r: SCREEN_WORDS.get(r.screening, r.screening)),
-                ("Done", lambda r: f"{r.done} of {r.offered}"),
+                (_("Code"), lambda r: codes.display(r.code)),
+                (_("Name"), lambda r: r.name),
+                (_("Screening"), lambda r: _screen_words(r.screening)),
+                (_("Done"), lambda r: _("{done} of {offered}", done=r.done, offered=r.offered)),
                 (
-                    "Still to do",
+                    _("Still to do"),
                     lambda r: (
                         ", ".join(battery[t].short_name for t in r.still_needed if t in battery)
                         or "—"
                     ),
                 ),
-                ("Status", lambda r: STATUS_MARK[r.status] + STATUS_WORDS[r.status]),
+                (_("Status"), lambda r: STATUS_MARK[r.status] + _(STATUS_WORDS[r.status])),
             ]
         )
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         self.table.setObjectName("boardTable")
-        self.table.setAccessibleName("Everyone checked in today")
+        self.table.setAccessibleName(_("Everyone checked in today"))
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -96,17 +97,17 @@ class BoardView(QWidget):
         self.table.activated.connect(self._open)
         self.summary = QLabel()
         self.summary.setObjectName("boardSummary")
-        refresh = QPushButton("&Refresh")
+        refresh = QPushButton(_("&Refresh"))
         refresh.clicked.connect(self.refresh)
         top = QHBoxLayout()
-        top.addWidget(heading("Today's board"))
+        top.addWidget(heading(_("Today's board")))
         top.addStretch(1)
         top.addWidget(refresh)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
-        layout.addWidget(QLabel("Enter or double-click a row to open their results."))
+        layout.addWidget(QLabel(_("Enter or double-click a row to open their results.")))
         self.timer = QTimer(self)
         self.timer.setInterval(15000)  # other stations save too
         self.timer.timeout.connect(self.refresh)
@@ -122,7 +123,7 @@ class BoardView(QWidget):
         event = self.ctx.current_event
         if event is None:
             self.model.set_rows([])
-            self.summary.setText("Open an MOT day first (Events).")
+            self.summary.setText(_("Open an MOT day first (Events)."))
             return
         self.ctx.runner.run(
             lambda: B.board(self.ctx.db, event.id),
@@ -152,8 +153,11 @@ class BoardView(QWidget):
         rare = (*CONSENT_WORDS, "conflict")  # said only when someone is in that state
         shown = [k for k, n in counts.items() if n or k not in rare]
         self.summary.setText(
-            f"{len(rows)} checked in · "
-            + " · ".join(f"{STATUS_WORDS[k]}: {counts[k]}" for k in shown)
+            _("{count} checked in", count=len(rows))
+            + " · "
+            + " · ".join(
+                _("{status}: {count}", status=_(STATUS_WORDS[k]), count=counts[k]) for k in shown
+            )
         )
 
     def _open(self, index: object) -> None:
@@ -163,3 +167,9 @@ class BoardView(QWidget):
         row = self.model.row_at(self.proxy.mapToSource(index))
         if row is not None:
             self.ctx.show_visit.emit(row.assessment_id)
+
+
+def _screen_words(screening: str) -> str:
+    """A screening outcome in a word or two; an outcome without words is shown as it is."""
+    words = SCREEN_WORDS.get(screening)
+    return screening if words is None else _(words)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ffmot.core import codes, screening
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R, lazy
 from ffmot.gui.models import RowsModel
@@ -46,17 +47,17 @@ else:
     P = lazy("ffmot.services.people")
 
 PURPOSE_WORDS = {
-    "keep_results": "Keep my results",
-    "retest_contact": "Contact me for a 12-week retest",
-    "share_gp": "Share my results with my GP",
-    "anonymous_reports": "Use my results anonymously in reports",
+    "keep_results": N_("Keep my results"),
+    "retest_contact": N_("Contact me for a 12-week retest"),
+    "share_gp": N_("Share my results with my GP"),
+    "anonymous_reports": N_("Use my results anonymously in reports"),
 }
 OUTCOME_MARK = {"incomplete": "… ", "clear": "✔ ", "care": "⚠ ", "do_not_test": "✖ "}
 SEX_CHOICES = (
-    ("", "Choose…"),
-    ("female", "Female"),
-    ("male", "Male"),
-    ("not_stated", "Prefers not to say"),
+    ("", N_("Choose…")),
+    ("female", N_("Female")),
+    ("male", N_("Male")),
+    ("not_stated", N_("Prefers not to say")),
 )
 
 
@@ -67,7 +68,9 @@ def parse_dob(text: str) -> dt.date:
             return dt.datetime.strptime(t, form).date()
         except ValueError:
             continue
-    raise InputError(f"'{t}' is not a date of birth: type it as dd/mm/yyyy, e.g. 14/03/1950")
+    raise InputError(
+        _("'{text}' is not a date of birth: type it as dd/mm/yyyy, e.g. 14/03/1950", text=t)
+    )
 
 
 def language_box(current: str = "en") -> QComboBox:
@@ -82,19 +85,28 @@ def language_box(current: str = "en") -> QComboBox:
     return box
 
 
+def _intro(keep: ParticipantInfo) -> str:
+    """What merging does, said of the record kept."""
+    return _(
+        "Keep {name} ({code}) and bring the other record's visits, results and consent into it.",
+        name=keep.name,
+        code=codes.display(keep.code),
+    )
+
+
 class CorrectDetailsDialog(QDialog):
     """Put right a name, date of birth or sex (the last two decide the norms). Audited."""
 
     def __init__(self, person: ParticipantInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("correctDialog")
-        self.setWindowTitle(f"Correct the details of {person.name}")
+        self.setWindowTitle(_("Correct the details of {name}", name=person.name))
         self.given = QLineEdit(person.given_name)
         self.family = QLineEdit(person.family_name)
         self.dob = QLineEdit(person.date_of_birth.strftime("%d/%m/%Y"))
         self.sex = QComboBox()
         for value, words in SEX_CHOICES[1:]:
-            self.sex.addItem(words, value)
+            self.sex.addItem(_(words), value)
         self.sex.setCurrentIndex(self.sex.findData(person.sex))
         self.language = language_box(person.language)
         self.message = QLabel()
@@ -105,12 +117,12 @@ class CorrectDetailsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
-        form.addRow("&Given name", self.given)
-        form.addRow("Famil&y name", self.family)
-        form.addRow("Date of &birth", self.dob)
-        form.addRow("&Sex", self.sex)
+        form.addRow(_("&Given name"), self.given)
+        form.addRow(_("Famil&y name"), self.family)
+        form.addRow(_("Date of &birth"), self.dob)
+        form.addRow(_("&Sex"), self.sex)
         if self.language.count() > 1:
-            form.addRow("Sheet &language", self.language)
+            form.addRow(_("Sheet &language"), self.language)
         form.addRow(self.message)
         form.addRow(buttons)
 
@@ -148,24 +160,28 @@ class MergeDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mergeDialog")
-        self.setWindowTitle(f"Merge two records of {person.name}")
+        self.setWindowTitle(_("Merge two records of {name}", name=person.name))
         self.person = person
         self.plan: MergePlan | None = None
         self._look_up, self._merge = look_up, merge
         self.code = QLineEdit()
         self.code.setObjectName("mergeCode")
-        self.code.setPlaceholderText("scan or type their other card code")
-        self.code.setAccessibleName("Card code of the other record")
+        self.code.setPlaceholderText(_("scan or type their other card code"))
+        self.code.setAccessibleName(_("Card code of the other record"))
         self.code.textEdited.connect(lambda _t: self._forget())
         self.listed = QComboBox()
         self.listed.setObjectName("mergeListed")
-        self.listed.setAccessibleName("Or choose the other record from the people listed")
+        self.listed.setAccessibleName(_("Or choose the other record from the people listed"))
         self.listed.addItem("—", "")
         for r in listed:
             if r.id != person.id:
                 self.listed.addItem(
-                    f"{codes.display(r.code)}  {r.name}, born "
-                    f"{r.date_of_birth.strftime('%d/%m/%Y')}",
+                    _(
+                        "{code}  {name}, born {born}",
+                        code=codes.display(r.code),
+                        name=r.name,
+                        born=r.date_of_birth.strftime("%d/%m/%Y"),
+                    ),
                     r.code,
                 )
         self.listed.activated.connect(self._chosen)
@@ -179,18 +195,18 @@ class MergeDialog(QDialog):
         self.message = QLabel()
         self.message.setObjectName("mergeMessage")
         self.message.setWordWrap(True)
-        self.accept_box = QCheckBox("&The kept record's sex and date of birth are right")
+        self.accept_box = QCheckBox(_("&The kept record's sex and date of birth are right"))
         self.accept_box.setObjectName("mergeAcceptDetails")
         self.accept_box.toggled.connect(lambda _on: self._enable())
         self.accept_box.hide()
-        self.swap_button = QPushButton("Keep the &other record instead")
+        self.swap_button = QPushButton(_("Keep the &other record instead"))
         self.swap_button.setObjectName("mergeSwap")
         self.swap_button.setAutoDefault(False)
         self.swap_button.clicked.connect(self.swap)
-        self.merge_button = QPushButton("&Merge")
+        self.merge_button = QPushButton(_("&Merge"))
         self.merge_button.setObjectName("mergeConfirm")
         self.merge_button.clicked.connect(self.confirm)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton(_("Cancel"))
         cancel.setAutoDefault(False)
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
@@ -199,17 +215,12 @@ class MergeDialog(QDialog):
         buttons.addWidget(self.merge_button)
         buttons.addWidget(cancel)
         form = QFormLayout(self)
-        intro = QLabel(
-            sentence(
-                f"keep {person.name} ({codes.display(person.code)}) and bring the other "
-                "record's visits, results and consent into it"
-            )
-        )
+        intro = QLabel(_intro(person))
         intro.setWordWrap(True)
         self.intro = intro
         form.addRow(intro)
-        form.addRow("Other record's card &code", self.code)
-        form.addRow("or choose from those &listed", self.listed)
+        form.addRow(_("Other record's card &code"), self.code)
+        form.addRow(_("or choose from those &listed"), self.listed)
         form.addRow(self.side)
         form.addRow(self.moves)
         form.addRow(self.accept_box)
@@ -257,9 +268,9 @@ class MergeDialog(QDialog):
     def look_up(self) -> None:
         text = self.code.text().strip()
         if not text:
-            self.message.setText("Type or scan the card code of their other record.")
+            self.message.setText(_("Type or scan the card code of their other record."))
             return
-        self.message.setText("Looking them up…")
+        self.message.setText(_("Looking them up…"))
         self._look_up(self.person, text)
 
     def swap(self) -> None:
@@ -275,12 +286,7 @@ class MergeDialog(QDialog):
     def show_plan(self, plan: MergePlan) -> None:
         self.plan = plan
         self.person = plan.keep
-        self.intro.setText(
-            sentence(
-                f"keep {plan.keep.name} ({codes.display(plan.keep.code)}) and bring the other "
-                "record's visits, results and consent into it"
-            )
-        )
+        self.intro.setText(_intro(plan.keep))
 
         def column(p: ParticipantInfo, visits: tuple[P.VisitSummary, ...]) -> list[str]:
             return [
@@ -288,41 +294,70 @@ class MergeDialog(QDialog):
                 codes.display(p.code),
                 p.date_of_birth.strftime("%d/%m/%Y"),
                 P.SEX_WORDS.get(p.sex, p.sex),
-                "<br>".join(v.line() for v in visits) or "no visits",
+                "<br>".join(v.line() for v in visits) or _("no visits"),
             ]
 
         keep, other = column(plan.keep, plan.keep_visits), column(plan.other, plan.other_visits)
+        what = (_("Name"), _("Card code"), _("Born"), _("Sex"), _("Visits"))
+        decide = (False, False, True, True, False)  # the date of birth and sex decide the norms
+        differs = "⚠ " + _("differs")
         rows = "".join(
-            f"<tr><th align='left'>{what}</th><td>{a}</td><td>{b}</td>"
-            f"<td>{'⚠ differs' if what in ('Born', 'Sex') and a != b else ''}</td></tr>"
-            for what, a, b in zip(
-                ("Name", "Card code", "Born", "Sex", "Visits"), keep, other, strict=True
-            )
+            f"<tr><th align='left'>{w}</th><td>{a}</td><td>{b}</td>"
+            f"<td>{differs if norms and a != b else ''}</td></tr>"
+            for w, norms, a, b in zip(what, decide, keep, other, strict=True)
         )
         self.side.setText(
-            "<table cellspacing='6'><tr><th></th><th align='left'>Keep</th>"
-            "<th align='left'>Merge into it, then remove</th><th></th></tr>" + rows + "</table>"
+            f"<table cellspacing='6'><tr><th></th><th align='left'>{_('Keep')}</th>"
+            f"<th align='left'>{_('Merge into it, then remove')}</th><th></th></tr>"
+            + rows
+            + "</table>"
         )
         self.side.setAccessibleName(
-            f"Keep {plan.keep.name}, card {keep[1]}, born {keep[2]}, {keep[3]}. Merge into it "
-            f"{plan.other.name}, card {other[1]}, born {other[2]}, {other[3]}."
+            _(
+                "Keep {keep}, card {keep_code}, born {keep_born}, {keep_sex}. Merge into it "
+                "{other}, card {other_code}, born {other_born}, {other_sex}.",
+                keep=plan.keep.name,
+                keep_code=keep[1],
+                keep_born=keep[2],
+                keep_sex=keep[3],
+                other=plan.other.name,
+                other_code=other[1],
+                other_born=other[2],
+                other_sex=other[3],
+            )
         )
         self.moves.setText(plan.moves())
         self.swap_button.setEnabled(True)
         if plan.clashes:
             self.message.setText(
-                "⚠ These cannot be merged yet: " + "; ".join(sentence(c) for c in plan.clashes)
+                "⚠ "
+                + _(
+                    "These cannot be merged yet: {clashes}",
+                    clashes="; ".join(sentence(c) for c in plan.clashes),
+                )
             )
         elif plan.differences:
+            if len(plan.differences) == 2:  # at most two: the sex and the date of birth
+                first, second = plan.differences
+                differ = _(
+                    "The records differ in {first} and in {second}.", first=first, second=second
+                )
+            else:
+                differ = _(
+                    "The records differ in {first}.", first=" and in ".join(plan.differences)
+                )
             self.message.setText(
-                "⚠ The records differ in "
-                + " and in ".join(plan.differences)
-                + f". These decide the norms: the merged record keeps those of "
-                f"{codes.display(plan.keep.code)}. Tick the box if they are right, or cancel "
-                "and correct the wrong record first."
+                "⚠ "
+                + differ
+                + " "
+                + _(
+                    "These decide the norms: the merged record keeps those of {code}. Tick the "
+                    "box if they are right, or cancel and correct the wrong record first.",
+                    code=codes.display(plan.keep.code),
+                )
             )
         else:
-            self.message.setText("Press Enter to merge them, Esc to cancel.")
+            self.message.setText(_("Press Enter to merge them, Esc to cancel."))
         self.accept_box.setChecked(False)
         self.accept_box.setVisible(bool(plan.differences))
         self._enable()
@@ -336,7 +371,7 @@ class MergeDialog(QDialog):
         if plan is None or not self.merge_button.isEnabled():
             return
         self.merge_button.setEnabled(False)  # one merge at a time
-        self.message.setText("Merging…")
+        self.message.setText(_("Merging…"))
         self._merge(plan, self.accept_box.isChecked())
 
 
@@ -353,24 +388,24 @@ class CheckInView(QWidget):
         # --- find ------------------------------------------------------------------------
         self.search = QLineEdit()
         self.search.setObjectName("search")
-        self.search.setPlaceholderText("Name, card code or date of birth")
-        self.search.setAccessibleName("Find a participant")
+        self.search.setPlaceholderText(_("Name, card code or date of birth"))
+        self.search.setAccessibleName(_("Find a participant"))
         self.search.setClearButtonEnabled(True)
         self.model: RowsModel[ParticipantRow] = RowsModel(
             [
-                ("Code", lambda r: codes.display(r.code)),
-                ("Name", lambda r: r.name),
-                ("Born", lambda r: r.date_of_birth.strftime("%d/%m/%Y")),
-                ("Age", lambda r: r.age),
+                (_("Code"), lambda r: codes.display(r.code)),
+                (_("Name"), lambda r: r.name),
+                (_("Born"), lambda r: r.date_of_birth.strftime("%d/%m/%Y")),
+                (_("Age"), lambda r: r.age),
                 (
-                    "Last visit",
+                    _("Last visit"),
                     lambda r: r.last_assessed.strftime("%d/%m/%Y") if r.last_assessed else "—",
                 ),
             ]
         )
         self.table = QTableView()
         self.table.setObjectName("participantsTable")
-        self.table.setAccessibleName("People found")
+        self.table.setAccessibleName(_("People found"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -391,50 +426,52 @@ class CheckInView(QWidget):
         self.search.textChanged.connect(lambda _t: self.timer.start())
         ctx.ready.connect(lambda: self._run_search() if self.search.text() else None)
         self.search.returnPressed.connect(self._first)
-        new_button = QPushButton("&New participant")
+        new_button = QPushButton(_("&New participant"))
         new_button.clicked.connect(self.start_new)
         left = QVBoxLayout()
-        left.addWidget(heading("Find or register"))
+        left.addWidget(heading(_("Find or register")))
         left.addWidget(self.search)
         left.addWidget(self.table, 1)
         left.addWidget(self.found)
         left.addWidget(new_button)
 
         # --- the person -------------------------------------------------------------------
-        self.title = heading("Nobody chosen yet", 1.2)
+        self.title = heading(_("Nobody chosen yet"), 1.2)
         self.title.setObjectName("personTitle")
         self.details = QLabel()
         self.details.setWordWrap(True)
-        consent_box = QGroupBox("Consent (each one separately)")
+        consent_box = QGroupBox(_("Consent (each one separately)"))
         cl = QVBoxLayout(consent_box)
         self.consent_boxes: dict[str, QCheckBox] = {}
         for purpose, words in PURPOSE_WORDS.items():
-            cb = QCheckBox(words)
+            cb = QCheckBox(_(words))
             cb.setObjectName(f"consent_{purpose}")
             cb.toggled.connect(lambda on, p=purpose: self._consent(p, on))
             self.consent_boxes[purpose] = cb
             cl.addWidget(cb)
-        self.checkin_button = QPushButton("Check &in to this MOT day")
+        self.checkin_button = QPushButton(_("Check &in to this MOT day"))
         self.checkin_button.setObjectName("checkInButton")
         self.checkin_button.clicked.connect(self.check_in)
-        self.card_button = QPushButton("Print &card…")
-        self.correct_button = QPushButton("Correct &details…")
+        self.card_button = QPushButton(_("Print &card…"))
+        self.correct_button = QPushButton(_("Correct &details…"))
         self.correct_button.setObjectName("correctButton")
         self.correct_button.clicked.connect(self.correct_details)
         self.card_button.clicked.connect(self.print_card)
-        self.merge_button = QPushButton("&Merge with another record…")
+        self.merge_button = QPushButton(_("&Merge with another record…"))
         self.merge_button.setObjectName("mergeButton")
-        self.merge_button.setToolTip("The same person registered twice: make the two records one")
+        self.merge_button.setToolTip(
+            _("The same person registered twice: make the two records one")
+        )
         self.merge_button.clicked.connect(self.merge_people)
 
-        screen_box = QGroupBox("Safety screening")
+        screen_box = QGroupBox(_("Safety screening"))
         sl = QFormLayout(screen_box)
         questions = QGridLayout()
         questions.setColumnStretch(0, 1)
         self.answers: dict[str, QComboBox] = {}
         for n, q in enumerate(screening.QUESTIONS):
             combo = QComboBox()
-            combo.addItems(["not asked", "Yes", "No"])
+            combo.addItems([_("not asked"), _("Yes"), _("No")])
             combo.setObjectName(f"q_{q.id}")
             combo.setAccessibleName(q.text)
             lab = QLabel(q.text)
@@ -448,21 +485,21 @@ class CheckInView(QWidget):
         self.systolic = QSpinBox()
         self.systolic.setRange(0, 260)
         self.systolic.setSpecialValueText("—")
-        self.systolic.setAccessibleName("Systolic blood pressure, mmHg (optional)")
+        self.systolic.setAccessibleName(_("Systolic blood pressure, mmHg (optional)"))
         self.diastolic = QSpinBox()
         self.diastolic.setRange(0, 160)
         self.diastolic.setSpecialValueText("—")
-        self.diastolic.setAccessibleName("Diastolic blood pressure, mmHg (optional)")
+        self.diastolic.setAccessibleName(_("Diastolic blood pressure, mmHg (optional)"))
         bp.addWidget(self.systolic)
         bp.addWidget(QLabel("/"))
         bp.addWidget(self.diastolic)
-        bp.addWidget(QLabel("mmHg (if measured)"))
-        sl.addRow("Blood pressure", bp)
-        self.screen_button = QPushButton("&Record screening")
+        bp.addWidget(QLabel(_("mmHg (if measured)")))
+        sl.addRow(_("Blood pressure"), bp)
+        self.screen_button = QPushButton(_("&Record screening"))
         self.screen_button.setObjectName("recordScreening")
         self.screen_button.clicked.connect(self.record_screening)
         sl.addRow(self.screen_button)
-        self.outcome = QLabel("Not screened yet")
+        self.outcome = QLabel(_("Not screened yet"))
         self.outcome.setObjectName("screeningOutcome")
         self.outcome.setWordWrap(True)
         sl.addRow(self.outcome)
@@ -484,7 +521,7 @@ class CheckInView(QWidget):
         pl.addStretch(1)
 
         # --- a new person -------------------------------------------------------------------
-        self.new_box = QGroupBox("New participant")
+        self.new_box = QGroupBox(_("New participant"))
         nf = QFormLayout(self.new_box)
         self.given = QLineEdit()
         self.given.setObjectName("givenName")
@@ -492,33 +529,33 @@ class CheckInView(QWidget):
         self.family.setObjectName("familyName")
         self.dob = QLineEdit()
         self.dob.setObjectName("dateOfBirth")
-        self.dob.setPlaceholderText("dd/mm/yyyy")
+        self.dob.setPlaceholderText(_("dd/mm/yyyy"))
         self.sex = QComboBox()
         self.sex.setObjectName("sex")
         for value, words in SEX_CHOICES:
-            self.sex.addItem(words, value)
+            self.sex.addItem(_(words), value)
         self.phone = QLineEdit()
         self.email = QLineEdit()
         self.postcode = QLineEdit()
-        self.postcode.setPlaceholderText("first half only, e.g. CA12")
+        self.postcode.setPlaceholderText(_("first half only, e.g. CA12"))
         self.language = language_box()
         self.language.setObjectName("sheetLanguage")
-        nf.addRow("&Given name", self.given)
-        nf.addRow("Famil&y name", self.family)
-        nf.addRow("Date of &birth", self.dob)
-        nf.addRow("&Sex", self.sex)
-        nf.addRow("&Phone (optional)", self.phone)
-        nf.addRow("&Email (optional)", self.email)
-        nf.addRow("P&ostcode district", self.postcode)
+        nf.addRow(_("&Given name"), self.given)
+        nf.addRow(_("Famil&y name"), self.family)
+        nf.addRow(_("Date of &birth"), self.dob)
+        nf.addRow(_("&Sex"), self.sex)
+        nf.addRow(_("&Phone (optional)"), self.phone)
+        nf.addRow(_("&Email (optional)"), self.email)
+        nf.addRow(_("P&ostcode district"), self.postcode)
         if self.language.count() > 1:  # only English: nothing to choose
-            nf.addRow("Sheet &language", self.language)
+            nf.addRow(_("Sheet &language"), self.language)
         self.new_consents: dict[str, QCheckBox] = {}
         for purpose, words in PURPOSE_WORDS.items():
-            cb = QCheckBox(words)
+            cb = QCheckBox(_(words))
             cb.setObjectName(f"new_consent_{purpose}")
             self.new_consents[purpose] = cb
             nf.addRow(cb)
-        self.register_button = QPushButton("Regis&ter")
+        self.register_button = QPushButton(_("Regis&ter"))
         self.register_button.setObjectName("registerButton")
         self.register_button.clicked.connect(self.register)
         for field in (self.given, self.family, self.dob, self.phone, self.email, self.postcode):
@@ -543,7 +580,7 @@ class CheckInView(QWidget):
         layout.addLayout(left, 1)
         layout.addWidget(scroll, 1)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_first).setWhatsThis(
-            "Find a person: back to the search box"
+            _("Find a person: back to the search box")
         )
         # A card scanned into any box but the search (a name, a date, a screening answer) is
         # that person, and the box is put back as it was: no code in a name, no answer changed.
@@ -568,7 +605,7 @@ class CheckInView(QWidget):
         )
         self.scans.scanned.connect(self._scanned_elsewhere)
         QShortcut(QKeySequence.StandardKey.New, self, self.start_new).setWhatsThis(
-            "Register a new person"
+            _("Register a new person")
         )
         self._rows_for: str | None = None  # the search text the listed rows are for
         self._duplicate_warned: tuple[str, str, dt.date] | None = None
@@ -609,8 +646,16 @@ class CheckInView(QWidget):
             return  # a newer search is on its way
         self.model.set_rows(rows)
         self._rows_for = text
-        more = " (the first 200: type more to narrow it down)" if len(rows) == 200 else ""
-        self.found.setText(f"{len(rows)} found{more}" if text else f"{len(rows)} shown{more}")
+        n = len(rows)
+        if n == 200:  # the search's limit
+            said = (
+                _("{count} found (the first 200: type more to narrow it down)", count=n)
+                if text
+                else _("{count} shown (the first 200: type more to narrow it down)", count=n)
+            )
+        else:
+            said = _("{count} found", count=n) if text else _("{count} shown", count=n)
+        self.found.setText(said)
         if self._pick_when_found == text:
             self._pick_when_found = None
             self._select_first()
@@ -681,17 +726,21 @@ class CheckInView(QWidget):
             w.setEnabled(on)
         self.screen_box.setEnabled(False)
         self._fill_answers(None)  # never the previous person's answers
-        self.outcome.setText("Check in first, then record the screening")
+        self.outcome.setText(_("Check in first, then record the screening"))
         if person is None:
-            self.title.setText("Nobody chosen yet")
-            self.details.setText("Find someone on the left, or register a new participant.")
+            self.title.setText(_("Nobody chosen yet"))
+            self.details.setText(_("Find someone on the left, or register a new participant."))
             return
         self.title.setText(person.name)
         age = R.age_or_zero(person.date_of_birth, dt.date.today())
         self.details.setText(
-            f"Card code {codes.display(person.code)} · born "
-            f"{person.date_of_birth.strftime('%d/%m/%Y')} (age {age}) · "
-            f"{person.sex.replace('_', ' ')}"
+            _(
+                "Card code {code} · born {born} (age {age}) · {sex}",
+                code=codes.display(person.code),
+                born=person.date_of_birth.strftime("%d/%m/%Y"),
+                age=age,
+                sex=person.sex.replace("_", " "),
+            )
         )
         for purpose, cb in self.consent_boxes.items():
             cb.blockSignals(True)
@@ -700,7 +749,7 @@ class CheckInView(QWidget):
         self.checkin_button.setEnabled(self.ctx.current_event is not None)
         event = self.ctx.current_event
         if event is None:
-            self.outcome.setText("Open an MOT day first (Events)")
+            self.outcome.setText(_("Open an MOT day first (Events)"))
             return
 
         def shown(visit: AssessmentInfo | None) -> None:
@@ -730,8 +779,12 @@ class CheckInView(QWidget):
             return
         if not person.consented("keep_results"):
             self.outcome.setText(
-                "⚠ They have not agreed to keep their results: ask before "
-                "testing (tick 'Keep my results')."
+                "⚠ "
+                + _(
+                    "They have not agreed to keep their results: ask before testing (tick "
+                    "'{box}').",
+                    box=_(PURPOSE_WORDS["keep_results"]),
+                )
             )
             return
         self.ctx.runner.run(
@@ -761,7 +814,7 @@ class CheckInView(QWidget):
         if visit.screening is not None:
             self._show_outcome(visit)
             return
-        self.outcome.setText("Checked in. Now ask the screening questions.")
+        self.outcome.setText(_("Checked in. Now ask the screening questions."))
         if ask:
             self.answers[screening.QUESTIONS[0].id].setFocus()
 
@@ -775,7 +828,7 @@ class CheckInView(QWidget):
         sys_ = self.systolic.value() or None
         dia = self.diastolic.value() or None
         if (sys_ is None) != (dia is None):
-            self.outcome.setText("Give both blood pressure numbers, or neither.")
+            self.outcome.setText(_("Give both blood pressure numbers, or neither."))
             return
         self.ctx.runner.run(
             lambda: R.record_screening(self.ctx.db, self.ctx.actor, visit.id, answers, sys_, dia),
@@ -794,16 +847,27 @@ class CheckInView(QWidget):
         if sc is None:
             return
         words = screening.OUTCOME_WORDS[sc.outcome]
-        text = OUTCOME_MARK[sc.outcome] + words
-        if sc.reasons:
-            text += ": " + "; ".join(sc.reasons)
+        reasons = "; ".join(sc.reasons)
         if sc.outcome == "incomplete":
-            text = OUTCOME_MARK[sc.outcome] + words + f" ({len(sc.unanswered)} still to ask)"
+            said = _("{outcome} ({count} still to ask)", outcome=words, count=len(sc.unanswered))
         elif sc.excluded_tests and sc.outcome != "do_not_test":
-            names = [
-                self.ctx.battery[t].short_name for t in sc.excluded_tests if t in self.ctx.battery
-            ]
-            text += ". Not today: " + ", ".join(names)
+            battery = self.ctx.battery
+            tests = ", ".join(battery[t].short_name for t in sc.excluded_tests if t in battery)
+            said = (
+                _(
+                    "{outcome}: {reasons}. Not today: {tests}",
+                    outcome=words,
+                    reasons=reasons,
+                    tests=tests,
+                )
+                if sc.reasons
+                else _("{outcome}. Not today: {tests}", outcome=words, tests=tests)
+            )
+        elif sc.reasons:
+            said = _("{outcome}: {reasons}", outcome=words, reasons=reasons)
+        else:
+            said = words
+        text = OUTCOME_MARK[sc.outcome] + said
         self.outcome.setText(text)
         self.outcome.setAccessibleName(text)
 
@@ -840,7 +904,7 @@ class CheckInView(QWidget):
 
     def _corrected(self, person: ParticipantInfo) -> None:
         self._show_person(person)
-        self.outcome.setText(f"Details corrected: {person.name}.")
+        self.outcome.setText(_("Details corrected: {name}.", name=person.name))
         self._run_search()
 
     # --- two records of one person ------------------------------------------------------------
@@ -876,8 +940,13 @@ class CheckInView(QWidget):
             dialog.accept()
             self._show_person(person)
             self.outcome.setText(
-                f"Merged: {person.name} ({k}) now holds every visit, result and consent of "
-                f"{o}. The card {o} no longer works: give them the card {k}."
+                _(
+                    "Merged: {name} ({kept}) now holds every visit, result and consent of "
+                    "{other}. The card {other} no longer works: give them the card {kept}.",
+                    name=person.name,
+                    kept=k,
+                    other=o,
+                )
             )
             self.search.setText(person.code)
             self._run_search()
@@ -887,7 +956,7 @@ class CheckInView(QWidget):
             if isinstance(e, FfmotError):
                 dialog.say(sentence(e))
             else:
-                dialog.say("Nothing was merged.")
+                dialog.say(_("Nothing was merged."))
                 show_error(dialog, e, "merging the records")
 
         self.ctx.runner.run(
@@ -951,7 +1020,7 @@ class CheckInView(QWidget):
             dob = parse_dob(self.dob.text())
             sex = self.sex.currentData()
             if not sex:
-                raise InputError("choose the sex (or 'Prefers not to say')")
+                raise InputError(_("choose the sex (or '{choice}')", choice=_(SEX_CHOICES[-1][1])))
         except FfmotError as e:
             self.new_message.setText(sentence(e))
             return
@@ -985,9 +1054,11 @@ class CheckInView(QWidget):
             if isinstance(e, StoreError) and "reach" in str(e):
                 # The save may have been made before the answer was lost: nobody can tell.
                 self.new_message.setText(
-                    "Cannot reach the database to finish registering them: it may or may not "
-                    "have been saved. Their details are still here: press Register again once "
-                    "the database is back, and they will not be registered twice."
+                    _(
+                        "Cannot reach the database to finish registering them: it may or may "
+                        "not have been saved. Their details are still here: press Register "
+                        "again once the database is back, and they will not be registered twice."
+                    )
                 )
             elif isinstance(e, FfmotError):
                 self.new_message.setText(sentence(e))
@@ -1025,14 +1096,22 @@ class CheckInView(QWidget):
             if isinstance(result, list):
                 self._duplicate_warned = key[:3]
                 who = "; ".join(
-                    f"{r.name}, born {r.date_of_birth.strftime('%d/%m/%Y')}, card "
-                    f"{codes.display(r.code)}"
+                    _(
+                        "{name}, born {born}, card {code}",
+                        name=r.name,
+                        born=r.date_of_birth.strftime("%d/%m/%Y"),
+                        code=codes.display(r.code),
+                    )
                     for r in result[:3]
                 )
                 self.new_message.setText(
-                    f"This may be someone already registered: {who}. Find them with the "
-                    "search to use their record, or press Register again to add a new person. "
-                    "(Registered twice already? Open one and use 'Merge with another record'.)"
+                    _(
+                        "This may be someone already registered: {who}. Find them with the "
+                        "search to use their record, or press Register again to add a new "
+                        "person. (Registered twice already? Open one and use 'Merge with "
+                        "another record'.)",
+                        who=who,
+                    )
                 )
                 self.model.set_rows(result)
                 self._rows_for = None
@@ -1042,5 +1121,5 @@ class CheckInView(QWidget):
 
         self._registering = True
         self.register_button.setEnabled(False)
-        self.new_message.setText("Registering…")
+        self.new_message.setText(_("Registering…"))
         self.ctx.runner.run(work, answered, failed)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.core.errors import FfmotError
+from ffmot.core.i18n import _
 from ffmot.core.organisation import Organisation
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R
@@ -41,15 +42,18 @@ class EventsView(QWidget):
         self.setObjectName("eventsView")
         self.model: RowsModel[EventInfo] = RowsModel(
             [
-                ("Date", lambda e: e.date.strftime("%a %d %b %Y")),
-                ("MOT day", lambda e: e.name + (" (training)" if e.training else "")),
-                ("Venue", lambda e: e.venue),
-                ("People", lambda e: e.participants),
+                (_("Date"), lambda e: e.date.strftime("%a %d %b %Y")),
+                (
+                    _("MOT day"),
+                    lambda e: _("{name} (training)", name=e.name) if e.training else e.name,
+                ),
+                (_("Venue"), lambda e: e.venue),
+                (_("People"), lambda e: e.participants),
             ]
         )
         self.table = QTableView()
         self.table.setObjectName("eventsTable")
-        self.table.setAccessibleName("MOT days")
+        self.table.setAccessibleName(_("MOT days"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -60,19 +64,19 @@ class EventsView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.activated.connect(lambda _i: self.open_selected())
-        self.open_button = QPushButton("&Open this MOT day")
+        self.open_button = QPushButton(_("&Open this MOT day"))
         self.open_button.clicked.connect(self.open_selected)
 
         left = QVBoxLayout()
-        left.addWidget(heading("MOT days"))
+        left.addWidget(heading(_("MOT days")))
         left.addWidget(self.table, 1)
         left.addWidget(self.open_button)
 
-        form_box = QGroupBox("Set up a new MOT day")
+        form_box = QGroupBox(_("Set up a new MOT day"))
         form = QFormLayout(form_box)
         self.name = QLineEdit()
         self.name.setObjectName("eventName")
-        self.name.setPlaceholderText("e.g. Lowthwaite MOT day")
+        self.name.setPlaceholderText(_("e.g. Lowthwaite MOT day"))
         self.date = DateEdit(QDate.currentDate())
         self.date.setObjectName("eventDate")
         self.date.setCalendarPopup(True)
@@ -82,9 +86,9 @@ class EventsView(QWidget):
         self.organisation = QLineEdit()
         self.directory = QLineEdit()
         self.directory.setObjectName("eventDirectory")
-        self.directory.setPlaceholderText("activities directory CSV (optional)")
-        self.directory.setAccessibleName("Local activities directory, a CSV file (optional)")
-        browse = QPushButton("&Browse…")
+        self.directory.setPlaceholderText(_("activities directory CSV (optional)"))
+        self.directory.setAccessibleName(_("Local activities directory, a CSV file (optional)"))
+        browse = QPushButton(_("&Browse…"))
         browse.clicked.connect(self._browse)
         drow = QHBoxLayout()
         drow.addWidget(self.directory, 1)
@@ -93,22 +97,22 @@ class EventsView(QWidget):
         self.organisation.setText(theirs.name)
         if theirs.activities is not None:
             self.directory.setText(str(theirs.activities))
-        form.addRow("&Name", self.name)
-        form.addRow("&Date", self.date)
-        form.addRow("V&enue", self.venue)
-        form.addRow("Or&ganisation", self.organisation)
-        form.addRow("Activities", drow)
-        tests_box = QGroupBox("Tests offered")
+        form.addRow(_("&Name"), self.name)
+        form.addRow(_("&Date"), self.date)
+        form.addRow(_("V&enue"), self.venue)
+        form.addRow(_("Or&ganisation"), self.organisation)
+        form.addRow(_("Activities"), drow)
+        tests_box = QGroupBox(_("Tests offered"))
         grid = QGridLayout(tests_box)
         self.test_boxes: dict[str, QCheckBox] = {}
         for i, t in enumerate(ctx.battery.values()):
             cb = QCheckBox(t.short_name)
             cb.setChecked(t.id != "walk_6min")
-            cb.setAccessibleName(f"Offer {t.name}")
+            cb.setAccessibleName(_("Offer {test}", test=t.name))
             self.test_boxes[t.id] = cb
             grid.addWidget(cb, i // 2, i % 2)
         form.addRow(tests_box)
-        self.create_button = QPushButton("&Create and open")
+        self.create_button = QPushButton(_("&Create and open"))
         self.create_button.setObjectName("createEvent")
         self.create_button.clicked.connect(self.create_event)
         for box in (self.name, self.venue, self.organisation, self.directory):
@@ -139,7 +143,9 @@ class EventsView(QWidget):
             self.table.selectRow(0)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Activities directory", "", "CSV (*.csv)")
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Activities directory"), "", "CSV (*.csv)"
+        )
         if path:
             self.directory.setText(path)
 
@@ -156,7 +162,9 @@ class EventsView(QWidget):
         d = self.date.date()
         directory = self.directory.text().strip()
         if directory and not Path(directory).is_file():
-            self.message.setText(f"Cannot find the activities directory {directory}.")
+            self.message.setText(
+                _("Cannot find the activities directory {directory}.", directory=directory)
+            )
             return
 
         def work() -> EventInfo:
@@ -175,7 +183,7 @@ class EventsView(QWidget):
 
         def done(event: EventInfo) -> None:
             self.create_button.setEnabled(True)
-            self.message.setText(f"{event.name} is set up.")
+            self.message.setText(_("{name} is set up.", name=event.name))
             self.name.clear()
             self.refresh()
             self.ctx.set_event(event)
