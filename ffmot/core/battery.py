@@ -30,18 +30,18 @@ STOP_REASONS = ("chest_pain", "dizziness", "pain", "breathlessness", "other")
 SYMPTOM_STOPS = ("chest_pain", "dizziness", "pain", "breathlessness")
 # The reasons in words, as the station and the score card offer them.
 REASON_WORDS = {
-    "declined": "Declined",
-    "unable": "Unable",
-    "felt_unsafe": "Felt unsafe",
-    "stopped_by_tester": "Stopped by tester",
-    "not_offered": "Not offered",
+    "declined": N_("Declined"),
+    "unable": N_("Unable"),
+    "felt_unsafe": N_("Felt unsafe"),
+    "stopped_by_tester": N_("Stopped by tester"),
+    "not_offered": N_("Not offered"),
 }
 STOP_WORDS = {
-    "chest_pain": "Chest pain",
-    "dizziness": "Dizziness",
-    "pain": "Pain",
-    "breathlessness": "Breathlessness",
-    "other": "Other (a slip, equipment…)",
+    "chest_pain": N_("Chest pain"),
+    "dizziness": N_("Dizziness"),
+    "pain": N_("Pain"),
+    "breathlessness": N_("Breathlessness"),
+    "other": N_("Other (a slip, equipment…)"),
 }
 
 

@@ -14,16 +14,16 @@ from pathlib import Path
 
 from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import InputError, NormDataError
-from ffmot.core.i18n import _
+from ffmot.core.i18n import N_, _
 from ffmot.core.paths import resources_dir
 
 INCOMPLETE, CLEAR, CARE, DO_NOT_TEST = "incomplete", "clear", "care", "do_not_test"
 OUTCOMES = (INCOMPLETE, CLEAR, CARE, DO_NOT_TEST)
 OUTCOME_WORDS = {
-    INCOMPLETE: "Screening not finished: answer every question before any test",
-    CLEAR: "Clear to test",
-    CARE: "Test with care",
-    DO_NOT_TEST: "Do not test today: suggest they talk to their GP first",
+    INCOMPLETE: N_("Screening not finished: answer every question before any test"),
+    CLEAR: N_("Clear to test"),
+    CARE: N_("Test with care"),
+    DO_NOT_TEST: N_("Do not test today: suggest they talk to their GP first"),
 }
 RULES_FILE = "screening.toml"
 

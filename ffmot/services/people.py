@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ffmot.core import codes, lineage
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import N_
 from ffmot.services.records import _participant_info, _saving, audit
 from ffmot.services.types import Actor, ParticipantInfo
 from ffmot.store.db import Database
@@ -37,7 +38,7 @@ from ffmot.store.models import (
     utcnow,
 )
 
-SEX_WORDS = {"female": "female", "male": "male", "not_stated": "sex not stated"}
+SEX_WORDS = {"female": N_("female"), "male": N_("male"), "not_stated": N_("sex not stated")}
 MEASURES = (
     ("height_cm", "height", "cm"),
     ("weight_kg", "weight", "kg"),

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-BOARD_STATUS_WORDS = {
-    "screening": "Needs screening",
-    "testing": "Testing",
-    "ready": "Ready to print",
-    "reprint": "Changed since printed",
-    "printed": "Printed",
-    "conflict": "Stations disagree: settle first",
+from ffmot.core.i18n import N_
+
+BOARD_STATUS_WORDS = {  # (N_: translated where shown)
+    "screening": N_("Needs screening"),
+    "testing": N_("Testing"),
+    "ready": N_("Ready to print"),
+    "reprint": N_("Changed since printed"),
+    "printed": N_("Printed"),
+    "conflict": N_("Stations disagree: settle first"),
 }
 
 

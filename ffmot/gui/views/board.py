@@ -67,7 +67,7 @@ class BoardView(QWidget):
                 (
                     _("Still to do"),
                     lambda r: (
-                        ", ".join(battery[t].short_name for t in r.still_needed if t in battery)
+                        ", ".join(_(battery[t].short_name) for t in r.still_needed if t in battery)
                         or "—"
                     ),
                 ),
@@ -128,7 +128,7 @@ class BoardView(QWidget):
         self.ctx.runner.run(
             lambda: B.board(self.ctx.db, event.id),
             self._show,
-            lambda e: show_error(self, e, "reading the board"),
+            lambda e: show_error(self, e, N_("reading the board")),
         )
 
     def _selected_id(self) -> str | None:

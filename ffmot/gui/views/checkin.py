@@ -293,7 +293,7 @@ class MergeDialog(QDialog):
                 p.name,
                 codes.display(p.code),
                 p.date_of_birth.strftime("%d/%m/%Y"),
-                P.SEX_WORDS.get(p.sex, p.sex),
+                _(P.SEX_WORDS.get(p.sex, p.sex)),
                 "<br>".join(v.line() for v in visits) or _("no visits"),
             ]
 
@@ -473,8 +473,8 @@ class CheckInView(QWidget):
             combo = QComboBox()
             combo.addItems([_("not asked"), _("Yes"), _("No")])
             combo.setObjectName(f"q_{q.id}")
-            combo.setAccessibleName(q.text)
-            lab = QLabel(q.text)
+            combo.setAccessibleName(_(q.text))
+            lab = QLabel(_(q.text))
             lab.setWordWrap(True)
             lab.setBuddy(combo)
             self.answers[q.id] = combo
@@ -638,7 +638,7 @@ class CheckInView(QWidget):
         self.ctx.runner.run(
             work,
             lambda rows: self._found(rows, text),
-            lambda e: show_error(self, e, "searching"),
+            lambda e: show_error(self, e, N_("searching")),
         )
 
     def _found(self, rows: list[ParticipantRow], text: str) -> None:
@@ -682,7 +682,7 @@ class CheckInView(QWidget):
                     self._pick_when_found = text
                     self._run_search()
                 else:
-                    show_error(self, e, "finding the card")
+                    show_error(self, e, N_("finding the card"))
 
             self.ctx.runner.run(
                 lambda: R.find_by_code(self.ctx.db, code, seen_by=self.ctx.actor), found, missing
@@ -706,7 +706,7 @@ class CheckInView(QWidget):
         self.ctx.runner.run(
             lambda: R.get_participant(self.ctx.db, row.id, seen_by=self.ctx.actor),
             self._show_person,
-            lambda e: show_error(self, e, "opening the record"),
+            lambda e: show_error(self, e, N_("opening the record")),
         )
 
     # --- the person ----------------------------------------------------------------------
@@ -760,7 +760,7 @@ class CheckInView(QWidget):
         self.ctx.runner.run(
             lambda: R.find_visit(self.ctx.db, person.id, event.id),
             shown,
-            lambda e: show_error(self, e, "opening their visit"),
+            lambda e: show_error(self, e, N_("opening their visit")),
         )
 
     def _consent(self, purpose: str, on: bool) -> None:
@@ -770,7 +770,7 @@ class CheckInView(QWidget):
         self.ctx.runner.run(
             lambda: R.record_consent(self.ctx.db, self.ctx.actor, person.id, purpose, on),
             lambda p: setattr(self, "person", p),
-            lambda e: show_error(self, e, "recording consent"),
+            lambda e: show_error(self, e, N_("recording consent")),
         )
 
     def check_in(self) -> None:
@@ -790,7 +790,7 @@ class CheckInView(QWidget):
         self.ctx.runner.run(
             lambda: R.check_in(self.ctx.db, self.ctx.actor, person.id, event.id),
             self._checked_in,
-            lambda e: show_error(self, e, "checking in"),
+            lambda e: show_error(self, e, N_("checking in")),
         )
 
     def _fill_answers(self, sc: ScreeningInfo | None) -> None:
@@ -833,7 +833,7 @@ class CheckInView(QWidget):
         self.ctx.runner.run(
             lambda: R.record_screening(self.ctx.db, self.ctx.actor, visit.id, answers, sys_, dia),
             self._screened,
-            lambda e: show_error(self, e, "recording the screening"),
+            lambda e: show_error(self, e, N_("recording the screening")),
         )
 
     def _screened(self, visit: AssessmentInfo) -> None:
@@ -846,13 +846,13 @@ class CheckInView(QWidget):
         sc = visit.screening
         if sc is None:
             return
-        words = screening.OUTCOME_WORDS[sc.outcome]
+        words = _(screening.OUTCOME_WORDS[sc.outcome])
         reasons = "; ".join(sc.reasons)
         if sc.outcome == "incomplete":
             said = _("{outcome} ({count} still to ask)", outcome=words, count=len(sc.unanswered))
         elif sc.excluded_tests and sc.outcome != "do_not_test":
             battery = self.ctx.battery
-            tests = ", ".join(battery[t].short_name for t in sc.excluded_tests if t in battery)
+            tests = ", ".join(_(battery[t].short_name) for t in sc.excluded_tests if t in battery)
             said = (
                 _(
                     "{outcome}: {reasons}. Not today: {tests}",
@@ -895,7 +895,7 @@ class CheckInView(QWidget):
                 lambda e: (
                     self.outcome.setText(sentence(e))
                     if isinstance(e, FfmotError)
-                    else show_error(self, e, "correcting the details")
+                    else show_error(self, e, N_("correcting the details"))
                 ),
             )
 
@@ -928,7 +928,7 @@ class CheckInView(QWidget):
             if isinstance(e, FfmotError):
                 dialog.say(sentence(e))
             else:
-                show_error(dialog, e, "looking up the other record")
+                show_error(dialog, e, N_("looking up the other record"))
 
         self.ctx.runner.run(work, dialog.show_plan, failed)
 
@@ -957,7 +957,7 @@ class CheckInView(QWidget):
                 dialog.say(sentence(e))
             else:
                 dialog.say(_("Nothing was merged."))
-                show_error(dialog, e, "merging the records")
+                show_error(dialog, e, N_("merging the records"))
 
         self.ctx.runner.run(
             lambda: P.merge_participants(
@@ -987,7 +987,7 @@ class CheckInView(QWidget):
         self.ctx.runner.run(
             make,
             lambda pdf: self._preview(pdf, f"card-{person.code}"),
-            lambda e: show_error(self, e, "making the card"),
+            lambda e: show_error(self, e, N_("making the card")),
         )
 
     def _preview(self, pdf: bytes, name: str) -> None:
@@ -1063,7 +1063,7 @@ class CheckInView(QWidget):
             elif isinstance(e, FfmotError):
                 self.new_message.setText(sentence(e))
             else:
-                show_error(self, e, "registering")
+                show_error(self, e, N_("registering"))
 
         def done(p: ParticipantInfo) -> None:
             self._registration = None

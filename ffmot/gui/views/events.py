@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.core.errors import FfmotError
-from ffmot.core.i18n import _
+from ffmot.core.i18n import N_, _
 from ffmot.core.organisation import Organisation
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R
@@ -106,9 +106,9 @@ class EventsView(QWidget):
         grid = QGridLayout(tests_box)
         self.test_boxes: dict[str, QCheckBox] = {}
         for i, t in enumerate(ctx.battery.values()):
-            cb = QCheckBox(t.short_name)
+            cb = QCheckBox(_(t.short_name))
             cb.setChecked(t.id != "walk_6min")
-            cb.setAccessibleName(_("Offer {test}", test=t.name))
+            cb.setAccessibleName(_("Offer {test}", test=_(t.name)))
             self.test_boxes[t.id] = cb
             grid.addWidget(cb, i // 2, i % 2)
         form.addRow(tests_box)
@@ -134,7 +134,7 @@ class EventsView(QWidget):
         self.ctx.runner.run(
             lambda: R.list_events(self.ctx.db),
             self._show,
-            lambda e: show_error(self, e, "reading the MOT days"),
+            lambda e: show_error(self, e, N_("reading the MOT days")),
         )
 
     def _show(self, events: list[EventInfo]) -> None:
@@ -196,7 +196,7 @@ class EventsView(QWidget):
             if isinstance(e, FfmotError):
                 self.message.setText(sentence(e))
             else:
-                show_error(self, e, "setting up the MOT day")
+                show_error(self, e, N_("setting up the MOT day"))
 
         self.create_button.setEnabled(False)
         self.ctx.runner.run(work, done, failed)
