@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ffmot.core import codes
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R, interpret, ov
 from ffmot.gui.widgets import BandBadge, TrainingBanner, WhereYouStand, heading, sentence
@@ -45,16 +46,16 @@ class OverviewView(QWidget):
         self.overview: Overview | None = None
         self.code = QLineEdit()
         self.code.setObjectName("overviewCode")
-        self.code.setPlaceholderText("Card code")
-        self.code.setAccessibleName("Card code of the person to show")
+        self.code.setPlaceholderText(_("Card code"))
+        self.code.setAccessibleName(_("Card code of the person to show"))
         self.code.returnPressed.connect(self.lookup)
-        self.print_button = QPushButton("&Print preview…")
+        self.print_button = QPushButton(_("&Print preview…"))
         self.print_button.setObjectName("printButton")
         self.print_button.clicked.connect(self.print_sheet)
-        self.save_pdf_button = QPushButton("Save as P&DF…")
+        self.save_pdf_button = QPushButton(_("Save as P&DF…"))
         self.save_pdf_button.clicked.connect(self.save_sheet)
         top = QHBoxLayout()
-        lab = QLabel("Show &card:")
+        lab = QLabel(_("Show &card:"))
         lab.setBuddy(self.code)
         top.addWidget(lab)
         top.addWidget(self.code)
@@ -75,7 +76,7 @@ class OverviewView(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(scroll, 1)
         QShortcut(QKeySequence.StandardKey.Print, self, self.print_sheet).setWhatsThis(
-            "Print preview of the sheet, then print"
+            _("Print preview of the sheet, then print")
         )
         ctx.show_visit.connect(self.show_visit)
         ctx.records_changed.connect(self._maybe_refresh)
@@ -87,7 +88,7 @@ class OverviewView(QWidget):
     def lookup(self) -> None:
         event = self.ctx.current_event
         if event is None:
-            self.message.setText("Open an MOT day first (Events).")
+            self.message.setText(_("Open an MOT day first (Events)."))
             return
         text = self.code.text()
 
@@ -95,7 +96,9 @@ class OverviewView(QWidget):
             p = R.find_by_code(self.ctx.db, text)
             v = R.find_visit(self.ctx.db, p.id, event.id)
             if v is None:
-                raise InputError(f"{p.name} has not checked in to {event.name}")
+                raise InputError(
+                    _("{name} has not checked in to {event}", name=p.name, event=event.name)
+                )
             return v.id
 
         self.ctx.runner.run(work, self.show_visit, self._failed)
@@ -117,7 +120,7 @@ class OverviewView(QWidget):
         if isinstance(e, FfmotError):
             self.message.setText(sentence(e))
         else:
-            show_error(self, e, "showing the results")
+            show_error(self, e, N_("showing the results"))
 
     def _loaded(self, o: Overview) -> None:
         self.overview = o
@@ -144,12 +147,12 @@ class OverviewView(QWidget):
         self.print_button.setEnabled(o is not None)
         self.save_pdf_button.setEnabled(o is not None)
         if o is None:
-            self.body_layout.addWidget(QLabel("Type or scan a card code to see their results."))
+            self.body_layout.addWidget(QLabel(_("Type or scan a card code to see their results.")))
             self.body_layout.addStretch(1)
             return
         if o.training:
             self.body_layout.addWidget(TrainingBanner())
-        title = heading(f"{o.participant.name}, age {o.age}", 1.5)
+        title = heading(_("{name}, age {age}", name=o.participant.name, age=o.age), 1.5)
         title.setObjectName("overviewTitle")
         self.body_layout.addWidget(title)
         when = o.assessment.assessed_on.strftime("%d %B %Y")
@@ -159,14 +162,18 @@ class OverviewView(QWidget):
             else f"{o.event.name} · {when}"
         )
         if o.previous_date:
-            sub += f" · compared with {o.previous_date.strftime('%d %B %Y')}"
+            sub = _(
+                "{line} · compared with {date}",
+                line=sub,
+                date=o.previous_date.strftime("%d %B %Y"),
+            )
         self.body_layout.addWidget(QLabel(sub))
         says = o.says
         if says is not None:
             box = QGroupBox(
-                "Not tested today: see the GP first"
+                _("Not tested today: see the GP first")
                 if says.mode == "screened_out"
-                else "In short, and what to do next"
+                else _("In short, and what to do next")
             )
             box.setObjectName("summaryBox")
             sl = QVBoxLayout(box)
@@ -179,7 +186,9 @@ class OverviewView(QWidget):
                 sl.addWidget(lab)
             self.body_layout.addWidget(box)
         for comp in o.components:
-            box = QGroupBox(f"{comp.title}: {status_words(comp.status)}")
+            box = QGroupBox(
+                _("{title}: {status}", title=comp.title, status=status_words(comp.status))
+            )
             box.setObjectName(f"component_{comp.id}")
             grid = QGridLayout(box)
             if comp.words:
@@ -191,7 +200,8 @@ class OverviewView(QWidget):
             row = len(comp.items) + 1
             for w in comp.work:
                 steps = QLabel(
-                    f"{w.title}: next steps ({w.level} level):\n"
+                    _("{title}: next steps ({level} level):", title=w.title, level=w.level)
+                    + "\n"
                     + "\n".join(f"• {x}" for x in w.steps)
                 )
                 steps.setWordWrap(True)
@@ -200,7 +210,7 @@ class OverviewView(QWidget):
             self.body_layout.addWidget(box)
         gp = list(says.gp_items) if says is not None else [f.text for f in o.flags]
         if gp:
-            box = QGroupBox("Worth talking about with their GP")
+            box = QGroupBox(_("Worth talking about with their GP"))
             box.setObjectName("flags")
             fl = QVBoxLayout(box)
             for text in gp:
@@ -209,64 +219,92 @@ class OverviewView(QWidget):
                 fl.addWidget(lab)
             self.body_layout.addWidget(box)
         if o.body:
-            box = QGroupBox("Body measurements")
+            box = QGroupBox(_("Body measurements"))
             bl = QFormLayout(box)
             for item in o.body:
                 reading = (
                     item.score.reading if item.score and item.score.reading else item.not_done_words
                 )
-                lab = QLabel(f"{item.value_text}: {reading}" if reading else item.value_text)
+                lab = QLabel(
+                    _("{value}: {reading}", value=item.value_text, reading=reading)
+                    if reading
+                    else item.value_text
+                )
                 lab.setWordWrap(True)
                 bl.addRow(item.test.short_name, lab)
             self.body_layout.addWidget(box)
         if o.activity and (says is None or says.show_targets):
-            box = QGroupBox("Activity and the UK guidelines")
+            box = QGroupBox(_("Activity and the UK guidelines"))
             box.setObjectName("activity")
             al = QFormLayout(box)
             for g in o.activity:
                 if g.met is None:
-                    state = "" if g.value is None else f"{g.value:g} {g.unit}. "
+                    said = g.text if g.value is None else f"{g.value:g} {g.unit}. {g.text}"
+                elif g.met:
+                    said = _(
+                        "✔ Meets the guideline. ({amount}) {guideline}",
+                        amount=f"{g.value:g} {g.unit}",
+                        guideline=g.text,
+                    )
                 else:
-                    state = (
-                        "✔ Meets the guideline. " if g.met else "✚ Room to do more. "
-                    ) + f"({g.value:g} {g.unit}) "
-                lab = QLabel(state + g.text)
+                    said = _(
+                        "✚ Room to do more. ({amount}) {guideline}",
+                        amount=f"{g.value:g} {g.unit}",
+                        guideline=g.text,
+                    )
+                lab = QLabel(said)
                 lab.setWordWrap(True)
                 al.addRow(g.label, lab)
             self.body_layout.addWidget(box)
         if o.activities:
-            box = QGroupBox("Local activities that could help")
+            box = QGroupBox(_("Local activities that could help"))
             box.setObjectName("localActivities")
             ll = QVBoxLayout(box)
             for a in o.activities:
                 lab = QLabel(
-                    f"<b>{a.name}</b> — {a.day} {a.time}, {a.venue}, {a.town}. "
-                    f"Suits {a.suits}. How hard: {a.intensity}. Contact: {a.contact}"
+                    _(
+                        "<b>{name}</b> — {day} {time}, {venue}, {town}. Suits {suits}. "
+                        "How hard: {intensity}. Contact: {contact}",
+                        name=a.name,
+                        day=a.day,
+                        time=a.time,
+                        venue=a.venue,
+                        town=a.town,
+                        suits=a.suits,
+                        intensity=a.intensity,
+                        contact=a.contact,
+                    )
                 )
                 lab.setWordWrap(True)
                 lab.setTextFormat(Qt.TextFormat.RichText)
                 ll.addWidget(lab)
             self.body_layout.addWidget(box)
-        notes_box = QGroupBox("Notes and the goals we chose together")
+        notes_box = QGroupBox(_("Notes and the goals we chose together"))
         nl = QFormLayout(notes_box)
         self.notes = QPlainTextEdit(o.notes)
         self.notes.setObjectName("notes")
-        self.notes.setAccessibleName("Practitioner notes")
+        self.notes.setAccessibleName(_("Practitioner notes"))
         self.goals = QPlainTextEdit(o.goals)
         self.goals.setObjectName("goals")
-        self.goals.setAccessibleName("Goals")
+        self.goals.setAccessibleName(_("Goals"))
         for editor in (self.notes, self.goals):
             editor.setTabChangesFocus(True)
             editor.setMaximumHeight(self.fontMetrics().height() * 5)
-        save = QPushButton("Save notes and &goals")
+        save = QPushButton(_("Save notes and &goals"))
         save.setObjectName("saveNotes")
         save.clicked.connect(self.save_notes)
-        nl.addRow("Notes", self.notes)
-        nl.addRow("Goals", self.goals)
+        nl.addRow(_("Notes"), self.notes)
+        nl.addRow(_("Goals"), self.goals)
         nl.addRow(save)
         self.body_layout.addWidget(notes_box)
         if o.sources:
-            src = QLabel("Compared with: " + "; ".join(o.sources) + f". Norm set {o.norm_set}.")
+            src = QLabel(
+                _(
+                    "Compared with: {sources}. Norm set {version}.",
+                    sources="; ".join(o.sources),
+                    version=o.norm_set,
+                )
+            )
             src.setWordWrap(True)
             small = src.font()
             small.setPointSizeF(small.pointSizeF() * 0.85)
@@ -328,7 +366,7 @@ class OverviewView(QWidget):
         self.ctx.runner.run(work, lambda _a: self._notes_saved(o.assessment.id), self._failed)
 
     def _notes_saved(self, assessment_id: str) -> None:
-        self.message.setText("Notes and goals saved.")
+        self.message.setText(_("Notes and goals saved."))
         self.ctx.records_changed.emit(assessment_id)
 
     def _sheet(self) -> bytes:
@@ -373,13 +411,13 @@ class OverviewView(QWidget):
         def chosen(pdf: bytes) -> None:
             path = save_pdf(self, pdf, f"ffmot-{o.participant.code}.pdf")
             if path is not None:
-                self.message.setText(f"Saved {path}.")
+                self.message.setText(_("Saved {path}.", path=path))
                 name, actor, db = path.name, self.ctx.actor, self.ctx.db
                 self.ctx.runner.run(  # a sheet left the database: the audit says where
                     lambda: R.record_given_out(
                         db, actor, "save_pdf", "assessment", o.assessment.id, f"sheet to {name}"
                     ),
-                    lambda _: None,
+                    lambda _r: None,
                     self._failed,
                 )
 

@@ -32,15 +32,27 @@ from ffmot.core.battery import (
 )
 from ffmot.core.entry import Form, scanned_code, why_blocked
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R
+from ffmot.gui.views.station import sex_words
 from ffmot.gui.widgets import BandBadge, heading, notice, sentence
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 
 # The "not done" choices of a paper card: a reason, or a reason the tester stopped it.
+STOPPED = N_("Stopped: {reason}")
 NOT_DONE_CHOICES: tuple[tuple[str, str | None, str], ...] = tuple(
     (r, None, REASON_WORDS[r]) for r in NOT_DONE_REASONS if r != "stopped_by_tester"
-) + tuple(("stopped_by_tester", w, f"Stopped: {STOP_WORDS[w].lower()}") for w in STOP_REASONS)
+) + tuple(
+    ("stopped_by_tester", w, STOPPED.format(reason=STOP_WORDS[w].lower())) for w in STOP_REASONS
+)
+
+
+def choice_words(reason: str, stop: str | None) -> str:
+    """A "not done" choice in words, in the current language."""
+    if stop is None:
+        return REASON_WORDS[reason]
+    return _(STOPPED, reason=STOP_WORDS[stop].lower())
 
 
 @dataclass
@@ -87,10 +99,10 @@ class ScoreCardView(QWidget):
 
         self.code = QLineEdit()
         self.code.setObjectName("cardCode")
-        self.code.setPlaceholderText("Type or scan the card code, then Enter")
-        self.code.setAccessibleName("Participant card code")
+        self.code.setPlaceholderText(_("Type or scan the card code, then Enter"))
+        self.code.setAccessibleName(_("Participant card code"))
         self.code.returnPressed.connect(self.lookup)
-        code_label = QLabel("&Card code:")
+        code_label = QLabel(_("&Card code:"))
         code_label.setBuddy(self.code)
         self.who = heading("", 1.2)
         self.who.setObjectName("cardWho")
@@ -100,12 +112,14 @@ class ScoreCardView(QWidget):
         self.grid = QGridLayout(self.grid_host)
         self.problem = notice("cardProblem")
         self.status = QLabel(
-            "Key a paper score card: scan or type the card code, then each test's results. "
-            "Enter moves on; after the last test it saves the whole card."
+            _(
+                "Key a paper score card: scan or type the card code, then each test's results. "
+                "Enter moves on; after the last test it saves the whole card."
+            )
         )
         self.status.setObjectName("cardStatus")
         self.status.setWordWrap(True)
-        self.save_button = QPushButton("&Save the card (Ctrl+S)")
+        self.save_button = QPushButton(_("&Save the card (Ctrl+S)"))
         self.save_button.setObjectName("cardSave")
         self.save_button.clicked.connect(self.save)
         self.save_button.setEnabled(False)
@@ -135,10 +149,10 @@ class ScoreCardView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroller)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save).setWhatsThis(
-            "Save the whole card"
+            _("Save the whole card")
         )
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape).setWhatsThis(
-            "Once warns; twice clears a card not yet saved"
+            _("Once warns; twice clears a card not yet saved")
         )
 
     # --- who -------------------------------------------------------------------------------
@@ -151,7 +165,7 @@ class ScoreCardView(QWidget):
     def lookup(self) -> None:
         event = self.ctx.current_event
         if event is None:
-            self.warning.setText("Open an MOT day first (Events).")
+            self.warning.setText(_("Open an MOT day first (Events)."))
             return
         try:
             code = codes.normalise(self.code.text())
@@ -170,7 +184,11 @@ class ScoreCardView(QWidget):
             if visit is None:
                 self._clear_card()
                 self.warning.setText(
-                    f"{p.name} has not checked in to {event.name}: check them in first."
+                    _(
+                        "{name} has not checked in to {event}: check them in first.",
+                        name=p.name,
+                        event=event.name,
+                    )
                 )
                 return
             self._show(p, visit)
@@ -180,7 +198,7 @@ class ScoreCardView(QWidget):
                 self._clear_card()
                 self.warning.setText(sentence(e))
             else:
-                show_error(self, e, "finding the participant")
+                show_error(self, e, N_("finding the participant"))
 
         self.ctx.runner.run(work, done, failed)
 
@@ -188,8 +206,13 @@ class ScoreCardView(QWidget):
         self._clear_card()
         self.person, self.visit = person, visit
         self.who.setText(
-            f"{person.name} · {codes.display(person.code)} · age {visit.age} · "
-            f"{person.sex.replace('_', ' ')}"
+            _(
+                "{name} · {code} · age {age} · {sex}",
+                name=person.name,
+                code=codes.display(person.code),
+                age=visit.age,
+                sex=sex_words(person.sex),
+            )
         )
         sc = visit.screening
         outcome, excluded = (sc.outcome, sc.excluded_tests) if sc else (None, ())
@@ -197,7 +220,7 @@ class ScoreCardView(QWidget):
         self.warning.setText(everyone)
         event = self.ctx.current_event
         offered = list(event.tests_offered) if event else list(self.ctx.battery)
-        header = ("Test", "Results", "Not done", "Reading")
+        header = (_("Test"), _("Results"), _("Not done"), _("Reading"))
         for col, text in enumerate(header):
             h = QLabel(f"<b>{text}</b>")
             self.grid.addWidget(h, 0, col)
@@ -233,15 +256,17 @@ class ScoreCardView(QWidget):
             edit = QLineEdit()
             edit.setObjectName(f"card_{t.id}_{i}")
             unit = f.unit_words or t.label(t.unit)
-            edit.setAccessibleName(f"{t.short_name}, {f.label}, in {unit}")
-            edit.setPlaceholderText(f"{f.label} ({unit})")
+            edit.setAccessibleName(
+                _("{test}, {label}, in {unit}", test=t.short_name, label=f.label, unit=unit)
+            )
+            edit.setPlaceholderText(_("{label} ({unit})", label=f.label, unit=unit))
             edit.setMinimumWidth(90)
             boxes.addWidget(edit, i // per_line, i % per_line)
             edits.append(edit)
         unit_box = None
         if len(t.units) > 1 and not form.measured:
             unit_box = QComboBox()
-            unit_box.setAccessibleName(f"{t.short_name}: unit")
+            unit_box.setAccessibleName(_("{test}: unit", test=t.short_name))
             for u in t.units:
                 unit_box.addItem(t.label(u), u)
             boxes.addWidget(unit_box, 9, 0)
@@ -249,24 +274,26 @@ class ScoreCardView(QWidget):
         if t.choice is not None:
             choice_box = QComboBox()
             choice_box.addItems(list(t.choice[1]))
-            choice_box.setAccessibleName(f"{t.short_name}: {t.choice[0].lower()}")
+            choice_box.setAccessibleName(
+                _("{test}: {choice}", test=t.short_name, choice=t.choice[0].lower())
+            )
             boxes.addWidget(choice_box, 9, 1)
         mods: dict[str, QCheckBox] = {}
         for j, m in enumerate(t.modifications):
             cb = QCheckBox(m.words)
-            cb.setAccessibleName(f"{t.short_name}: {m.words}")
+            cb.setAccessibleName(_("{test}: {choice}", test=t.short_name, choice=m.words))
             mods[m.key] = cb
             boxes.addWidget(cb, 10, j)
         not_done = QComboBox()
         not_done.setObjectName(f"card_{t.id}_not_done")
-        not_done.setAccessibleName(f"{t.short_name}: not done, and why")
+        not_done.setAccessibleName(_("{test}: not done, and why", test=t.short_name))
         not_done.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         not_done.setMinimumContentsLength(9)  # fits a 1024-wide projector at large print
         not_done.addItem("—", None)
-        for reason, stop, words in NOT_DONE_CHOICES:
-            not_done.addItem(words, (reason, stop))
+        for reason, stop, _words in NOT_DONE_CHOICES:
+            not_done.addItem(choice_words(reason, stop), (reason, stop))
         band = BandBadge()
         reading = QLabel()
         reading.setWordWrap(True)
@@ -315,7 +342,10 @@ class ScoreCardView(QWidget):
                 cb.setChecked(key in r.modifications)
         row.loaded = tuple(row.texts())
         if r is not None and not r.done:
-            row.note = f"Recorded as not done ({REASON_WORDS.get(r.reason or '', r.reason)})."
+            row.note = _(
+                "Recorded as not done ({reason}).",
+                reason=REASON_WORDS.get(r.reason or "", r.reason),
+            )
 
     # --- typing ----------------------------------------------------------------------------
     def _changed(self, row: Row) -> None:
@@ -374,8 +404,11 @@ class ScoreCardView(QWidget):
             self._changed(row)
             if self.has_unsaved():
                 self.problem.setText(
-                    f"That was a card ({codes.display(code)}). Save this card first (Ctrl+S) "
-                    "or clear it (Esc), then scan the next one."
+                    _(
+                        "That was a card ({code}). Save this card first (Ctrl+S) or clear it "
+                        "(Esc), then scan the next one.",
+                        code=codes.display(code),
+                    )
                 )
                 return
             self.code.setText(code)
@@ -409,22 +442,25 @@ class ScoreCardView(QWidget):
                 continue
             e = row.form.parse(row.texts(), row.unit_code(), row.chosen())
             if e.problem:
-                self.problem.setText(f"{row.test.name}: {e.problem}")
+                self.problem.setText(_("{test}: {problem}", test=row.test.name, problem=e.problem))
                 self._focus_box(n, 0)
                 return
             if e.empty:
                 continue
             why = row.form.unusual(e, row.unit_code())
             if why:
-                unusual.append(f"{row.test.short_name}: {why}")
+                unusual.append(_("{test}: {problem}", test=row.test.short_name, problem=why))
             work.append((row, e))
         if not work:
-            self.problem.setText("Nothing new to save on this card.")
+            self.problem.setText(_("Nothing new to save on this card."))
             return
         if unusual and not self.confirm_pending:
             self.confirm_pending = True
             self.problem.setText(
-                "; ".join(unusual) + ". Press Enter again to save the card as it is, or correct it."
+                _(
+                    "{problems}. Press Enter again to save the card as it is, or correct it.",
+                    problems="; ".join(unusual),
+                )
             )
             return
         self.problem.setText("")
@@ -482,19 +518,31 @@ class ScoreCardView(QWidget):
         if failed:
             self.save_button.setEnabled(True)
             self.problem.setText(
-                " ".join(f"{name}: not saved. {why}" for name, why in failed)
-                + " The rest of the card was saved; what is not saved is still on screen."
+                " ".join(_("{test}: not saved. {why}", test=name, why=why) for name, why in failed)
+                + " "
+                + _("The rest of the card was saved; what is not saved is still on screen.")
             )
-            saved = {name for name, _ in failed}
+            saved = {name for name, _why in failed}
             for row in self.rows:  # what did save is now what the card holds
                 if row.test.name not in saved:
                     row.loaded = tuple(row.texts())
                     row.not_done.setCurrentIndex(0)
             return
-        self.status.setText(
-            f"Saved {tried} test{'s' if tried != 1 else ''} for {person.name} "
-            f"({codes.display(person.code)}). Next card: scan or type its code."
-        )
+        name, code = person.name, codes.display(person.code)
+        if tried == 1:
+            said = _(
+                "Saved 1 test for {name} ({code}). Next card: scan or type its code.",
+                name=name,
+                code=code,
+            )
+        else:
+            said = _(
+                "Saved {n} tests for {name} ({code}). Next card: scan or type its code.",
+                n=tried,
+                name=name,
+                code=code,
+            )
+        self.status.setText(said)
         self.status.setAccessibleName(self.status.text())
         self._clear_card()
         self.code.clear()
@@ -502,15 +550,17 @@ class ScoreCardView(QWidget):
 
     def _failed(self, e: BaseException) -> None:
         self.save_button.setEnabled(True)
-        show_error(self, e, "saving the score card")
+        show_error(self, e, N_("saving the score card"))
 
     def _escape(self) -> None:
         """Esc asks before a typed card is discarded: a second Esc discards it."""
         if self.has_unsaved() and not getattr(self, "_discard_pending", False):
             self._discard_pending = True
             self.problem.setText(
-                "This card has results that are not saved. Press Esc again to discard them, "
-                "or Ctrl+S to save."
+                _(
+                    "This card has results that are not saved. Press Esc again to discard them, "
+                    "or Ctrl+S to save."
+                )
             )
             return
         self._discard_pending = False

@@ -33,12 +33,20 @@ from ffmot.core.battery import (
 )
 from ffmot.core.entry import Entry, Form, scanned_code, why_blocked
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
 from ffmot.gui.lazy import R
 from ffmot.gui.widgets import BandBadge, WhereYouStand, heading, notice, sentence
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 from ffmot.store.errors import ConflictError
+
+# A person's sex in words (the stored value is data: "not_stated" is shown as "not stated").
+SEX_WORDS = {"female": N_("female"), "male": N_("male"), "not_stated": N_("not stated")}
+
+
+def sex_words(sex: str) -> str:
+    return _(SEX_WORDS[sex]) if sex in SEX_WORDS else sex.replace("_", " ")
 
 
 class StationView(QWidget):
@@ -59,16 +67,18 @@ class StationView(QWidget):
         self.seen_measurements = Measurements()  # what the screen showed, for conflicts
         self.dirty = False  # the practitioner has typed something not yet saved
         self.discard_pending = False  # Esc pressed once on a typed entry
+        self.said_of_person = ""  # the status line, when it is about the person on screen
+        self.recorded = ""  # what it says is stored for them ("value 14"), for a conflict
 
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.6)
 
         self.test_combo = QComboBox()
         self.test_combo.setObjectName("stationTest")
-        self.test_combo.setAccessibleName("This station's test")
+        self.test_combo.setAccessibleName(_("This station's test"))
         self.test_combo.currentIndexChanged.connect(self._test_changed)
         top = QHBoxLayout()
-        lab = QLabel("This station's &test:")
+        lab = QLabel(_("This station's &test:"))
         lab.setBuddy(self.test_combo)
         top.addWidget(lab)
         top.addWidget(self.test_combo, 1)
@@ -76,8 +86,8 @@ class StationView(QWidget):
         self.code = QLineEdit()
         self.code.setObjectName("code")
         self.code.setFont(big)
-        self.code.setPlaceholderText("Type or scan the card code")
-        self.code.setAccessibleName("Participant card code")
+        self.code.setPlaceholderText(_("Type or scan the card code"))
+        self.code.setAccessibleName(_("Participant card code"))
         self.code.returnPressed.connect(self.lookup)
         self.who = heading("", 1.3)
         self.who.setObjectName("who")
@@ -86,16 +96,16 @@ class StationView(QWidget):
 
         self.protocol = QLabel()
         self.protocol.setWordWrap(True)
-        self.trials_box = QGroupBox("Trials")
+        self.trials_box = QGroupBox(_("Trials"))
         self.trials_grid = QGridLayout(self.trials_box)
         self.fields: list[QLineEdit] = []
         self.unit_combo = QComboBox()
         self.unit_combo.setObjectName("unit")
-        self.unit_combo.setAccessibleName("Unit")
+        self.unit_combo.setAccessibleName(_("Unit"))
         self.unit_combo.currentIndexChanged.connect(lambda _i: self._changed())
         self.leg = QComboBox()
         self.leg.addItems(["right leg", "left leg"])
-        self.leg.setAccessibleName("Leg used")
+        self.leg.setAccessibleName(_("Leg used"))
         self.mod_boxes: dict[str, QCheckBox] = {}
         self.mods_row = QHBoxLayout()
 
@@ -109,17 +119,17 @@ class StationView(QWidget):
         self.chart = WhereYouStand()
         self.problem = notice("problem")
 
-        self.save_button = QPushButton("&Save and next (Enter)")
+        self.save_button = QPushButton(_("&Save and next (Enter)"))
         self.save_button.setObjectName("saveButton")
         self.save_button.clicked.connect(self.save)
-        self.not_done_button = QPushButton("&Not done… (F9)")
+        self.not_done_button = QPushButton(_("&Not done… (F9)"))
         self.not_done_button.setObjectName("notDoneButton")
         self.not_done_button.clicked.connect(self.show_reasons)
-        self.reload_button = QPushButton("Reloa&d their result")
+        self.reload_button = QPushButton(_("Reloa&d their result"))
         self.reload_button.setObjectName("reloadButton")
         self.reload_button.clicked.connect(self.reload)
         self.reload_button.hide()
-        self.reasons = QGroupBox("Why was it not done? Press 1 to 5, or Esc")
+        self.reasons = QGroupBox(_("Why was it not done? Press 1 to 5, or Esc"))
         self.reasons.setObjectName("reasons")
         rl = QHBoxLayout(self.reasons)
         self.reason_buttons: dict[str, QPushButton] = {}
@@ -130,7 +140,7 @@ class StationView(QWidget):
             self.reason_buttons[reason] = b
             rl.addWidget(b)
         self.reasons.hide()
-        self.stops = QGroupBox("Why did you stop it? Press 1 to 5, or Esc")
+        self.stops = QGroupBox(_("Why did you stop it? Press 1 to 5, or Esc"))
         self.stops.setObjectName("stopReasons")
         sl = QHBoxLayout(self.stops)
         self.stop_buttons: dict[str, QPushButton] = {}
@@ -151,8 +161,8 @@ class StationView(QWidget):
         buttons.addWidget(self.reload_button)
         buttons.addStretch(1)
         result = QFormLayout()
-        result.addRow("Counts:", self.counted)
-        result.addRow("Band:", self.badge)
+        result.addRow(_("Counts:"), self.counted)
+        result.addRow(_("Band:"), self.badge)
         result.addRow("", self.range_text)
         result.addRow("", self.chart)
 
@@ -185,12 +195,12 @@ class StationView(QWidget):
         layout.addStretch(1)
 
         QShortcut(QKeySequence(Qt.Key.Key_F9), self, self.show_reasons).setWhatsThis(
-            "Not done: then 1 to 5 for why"
+            _("Not done: then 1 to 5 for why")
         )
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.save).setWhatsThis("Save and next")
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save).setWhatsThis("Save and next")
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.save).setWhatsThis(_("Save and next"))
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save).setWhatsThis(_("Save and next"))
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape).setWhatsThis(
-            "Close a panel; on an unsaved entry, once warns and twice clears it"
+            _("Close a panel; on an unsaved entry, once warns and twice clears it")
         )
         self.draft_timer = QTimer(self)
         self.draft_timer.setSingleShot(True)
@@ -250,7 +260,7 @@ class StationView(QWidget):
             label.setBuddy(edit)
             unit_label = QLabel(f.unit_words or t.label(t.unit))
             unit_label.setObjectName(f"unitLabel{n}")
-            edit.setAccessibleName(f"{f.label}, in {unit_label.text()}")
+            edit.setAccessibleName(_("{label}, in {unit}", label=f.label, unit=unit_label.text()))
             edit.textChanged.connect(lambda _t: self._changed())
             edit.textEdited.connect(self._edited)  # typed by a person, not filled in
             edit.returnPressed.connect(lambda n=n: self._enter(n))
@@ -264,7 +274,7 @@ class StationView(QWidget):
         many_units = len(t.units) > 1 and not form.measured
         self.unit_combo.setVisible(many_units)
         if many_units:
-            self.trials_grid.addWidget(QLabel("Unit"), 10, 0)
+            self.trials_grid.addWidget(QLabel(_("Unit")), 10, 0)
             self.trials_grid.addWidget(self.unit_combo, 10, 1)
         self.leg.clear()
         self.leg.setVisible(t.choice is not None)
@@ -285,8 +295,10 @@ class StationView(QWidget):
             self.mod_boxes[mod.key] = cb
             self.mods_row.addWidget(cb)
         self._tab_order()
-        self.trials_box.setTitle(f"{t.name}: {form.what}")
-        self.protocol.setText(f"How: {t.protocol}\nSafety: {t.safety}")
+        self.trials_box.setTitle(_("{test}: {what}", test=t.name, what=form.what))
+        self.protocol.setText(
+            _("How: {protocol}\nSafety: {safety}", protocol=t.protocol, safety=t.safety)
+        )
         self._show_unit_labels()
         self._changed()
 
@@ -322,7 +334,7 @@ class StationView(QWidget):
         text = self.code.text()
         event = self.ctx.current_event
         if event is None:
-            self.status.setText("Open an MOT day first (Events).")
+            self.status.setText(_("Open an MOT day first (Events)."))
             return
         try:
             code = codes.normalise(text)
@@ -339,8 +351,11 @@ class StationView(QWidget):
                 self._set_person(
                     p,
                     None,
-                    f"{p.name} has not checked in to {event.name}: "
-                    "please send them to check-in first.",
+                    _(
+                        "{name} has not checked in to {event}: please send them to check-in first.",
+                        name=p.name,
+                        event=event.name,
+                    ),
                 )
             else:
                 self._set_person(p, visit, "")
@@ -349,7 +364,7 @@ class StationView(QWidget):
             if isinstance(e, FfmotError):
                 self._set_person(None, None, sentence(e))
             else:
-                show_error(self, e, "finding the participant")
+                show_error(self, e, N_("finding the participant"))
 
         self.ctx.runner.run(work, done, failed)
 
@@ -374,8 +389,13 @@ class StationView(QWidget):
         else:
             age = visit.age if visit else R.age_or_zero(person.date_of_birth, dt.date.today())
             self.who.setText(
-                f"{person.name} · {codes.display(person.code)} · age {age} · "
-                f"{person.sex.replace('_', ' ')}"
+                _(
+                    "{name} · {code} · age {age} · {sex}",
+                    name=person.name,
+                    code=codes.display(person.code),
+                    age=age,
+                    sex=sex_words(person.sex),
+                )
             )
         ok = visit is not None and not blocked
         self.dirty = False
@@ -384,7 +404,7 @@ class StationView(QWidget):
         self.save_button.setEnabled(ok)
         self.not_done_button.setEnabled(visit is not None)
         self.expected_version = None
-        if self.status.text().startswith(("Already recorded", "Another station saved")):
+        if self.said_of_person and self.status.text() == self.said_of_person:
             self.status.setText("")  # said of the person before: never under the next one
         if visit is not None:
             self._prefill(visit)
@@ -411,9 +431,14 @@ class StationView(QWidget):
                 v = getattr(m, f.key)
                 edit.setText("" if v is None else f"{v:g}")
             if r is not None and not r.done:
-                self.status.setText(
-                    f"Already recorded: not done ({REASON_WORDS.get(r.reason or '', r.reason)})."
-                    " Enter the measurements and save to replace it, or scan the next card."
+                why = REASON_WORDS.get(r.reason or "", r.reason)
+                self._say_of_person(
+                    _(
+                        "Already recorded: not done ({reason}). Enter the measurements and save "
+                        "to replace it, or scan the next card.",
+                        reason=why,
+                    ),
+                    _("not done ({reason})", reason=why),
                 )
             return
         for edit in self.fields:
@@ -431,14 +456,32 @@ class StationView(QWidget):
                 self.leg.setCurrentIndex(j)
         for key, cb in self.mod_boxes.items():
             cb.setChecked(key in r.modifications)
-        state = (
-            f"value {r.value:g}"
-            if r.done and r.value is not None
-            else f"not done ({REASON_WORDS.get(r.reason or '', r.reason)})"
-        )
-        self.status.setText(
-            f"Already recorded: {state}. Change it and save, or scan the next card."
-        )
+        if r.done and r.value is not None:
+            value = f"{r.value:g}"
+            self._say_of_person(
+                _(
+                    "Already recorded: value {value}. Change it and save, or scan the next card.",
+                    value=value,
+                ),
+                _("value {value}", value=value),
+            )
+        else:
+            why = REASON_WORDS.get(r.reason or "", r.reason)
+            self._say_of_person(
+                _(
+                    "Already recorded: not done ({reason}). Change it and save, or scan the "
+                    "next card.",
+                    reason=why,
+                ),
+                _("not done ({reason})", reason=why),
+            )
+
+    def _say_of_person(self, text: str, recorded: str = "") -> None:
+        """A status line about the person on screen: the next person is never shown under it.
+        `recorded`: what it says is stored for them, named if another station saves meanwhile."""
+        self.status.setText(text)
+        self.said_of_person = text
+        self.recorded = recorded
 
     # --- entry: the rules are the core's entry model; this only shows them -------------------
     def entry(self) -> Entry:
@@ -500,10 +543,14 @@ class StationView(QWidget):
         field.blockSignals(False)
         self._changed()
         if self.has_unsaved():
-            who = self.person.name if self.person is not None else "this person"
+            who = self.person.name if self.person is not None else _("this person")
             self.problem.setText(
-                f"That was a card ({codes.display(code)}). Save the result for {who} first "
-                "(Enter) or clear it (Esc), then scan the card again."
+                _(
+                    "That was a card ({code}). Save the result for {who} first (Enter) or clear "
+                    "it (Esc), then scan the card again.",
+                    code=codes.display(code),
+                    who=who,
+                )
             )
             return True
         self.clear()
@@ -523,7 +570,7 @@ class StationView(QWidget):
             self.problem.setText(e.problem)
             return
         if e.empty:
-            self.problem.setText("Enter a result first, or press F9 if it was not done.")
+            self.problem.setText(_("Enter a result first, or press F9 if it was not done."))
             return
         if form.measured:
             self._save_measurements(visit, e.values)
@@ -534,7 +581,10 @@ class StationView(QWidget):
         if unusual and not self.confirm_pending:
             self.confirm_pending = True
             self.problem.setText(
-                f"{unusual}. Press Enter again to save it as it is, or correct it."
+                _(
+                    "{problem}. Press Enter again to save it as it is, or correct it.",
+                    problem=unusual,
+                )
             )
             return
         mods = [k for k, cb in self.mod_boxes.items() if cb.isChecked()]
@@ -553,9 +603,17 @@ class StationView(QWidget):
                 norms=self.ctx.norms,
             )
 
-        self.ctx.runner.run(
-            work, lambda _r: self._saved(person, f"{best:g} {t.label(u)}"), self._save_failed
-        )
+        def saved(_r: object) -> None:
+            self._saved(
+                _(
+                    "Saved {result} for {name} ({code}). Next person: scan or type their card.",
+                    result=f"{best:g} {t.label(u)}",
+                    name=person.name,
+                    code=codes.display(person.code),
+                )
+            )
+
+        self.ctx.runner.run(work, saved, self._save_failed)
 
     def _save_measurements(self, visit: AssessmentInfo, values: dict[str, float]) -> None:
         """Only this test's measurements, checked against what this screen showed: another
@@ -580,15 +638,22 @@ class StationView(QWidget):
                 results_seen=results_seen,
             )
 
-        self.ctx.runner.run(work, lambda _r: self._saved(person, "measurements"), self._save_failed)
+        def saved(_r: object) -> None:
+            self._saved(
+                _(
+                    "Saved measurements for {name} ({code}). Next person: scan or type their card.",
+                    name=person.name,
+                    code=codes.display(person.code),
+                )
+            )
 
-    def _saved(self, person: ParticipantInfo, what: str) -> None:
+        self.ctx.runner.run(work, saved, self._save_failed)
+
+    def _saved(self, said: str) -> None:
+        """`said`: what was saved for whom, and what to do next."""
         visit_id = self.visit.id if self.visit else ""
         self.drafts.clear(self._draft_key())
-        self.status.setText(
-            f"Saved {what} for {person.name} ({codes.display(person.code)}). "
-            "Next person: scan or type their card."
-        )
+        self.status.setText(said)
         self.status.setAccessibleName(self.status.text())
         self.clear()
         self.ctx.records_changed.emit(visit_id)
@@ -602,7 +667,7 @@ class StationView(QWidget):
         elif isinstance(e, FfmotError):
             self.problem.setText(sentence(e))
         else:
-            show_error(self, e, "saving the result")
+            show_error(self, e, N_("saving the result"))
 
     def reload(self) -> None:
         """After a conflict: read what the other station saved, and keep what was typed here,
@@ -635,11 +700,14 @@ class StationView(QWidget):
         elif self.reasons.isVisible():
             self.reasons.hide()
         elif self.has_unsaved() and not self.discard_pending:
-            who = self.person.name if self.person is not None else "this person"
+            who = self.person.name if self.person is not None else _("this person")
             self.discard_pending = True
             self.problem.setText(
-                f"The result for {who} is not saved. Press Esc again to discard it, or Enter "
-                "to save it."
+                _(
+                    "The result for {who} is not saved. Press Esc again to discard it, or Enter "
+                    "to save it.",
+                    who=who,
+                )
             )
         else:
             self.clear()
@@ -669,6 +737,29 @@ class StationView(QWidget):
             return
         self.stops.hide()
         expected = self.expected_version
+
+        def saved(_r: object) -> None:
+            name, code = person.name, codes.display(person.code)
+            why = REASON_WORDS[reason].lower()
+            if stop_reason:
+                said = _(
+                    "Saved 'not done: {reason} ({stop})' for {name} ({code}). Next person: scan "
+                    "or type their card.",
+                    reason=why,
+                    stop=STOP_WORDS[stop_reason].lower(),
+                    name=name,
+                    code=code,
+                )
+            else:
+                said = _(
+                    "Saved 'not done: {reason}' for {name} ({code}). Next person: scan or type "
+                    "their card.",
+                    reason=why,
+                    name=name,
+                    code=code,
+                )
+            self._saved(said)
+
         self.ctx.runner.run(
             lambda: R.mark_not_done(
                 self.ctx.db,
@@ -680,11 +771,7 @@ class StationView(QWidget):
                 norms=self.ctx.norms,
                 stop_reason=stop_reason,
             ),
-            lambda _r: self._saved(
-                person,
-                f"'not done: {REASON_WORDS[reason].lower()}"
-                + (f" ({STOP_WORDS[stop_reason].lower()})'" if stop_reason else "'"),
-            ),
+            saved,
             self._save_failed,
         )
 
@@ -755,11 +842,7 @@ class StationView(QWidget):
         if not d or self.visit is None or d.get("code") != self.code.text():
             return
         shown = self.status.text()
-        theirs = (
-            shown.removeprefix("Already recorded: ").split(". ")[0]
-            if shown.startswith("Already recorded: ")
-            else ""
-        )
+        theirs = self.recorded if self.said_of_person and shown == self.said_of_person else ""
         fields = d.get("fields", [])
         mods = d.get("mods", [])
         i = self.unit_combo.findData(d.get("unit"))
@@ -777,13 +860,21 @@ class StationView(QWidget):
         self._pending_draft = None
         self.dirty = True  # still unsaved: it came back from a draft
         if d.get("why") == "reload":
-            self.status.setText(
-                f"Another station saved {theirs or 'a result'}. Your entry is still in the "
-                "boxes: press Enter to save yours instead, or Esc twice to keep theirs."
+            self._say_of_person(
+                _(
+                    "Another station saved {result}. Your entry is still in the boxes: press "
+                    "Enter to save yours instead, or Esc twice to keep theirs.",
+                    result=theirs,
+                )
+                if theirs
+                else _(
+                    "Another station saved a result. Your entry is still in the boxes: press "
+                    "Enter to save yours instead, or Esc twice to keep theirs."
+                )
             )
         else:
             self.status.setText(
-                "Restored the entry you were typing when ffmot last closed. Check it, then save."
+                _("Restored the entry you were typing when ffmot last closed. Check it, then save.")
             )
         self.status.setAccessibleName(self.status.text())
 
