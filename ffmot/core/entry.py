@@ -10,12 +10,14 @@ measurement fields and their ranges) is data in norms/battery.toml.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ffmot.core import codes, interpret, scoring
 from ffmot.core.battery import MeasureField, TestDef
 from ffmot.core.errors import FfmotError, InputError, sentence
+from ffmot.core.i18n import N_, _
 from ffmot.core.norms import NormSet
 
 # The measurements a visit holds; a test entered as measurements names some of these.
@@ -65,12 +67,22 @@ class Live:
     problem: str = ""  # something to check before saving
 
 
+RESULT, TRIAL = N_("Result"), N_("Trial {n}")  # kept in English with a trial; shown translated
+
+
 def trial_labels(test: TestDef) -> tuple[str, ...]:
     if test.trial_labels:
         return test.trial_labels
     if test.trials == 1:
-        return ("Result",)
-    return tuple(f"Trial {n}" for n in range(1, test.trials + 1))
+        return (RESULT,)
+    return tuple(TRIAL.format(n=n) for n in range(1, test.trials + 1))
+
+
+def label_words(label: str) -> str:
+    """A trial's or measurement's label (kept in English with the result) in the current
+    language, for the screen."""
+    numbered = re.fullmatch(r"Trial (\d+)", label)
+    return _(TRIAL, n=numbered.group(1)) if numbered else _(label)
 
 
 def number(text: str) -> float | None:
@@ -105,8 +117,10 @@ class Form:
         """What the practitioner enters, in words."""
         t = self.test
         if self.measured:
-            return "measurements"
-        return "one result" if t.trials == 1 else f"up to {t.trials} trials, the best counts"
+            return _("measurements")
+        if t.trials == 1:
+            return _("one result")
+        return _("up to {n} trials, the best counts", n=t.trials)
 
     def parse(self, texts: Sequence[str], unit: str = "", choice: str = "") -> Entry:
         """The typed boxes, in the order of `fields`; unit and choice as chosen on screen."""
@@ -179,7 +193,7 @@ class Form:
         t, u = self.test, unit or self.test.unit
         best = self.counted(entry, u)
         assert best is not None
-        counted = f"{best:g} {t.label(u)}"
+        counted = _("{value} {unit}", value=f"{best:g}", unit=_(t.label(u)))
         problem = (
             f"Unusual for this test (typical {t.typical[0]:g} to {t.typical[1]:g} "
             f"{t.label(t.unit)}): check it before saving."

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ffmot.core import codes
 from ffmot.core.errors import FfmotError, InputError
-from ffmot.core.i18n import N_, _
+from ffmot.core.i18n import N_, _, long_date
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R, interpret, ov
 from ffmot.gui.widgets import BandBadge, TrainingBanner, WhereYouStand, heading, sentence
@@ -155,7 +155,7 @@ class OverviewView(QWidget):
         title = heading(_("{name}, age {age}", name=o.participant.name, age=o.age), 1.5)
         title.setObjectName("overviewTitle")
         self.body_layout.addWidget(title)
-        when = o.assessment.assessed_on.strftime("%d %B %Y")
+        when = long_date(o.assessment.assessed_on)  # the language's month, not the computer's
         sub = (
             f"{o.event.name} · {o.event.venue} · {when}"
             if o.event.venue
@@ -165,7 +165,7 @@ class OverviewView(QWidget):
             sub = _(
                 "{line} · compared with {date}",
                 line=sub,
-                date=o.previous_date.strftime("%d %B %Y"),
+                date=long_date(o.previous_date),
             )
         self.body_layout.addWidget(QLabel(sub))
         says = o.says

@@ -31,7 +31,7 @@ from ffmot.core.battery import (
     STOP_WORDS,
     TestDef,
 )
-from ffmot.core.entry import Entry, Form, scanned_code, why_blocked
+from ffmot.core.entry import Entry, Form, label_words, scanned_code, why_blocked
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, show_error
@@ -134,7 +134,7 @@ class StationView(QWidget):
         rl = QHBoxLayout(self.reasons)
         self.reason_buttons: dict[str, QPushButton] = {}
         for n, reason in enumerate(NOT_DONE_REASONS, start=1):
-            b = QPushButton(f"&{n} {REASON_WORDS[reason]}")
+            b = QPushButton(f"&{n} {_(REASON_WORDS[reason])}")
             b.setObjectName(f"reason_{reason}")
             b.clicked.connect(lambda _c=False, r=reason: self.not_done(r))
             self.reason_buttons[reason] = b
@@ -145,7 +145,7 @@ class StationView(QWidget):
         sl = QHBoxLayout(self.stops)
         self.stop_buttons: dict[str, QPushButton] = {}
         for n, why in enumerate(STOP_REASONS, start=1):
-            b = QPushButton(f"&{n} {STOP_WORDS[why]}")
+            b = QPushButton(f"&{n} {_(STOP_WORDS[why])}")
             b.setObjectName(f"stop_{why}")
             b.clicked.connect(lambda _c=False, w=why: self.not_done("stopped_by_tester", w))
             self.stop_buttons[why] = b
@@ -226,7 +226,7 @@ class StationView(QWidget):
         for tid in offered:
             t = self.ctx.battery.get(tid)
             if t is not None:
-                self.test_combo.addItem(t.name, tid)
+                self.test_combo.addItem(_(t.name), tid)
         i = self.test_combo.findData(wanted)
         self.test_combo.setCurrentIndex(max(i, 0))
         self.test_combo.blockSignals(False)
@@ -251,16 +251,18 @@ class StationView(QWidget):
         self.unit_combo.blockSignals(True)
         self.unit_combo.clear()
         for u in t.units:
-            self.unit_combo.addItem(t.label(u), u)
+            self.unit_combo.addItem(_(t.label(u)), u)
         self.unit_combo.blockSignals(False)
         for n, f in enumerate(form.fields):
             edit = QLineEdit()
             edit.setObjectName(f"trial{n}")
-            label = QLabel(f.label)  # Enter and Tab move between boxes: no Alt+letter here
+            label = QLabel(label_words(f.label))  # Enter and Tab move between boxes: no Alt+letter
             label.setBuddy(edit)
-            unit_label = QLabel(f.unit_words or t.label(t.unit))
+            unit_label = QLabel(_(f.unit_words or t.label(t.unit)))
             unit_label.setObjectName(f"unitLabel{n}")
-            edit.setAccessibleName(_("{label}, in {unit}", label=f.label, unit=unit_label.text()))
+            edit.setAccessibleName(
+                _("{label}, in {unit}", label=label_words(f.label), unit=unit_label.text())
+            )
             edit.textChanged.connect(lambda _t: self._changed())
             edit.textEdited.connect(self._edited)  # typed by a person, not filled in
             edit.returnPressed.connect(lambda n=n: self._enter(n))
@@ -288,16 +290,16 @@ class StationView(QWidget):
             cb.setParent(None)
         self.mod_boxes = {}
         for mod in t.modifications:
-            cb = QCheckBox(mod.words)
+            cb = QCheckBox(_(mod.words))
             cb.setObjectName(f"mod_{mod.key}")
             cb.toggled.connect(lambda _on: self._changed())
             cb.clicked.connect(self._edited)
             self.mod_boxes[mod.key] = cb
             self.mods_row.addWidget(cb)
         self._tab_order()
-        self.trials_box.setTitle(_("{test}: {what}", test=t.name, what=form.what))
+        self.trials_box.setTitle(_("{test}: {what}", test=_(t.name), what=form.what))
         self.protocol.setText(
-            _("How: {protocol}\nSafety: {safety}", protocol=t.protocol, safety=t.safety)
+            _("How: {protocol}\nSafety: {safety}", protocol=_(t.protocol), safety=_(t.safety))
         )
         self._show_unit_labels()
         self._changed()
@@ -318,7 +320,7 @@ class StationView(QWidget):
         t = self.test
         if t is None or t.fields:
             return
-        label = t.label(self.unit())
+        label = _(t.label(self.unit()))
         for n in range(len(self.fields)):
             w = self.findChild(QLabel, f"unitLabel{n}")
             if w is not None:
@@ -431,7 +433,7 @@ class StationView(QWidget):
                 v = getattr(m, f.key)
                 edit.setText("" if v is None else f"{v:g}")
             if r is not None and not r.done:
-                why = REASON_WORDS.get(r.reason or "", r.reason)
+                why = _(REASON_WORDS.get(r.reason or "", r.reason or ""))
                 self._say_of_person(
                     _(
                         "Already recorded: not done ({reason}). Enter the measurements and save "
@@ -466,7 +468,7 @@ class StationView(QWidget):
                 _("value {value}", value=value),
             )
         else:
-            why = REASON_WORDS.get(r.reason or "", r.reason)
+            why = _(REASON_WORDS.get(r.reason or "", r.reason or ""))
             self._say_of_person(
                 _(
                     "Already recorded: not done ({reason}). Change it and save, or scan the "
@@ -740,13 +742,13 @@ class StationView(QWidget):
 
         def saved(_r: object) -> None:
             name, code = person.name, codes.display(person.code)
-            why = REASON_WORDS[reason].lower()
+            why = _(REASON_WORDS[reason]).lower()
             if stop_reason:
                 said = _(
                     "Saved 'not done: {reason} ({stop})' for {name} ({code}). Next person: scan "
                     "or type their card.",
                     reason=why,
-                    stop=STOP_WORDS[stop_reason].lower(),
+                    stop=_(STOP_WORDS[stop_reason]).lower(),
                     name=name,
                     code=code,
                 )
