@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 
 from ffmot.core import screening
 from ffmot.services import records as R
@@ -119,3 +121,21 @@ def copy_db_file(src, dst) -> None:  # type: ignore[no-untyped-def]
     keys = Path(f"{src}.keys")
     if keys.exists():
         shutil.copyfile(keys, f"{dst}.keys")
+
+
+@contextlib.contextmanager
+def log_handlers_kept() -> Iterator[None]:
+    """ffmot's logger as it was afterwards: the handlers a test's logs.setup added are closed
+    and removed, the ones before put back."""
+    from ffmot.core import logs
+
+    before = (list(logs.logger.handlers), logs.logger.level)
+    try:
+        yield
+    finally:
+        for h in list(logs.logger.handlers):
+            logs.logger.removeHandler(h)
+            h.close()
+        for h in before[0]:
+            logs.logger.addHandler(h)
+        logs.logger.setLevel(before[1])

@@ -14,6 +14,7 @@ from sqlalchemy import Column, Date, MetaData, String, Table, create_engine, ins
 from sqlalchemy.exc import IntegrityError
 
 from ffmot.core import logs
+from tests.helpers import log_handlers_kept
 
 # One person, as a failed statement and a local message might carry them.
 PERSONAL = (
@@ -25,16 +26,10 @@ PERSONAL = (
 @pytest.fixture
 def log_folder(tmp_path: Path) -> Iterator[Path]:
     """The real set-up, into a folder of this test's own; the logger as it was afterwards."""
-    before = (list(logs.logger.handlers), logs.logger.level)
     folder = tmp_path / "log"
-    assert logs.setup("cli", folder=folder) == folder / "ffmot.log"
-    yield folder
-    for h in list(logs.logger.handlers):
-        logs.logger.removeHandler(h)
-        h.close()
-    for h in before[0]:
-        logs.logger.addHandler(h)
-    logs.logger.setLevel(before[1])
+    with log_handlers_kept():
+        assert logs.setup("cli", folder=folder) == folder / "ffmot.log"
+        yield folder
 
 
 def _integrity_error(path: Path) -> IntegrityError:
@@ -119,16 +114,8 @@ def test_an_older_ffmots_log_is_brought_in_scrubbed_and_its_file_removed(tmp_pat
     earlier = logs.earlier_log()
     earlier.parent.mkdir(parents=True)
     earlier.write_text("2026-01-05 10:00:00,000 ERROR could not save Eileen Coursewell HW8U-PSR\n")
-    before = (list(logs.logger.handlers), logs.logger.level)
-    try:
+    with log_handlers_kept():
         logs.setup("gui", eager=True, folder=tmp_path / "log")
-    finally:
-        for h in list(logs.logger.handlers):
-            logs.logger.removeHandler(h)
-            h.close()
-        for h in before[0]:
-            logs.logger.addHandler(h)
-        logs.logger.setLevel(before[1])
     assert not earlier.exists()
     text = (tmp_path / "log" / "ffmot.log").read_text()
     assert "could not save" in text and "Eileen" not in text and "HW8U-PSR" not in text

@@ -11,27 +11,20 @@ from PySide6.QtGui import QGuiApplication
 from ffmot import __version__
 from ffmot.core import logs
 from ffmot.gui.diagnostics import copy_diagnostics
+from tests.helpers import log_handlers_kept
 
 
 def test_copy_diagnostics_puts_the_text_on_the_clipboard_with_no_one_in_it(
     day, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # this test's own log
-    before = (list(logs.logger.handlers), logs.logger.level)
-    try:
+    with log_handlers_kept():
         assert logs.setup("gui") == tmp_path / "state" / "ffmot" / "log" / "ffmot.log"
         try:
             raise ValueError("could not save Ada Sampleton, born 1949-03-14")
         except ValueError:
             logging.getLogger("ffmot").exception("unexpected problem while saving")
         text = copy_diagnostics(day.window)
-    finally:
-        for h in list(logs.logger.handlers):
-            logs.logger.removeHandler(h)
-            h.close()
-        for h in before[0]:
-            logs.logger.addHandler(h)
-        logs.logger.setLevel(before[1])
     clipboard = QGuiApplication.clipboard()
     assert clipboard is not None and clipboard.text() == text
     assert "Diagnostics copied" in day.window.statusBar().currentMessage()
