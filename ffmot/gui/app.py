@@ -149,6 +149,7 @@ class Controller:
             app.setApplicationDisplayName("")  # titles as they were before training
         runner = self.runner or ThreadRunner(app)
         problem = self._use_organisation()  # before the norms are read with the database
+        _speak(app, self.settings.screen_language)
         url = self.db_url
         if self.training:
             url = str(training_db_path())
@@ -665,6 +666,30 @@ def run(
     code = app.exec()
     _finish_work(controller)
     return code
+
+
+def _speak(app: QApplication, code: str) -> None:
+    """The screens in `code`: ffmot's words from its catalogue, Qt's own (its buttons' OK and
+    Cancel) from Qt's translations where Qt has that language. A language no longer installed
+    falls back to English; the pseudo-language (set in the settings file, never offered) is
+    for checking the screens' layouts and words (tools/pseudo-window)."""
+    from PySide6.QtCore import QLibraryInfo, QTranslator
+
+    from ffmot.core import i18n
+
+    if code not in i18n.available() and code != i18n.PSEUDO:
+        code = i18n.ENGLISH
+    i18n.use_default(code)
+    old = getattr(app, "ffmot_qt_words", None)
+    if old is not None:
+        app.removeTranslator(old)
+        app.ffmot_qt_words = None  # type: ignore[attr-defined]
+    if code != i18n.ENGLISH:
+        qt = QTranslator(app)
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if qt.load(f"qtbase_{code}", folder):
+            app.installTranslator(qt)
+            app.ffmot_qt_words = qt  # type: ignore[attr-defined]
 
 
 def _finish_work(controller: Controller) -> None:

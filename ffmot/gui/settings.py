@@ -101,6 +101,15 @@ class Settings:
         self._set("print/printer", v)
 
     @property
+    def screen_language(self) -> str:
+        """The language of the screens (ffmot/core/i18n.py): English unless chosen."""
+        return self._str("view/language", "en")
+
+    @screen_language.setter
+    def screen_language(self, v: str) -> None:
+        self._set("view/language", v)
+
+    @property
     def organisation_folder(self) -> str:
         """The organisation's own folder (ffmot/core/organisation.py); empty: ffmot's own."""
         return self._str("organisation/folder", "")

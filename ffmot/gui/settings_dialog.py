@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ffmot.core.i18n import _
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import Runner
+from ffmot.gui.widgets import language_box
 
 
 class SettingsDialog(QDialog):
@@ -53,6 +54,8 @@ class SettingsDialog(QDialog):
         self.printer.setCurrentIndex(max(self.printer.findData(settings.printer), 0))
         self.large = QCheckBox(_("&Large print on screen"))
         self.large.setChecked(settings.large_print)
+        self.language = language_box(settings.screen_language)
+        self.language.setObjectName("screenLanguage")
         self.organisation = QLineEdit(settings.organisation_folder)
         self.organisation.setObjectName("organisationFolder")
         self.organisation.setPlaceholderText(_("empty: ffmot's own wording, norms and activities"))
@@ -74,6 +77,8 @@ class SettingsDialog(QDialog):
         form.addRow(_("&Practitioner"), self.practitioner)
         form.addRow(_("P&rinter"), self.printer)
         form.addRow("", self.large)
+        if self.language.count() > 1:  # only English: nothing to choose
+            form.addRow(_("Screen lan&guage"), self.language)
         org_label = QLabel(_("&Organisation folder"))
         org_label.setBuddy(self.organisation)  # a row of a box and a button: Alt+O reaches the box
         form.addRow(org_label, org_row)
@@ -146,7 +151,9 @@ class SettingsDialog(QDialog):
             or self.large.isChecked() != s.large_print
             or self.station.text().strip() != s.station
             or folder != s.organisation_folder
+            or self.language.currentData() != s.screen_language
         )
+        s.screen_language = self.language.currentData() or "en"
         s.organisation_folder = folder
         s.station = self.station.text()
         s.practitioner = self.practitioner.text()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import QDateEdit, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QDateEdit, QLabel, QSizePolicy, QWidget
 
 from ffmot.core.errors import sentence as sentence  # the views take it from here
 from ffmot.core.i18n import N_, _
@@ -241,3 +241,15 @@ def notice(name: str) -> QLabel:
     label.setWordWrap(True)
     label.setStyleSheet("QLabel { font-weight: bold; }")
     return label
+
+
+def language_box(current: str = "en") -> QComboBox:
+    """The languages a take-home sheet can be made in (English, and each complete catalogue),
+    `current` chosen."""
+    from ffmot.core.i18n import available
+
+    box = QComboBox()
+    for code, name in available().items():
+        box.addItem(name, code)
+    box.setCurrentIndex(max(0, box.findData(current)))
+    return box

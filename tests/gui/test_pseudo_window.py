@@ -16,8 +16,8 @@ DATA = ["Lowthwaite MOT day", "Fellside Hall", "Ada", "Sampleton", "Station 1", 
 
 
 @pytest.fixture
-def pseudo_window(open_app, qtbot):  # type: ignore[no-untyped-def]
-    i18n.use_default(i18n.PSEUDO)
+def pseudo_window(open_app, settings, qtbot):  # type: ignore[no-untyped-def]
+    settings.screen_language = i18n.PSEUDO  # (set in the settings file: never offered)
     try:
         s = open_app()
         ctx = s.ctx

@@ -36,7 +36,7 @@ from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R, lazy
 from ffmot.gui.models import RowsModel
-from ffmot.gui.widgets import heading, sentence
+from ffmot.gui.widgets import heading, language_box, sentence
 from ffmot.services.types import AssessmentInfo, ParticipantInfo, ParticipantRow, ScreeningInfo
 from ffmot.store.errors import StoreError
 
@@ -71,18 +71,6 @@ def parse_dob(text: str) -> dt.date:
     raise InputError(
         _("'{text}' is not a date of birth: type it as dd/mm/yyyy, e.g. 14/03/1950", text=t)
     )
-
-
-def language_box(current: str = "en") -> QComboBox:
-    """The languages a take-home sheet can be made in (English, and each complete catalogue),
-    `current` chosen."""
-    from ffmot.core.i18n import available
-
-    box = QComboBox()
-    for code, name in available().items():
-        box.addItem(name, code)
-    box.setCurrentIndex(max(0, box.findData(current)))
-    return box
 
 
 def _intro(keep: ParticipantInfo) -> str:
