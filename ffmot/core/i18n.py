@@ -140,25 +140,40 @@ def missing(cat: Catalogue) -> list[str]:
     """Messages of the template that `cat` does not translate."""
     if cat.code in (ENGLISH, PSEUDO):
         return []
-    template = read_po(locale_dir() / "ffmot.pot")
+    template = _template(*_stamp(locale_dir() / "ffmot.pot"))
     return [key[1] for key in template if key[1] and not cat.messages.get(key)]
 
 
 def catalogue(code: str) -> Catalogue:
     if code in (ENGLISH, PSEUDO):
         return Catalogue(code, NAMES[code])
-    return _load(code)
-
-
-@lru_cache(maxsize=8)
-def _load(code: str) -> Catalogue:
     if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", code):
         raise InputError(f"'{code}' is not a language code (for example en or cy)")
     path = locale_dir() / f"{code}.po"
     if not path.is_file():
         known = ", ".join(sorted(available()))
         raise InputError(f"there is no {code} translation (languages here: {known})")
-    messages = read_po(path)
+    return _load(code, *_stamp(path))
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    """A file's path, change time and size: read again only when it has changed (a
+    registration checks the languages, and the files are read once, not each time)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return str(path), 0, -1
+    return str(path), st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=4)
+def _template(path: str, _mtime: int, _size: int) -> dict[tuple[str, str], str]:
+    return read_po(Path(path))
+
+
+@lru_cache(maxsize=8)
+def _load(code: str, path: str, _mtime: int, _size: int) -> Catalogue:
+    messages = read_po(Path(path))
     name = messages.pop(("", ""), "").partition("Language-Name:")[2].split("\n")[0].strip()
     return Catalogue(code, name or code, messages)
 

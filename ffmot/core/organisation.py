@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ffmot.core.datafiles import read_toml
@@ -64,9 +65,23 @@ def use(chosen: str | Path | None) -> Organisation:
 
 
 def current() -> Organisation:
-    """The organisation folder in use, read afresh (it is small)."""
+    """The organisation folder in use, read again only when one of its files has changed (a
+    day's sheets ask for it once a sheet)."""
     chosen = folder()
-    return read(chosen) if chosen is not None else Organisation()
+    if chosen is None:
+        return Organisation()
+    try:
+        stamp = tuple(
+            sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in os.scandir(chosen))
+        )
+    except OSError:
+        return read(chosen)  # not there, or not readable: read says which, plainly
+    return _read_at(str(chosen), stamp)
+
+
+@lru_cache(maxsize=4)
+def _read_at(where: str, _stamp: tuple[tuple[str, int, int], ...]) -> Organisation:
+    return read(Path(where))
 
 
 def read(where: Path) -> Organisation:
