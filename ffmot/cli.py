@@ -386,9 +386,9 @@ def _settings_value(key: str) -> str:
     """One value of the desktop app's settings file (an INI file), read without Qt."""
     import configparser
 
-    from ffmot.core.paths import config_dir
+    from ffmot.core.paths import settings_file
 
-    path = config_dir() / "ffmot.ini"
+    path = settings_file()
     found = configparser.ConfigParser(interpolation=None)
     try:
         found.read(path, encoding="utf-8")

@@ -127,6 +127,11 @@ def config_dir() -> Path:
     return Path(user_config_dir("ffmot", appauthor=False))
 
 
+def settings_file() -> Path:
+    """The desktop app's settings (Qt's INI format), which the command line reads too."""
+    return config_dir() / "ffmot.ini"
+
+
 def log_dir() -> Path:
     """ffmot's folder for its log (the system's place for logs: ~/.local/state/ffmot/log,
     %LOCALAPPDATA%\\ffmot\\Logs, ~/Library/Logs/ffmot)."""

@@ -15,9 +15,9 @@ class Settings:
 
     def __init__(self, path: Path | None = None) -> None:
         if path is None:
-            from ffmot.core.paths import config_dir
+            from ffmot.core.paths import settings_file
 
-            path = config_dir() / "ffmot.ini"
+            path = settings_file()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._q = QSettings(str(path), QSettings.Format.IniFormat)
