@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,13 +51,20 @@ MONTHS = (
 MONTH_CONTEXT = "month"  # "May" the month is not "may" the verb
 
 
+ENGLISH_PLURALS = "nplurals=2; plural=(n != 1);"
+PLURAL_SEP = "\0"  # a message's plural forms, one string (as gettext's compiled catalogues do)
+
+
 @dataclass(frozen=True)
 class Catalogue:
-    """One language's translations: (context, English) -> translation."""
+    """One language's translations: (context, English) -> translation. A message with plural
+    forms is keyed by its English singular, its forms joined by PLURAL_SEP, and the language's
+    rule (the PO header's Plural-Forms) says which form a number takes."""
 
     code: str
     name: str
     messages: dict[tuple[str, str], str] = field(default_factory=dict)
+    plural_forms: str = ENGLISH_PLURALS
 
     def lookup(self, text: str, context: str = "") -> str:
         if self.code == ENGLISH:
@@ -65,6 +72,19 @@ class Catalogue:
         if self.code == PSEUDO:
             return pseudo(text)
         return self.messages.get((context, text)) or text
+
+    def lookup_plural(self, singular: str, plural: str, count: int, context: str = "") -> str:
+        english = singular if count == 1 else plural
+        if self.code == ENGLISH:
+            return english
+        if self.code == PSEUDO:
+            return pseudo(english)
+        forms = self.messages.get((context, singular), "").split(PLURAL_SEP)
+        nplurals, rule = plural_rule(self.plural_forms)
+        index = rule(count)
+        if len(forms) != nplurals or not 0 <= index < len(forms) or not forms[index]:
+            return english
+        return forms[index]
 
 
 def N_(text: str) -> str:
@@ -77,6 +97,43 @@ def _(text: str, /, context: str = "", **fields: object) -> str:
     translator can move them). Text with braces of its own and no fields is returned as is."""
     said = _now().lookup(text, context)
     return said.format(**fields) if fields else said
+
+
+def _n(singular: str, plural: str, count: int, /, context: str = "", **fields: object) -> str:
+    """The form of a message for `count` in the current language (English has two: one and
+    other; Welsh has six), with `{count}` and the other fields filled in after translating."""
+    said = _now().lookup_plural(singular, plural, count, context)
+    return said.format(count=count, **fields)
+
+
+def ngettext(singular: str, plural: str, count: int, /) -> str:
+    """gettext's own call: the form for `count`, with nothing filled in (for Python's argparse,
+    whose messages are in the catalogue too and fill themselves in with %)."""
+    return _now().lookup_plural(singular, plural, count)
+
+
+@lru_cache(maxsize=8)
+def plural_rule(header: str) -> tuple[int, Callable[[int], int]]:
+    """A PO header's Plural-Forms ("nplurals=2; plural=(n != 1);") as the number of forms and
+    the rule choosing one. The rule is compiled by Python's gettext, which accepts only the C
+    expression gettext allows (never arbitrary code). A broken header is an InputError."""
+    import gettext
+
+    found = re.fullmatch(r"\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*([^;]+);?\s*", header)
+    if not found:
+        raise InputError(
+            _(
+                "'{header}' is not a Plural-Forms line (for example nplurals=2; plural=(n != 1);)",
+                header=header,
+            )
+        )
+    try:
+        rule = gettext.c2py(found.group(2))
+    except (ValueError, SyntaxError, RecursionError):
+        raise InputError(
+            _("the plural rule '{rule}' cannot be read", rule=found.group(2))
+        ) from None
+    return int(found.group(1)), rule
 
 
 def language() -> str:
@@ -132,7 +189,13 @@ def check_language(code: str, pseudo_ok: bool = False) -> str:
     langs = available()
     if code not in langs and not (pseudo_ok and code == PSEUDO):
         known = ", ".join(f"{c} ({n})" for c, n in langs.items())
-        raise InputError(f"a sheet cannot be made in '{code}': the languages here are {known}")
+        raise InputError(
+            _(
+                "a sheet cannot be made in '{code}': the languages here are {known}",
+                code=code,
+                known=known,
+            )
+        )
     return code
 
 
@@ -141,18 +204,30 @@ def missing(cat: Catalogue) -> list[str]:
     if cat.code in (ENGLISH, PSEUDO):
         return []
     template = _template(*_stamp(locale_dir() / "ffmot.pot"))
-    return [key[1] for key in template if key[1] and not cat.messages.get(key)]
+    nplurals = plural_rule(cat.plural_forms)[0]
+    gaps = []
+    for key, empty in template.items():
+        said = cat.messages.get(key, "")
+        if PLURAL_SEP in empty:  # every one of the language's forms
+            forms = said.split(PLURAL_SEP)
+            if len(forms) != nplurals or not all(forms):
+                gaps.append(key[1])
+        elif key[1] and not said:
+            gaps.append(key[1])
+    return gaps
 
 
 def catalogue(code: str) -> Catalogue:
     if code in (ENGLISH, PSEUDO):
         return Catalogue(code, NAMES[code])
     if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", code):
-        raise InputError(f"'{code}' is not a language code (for example en or cy)")
+        raise InputError(_("'{code}' is not a language code (for example en or cy)", code=code))
     path = locale_dir() / f"{code}.po"
     if not path.is_file():
         known = ", ".join(sorted(available()))
-        raise InputError(f"there is no {code} translation (languages here: {known})")
+        raise InputError(
+            _("there is no {code} translation (languages here: {known})", code=code, known=known)
+        )
     return _load(code, *_stamp(path))
 
 
@@ -174,8 +249,18 @@ def _template(path: str, _mtime: int, _size: int) -> dict[tuple[str, str], str]:
 @lru_cache(maxsize=8)
 def _load(code: str, path: str, _mtime: int, _size: int) -> Catalogue:
     messages = read_po(Path(path))
-    name = messages.pop(("", ""), "").partition("Language-Name:")[2].split("\n")[0].strip()
-    return Catalogue(code, name or code, messages)
+    header = messages.pop(("", ""), "")
+    name = _header_field(header, "Language-Name")
+    forms = _header_field(header, "Plural-Forms") or ENGLISH_PLURALS
+    try:
+        plural_rule(forms)
+    except InputError as e:
+        raise InputError(_("{path}: {problem}", path=path, problem=e)) from None
+    return Catalogue(code, name or code, messages, forms)
+
+
+def _header_field(header: str, key: str) -> str:
+    return header.partition(f"{key}:")[2].split("\n")[0].strip()
 
 
 def locale_dir() -> Path:
@@ -190,24 +275,40 @@ _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 def _unquote(text: str, path: Path, number: int) -> str:
     text = text.strip()
     if len(text) < 2 or text[0] != '"' or text[-1] != '"':
-        raise InputError(f"{path}, line {number}: expected text in double quotes")
+        raise InputError(
+            _("{path}, line {line}: expected text in double quotes", path=path, line=number)
+        )
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), text[1:-1])
 
 
-def read_po(path: Path) -> dict[tuple[str, str], str]:
+def read_po(
+    path: Path, plurals: dict[tuple[str, str], str] | None = None
+) -> dict[tuple[str, str], str]:
     """A PO file's messages: (context, English) -> translation. The header is under ("", "").
-    A broken line is named by file and line."""
+    A message with plural forms is keyed by its singular, its forms (msgstr[0], msgstr[1], ...)
+    joined by PLURAL_SEP, and its English plural goes into `plurals` if given. A broken line is
+    named by file and line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read {path}: {e}") from None
+        raise InputError(_("cannot read {path}: {problem}", path=path, problem=e)) from None
     messages: dict[tuple[str, str], str] = {}
     entry: dict[str, str] = {}
     last = ""
 
     def finish() -> None:
         if "msgid" in entry:
-            messages[(entry.get("msgctxt", ""), entry["msgid"])] = entry.get("msgstr", "")
+            if "msgid_plural" in entry:
+                forms, n = [], 0
+                while f"msgstr[{n}]" in entry:
+                    forms.append(entry[f"msgstr[{n}]"])
+                    n += 1
+                said = PLURAL_SEP.join(forms) if forms else PLURAL_SEP
+                if plurals is not None:
+                    plurals[(entry.get("msgctxt", ""), entry["msgid"])] = entry["msgid_plural"]
+            else:
+                said = entry.get("msgstr", "")
+            messages[(entry.get("msgctxt", ""), entry["msgid"])] = said
         entry.clear()
 
     for number, raw in enumerate(lines, 1):
@@ -219,17 +320,30 @@ def read_po(path: Path) -> dict[tuple[str, str], str]:
         keyword, _sep, rest = line.partition(" ")
         if line.startswith('"'):
             if not last:
-                raise InputError(f"{path}, line {number}: text without msgid or msgstr before it")
+                raise InputError(
+                    _(
+                        "{path}, line {line}: text without msgid or msgstr before it",
+                        path=path,
+                        line=number,
+                    )
+                )
             entry[last] += _unquote(line, path, number)
-        elif keyword in ("msgctxt", "msgid", "msgstr"):
-            if keyword in ("msgctxt", "msgid") and "msgstr" in entry:
+        elif keyword in ("msgctxt", "msgid", "msgid_plural", "msgstr") or re.fullmatch(
+            r"msgstr\[\d+\]", keyword
+        ):
+            if keyword in ("msgctxt", "msgid") and any(k.startswith("msgstr") for k in entry):
                 finish()
             entry[keyword] = _unquote(rest, path, number)
             last = keyword
         else:
             raise InputError(
-                f"{path}, line {number}: '{keyword}' is not part of a PO file "
-                "(expected msgctxt, msgid, msgstr or a quoted line)"
+                _(
+                    "{path}, line {line}: '{word}' is not part of a PO file "
+                    "(expected msgctxt, msgid, msgid_plural, msgstr or a quoted line)",
+                    path=path,
+                    line=number,
+                    word=keyword,
+                )
             )
     finish()
     return messages
@@ -241,7 +355,7 @@ _ACCENTED = str.maketrans(
     "acdeghijklnorstuwyzACDEGHIJKLNORSTUWYZ",
     "åçđéĝĥîĵķĺñöŕšţûŵýžÅÇĐÉĜĤÎĴĶĹÑÖŔŠŢÛŴÝŽ",
 )
-_KEEP = re.compile(r"(\{[^{}]*\}|<[^<>]*>|&[a-z]+;|%\([a-z_]+\)[sd]|%[sd])")
+_KEEP = re.compile(r"(\{[^{}]*\}|<[^<>]*>|&[a-z]+;|%\([a-z_]+\)[sdr]|%[sdr])")
 
 
 def pseudo(text: str) -> str:

@@ -49,9 +49,16 @@ def complete_catalogue(folder: Path, code: str = "xx", name: str = "Pseudo") -> 
     res = folder / "resources"
     shutil.copytree(resources_dir(), res, ignore=shutil.ignore_patterns("help"))
     lines = ['msgid ""', _q(f"Language-Name: {name}\n").join(("msgstr ", "")), ""]
-    for (context, text), _said in i18n.read_po(res / "locale" / "ffmot.pot").items():
+    plurals: dict[tuple[str, str], str] = {}
+    for (context, text), _said in i18n.read_po(res / "locale" / "ffmot.pot", plurals).items():
         if text:
             lines += [f"msgctxt {_q(context)}"] if context else []
-            lines += [f"msgid {_q(text)}", f"msgstr {_q(i18n.pseudo(text))}", ""]
+            lines += [f"msgid {_q(text)}"]
+            if (context, text) in plurals:
+                many = plurals[(context, text)]
+                lines += [f"msgid_plural {_q(many)}", f"msgstr[0] {_q(i18n.pseudo(text))}"]
+                lines += [f"msgstr[1] {_q(i18n.pseudo(many))}", ""]
+            else:
+                lines += [f"msgstr {_q(i18n.pseudo(text))}", ""]
     (res / "locale" / f"{code}.po").write_text("\n".join(lines), encoding="utf-8")
     return res

@@ -126,6 +126,59 @@ def test_a_broken_catalogue_line_is_named_by_file_and_line(tmp_path):
     assert i18n.read_po(po) == {("month", "May"): "Mai"}
 
 
+WELSH_PLURALS = (
+    "nplurals=6; plural=(n==0) ? 0 : (n==1) ? 1 : (n==2) ? 2 : (n==3) ? 3 : (n==6) ? 4 : 5;"
+)
+
+
+def _welsh_po(folder, forms):
+    """A Welsh catalogue with one plural message, its forms as given."""
+    body = [
+        'msgid ""',
+        f'msgstr "Language-Name: Cymraeg\\nPlural-Forms: {WELSH_PLURALS}\\n"',
+        "",
+        'msgid "{count} sheet"',
+        'msgid_plural "{count} sheets"',
+        *(f'msgstr[{i}] "{form}"' for i, form in enumerate(forms)),
+        "",
+    ]
+    po = folder / "cy.po"
+    po.write_text("\n".join(body), "utf-8")
+    return po
+
+
+def test_a_number_takes_the_form_its_language_gives_it(tmp_path):
+    """English has one and other; Welsh has six forms, chosen by the catalogue's own rule."""
+    assert i18n._n("{count} sheet", "{count} sheets", 1) == "1 sheet"
+    assert i18n._n("{count} sheet", "{count} sheets", 0) == "0 sheets"
+    assert i18n._n("{count} sheet", "{count} sheets", 7, what="x") == "7 sheets"
+    forms = ["{count} taflen", "{count} daflen", "{count} dudalen", "{count} thaflen",
+             "{count} thaflen 6", "{count} o daflenni"]  # fmt: skip
+    po = _welsh_po(tmp_path, forms)
+    plurals: dict = {}
+    messages = i18n.read_po(po, plurals)
+    assert plurals == {("", "{count} sheet"): "{count} sheets"}
+    cat = i18n.Catalogue("cy", "Cymraeg", messages, WELSH_PLURALS)
+    said = {n: cat.lookup_plural("{count} sheet", "{count} sheets", n) for n in (0, 1, 2, 3, 6, 9)}
+    assert said == dict(zip((0, 1, 2, 3, 6, 9), forms, strict=True))
+    with i18n.speaking("qps"):
+        assert i18n._n("{count} sheet", "{count} sheets", 2) == "[2 šĥééţš ~~]"
+
+
+def test_a_plural_message_missing_a_form_is_missing_and_english_is_shown(tmp_path):
+    po = _welsh_po(tmp_path, ["{count} taflen", "{count} daflen"])  # two of Welsh's six
+    cat = i18n.Catalogue("cy", "Cymraeg", i18n.read_po(po), WELSH_PLURALS)
+    assert cat.lookup_plural("{count} sheet", "{count} sheets", 2) == "{count} sheets"
+    assert cat.lookup_plural("{count} sheet", "{count} sheets", 1) == "{count} sheet"
+
+
+def test_a_broken_plural_rule_is_refused_by_name_and_never_run(tmp_path):
+    with pytest.raises(InputError, match="not a Plural-Forms line"):
+        i18n.plural_rule("two forms please")
+    with pytest.raises(InputError, match="cannot be read"):
+        i18n.plural_rule("nplurals=2; plural=__import__('os').system('true');")
+
+
 @pytest.fixture
 def xx_offered(tmp_path, monkeypatch):
     """A complete catalogue 'xx' (every message in its pseudo form) offered here."""
@@ -135,6 +188,20 @@ def xx_offered(tmp_path, monkeypatch):
     i18n._load.cache_clear()
     yield "xx"
     i18n._load.cache_clear()
+
+
+def test_a_catalogue_is_complete_only_with_every_plural_form(xx_offered):
+    """A translator's catalogue with every message is offered; one plural form gone, it is not,
+    and the message is named as missing."""
+    assert "xx" in i18n.available() and not i18n.missing(i18n.catalogue("xx"))
+    po = i18n.locale_dir() / "xx.po"
+    text = po.read_text("utf-8")
+    start = text.index('msgid "expected %s argument"')
+    cut = text.index("msgstr[1]", start)
+    po.write_text(text[:cut] + text[text.index("\n", cut) + 1 :], "utf-8")
+    i18n._load.cache_clear()
+    assert i18n.missing(i18n.catalogue("xx")) == ["expected %s argument"]
+    assert "xx" not in i18n.available()
 
 
 def test_each_participants_sheet_is_made_in_their_own_language(tmp_path, xx_offered):
