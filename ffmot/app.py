@@ -7,6 +7,8 @@ import io
 import os
 import sys
 
+from ffmot.core.i18n import _
+
 READER_GONE = 141  # what a shell reports for a command stopped by SIGPIPE (128 + 13)
 
 
@@ -35,15 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return _reader_gone()
     except KeyboardInterrupt:
-        sys.stderr.write("ffmot: stopped\n")
+        said = _("stopped")
+        sys.stderr.write(f"ffmot: {said}\n")
         return 130
     except Exception as e:  # the last guard: a person never sees a traceback
         if os.environ.get("FFMOT_DEBUG"):
             raise
-        sys.stderr.write(
-            f"ffmot: unexpected problem ({type(e).__name__}: {e}); set "
-            "FFMOT_DEBUG=1 to see the details, and please report it\n"
+        said = _(
+            "unexpected problem ({kind}: {problem}); set FFMOT_DEBUG=1 to see the details, "
+            "and please report it",
+            kind=type(e).__name__,
+            problem=e,
         )
+        sys.stderr.write(f"ffmot: {said}\n")
         return 1
 
 

@@ -15,6 +15,7 @@ from typing import NoReturn, TextIO
 
 from ffmot import __version__
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.i18n import N_, _, _n
 from ffmot.core.paths import check_output_file
 
 # How a command ends, for a script running ffmot: the one table. `exit_status` turns an error
@@ -24,28 +25,34 @@ EXIT_UNEXPECTED = 1
 EXIT_REFUSED = 2
 EXIT_DATABASE = 3
 EXIT_STATUSES = (
-    (EXIT_OK, "done"),
+    (EXIT_OK, N_("done")),
     (
         EXIT_UNEXPECTED,
-        "an unexpected problem, a fault in ffmot: set FFMOT_DEBUG=1 to see the details, and "
-        "please report it",
+        N_(
+            "an unexpected problem, a fault in ffmot: set FFMOT_DEBUG=1 to see the details, and "
+            "please report it"
+        ),
     ),
     (
         EXIT_REFUSED,
-        "refused as given: a usage mistake, or a value, file, code, PIN or permission that "
-        "cannot be used, or an erasure not confirmed; also work done only in part, as the "
-        "message says (a merge with a file that could not come in, an erasure whose space is "
-        "not yet overwritten, an audit chain that is not whole)",
+        N_(
+            "refused as given: a usage mistake, or a value, file, code, PIN or permission that "
+            "cannot be used, or an erasure not confirmed; also work done only in part, as the "
+            "message says (a merge with a file that could not come in, an erasure whose space "
+            "is not yet overwritten, an audit chain that is not whole)"
+        ),
     ),
     (
         EXIT_DATABASE,
-        "the database cannot be reached or was refused: a shared server out of reach, or "
-        "refusing the user, password or TLS; a file locked, in use, read-only, on a full disk, "
-        "damaged, not a database or made by a newer ffmot; a key that does not open it; an "
-        "address or path that cannot be one",
+        N_(
+            "the database cannot be reached or was refused: a shared server out of reach, or "
+            "refusing the user, password or TLS; a file locked, in use, read-only, on a full "
+            "disk, damaged, not a database or made by a newer ffmot; a key that does not open "
+            "it; an address or path that cannot be one"
+        ),
     ),
-    (130, "stopped with Ctrl+C"),
-    (141, "whatever read the output stopped reading (ffmot ... | head)"),
+    (130, N_("stopped with Ctrl+C")),
+    (141, N_("whatever read the output stopped reading (ffmot ... | head)")),
 )
 
 
@@ -66,10 +73,10 @@ def exit_status(error: BaseException) -> int:
 def _epilog() -> str:
     import textwrap
 
-    lines = ["exit status:"]
+    lines = [_("exit status:")]
     for code, words in EXIT_STATUSES:
         lines += textwrap.wrap(
-            words, width=78, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7
+            _(words), width=78, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7
         )
     return "\n".join(lines)
 
@@ -78,151 +85,171 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line on stderr and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"ffmot: {message} (see '{self.prog} --help')\n")
+        said = _("{problem} (see '{command} --help')", problem=message, command=self.prog)
+        sys.stderr.write(f"ffmot: {said}\n")
         raise SystemExit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="ffmot",
-        description="Functional Fitness MOT days: score results against "
-        "published norms for age and sex.",
+        description=_(
+            "Functional Fitness MOT days: score results against published norms for age and sex."
+        ),
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--version", action="version", version=f"ffmot {__version__}")
+    p.add_argument(
+        "--version",
+        action="version",
+        version=f"ffmot {__version__}",
+        help=_("show program's version number and exit"),
+    )
     p.add_argument(
         "--db",
         metavar="URL",
-        help="database file or URL (default: "
-        "FFMOT_DATABASE_URL, else ffmot.db in your data folder)",
+        help=_(
+            "database file or URL (default: FFMOT_DATABASE_URL, else ffmot.db in your data folder)"
+        ),
     )
     p.add_argument(
         "--user",
         metavar="NAME",
-        help="your name, as a practitioner of the database (needed once it has named "
-        "practitioners; the PIN is then asked for)",
+        help=_(
+            "your name, as a practitioner of the database (needed once it has named "
+            "practitioners; the PIN is then asked for)"
+        ),
     )
     p.add_argument(
         "--pin-file",
         metavar="FILE",
-        help="read your PIN from this file (yours alone: for scheduled jobs)",
+        help=_("read your PIN from this file (yours alone: for scheduled jobs)"),
     )
     p.add_argument(
         "--config",
         metavar="FOLDER",
-        help="your organisation's folder: its name and logo (organisation.toml), advice "
-        "wording (advice.toml), local activities (activities.csv) and norms (norms/); "
-        "default: the one chosen in the desktop app's Settings",
+        help=_(
+            "your organisation's folder: its name and logo (organisation.toml), advice "
+            "wording (advice.toml), local activities (activities.csv) and norms (norms/); "
+            "default: the one chosen in the desktop app's Settings"
+        ),
     )
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    s = sub.add_parser("score", help="score one result, or a CSV file of results")
-    s.add_argument("--test", help="test id, e.g. chair_stand (see 'ffmot norms')")
-    s.add_argument("--sex", help="female or male")
-    s.add_argument("--age", help="age in completed years")
-    s.add_argument("--dob", help="date of birth, YYYY-MM-DD (instead of --age)")
-    s.add_argument("--date", help="test date, YYYY-MM-DD (default: today)")
-    s.add_argument("--value", help="the result; for bmi you may give --height and --weight")
-    s.add_argument("--unit", default="", help="unit of the value (default: the test's unit)")
-    s.add_argument("--height", help="height in cm (bmi only)")
-    s.add_argument("--weight", help="weight in kg (bmi only)")
-    s.add_argument("--strength-days", help="days a week with strength activity (activity)")
-    s.add_argument("--balance-days", help="days a week with balance activity (activity)")
-    s.add_argument("--sitting-hours", help="hours sitting on a usual day (activity)")
-    s.add_argument("--json", action="store_true", help="print one JSON object")
-    s.add_argument("--batch", metavar="IN.csv", help="score every row of a CSV file")
-    s.add_argument("--out", metavar="OUT.csv", help="where --batch writes its results")
+    s = sub.add_parser("score", help=_("score one result, or a CSV file of results"))
+    s.add_argument("--test", help=_("test id, e.g. chair_stand (see 'ffmot norms')"))
+    s.add_argument("--sex", help=_("female or male"))
+    s.add_argument("--age", help=_("age in completed years"))
+    s.add_argument("--dob", help=_("date of birth, YYYY-MM-DD (instead of --age)"))
+    s.add_argument("--date", help=_("test date, YYYY-MM-DD (default: today)"))
+    s.add_argument("--value", help=_("the result; for bmi you may give --height and --weight"))
+    s.add_argument("--unit", default="", help=_("unit of the value (default: the test's unit)"))
+    s.add_argument("--height", help=_("height in cm (bmi only)"))
+    s.add_argument("--weight", help=_("weight in kg (bmi only)"))
+    s.add_argument("--strength-days", help=_("days a week with strength activity (activity)"))
+    s.add_argument("--balance-days", help=_("days a week with balance activity (activity)"))
+    s.add_argument("--sitting-hours", help=_("hours sitting on a usual day (activity)"))
+    s.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    s.add_argument("--batch", metavar="IN.csv", help=_("score every row of a CSV file"))
+    s.add_argument("--out", metavar="OUT.csv", help=_("where --batch writes its results"))
 
-    n = sub.add_parser("norms", help="list the tests and their norms, or show one table")
-    n.add_argument("action", nargs="?", choices=["show"], help="show one test's table")
-    n.add_argument("test", nargs="?", help="test id")
+    n = sub.add_parser("norms", help=_("list the tests and their norms, or show one table"))
+    n.add_argument("action", nargs="?", choices=["show"], help=_("show one test's table"))
+    n.add_argument("test", nargs="?", metavar="TEST", help=_("test id"))
 
-    g = sub.add_parser("gui", help="start the desktop app (the default with no command)")
-    g.add_argument("--training", action="store_true", help="open the training sandbox")
-    g.add_argument("--screenshot", metavar="FILE.png", help="render a view to a PNG and exit")
+    g = sub.add_parser("gui", help=_("start the desktop app (the default with no command)"))
+    g.add_argument("--training", action="store_true", help=_("open the training sandbox"))
+    g.add_argument("--screenshot", metavar="FILE.png", help=_("render a view to a PNG and exit"))
     g.add_argument(
         "--view", default="events", choices=["events", "check-in", "station", "overview", "board"]
     )
-    g.add_argument("--large-print", action="store_true", help="with --screenshot")
+    g.add_argument("--large-print", action="store_true", help=_("with --screenshot"))
 
-    d = sub.add_parser("db", help="database upkeep")
+    d = sub.add_parser("db", help=_("database upkeep"))
     d.add_argument(
         "action",
         choices=["upgrade", "scrub", "encrypt", "recover"],
-        help="upgrade: bring the schema up to date; scrub: overwrite the space of erased "
-        "records (after an erasure that could not finish it); encrypt: encrypt a database file "
-        "made before encryption at rest; recover: open an encrypted file with its recovery "
-        "code and give a data lead (--user) a new PIN",
+        help=_(
+            "upgrade: bring the schema up to date; scrub: overwrite the space of erased "
+            "records (after an erasure that could not finish it); encrypt: encrypt a database file "
+            "made before encryption at rest; recover: open an encrypted file with its recovery "
+            "code and give a data lead (--user) a new PIN"
+        ),
     )
     d.add_argument(
         "--recovery-file",
         metavar="FILE",
-        help="recover: read the recovery code from this file (else it is asked for)",
+        help=_("recover: read the recovery code from this file (else it is asked for)"),
     )
     d.add_argument(
         "--new-pin-file",
         metavar="FILE",
-        help="recover: the data lead's new PIN, from a file only you can read",
+        help=_("recover: the data lead's new PIN, from a file only you can read"),
     )
 
-    m = sub.add_parser("demo", help="fill the database with a synthetic MOT day (training)")
+    m = sub.add_parser("demo", help=_("fill the database with a synthetic MOT day (training)"))
     m.add_argument("--participants", type=_count, default=40, metavar="N")
     m.add_argument("--seed", type=int, default=1, metavar="S")
     m.add_argument("--station", metavar="NAME")
 
-    ps = sub.add_parser("participants", help="list participants: code, name, age, last visit")
-    ps.add_argument("--search", default="", metavar="TEXT", help="name, code or date of birth")
+    ps = sub.add_parser("participants", help=_("list participants: code, name, age, last visit"))
+    ps.add_argument("--search", default="", metavar="TEXT", help=_("name, code or date of birth"))
     ps.add_argument("--limit", type=_count, default=200, metavar="N")
 
-    ev = sub.add_parser("events", help="list the MOT days")
+    ev = sub.add_parser("events", help=_("list the MOT days"))
     ev.add_argument("--json", action="store_true")
 
-    x = sub.add_parser("export", help="export results to CSV or XLSX")
+    x = sub.add_parser("export", help=_("export results to CSV or XLSX"))
     x.add_argument("--format", choices=["csv", "xlsx"], required=True)
     x.add_argument("--out", required=True, metavar="FILE")
     x.add_argument(
         "--anonymised",
         "--anonymized",
         action="store_true",
-        help="no names, contact, dates of birth or codes; consenting people only",
+        help=_("no names, contact, dates of birth or codes; consenting people only"),
     )
-    x.add_argument("--event", metavar="ID", help="one MOT day only")
+    x.add_argument("--event", metavar="ID", help=_("one MOT day only"))
     x.add_argument(
         "--k",
         type=int,
         default=None,
         metavar="K",
-        help="with --anonymised: at least K people share every MOT day, date, age band and sex "
-        "written (default 5; 10 for an open release)",
+        help=_(
+            "with --anonymised: at least K people share every MOT day, date, age band and sex "
+            "written (default 5; 10 for an open release)"
+        ),
     )
 
-    im = sub.add_parser("import", help="import a file written by 'ffmot export'")
+    im = sub.add_parser("import", help=_("import a file written by 'ffmot export'"))
     im.add_argument("file", metavar="FILE")
     im.add_argument(
         "--update",
         action="store_true",
-        help="where the file's value of a result differs from the one here, take the file's "
-        "(each change is audited); without it such a file is refused",
+        help=_(
+            "where the file's value of a result differs from the one here, take the file's "
+            "(each change is audited); without it such a file is refused"
+        ),
     )
     im.add_argument(
         "--take-consents",
         action="store_true",
-        help="take the consent decisions the file records for people new here; without it a "
-        "file holding consent decisions is refused",
+        help=_(
+            "take the consent decisions the file records for people new here; without it a "
+            "file holding consent decisions is refused"
+        ),
     )
 
-    mg = sub.add_parser("merge", help="bring in the records of other stations' databases")
+    mg = sub.add_parser("merge", help=_("bring in the records of other stations' databases"))
     mg.add_argument("sources", nargs="+", metavar="FILE_OR_URL")
 
     sw = sub.add_parser(
-        "save-work", help="save this station's work as one file for the results table"
+        "save-work", help=_("save this station's work as one file for the results table")
     )
-    sw.add_argument("--out", required=True, metavar="FOLDER", help="the stick or folder")
-    sw.add_argument("--station", default="station", metavar="NAME", help="named in the file")
+    sw.add_argument("--out", required=True, metavar="FOLDER", help=_("the stick or folder"))
+    sw.add_argument("--station", default="station", metavar="NAME", help=_("named in the file"))
 
     ed = sub.add_parser(
-        "correct", help="correct a participant's name, date of birth or sex (audited)"
+        "correct", help=_("correct a participant's name, date of birth or sex (audited)")
     )
     ed.add_argument("code", metavar="CODE")
     ed.add_argument("--given", metavar="NAME")
@@ -230,74 +257,86 @@ def build_parser() -> argparse.ArgumentParser:
     ed.add_argument("--dob", metavar="YYYY-MM-DD")
     ed.add_argument("--sex", choices=["female", "male", "not_stated"])
     ed.add_argument(
-        "--language", metavar="CODE", help="the language their sheet is made in (e.g. en)"
+        "--language", metavar="CODE", help=_("the language their sheet is made in (e.g. en)")
     )
 
     mp = sub.add_parser(
         "merge-people",
-        help="make two records of one person one: every visit, result and consent kept",
+        help=_("make two records of one person one: every visit, result and consent kept"),
     )
-    mp.add_argument("keep", metavar="KEEP_CODE", help="the record to keep (its card stays)")
-    mp.add_argument("other", metavar="OTHER_CODE", help="the record merged into it, then removed")
-    mp.add_argument("--yes", action="store_true", help="do not ask before merging")
+    mp.add_argument("keep", metavar="KEEP_CODE", help=_("the record to keep (its card stays)"))
+    mp.add_argument(
+        "other", metavar="OTHER_CODE", help=_("the record merged into it, then removed")
+    )
+    mp.add_argument("--yes", action="store_true", help=_("do not ask before merging"))
     mp.add_argument(
         "--accept-different-details",
         action="store_true",
-        help="merge even if the sex or date of birth differ (the kept record's are used)",
+        help=_("merge even if the sex or date of birth differ (the kept record's are used)"),
     )
 
     er = sub.add_parser(
         "erase",
-        help="erase a participant's personal data and results (shows who, and asks you to "
-        "type ERASE)",
+        help=_(
+            "erase a participant's personal data and results (shows who, and asks you to "
+            "type ERASE)"
+        ),
     )
     er.add_argument("code", metavar="CODE")
     er.add_argument(
-        "--yes", action="store_true", help="do not ask (needed when not run from a terminal)"
+        "--yes", action="store_true", help=_("do not ask (needed when not run from a terminal)")
     )
 
     sub.add_parser(
         "diagnostics",
-        help="what to send whoever helps you: versions, the system, the kind of database and "
-        "the log's last warnings and errors (no one's personal data)",
+        help=_(
+            "what to send whoever helps you: versions, the system, the kind of database and "
+            "the log's last warnings and errors (no one's personal data)"
+        ),
     )
 
-    sh = sub.add_parser("sheet", help="print a participant's take-home sheet to a PDF")
-    sh.add_argument("code", metavar="CODE", help="the participant's code, e.g. K7PM-4QX")
-    sh.add_argument("--assessment", metavar="ID", help="a visit id (default: the latest visit)")
+    sh = sub.add_parser("sheet", help=_("print a participant's take-home sheet to a PDF"))
+    sh.add_argument("code", metavar="CODE", help=_("the participant's code, e.g. K7PM-4QX"))
+    sh.add_argument("--assessment", metavar="ID", help=_("a visit id (default: the latest visit)"))
     sh.add_argument("--out", required=True, metavar="FILE.pdf")
     sh.add_argument(
         "--language",
         metavar="CODE",
-        help="make this sheet in another language than the person's own (e.g. en)",
+        help=_("make this sheet in another language than the person's own (e.g. en)"),
     )
 
     sa = sub.add_parser(
         "subject-access",
-        help="everything held about one person (a subject access request): their records as "
-        "CSV files and their sheets as PDFs, into a new folder; audited",
+        help=_(
+            "everything held about one person (a subject access request): their records as "
+            "CSV files and their sheets as PDFs, into a new folder; audited"
+        ),
     )
     sa.add_argument("code", metavar="CODE")
     sa.add_argument("--out", required=True, metavar="FOLDER")
 
-    ss = sub.add_parser("sheets", help="print every sheet of an MOT day: one PDF or a folder")
-    ss.add_argument("--event", required=True, metavar="ID", help="the MOT day (see 'ffmot events')")
+    ss = sub.add_parser("sheets", help=_("print every sheet of an MOT day: one PDF or a folder"))
     ss.add_argument(
-        "--out", required=True, metavar="FILE_OR_DIR", help="a name ending .pdf, else a folder"
+        "--event", required=True, metavar="ID", help=_("the MOT day (see 'ffmot events')")
     )
     ss.add_argument(
-        "--duplex", action="store_true", help="one PDF: a blank page after an odd-length sheet"
+        "--out", required=True, metavar="FILE_OR_DIR", help=_("a name ending .pdf, else a folder")
+    )
+    ss.add_argument(
+        "--duplex", action="store_true", help=_("one PDF: a blank page after an odd-length sheet")
     )
 
-    su = sub.add_parser("summary", help="the anonymised MOT-day summary (PDF, CSV, XLSX)")
-    su.add_argument("--event", required=True, metavar="ID", help="the MOT day (see 'ffmot events')")
+    su = sub.add_parser("summary", help=_("the anonymised MOT-day summary (PDF, CSV, XLSX)"))
+    su.add_argument(
+        "--event", required=True, metavar="ID", help=_("the MOT day (see 'ffmot events')")
+    )
     su.add_argument("--out", required=True, metavar="FILE.pdf")
-    su.add_argument("--csv", metavar="FILE.csv", help="also as CSV")
-    su.add_argument("--xlsx", metavar="FILE.xlsx", help="also as XLSX")
+    su.add_argument("--csv", metavar="FILE.csv", help=_("also as CSV"))
+    su.add_argument("--xlsx", metavar="FILE.xlsx", help=_("also as XLSX"))
     su.add_argument(
         "--language",
         metavar="CODE",
-        help="the PDF in this language (the CSV and XLSX keep English keys)",
+        help=_("the PDF in this language (the CSV and XLSX keep English keys)"),
     )
     from ffmot.cli_access import add_arguments
     from ffmot.cli_cards import add_parser as add_station_cards
@@ -311,14 +350,15 @@ def _count(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        raise argparse.ArgumentTypeError(_("'{value}' is not a whole number", value=text)) from None
     if n < 0 or n > 1_000_000:
-        raise argparse.ArgumentTypeError(f"{n} is out of range (0 to 1,000,000)")
+        raise argparse.ArgumentTypeError(_("{value} is out of range (0 to 1,000,000)", value=n))
     return n
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    speak_chosen_language()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -382,6 +422,26 @@ def _organisation(args: argparse.Namespace) -> None:
         organisation.use(chosen)
 
 
+def speak_chosen_language() -> None:
+    """The command line speaks the language chosen for the screens in the desktop app's Settings
+    (English unless chosen; one no longer installed is English), argparse's own words too. The
+    pseudo-language, set only in the settings file, is for checking that every word is
+    translated (tests/cli/test_cli_language.py)."""
+    import argparse
+
+    from ffmot.core import i18n
+
+    code = _settings_value("view/language") or i18n.ENGLISH
+    try:
+        if code != i18n.PSEUDO and code not in i18n.available():
+            code = i18n.ENGLISH
+        i18n.use_default(code)
+    except FfmotError:  # a catalogue broken since it was chosen: English, not a stopped command
+        i18n.use_default(i18n.ENGLISH)
+    argparse._ = i18n._  # type: ignore[attr-defined]  # argparse looks words up via gettext
+    argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+
+
 def _settings_value(key: str) -> str:
     """One value of the desktop app's settings file (an INI file), read without Qt."""
     import configparser
@@ -394,7 +454,7 @@ def _settings_value(key: str) -> str:
         found.read(path, encoding="utf-8")
     except (configparser.Error, UnicodeDecodeError, OSError):
         return ""
-    section, _, name = key.partition("/")
+    section, _sep, name = key.partition("/")
     value = found.get(section, name, fallback="").strip()
     return value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
 
@@ -405,9 +465,10 @@ def _in_words(e: FfmotError) -> str:
     from ffmot.store.errors import UnreachableError
 
     if isinstance(e, UnreachableError) and e.detail:
-        return (
-            f"cannot reach the shared database {e.detail}. Check the network and the server, "
-            "then try again"
+        return _(
+            "cannot reach the shared database {detail}. Check the network and the server, "
+            "then try again",
+            detail=e.detail,
         )
     return str(e)
 
@@ -445,7 +506,10 @@ def _check_text(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
         except UnicodeEncodeError:
             name = a.option_strings[0] if a.option_strings else a.metavar or a.dest
             raise InputError(
-                f"{name} is not UTF-8 text: set the terminal to UTF-8 and type it again"
+                _(
+                    "{argument} is not UTF-8 text: set the terminal to UTF-8 and type it again",
+                    argument=name,
+                )
             ) from None
 
 
@@ -484,43 +548,48 @@ def _score(args: argparse.Namespace, out: TextIO) -> int:
     if args.batch:
         single = [o for o in ("test", "sex", "age", "dob", "value") if getattr(args, o)]
         if single:
-            raise InputError(f"--batch reads every result from the file: drop --{single[0]}")
+            raise InputError(
+                _(
+                    "--batch reads every result from the file: drop --{option}",
+                    option=single[0],
+                )
+            )
         if not args.out:
-            raise InputError("--batch needs --out OUT.csv for the results")
+            raise InputError(_("--batch needs --out OUT.csv for the results"))
         return _batch(Path(args.batch), Path(args.out))
     if args.out:
-        raise InputError("--out goes with --batch")
+        raise InputError(_("--out goes with --batch"))
     from ffmot.core.ages import age_on, parse_age, parse_date, parse_number
     from ffmot.core.norms import default_norm_set
     from ffmot.core.scoring import Activity, bmi, parse_sex, score
 
     ns = default_norm_set()
     if not args.test:
-        raise InputError("give --test (one of: " + ", ".join(ns.battery) + ")")
+        raise InputError(_("give --test (one of: {tests})", tests=", ".join(ns.battery)))
     test = ns.test(args.test)
     if not args.sex:
-        raise InputError("give --sex female or --sex male")
+        raise InputError(_("give --sex female or --sex male"))
     sex = parse_sex(args.sex, allow_not_stated=False)
     if args.age is not None and args.dob:
-        raise InputError("give either --age or --dob, not both")
+        raise InputError(_("give either --age or --dob, not both"))
     if args.age is not None:
         if args.date:
-            raise InputError("--date goes with --dob")
+            raise InputError(_("--date goes with --dob"))
         age = parse_age(args.age)
     elif args.dob:
         on = parse_date(args.date, "--date") if args.date else dt.date.today()
         age = age_on(parse_date(args.dob, "--dob"), on)
     else:
-        raise InputError("give --age N or --dob YYYY-MM-DD")
+        raise InputError(_("give --age N or --dob YYYY-MM-DD"))
 
     if (args.height or args.weight) and test.id != "bmi":
-        raise InputError("--height and --weight are only for --test bmi")
+        raise InputError(_("--height and --weight are only for --test bmi"))
     if test.id == "bmi" and args.value is None:
         if not (args.height and args.weight):
-            raise InputError("for bmi give --value, or both --height (cm) and --weight (kg)")
+            raise InputError(_("for bmi give --value, or both --height (cm) and --weight (kg)"))
         value = bmi(parse_number(args.height, "--height"), parse_number(args.weight, "--weight"))
     elif args.value is None:
-        raise InputError("give --value")
+        raise InputError(_("give --value"))
     else:
         value = parse_number(args.value, "--value")
     activity = None
@@ -528,7 +597,7 @@ def _score(args: argparse.Namespace, out: TextIO) -> int:
     if any(x is not None for x in extras):
         if test.id != "activity":
             raise InputError(
-                "--strength-days, --balance-days and --sitting-hours are for --test activity"
+                _("--strength-days, --balance-days and --sitting-hours are for --test activity")
             )
         sd, bd, sh = (
             None if x is None else parse_number(x, name)
@@ -554,41 +623,79 @@ def _batch(src: Path, dst: Path) -> int:
 
     try:
         if src.exists() and not src.is_dir() and not src.is_file():  # never wait on a pipe
-            raise InputError(f"{src} is a device or a pipe, not a CSV file")
+            raise InputError(_("{path} is a device or a pipe, not a CSV file", path=src))
         text = src.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputError(f"cannot find {src}") from None
+        raise InputError(_("cannot find {path}", path=src)) from None
     except IsADirectoryError:
-        raise InputError(f"{src} is a folder, not a CSV file") from None
+        raise InputError(_("{path} is a folder, not a CSV file", path=src)) from None
     except UnicodeDecodeError:
-        raise InputError(f"{src} is not UTF-8 text: save it as CSV UTF-8") from None
+        raise InputError(_("{path} is not UTF-8 text: save it as CSV UTF-8", path=src)) from None
     except OSError as e:
-        raise InputError(f"cannot read {src}: {e.strerror}") from None
+        raise InputError(_("cannot read {path}: {problem}", path=src, problem=e.strerror)) from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     needed = [c for c in ("test", "sex", "value") if c not in header]
     if not header:
-        raise InputError(f"{src} is empty: it needs a header row {','.join(INPUT_COLUMNS)}")
-    if needed or ("age" not in header and "dob" not in header):
-        missing = needed or ["age (or dob and date)"]
         raise InputError(
-            f"{src} lacks the column(s) {', '.join(missing)}; the header should be "
-            f"{','.join(INPUT_COLUMNS)}"
+            _(
+                "{path} is empty: it needs a header row {header}",
+                path=src,
+                header=",".join(INPUT_COLUMNS),
+            )
+        )
+    if needed or ("age" not in header and "dob" not in header):
+        # the column names are the file's own words (the header is English in every language)
+        missing = needed or [_("age (or dob and date)")]
+        raise InputError(
+            _n(
+                "{path} lacks the column(s) {columns}; the header should be {header}",
+                "{path} lacks the column(s) {columns}; the header should be {header}",
+                len(missing),
+                path=src,
+                columns=", ".join(missing),
+                header=",".join(INPUT_COLUMNS),
+            )
         )
     extra = [c for c in OUTPUT_COLUMNS if c in header]
     if extra:
         raise InputError(
-            f"{src} already has output column(s) {', '.join(extra)}: give the original input file"
+            _n(
+                "{path} already has output column(s) {columns}: give the original input file",
+                "{path} already has output column(s) {columns}: give the original input file",
+                len(extra),
+                path=src,
+                columns=", ".join(extra),
+            )
         )
     rows = score_rows(reader, default_norm_set())
     columns = header + list(OUTPUT_COLUMNS)
     _write_atomic(dst, columns, rows)
     errors = sum(1 for r in rows if r["band"] == "error")
-    sys.stderr.write(
-        f"ffmot: scored {len(rows) - errors} of {len(rows)} rows into {dst}"
-        + (f"; {errors} row(s) could not be scored (see the message column)\n" if errors else "\n")
-    )
+    if errors:
+        unscored = _n(
+            "{count} row(s) could not be scored (see the message column)",
+            "{count} row(s) could not be scored (see the message column)",
+            errors,
+        )
+        said = _n(
+            "scored {scored} of {count} row into {path}; {unscored}",
+            "scored {scored} of {count} rows into {path}; {unscored}",
+            len(rows),
+            scored=len(rows) - errors,
+            path=dst,
+            unscored=unscored,
+        )
+    else:
+        said = _n(
+            "scored {scored} of {count} row into {path}",
+            "scored {scored} of {count} rows into {path}",
+            len(rows),
+            scored=len(rows),
+            path=dst,
+        )
+    sys.stderr.write(f"ffmot: {said}\n")
     return 0
 
 
@@ -598,7 +705,9 @@ def _write_atomic(dst: Path, columns: list[str], rows: list[dict[str, str]]) -> 
     try:
         fd, tmp = tempfile.mkstemp(prefix=".ffmot-", suffix=".csv", dir=directory)
     except OSError as e:
-        raise InputError(f"cannot write in {directory}: {e.strerror}") from None
+        raise InputError(
+            _("cannot write in {folder}: {problem}", folder=directory, problem=e.strerror)
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
@@ -607,7 +716,9 @@ def _write_atomic(dst: Path, columns: list[str], rows: list[dict[str, str]]) -> 
         os.replace(tmp, dst)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write {dst}: {e.strerror}") from None
+        raise InputError(
+            _("cannot write {path}: {problem}", path=dst, problem=e.strerror)
+        ) from None
 
 
 # --- the desktop app -------------------------------------------------------------------------
@@ -620,7 +731,7 @@ def _gui(args: argparse.Namespace, out: TextIO) -> int:
         from ffmot.gui.app import screenshot
 
         path = screenshot(Path(shot), args.view, args.db, args.large_print)
-        out.write(f"wrote {path}\n")
+        out.write(_("wrote {path}", path=path) + "\n")
         return 0
     from ffmot.gui.app import run
 
@@ -638,15 +749,18 @@ def _norms(args: argparse.Namespace, out: TextIO) -> int:
     if not ns.verified:  # first, before any number: these are not the published norms
         out.write(f"{ns.label}.\n")
         out.write(
-            "Sources and statuses below are as the local files give them; numbers from "
-            "changed files are not the published ones.\n\n"
+            _(
+                "Sources and statuses below are as the local files give them; numbers from "
+                "changed files are not the published ones."
+            )
+            + "\n\n"
         )
     if args.action == "show":
         if not args.test:
-            raise InputError("name a test: ffmot norms show TEST (see 'ffmot norms')")
+            raise InputError(_("name a test: ffmot norms show TEST (see 'ffmot norms')"))
         out.write(describe_test_norms(ns, ns.test(args.test).id))
     elif args.test:
-        raise InputError(f"did you mean 'ffmot norms show {args.test}'?")
+        raise InputError(_("did you mean 'ffmot norms show {test}'?", test=args.test))
     else:
         out.write(describe_norm_set(ns))
     return 0

@@ -10,6 +10,7 @@ database the name is taken as given, with a warning that anyone can do anything.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import stat
@@ -18,12 +19,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import N_, _, _n, month_name
 from ffmot.services.types import Actor
 from ffmot.store.db import Database
 
 STATION = "command line"
 
-RECOVERY_WARNING = """
+# Shown as _(RECOVERY_WARNING, code=...), in the language of the moment.
+RECOVERY_WARNING = N_("""
 The database is encrypted, and now opens only with a practitioner's PIN. Its recovery code:
 
     {code}
@@ -31,7 +34,7 @@ The database is encrypted, and now opens only with a practitioner's PIN. Its rec
 Write it down now and keep it locked away, apart from this computer. If every data lead
 forgets their PIN, or the .keys file beside the database is lost, this code is the only way
 to open the records: without it nobody, not even ffmot's makers, can get them back.
-"""
+""")
 
 
 def connect_as(args: argparse.Namespace, upgrade: bool = True) -> Database:
@@ -49,8 +52,11 @@ def connect_as(args: argparse.Namespace, upgrade: bool = True) -> Database:
         user = (getattr(args, "user", None) or "").strip()
         if not user:
             raise InputError(
-                f"{e.path} is encrypted and opens only for its practitioners: give --user YOUR "
-                "NAME (the PIN is asked for, or read from --pin-file)"
+                _(
+                    "{path} is encrypted and opens only for its practitioners: give --user YOUR "
+                    "NAME (the PIN is asked for, or read from --pin-file)",
+                    path=e.path,
+                )
             ) from None
         from ffmot.services.practitioners import unlock
 
@@ -67,12 +73,15 @@ def sign_in(db: Database, args: argparse.Namespace) -> Actor:
     if not is_protected(db):
         # Said to a person at a terminal, every time; a script's output stays its own.
         if getattr(args, "command", "") != "practitioners" and _to_a_person():
-            sys.stderr.write(f"ffmot: warning: {OPEN_WARNING}\n")
+            warning = _("warning: {warning}", warning=_(OPEN_WARNING))
+            sys.stderr.write("ffmot: " + warning + "\n")
         return Actor(user or _login_name(), STATION)
     if not user:
         raise InputError(
-            "this database has named practitioners: give --user YOUR NAME (the PIN is asked "
-            "for, or read from --pin-file)"
+            _(
+                "this database has named practitioners: give --user YOUR NAME (the PIN is asked "
+                "for, or read from --pin-file)"
+            )
         )
     return check_pin(db, user, _pin(args), STATION)
 
@@ -105,30 +114,39 @@ def _read_pin(args: argparse.Namespace) -> str:
         return read_pin_file(Path(path))
     if not sys.stdin or not sys.stdin.isatty():
         raise InputError(
-            "no PIN: type it at the prompt (run from a terminal), or give --pin-file FILE "
-            "(a file only you can read)"
+            _(
+                "no PIN: type it at the prompt (run from a terminal), or give --pin-file FILE "
+                "(a file only you can read)"
+            )
         )
-    return getpass.getpass("PIN or password: ")
+    return getpass.getpass(_("PIN or password: "))
 
 
 def read_pin_file(path: Path) -> str:
     try:
         st = os.stat(path)
     except OSError as e:
-        raise InputError(f"cannot read the PIN file {path}: {e.strerror}") from None
+        raise InputError(
+            _("cannot read the PIN file {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"the PIN file {path} is not a regular file")
+        raise InputError(_("the PIN file {path} is not a regular file", path=path))
     if hasattr(os, "getuid") and (st.st_mode & 0o077 or st.st_uid != os.getuid()):
         raise InputError(
-            f"the PIN file {path} can be read by others: make it yours alone "
-            f"(chmod 600 {path}) and set a new PIN, as the old one may have been seen"
+            _(
+                "the PIN file {path} can be read by others: make it yours alone "
+                "(chmod 600 {path}) and set a new PIN, as the old one may have been seen",
+                path=path,
+            )
         )
     if st.st_size > 1024:
-        raise InputError(f"the PIN file {path} is too long to be a PIN file")
+        raise InputError(_("the PIN file {path} is too long to be a PIN file", path=path))
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read the PIN file {path}: {e}") from None
+        raise InputError(
+            _("cannot read the PIN file {path}: {problem}", path=path, problem=e)
+        ) from None
     return text.rstrip("\r\n")
 
 
@@ -142,8 +160,11 @@ def check_can_confirm(args: argparse.Namespace) -> None:
         return
     if not _at_a_terminal():
         raise InputError(
-            f"'ffmot {args.command}' erases people for good and asks first, but there is no "
-            "terminal to ask at: add --yes to erase without asking"
+            _(
+                "'ffmot {command}' erases people for good and asks first, but there is no "
+                "terminal to ask at: add --yes to erase without asking",
+                command=args.command,
+            )
         )
 
 
@@ -152,14 +173,15 @@ def confirm_erasure(args: argparse.Namespace, what: str) -> None:
     "y", the end of the input) refuses, and nothing is erased. --yes: no question."""
     if getattr(args, "yes", False):
         return
-    sys.stderr.write(
-        f"{what}\nThis cannot be undone. Type {CONFIRM_WORD} to confirm (anything else stops "
-        "here): "
+    ask = _(
+        "This cannot be undone. Type {word} to confirm (anything else stops here): ",
+        word=CONFIRM_WORD,
     )
+    sys.stderr.write(what + "\n" + ask)
     sys.stderr.flush()
     answer = sys.stdin.readline() if sys.stdin is not None else ""
     if answer.strip() != CONFIRM_WORD:
-        raise InputError(f"{CONFIRM_WORD} was not typed: nothing was erased")
+        raise InputError(_("{word} was not typed: nothing was erased", word=CONFIRM_WORD))
 
 
 def _at_a_terminal() -> bool:
@@ -173,10 +195,10 @@ def new_pin(args: argparse.Namespace) -> str:
     if getattr(args, "new_pin_file", None):
         return read_pin_file(Path(args.new_pin_file))
     if not sys.stdin or not sys.stdin.isatty():
-        raise InputError("give the new PIN in --new-pin-file FILE, or run from a terminal")
-    first = getpass.getpass("New PIN or password: ")
-    if getpass.getpass("Again: ") != first:
-        raise InputError("the two PINs were not the same: nothing was changed")
+        raise InputError(_("give the new PIN in --new-pin-file FILE, or run from a terminal"))
+    first = getpass.getpass(_("New PIN or password: "))
+    if getpass.getpass(_("Again: ")) != first:
+        raise InputError(_("the two PINs were not the same: nothing was changed"))
     return first
 
 
@@ -188,15 +210,17 @@ def run(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     what = args.what
     if what == "first-lead":
         if not args.name:
-            raise InputError("give the data lead's name")
+            raise InputError(_("give the data lead's name"))
         p = P.first_data_lead(db, args.name, new_pin(args))
-        out.write(
-            f"{p.name} is this database's data lead. From now on everyone signs in with their "
-            "own name and PIN; add them with 'ffmot practitioners add'\n"
+        said = _(
+            "{name} is this database's data lead. From now on everyone signs in with their "
+            "own name and PIN; add them with 'ffmot practitioners add'",
+            name=p.name,
         )
+        out.write(said + "\n")
         code = P.recovery_code(db)
         if code:
-            out.write(RECOVERY_WARNING.format(code=code))
+            out.write(_(RECOVERY_WARNING, code=code))
         return 0
     actor = sign_in(db, args)
     if what == "list":
@@ -207,23 +231,26 @@ def run(db: Database, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"{p.name}\t{labels.get(p.role, p.role)}{state}\n")
         return 0
     if not args.name:
-        raise InputError(f"give the name of the practitioner to {what}")
+        raise InputError(_("give the name of the practitioner to {verb}", verb=what))
     if what == "add":
         if not args.role:
-            raise InputError("give --role station, coordinator or data_lead")
+            raise InputError(_("give --role station, coordinator or data_lead"))
         p = P.add_practitioner(db, actor, args.name, args.role, new_pin(args))
-        out.write(f"added {p.name} as a {rules().labels[p.role]}\n")
+        out.write(_("added {name} as a {role}", name=p.name, role=rules().labels[p.role]) + "\n")
     elif what == "role":
         if not args.role:
-            raise InputError("give --role station, coordinator or data_lead")
+            raise InputError(_("give --role station, coordinator or data_lead"))
         p = P.set_role(db, actor, args.name, args.role)
-        out.write(f"{p.name} is now a {rules().labels[p.role]}\n")
+        out.write(_("{name} is now a {role}", name=p.name, role=rules().labels[p.role]) + "\n")
     elif what == "disable":
         p = P.disable(db, actor, args.name)
-        out.write(f"{p.name} can no longer sign in; what they did stays theirs in the audit\n")
+        said = _(
+            "{name} can no longer sign in; what they did stays theirs in the audit", name=p.name
+        )
+        out.write(said + "\n")
     elif what == "pin":
         P.change_secret(db, actor, args.name, new_pin(args))
-        out.write(f"the PIN of {args.name.strip()} is changed\n")
+        out.write(_("the PIN of {name} is changed", name=args.name.strip()) + "\n")
     return 0
 
 
@@ -235,22 +262,32 @@ def run_audit(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     actor = sign_in(db, args)
     if args.what == "verify":
         v = audit_log.verify(db, actor)
-        out.write(
-            f"{v.entries} entries in this database's chain"
-            + (
-                f"; {v.brought_in} brought in from station files, kept apart"
-                if v.brought_in
-                else ""
+        if v.brought_in:
+            said = _n(
+                "{count} entry in this database's chain; {brought_in} brought in from station "
+                "files, kept apart",
+                "{count} entries in this database's chain; {brought_in} brought in from station "
+                "files, kept apart",
+                v.entries,
+                brought_in=v.brought_in,
             )
-            + "\n"
-        )
+        else:
+            said = _n(
+                "{count} entry in this database's chain",
+                "{count} entries in this database's chain",
+                v.entries,
+            )
+        out.write(said + "\n")
         if v.problem:
-            sys.stderr.write(f"ffmot: the audit is not whole: {v.problem}\n")
+            said = _("the audit is not whole: {problem}", problem=v.problem)
+            sys.stderr.write("ffmot: " + said + "\n")
             return 2
-        out.write(
-            f"the chain is whole. Its head is {v.head}: note it down; a later check that shows "
-            "a different chain up to this entry means the audit was rewritten\n"
+        said = _(
+            "the chain is whole. Its head is {head}: note it down; a later check that shows "
+            "a different chain up to this entry means the audit was rewritten",
+            head=v.head,
         )
+        out.write(said + "\n")
         return 0
     for e in audit_log.entries(db, actor, args.last):
         where = f" [{e.origin}]" if e.origin else ""
@@ -269,69 +306,126 @@ def run_retention(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     actor = sign_in(db, args)
     if args.set_months is not None:
         retention.set_period(db, actor, args.set_months)
-        out.write(f"records are kept for {args.set_months} months after a person was last seen\n")
+        said = _n(
+            "records are kept for {count} month after a person was last seen",
+            "records are kept for {count} months after a person was last seen",
+            args.set_months,
+        )
+        out.write(said + "\n")
         if not args.apply:
             return 0
     if args.apply:
         d = retention.due(db, actor)
         if d.codes:
-            people = "person" if len(d.codes) == 1 else "people"
             confirm_erasure(
                 args,
-                f"{len(d.codes)} {people} last seen before {d.cutoff:%d %B %Y} will be erased: "
-                "their personal details, consent, screening, visits and results",
+                _n(
+                    "{count} person last seen before {date} will be erased: their personal "
+                    "details, consent, screening, visits and results",
+                    "{count} people last seen before {date} will be erased: their personal "
+                    "details, consent, screening, visits and results",
+                    len(d.codes),
+                    date=_cutoff(d.cutoff),
+                ),
             )
         d, unfinished = retention.apply(db, actor)
-        people = "person" if len(d.codes) == 1 else "people"
-        out.write(f"erased {len(d.codes)} {people} last seen before {d.cutoff:%d %B %Y}\n")
+        said = _n(
+            "erased {count} person last seen before {date}",
+            "erased {count} people last seen before {date}",
+            len(d.codes),
+            date=_cutoff(d.cutoff),
+        )
+        out.write(said + "\n")
         if unfinished:
-            sys.stderr.write(
-                f"ffmot: the space those records used is not yet overwritten: {unfinished}. "
-                "When that is fixed, run 'ffmot db scrub' to finish\n"
-            )
+            sys.stderr.write("ffmot: " + not_yet_overwritten(unfinished) + "\n")
             return 2
         return 0
     d = retention.due(db, actor)
     if d.months is None:
-        out.write(
+        said = _(
             "no retention period is set: nothing is ever erased for age. A data lead sets one "
-            "with 'ffmot retention --set-months N'\n"
+            "with 'ffmot retention --set-months N'"
         )
+        out.write(said + "\n")
         return 0
-    people = "person" if len(d.codes) == 1 else "people"
-    out.write(
-        f"records are kept for {d.months} months: {len(d.codes)} {people} last seen before "
-        f"{d.cutoff:%d %B %Y}"
-        + (" (run 'ffmot retention --apply' to erase them)" if d.codes else "")
-        + "\n"
-    )
+    period = _n("{count} month", "{count} months", d.months)
+    if d.codes:
+        said = _n(
+            "records are kept for {period}: {count} person last seen before {date} (run "
+            "'ffmot retention --apply' to erase them)",
+            "records are kept for {period}: {count} people last seen before {date} (run "
+            "'ffmot retention --apply' to erase them)",
+            len(d.codes),
+            period=period,
+            date=_cutoff(d.cutoff),
+        )
+    else:
+        said = _n(
+            "records are kept for {period}: {count} person last seen before {date}",
+            "records are kept for {period}: {count} people last seen before {date}",
+            len(d.codes),
+            period=period,
+            date=_cutoff(d.cutoff),
+        )
+    out.write(said + "\n")
     return 0
+
+
+def _cutoff(day: dt.date | None) -> str:
+    """A date as "03 March 2025" (two-digit day, as strftime's %d), its month in the
+    language of the moment rather than the computer's locale."""
+    assert day is not None, "a retention cut-off is set whenever a period is"
+    return _(
+        "{day} {month} {year}",
+        context="date",
+        day=f"{day.day:02d}",
+        month=month_name(day.month),
+        year=day.year,
+    )
+
+
+def not_yet_overwritten(problem: object) -> str:
+    """What is said when erased records' space could not be overwritten (a sentence for
+    stderr, after "ffmot: ")."""
+    return _(
+        "the space those records used is not yet overwritten: {problem}. When that is fixed, "
+        "run 'ffmot db scrub' to finish",
+        problem=problem,
+    )
 
 
 def add_arguments(sub: argparse._SubParsersAction[Any]) -> None:
     rt = sub.add_parser(
         "retention",
-        help="how long records are kept after a person was last seen (a data lead's): shows who "
-        "is past it; --set-months N sets it; --apply erases them",
+        help=_(
+            "how long records are kept after a person was last seen (a data lead's): shows who "
+            "is past it; --set-months N sets it; --apply erases them"
+        ),
     )
     rt.add_argument("--set-months", type=int, metavar="N")
-    rt.add_argument("--apply", action="store_true", help="erase them (shows how many, asks first)")
     rt.add_argument(
-        "--yes", action="store_true", help="with --apply: do not ask (needed without a terminal)"
+        "--apply", action="store_true", help=_("erase them (shows how many, asks first)")
+    )
+    rt.add_argument(
+        "--yes", action="store_true", help=_("with --apply: do not ask (needed without a terminal)")
     )
     au = sub.add_parser(
         "audit",
-        help="the audit log (a data lead's): verify checks its hash chain is whole; list shows "
-        "the newest entries",
+        help=_(
+            "the audit log (a data lead's): verify checks its hash chain is whole; list shows "
+            "the newest entries"
+        ),
     )
     au.add_argument("what", choices=["verify", "list"])
-    au.add_argument("--last", type=int, default=50, metavar="N", help="with list: how many")
+    au.add_argument("--last", type=int, default=50, metavar="N", help=_("with list: how many"))
 
     pr = sub.add_parser(
         "practitioners",
-        help="named practitioners and their roles: first-lead NAME protects an open database; "
-        "add, role, disable, pin and list need a data lead (a practitioner may change their "
-        "own PIN)",
+        help=_(
+            "named practitioners and their roles: first-lead NAME protects an open database; "
+            "add, role, disable, pin and list need a data lead (a practitioner may change their "
+            "own PIN)"
+        ),
     )
     pr.add_argument("what", choices=["first-lead", "add", "list", "role", "disable", "pin"])
     pr.add_argument("name", nargs="?", metavar="NAME")
@@ -339,5 +433,5 @@ def add_arguments(sub: argparse._SubParsersAction[Any]) -> None:
     pr.add_argument(
         "--new-pin-file",
         metavar="FILE",
-        help="the new PIN, read from a file only you can read (else asked for twice)",
+        help=_("the new PIN, read from a file only you can read (else asked for twice)"),
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _
 from ffmot.core.paths import check_output_file
 
 COMMAND = "station-cards"
@@ -20,22 +21,24 @@ COMMAND = "station-cards"
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """The verb, added to the command line's sub-parsers."""
     p: argparse.ArgumentParser = sub.add_parser(
-        COMMAND, help="print one large-print A4 card per test, for the stations"
+        COMMAND, help=_("print one large-print A4 card per test, for the stations")
     )
-    p.add_argument("--out", metavar="FILE.pdf", required=True, help="the PDF to write")
+    p.add_argument("--out", metavar="FILE.pdf", required=True, help=_("the PDF to write"))
     return p
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     path = Path(args.out)
     if path.suffix.lower() != ".pdf":
-        raise InputError(f"--out must name a .pdf file, not {args.out}")
+        raise InputError(_("--out must name a .pdf file, not {path}", path=args.out))
     check_output_file(path)
     from ffmot.report.station_cards import write_station_cards
 
     try:
         write_station_cards(path)
     except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror}") from None
-    out.write(f"wrote {path}\n")
+        raise InputError(
+            _("cannot write {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
+    out.write(_("wrote {path}", path=path) + "\n")
     return 0

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ffmot.core import codes
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _, _n
 from ffmot.core.paths import check_output_file
 from ffmot.services.types import EventInfo
 from ffmot.store.db import Database, explain
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     check[args.command](args)
     db = connect_as(args)
     if db.warning:
-        sys.stderr.write(f"ffmot: warning: {db.warning}\n")
+        sys.stderr.write("ffmot: " + _("warning: {warning}", warning=db.warning) + "\n")
     try:
         from ffmot.cli_access import sign_in
 
@@ -60,7 +61,14 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 def _file(text: str, suffix: str, option: str) -> Path:
     path = Path(text)
     if path.suffix.lower() != suffix:
-        raise InputError(f"{option} must name a {suffix} file, not '{text}'")
+        raise InputError(
+            _(
+                "{option} must name a {suffix} file, not '{path}'",
+                option=option,
+                suffix=suffix,
+                path=text,
+            )
+        )
     check_output_file(path)
     return path
 
@@ -76,15 +84,25 @@ def _check_sheets(args: argparse.Namespace) -> None:
         _file(args.out, ".pdf", "--out")
         return
     if args.duplex:
-        raise InputError("--duplex goes with one PDF (--out FILE.pdf), not a folder")
+        raise InputError(_("--duplex goes with one PDF (--out FILE.pdf), not a folder"))
     parent = path.parent if str(path.parent) else Path(".")
     try:
         if path.exists() and not path.is_dir():
-            raise InputError(f"{path} is a file: give a folder, or a file name ending .pdf")
+            raise InputError(
+                _("{path} is a file: give a folder, or a file name ending .pdf", path=path)
+            )
         if not path.exists() and not parent.is_dir():
-            raise InputError(f"cannot make {path}: the folder {parent} does not exist")
+            raise InputError(
+                _(
+                    "cannot make {path}: the folder {folder} does not exist",
+                    path=path,
+                    folder=parent,
+                )
+            )
     except OSError as e:  # a name too long, a loop of links
-        raise InputError(f"cannot make {path}: {e.strerror}") from None
+        raise InputError(
+            _("cannot make {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
 
 
 def _check_summary(args: argparse.Namespace) -> None:
@@ -94,7 +112,7 @@ def _check_summary(args: argparse.Namespace) -> None:
     if args.xlsx:
         paths.append(_file(args.xlsx, ".xlsx", "--xlsx"))
     if len({p.resolve() for p in paths}) != len(paths):
-        raise InputError("--out, --csv and --xlsx must be different files")
+        raise InputError(_("--out, --csv and --xlsx must be different files"))
 
 
 def find_event(db: Database, text: str) -> EventInfo:
@@ -105,29 +123,32 @@ def find_event(db: Database, text: str) -> EventInfo:
     t = text.strip().lower()
     if len(t) < 4:
         raise InputError(
-            "--event needs at least the first 4 characters of the id (see 'ffmot events')"
+            _("--event needs at least the first 4 characters of the id (see 'ffmot events')")
         )
     found = [e for e in list_events(db) if e.id.lower() == t or e.id.lower().startswith(t)]
     if not found:
-        raise InputError(f"no MOT day has the id {text.strip()} (see 'ffmot events')")
+        raise InputError(_("no MOT day has the id {id} (see 'ffmot events')", id=text.strip()))
     if len(found) > 1:
-        raise InputError(f"more than one MOT day's id starts with {text.strip()}: give more of it")
+        raise InputError(
+            _("more than one MOT day's id starts with {id}: give more of it", id=text.strip())
+        )
     return found[0]
 
 
 # --- the verbs ------------------------------------------------------------------------------
 
 
-def _progress(what: str) -> Callable[[int, int], None]:
-    """Progress on stderr: one updating line on a terminal, else a line per step."""
+def _progress(say: Callable[[int, int], str]) -> Callable[[int, int], None]:
+    """Progress on stderr: one updating line on a terminal, else a line per step. `say` words
+    a step ("made sheet 3 of 40")."""
     tty = sys.stderr.isatty()
 
     def show(done: int, total: int) -> None:
         if tty:
             end = "\n" if done >= total else ""
-            sys.stderr.write(f"\rffmot: {what} {done} of {total}{end}")
+            sys.stderr.write("\rffmot: " + say(done, total) + end)
         else:
-            sys.stderr.write(f"ffmot: {what} {done} of {total}\n")
+            sys.stderr.write("ffmot: " + say(done, total) + "\n")
         sys.stderr.flush()
 
     return show
@@ -154,11 +175,15 @@ def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     path = Path(args.out)
     write_private(path, r.pdf)
     mark_printed(db, args.actor, visit)
-    pages = "1 page" if r.pages == 1 else f"{r.pages} pages"
-    out.write(
-        f"wrote the sheet for {shown} ({overview.event.name}, "
-        f"{overview.assessment.assessed_on.isoformat()}, {pages}) to {path}\n"
+    said = _(
+        "wrote the sheet for {code} ({event}, {date}, {pages}) to {path}",
+        code=shown,
+        event=overview.event.name,
+        date=overview.assessment.assessed_on.isoformat(),
+        pages=_n("{count} page", "{count} pages", r.pages),
+        path=path,
     )
+    out.write(said + "\n")
     return 0
 
 
@@ -173,27 +198,50 @@ def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     event = find_event(db, args.event)
     everyone = event_overviews(db, event.id)
     if not everyone:
-        raise InputError(f"nobody has checked in to {event.name} ({event.id[:8]}) yet")
+        raise InputError(
+            _("nobody has checked in to {event} ({id}) yet", event=event.name, id=event.id[:8])
+        )
     overviews, held = printable(everyone)
     held_for_conflicts(db, overviews)  # never a sheet with a value nobody has chosen yet
     skipped = _skipped(held)
     if not overviews:
-        raise InputError(f"no sheets were made for {event.name}: {skipped}")
+        raise InputError(
+            _("no sheets were made for {event}: {reason}", event=event.name, reason=skipped)
+        )
     path = Path(args.out)
-    progress = _progress("made sheet")
-    if path.suffix.lower() == ".pdf":
+
+    def made(done: int, total: int) -> str:
+        return _("made sheet {done} of {total}", done=done, total=total)
+
+    progress = _progress(made)
+    one_pdf = path.suffix.lower() == ".pdf"
+    if one_pdf:
         pdf = sheets_pdf(overviews, progress, duplex=args.duplex)
         write_private(path, pdf)
-        where = str(path)
     else:
         prepare_folder(path)
         files = sheet_files(overviews, progress)
         write_folder(path, files)
-        where = f"{path} (one file per participant, named by code)"
     actor = args.actor
     for o in overviews:
         mark_printed(db, actor, o.assessment.id)
-    out.write(f"wrote {len(overviews)} sheets for {event.name} to {where}\n")
+    if one_pdf:
+        said = _n(
+            "wrote {count} sheet for {event} to {path}",
+            "wrote {count} sheets for {event} to {path}",
+            len(overviews),
+            event=event.name,
+            path=path,
+        )
+    else:
+        said = _n(
+            "wrote {count} sheet for {event} to {path} (one file per participant, named by code)",
+            "wrote {count} sheets for {event} to {path} (one file per participant, named by code)",
+            len(overviews),
+            event=event.name,
+            path=path,
+        )
+    out.write(said + "\n")
     if held:
         out.write(f"{skipped[0].upper()}{skipped[1:]}\n")
     return 0
@@ -202,10 +250,13 @@ def _sheets(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 def _skipped(held: list[Overview]) -> str:
     """Who was left out and why, by code only (no names: this may end up in a log)."""
     shown = ", ".join(codes.display(o.participant.code) for o in held)
-    n = len(held)
-    return (
-        f"left out {n} {'person' if n == 1 else 'people'} who withdrew consent to keep their "
-        f"results (or never gave it), so no sheet was made for them: {shown}"
+    return _n(
+        "left out {count} person who withdrew consent to keep their results (or never gave it), "
+        "so no sheet was made for them: {codes}",
+        "left out {count} people who withdrew consent to keep their results (or never gave "
+        "it), so no sheet was made for them: {codes}",
+        len(held),
+        codes=shown,
     )
 
 
@@ -232,10 +283,14 @@ def _summary(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     with db.transaction() as s:
         kinds = ", ".join(p.suffix.lstrip(".") for p in written)
         audit(s, args.actor, "summary", "event", event.id, f"anonymised summary ({kinds})")
-    out.write(
-        f"wrote the anonymised summary of {event.name} ({data.people.text} people who agreed "
-        f"to anonymous reports) to {', '.join(str(p) for p in written)}\n"
+    said = _(
+        "wrote the anonymised summary of {event} ({people} people who agreed to anonymous "
+        "reports) to {paths}",
+        event=event.name,
+        people=data.people.text,  # "12", "<5" or "*": a count as published, not a number
+        paths=", ".join(str(p) for p in written),
     )
+    out.write(said + "\n")
     return 0
 
 
@@ -243,11 +298,16 @@ def _check_subject_access(args: argparse.Namespace) -> None:
     codes.normalise(args.code)
     folder = Path(args.out)
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        raise InputError(f"--out must be a new or empty folder; {folder} is not a folder")
+        raise InputError(
+            _("--out must be a new or empty folder; {folder} is not a folder", folder=folder)
+        )
     if folder.is_dir() and any(folder.iterdir()):
         raise InputError(
-            f"--out must be a new or empty folder, so that nothing else is given out with "
-            f"it: {folder} already holds files"
+            _(
+                "--out must be a new or empty folder, so that nothing else is given out with "
+                "it: {folder} already holds files",
+                folder=folder,
+            )
         )
 
 
@@ -275,10 +335,17 @@ def _subject_access(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     if missing:
         files["README.txt"] += ("\nSheets not included:\n" + "".join(missing)).encode("utf-8")
     written = write_folder(Path(args.out), files)
+    said = _n(
+        "wrote everything held about {code} to {folder}: {count} file ({names})",
+        "wrote everything held about {code} to {folder}: {count} files ({names})",
+        len(written),
+        code=codes.display(found.code),
+        folder=args.out,
+        names=", ".join(sorted(p.name for p in written)),
+    )
+    out.write(said + "\n")
     out.write(
-        f"wrote everything held about {codes.display(found.code)} to {args.out}: "
-        f"{len(written)} files ({', '.join(sorted(p.name for p in written))})\n"
-        "Give these to the person securely; the request is recorded in the audit log.\n"
+        _("Give these to the person securely; the request is recorded in the audit log.") + "\n"
     )
     return 0
 

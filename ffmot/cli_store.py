@@ -10,6 +10,7 @@ from typing import TextIO
 
 from ffmot.core import codes
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import N_, _
 from ffmot.services.types import Actor
 from ffmot.store.db import Database, current_revision, describe, explain, upgrade_schema
 
@@ -24,6 +25,9 @@ _ACTIONS = {
     "merge-people": "merge_people",
     "save-work": "save_work",
 }
+
+# A person's sex in words, as `ffmot correct` says it (the stored value is data).
+_SEX_WORDS = {"female": N_("female"), "male": N_("male"), "not_stated": N_("not stated")}
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -40,7 +44,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         _recover(args)
     db = connect_as(args, upgrade=args.command != "db")
     if db.warning:
-        sys.stderr.write(f"ffmot: warning: {db.warning}\n")
+        sys.stderr.write("ffmot: " + _("warning: {warning}", warning=db.warning) + "\n")
     try:
         if getattr(args, "recovered", False):  # the recovery code is the key itself
             args.actor = Actor("recovery code", "command line")
@@ -74,14 +78,16 @@ def _recover(args: argparse.Namespace) -> None:
 
     url = resolve_url(args.db)
     if not url.startswith("sqlite:///"):
-        raise InputError("only a database file on this computer has a recovery code")
+        raise InputError(_("only a database file on this computer has a recovery code"))
     path = Path(url.removeprefix("sqlite:///"))
     if args.recovery_file:
         code = read_pin_file(Path(args.recovery_file))
     elif sys.stdin is not None and sys.stdin.isatty():
-        code = getpass.getpass("Recovery code: ")
+        code = getpass.getpass(_("Recovery code: "))
     else:
-        raise InputError("give the recovery code in --recovery-file FILE, or run from a terminal")
+        raise InputError(
+            _("give the recovery code in --recovery-file FILE, or run from a terminal")
+        )
     key = keys.recover(path, code)
     if keys.read_envelope(path) is None:
         keys.rebuild_envelope(path, key)
@@ -97,16 +103,24 @@ def _db(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         from ffmot.services.erase import scrub
 
         scrub(db)
-        out.write(f"{describe(db.url)}: the space of erased records is overwritten\n")
+        said = _(
+            "{database}: the space of erased records is overwritten", database=describe(db.url)
+        )
+        out.write(said + "\n")
         return 0
     before = current_revision(db)
     changed = upgrade_schema(db)
     after = current_revision(db)
     where = describe(db.url)
-    if changed:
-        out.write(f"{where}: schema upgraded from {before or 'empty'} to {after}\n")
+    if changed and before:
+        said = _(
+            "{database}: schema upgraded from {old} to {new}", database=where, old=before, new=after
+        )
+    elif changed:
+        said = _("{database}: schema upgraded from empty to {new}", database=where, new=after)
     else:
-        out.write(f"{where}: schema {after} is up to date\n")
+        said = _("{database}: schema {revision} is up to date", database=where, revision=after)
+    out.write(said + "\n")
     return 0
 
 
@@ -116,16 +130,21 @@ def _recovered(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
     where = describe(db.url)
     if not args.user:
-        out.write(
-            f"{where}: the recovery code opens it. To sign in again, run this again with "
-            "--user and a data lead's name: they are given a new PIN\n"
+        said = _(
+            "{database}: the recovery code opens it. To sign in again, run this again with "
+            "--user and a data lead's name: they are given a new PIN",
+            database=where,
         )
+        out.write(said + "\n")
         return 0
     p = recover_access(db, args.user, new_pin(args))
-    out.write(
-        f"{where}: {p.name} has a new PIN and can sign in again; they can now give everyone "
-        "else new PINs ('ffmot practitioners pin NAME')\n"
+    said = _(
+        "{database}: {name} has a new PIN and can sign in again; they can now give everyone "
+        "else new PINs ('ffmot practitioners pin NAME')",
+        database=where,
+        name=p.name,
     )
+    out.write(said + "\n")
     return 0
 
 
@@ -136,7 +155,7 @@ def _encrypt(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
     where = describe(db.url)
     if db.path is not None and db.encrypted:
-        out.write(f"{where} is already encrypted\n")
+        out.write(_("{database} is already encrypted", database=where) + "\n")
         return 0
     encrypt_file(db)
     new = connect(args.db)
@@ -148,21 +167,24 @@ def _encrypt(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         others = encrypted_now(new, args.actor)
     finally:
         new.close()
-    out.write(f"{where} is now encrypted; the plain copy was overwritten\n")
+    said = _("{database} is now encrypted; the plain copy was overwritten", database=where)
+    out.write(said + "\n")
     if args.actor.practitioner_id:
         from ffmot.cli_access import RECOVERY_WARNING
         from ffmot.services.practitioners import recovery_code
 
         reopened = connect(args.db)
         try:
-            out.write(RECOVERY_WARNING.format(code=recovery_code(reopened)))
+            out.write(_(RECOVERY_WARNING, code=recovery_code(reopened)))
         finally:
             reopened.close()
     if others:
-        out.write(
+        said = _(
             "These practitioners need a new PIN from a data lead before they can sign in "
-            "('ffmot practitioners pin NAME'): " + ", ".join(others) + "\n"
+            "('ffmot practitioners pin NAME'): {names}",
+            names=", ".join(others),
         )
+        out.write(said + "\n")
     return 0
 
 
@@ -171,13 +193,19 @@ def _demo(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.demo_load import load_demo
 
     if args.participants < 1:
-        raise InputError("--participants must be at least 1")
+        raise InputError(_("--participants must be at least 1"))
     data = generate(participants=args.participants, seed=args.seed, station=args.station)
     s = load_demo(db, args.actor, data, seed=args.seed)
-    out.write(
-        f"{describe(db.url)}: added {s.participants} synthetic participants, {s.visits} "
-        f"visits and {s.results} results at {s.events} training MOT day(s)\n"
+    said = _(
+        "{database}: added {participants} synthetic participants, {visits} visits and "
+        "{results} results at {days} training MOT day(s)",
+        database=describe(db.url),
+        participants=s.participants,
+        visits=s.visits,
+        results=s.results,
+        days=s.events,
     )
+    out.write(said + "\n")
     return 0
 
 
@@ -187,12 +215,13 @@ def _participants(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     rows = search_participants(db, args.search, limit=args.limit)
     shown = f"{len(rows)} shown" + (" for a search" if args.search else "")
     record_given_out(db, args.actor, "list", "participant", "", shown)
-    out.write(f"{'code':<9} {'name':<32} {'age':>3}  last assessed\n")
+    # The heading is for people (a script skips the first line); the columns are data.
+    out.write(f"{_('code'):<9} {_('name'):<32} {_('age'):>3}  {_('last assessed')}\n")
     for r in rows:
         last = r.last_assessed.isoformat() if r.last_assessed else "-"
         out.write(f"{codes.display(r.code):<9} {r.name[:32]:<32} {r.age:>3}  {last}\n")
     if not rows:
-        out.write("(nobody found)\n")
+        out.write(_("(nobody found)") + "\n")
     return 0
 
 
@@ -221,16 +250,20 @@ def _events(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         )
         out.write("\n")
         return 0
-    names = [e.name + (" (training)" if e.training else "") for e in events]
-    width = max([len("name"), *map(len, names)])
-    out.write(f"{'id':<8}  {'date':<10}  {'people':>6}  {'name':<{width}}  venue\n")
+    names = [_("{name} (training)", name=e.name) if e.training else e.name for e in events]
+    # The heading is for people (a script skips the first line, or asks for --json).
+    heading = _("name")
+    width = max([len(heading), *map(len, names)])
+    out.write(
+        f"{_('id'):<8}  {_('date'):<10}  {_('people'):>6}  {heading:<{width}}  {_('venue')}\n"
+    )
     for e, name in zip(events, names, strict=True):
         out.write(
             f"{e.id[:8]:<8}  {e.date.isoformat():<10}  {e.participants:>6}  {name:<{width}}  "
             f"{e.venue}\n"
         )
     if not events:
-        out.write("(no MOT days yet)\n")
+        out.write(_("(no MOT days yet)") + "\n")
     return 0
 
 
@@ -240,20 +273,37 @@ def _export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.transfer import export_file
 
     if args.k is not None and not args.anonymised:
-        raise InputError("--k goes with --anonymised")
+        raise InputError(_("--k goes with --anonymised"))
     event_id = get_event(db, args.event).id if args.event else None
     path = Path(args.out)
     k = DEFAULT_K if args.k is None else args.k
     s = export_file(db, args.actor, path, args.format, args.anonymised, event_id, k=k)
-    kind = "anonymised " if args.anonymised else ""
-    extra = (
-        f"; {s.left_out} participant(s) left out (no consent to anonymous use)"
-        if args.anonymised and s.left_out
-        else ""
-    )
+    if args.anonymised and s.left_out:
+        said = _(
+            "wrote {rows} anonymised rows for {participants} participant(s) to {path}; "
+            "{left_out} participant(s) left out (no consent to anonymous use)",
+            rows=s.rows,
+            participants=s.participants,
+            path=path,
+            left_out=s.left_out,
+        )
+    elif args.anonymised:
+        said = _(
+            "wrote {rows} anonymised rows for {participants} participant(s) to {path}",
+            rows=s.rows,
+            participants=s.participants,
+            path=path,
+        )
+    else:
+        said = _(
+            "wrote {rows} rows for {participants} participant(s) to {path}",
+            rows=s.rows,
+            participants=s.participants,
+            path=path,
+        )
     if s.k_anonymity is not None:
-        extra += "".join(f"\n{line}" for line in s.k_anonymity.lines())
-    out.write(f"wrote {s.rows} {kind}rows for {s.participants} participant(s) to {path}{extra}\n")
+        said += "".join("\n" + line for line in s.k_anonymity.lines())
+    out.write(said + "\n")
     return 0
 
 
@@ -267,19 +317,32 @@ def _import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         update=args.update,
         take_consents=args.take_consents,
     )
-    out.write(
-        f"imported {s.results} results: {s.participants} new participant(s), {s.events} "
-        f"MOT day(s), {s.visits} visit(s); {s.already_there} result(s) already there"
-        + (f"; {s.updated} result(s) changed to the file's value" if s.updated else "")
-        + (
-            f"; {s.consents} consent decision(s) for {s.consent_people} participant(s) taken "
-            "from the file"
-            if s.consents
-            else ""
+    # Whole clauses, each its own message, joined by "; " as before.
+    said = [
+        _(
+            "imported {results} results: {participants} new participant(s), {days} MOT day(s), "
+            "{visits} visit(s); {already_there} result(s) already there",
+            results=s.results,
+            participants=s.participants,
+            days=s.events,
+            visits=s.visits,
+            already_there=s.already_there,
         )
-        + (f"; {s.consents_not_taken_note()}" if s.consents_not_taken else "")
-        + "\n"
-    )
+    ]
+    if s.updated:
+        said.append(_("{results} result(s) changed to the file's value", results=s.updated))
+    if s.consents:
+        said.append(
+            _(
+                "{decisions} consent decision(s) for {participants} participant(s) taken from "
+                "the file",
+                decisions=s.consents,
+                participants=s.consent_people,
+            )
+        )
+    if s.consents_not_taken:
+        said.append(s.consents_not_taken_note())
+    out.write("; ".join(said) + "\n")
     return 0
 
 
@@ -308,7 +371,8 @@ def _save_work(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.services.station_file import save_station_work
 
     path = save_station_work(db, Path(args.out).expanduser(), args.station)
-    out.write(f"saved this station's work to {path} (bring it in at the results table)\n")
+    said = _("saved this station's work to {path} (bring it in at the results table)", path=path)
+    out.write(said + "\n")
     return 0
 
 
@@ -322,20 +386,29 @@ def _erase(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         who = to_erase(db, args.actor, code)
         confirm_erasure(
             args,
-            f"{codes.display(who.code)}: {who.name}, born {who.date_of_birth}; "
-            f"{who.visits} visit(s) and {who.results} result(s) will be erased, with their "
-            "personal details, consent and screening",
+            _(
+                "{code}: {name}, born {born}; {visits} visit(s) and {results} result(s) will be "
+                "erased, with their personal details, consent and screening",
+                code=codes.display(who.code),
+                name=who.name,
+                born=who.date_of_birth,
+                visits=who.visits,
+                results=who.results,
+            ),
         )
     e = erase_participant(db, args.actor, code)
-    out.write(
-        f"erased {codes.display(code)}: personal details, {e.visits} visit(s) and "
-        f"{e.results} result(s); the audit log keeps only that an erasure happened\n"
+    said = _(
+        "erased {code}: personal details, {visits} visit(s) and {results} result(s); the "
+        "audit log keeps only that an erasure happened",
+        code=codes.display(code),
+        visits=e.visits,
+        results=e.results,
     )
+    out.write(said + "\n")
     if e.unfinished:
-        sys.stderr.write(
-            f"ffmot: the space those records used is not yet overwritten: {e.unfinished}. "
-            "When that is fixed, run 'ffmot db scrub' to finish\n"
-        )
+        from ffmot.cli_access import not_yet_overwritten
+
+        sys.stderr.write("ffmot: " + not_yet_overwritten(e.unfinished) + "\n")
         return 2
     return 0
 
@@ -358,13 +431,19 @@ def _correct(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     if args.language is not None:
         changes["language"] = args.language
     if not changes:
-        raise InputError("say what to correct: --given, --family, --dob, --sex or --language")
+        raise InputError(_("say what to correct: --given, --family, --dob, --sex or --language"))
     p = R.find_by_code(db, args.code)
     q = R.update_participant(db, args.actor, p.id, p.version, **changes)
-    out.write(
-        f"corrected {codes.display(q.code)}: {q.name}, born {q.date_of_birth.isoformat()}, "
-        f"{q.sex.replace('_', ' ')}, sheet in {q.language}\n"
+    sex = _SEX_WORDS.get(q.sex)
+    said = _(
+        "corrected {code}: {name}, born {born}, {sex}, sheet in {language}",
+        code=codes.display(q.code),
+        name=q.name,
+        born=q.date_of_birth.isoformat(),
+        sex=_(sex) if sex else q.sex.replace("_", " "),
+        language=q.language,
     )
+    out.write(said + "\n")
     return 0
 
 
@@ -378,30 +457,51 @@ def _merge_people(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     keep = R.find_by_code(db, args.keep)
     other = R.find_by_code(db, args.other)
     plan = P.plan_merge(db, keep.id, other.id)
-    out.write(f"keep:   {P.person_line(plan.keep)}\n")
+    out.write(_("keep:   {person}", person=P.person_line(plan.keep)) + "\n")
     for v in plan.keep_visits:
         out.write(f"          {v.line()}\n")
-    out.write(f"merge:  {P.person_line(plan.other)}\n")
+    out.write(_("merge:  {person}", person=P.person_line(plan.other)) + "\n")
     for v in plan.other_visits:
         out.write(f"          {v.line()}\n")
     if plan.clashes:
         raise InputError(
-            "these records cannot be merged yet, nothing was changed: " + "; ".join(plan.clashes)
+            _(
+                "these records cannot be merged yet, nothing was changed: {problems}",
+                problems="; ".join(plan.clashes),
+            )
         )
     if plan.differences and not args.accept_different_details:
+        kept = codes.display(plan.keep.code)
+        if len(plan.differences) == 1:
+            raise InputError(
+                _(
+                    "the records differ in {difference}. These decide the norms, and the merged "
+                    "record keeps {code}'s: correct the wrong record first ('ffmot correct'), or "
+                    "add --accept-different-details if the kept record's are right. Nothing was "
+                    "changed",
+                    difference=plan.differences[0],
+                    code=kept,
+                )
+            )
+        # Two at most: the sex and the date of birth.
         raise InputError(
-            "the records differ in " + " and in ".join(plan.differences) + ". These decide the "
-            f"norms, and the merged record keeps {codes.display(plan.keep.code)}'s: correct the "
-            "wrong record first ('ffmot correct'), or add --accept-different-details if the kept "
-            "record's are right. Nothing was changed"
+            _(
+                "the records differ in {difference} and in {other_difference}. These decide the "
+                "norms, and the merged record keeps {code}'s: correct the wrong record first "
+                "('ffmot correct'), or add --accept-different-details if the kept record's are "
+                "right. Nothing was changed",
+                difference=" and in ".join(plan.differences[:-1]),
+                other_difference=plan.differences[-1],
+                code=kept,
+            )
         )
     out.write(plan.moves() + "\n")
     if not args.yes:
-        out.write("Merge them? Type yes to go ahead: ")
+        out.write(_("Merge them? Type {word} to go ahead: ", word="yes"))
         out.flush()
         answer = sys.stdin.readline().strip().lower()
         if answer not in ("y", "yes"):
-            out.write("\nnothing was merged\n")
+            out.write("\n" + _("nothing was merged") + "\n")
             return 2  # not done as asked (see EXIT_STATUSES in ffmot/cli.py)
     p = P.merge_participants(
         db,
@@ -410,10 +510,13 @@ def _merge_people(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         plan.other.id,
         accept_different_details=args.accept_different_details,
     )
-    out.write(
-        f"merged {codes.display(plan.other.code)} into {codes.display(p.code)} ({p.name}); "
-        f"the card {codes.display(plan.other.code)} no longer works\n"
+    said = _(
+        "merged {other} into {code} ({name}); the card {other} no longer works",
+        other=codes.display(plan.other.code),
+        code=codes.display(p.code),
+        name=p.name,
     )
+    out.write(said + "\n")
     return 0
 
 

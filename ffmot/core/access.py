@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.i18n import _, _n
 from ffmot.core.paths import resources_dir
 
 
@@ -41,7 +42,9 @@ def _load(path: Path) -> Rules:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise FfmotError(f"cannot read the access rules {path}: {e}") from None
+        raise FfmotError(
+            _("cannot read the access rules {path}: {problem}", path=path, problem=e)
+        ) from None
     try:
         roles = raw["roles"]
         actions = {str(k): str(v) for k, v in raw["actions"].items()}
@@ -56,14 +59,20 @@ def _load(path: Path) -> Rules:
         includes = {name: list(map(str, r.get("includes", []))) for name, r in roles.items()}
         labels = {name: str(r["label"]) for name, r in roles.items()}
     except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise FfmotError(f"the access rules {path} are incomplete: {e}") from None
+        raise FfmotError(
+            _("the access rules {path} are incomplete: {problem}", path=path, problem=e)
+        ) from None
     may: dict[str, frozenset[str]] = {}
 
     def gather(role: str, seen: tuple[str, ...]) -> set[str]:
         if role in seen:
-            raise FfmotError(f"the access rules {path}: role {role} includes itself")
+            raise FfmotError(
+                _("the access rules {path}: role {role} includes itself", path=path, role=role)
+            )
         if role not in own:
-            raise FfmotError(f"the access rules {path}: no role called {role}")
+            raise FfmotError(
+                _("the access rules {path}: no role called {role}", path=path, role=role)
+            )
         found = set(own[role])
         for inner in includes[role]:
             found |= gather(inner, (*seen, role))
@@ -73,7 +82,14 @@ def _load(path: Path) -> Rules:
         may[role] = frozenset(gather(role, ()))
         unknown = may[role] - set(actions)
         if unknown:
-            raise FfmotError(f"the access rules {path}: {role} may do unknown {sorted(unknown)}")
+            raise FfmotError(
+                _(
+                    "the access rules {path}: {role} may do unknown {actions}",
+                    path=path,
+                    role=role,
+                    actions=sorted(unknown),
+                )
+            )
     return Rules(tuple(roles), labels, may, actions, policy)
 
 
@@ -85,7 +101,9 @@ def rules() -> Rules:
 def check_role(role: str) -> str:
     r = rules()
     if role not in r.roles:
-        raise InputError(f"no role called '{role}': use one of {', '.join(r.roles)}")
+        raise InputError(
+            _("no role called '{role}': use one of {roles}", role=role, roles=", ".join(r.roles))
+        )
     return role
 
 
@@ -100,11 +118,20 @@ def require(who: str, role: str, action: str) -> None:
         raise ValueError(f"unknown action {action!r}")  # a programming mistake, not a user's
     if may(role, action):
         return
-    allowed = [r.labels[x] for x in r.roles if action in r.may[x]]
-    label = r.labels.get(role, "a practitioner with no role")
+    # The roles' and actions' words are in resources/access.toml, looked up where they are said.
+    allowed = [_(r.labels[x]) for x in r.roles if action in r.may[x]]
+    either = allowed[0] if allowed else ""
+    for label in allowed[1:]:
+        either = _("{roles} or {role}", roles=either, role=label)
+    label = _(r.labels[role]) if role in r.labels else _("a practitioner with no role")
     raise NotAllowed(
-        f"{who} is signed in as a {label}: {r.actions[action]} needs a "
-        f"{' or '.join(allowed)}. Ask one of them to sign in"
+        _(
+            "{name} is signed in as a {role}: {action} needs a {roles}. Ask one of them to sign in",
+            name=who,
+            role=label,
+            action=_(r.actions[action]),
+            roles=either,
+        )
     )
 
 
@@ -112,11 +139,17 @@ def check_secret(secret: str) -> str:
     """A new PIN or password, held to the rules; returned as given."""
     n = rules().policy.secret_min_length
     if len(secret) < n:
-        raise InputError(f"a PIN or password needs at least {n} characters")
+        raise InputError(
+            _n(
+                "a PIN or password needs at least {count} character",
+                "a PIN or password needs at least {count} characters",
+                n,
+            )
+        )
     if secret.isdigit() and len(set(secret)) == 1:
-        raise InputError("a PIN of one digit repeated is too easy to guess: choose another")
+        raise InputError(_("a PIN of one digit repeated is too easy to guess: choose another"))
     if secret.isdigit() and (secret in "01234567890" or secret in "9876543210"):
-        raise InputError("a PIN of digits in a row is too easy to guess: choose another")
+        raise InputError(_("a PIN of digits in a row is too easy to guess: choose another"))
     if secret != secret.strip() or any(ord(c) < 32 for c in secret):
-        raise InputError("a PIN or password cannot start or end with a space or hold controls")
+        raise InputError(_("a PIN or password cannot start or end with a space or hold controls"))
     return secret

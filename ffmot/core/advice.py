@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import InputError, NormDataError
+from ffmot.core.i18n import _, _n
 
 FITNESS_COMPONENTS = ("strength", "balance_mobility", "flexibility", "stamina")
 INTENSITIES = ("gentle", "moderate", "vigorous")
@@ -74,16 +75,31 @@ def load_advice(path: Path) -> Advice:
     for cid in FITNESS_COMPONENTS:
         c = data.get("components", {}).get(cid)
         if not isinstance(c, dict):
-            raise NormDataError(f"{path.name}: no [components.{cid}] wording")
+            raise NormDataError(
+                _("{file}: no [components.{component}] wording", file=path.name, component=cid)
+            )
         try:
             steps = tuple(str(s) for s in c["next_steps"])
             comps[cid] = ComponentWords(
                 cid, str(c["title"]), str(c["strength"]), str(c["work_on"]), steps
             )
         except KeyError as e:
-            raise NormDataError(f"{path.name} [components.{cid}]: missing {e.args[0]}") from None
+            raise NormDataError(
+                _(
+                    "{file} [components.{component}]: missing {key}",
+                    file=path.name,
+                    component=cid,
+                    key=e.args[0],
+                )
+            ) from None
         if not steps:
-            raise NormDataError(f"{path.name} [components.{cid}]: next_steps is empty")
+            raise NormDataError(
+                _(
+                    "{file} [components.{component}]: next_steps is empty",
+                    file=path.name,
+                    component=cid,
+                )
+            )
     sitting = data.get("sitting", {})
     return Advice(
         comps,
@@ -98,33 +114,63 @@ def load_directory(path: Path) -> Directory:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputError(f"cannot find the activities directory {path}") from None
+        raise InputError(_("cannot find the activities directory {path}", path=path)) from None
     except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text: save it as CSV UTF-8") from None
+        raise InputError(_("{path} is not UTF-8 text: save it as CSV UTF-8", path=path)) from None
     except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
+        raise InputError(
+            _("cannot read {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in DIRECTORY_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise InputError(f"{path.name} lacks the column(s) {', '.join(missing)}")
+        raise InputError(
+            _n(
+                "{file} lacks the column {columns}",
+                "{file} lacks the columns {columns}",
+                len(missing),
+                file=path.name,
+                columns=", ".join(missing),
+            )
+        )
     found, problems = [], []
     for row in reader:
-        where = f"{path.name} line {reader.line_num}"
+        file, line = path.name, reader.line_num
         if None in row or any(v is None for v in row.values()):
-            problems.append(f"{where}: wrong number of fields")
+            problems.append(_("{file} line {line}: wrong number of fields", file=file, line=line))
             continue
         r = {k: (v or "").strip() for k, v in row.items()}
         comps = tuple(c.strip() for c in r["components"].split(";") if c.strip())
         unknown = [c for c in comps if c not in FITNESS_COMPONENTS]
         if not r["name"]:
-            problems.append(f"{where}: no name")
-        elif not comps or unknown:
+            problems.append(_("{file} line {line}: no name", file=file, line=line))
+        elif unknown:
             problems.append(
-                f"{where}: components must be among {', '.join(FITNESS_COMPONENTS)}"
-                + (f" (not {', '.join(unknown)})" if unknown else "")
+                _(
+                    "{file} line {line}: components must be among {components} (not {unknown})",
+                    file=file,
+                    line=line,
+                    components=", ".join(FITNESS_COMPONENTS),
+                    unknown=", ".join(unknown),
+                )
+            )
+        elif not comps:
+            problems.append(
+                _(
+                    "{file} line {line}: components must be among {components}",
+                    file=file,
+                    line=line,
+                    components=", ".join(FITNESS_COMPONENTS),
+                )
             )
         elif r["intensity"] not in INTENSITIES:
-            problems.append(f"{where}: intensity must be gentle, moderate or vigorous")
+            problems.append(
+                _(
+                    "{file} line {line}: intensity must be gentle, moderate or vigorous",
+                    file=file,
+                    line=line,
+                )
+            )
         else:
             found.append(
                 LocalActivity(

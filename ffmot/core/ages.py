@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _
 
 OLDEST_AGE = 120
 
@@ -14,7 +15,11 @@ def parse_date(text: str, what: str) -> dt.date:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(
-            f"{what} '{text.strip()}' is not a date: write it as YYYY-MM-DD, e.g. 1950-03-14"
+            _(
+                "{what} '{value}' is not a date: write it as YYYY-MM-DD, e.g. 1950-03-14",
+                what=what,
+                value=text.strip(),
+            )
         ) from None
 
 
@@ -25,22 +30,36 @@ def age_on(dob: dt.date, on: dt.date) -> int:
     """
     if on < dob:
         raise InputError(
-            f"the test date {on.isoformat()} is before the date of birth {dob.isoformat()}"
+            _(
+                "the test date {date} is before the date of birth {dob}",
+                date=on.isoformat(),
+                dob=dob.isoformat(),
+            )
         )
     years = on.year - dob.year
     if (on.month, on.day) < (dob.month, dob.day):
         years -= 1
     if years > OLDEST_AGE:
         raise InputError(
-            f"a date of birth of {dob.isoformat()} makes the person {years} on "
-            f"{on.isoformat()}: check the year"
+            _(
+                "a date of birth of {dob} makes the person {age} on {date}: check the year",
+                dob=dob.isoformat(),
+                age=years,
+                date=on.isoformat(),
+            )
         )
     return years
 
 
 def check_age(age: int) -> int:
     if age < 0 or age > OLDEST_AGE:
-        raise InputError(f"age {age} is impossible: give completed years from 0 to {OLDEST_AGE}")
+        raise InputError(
+            _(
+                "age {age} is impossible: give completed years from 0 to {oldest}",
+                age=age,
+                oldest=OLDEST_AGE,
+            )
+        )
     return age
 
 
@@ -48,7 +67,13 @@ def parse_age(text: str) -> int:
     t = text.strip()
     f = parse_number(t, "age")
     if not f.is_integer():
-        raise InputError(f"age {t} is not a whole number: give completed years (e.g. {int(f)})")
+        raise InputError(
+            _(
+                "age {age} is not a whole number: give completed years (e.g. {whole})",
+                age=t,
+                whole=int(f),
+            )
+        )
     return check_age(int(f))
 
 
@@ -58,7 +83,7 @@ def parse_number(text: str, what: str) -> float:
     try:
         f = float(t)
     except ValueError:
-        raise InputError(f"{what} '{t}' is not a number") from None
+        raise InputError(_("{what} '{value}' is not a number", what=what, value=t)) from None
     if f != f or f in (float("inf"), float("-inf")):
-        raise InputError(f"{what} '{t}' is not a number")
+        raise InputError(_("{what} '{value}' is not a number", what=what, value=t))
     return f

@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _, _n
 
 DEFAULT_K = 5
 OPEN_RELEASE_K = 10
@@ -70,11 +71,20 @@ class Level:
     top: int  # ages from here are one open band, "N and over"
 
     def describe(self) -> str:
-        place = "MOT days as 'MOT day 1…n'" if self.place == "day" else "no MOT day"
-        period = {"month": "dates to the month", "year": "dates to the year"}.get(
-            self.period, "no dates"
+        place = _("MOT days as 'MOT day 1…n'") if self.place == "day" else _("no MOT day")
+        if self.period == "month":
+            period = _("dates to the month")
+        elif self.period == "year":
+            period = _("dates to the year")
+        else:
+            period = _("no dates")
+        return _(
+            "{place}, {period}, {width}-year age bands, {top} and over as one",
+            place=place,
+            period=period,
+            width=self.band_width,
+            top=self.top,
         )
-        return f"{place}, {period}, {self.band_width}-year age bands, {self.top} and over as one"
 
 
 LADDER: tuple[Level, ...] = (
@@ -118,21 +128,43 @@ class Outcome:
 
     def lines(self) -> list[str]:
         parts = [
-            f"at least {self.k} people share every MOT day, date, age band and sex written "
-            f"(the fewest: {self.smallest_group})",
-            f"generalised: {self.level.describe()}",
-            "reasons banded (felt unsafe, stopped and unable all written 'unable'), "
-            "adaptations written 'adapted'",
+            _n(
+                "at least {count} person shares every MOT day, date, age band and sex written "
+                "(the fewest: {fewest})",
+                "at least {count} people share every MOT day, date, age band and sex written "
+                "(the fewest: {fewest})",
+                self.k,
+                fewest=self.smallest_group,
+            ),
+            _("generalised: {level}", level=self.level.describe()),
+            _(
+                "reasons banded (felt unsafe, stopped and unable all written 'unable'), "
+                "adaptations written 'adapted'"
+            ),
         ]
         if self.left_out:
+            # The English says "1 people" too: tests/store/test_anonymity.py holds it.
             parts.append(
-                f"{self.left_out} people left out: too few like them to keep them unrecognisable"
+                _(
+                    "{count} people left out: too few like them to keep them unrecognisable",
+                    count=self.left_out,
+                )
             )
         if self.reasons_cleared:
-            parts.append(f"{self.reasons_cleared} rare reason(s) for a test not done cleared")
+            parts.append(
+                _n(
+                    "{count} rare reason for a test not done cleared",
+                    "{count} rare reasons for a test not done cleared",
+                    self.reasons_cleared,
+                )
+            )
         if self.results_left_out:
             parts.append(
-                f"{self.results_left_out} result(s) left out: too few did the test that way"
+                _n(
+                    "{count} result left out: too few did the test that way",
+                    "{count} results left out: too few did the test that way",
+                    self.results_left_out,
+                )
             )
         return parts
 
@@ -170,7 +202,7 @@ def _apply(rows: Sequence[Row], level: Level, k: int) -> tuple[list[dict[str, st
     """The file at `level`: rows generalised, then people and results left out until every
     signature, and every way a test went within a group, is shared by at least k people."""
     days = sorted({(r.date, r.day) for r in rows})
-    names = {d: f"MOT day {n}" for n, (_, d) in enumerate(days, start=1)}
+    names = {d: f"MOT day {n}" for n, (_date, d) in enumerate(days, start=1)}  # a cell: English
     out: list[dict[str, str]] = []
     for r in rows:
         reason = REASON_BANDS.get(r.cells.get("reason", ""), "") if r.cells.get("reason") else ""
@@ -266,8 +298,12 @@ def anonymise(
     be kept; an empty input gives an empty output."""
     if k < MIN_K:
         raise InputError(
-            f"k must be at least {MIN_K}, not {k}: fewer is not anonymous (the full export, "
-            "handled as personal data, is for that)"
+            _(
+                "k must be at least {least}, not {k}: fewer is not anonymous (the full export, "
+                "handled as personal data, is for that)",
+                least=MIN_K,
+                k=k,
+            )
         )
     people = len({r.person for r in rows})
     best: tuple[list[dict[str, str]], Outcome] | None = None
@@ -280,10 +316,14 @@ def anonymise(
     assert best is not None
     if not best[0]:
         raise TooFewToAnonymise(
-            f"cannot write an anonymised export: of the {people} consenting people, none has "
-            f"at least {k - 1} others like them (sex, age band, MOT day and date), even with "
-            "no MOT day or date and 10-year age bands, so anyone in it could be recognised; "
-            "nothing was written. Export more MOT days together, or keep this day's results "
-            "to the full export, handled as personal data"
+            _(
+                "cannot write an anonymised export: of the {people} consenting people, none has "
+                "at least {others} others like them (sex, age band, MOT day and date), even "
+                "with no MOT day or date and 10-year age bands, so anyone in it could be "
+                "recognised; nothing was written. Export more MOT days together, or keep this "
+                "day's results to the full export, handled as personal data",
+                people=people,
+                others=k - 1,
+            )
         )
     return best

@@ -12,6 +12,7 @@ import numpy as np
 from ffmot.core import units
 from ffmot.core.ages import age_on, parse_age, parse_date, parse_number
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.i18n import _
 from ffmot.core.norms import SEX_INDEX, NormSet, PercentileTable, ThresholdTable
 from ffmot.core.scoring import (
     BANDS,
@@ -55,7 +56,7 @@ def parse_row(row: Mapping[str, str | None], ns: NormSet, today: dt.date) -> _Pa
         return (row.get(key) or "").strip()
 
     if not get("test"):
-        raise InputError("no test given")
+        raise InputError(_("no test given"))
     test = ns.test(get("test").lower())
     sex = parse_sex(get("sex"))
     if get("age"):
@@ -66,16 +67,22 @@ def parse_row(row: Mapping[str, str | None], ns: NormSet, today: dt.date) -> _Pa
                 parse_date(get("date"), "date") if get("date") else today,
             )
             if dob_age != age:
-                raise InputError(f"age {age} does not match the date of birth (age {dob_age})")
+                raise InputError(
+                    _(
+                        "age {age} does not match the date of birth (age {dob_age})",
+                        age=age,
+                        dob_age=dob_age,
+                    )
+                )
     elif get("dob"):
         on = parse_date(get("date"), "date") if get("date") else today
         age = age_on(parse_date(get("dob"), "dob"), on)
     else:
-        raise InputError("give either age, or dob (and date)")
+        raise InputError(_("give either age, or dob (and date)"))
     if not get("value"):
-        raise InputError("no value given")
+        raise InputError(_("no value given"))
     value = parse_number(get("value"), "value")
-    unit_code = units.normalise_unit(get("unit"), test.units, test.unit, test.short_name)
+    unit_code = units.normalise_unit(get("unit"), test.units, test.unit, _(test.short_name))
     check_value(test, value, unit_code)
     return _Parsed(test.id, sex, age, value, unit_code)
 
@@ -96,7 +103,7 @@ def score_rows(
         o.update(dict.fromkeys(OUTPUT_COLUMNS, ""))
         if None in r:
             p = None
-            o["band"], o["message"] = "error", "this row has more fields than the header"
+            o["band"], o["message"] = "error", _("this row has more fields than the header")
         else:
             try:
                 p = parse_row(r, ns, today)
@@ -130,7 +137,7 @@ def _fill_single(o: dict[str, str], p: _Parsed, ns: NormSet) -> None:
     o["band"] = r.band
     o["flags"] = ";".join(f.id for f in r.flags)
     o["source"] = r.source
-    o["message"] = r.reading or r.reason or ""
+    o["message"] = _(r.reading) if r.reading else r.said_reason()
 
 
 def _fill_batch(
@@ -151,7 +158,7 @@ def _fill_batch(
     v_norm = raw * to_norm
     c = classify(table, test, sex, age, v_norm)
     masks = flag_masks(ns.flags.get(test.id, ()), sex, age, raw * to_test)
-    crit_row, _, crit_met = criteria(ns, test, sex, age, v_norm)
+    crit_row, _standard, crit_met = criteria(ns, test, sex, age, v_norm)
     cites = [ns.cite(r) for r in table.rows]
     for j, i in enumerate(idx):
         o, u = out[i], unit_codes[j]
@@ -159,7 +166,7 @@ def _fill_batch(
         o["band"] = BANDS[band]
         o["flags"] = ";".join(rule.id for rule, m in masks if m[j])
         if band == NOT_CLASSIFIED:
-            o["message"] = why_not(table, test, ps[j].sex, ps[j].age)
+            o["message"] = why_not(table, test, ps[j].sex, ps[j].age).said()
             continue
         o["source"] = cites[int(c.row[j])]
         if not math.isnan(c.percentile[j]):

@@ -9,7 +9,7 @@ from typing import Any
 from ffmot.core import units
 from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import NormDataError
-from ffmot.core.i18n import N_
+from ffmot.core.i18n import N_, _, _n
 
 COMPONENTS = {  # (N_: in the translators' catalogue; looked up where they are shown)
     "strength": N_("Strength"),
@@ -114,28 +114,28 @@ def load_battery(path: Path) -> dict[str, TestDef]:
     data = read_toml(path)
     tests = data.get("tests")
     if not isinstance(tests, dict) or not tests:
-        raise NormDataError(f"{path} defines no [tests.*] tables")
+        raise NormDataError(_("{path} defines no [tests.*] tables", path=path))
     measures = _measurements(path, data.get("measurements", {}))
     return {tid: _test(path, tid, spec, measures) for tid, spec in tests.items()}
 
 
 def _measurements(path: Path, table: Any) -> dict[str, MeasureField]:
     if not isinstance(table, dict):
-        raise NormDataError(f"{path.name}: [measurements] must be a table of tables")
+        raise NormDataError(_("{file}: [measurements] must be a table of tables", file=path.name))
     out = {}
     for key, spec in table.items():
-        where = f"{path.name} [measurements.{key}]"
+        where = f"{path.name} [measurements.{key}]"  # a place in the file: no words
         if not isinstance(spec, dict):
-            raise NormDataError(f"{where} must be a table")
+            raise NormDataError(_("{where} must be a table", where=where))
         low, high = spec.get("min"), spec.get("max")
         if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in (low, high)):
-            raise NormDataError(f"{where}: 'min' and 'max' must be numbers")
+            raise NormDataError(_("{where}: 'min' and 'max' must be numbers", where=where))
         low, high = float(low), float(high)  # type: ignore[arg-type]
         if low >= high:
-            raise NormDataError(f"{where}: 'min' must be below 'max'")
+            raise NormDataError(_("{where}: 'min' must be below 'max'", where=where))
         label, unit = spec.get("label"), spec.get("unit")
         if not isinstance(label, str) or not isinstance(unit, str):
-            raise NormDataError(f"{where}: 'label' and 'unit' must be text")
+            raise NormDataError(_("{where}: 'label' and 'unit' must be text", where=where))
         out[key] = MeasureField(key, label, unit, low, high, bool(spec.get("whole", False)))
     return out
 
@@ -146,13 +146,22 @@ def _entry(
     """How the test is entered: trial names, modifications, a choice, or measurements."""
     labels = spec.get("trial_labels", [])
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        raise NormDataError(f"{where}: 'trial_labels' must be a list of text")
+        raise NormDataError(_("{where}: 'trial_labels' must be a list of text", where=where))
     if labels and len(labels) != trials:
-        raise NormDataError(f"{where}: 'trial_labels' must name each of the {trials} trials")
+        raise NormDataError(
+            _n(
+                "{where}: 'trial_labels' must name the {count} trial",
+                "{where}: 'trial_labels' must name each of the {count} trials",
+                trials,
+                where=where,
+            )
+        )
     mods = []
     for m in spec.get("modifications", []):
         if not isinstance(m, dict) or not all(isinstance(m.get(k), str) for k in ("key", "words")):
-            raise NormDataError(f"{where}: each modification needs 'key' and 'words'")
+            raise NormDataError(
+                _("{where}: each modification needs 'key' and 'words'", where=where)
+            )
         mods.append(Modification(m["key"], m["words"]))
     choice = spec.get("choice")
     if choice is not None:
@@ -163,12 +172,20 @@ def _entry(
             or not all(isinstance(x, str) for x in options)
             or not isinstance(choice.get("label"), str)
         ):
-            raise NormDataError(f"{where}: 'choice' needs a 'label' and two or more 'options'")
+            raise NormDataError(
+                _("{where}: 'choice' needs a 'label' and two or more 'options'", where=where)
+            )
         choice = (choice["label"], tuple(options))
     fields = []
     for key in spec.get("fields", []):
         if key not in measures:
-            raise NormDataError(f"{where}: field '{key}' has no [measurements.{key}] table")
+            raise NormDataError(
+                _(
+                    "{where}: field '{field}' has no [measurements.{field}] table",
+                    where=where,
+                    field=key,
+                )
+            )
         fields.append(measures[key])
     return {
         "trial_labels": tuple(labels),
@@ -179,20 +196,29 @@ def _entry(
 
 
 def _test(path: Path, tid: str, spec: dict[str, Any], measures: dict[str, MeasureField]) -> TestDef:
-    where = f"{path.name} [tests.{tid}]"
+    where = f"{path.name} [tests.{tid}]"  # a place in the file: no words
 
     def need(key: str, kind: type | tuple[type, ...]) -> Any:
         if key not in spec:
-            raise NormDataError(f"{where}: missing '{key}'")
+            raise NormDataError(_("{where}: missing '{key}'", where=where, key=key))
         value = spec[key]
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise NormDataError(f"{where}: '{key}' has the wrong type ({value!r})")
+            raise NormDataError(
+                _(
+                    "{where}: '{key}' has the wrong type ({value!r})",
+                    where=where,
+                    key=key,
+                    value=value,
+                )
+            )
         return value
 
     def pair(key: str) -> tuple[float, float]:
         v = need(key, list)
         if len(v) != 2 or not all(isinstance(x, int | float) for x in v) or v[0] >= v[1]:
-            raise NormDataError(f"{where}: '{key}' must be [min, max] with min < max")
+            raise NormDataError(
+                _("{where}: '{key}' must be [min, max] with min < max", where=where, key=key)
+            )
         return float(v[0]), float(v[1])
 
     unit_list = tuple(need("units", list))
@@ -202,30 +228,40 @@ def _test(path: Path, tid: str, spec: dict[str, Any], measures: dict[str, Measur
         try:
             units.unit(u)
         except KeyError:
-            raise NormDataError(f"{where}: unknown unit '{u}'") from None
+            raise NormDataError(_("{where}: unknown unit '{unit}'", where=where, unit=u)) from None
     if unit not in unit_list or norm_unit not in unit_list:
-        raise NormDataError(f"{where}: 'unit' and 'norm_unit' must be among 'units'")
+        raise NormDataError(_("{where}: 'unit' and 'norm_unit' must be among 'units'", where=where))
     component = need("component", str)
     if component not in COMPONENTS:
-        raise NormDataError(f"{where}: unknown component '{component}'")
+        raise NormDataError(
+            _("{where}: unknown component '{component}'", where=where, component=component)
+        )
     direction = need("direction", str)
     if direction not in ("higher", "lower", "none"):
-        raise NormDataError(f"{where}: direction must be higher, lower or none")
+        raise NormDataError(_("{where}: direction must be higher, lower or none", where=where))
     counts = need("counts", str)
     if counts not in ("best", "single"):
-        raise NormDataError(f"{where}: counts must be best or single")
+        raise NormDataError(_("{where}: counts must be best or single", where=where))
     norms = need("norms", str)
     if norms not in NORM_KINDS:
-        raise NormDataError(f"{where}: norms must be one of {', '.join(NORM_KINDS)}")
+        raise NormDataError(
+            _(
+                "{where}: norms must be one of {kinds}",
+                where=where,
+                kinds=", ".join(NORM_KINDS),
+            )
+        )
     trials = need("trials", int)
     if trials < 1:
-        raise NormDataError(f"{where}: trials must be at least 1")
+        raise NormDataError(_("{where}: trials must be at least 1", where=where))
     plausible, typical = pair("plausible"), pair("typical")
     if typical[0] < plausible[0] or typical[1] > plausible[1]:
-        raise NormDataError(f"{where}: the typical range must lie inside the plausible range")
+        raise NormDataError(
+            _("{where}: the typical range must lie inside the plausible range", where=where)
+        )
     cap = spec.get("cap")
     if cap is not None and (not isinstance(cap, int | float) or cap <= 0):
-        raise NormDataError(f"{where}: cap must be a positive number")
+        raise NormDataError(_("{where}: cap must be a positive number", where=where))
     return TestDef(
         id=tid,
         name=need("name", str),

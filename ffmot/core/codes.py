@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 characters: no 0, 1, I or O
 BODY = 6
@@ -29,7 +30,7 @@ def _check_char(body: str) -> str:
 
 def new_code(rng: random.Random | None = None) -> str:
     r = rng or random.SystemRandom()
-    body = "".join(r.choice(ALPHABET) for _ in range(BODY))
+    body = "".join(r.choice(ALPHABET) for _unused in range(BODY))
     return body + _check_char(body)
 
 
@@ -42,16 +43,33 @@ def normalise(text: str) -> str:
     raw = "".join(ch for ch in text.upper() if ch not in " -_")
     if len(raw) != BODY + 1:
         raise InputError(
-            f"'{text.strip()}' is not a participant code: codes have 7 characters, like K7PM-4QX"
+            _(
+                "'{value}' is not a participant code: codes have 7 characters, like K7PM-4QX",
+                value=text.strip(),
+            )
         )
     bad = sorted({ch for ch in raw if ch not in _INDEX})
-    if bad:
-        hint = " (codes never use 0, O, 1 or I)" if set(bad) & set("01IO") else ""
+    if bad and set(bad) & set("01IO"):
         raise InputError(
-            f"'{text.strip()}' is not a participant code: it contains {', '.join(bad)}{hint}"
+            _(
+                "'{value}' is not a participant code: it contains {characters} "
+                "(codes never use 0, O, 1 or I)",
+                value=text.strip(),
+                characters=", ".join(bad),
+            )
+        )
+    if bad:
+        raise InputError(
+            _(
+                "'{value}' is not a participant code: it contains {characters}",
+                value=text.strip(),
+                characters=", ".join(bad),
+            )
         )
     if _check_char(raw[:BODY]) != raw[BODY]:
-        raise InputError(f"'{text.strip()}' has a typing mistake: check it against the card")
+        raise InputError(
+            _("'{value}' has a typing mistake: check it against the card", value=text.strip())
+        )
     return raw
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ffmot.core.errors import NormDataError
+from ffmot.core.i18n import _
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -16,6 +17,10 @@ def read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as f:
             return tomllib.load(f)
     except OSError as e:
-        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
+        raise NormDataError(
+            _("cannot read {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
     except tomllib.TOMLDecodeError as e:
-        raise NormDataError(f"{path.name} is not valid TOML: {e}") from None
+        raise NormDataError(
+            _("{file} is not valid TOML: {problem}", file=path.name, problem=e)
+        ) from None

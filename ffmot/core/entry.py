@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ffmot.core import codes, interpret, scoring
 from ffmot.core.battery import MeasureField, TestDef
 from ffmot.core.errors import FfmotError, InputError, sentence
-from ffmot.core.i18n import N_, _
+from ffmot.core.i18n import N_, _, _n
 from ffmot.core.norms import NormSet
 
 # The measurements a visit holds; a test entered as measurements names some of these.
@@ -93,9 +93,9 @@ def number(text: str) -> float | None:
     try:
         v = float(cleaned)
     except ValueError:
-        raise InputError(f"'{text.strip()}' is not a number") from None
+        raise InputError(_("'{value}' is not a number", value=text.strip())) from None
     if not math.isfinite(v):
-        raise InputError(f"'{text.strip()}' is not a number")
+        raise InputError(_("'{value}' is not a number", value=text.strip()))
     return v
 
 
@@ -162,7 +162,7 @@ class Form:
         if self.measured or not entry.trials or entry.problem:
             return None
         return scoring.counted_value(
-            self.test, [v for v, _ in entry.trials], unit or self.test.unit
+            self.test, [v for v, _label in entry.trials], unit or self.test.unit
         )
 
     def unusual(self, entry: Entry, unit: str = "") -> str:
@@ -171,9 +171,14 @@ class Form:
         best = self.counted(entry, u)
         if best is None or not scoring.is_unusual(t, best, u):
             return ""
-        return (
-            f"{best:g} {t.label(u)} is unusual for this test (typical {t.typical[0]:g} to "
-            f"{t.typical[1]:g} {t.label(t.unit)})"
+        return _(
+            "{value:g} {unit} is unusual for this test (typical {low:g} to {high:g} "
+            "{typical_unit})",
+            value=best,
+            unit=_(t.label(u)),
+            low=t.typical[0],
+            high=t.typical[1],
+            typical_unit=_(t.label(t.unit)),
         )
 
     def live(
@@ -195,8 +200,13 @@ class Form:
         assert best is not None
         counted = _("{value} {unit}", value=f"{best:g}", unit=_(t.label(u)))
         problem = (
-            f"Unusual for this test (typical {t.typical[0]:g} to {t.typical[1]:g} "
-            f"{t.label(t.unit)}): check it before saving."
+            _(
+                "Unusual for this test (typical {low:g} to {high:g} {unit}): "
+                "check it before saving.",
+                low=t.typical[0],
+                high=t.typical[1],
+                unit=_(t.label(t.unit)),
+            )
             if self.unusual(entry, u)
             else ""
         )
@@ -212,22 +222,23 @@ class Form:
             return Live(
                 counted=counted,
                 band="not_classified",
-                band_words="Not compared: done with help",
+                band_words=_("Not compared: done with help"),
                 range_text=rules.w("modified", mods[0]),
                 problem=problem,
             )
         words = interpret.band_words(rules, t, s.band)
         if not s.normal_range:
-            return Live(counted, s.band, words, s.reason or "", None, problem)
+            return Live(counted, s.band, words, s.said_reason(), None, problem)
         lo, hi = s.normal_range
         lower = t.direction == "lower"
+        usual = interpret.range_text(t, s)
         return Live(
             counted,
             s.band,
             words,
-            "For their age and sex, "
-            + interpret.range_text(t, s)
-            + (" (lower is better)" if lower else ""),
+            _("For their age and sex, {range} (lower is better)", range=usual)
+            if lower
+            else _("For their age and sex, {range}", range=usual),
             (lo, hi, best, lower, t.label(u), s.band),
             problem,
         )
@@ -245,41 +256,57 @@ class Form:
         try:
             if h is not None and w is not None:
                 b = scoring.bmi(h, w)
-                shown.append(f"BMI {b:.1f} kg/m²")
+                shown.append(_("BMI {value:.1f} kg/m²", value=b))
                 if sex is not None and age is not None:
                     s = scoring.score("bmi", sex, age, b, norms=norms)
-                    said.append(f"BMI: {s.reading}" if s.reading else "")
+                    said.append(_("BMI: {reading}", reading=_(s.reading)) if s.reading else "")
             if waist is not None:
-                shown.append(f"waist {waist:g} cm")
+                shown.append(_("waist {value:g} cm", value=waist))
                 if sex is not None and age is not None:
                     s = scoring.score("waist", sex, age, waist, norms=norms)
-                    said.append(f"Waist: {s.reading}" if s.reading else "")
+                    said.append(_("Waist: {reading}", reading=_(s.reading)) if s.reading else "")
         except FfmotError as err:
             problem = sentence(err)
         return Live(
-            counted=", ".join(shown), range_text=" ".join(x for x in said if x), problem=problem
+            counted=_(", ").join(shown), range_text=" ".join(x for x in said if x), problem=problem
         )
 
 
-def why_blocked(outcome: str | None, excluded: Iterable[str], test: TestDef | None) -> str:
+def why_blocked(
+    outcome: str | None, excluded: Iterable[str], test: TestDef | None, key: str = ""
+) -> str:
     """Why this test cannot be entered for a person today, in words ("" when it can): the
-    screening (None: not screened yet) decides. `test` None: the person as a whole."""
+    screening (None: not screened yet) decides. `test` None: the person as a whole. `key`: the
+    key that records a test as not done where one does (the station's F9), said with it."""
     if outcome is None:
-        return "Not screened yet: please send them to check-in for screening."
+        return _("Not screened yet: please send them to check-in for screening.")
     if outcome == "incomplete":
-        return (
+        return _(
             "Screening not finished: please send them back to check-in to answer every "
             "safety question."
         )
     if outcome == "do_not_test":
-        return (
+        if key:
+            return _(
+                "Do not test today: the safety screening says to talk to their GP first. "
+                "Record the tests as not done ({key}).",
+                key=key,
+            )
+        return _(
             "Do not test today: the safety screening says to talk to their GP first. "
             "Record the tests as not done."
         )
     if test is not None and test.id in set(excluded):
-        return (
-            f"Not this test today: the safety screening rules out {test.short_name.lower()}. "
-            "Record it as not done."
+        if key:
+            return _(
+                "Not this test today: the safety screening rules out {test}. Record it as not "
+                "done ({key}).",
+                test=_(test.short_name).lower(),
+                key=key,
+            )
+        return _(
+            "Not this test today: the safety screening rules out {test}. Record it as not done.",
+            test=_(test.short_name).lower(),
         )
     return ""
 
@@ -290,13 +317,20 @@ def why_blocked(outcome: str | None, excluded: Iterable[str], test: TestDef | No
 def check_trials(test: TestDef, trials: Sequence[tuple[float, str]], unit: str) -> list[float]:
     """The trials' values, each checked against the test's plausible range in `unit`."""
     if not trials:
-        raise InputError(f"{test.short_name}: enter at least one trial")
+        raise InputError(_("{test}: enter at least one trial", test=_(test.short_name)))
     if len(trials) > test.trials:
-        raise InputError(f"{test.short_name} has at most {test.trials} trial(s)")
+        raise InputError(
+            _n(
+                "{test} has at most {count} trial",
+                "{test} has at most {count} trials",
+                test.trials,
+                test=_(test.short_name),
+            )
+        )
     values = []
     for v, _label in trials:  # a label names the trial (or leg); older files say "trial 1"
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise InputError(f"{test.short_name}: a trial is not a number")
+            raise InputError(_("{test}: a trial is not a number", test=_(test.short_name)))
         scoring.check_value(test, float(v), unit)
         values.append(float(v))
     return values
@@ -308,9 +342,21 @@ def check_modifications(test: TestDef, modifications: Iterable[str]) -> list[str
     mods = sorted(set(modifications))
     for m in mods:
         if m not in known:
-            allowed = ", ".join(sorted(known)) or "none"
+            if not known:
+                raise InputError(
+                    _(
+                        "{test} cannot be recorded as '{modification}' (it can be: none)",
+                        test=_(test.short_name),
+                        modification=m,
+                    )
+                )
             raise InputError(
-                f"{test.short_name} cannot be recorded as '{m}' (it can be: {allowed})"
+                _(
+                    "{test} cannot be recorded as '{modification}' (it can be: {allowed})",
+                    test=_(test.short_name),
+                    modification=m,
+                    allowed=", ".join(sorted(known)),
+                )
             )
     return mods
 
@@ -330,15 +376,28 @@ def check_measurement(
     )
     f = fields.get(key)
     if f is None:
-        raise InputError(f"'{key}' is not a measurement")
+        raise InputError(_("'{key}' is not a measurement", key=key))
     if not (math.isfinite(v) and f.low <= v <= f.high):
         raise InputError(
-            f"{f.label.lower()} {v:g} is outside {f.low:g} to {f.high:g} {f.unit}: check the "
-            "value and its unit"
+            _(
+                "{measurement} {value:g} is outside {low:g} to {high:g} {unit}: check the "
+                "value and its unit",
+                measurement=_(f.label).lower(),
+                value=v,
+                low=f.low,
+                high=f.high,
+                unit=_(f.unit),
+            )
         )
     if f.whole:
         if not float(v).is_integer():
-            raise InputError(f"{f.label.lower()} is a whole number of {f.unit.split()[0]}")
+            raise InputError(
+                _(
+                    "{measurement} is a whole number of {unit}",
+                    measurement=_(f.label).lower(),
+                    unit=_(f.unit).split()[0],  # "days", of "days a week"
+                )
+            )
         return int(v)
     return v
 

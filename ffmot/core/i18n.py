@@ -96,14 +96,32 @@ def _(text: str, /, context: str = "", **fields: object) -> str:
     """`text` in the current language, with `{name}` fields filled in after translating (so a
     translator can move them). Text with braces of its own and no fields is returned as is."""
     said = _now().lookup(text, context)
-    return said.format(**fields) if fields else said
+    return _fill(said, text, fields) if fields else said
 
 
 def _n(singular: str, plural: str, count: int, /, context: str = "", **fields: object) -> str:
     """The form of a message for `count` in the current language (English has two: one and
     other; Welsh has six), with `{count}` and the other fields filled in after translating."""
     said = _now().lookup_plural(singular, plural, count, context)
-    return said.format(count=count, **fields)
+    english = singular if count == 1 else plural
+    return _fill(said, english, {"count": count, **fields})
+
+
+def _fill(said: str, english: str, fields: dict[str, object]) -> str:
+    """A translation with its fields filled in; one whose fields are not the English's (a
+    translator's slip: `{nmae}`) is shown in English rather than stopping what was being said
+    (a catalogue with such a slip is not offered: see `missing`)."""
+    try:
+        return said.format(**fields)
+    except (KeyError, IndexError, ValueError):
+        return english.format(**fields)
+
+
+_FIELD = re.compile(r"\{([^{}:!]*)[^{}]*\}")
+
+
+def _fields(text: str) -> set[str]:
+    return set(_FIELD.findall(text))
 
 
 def ngettext(singular: str, plural: str, count: int, /) -> str:
@@ -134,6 +152,34 @@ def plural_rule(header: str) -> tuple[int, Callable[[int], int]]:
             _("the plural rule '{rule}' cannot be read", rule=found.group(2))
         ) from None
     return int(found.group(1)), rule
+
+
+@dataclass(frozen=True)
+class Message:
+    """Words to say later, in whatever language is spoken then: the English (marked with N_()
+    where it is written, for the catalogue) and its fields, which may be Messages too. str() is
+    the English, for what other tools read (--json, a CSV); `said()` is for a person."""
+
+    text: str
+    fields: tuple[tuple[str, object], ...] = ()
+    lower: bool = False  # said in lower case ("the chair stand norms": a name inside a sentence)
+
+    @classmethod
+    def of(cls, text: str, /, lower: bool = False, **fields: object) -> Message:
+        return cls(text, tuple(fields.items()), lower)
+
+    def __str__(self) -> str:
+        english = self.text
+        if self.fields:
+            filled = {k: str(v) if isinstance(v, Message) else v for k, v in self.fields}
+            english = self.text.format(**filled)
+        return english.lower() if self.lower else english
+
+    def said(self) -> str:
+        filled = {k: v.said() if isinstance(v, Message) else v for k, v in self.fields}
+        words = _now().lookup(self.text)
+        words = _fill(words, self.text, filled) if filled else words
+        return words.lower() if self.lower else words
 
 
 def language() -> str:
@@ -200,7 +246,8 @@ def check_language(code: str, pseudo_ok: bool = False) -> str:
 
 
 def missing(cat: Catalogue) -> list[str]:
-    """Messages of the template that `cat` does not translate."""
+    """Messages of the template that `cat` does not translate, or translates with fields of
+    its own (a field renamed or left out would fill in wrongly)."""
     if cat.code in (ENGLISH, PSEUDO):
         return []
     template = _template(*_stamp(locale_dir() / "ffmot.pot"))
@@ -208,11 +255,13 @@ def missing(cat: Catalogue) -> list[str]:
     gaps = []
     for key, empty in template.items():
         said = cat.messages.get(key, "")
+        english = _fields(key[1])
         if PLURAL_SEP in empty:  # every one of the language's forms
             forms = said.split(PLURAL_SEP)
-            if len(forms) != nplurals or not all(forms):
+            whole = len(forms) == nplurals and all(forms)
+            if not whole or any(not _fields(f) <= english | {"count"} for f in forms):
                 gaps.append(key[1])
-        elif key[1] and not said:
+        elif key[1] and (not said or _fields(said) != english):
             gaps.append(key[1])
     return gaps
 

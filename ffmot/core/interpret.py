@@ -98,7 +98,9 @@ def load_rules(path: Path | None = None) -> Rules:
         for fid, f in data["focus"].items():
             steps = {lvl: tuple(str(s) for s in f[lvl]) for lvl in LEVELS}
             if f["component"] not in FITNESS_COMPONENTS:
-                raise NormDataError(f"{path.name} [focus.{fid}]: unknown component")
+                raise NormDataError(
+                    _("{file} [focus.{focus}]: unknown component", file=path.name, focus=fid)
+                )
             focus.append(
                 Focus(
                     fid,
@@ -113,9 +115,11 @@ def load_rules(path: Path | None = None) -> Rules:
         thresholds = {str(k): float(v) for k, v in data["change"]["thresholds"].items()}
         for key in ("bands", "status", "not_done", "change", "summary", "screened_out"):
             if key not in data:
-                raise NormDataError(f"{path.name}: no [{key}] section")
+                raise NormDataError(
+                    _("{file}: no [{section}] section", file=path.name, section=key)
+                )
     except KeyError as e:
-        raise NormDataError(f"{path.name}: missing {e.args[0]}") from None
+        raise NormDataError(_("{file}: missing {key}", file=path.name, key=e.args[0])) from None
     return Rules(data, tuple(sorted(focus, key=lambda f: f.priority)), thresholds)
 
 

@@ -25,6 +25,7 @@ from ffmot.core import units
 from ffmot.core.ages import OLDEST_AGE
 from ffmot.core.battery import TestDef, load_battery
 from ffmot.core.errors import NormDataError
+from ffmot.core.i18n import N_, _
 from ffmot.core.paths import norms_dir
 
 SEXES = ("female", "male")
@@ -39,7 +40,7 @@ IntArray = npt.NDArray[np.int64]
 # --- is this the published set? ----------------------------------------------------------------
 
 MANIFEST = "manifest.toml"
-UNVERIFIED = "LOCAL, UNVERIFIED"
+UNVERIFIED = N_("LOCAL, UNVERIFIED")  # kept in English in versions; shown translated
 LOCAL_EDIT = "local edit, not the published source"
 LOCAL_FILE = "local file, not checked against the published source"
 # A version is stored with every MOT day (40 characters); an unverified set's carries the mark.
@@ -69,17 +70,25 @@ def read_bytes(path: Path) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
-        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
+        raise NormDataError(
+            _("cannot read {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            raise NormDataError(f"cannot read {path}: it is a folder, not a file")
+            raise NormDataError(_("cannot read {path}: it is a folder, not a file", path=path))
         if not stat.S_ISREG(st.st_mode):
-            raise NormDataError(f"cannot read {path}: it is a pipe or a device, not a file")
+            raise NormDataError(
+                _("cannot read {path}: it is a pipe or a device, not a file", path=path)
+            )
         if st.st_size > MAX_FILE_BYTES:
             raise NormDataError(
-                f"{path.name} is {st.st_size:,} bytes: too big for a norm file "
-                f"(at most {MAX_FILE_BYTES:,})"
+                _(
+                    "{file} is {size:,} bytes: too big for a norm file (at most {limit:,})",
+                    file=path.name,
+                    size=st.st_size,
+                    limit=MAX_FILE_BYTES,
+                )
             )
         chunks = []
         left = MAX_FILE_BYTES + 1
@@ -90,10 +99,14 @@ def read_bytes(path: Path) -> bytes:
             chunks.append(chunk)
             left -= len(chunk)
         if left <= 0:
-            raise NormDataError(f"{path.name} grew too big for a norm file while being read")
+            raise NormDataError(
+                _("{file} grew too big for a norm file while being read", file=path.name)
+            )
         return b"".join(chunks)
     except OSError as e:
-        raise NormDataError(f"cannot read {path}: {e.strerror}") from None
+        raise NormDataError(
+            _("cannot read {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
     finally:
         os.close(fd)
 
@@ -105,7 +118,12 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise NormDataError(
-            f"{path.name} line {line} is not UTF-8 text (byte {e.start + 1}): save it as UTF-8"
+            _(
+                "{file} line {line} is not UTF-8 text (byte {byte}): save it as UTF-8",
+                file=path.name,
+                line=line,
+                byte=e.start + 1,
+            )
         ) from None
 
 
@@ -115,7 +133,9 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise NormDataError(f"{path.name} is not valid TOML: {e}") from None
+        raise NormDataError(
+            _("{file} is not valid TOML: {problem}", file=path.name, problem=e)
+        ) from None
 
 
 def file_digest(path: Path) -> str:
@@ -131,7 +151,9 @@ def data_files(directory: Path) -> tuple[str, ...]:
     try:
         found = [p for p in directory.iterdir() if p.is_file()]
     except OSError as e:
-        raise NormDataError(f"cannot read the folder {directory}: {e.strerror}") from None
+        raise NormDataError(
+            _("cannot read the folder {folder}: {problem}", folder=directory, problem=e.strerror)
+        ) from None
     return tuple(
         sorted(
             p.name
@@ -216,20 +238,26 @@ class Verification:
         if self.verified:
             return ""
         if not self.has_manifest:
-            return (
-                f"no manifest ({self.folder}/{MANIFEST}), so not checked against the published set"
+            return _(
+                "no manifest ({folder}/{manifest}), so not checked against the published set",
+                folder=self.folder,
+                manifest=MANIFEST,
             )
         if self.problem:
-            return f"its manifest cannot be read ({self.problem})"
+            return _("its manifest cannot be read ({problem})", problem=self.problem)
         parts = []
         if self.changed:
-            parts.append(f"changed from the published set ({self._names(self.changed)})")
+            parts.append(
+                _("changed from the published set ({files})", files=self._names(self.changed))
+            )
         if self.missing:
-            parts.append(f"missing from the published set ({self._names(self.missing)})")
+            parts.append(
+                _("missing from the published set ({files})", files=self._names(self.missing))
+            )
         if self.extra:
-            parts.append(f"not in the published set ({self._names(self.extra)})")
+            parts.append(_("not in the published set ({files})", files=self._names(self.extra)))
         if not self.published:
-            parts.append("its manifest was written locally, not released with ffmot")
+            parts.append(_("its manifest was written locally, not released with ffmot"))
         return "; ".join(parts)
 
 
@@ -245,7 +273,7 @@ def verify(directory: Path, version: str = "") -> Verification:
     try:
         raw = read_toml(path).get("files")
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
-            raise NormDataError(f"{MANIFEST} has no [files] table of checksums")
+            raise NormDataError(_("{file} has no [files] table of checksums", file=MANIFEST))
     except NormDataError as e:
         return Verification(folder, True, False, version=version, problem=str(e))
     listed: dict[str, str] = raw
@@ -441,10 +469,21 @@ class NormSet:
     def label(self) -> str:
         """The set as every screen and page names it: "Norm set 2026.11-2 (verified)", or
         "Norm set 2026.11-2 — LOCAL, UNVERIFIED: changed from the published set (norms/x.csv)"."""
+        return _("Norm set {which}", which=self.which)
+
+    @property
+    def which(self) -> str:
+        """The label without its "Norm set" (where a heading already says it, as About does):
+        "2026.11-2 (verified)"."""
         v = self.verification
         if v.verified:
-            return f"Norm set {self.version} (verified)"
-        return f"Norm set {v.version or self.version} \u2014 {UNVERIFIED}: {v.reason}"
+            return _("{version} (verified)", version=self.version)
+        return _(
+            "{version} \u2014 {unverified}: {why}",
+            version=v.version or self.version,
+            unverified=_(UNVERIFIED),
+            why=v.reason,
+        )
 
     def notes_for(self, *test_ids: str) -> tuple[Note, ...]:
         """The notes that go with any of these tests, each once, in file order."""
@@ -457,7 +496,9 @@ class NormSet:
             return self.battery[test_id]
         except KeyError:
             known = ", ".join(self.battery)
-            raise InputError(f"unknown test '{test_id}': the tests are {known}") from None
+            raise InputError(
+                _("unknown test '{test}': the tests are {tests}", test=test_id, tests=known)
+            ) from None
 
     def cite(self, row: NormRow) -> str:
         """The source and status of one number, as results print it. A number from a file that
@@ -481,14 +522,28 @@ def _csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str,
     try:
         missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:
-            raise NormDataError(f"{path.name}: missing column(s) {', '.join(missing)}")
+            raise NormDataError(
+                _(
+                    "{file}: missing column(s) {columns}",
+                    file=path.name,
+                    columns=", ".join(missing),
+                )
+            )
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as e:  # a field longer than the csv module allows
-        raise NormDataError(f"{path.name} line {reader.line_num}: cannot be read ({e})") from None
+        raise NormDataError(
+            _(
+                "{file} line {line}: cannot be read ({problem})",
+                file=path.name,
+                line=reader.line_num,
+                problem=e,
+            )
+        ) from None
     for line, row in rows:
+        # Kept in English: a result stores it (Score.norm_row) and `NormSet.cite` reads it back.
         where = f"{path.name} line {line}"
         if None in row or any(v is None for v in row.values()):
-            raise NormDataError(f"{where}: wrong number of fields")
+            raise NormDataError(_("{where}: wrong number of fields", where=where))
         yield where, row
 
 
@@ -510,9 +565,18 @@ class _Reader:
         try:
             v = float(text)
         except ValueError:
-            raise NormDataError(f"{where}: '{col}' is not a number ({text!r})") from None
+            raise NormDataError(
+                _(
+                    "{where}: '{column}' is not a number ({value!r})",
+                    where=where,
+                    column=col,
+                    value=text,
+                )
+            ) from None
         if v != v or abs(v) == float("inf"):
-            raise NormDataError(f"{where}: '{col}' is not a finite number")
+            raise NormDataError(
+                _("{where}: '{column}' is not a finite number", where=where, column=col)
+            )
         return v
 
     def age(self, where: str, row: dict[str, str], col: str, default: int | None = None) -> int:
@@ -520,7 +584,14 @@ class _Reader:
             return default
         v = self.number(where, row, col)
         if not v.is_integer() or not 0 <= v <= OLDEST_AGE:
-            raise NormDataError(f"{where}: '{col}' must be a whole age from 0 to {OLDEST_AGE}")
+            raise NormDataError(
+                _(
+                    "{where}: '{column}' must be a whole age from 0 to {oldest}",
+                    where=where,
+                    column=col,
+                    oldest=OLDEST_AGE,
+                )
+            )
         return int(v)
 
     def norm_row(
@@ -536,18 +607,35 @@ class _Reader:
     ) -> NormRow:
         src = row["source"].strip()
         if src not in self.sources:
-            raise NormDataError(f"{where}: unknown source '{src}' (add it to sources.toml)")
+            raise NormDataError(
+                _(
+                    "{where}: unknown source '{source}' (add it to sources.toml)",
+                    where=where,
+                    source=src,
+                )
+            )
         checked = tuple(s.strip() for s in row.get("checked_against", "").split(";") if s.strip())
         for s in checked:
             if s not in self.sources:
-                raise NormDataError(f"{where}: unknown source '{s}' in checked_against")
+                raise NormDataError(
+                    _(
+                        "{where}: unknown source '{source}' in checked_against",
+                        where=where,
+                        source=s,
+                    )
+                )
         status = row["status"].strip()
         if status not in self.statuses:
             raise NormDataError(
-                f"{where}: status '{status}' is not one of {', '.join(self.statuses)}"
+                _(
+                    "{where}: status '{status}' is not one of {statuses}",
+                    where=where,
+                    status=status,
+                    statuses=", ".join(self.statuses),
+                )
             )
         if age_min > age_max:
-            raise NormDataError(f"{where}: age_min is above age_max")
+            raise NormDataError(_("{where}: age_min is above age_max", where=where))
         return NormRow(
             where,
             test,
@@ -564,14 +652,29 @@ class _Reader:
 
     def test_for(self, where: str, test: str, kind: str, unit_code: str) -> TestDef:
         if test not in self.battery:
-            raise NormDataError(f"{where}: test '{test}' is not in battery.toml")
+            raise NormDataError(
+                _("{where}: test '{test}' is not in battery.toml", where=where, test=test)
+            )
         t = self.battery[test]
         if t.norms != kind:
-            raise NormDataError(f"{where}: battery.toml scores '{test}' with '{t.norms}' norms")
+            raise NormDataError(
+                _(
+                    "{where}: battery.toml scores '{test}' with '{kind}' norms",
+                    where=where,
+                    test=test,
+                    kind=t.norms,
+                )
+            )
         if unit_code != t.norm_unit:
             raise NormDataError(
-                f"{where}: unit '{unit_code}' differs from the battery's norm_unit "
-                f"'{t.norm_unit}' for {test}"
+                _(
+                    "{where}: unit '{unit}' differs from the battery's norm_unit "
+                    "'{norm_unit}' for {test}",
+                    where=where,
+                    unit=unit_code,
+                    norm_unit=t.norm_unit,
+                    test=test,
+                )
             )
         return t
 
@@ -579,7 +682,9 @@ class _Reader:
         s = text.strip()
         if s in SEXES or (allow_both and s == ""):
             return s
-        raise NormDataError(f"{where}: sex must be female or male, not '{s}'")
+        raise NormDataError(
+            _("{where}: sex must be female or male, not '{value}'", where=where, value=s)
+        )
 
     # -- SFT normal ranges: range_low, median, range_high per 5-year band
     def sft(self, path: Path) -> dict[str, PercentileTable]:
@@ -602,7 +707,7 @@ class _Reader:
             self.test_for(where, test, "sft", unit_code)
             lo, med, hi = (self.number(where, r, c) for c in ("range_low", "median", "range_high"))
             if not lo < med < hi:
-                raise NormDataError(f"{where}: need range_low < median < range_high")
+                raise NormDataError(_("{where}: need range_low < median < range_high", where=where))
             nr = self.norm_row(
                 where,
                 r,
@@ -623,7 +728,9 @@ class _Reader:
                 s = SEX_INDEX[nr.sex]
                 span = slice(nr.age_min, nr.age_max + 1)
                 if (index[s, span] >= 0).any():
-                    raise NormDataError(f"{nr.where}: ages overlap another {test} row")
+                    raise NormDataError(
+                        _("{where}: ages overlap another {test} row", where=nr.where, test=test)
+                    )
                 index[s, span] = i
                 points[s, span] = [
                     nr.value("range_low"),
@@ -632,7 +739,14 @@ class _Reader:
                 ]
             for s, name in enumerate(SEXES):
                 if not (index[s] >= 0).any():
-                    raise NormDataError(f"{path.name}: no {name} rows for {test}")
+                    raise NormDataError(
+                        _(
+                            "{file}: no {sex} rows for {test}",
+                            file=path.name,
+                            sex=name,
+                            test=test,
+                        )
+                    )
             # On the value axis a lower-is-better test's fast end is its 75th percentile.
             levels = (25.0, 50.0, 75.0)
             tables[test] = PercentileTable(test, levels, points, index, tuple(rows), False)
@@ -649,7 +763,9 @@ class _Reader:
             self.test_for(where, "grip", "grip", unit_code)
             vals = [self.number(where, r, c) for c in names]
             if any(a >= b for a, b in itertools.pairwise(vals)):
-                raise NormDataError(f"{where}: centiles must increase from p10 to p90")
+                raise NormDataError(
+                    _("{where}: centiles must increase from p10 to p90", where=where)
+                )
             age = self.age(where, r, "age")
             rows.append(
                 self.norm_row(
@@ -663,13 +779,17 @@ class _Reader:
                 (i for i, nr in enumerate(rows) if nr.sex == name), key=lambda i: rows[i].age_min
             )
             if len(mine) < 2:
-                raise NormDataError(f"{path.name}: need at least two {name} rows")
+                raise NormDataError(
+                    _("{file}: need at least two {sex} rows", file=path.name, sex=name)
+                )
             for a, b in itertools.pairwise(mine):
                 ra, rb = rows[a], rows[b]
                 if ra.age_min == rb.age_min:
-                    raise NormDataError(f"{rb.where}: age {rb.age_min} is listed twice")
-                va = np.array([v for _, v in ra.values])
-                vb = np.array([v for _, v in rb.values])
+                    raise NormDataError(
+                        _("{where}: age {age} is listed twice", where=rb.where, age=rb.age_min)
+                    )
+                va = np.array([v for _name, v in ra.values])
+                vb = np.array([v for _name, v in rb.values])
                 for age in range(ra.age_min, rb.age_min + 1):
                     w = (age - ra.age_min) / (rb.age_min - ra.age_min)
                     points[s, age] = va + w * (vb - va)
@@ -689,11 +809,16 @@ class _Reader:
             t = self.test_for(where, test, "single_leg_stance", unit_code)
             low = self.number(where, r, "usual_low_s")
             if low <= 0:
-                raise NormDataError(f"{where}: usual_low_s must be above 0 s")
+                raise NormDataError(_("{where}: usual_low_s must be above 0 s", where=where))
             # A result at the cap is always in the usual range, whatever the age.
             if t.cap is not None and low >= t.cap:
                 raise NormDataError(
-                    f"{where}: usual_low_s {low:g} s is not below the cap ({t.cap:g} s)"
+                    _(
+                        "{where}: usual_low_s {low:g} s is not below the cap ({cap:g} s)",
+                        where=where,
+                        low=low,
+                        cap=t.cap,
+                    )
                 )
             mean = self.number(where, r, "mean_s") if r["mean_s"].strip() else math.nan
             # "typical_s" repeats usual_low_s for readers written before 2026.11-2.
@@ -712,7 +837,7 @@ class _Reader:
             )
             span = slice(nr.age_min, nr.age_max + 1)
             if (index[span] >= 0).any():
-                raise NormDataError(f"{where}: ages overlap another row")
+                raise NormDataError(_("{where}: ages overlap another row", where=where))
             index[span] = len(rows)
             threshold[span] = low
             typical[span] = mean
@@ -743,7 +868,9 @@ class _Reader:
             for i, nr in enumerate(rows):
                 s, span = SEX_INDEX[nr.sex], slice(nr.age_min, nr.age_max + 1)
                 if (index[s, span] >= 0).any():
-                    raise NormDataError(f"{nr.where}: ages overlap another {test} row")
+                    raise NormDataError(
+                        _("{where}: ages overlap another {test} row", where=nr.where, test=test)
+                    )
                 index[s, span] = i
                 standard[s, span] = nr.value("standard")
             out[test] = CriterionTable(test, standard, index, tuple(rows))
@@ -784,13 +911,28 @@ class _Reader:
         for where, r in _csv(path, cols):
             test = r["test"].strip()
             if test not in self.battery:
-                raise NormDataError(f"{where}: test '{test}' is not in battery.toml")
+                raise NormDataError(
+                    _("{where}: test '{test}' is not in battery.toml", where=where, test=test)
+                )
             unit_code = r["unit"].strip()
             if unit_code not in self.battery[test].units:
-                raise NormDataError(f"{where}: unit '{unit_code}' is not a unit of {test}")
+                raise NormDataError(
+                    _(
+                        "{where}: unit '{unit}' is not a unit of {test}",
+                        where=where,
+                        unit=unit_code,
+                        test=test,
+                    )
+                )
             comparison = r["comparison"].strip()
             if comparison not in COMPARISONS:
-                raise NormDataError(f"{where}: comparison must be one of {' '.join(COMPARISONS)}")
+                raise NormDataError(
+                    _(
+                        "{where}: comparison must be one of {comparisons}",
+                        where=where,
+                        comparisons=" ".join(COMPARISONS),
+                    )
+                )
             cutoff = 0.0 if comparison == "any" else self.number(where, r, "cutoff")
             # Cut-offs are kept in the test's own unit so they compare with a converted value.
             cutoff = units.convert(cutoff, unit_code, self.battery[test].unit)
@@ -822,7 +964,7 @@ class _Reader:
             else:
                 att = r["attention"].strip()
                 if att not in ("yes", "no"):
-                    raise NormDataError(f"{where}: attention must be yes or no")
+                    raise NormDataError(_("{where}: attention must be yes or no", where=where))
                 rule = Rule(
                     f"{test}_{r['order'].strip()}",
                     test,
@@ -844,14 +986,18 @@ class _Reader:
         data = _toml(path)
         src = data.get("source", "")
         if not isinstance(src, str) or src not in self.sources:
-            raise NormDataError(f"{path.name}: unknown source '{src}'")
+            raise NormDataError(_("{file}: unknown source '{source}'", file=path.name, source=src))
         raw = data.get("items", [])
         if not isinstance(raw, list):
-            raise NormDataError(f"{path.name}: 'items' must be a list of [[items]] tables")
+            raise NormDataError(
+                _("{file}: 'items' must be a list of [[items]] tables", file=path.name)
+            )
         items = []
         for i, it in enumerate(raw, 1):
             if not isinstance(it, dict):
-                raise NormDataError(f"{path.name}: item {i} must be a table")
+                raise NormDataError(
+                    _("{file}: item {number} must be a table", file=path.name, number=i)
+                )
             try:
                 comparison = it["comparison"]
                 target = it.get("target")
@@ -863,7 +1009,14 @@ class _Reader:
                     )
                 )
             except KeyError as e:
-                raise NormDataError(f"{path.name}: item {i} lacks {e.args[0]}") from None
+                raise NormDataError(
+                    _(
+                        "{file}: item {number} lacks {key}",
+                        file=path.name,
+                        number=i,
+                        key=e.args[0],
+                    )
+                ) from None
         return tuple(items), src
 
 
@@ -875,32 +1028,41 @@ def _notes(
 ) -> tuple[Note, ...]:
     raw = meta.get("notes", [])
     if not isinstance(raw, list):
-        raise NormDataError("norm-set.toml: 'notes' must be a list of [[notes]] tables")
+        raise NormDataError(_("norm-set.toml: 'notes' must be a list of [[notes]] tables"))
     out: list[Note] = []
     for i, n in enumerate(raw, 1):
-        where = f"norm-set.toml note {i}"
+        where = _("norm-set.toml note {number}", number=i)
         if not isinstance(n, dict):
-            raise NormDataError(f"{where}: must be a table")
+            raise NormDataError(_("{where}: must be a table", where=where))
         missing = [k for k in ("id", "tests", "text", "source", "status") if k not in n]
         if missing:
-            raise NormDataError(f"{where}: lacks {', '.join(missing)}")
+            raise NormDataError(_("{where}: lacks {keys}", where=where, keys=", ".join(missing)))
         tests = n["tests"]
         if not isinstance(tests, list) or not tests or not all(isinstance(x, str) for x in tests):
-            raise NormDataError(f"{where}: 'tests' must be a list of test ids")
+            raise NormDataError(_("{where}: 'tests' must be a list of test ids", where=where))
         for x in tests:
             if x not in battery:
-                raise NormDataError(f"{where}: test '{x}' is not in battery.toml")
+                raise NormDataError(
+                    _("{where}: test '{test}' is not in battery.toml", where=where, test=x)
+                )
         if n["source"] not in sources:
-            raise NormDataError(f"{where}: unknown source '{n['source']}'")
+            raise NormDataError(
+                _("{where}: unknown source '{source}'", where=where, source=n["source"])
+            )
         if n["status"] not in statuses:
             raise NormDataError(
-                f"{where}: status '{n['status']}' is not one of {', '.join(statuses)}"
+                _(
+                    "{where}: status '{status}' is not one of {statuses}",
+                    where=where,
+                    status=n["status"],
+                    statuses=", ".join(statuses),
+                )
             )
         text = str(n["text"]).strip()
         if not text:
-            raise NormDataError(f"{where}: 'text' is empty")
+            raise NormDataError(_("{where}: 'text' is empty", where=where))
         if any(o.id == n["id"] for o in out):
-            raise NormDataError(f"{where}: id '{n['id']}' is used twice")
+            raise NormDataError(_("{where}: id '{id}' is used twice", where=where, id=n["id"]))
         out.append(Note(str(n["id"]), tuple(tests), text, n["source"], n["status"]))
     return tuple(out)
 
@@ -915,24 +1077,33 @@ def load_norm_set(directory: Path) -> NormSet:
     meta = _toml(directory / "norm-set.toml")
     version = str(meta.get("version", ""))
     if len(version) > MAX_VERSION:
-        raise NormDataError(f"norm-set.toml: version is longer than {MAX_VERSION} characters")
+        raise NormDataError(
+            _("norm-set.toml: version is longer than {limit} characters", limit=MAX_VERSION)
+        )
     checked = verify(directory, version)
     raw_statuses = meta.get("statuses", [])
     if not isinstance(raw_statuses, list) or not all(isinstance(x, str) for x in raw_statuses):
-        raise NormDataError("norm-set.toml: 'statuses' must be a list of words")
+        raise NormDataError(_("norm-set.toml: 'statuses' must be a list of words"))
     statuses = tuple(raw_statuses)
     raw_sources = _toml(directory / "sources.toml")
     sources = {}
     for key, s in raw_sources.items():
         if not isinstance(s, dict) or "cite" not in s or "short" not in s:
-            raise NormDataError(f"sources.toml [{key}]: needs 'short' and 'cite'")
+            raise NormDataError(_("sources.toml [{key}]: needs 'short' and 'cite'", key=key))
         texts = ("short", "cite", "kind", "url", "note", "status")
         if not all(isinstance(s.get(k, ""), str) for k in texts):
-            raise NormDataError(f"sources.toml [{key}]: {', '.join(texts)} must be text")
+            raise NormDataError(
+                _("sources.toml [{key}]: {keys} must be text", key=key, keys=", ".join(texts))
+            )
         status = s.get("status", "")
         if status and status not in statuses:
             raise NormDataError(
-                f"sources.toml [{key}]: status '{status}' is not one of {', '.join(statuses)}"
+                _(
+                    "sources.toml [{key}]: status '{status}' is not one of {statuses}",
+                    key=key,
+                    status=status,
+                    statuses=", ".join(statuses),
+                )
             )
         sources[key] = Source(
             key,
@@ -952,7 +1123,7 @@ def load_norm_set(directory: Path) -> NormSet:
     tables.update(rd.single_leg(directory / "single_leg_stance.csv"))
     for t in battery.values():
         if t.norms in ("sft", "grip", "single_leg_stance") and t.id not in tables:
-            raise NormDataError(f"battery.toml: no norm table for {t.id}")
+            raise NormDataError(_("battery.toml: no norm table for {test}", test=t.id))
     guidelines, gsrc = rd.guidelines(directory / "activity_guidelines.toml")
     return NormSet(
         id=str(meta.get("id", "")),

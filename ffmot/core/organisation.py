@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import InputError, NormDataError
+from ffmot.core.i18n import _
 
 ENV = "FFMOT_ORGANISATION_DIR"
 SETTINGS_FILE = "organisation.toml"
@@ -91,8 +92,11 @@ def read(where: Path) -> Organisation:
     where = Path(os.path.expanduser(str(where))).absolute()
     if not where.is_dir():
         raise InputError(
-            f"the organisation folder {where} does not exist or is not a folder: choose the "
-            "folder that holds organisation.toml, advice.toml, activities.csv or norms/"
+            _(
+                "the organisation folder {folder} does not exist or is not a folder: choose the "
+                "folder that holds organisation.toml, advice.toml, activities.csv or norms/",
+                folder=where,
+            )
         )
     name, logo = "", None
     settings = _file(where / SETTINGS_FILE)
@@ -101,11 +105,21 @@ def read(where: Path) -> Organisation:
         unknown = sorted(set(data) - {"name", "logo"})
         if unknown:
             raise InputError(
-                f"{settings}: '{unknown[0]}' is not a setting here (the settings are name and logo)"
+                _(
+                    "{path}: '{setting}' is not a setting here (the settings are name and logo)",
+                    path=settings,
+                    setting=unknown[0],
+                )
             )
         given = data.get("name", "")
         if not isinstance(given, str) or len(given.strip()) > NAME_LIMIT:
-            raise InputError(f"{settings}: name must be text of at most {NAME_LIMIT} characters")
+            raise InputError(
+                _(
+                    "{path}: name must be text of at most {limit} characters",
+                    path=settings,
+                    limit=NAME_LIMIT,
+                )
+            )
         name = " ".join(given.split())
         if "logo" in data:
             logo = _logo(where, settings, data["logo"])
@@ -115,7 +129,7 @@ def read(where: Path) -> Organisation:
     activities = _file(where / ACTIVITIES)
     norms = where / NORMS
     if norms.exists() and not norms.is_dir():
-        raise InputError(f"{norms} must be a folder holding a norm set")
+        raise InputError(_("{path} must be a folder holding a norm set", path=norms))
     return Organisation(where, name, logo, advice, activities, norms if norms.is_dir() else None)
 
 
@@ -126,9 +140,13 @@ def _file(path: Path) -> Path | None:
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
+        raise InputError(
+            _("cannot read {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{path} is not a regular file: replace it with the file itself")
+        raise InputError(
+            _("{path} is not a regular file: replace it with the file itself", path=path)
+        )
     return path
 
 
@@ -136,7 +154,9 @@ def _toml(path: Path) -> dict[str, object]:
     try:
         return read_toml(path)
     except NormDataError as e:
-        raise InputError(f"{e} (in the organisation folder {path.parent})") from None
+        raise InputError(
+            _("{problem} (in the organisation folder {folder})", problem=e, folder=path.parent)
+        ) from None
 
 
 def _check_advice(path: Path) -> None:
@@ -149,27 +169,55 @@ def _check_advice(path: Path) -> None:
         load_rules(path)
         load_advice(path)
     except NormDataError as e:
-        raise InputError(f"{path}: {e} (compare it with ffmot's own advice.toml)") from None
+        raise InputError(
+            _("{path}: {problem} (compare it with ffmot's own advice.toml)", path=path, problem=e)
+        ) from None
 
 
 def _logo(where: Path, settings: Path, given: object) -> Path:
     if not isinstance(given, str) or not given.strip():
-        raise InputError(f"{settings}: logo must name a PNG or JPEG file in {where}")
+        raise InputError(
+            _("{path}: logo must name a PNG or JPEG file in {folder}", path=settings, folder=where)
+        )
     path = (where / given).resolve()
     if path.parent != where.resolve():
-        raise InputError(f"{settings}: the logo must be a file in {where} itself, not {given}")
+        raise InputError(
+            _(
+                "{path}: the logo must be a file in {folder} itself, not {logo}",
+                path=settings,
+                folder=where,
+                logo=given,
+            )
+        )
     suffix = path.suffix.lower()
     if suffix not in LOGO_TYPES:
-        raise InputError(f"{settings}: the logo {given} must be a .png or .jpg file")
+        raise InputError(
+            _("{path}: the logo {logo} must be a .png or .jpg file", path=settings, logo=given)
+        )
     found = _file(path)
     if found is None:
-        raise InputError(f"{settings}: the logo {given} is not in {where}")
+        raise InputError(
+            _("{path}: the logo {logo} is not in {folder}", path=settings, logo=given, folder=where)
+        )
     if found.stat().st_size > LOGO_LIMIT:
-        raise InputError(f"{settings}: the logo {given} is over 2 MB: use a smaller picture")
+        raise InputError(
+            _(
+                "{path}: the logo {logo} is over 2 MB: use a smaller picture",
+                path=settings,
+                logo=given,
+            )
+        )
     with found.open("rb") as f:
         head = f.read(8)
     if not head.startswith(LOGO_TYPES[suffix]):
-        raise InputError(f"{settings}: {given} is not a {suffix[1:].upper()} picture")
+        raise InputError(
+            _(
+                "{path}: {logo} is not a {kind} picture",
+                path=settings,
+                logo=given,
+                kind=suffix[1:].upper(),
+            )
+        )
     _decodes(found, settings, given)
     return found
 
@@ -184,8 +232,21 @@ def _decodes(path: Path, settings: Path, given: str) -> None:
             w, h = picture.size
     except Exception as e:  # Pillow raises many kinds for a damaged or hostile picture
         raise InputError(
-            f"{settings}: the logo {given} cannot be read as a picture ({type(e).__name__}): "
-            "save it again as PNG or JPEG"
+            _(
+                "{path}: the logo {logo} cannot be read as a picture ({problem}): "
+                "save it again as PNG or JPEG",
+                path=settings,
+                logo=given,
+                problem=type(e).__name__,
+            )
         ) from None
     if not (8 <= w <= 4000 and 8 <= h <= 4000):
-        raise InputError(f"{settings}: the logo {given} is {w} by {h} pixels: use 8 to 4000")
+        raise InputError(
+            _(
+                "{path}: the logo {logo} is {width} by {height} pixels: use 8 to 4000",
+                path=settings,
+                logo=given,
+                width=w,
+                height=h,
+            )
+        )

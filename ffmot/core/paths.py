@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -62,16 +63,24 @@ def check_output_file(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     try:
         if not folder.is_dir():
-            raise InputError(f"cannot write {path}: the folder {folder} does not exist")
+            raise InputError(
+                _(
+                    "cannot write {path}: the folder {folder} does not exist",
+                    path=path,
+                    folder=folder,
+                )
+            )
         st = path.stat()
     except FileNotFoundError:  # a new file: the usual case
         return
     except OSError as e:  # a name too long, a loop of links, a folder we may not look in
-        raise InputError(f"cannot write {path}: {e.strerror}") from None
+        raise InputError(
+            _("cannot write {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"cannot write {path}: it is a folder")
+        raise InputError(_("cannot write {path}: it is a folder", path=path))
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"cannot write {path}: it is a device or a pipe, not a file")
+        raise InputError(_("cannot write {path}: it is a device or a pipe, not a file", path=path))
 
 
 OWNER_ONLY_UMASK = 0o077

@@ -8,7 +8,7 @@ table's ages is `not_classified` with the reason, never extrapolated.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from ffmot.core import units
 from ffmot.core.ages import check_age
 from ffmot.core.battery import TestDef
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import N_, Message, _
 from ffmot.core.norms import (
     SEX_INDEX,
     FloatArray,
@@ -52,8 +53,16 @@ def parse_sex(text: str, allow_not_stated: bool = True) -> str:
     key = text.strip().lower()
     sex = _SEX_WORDS.get(key)
     if sex is None or (sex == NOT_STATED and not allow_not_stated):
-        allowed = "female, male or not_stated" if allow_not_stated else "female or male"
-        raise InputError(f"sex '{text.strip()}' is not recognised: use {allowed}")
+        if allow_not_stated:
+            raise InputError(
+                _(
+                    "sex '{value}' is not recognised: use female, male or not_stated",
+                    value=text.strip(),
+                )
+            )
+        raise InputError(
+            _("sex '{value}' is not recognised: use female or male", value=text.strip())
+        )
     return sex
 
 
@@ -114,14 +123,27 @@ class Score:
     source: str
     norm_row: str
     note: str
-    reason: str | None  # why the result is not classified
+    # Why the result is not classified. Kept in English, like `note`: interpret.py and the
+    # sheet's words read it back, and --json writes it. `said_reason` and `said_note` say them
+    # to a person in the language spoken.
+    reason: str | None
     reading: str | None = None  # BMI and waist: the plain-English reading
     attention: bool = False  # BMI and waist: the reading deserves a conversation
     guidelines: tuple[GuidelineCheck, ...] = ()
     norm_set: str = ""
+    reason_words: Message | None = field(default=None, compare=False, repr=False)
+    note_words: Message | None = field(default=None, compare=False, repr=False)
+
+    def said_reason(self) -> str:
+        """Why the result is not compared, for a person, in the language spoken ("" if it is)."""
+        return self.reason_words.said() if self.reason_words else (self.reason or "")
+
+    def said_note(self) -> str:
+        return self.note_words.said() if self.note_words else self.note
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        del d["reason_words"], d["note_words"]
         d["normal_range"] = list(self.normal_range) if self.normal_range else None
         d["flags"] = [f.id for f in self.flags]
         d["flag_details"] = [asdict(f) for f in self.flags]
@@ -147,7 +169,7 @@ def _z(level: float) -> float:
     # Inverse normal CDF at the published percentile levels (few, fixed): bisection on erf.
     lo, hi = -8.0, 8.0
     p = level / 100.0
-    for _ in range(80):
+    for _step in range(80):
         mid = (lo + hi) / 2
         if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < p:
             lo = mid
@@ -273,17 +295,30 @@ def flag_masks(
 def check_value(test: TestDef, value: float, unit_code: str) -> None:
     """Refuses an impossible value, naming the plausible range in the unit it was given in."""
     if not math.isfinite(value):
-        raise InputError(f"{test.short_name}: the value is not a number")
+        raise InputError(_("{test}: the value is not a number", test=_(test.short_name)))
     lo = units.convert(test.plausible[0], test.unit, unit_code)
     hi = units.convert(test.plausible[1], test.unit, unit_code)
-    label = test.label(unit_code)
+    label = _(test.label(unit_code))
     if not lo - EPS <= value <= hi + EPS:
         raise InputError(
-            f"{test.short_name} {value:g} {label} is outside the plausible range "
-            f"{_fmt(lo)} to {_fmt(hi)} {label}: check the value and its unit"
+            _(
+                "{test} {value:g} {unit} is outside the plausible range "
+                "{low} to {high} {unit}: check the value and its unit",
+                test=_(test.short_name),
+                value=value,
+                unit=label,
+                low=_fmt(lo),
+                high=_fmt(hi),
+            )
         )
     if test.whole_numbers and not float(value).is_integer():
-        raise InputError(f"{test.short_name} is a count: {value:g} is not a whole number")
+        raise InputError(
+            _(
+                "{test} is a count: {value:g} is not a whole number",
+                test=_(test.short_name),
+                value=value,
+            )
+        )
 
 
 def counted_value(test: TestDef, trials: list[float], unit_code: str) -> float:
@@ -326,7 +361,7 @@ def score(
     test = ns.test(test_id)
     sex = parse_sex(sex)
     check_age(age)
-    unit_code = units.normalise_unit(unit, test.units, test.unit, test.short_name)
+    unit_code = units.normalise_unit(unit, test.units, test.unit, _(test.short_name))
     check_value(test, value, unit_code)
     sex_i = np.array([SEX_INDEX.get(sex, -1)], dtype=np.int64)
     age_a = np.array([age], dtype=np.int64)
@@ -359,6 +394,7 @@ def score(
     if band == NOT_CLASSIFIED:
         return _unclassified(base, _table_source(ns, table), "", why_not(table, test, sex, age))
     row = table.rows[int(c.row[0])]
+    note = _note(ns, table, row, age)
     crit = _criterion(ns, test, sex_i, age_a, v_norm, unit_code)
     pct = None if math.isnan(c.percentile[0]) else int(c.percentile[0])
     median = None if math.isnan(c.median[0]) else in_unit(float(c.median[0]), test, unit_code)
@@ -374,8 +410,9 @@ def score(
         criterion=crit,
         source=ns.cite(row),
         norm_row=row.where,
-        note=_note(ns, table, row, age),
+        note=str(note or ""),
         reason=None,
+        note_words=note,
     )
 
 
@@ -383,48 +420,89 @@ def _table_source(ns: NormSet, table: PercentileTable | ThresholdTable) -> str:
     return ns.cite(table.rows[0])
 
 
-def _note(ns: NormSet, table: PercentileTable | ThresholdTable, row: NormRow, age: int) -> str:
+def _note(
+    ns: NormSet, table: PercentileTable | ThresholdTable, row: NormRow, age: int
+) -> Message | None:
     if isinstance(table, ThresholdTable):
         return _threshold_note(ns, row)
     if table.exact_ages and age != row.age_min:
         ages = sorted({r.age_min for r in table.rows if r.sex == row.sex})
         above = min(a for a in ages if a > age)
         below = max(a for a in ages if a < age)
-        return f"interpolated between the published ages {below} and {above}"
-    return ""
+        return Message.of(
+            N_("interpolated between the published ages {below} and {above}"),
+            below=below,
+            above=above,
+        )
+    return None
 
 
-def _threshold_note(ns: NormSet, row: NormRow) -> str:
+def _threshold_note(ns: NormSet, row: NormRow) -> Message:
     """The one-leg stand: where the usual range starts for the age, and on what it rests."""
     low = row.value("usual_low_s")
     mean = dict(row.values).get("mean_s")
-    ages = f"ages {row.age_min}-{row.age_max}"
     if mean is not None and abs(low - mean / 2) < 0.051:
-        why = f"half the published average of {mean:g} s (a convention, not a published cut-off)"
+        why = Message.of(
+            N_("half the published average of {mean:g} s (a convention, not a published cut-off)"),
+            mean=mean,
+        )
     else:
-        why = f"from {ns.sources[row.source].short}"
-    flags = "".join(
-        f"; under {rule.cutoff:g} {rule.unit} raises a flag to talk about"
-        for rule in ns.flags.get(row.test, ())
-        if rule.comparison == "<"
-    )
-    return (
-        f"usual range for {ages}: {low:g} {row.unit} or more, {why}{flags}; no percentile is "
-        "published for this test"
+        why = Message.of(N_("from {source}"), source=ns.sources[row.source].short)
+    cutoffs = [
+        rule for rule in ns.flags.get(row.test, ()) if rule.comparison == "<"
+    ]  # at most one in the published set; each said in turn
+    flags = Message.of("")
+    for rule in reversed(cutoffs):
+        flags = Message.of(
+            N_("; under {cutoff:g} {unit} raises a flag to talk about{more}"),
+            cutoff=rule.cutoff,
+            unit=rule.unit,
+            more=flags,
+        )
+    return Message.of(
+        N_(
+            "usual range for ages {low_age}-{high_age}: {low:g} {unit} or more, {why}{flags}; "
+            "no percentile is published for this test"
+        ),
+        low_age=row.age_min,
+        high_age=row.age_max,
+        low=low,
+        unit=row.unit,
+        why=why,
+        flags=flags,
     )
 
 
-def why_not(table: PercentileTable | ThresholdTable, test: TestDef, sex: str, age: int) -> str:
+def why_not(table: PercentileTable | ThresholdTable, test: TestDef, sex: str, age: int) -> Message:
+    """Why a result is not compared: said in English by str(), to a person by said()."""
+    name = Message.of(test.short_name, lower=True)  # in the catalogue as the battery writes it
     if isinstance(table, PercentileTable) and sex == NOT_STATED:
-        return (
-            f"sex not stated: the {test.short_name.lower()} norms are separate for women "
-            "and men, so this result is not compared"
+        return Message.of(
+            N_(
+                "sex not stated: the {test} norms are separate for women and men, so this "
+                "result is not compared"
+            ),
+            test=name,
         )
     cov = table.coverage(SEX_INDEX.get(sex, 0))
-    span = f"ages {cov[0]} to {cov[1]}" if cov else "no ages"
-    return (
-        f"the {test.short_name.lower()} norms cover {span}; at {age} this result is not "
-        "compared (ffmot does not extrapolate beyond a table)"
+    if cov:
+        return Message.of(
+            N_(
+                "the {test} norms cover ages {low} to {high}; at {age} this result is not "
+                "compared (ffmot does not extrapolate beyond a table)"
+            ),
+            test=name,
+            low=cov[0],
+            high=cov[1],
+            age=age,
+        )
+    return Message.of(
+        N_(
+            "the {test} norms cover no ages; at {age} this result is not compared (ffmot "
+            "does not extrapolate beyond a table)"
+        ),
+        test=name,
+        age=age,
     )
 
 
@@ -456,7 +534,7 @@ def _criterion(
 
 
 def _unclassified(
-    base: dict[str, Any], source: str, norm_row: str, reason: str, **extra: Any
+    base: dict[str, Any], source: str, norm_row: str, reason: Message, **extra: Any
 ) -> Score:
     """A result kept and shown, but not placed in a band."""
     return Score(
@@ -469,7 +547,8 @@ def _unclassified(
         source=source,
         norm_row=norm_row,
         note="",
-        reason=reason,
+        reason=str(reason),
+        reason_words=reason,
         **extra,
     )
 
@@ -487,16 +566,21 @@ def _score_body(
                 ns.cite(rule.row),
             )
             break
-    reason = (
-        f"{test.short_name} has no age-and-sex normal range; it is read against health "
-        "thresholds instead"
+    reason = Message.of(
+        N_("{test} has no age-and-sex normal range; it is read against health thresholds instead"),
+        test=Message.of(test.short_name),
     )
     if reading is None and test.id == "waist" and sex == NOT_STATED:
-        reason = "sex not stated: waist thresholds differ for women and men"
+        reason = Message.of(N_("sex not stated: waist thresholds differ for women and men"))
     return _unclassified(base, source, where, reason, reading=reading, attention=attention)
 
 
 _ANSWER_LIMITS = {"strength_days": (0, 7), "balance_days": (0, 7), "sitting_hours": (0, 24)}
+_ANSWER_IMPOSSIBLE = {  # (N_: in the translators' catalogue; filled in where it is said)
+    "strength_days": N_("strength days {value:g} is impossible: give {low} to {high}"),
+    "balance_days": N_("balance days {value:g} is impossible: give {low} to {high}"),
+    "sitting_hours": N_("sitting hours {value:g} is impossible: give {low} to {high}"),
+}
 
 
 def impossible_answer(answers: Activity) -> str | None:
@@ -504,7 +588,7 @@ def impossible_answer(answers: Activity) -> str | None:
     for key, (lo, hi) in _ANSWER_LIMITS.items():
         v = getattr(answers, key)
         if v is not None and not (math.isfinite(v) and lo <= v <= hi):
-            return f"{key.replace('_', ' ')} {v:g} is impossible: give {lo} to {hi}"
+            return _(_ANSWER_IMPOSSIBLE[key], value=v, low=lo, high=hi)
     return None
 
 
@@ -531,7 +615,7 @@ def _score_activity(
         base,
         ns.sources[ns.guideline_source].short,
         "activity_guidelines.toml",
-        "activity is compared with the UK CMO guidelines, not with age norms",
+        Message.of(N_("activity is compared with the UK CMO guidelines, not with age norms")),
         guidelines=tuple(checks),
     )
 
@@ -540,12 +624,18 @@ def bmi(height_cm: float, weight_kg: float) -> float:
     """BMI from measured height and weight, refusing values no adult could have."""
     if not (math.isfinite(height_cm) and 100 <= height_cm <= 230):
         raise InputError(
-            f"height {height_cm:g} cm is outside 100 to 230 cm: check the value "
-            "and that it is in centimetres"
+            _(
+                "height {value:g} cm is outside 100 to 230 cm: check the value "
+                "and that it is in centimetres",
+                value=height_cm,
+            )
         )
     if not (math.isfinite(weight_kg) and 25 <= weight_kg <= 300):
         raise InputError(
-            f"weight {weight_kg:g} kg is outside 25 to 300 kg: check the value "
-            "and that it is in kilograms"
+            _(
+                "weight {value:g} kg is outside 25 to 300 kg: check the value "
+                "and that it is in kilograms",
+                value=weight_kg,
+            )
         )
     return round(weight_kg / (height_cm / 100.0) ** 2, 1)

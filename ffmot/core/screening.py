@@ -61,12 +61,23 @@ def load_rules(path: Path | None = None) -> Rules:
         for q in data["questions"]:
             effect = q["effect"]
             if effect not in ("stop", "care"):
-                raise NormDataError(f"{path.name}: question {q['id']}: effect must be stop or care")
+                raise NormDataError(
+                    _(
+                        "{file}: question {question}: effect must be stop or care",
+                        file=path.name,
+                        question=q["id"],
+                    )
+                )
             excluded: list[str] = []
             for ability in q.get("rules_out", ()):
                 if ability not in abilities:
                     raise NormDataError(
-                        f"{path.name}: question {q['id']} rules out unknown ability '{ability}'"
+                        _(
+                            "{file}: question {question} rules out unknown ability '{ability}'",
+                            file=path.name,
+                            question=q["id"],
+                            ability=ability,
+                        )
                     )
                 excluded.extend(t for t in abilities[ability] if t not in excluded)
             questions.append(
@@ -89,7 +100,9 @@ def load_rules(path: Path | None = None) -> Rules:
             abilities,
         )
     except (KeyError, TypeError, IndexError, ValueError) as e:
-        raise NormDataError(f"{path.name}: missing or malformed entry ({e})") from None
+        raise NormDataError(
+            _("{file}: missing or malformed entry ({problem})", file=path.name, problem=e)
+        ) from None
 
 
 RULES = load_rules()
@@ -134,14 +147,29 @@ def assess(
     "incomplete" and every test is ruled out: an unasked question is never taken as "no"."""
     unknown = [k for k in answers if k not in QUESTION_IDS]
     if unknown:
-        raise InputError(f"unknown screening question '{unknown[0]}'")
-    for name, v, lo, hi in (("systolic", systolic, 60, 260), ("diastolic", diastolic, 30, 160)):
-        if v is not None and not lo <= v <= hi:
-            raise InputError(
-                f"{name} blood pressure {v} is outside {lo} to {hi} mmHg: check the reading"
+        raise InputError(_("unknown screening question '{question}'", question=unknown[0]))
+    if systolic is not None and not 60 <= systolic <= 260:
+        raise InputError(
+            _(
+                "systolic blood pressure {value} is outside {low} to {high} mmHg: "
+                "check the reading",
+                value=systolic,
+                low=60,
+                high=260,
             )
+        )
+    if diastolic is not None and not 30 <= diastolic <= 160:
+        raise InputError(
+            _(
+                "diastolic blood pressure {value} is outside {low} to {high} mmHg: "
+                "check the reading",
+                value=diastolic,
+                low=30,
+                high=160,
+            )
+        )
     if (systolic is None) != (diastolic is None):
-        raise InputError("give both blood pressure numbers, or neither")
+        raise InputError(_("give both blood pressure numbers, or neither"))
     stop: list[Question] = []
     care: list[Question] = []
     unanswered: list[str] = []
@@ -157,14 +185,22 @@ def assess(
             excluded.extend(
                 t for t in q.excludes if t not in excluded and (not all_tests or t in all_tests)
             )
-    reasons = [q.text for q in stop]
+    reasons = [_(q.text) for q in stop]
     plain = [_(q.plain) for q in stop]
     if (
         systolic is not None
         and diastolic is not None
         and (systolic > BP_LIMIT[0] or diastolic > BP_LIMIT[1])
     ):
-        reasons.append(f"Blood pressure {systolic}/{diastolic} is over {BP_LIMIT[0]}/{BP_LIMIT[1]}")
+        reasons.append(
+            _(
+                "Blood pressure {systolic}/{diastolic} is over {limit_systolic}/{limit_diastolic}",
+                systolic=systolic,
+                diastolic=diastolic,
+                limit_systolic=BP_LIMIT[0],
+                limit_diastolic=BP_LIMIT[1],
+            )
+        )
         plain.append(_(RULES.bp_plain, systolic=systolic, diastolic=diastolic))
     fall = any(q.falls for q in care)
     if stop or reasons:
@@ -174,7 +210,10 @@ def assess(
     if unanswered:
         return ScreeningOutcome(
             INCOMPLETE,
-            tuple(f"Not yet asked: {QUESTION_BY_ID[u].text}" for u in unanswered),
+            tuple(
+                _("Not yet asked: {question}", question=_(QUESTION_BY_ID[u].text))
+                for u in unanswered
+            ),
             tuple(all_tests),
             tuple(unanswered),
             (),
@@ -183,7 +222,7 @@ def assess(
     if care:
         return ScreeningOutcome(
             CARE,
-            tuple(q.text for q in care),
+            tuple(_(q.text) for q in care),
             tuple(excluded),
             (),
             tuple(_(q.plain) for q in care),
@@ -196,5 +235,5 @@ def answers_with(*yes: str) -> dict[str, bool]:
     """A finished set of answers: "yes" to the questions named, "no" to every other."""
     unknown = [q for q in yes if q not in QUESTION_IDS]
     if unknown:
-        raise InputError(f"unknown screening question '{unknown[0]}'")
+        raise InputError(_("unknown screening question '{question}'", question=unknown[0]))
     return {q: q in yes for q in QUESTION_IDS}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import unicodedata
 
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _
 
 # Characters of the "format" category that names genuinely use.
 JOINERS = {"\u200c", "\u200d"}
@@ -33,9 +34,9 @@ def bad_character(text: str, multiline: bool = False) -> str | None:
             continue
         cat = unicodedata.category(ch)
         if ch in BIDI:
-            return f"a hidden direction mark (U+{ord(ch):04X})"
+            return _("a hidden direction mark (U+{code:04X})", code=ord(ch))
         if cat in ("Cc", "Cs", "Co", "Cn") or (cat == "Cf" and ch not in JOINERS):
-            return f"a character that cannot be printed (U+{ord(ch):04X})"
+            return _("a character that cannot be printed (U+{code:04X})", code=ord(ch))
     return None
 
 
@@ -43,12 +44,23 @@ def check(text: str, limit: int, what: str, multiline: bool = False) -> str:
     """`text` if it may be stored in a field of `limit` characters; else InputError saying
     what is wrong with the `what` and how to put it right."""
     if len(text) > limit:
-        raise InputError(f"the {what} is longer than {limit} characters ({len(text)}): shorten it")
+        raise InputError(
+            _(
+                "the {what} is longer than {limit} characters ({length}): shorten it",
+                what=what,
+                limit=limit,
+                length=len(text),
+            )
+        )
     bad = bad_character(text, multiline)
     if bad is not None:
         raise InputError(
-            f"the {what} holds {bad}: type it again without it (pasting from another program "
-            "can bring such characters in)"
+            _(
+                "the {what} holds {character}: type it again without it (pasting from another "
+                "program can bring such characters in)",
+                what=what,
+                character=bad,
+            )
         )
     return text
 

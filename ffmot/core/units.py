@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,14 @@ def normalise_unit(text: str, accepted: tuple[str, ...], default: str, what: str
     if key in accepted:
         return key
     listed = ", ".join(accepted)
-    raise InputError(f"{what} cannot be given in '{text.strip()}': use {listed}")
+    raise InputError(
+        _(
+            "{what} cannot be given in '{value}': use {units}",
+            what=what,
+            value=text.strip(),
+            units=listed,
+        )
+    )
 
 
 def convert(value: float, from_code: str, to_code: str) -> float:
@@ -93,7 +101,7 @@ def convert(value: float, from_code: str, to_code: str) -> float:
         return value
     a, b = _UNITS[from_code], _UNITS[to_code]
     if a.dimension != b.dimension:
-        raise InputError(f"cannot convert {a.label} to {b.label}")
+        raise InputError(_("cannot convert {unit} to {other}", unit=_(a.label), other=_(b.label)))
     return value * a.factor / b.factor
 
 

@@ -644,8 +644,10 @@ def run(
 ) -> int:
     if not has_display():
         raise FfmotError(
-            "no screen to show the desktop app on (no DISPLAY): run it on the "
-            "desktop, or use the commands in 'ffmot --help'"
+            _(
+                "no screen to show the desktop app on (no DISPLAY): run it on the "
+                "desktop, or use the commands in 'ffmot --help'"
+            )
         )
     _setup_logging()
     sys.excepthook = _excepthook
@@ -720,11 +722,19 @@ def screenshot(
     refused, never opened: somebody's real data must not gain invented people."""
     if db_url:
         raise FfmotError(
-            "--screenshot makes its pictures of made-up people in a database of its own and "
-            "never opens yours: leave out --db"
+            _(
+                "--screenshot makes its pictures of made-up people in a database of its own and "
+                "never opens yours: leave out --db"
+            )
         )
     if view not in VIEWS:
-        raise FfmotError(f"unknown view '{view}': choose one of {', '.join(VIEWS)}")
+        raise FfmotError(
+            _(
+                "unknown view '{view}': choose one of {views}",
+                view=view,
+                views=", ".join(VIEWS),
+            )
+        )
     check_output_file(path)
     with tempfile.TemporaryDirectory(prefix="ffmot-shot-", ignore_cleanup_errors=True) as tmp:
         return _screenshot_in(Path(tmp), path, view, large_print, size)
@@ -763,7 +773,7 @@ def _screenshot_in(
             app.processEvents()
         image = w.grab()
         if not image.save(str(path)):
-            raise FfmotError(f"cannot write the screenshot {path}")
+            raise FfmotError(_("cannot write the screenshot {path}", path=path))
     finally:
         w.hide()  # not close(): a staged station entry would ask whether to discard it
         w.deleteLater()

@@ -13,12 +13,14 @@ from collections.abc import Callable
 import PySide6
 from PySide6.QtWidgets import QLabel
 
+from ffmot.core.i18n import _
+
 
 def refcount_drift(call: Callable[[], object], times: int = 200) -> int:
     """How far the reference count of None moves over `times` calls (0 when nothing leaks)."""
     call()
     before = sys.getrefcount(None)
-    for _ in range(times):
+    for _time in range(times):
         call()
     return sys.getrefcount(None) - before
 
@@ -31,9 +33,11 @@ def fault(call: Callable[[], object] | None = None) -> str:
         call = lambda: label.setText("ffmot")  # noqa: E731
     if refcount_drift(call) >= 0:
         return ""
-    return (
-        f"this installation of ffmot uses PySide6 {PySide6.__version__} on Python "
-        f"{sys.version.split()[0]}, which has a known fault: it would stop without warning after "
-        "a few hundred saves. Please reinstall ffmot with its supported versions (see the "
-        "README: 'make run' does this), or ask whoever installed it."
+    return _(
+        "this installation of ffmot uses PySide6 {pyside} on Python {python}, which has a known "
+        "fault: it would stop without warning after a few hundred saves. Please reinstall ffmot "
+        "with its supported versions (see the README: 'make run' does this), or ask whoever "
+        "installed it.",
+        pyside=PySide6.__version__,
+        python=sys.version.split()[0],
     )

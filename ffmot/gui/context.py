@@ -71,7 +71,7 @@ class AppContext(QObject):
     def db(self) -> Database:
         if self._db is None:
             raise NotOpenYet(
-                self._failure or "the database is still opening: try again in a moment"
+                self._failure or _("the database is still opening: try again in a moment")
             )
         return self._db
 

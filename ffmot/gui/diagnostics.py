@@ -29,7 +29,7 @@ def copy_diagnostics(window: MainWindow) -> str:
     if ctx.is_ready:
         url: str | None = ctx.db.url
         encrypted: bool | None = ctx.db.encrypted if ctx.db.kind == "sqlite" else None
-        norms = ctx.norms.label.removeprefix("Norm set ")
+        norms = ctx.norms.which
     else:  # still opening, or it could not be opened: what the settings name
         from ffmot.core.paths import data_dir
 

@@ -332,7 +332,7 @@ class MainWindow(QMainWindow):
         from ffmot.gui.help import database_words
 
         where = database_words(self.ctx)
-        norms = self.ctx.norms.label.removeprefix("Norm set ") if self.ctx.is_ready else ""
+        norms = self.ctx.norms.which if self.ctx.is_ready else ""
         return "\n".join(
             (
                 f"ffmot {__version__}",

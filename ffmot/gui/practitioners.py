@@ -247,7 +247,7 @@ class PractitionersDialog(_Form):
         from ffmot.core.access import rules
 
         for key, label in rules().labels.items():
-            self.role.addItem(label, key)
+            self.role.addItem(_(label), key)
         self.what = QComboBox()
         self.what.setObjectName("practitionerAction")
         self.what.addItem(_("Add a new practitioner"), "add")
@@ -274,7 +274,7 @@ class PractitionersDialog(_Form):
             labels = rules().labels
             self.listing.clear()
             for p in found:  # type: ignore[attr-defined]
-                role = labels.get(p.role, p.role)
+                role = _(labels[p.role]) if p.role in labels else p.role
                 self.listing.addItem(
                     f"{p.name}  ({role})"
                     if p.active

@@ -181,6 +181,7 @@ def _shell(overviews: Sequence[Overview]) -> bytes:
     from reportlab.pdfgen.canvas import Canvas
 
     from ffmot import __version__
+    from ffmot.core.i18n import _, pdf_language
     from ffmot.report.fonts import REGULAR, register_fonts
     from ffmot.report.sheet import SUBJECT
     from ffmot.report.words import long_date
@@ -189,9 +190,13 @@ def _shell(overviews: Sequence[Overview]) -> bytes:
     first = overviews[0]
     events = {o.event.id for o in overviews}
     title = (
-        f"Functional Fitness MOT sheets: {first.event.name}, {long_date(first.event.date)}"
+        _(
+            "Functional Fitness MOT sheets: {day}, {date}",
+            day=first.event.name,
+            date=long_date(first.event.date),
+        )
         if len(events) == 1
-        else "Functional Fitness MOT sheets"
+        else _("Functional Fitness MOT sheets")
     )
     buf = io.BytesIO()
     c = Canvas(
@@ -199,7 +204,7 @@ def _shell(overviews: Sequence[Overview]) -> bytes:
         pagesize=(PAGE_W, PAGE_H),
         invariant=1,
         initialFontName=REGULAR,
-        lang="en-GB",
+        lang=pdf_language(),  # the practitioner's: each sheet inside has its own
     )
     c.setTitle(title)
     c.setAuthor(first.event.organisation or "ffmot")

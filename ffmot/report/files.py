@@ -12,33 +12,55 @@ from pathlib import Path
 
 from ffmot.core import files
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _
 
 
 def write_private(path: Path, data: bytes) -> None:
     """Writes data to path atomically, readable and writable by the owner only."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
-        raise InputError(f"cannot write {path}: the folder {directory} does not exist")
+        raise InputError(
+            _(
+                "cannot write {path}: the folder {folder} does not exist",
+                path=path,
+                folder=directory,
+            )
+        )
     if path.is_dir():
-        raise InputError(f"cannot write {path}: it is a folder")
+        raise InputError(_("cannot write {path}: it is a folder", path=path))
     try:
         files.write_private(path, data)
     except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror}") from None
+        raise InputError(
+            _("cannot write {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
 
 
 def prepare_folder(folder: Path) -> None:
     """Makes the folder (owner-only) if it is not there; its parent must exist."""
     if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder} is a file, not a folder: give a folder, or a name ending .pdf")
+        raise InputError(
+            _(
+                "{folder} is a file, not a folder: give a folder, or a name ending .pdf",
+                folder=folder,
+            )
+        )
     if not folder.exists():
         parent = folder.parent if str(folder.parent) else Path(".")
         if not parent.is_dir():
-            raise InputError(f"cannot make {folder}: the folder {parent} does not exist")
+            raise InputError(
+                _(
+                    "cannot make {folder}: the folder {parent} does not exist",
+                    folder=folder,
+                    parent=parent,
+                )
+            )
         try:
             folder.mkdir(mode=0o700)
         except OSError as e:
-            raise InputError(f"cannot make the folder {folder}: {e.strerror}") from None
+            raise InputError(
+                _("cannot make the folder {folder}: {problem}", folder=folder, problem=e.strerror)
+            ) from None
 
 
 def write_folder(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
@@ -47,7 +69,7 @@ def write_folder(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
     written = []
     for name, data in files.items():
         if "/" in name or "\\" in name or name.startswith("."):
-            raise InputError(f"'{name}' is not a plain file name")
+            raise InputError(_("'{name}' is not a plain file name", name=name))
         path = folder / name
         write_private(path, data)
         written.append(path)

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from ffmot.core.errors import FfmotError
+from ffmot.core.i18n import _
 from ffmot.core.paths import resources_dir
 
 FAMILY = "FFMOT Hyperlegible"  # the family name inside the files (what Qt calls it)
@@ -42,10 +43,16 @@ def font_files() -> list[Path]:
                 head = f.read(4)
         except OSError as e:
             raise FfmotError(
-                f"cannot read the font file {path} ({e.strerror or e}): reinstall ffmot"
+                _(
+                    "cannot read the font file {path} ({problem}): reinstall ffmot",
+                    path=path,
+                    problem=e.strerror or e,
+                )
             ) from None
         if head not in (b"\x00\x01\x00\x00", b"true"):
-            raise FfmotError(f"the font file {path} is not a TrueType font: reinstall ffmot")
+            raise FfmotError(
+                _("the font file {path} is not a TrueType font: reinstall ffmot", path=path)
+            )
         out.append(path)
     return out
 
@@ -68,7 +75,11 @@ def register_fonts() -> None:
                 pdfmetrics.registerFont(TTFont(name, str(path)))
             except (OSError, TTFError) as e:
                 raise FfmotError(
-                    f"cannot load the font file {path} ({e}): reinstall ffmot"
+                    _(
+                        "cannot load the font file {path} ({problem}): reinstall ffmot",
+                        path=path,
+                        problem=e,
+                    )
                 ) from None
         for bold, italic, name in (
             (0, 0, REGULAR),

@@ -116,11 +116,11 @@ class RangeBar(Flowable):  # type: ignore[misc]  # reportlab has no type hints
 
         spans = [(t, *left(t, x, f), f) for t, x, f in labels]
         if len(spans) == 2:
-            (t1, _, b1, _), (t2, a2, _, _) = sorted(spans, key=lambda s: s[1])
+            (t1, _a1, b1, _f1), (t2, a2, _b2, _f2) = sorted(spans, key=lambda s: s[1])
             if a2 < b1 + 10:
                 text = f"{t1}   {t2}"
                 centre = (labels[0][1] + labels[1][1]) / 2
-                x, _ = left(text, centre, BOLD)
+                x, _right = left(text, centre, BOLD)
                 return [(text, x, BOLD)]
         return [(t, a, f) for t, a, _b, f in spans]
 

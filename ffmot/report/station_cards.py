@@ -27,6 +27,8 @@ from reportlab.platypus import (
 from ffmot import __version__
 from ffmot.core import units
 from ffmot.core.battery import REASON_WORDS, STOP_WORDS, TestDef, load_battery
+from ffmot.core.entry import TRIAL
+from ffmot.core.i18n import _, _n, pdf_language
 from ffmot.core.paths import norms_dir
 from ffmot.report import fonts, style
 
@@ -36,8 +38,23 @@ _SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z0-9'‘\"])")
 
 
 def steps(text: str) -> list[str]:
-    """A protocol or safety note as steps: one sentence each, as the battery words them."""
-    return [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+    """A protocol or safety note as steps: one sentence each, as the battery words them (a
+    sentence ends at . or ; before a capital, a number or a quote, in any alphabet)."""
+    out: list[str] = []
+    for piece in re.split(r"(?<=[.;])\s+", text.strip()):
+        if out and not (piece[:1].isupper() or piece[:1] in "0123456789'‘\""):
+            out[-1] += " " + piece
+        elif piece:
+            out.append(piece)
+    return [x.strip() for x in out if x.strip()]
+
+
+def _either(words: list[str]) -> str:
+    """ "a or b or c", in the language spoken."""
+    said = words[0]
+    for word in words[1:]:
+        said = _("{first} or {second}", first=said, second=word)
+    return said
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -86,51 +103,103 @@ def record_lines(test: TestDef) -> list[str]:
     lines: list[str] = []
     if test.fields:
         for f in test.fields:
-            lines.append(f"{f.label} in {f.unit}: {_number(f.low)} to {_number(f.high)}.")
+            lines.append(
+                _(
+                    "{label} in {unit}: {low} to {high}.",
+                    label=_(f.label),
+                    unit=_(f.unit),
+                    low=_number(f.low),
+                    high=_number(f.high),
+                )
+            )
         return lines
-    unit = test.label(test.unit)
-    others = [units.unit(u).label for u in test.units if u != test.unit]
-    said = f"The result in {unit}"
-    if test.whole_numbers:
-        said += ", a whole number"
-    if others:
-        said += f" (or in {' or '.join(others)})"
-    lines.append(said + ".")
-    if test.trials == 1:
-        lines.append("One result.")
+    unit = _(test.label(test.unit))
+    others = [_(units.unit(u).label) for u in test.units if u != test.unit]
+    if test.whole_numbers and others:
+        said = _(
+            "The result in {unit}, a whole number (or in {others}).",
+            unit=unit,
+            others=_either(others),
+        )
+    elif test.whole_numbers:
+        said = _("The result in {unit}, a whole number.", unit=unit)
+    elif others:
+        said = _("The result in {unit} (or in {others}).", unit=unit, others=_either(others))
     else:
-        labels = test.trial_labels or tuple(f"Trial {n}" for n in range(1, test.trials + 1))
-        which = "the lowest (fastest)" if test.direction == "lower" else "the best"
-        lines.append(f"{test.trials} trials ({', '.join(labels)}): {which} counts.")
+        said = _("The result in {unit}.", unit=unit)
+    lines.append(said)
+    if test.trials == 1:
+        lines.append(_("One result."))
+    else:
+        labels = [_(x) for x in test.trial_labels] or [
+            _(TRIAL, n=n) for n in range(1, test.trials + 1)
+        ]
+        if test.direction == "lower":
+            lines.append(
+                _n(
+                    "{count} trial ({labels}): the lowest (fastest) counts.",
+                    "{count} trials ({labels}): the lowest (fastest) counts.",
+                    test.trials,
+                    labels=", ".join(labels),
+                )
+            )
+        else:
+            lines.append(
+                _n(
+                    "{count} trial ({labels}): the best counts.",
+                    "{count} trials ({labels}): the best counts.",
+                    test.trials,
+                    labels=", ".join(labels),
+                )
+            )
     if test.cap is not None:
-        lines.append(f"Stop timing at {_number(test.cap)} {unit}: no more is counted.")
+        lines.append(
+            _("Stop timing at {cap} {unit}: no more is counted.", cap=_number(test.cap), unit=unit)
+        )
     low, high = test.plausible
-    lines.append(f"The app accepts {_number(low)} to {_number(high)} {unit}.")
+    lines.append(
+        _(
+            "The app accepts {low} to {high} {unit}.",
+            low=_number(low),
+            high=_number(high),
+            unit=unit,
+        )
+    )
     if test.choice is not None:
         label, options = test.choice
-        lines.append(f"{label}: {' or '.join(options)}.")
+        lines.append(
+            _("{label}: {options}.", label=_(label), options=_either([_(o) for o in options]))
+        )
     for m in test.modifications:
-        lines.append(f"Tick if it was done that way: {m.words}.")
+        lines.append(_("Tick if it was done that way: {way}.", way=_(m.words)))
     return lines
 
 
 def _not_done_line() -> str:
-    reasons = ", ".join(REASON_WORDS.values())
-    stops = [re.sub(r"\s*\(.*\)", "", w).lower() for w in STOP_WORDS.values()]
-    stopped = ", ".join(stops[:-1]) + " or " + stops[-1]
-    return f"Not done (F9): why: {reasons}. Stopped by tester: also why: {stopped}."
+    reasons = ", ".join(_(w) for w in REASON_WORDS.values())
+    stops = [re.sub(r"\s*\(.*\)", "", _(w)).lower() for w in STOP_WORDS.values()]
+    return _(
+        "Not done (F9): why: {reasons}. Stopped by tester: also why: {stopped}.",
+        reasons=reasons,
+        stopped=_either(stops)
+        if len(stops) < 3
+        else _("{first} or {second}", first=", ".join(stops[:-1]), second=stops[-1]),
+    )
 
 
 def _card(test: TestDef, s: dict[str, ParagraphStyle], frame_width: float) -> list[object]:
     story: list[object] = [
-        Paragraph(escape(test.name), s["title"]),
-        Paragraph(f"Measures: <b>{escape(test.component_name)}</b>", s["measures"]),
-        Paragraph("How to do it", s["h2"]),
+        Paragraph(escape(_(test.name)), s["title"]),
+        Paragraph(
+            _("Measures: <b>{component}</b>", component=escape(_(test.component_name))),
+            s["measures"],
+        ),
+        Paragraph(escape(_("How to do it")), s["h2"]),
     ]
-    for n, step in enumerate(steps(test.protocol), 1):
+    for n, step in enumerate(steps(_(test.protocol)), 1):
         story.append(Paragraph(escape(step), s["step"], bulletText=f"{n}."))
-    safety = [Paragraph("Safety", s["h2"])]
-    safety += [Paragraph(escape(x), s["step"], bulletText="!") for x in steps(test.safety)]
+    safety = [Paragraph(escape(_("Safety")), s["h2"])]
+    safety += [Paragraph(escape(x), s["step"], bulletText="!") for x in steps(_(test.safety))]
     box = Table([[safety]], colWidths=[frame_width])
     box.setStyle(
         TableStyle(
@@ -144,7 +213,7 @@ def _card(test: TestDef, s: dict[str, ParagraphStyle], frame_width: float) -> li
             ]
         )
     )
-    story += [Spacer(1, 8), box, Paragraph("What to record", s["h2"])]
+    story += [Spacer(1, 8), box, Paragraph(escape(_("What to record")), s["h2"])]
     record = [Paragraph(escape(x), s["step"], bulletText="\u2022") for x in record_lines(test)]
     record.append(Paragraph(escape(_not_done_line()), s["step"], bulletText="\u2022"))
     story.append(KeepTogether(record))
@@ -165,18 +234,29 @@ def station_cards_pdf(battery: dict[str, TestDef] | None = None, training: bool 
         rightMargin=margin,
         topMargin=margin,
         bottomMargin=margin + 10 * mm,
-        title="Functional Fitness MOT station cards",
+        title=_("Functional Fitness MOT station cards"),
+        lang=pdf_language(),
         author="ffmot",
         invariant=1,
     )
-    foot = f"Station card · ffmot {__version__} · from the test battery (battery.toml)"
+    foot = _(
+        "Station card · ffmot {version} · from the test battery (battery.toml)",
+        version=__version__,
+    )
     if training:
-        foot = "TRAINING · " + foot
+        foot = _("TRAINING · {footer}", footer=foot)
 
     def footer(canvas, _doc) -> None:  # type: ignore[no-untyped-def]
+        """The footer, wrapped to the page's width (a longer language takes two lines):
+        never cut off at the page's edge."""
+        from reportlab.lib.utils import simpleSplit
+
         canvas.saveState()
         canvas.setFont(fonts.REGULAR, SMALLEST)
-        canvas.drawString(margin, margin, f"{foot} · page {canvas.getPageNumber()}")
+        page = _("{footer} · page {page}", footer=foot, page=canvas.getPageNumber())
+        lines = simpleSplit(page, fonts.REGULAR, SMALLEST, doc.width)
+        for n, line in enumerate(reversed(lines)):
+            canvas.drawString(margin, margin + n * SMALLEST * 1.2, line)
         canvas.restoreState()
 
     story: list[object] = []

@@ -130,12 +130,12 @@ def _rect(x: float, y: float, w: float, h: float, fill: Any) -> Rect:
 
 def count_bars(title: str, rows: list[tuple[str, Count]], colour: Any) -> Drawing:
     """Horizontal bars, one per labelled count; a hidden count gets its marker and no bar."""
-    label_w = max([stringWidth(lab, REGULAR, 9) for lab, _ in rows] + [40]) + 8
+    label_w = max([stringWidth(lab, REGULAR, 9) for lab, _count in rows] + [40]) + 8
     row_h = 16.0
     h = 22 + row_h * len(rows)
     d = Drawing(CONTENT_W, h, initialFontName=REGULAR)
     d.add(_string(0, h - 12, title, 10, bold=True))
-    biggest = max([c.n for _, c in rows if c.n is not None] + [1])
+    biggest = max([c.n for _label, c in rows if c.n is not None] + [1])
     span = CONTENT_W - label_w - 40
     for i, (lab, c) in enumerate(rows):
         y = h - 22 - row_h * (i + 1) + 4

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ffmot.core import chain
+from ffmot.core.i18n import _, _n
 from ffmot.services.permits import check
 from ffmot.services.records import audit
 from ffmot.services.types import Actor
@@ -51,7 +52,13 @@ def _rows(db: Database) -> Iterator[AuditEntry]:
 
 def _describe(e: AuditEntry) -> str:
     at = e.at.strftime("%d %b %Y %H:%M") if e.at else "?"
-    return f"entry {e.seq} ({at}, {e.actor}, {e.action})"
+    return _(
+        "entry {number} ({at}, {actor}, {action})",
+        number=e.seq,
+        at=at,
+        actor=e.actor,
+        action=e.action,
+    )
 
 
 def verify(db: Database, actor: Actor) -> Verified:
@@ -64,17 +71,24 @@ def verify(db: Database, actor: Actor) -> Verified:
     for e in _rows(db):
         if e.seq != expected:
             problem = (
-                f"entries {expected} to {(e.seq or 1) - 1} are missing before {_describe(e)}"
+                _(
+                    "entries {first} to {last} are missing before {entry}",
+                    first=expected,
+                    last=(e.seq or 1) - 1,
+                    entry=_describe(e),
+                )
                 if (e.seq or 0) > expected
-                else f"{_describe(e)} is out of order"
+                else _("{entry} is out of order", entry=_describe(e))
             )
             break
         if e.entity_id and chain.entity_key(e.entity_id) != e.entity_key:
-            problem = f"{_describe(e)} now names another record than when it was written"
+            problem = _(
+                "{entry} now names another record than when it was written", entry=_describe(e)
+            )
             break
         link = chain.link(previous, _entry(e))
         if link != e.link:
-            problem = f"{_describe(e)} has been changed, or an entry before it was"
+            problem = _("{entry} has been changed, or an entry before it was", entry=_describe(e))
             break
         previous, expected, count = link, expected + 1, count + 1
     with db.transaction() as s:
@@ -82,10 +96,17 @@ def verify(db: Database, actor: Actor) -> Verified:
         brought = s.query(AuditEntry).filter(AuditEntry.seq.is_(None)).count()
         if not problem and head is not None and (head.seq != count or head.link != previous):
             problem = (
-                f"the chain ends at entry {count}, but {head.seq} were written: the newest "
-                f"{head.seq - count} were removed"
+                _n(
+                    "the chain ends at entry {last}, but {written} were written: the newest "
+                    "{count} was removed",
+                    "the chain ends at entry {last}, but {written} were written: the newest "
+                    "{count} were removed",
+                    head.seq - count,
+                    last=count,
+                    written=head.seq,
+                )
                 if head.seq > count
-                else "the chain's head does not match its last entry"
+                else _("the chain's head does not match its last entry")
             )
         audit(s, actor, "verify_audit", "audit", "", "whole" if not problem else "broken")
     return Verified(count, brought, previous, problem)

@@ -17,8 +17,10 @@ from sqlalchemy import select
 
 from ffmot.core import codes, lineage
 from ffmot.core.ages import age_on
+from ffmot.core.battery import REASON_WORDS
 from ffmot.core.entry import measurement_fields
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import N_, _, long_date
 from ffmot.core.norms import default_norm_set
 from ffmot.services.records import _saving, audit, index_names
 from ffmot.services.types import Actor
@@ -26,26 +28,42 @@ from ffmot.store.db import Database
 from ffmot.store.models import Assessment, MergeConflict, Participant, Result, Trial, utcnow
 
 KEEP = ("here", "there")  # this database's version, or the station file's
-# A visit's facts in words: the measurements as the battery names them, then notes and goals.
+# A visit's facts in words: the measurements as the battery names them, then notes and goals
+# (English here, translated where shown: the battery's words are in the catalogue too).
 MEASURE_WORDS = {
     **{
         key: (f.label, f.unit)
         for key, f in measurement_fields(default_norm_set().battery.values()).items()
     },
-    "notes": ("Notes", ""),
-    "goals": ("Goals", ""),
+    "notes": (N_("Notes"), ""),
+    "goals": (N_("Goals"), ""),
 }
 # A person's details in words, in the order a practitioner reads them.
 DETAIL_WORDS = {
-    "given_name": "First name",
-    "family_name": "Family name",
-    "date_of_birth": "Date of birth",
-    "sex": "Sex",
-    "phone": "Phone",
-    "email": "Email",
-    "postcode_district": "Postcode district",
-    "notes": "Notes",
+    "given_name": N_("First name"),
+    "family_name": N_("Family name"),
+    "date_of_birth": N_("Date of birth"),
+    "sex": N_("Sex"),
+    "phone": N_("Phone"),
+    "email": N_("Email"),
+    "postcode_district": N_("Postcode district"),
+    "notes": N_("Notes"),
 }
+# A person's sex in words (the stored value is data: "not_stated" is shown as "not stated").
+SEX_WORDS = {"female": N_("female"), "male": N_("male"), "not_stated": N_("not stated")}
+
+
+def _word(text: str) -> str:
+    """A word from a table above or the battery, in the current language ('' stays '')."""
+    return _(text) if text else ""
+
+
+def _and(items: Iterable[str]) -> str:
+    """'A and B and C', in the current language."""
+    out = ""
+    for item in items:
+        out = _("{first} and {second}", first=out, second=item) if out else item
+    return out
 
 
 @dataclass(frozen=True)
@@ -68,34 +86,39 @@ def _at(rec: dict[str, Any], other: dict[str, Any]) -> str:
     when = rec.get("updated_at") or rec.get("recorded_at") or ""
     try:
         t = dt.datetime.fromisoformat(str(when)).astimezone()
-        clock = f" at {t:%H:%M}"
+        clock = f"{t:%H:%M}"
     except ValueError:
         clock = ""
     where = rec.get("station")
     if not where:
         mine, theirs = lineage.clean(rec.get("lineage")), lineage.clean(other.get("lineage"))
-        where = " and ".join(sorted(k for k, n in mine.items() if n > theirs.get(k, 0)))
-    return f"{where or 'an unknown station'}{clock}"
+        where = _and(sorted(k for k, n in mine.items() if n > theirs.get(k, 0)))
+    station = str(where or _("an unknown station"))
+    return _("{station} at {time}", station=station, time=clock) if clock else station
 
 
 def _result_words(rec: dict[str, Any]) -> str:
     if not rec.get("done"):
-        reason = str(rec.get("reason") or "").replace("_", " ")
-        return f"not done ({reason})" if reason else "not done"
+        code = str(rec.get("reason") or "")
+        reason = _(REASON_WORDS[code]).lower() if code in REASON_WORDS else code.replace("_", " ")
+        return _("not done ({reason})", reason=reason) if reason else _("not done")
     ns = default_norm_set()
     unit = str(rec.get("unit") or "")
     try:
         test = ns.test(str(rec.get("test_id")))
-        label = test.label(unit)
+        label = _word(test.label(unit))
     except Exception:  # an unknown test in an older file: say the raw unit
         label = unit
     v = rec.get("value")
-    mods = rec.get("modifications") or []
-    return f"{v:g} {label}" + (" (done with help)" if mods else "") if v is not None else "—"
+    if v is None:
+        return "—"
+    if rec.get("modifications"):
+        return _("{value:g} {unit} (done with help)", value=v, unit=label)
+    return f"{v:g} {label}"
 
 
 def _band(rec: dict[str, Any], sex: str, age: int | None) -> str:
-    """': in the usual range' and the like, for a done, unaided result with norms."""
+    """'in the usual range' and the like, for a done, unaided result with norms."""
     from ffmot.core import interpret, scoring
 
     if not rec.get("done") or rec.get("value") is None or rec.get("modifications") or age is None:
@@ -106,7 +129,12 @@ def _band(rec: dict[str, Any], sex: str, age: int | None) -> str:
     except Exception:  # no norms for that age, or an older file's unit: the value alone
         return ""
     words = interpret.band_words(interpret.default_rules(), test, s.band)
-    return f": {words[0].lower()}{words[1:]}" if words else ""
+    return f"{words[0].lower()}{words[1:]}" if words else ""
+
+
+def _with_band(said: str, band: str) -> str:
+    """A result in words with what it would say on the sheet, if anything."""
+    return _("{result}: {band}", result=said, band=band) if band else said
 
 
 def _visit_words(rec: dict[str, Any], keys: Iterable[str]) -> str:
@@ -117,9 +145,9 @@ def _visit_words(rec: dict[str, Any], keys: Iterable[str]) -> str:
         shown = (
             "—"
             if v in (None, "")
-            else (f"{v:g} {unit}".strip() if isinstance(v, float | int) else str(v))
+            else (f"{v:g} {_word(unit)}".strip() if isinstance(v, float | int) else str(v))
         )
-        parts.append(f"{words}: {shown}")
+        parts.append(_("{what}: {value}", what=_word(words), value=shown))
     return "; ".join(parts)
 
 
@@ -139,12 +167,14 @@ def _details_words(rec: dict[str, Any], keys: Iterable[str]) -> str:
             return "—"
         if k == "date_of_birth":
             try:
-                return dt.date.fromisoformat(str(v)).strftime("%-d %B %Y")
+                return long_date(dt.date.fromisoformat(str(v)))
             except ValueError:
                 return str(v)
+        if k == "sex" and v in SEX_WORDS:
+            return _(SEX_WORDS[str(v)])
         return str(v).replace("_", " ")
 
-    return "; ".join(f"{DETAIL_WORDS[k]}: {shown(k)}" for k in keys)
+    return "; ".join(_("{what}: {value}", what=_(DETAIL_WORDS[k]), value=shown(k)) for k in keys)
 
 
 def open_conflicts(db: Database, event_id: str | None = None) -> list[ConflictInfo]:
@@ -173,29 +203,32 @@ def open_conflicts(db: Database, event_id: str | None = None) -> list[ConflictIn
             who = (
                 f"{p.given_name} {p.family_name} ({codes.display(p.code)})"
                 if p is not None
-                else "someone"
+                else _("someone")
             )
             if c.entity == "result":
                 try:
-                    what = ns.test(str(c.local.get("test_id"))).name
+                    what = _(ns.test(str(c.local.get("test_id"))).name)
                 except Exception:
                     what = str(c.local.get("test_id"))
                 here, there = _result_words(c.local), _result_words(c.incoming)
                 if p is not None and a is not None:  # what each value would say on the sheet
                     age = age_on(p.date_of_birth, a.assessed_on)
-                    here += _band(c.local, p.sex, age)
-                    there += _band(c.incoming, p.sex, age)
+                    here = _with_band(here, _band(c.local, p.sex, age))
+                    there = _with_band(there, _band(c.incoming, p.sex, age))
             elif c.entity == "erasure":
-                what = "Erased at another station"
-                here = "Still here, with their results"
-                there = "Erased: everything about them removed"
+                what = _("Erased at another station")
+                here = _("Still here, with their results")
+                there = _("Erased: everything about them removed")
             elif c.entity == "assessment":
                 keys = _differing(c) or ["height_cm"]
-                what = " and ".join(MEASURE_WORDS[k][0] for k in keys)
+                what = _and(_word(MEASURE_WORDS[k][0]) for k in keys)
                 here, there = _visit_words(c.local, keys), _visit_words(c.incoming, keys)
             else:
                 keys = _details_differing(c)
-                what = "Their details: " + ", ".join(DETAIL_WORDS[k].lower() for k in keys)
+                what = _(
+                    "Their details: {details}",
+                    details=", ".join(_(DETAIL_WORDS[k]).lower() for k in keys),
+                )
                 here, there = _details_words(c.local, keys), _details_words(c.incoming, keys)
             out.append(
                 ConflictInfo(
@@ -244,11 +277,11 @@ def settle(db: Database, actor: Actor, conflict_id: str, keep: str) -> None:
     """Keeps this database's version ("here") or the station file's ("there"); audited. For an
     erasure made at a station, "there" erases the person here too."""
     if keep not in KEEP:
-        raise InputError(f"keep must be one of {', '.join(KEEP)}")
+        raise InputError(_("keep must be one of {choices}", choices=", ".join(KEEP)))
     with _saving(db) as s:
         c = s.get(MergeConflict, conflict_id)
         if c is None or c.resolved_at is not None:
-            raise InputError("that disagreement has been settled already")
+            raise InputError(_("that disagreement has been settled already"))
         erase_code = None
         if c.entity == "erasure":
             p = s.get(Participant, c.entity_id)
@@ -326,7 +359,7 @@ def _take_theirs(s: Any, c: MergeConflict, actor: Actor) -> None:
     if c.entity == "result":
         r = s.get(Result, c.entity_id)
         if r is None:
-            raise InputError("the result has gone (erased): nothing to settle")
+            raise InputError(_("the result has gone (erased): nothing to settle"))
         r.done, r.reason, r.value = (
             bool(theirs.get("done")),
             theirs.get("reason"),
@@ -352,7 +385,7 @@ def _take_theirs(s: Any, c: MergeConflict, actor: Actor) -> None:
     if c.entity == "assessment":
         a = s.get(Assessment, c.entity_id)
         if a is None:
-            raise InputError("the visit has gone (erased): nothing to settle")
+            raise InputError(_("the visit has gone (erased): nothing to settle"))
         for k in _differing(c):
             setattr(a, k, theirs.get(k))
         a.updated_at = utcnow()
@@ -363,7 +396,7 @@ def _take_theirs(s: Any, c: MergeConflict, actor: Actor) -> None:
     if c.entity == "participant":
         p = s.get(Participant, c.entity_id)
         if p is None:
-            raise InputError("that person has gone (erased): nothing to settle")
+            raise InputError(_("that person has gone (erased): nothing to settle"))
         from ffmot.core.names import fold
 
         for k in _details_differing(c):
@@ -374,7 +407,7 @@ def _take_theirs(s: Any, c: MergeConflict, actor: Actor) -> None:
         s.flush()
         index_names(s, p.id, p.given_name, p.family_name)
         return
-    raise InputError(f"a disagreement about {c.entity} cannot be settled here")
+    raise InputError(_("a disagreement about {entity} cannot be settled here", entity=c.entity))
 
 
 def held_for_conflicts(db: Database, overviews: Iterable[Any]) -> None:
@@ -385,6 +418,9 @@ def held_for_conflicts(db: Database, overviews: Iterable[Any]) -> None:
     if held:
         who = ", ".join(sorted(codes.display(wanted[v].participant.code) for v in held))
         raise InputError(
-            f"the stations' results for {who} disagree: settle them first (File > Settle "
-            "disagreements), then make the sheet"
+            _(
+                "the stations' results for {who} disagree: settle them first (File > Settle "
+                "disagreements), then make the sheet",
+                who=who,
+            )
         )

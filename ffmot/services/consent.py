@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ffmot.core import codes
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _
 from ffmot.services.types import ParticipantInfo
 
 if TYPE_CHECKING:
@@ -46,15 +47,17 @@ def why_not(person: ParticipantInfo) -> str:
     state = keeping(person)
     who = codes.display(person.code)
     if state == WITHDRAWN:
-        return (
-            f"{who} has withdrawn consent to keep their results, so their sheet is not made "
+        return _(
+            "{code} has withdrawn consent to keep their results, so their sheet is not made "
             "or printed and they are not tested. If they change their mind, tick 'Keep my "
-            "results' at check-in first"
+            "results' at check-in first",
+            code=who,
         )
     if state == NOT_GIVEN:
-        return (
-            f"{who} has not agreed to keep their results, so their sheet is not made or "
-            "printed. Ask them at check-in; if they agree, tick 'Keep my results' first"
+        return _(
+            "{code} has not agreed to keep their results, so their sheet is not made or "
+            "printed. Ask them at check-in; if they agree, tick 'Keep my results' first",
+            code=who,
         )
     return ""
 

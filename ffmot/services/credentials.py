@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 
 from ffmot.core.errors import InputError
 from ffmot.core.files import write_private
+from ffmot.core.i18n import _
 
 
 def pgpass_path() -> Path:
@@ -46,7 +47,7 @@ def keep_password_apart(url: str) -> str:
     if not u.get_backend_name().startswith("postgresql") or not u.password:
         return text
     if not u.username:
-        raise InputError("a password was given without a user name: put 'user:password@' first")
+        raise InputError(_("a password was given without a user name: put 'user:password@' first"))
     host = u.host or "localhost"
     port = str(u.port or 5432)
     key = ":".join(_escape(f) for f in (host, port, u.database or "*", u.username))
@@ -64,7 +65,11 @@ def _write_entry(key: str, password: str) -> None:
         lines = []
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(
-            f"cannot keep the password in {path}: {getattr(e, 'strerror', None) or e}"
+            _(
+                "cannot keep the password in {path}: {problem}",
+                path=path,
+                problem=getattr(e, "strerror", None) or e,
+            )
         ) from None
     kept = [line for line in lines if not line.startswith(key + ":")]
     kept.append(f"{key}:{password}")

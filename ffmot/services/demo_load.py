@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from ffmot.core import codes, screening
 from ffmot.core.demo import DemoArrival, DemoDataset, TrainingDay
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _
 from ffmot.core.names import fold, words
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.services.records import audit
@@ -67,8 +68,11 @@ def load_demo(
         event_ids = {e.key: uid() for e in data.events}
         if data.events and s.get(Event, event_ids[data.events[0].key]) is not None:
             raise InputError(
-                f"the demo with seed {seed} is already in this database: choose "
-                "another --seed, or a new database"
+                _(
+                    "the demo with seed {seed} is already in this database: choose another "
+                    "--seed, or a new database",
+                    seed=seed,
+                )
             )
         person_ids = {p.key: uid() for p in data.participants}
         visit_ids = {a.key: uid() for a in data.assessments}
@@ -288,7 +292,7 @@ def add_practice_team(db: Database) -> None:
     of them signs in with their practice PIN, as a real database does."""
     from ffmot.services import practitioners as P
 
-    lead_name, _, lead_pin = PRACTICE_TEAM[-1]
+    lead_name, _role, lead_pin = PRACTICE_TEAM[-1]
     P.first_data_lead(db, lead_name, lead_pin)
     lead = P.sign_in(db, lead_name, lead_pin, "training")
     for name, role, pin in PRACTICE_TEAM[:-1]:
@@ -296,4 +300,6 @@ def add_practice_team(db: Database) -> None:
 
 
 def practice_team_words() -> str:
-    return "; ".join(f"{name}, PIN {pin}" for name, _, pin in PRACTICE_TEAM)
+    return "; ".join(
+        _("{name}, PIN {pin}", name=name, pin=pin) for name, _role, pin in PRACTICE_TEAM
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 from ffmot import __version__
 from ffmot.core import logs
 from ffmot.core.errors import FfmotError
+from ffmot.core.i18n import _, _n
 
 PROBLEMS = 20
 
@@ -30,21 +31,38 @@ def diagnostics_text(
     server's address or user; `encrypted`: what an open database says of itself, if known.
     `qt`: the Qt and PySide6 versions (the window gives them). `norms`: the norm set's label
     if already loaded. The log's last `problems` warnings and errors are scrubbed again."""
+    kind = database_kind(db_url, encrypted)
     lines = [
-        "ffmot diagnostics (no one's personal data: names, dates of birth, codes and "
-        "addresses are left out)",
-        f"ffmot: {__version__}" + (" (the app bundle)" if getattr(sys, "frozen", False) else ""),
-        f"Python: {platform.python_version()} ({platform.python_implementation()})",
-        f"System: {_system()}",
-        f"Qt: {qt or 'not loaded (the command line)'}",
-        f"Database: {database_kind(db_url, encrypted)}" + (" (training mode)" if training else ""),
-        f"Norm set: {norms or _norms()}",
-        f"Log: {_tilde(logs.log_file(log_folder))}",
+        _(
+            "ffmot diagnostics (no one's personal data: names, dates of birth, codes and "
+            "addresses are left out)"
+        ),
+        _("ffmot: {version} (the app bundle)", version=__version__)
+        if getattr(sys, "frozen", False)
+        else _("ffmot: {version}", version=__version__),
+        _(
+            "Python: {version} ({implementation})",
+            version=platform.python_version(),
+            implementation=platform.python_implementation(),
+        ),
+        _("System: {system}", system=_system()),
+        _("Qt: {versions}", versions=qt) if qt else _("Qt: not loaded (the command line)"),
+        _("Database: {kind} (training mode)", kind=kind)
+        if training
+        else _("Database: {kind}", kind=kind),
+        _("Norm set: {norms}", norms=norms or _norms()),
+        _("Log: {path}", path=_tilde(logs.log_file(log_folder))),
         "",
     ]
     found = logs.recent_problems(problems, log_folder)
-    lines.append(f"The last {problems} warnings and errors in the log, oldest first:")
-    lines.extend(found or ["(none)"])
+    lines.append(
+        _n(
+            "The last {count} warning or error in the log, oldest first:",
+            "The last {count} warnings and errors in the log, oldest first:",
+            problems,
+        )
+    )
+    lines.extend(found or [_("(none)")])
     return "\n".join(lines) + "\n"
 
 
@@ -73,9 +91,9 @@ def _norms() -> str:
     try:
         from ffmot.core.norms import default_norm_set
 
-        return default_norm_set().label.removeprefix("Norm set ")
+        return default_norm_set().which  # the label without its "Norm set"
     except FfmotError as e:
-        return f"cannot be loaded ({logs.scrub(str(e))})"
+        return _("cannot be loaded ({problem})", problem=logs.scrub(str(e)))
 
 
 def _tilde(path: Path | str) -> str:
@@ -98,31 +116,37 @@ def database_kind(db_url: str | None, encrypted: bool | None = None) -> str:
         u = make_url(resolve_url(db_url))
         backend = u.get_backend_name()
     except (FfmotError, ArgumentError, ValueError):
-        return "an address ffmot cannot read"
+        return _("an address ffmot cannot read")
     if backend == "postgresql":
-        return "PostgreSQL, a shared server (its address and user are not shown)"
+        return _("PostgreSQL, a shared server (its address and user are not shown)")
     if backend != "sqlite":
-        return f"{backend} (not one ffmot works with)"
+        return _("{backend} (not one ffmot works with)", backend=backend)
     if not u.database or u.database == ":memory:":
-        return "SQLite, in memory"
+        return _("SQLite, in memory")
     path = Path(u.database)
     where = _tilde(path)
     if encrypted is not None:
-        kind = "encrypted (SQLCipher)" if encrypted else "NOT encrypted (plain SQLite)"
-        return f"a file on this computer, {kind}: {where}"
+        if encrypted:
+            return _("a file on this computer, encrypted (SQLCipher): {path}", path=where)
+        return _("a file on this computer, NOT encrypted (plain SQLite): {path}", path=where)
     try:
         with path.open("rb") as f:
             head = f.read(len(SQLITE_MAGIC))
     except FileNotFoundError:
-        return f"a file on this computer, not made yet: {where}"
+        return _("a file on this computer, not made yet: {path}", path=where)
     except OSError as e:
-        return f"a file on this computer that cannot be read ({e.strerror}): {where}"
+        return _(
+            "a file on this computer that cannot be read ({problem}): {path}",
+            problem=e.strerror,
+            path=where,
+        )
     if head == SQLITE_MAGIC:
-        return f"a file on this computer, NOT encrypted (plain SQLite): {where}"
+        return _("a file on this computer, NOT encrypted (plain SQLite): {path}", path=where)
     if not head:
-        return f"a file on this computer, empty: {where}"
+        return _("a file on this computer, empty: {path}", path=where)
     if keyfile(path).exists():
-        return f"a file on this computer, encrypted (SQLCipher): {where}"
-    return (
-        f"a file on this computer that is not plain SQLite and has no key file beside it: {where}"
+        return _("a file on this computer, encrypted (SQLCipher): {path}", path=where)
+    return _(
+        "a file on this computer that is not plain SQLite and has no key file beside it: {path}",
+        path=where,
     )

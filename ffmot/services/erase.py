@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ffmot.core import codes
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.i18n import _
 from ffmot.core.paths import config_dir
 from ffmot.services.permits import permit
 from ffmot.services.records import audit
@@ -75,7 +76,7 @@ def _to_erase(s: Session, actor: Actor, code: str) -> Participant:
     permit(s, actor, "erase")
     p = s.scalar(select(Participant).where(Participant.code == code))
     if p is None:
-        raise InputError(f"no participant has the code {codes.display(code)}")
+        raise InputError(_("no participant has the code {code}", code=codes.display(code)))
     return p
 
 

@@ -60,6 +60,7 @@ from ffmot.core.ages import age_on
 from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS
 from ffmot.core.entry import MEASUREMENT_KEYS
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import N_, _, _n
 from ffmot.core.names import fold, words
 from ffmot.core.norms import default_norm_set
 from ffmot.core.scoring import check_value
@@ -99,63 +100,122 @@ class MergeReport:
     history: int = 0
 
     def line(self) -> str:
+        """The report in words, in the current language: one statement for each thing the
+        merge did, joined by semicolons, then the file's warning and the records left out."""
+
         def total(d: dict[str, int]) -> int:
             return sum(d.values())
 
         def parts(d: dict[str, int]) -> str:
-            return ", ".join(f"{n} {k}" for k, n in d.items() if n and k != "audit") or "nothing"
-
-        text = (
-            f"{self.source}: added {parts(self.added)}; "
-            + (f"updated {parts(self.updated)}; " if total(self.updated) else "")
-            + "already there "
-            f"{total(self.already)}; conflicts {total(self.conflicts)}"
-            + (
-                f" ({parts(self.conflicts)}, both versions kept for review"
-                + (
-                    f"; {self.known_conflicts} already recorded before"
-                    if self.known_conflicts
-                    else ""
-                )
-                + ")"
-                if total(self.conflicts)
-                else ""
+            return ", ".join(_records_of(k, n) for k, n in d.items() if n and k != "audit") or _(
+                "nothing"
             )
-        )
+
+        said = [_("added {records}", records=parts(self.added))]
+        if total(self.updated):
+            said.append(_("updated {records}", records=parts(self.updated)))
+        said.append(_("already there {count}", count=total(self.already)))
+        conflicts = total(self.conflicts)
+        if not conflicts:
+            said.append(_("conflicts {count}", count=conflicts))
+        elif self.known_conflicts:
+            said.append(
+                _(
+                    "conflicts {count} ({records}, both versions kept for review; {known} "
+                    "already recorded before)",
+                    count=conflicts,
+                    records=parts(self.conflicts),
+                    known=self.known_conflicts,
+                )
+            )
+        else:
+            said.append(
+                _(
+                    "conflicts {count} ({records}, both versions kept for review)",
+                    count=conflicts,
+                    records=parts(self.conflicts),
+                )
+            )
         if self.recoded:
-            text += "; new codes for " + ", ".join(
-                f"{codes.display(a)} -> {codes.display(b)}" for a, b in self.recoded
+            said.append(
+                _(
+                    "new codes for {codes}",
+                    codes=", ".join(
+                        f"{codes.display(a)} -> {codes.display(b)}" for a, b in self.recoded
+                    ),
+                )
             )
         if self.skipped_erased:
-            text += f"; {self.skipped_erased} record(s) of erased participants left out"
+            said.append(
+                _(
+                    "{count} record(s) of erased participants left out",
+                    count=self.skipped_erased,
+                )
+            )
         if self.merged_away:
-            text += (
-                f"; {self.merged_away} record(s) of people merged into another record: their "
-                "facts went to the kept record"
+            said.append(
+                _(
+                    "{count} record(s) of people merged into another record: their facts went "
+                    "to the kept record",
+                    count=self.merged_away,
+                )
             )
         if self.skipped_withdrawn:
-            text += (
-                f"; {self.skipped_withdrawn} result(s) of people who withdrew consent to keep "
-                "their results left out"
+            said.append(
+                _(
+                    "{count} result(s) of people who withdrew consent to keep their results "
+                    "left out",
+                    count=self.skipped_withdrawn,
+                )
             )
         if self.people_merged:
-            n = len(self.people_merged)
-            text += f"; {n} person's two records made one, as at the station"
-        if self.history:
-            text += (
-                f"; {self.history} history entr{'y' if self.history == 1 else 'ies'} came in "
-                "as the station's record, marked with the file they came from"
+            said.append(
+                _n(
+                    "{count} person's two records made one, as at the station",
+                    "{count} people's two records made one, as at the station",
+                    len(self.people_merged),
+                )
             )
+        if self.history:
+            said.append(
+                _n(
+                    "{count} history entry came in as the station's record, marked with the "
+                    "file it came from",
+                    "{count} history entries came in as the station's record, marked with the "
+                    "file they came from",
+                    self.history,
+                )
+            )
+        text = _("{source}: {report}", source=self.source, report="; ".join(said))
         if self.warning:
-            text += ". " + self.warning
+            text = _("{report}. {warning}", report=text, warning=self.warning)
         if self.bad:
-            text += (
-                f". {len(self.bad)} record(s) could not come in, the rest did: "
-                + "; ".join(self.bad[:5])
-                + ("; ..." if len(self.bad) > 5 else "")
-                + ". Check them on that station, save its work again and bring it in again"
+            listed = "; ".join(self.bad[:5]) + ("; ..." if len(self.bad) > 5 else "")
+            text = _(
+                "{report}. {count} record(s) could not come in, the rest did: {records}. Check "
+                "them on that station, save its work again and bring it in again",
+                report=text,
+                count=len(self.bad),
+                records=listed,
             )
         return text
+
+
+def _records_of(kind: str, count: int) -> str:
+    """'3 results' and the like: a number of records of one kind (a table), in words."""
+    say = _RECORD_COUNTS.get(kind)
+    return say(count) if say is not None else f"{count} {kind}"
+
+
+_RECORD_COUNTS = {
+    "participant": lambda n: _n("{count} participant", "{count} participants", n),
+    "consent": lambda n: _n("{count} consent", "{count} consents", n),
+    "event": lambda n: _n("{count} event", "{count} events", n),
+    "assessment": lambda n: _n("{count} assessment", "{count} assessments", n),
+    "screening": lambda n: _n("{count} screening", "{count} screenings", n),
+    "result": lambda n: _n("{count} result", "{count} results", n),
+    "erasure": lambda n: _n("{count} erasure", "{count} erasures", n),
+}
 
 
 def _plain(v: Any) -> Any:
@@ -192,13 +252,15 @@ def _trials(
     for raw in _read(conn, trial, trial.c.result_id == result_id):
         problem, t = _checked(conn, trial, raw)
         if problem:
-            raise RefusedRecord(f"one of its trials: {problem}")
+            raise RefusedRecord(_("one of its trials: {problem}", problem=problem))
         test = default_norm_set().battery.get(str(test_id))
         if test is not None and t["value"] is not None:
             try:
                 check_value(test, float(t["value"]), str(t["unit"]))
             except (InputError, KeyError) as e:
-                raise RefusedRecord(f"one of its trials: {_printable(str(e))}") from None
+                raise RefusedRecord(
+                    _("one of its trials: {problem}", problem=_printable(str(e)))
+                ) from None
         out.append(t)
     return sorted(out, key=lambda t: (t["n"], t["id"]))
 
@@ -231,18 +293,19 @@ def _source_rows(sc: Connection, table: Table, report: MergeReport) -> list[dict
     return out
 
 
-def _kind(t: Any) -> str:
+def _not_kind(t: Any, what: str) -> str:
+    """'its WHAT is not a number' and the like: a value not stored as its column's kind."""
     if isinstance(t, Boolean):
-        return "yes or no"
+        return _("its {column} is not yes or no", column=what)
     if isinstance(t, Integer):
-        return "a whole number"
+        return _("its {column} is not a whole number", column=what)
     if isinstance(t, Float):
-        return "a number"
+        return _("its {column} is not a number", column=what)
     if isinstance(t, (Date, DateTime)):
-        return "a date"
+        return _("its {column} is not a date", column=what)
     if isinstance(t, JSON):
-        return "a list"
-    return "text"
+        return _("its {column} is not a list", column=what)
+    return _("its {column} is not text", column=what)
 
 
 def _stored_right(t: Any, v: Any) -> bool:
@@ -265,21 +328,21 @@ def _checked(conn: Connection, table: Table, raw: dict[str, Any]) -> tuple[str, 
         what = "time" if col.name == "at" else col.name.replace("_", " ")
         if v is None:
             if not col.nullable:
-                return f"its {what} is empty (a required part)", row
+                return _("its {column} is empty (a required part)", column=what), row
             row[col.name] = None
             continue
         if sqlite:
             if not _stored_right(col.type, v):
-                return f"its {what} is not {_kind(col.type)}", row
+                return _not_kind(col.type, what), row
             proc = _processor(conn, table.name, col)
             try:
                 v = proc(v) if proc is not None else v
             except (ValueError, TypeError):
-                return f"its {what} is not {_kind(col.type)}", row
+                return _not_kind(col.type, what), row
         row[col.name] = v
-        problem = _sensible(table.name, col, v)
+        problem = _sensible(table.name, col, v, what)
         if problem:
-            return f"its {what} {problem}", row
+            return problem, row
     return _fits(table.name, row), row
 
 
@@ -295,41 +358,58 @@ def _processor(conn: Connection, table: str, col: Any) -> Any:
     return _PROCESSORS[key]
 
 
-def _sensible(name: str, col: Any, v: Any) -> str:
-    """Why one value breaks the rule for its column ('' if it does not)."""
+def _sensible(name: str, col: Any, v: Any, what: str) -> str:
+    """Why one value breaks the rule for its column, naming the column as `what` ('' if it
+    does not)."""
     t, key = col.type, col.name
     if isinstance(t, String):
         if not isinstance(v, str):
-            return "is not text"
+            return _("its {column} is not text", column=what)
         multiline = isinstance(t, Text)
         limit = MAX_NOTES if multiline else (t.length or MAX_NOTES)
         if len(v) > limit:
-            return f"is longer than {limit} characters"
+            return _("its {column} is longer than {limit} characters", column=what, limit=limit)
         bad = text_rules.bad_character(v, multiline)
-        return f"holds {bad}" if bad else ""
+        return _("its {column} holds {character}", column=what, character=bad) if bad else ""
     if isinstance(t, DateTime):
         if not isinstance(v, dt.datetime):
-            return "is not a date"
+            return _("its {column} is not a date", column=what)
         when = v if v.tzinfo else v.replace(tzinfo=dt.UTC)
         now = dt.datetime.now(dt.UTC)
         if not AUDIT_SINCE <= when <= now + dt.timedelta(days=1):
-            return f"({when:%Y-%m-%d}) is in the future or before ffmot"
+            return _(
+                "its {column} ({date}) is in the future or before ffmot",
+                column=what,
+                date=f"{when:%Y-%m-%d}",
+            )
         return ""
     if isinstance(t, Date):
         if not isinstance(v, dt.date):
-            return "is not a date"
+            return _("its {column} is not a date", column=what)
         today = dt.date.today()
         if key == "date_of_birth":
             try:
                 age_on(v, today)
             except InputError:
-                return f"({v.isoformat()}) is not a possible date of birth"
-            return f"({v.isoformat()}) is in the future" if v > today else ""
+                return _(
+                    "its {column} ({date}) is not a possible date of birth",
+                    column=what,
+                    date=v.isoformat(),
+                )
+            if v > today:
+                return _("its {column} ({date}) is in the future", column=what, date=v.isoformat())
+            return ""
         if not AUDIT_SINCE.date() <= v <= today + dt.timedelta(days=800):
-            return f"({v.isoformat()}) is too far in the future or before ffmot"
+            return _(
+                "its {column} ({date}) is too far in the future or before ffmot",
+                column=what,
+                date=v.isoformat(),
+            )
         return ""
     if isinstance(t, Float) and not isinstance(t, Integer):
-        return "is not a number" if not math.isfinite(float(v)) else ""
+        if not math.isfinite(float(v)):
+            return _("its {column} is not a number", column=what)
+        return ""
     return ""
 
 
@@ -351,24 +431,31 @@ def _fits(name: str, row: dict[str, Any]) -> str:
     """Why a whole record breaks the rules for its kind ('' if it does not)."""
     for (table, key), shape in JSON_SHAPES.items():
         if table == name and row.get(key) is not None and not isinstance(row[key], shape):
-            return f"its {key.replace('_', ' ')} is not a {shape.__name__}"
+            column = key.replace("_", " ")
+            if shape is list:
+                return _("its {column} is not a list", column=column)
+            return _("its {column} is not a dict", column=column)
     if name == "participant" and row.get("sex") not in SEXES:
-        return "its sex is not female, male or not stated"
+        return _(WHY["participant_sex"])
     if name in UUID_TABLES:
         for key in ID_COLUMNS:
             if row.get(key) is not None and not _is_uuid(row[key]):
-                what = "its id" if key == "id" else f"its {key.removesuffix('_id')}'s id"
-                return f"{what} is not one ffmot makes"
+                if key == "id":
+                    return _("its id is not one ffmot makes")
+                return _("its {record}'s id is not one ffmot makes", record=key.removesuffix("_id"))
     if name == "merged_record":
         if row.get("entity") not in MERGED_ENTITIES:
-            return "it names a kind of record ffmot does not merge"
+            return _("it names a kind of record ffmot does not merge")
         if not (_is_uuid(row.get("old_id")) and _is_uuid(row.get("kept_id"))):
-            return "it names records with ids ffmot does not make"
+            return _("it names records with ids ffmot does not make")
     if name in ("result", "trial") and row.get("unit") is not None:
         try:
             units.unit(str(row["unit"]))
         except KeyError:
-            return f"its unit ({_printable(str(row['unit'])[:20])}) is not one ffmot knows"
+            return _(
+                "its unit ({unit}) is not one ffmot knows",
+                unit=_printable(str(row["unit"])[:20]),
+            )
     if "lineage" in row:
         row["lineage"] = _lineage(name, row["lineage"])
     if name == "assessment":
@@ -379,11 +466,11 @@ def _fits(name: str, row: dict[str, Any]) -> str:
     if name == "result":
         test = default_norm_set().battery.get(str(row.get("test_id")))
         if test is None:
-            return f"its test ({str(row.get('test_id'))[:40]}) is not one ffmot knows"
+            return _("its test ({test}) is not one ffmot knows", test=str(row.get("test_id"))[:40])
         if row.get("reason") is not None and row["reason"] not in NOT_DONE_REASONS:
-            return "its reason for not doing the test is not one ffmot offers"
+            return _("its reason for not doing the test is not one ffmot offers")
         if row.get("stop_reason") is not None and row["stop_reason"] not in STOP_REASONS:
-            return "its reason for stopping the test is not one ffmot offers"
+            return _("its reason for stopping the test is not one ffmot offers")
         if row.get("done") and row.get("value") is not None:
             check_value(test, float(row["value"]), str(row["unit"]))
     return ""
@@ -439,13 +526,18 @@ def _open_source(spec: str) -> Database:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise InputError(f"cannot find the station file {path}") from None
+        raise InputError(_("cannot find the station file {path}", path=path)) from None
     except (OSError, RuntimeError) as e:  # a symlink loop, a name too long
-        raise InputError(f"cannot open {path.name} ({e}); nothing was merged") from None
+        raise InputError(
+            _("cannot open {file} ({problem}); nothing was merged", file=path.name, problem=e)
+        ) from None
     if not stat.S_ISREG(st.st_mode):
         raise InputError(
-            f"{path} is not a regular file (a folder, a device or a pipe): choose the station "
-            "file itself; nothing was merged"
+            _(
+                "{path} is not a regular file (a folder, a device or a pipe): choose the "
+                "station file itself; nothing was merged",
+                path=path,
+            )
         )
     from ffmot.services.station_file import check_sum
 
@@ -454,8 +546,11 @@ def _open_source(spec: str) -> Database:
         head = f.read(100)
     if not head.startswith(b"SQLite format 3\x00"):
         raise InputError(
-            f"{path.name} is not an ffmot station file (not a SQLite database); nothing "
-            "was merged. Your own database is not affected"
+            _(
+                "{file} is not an ffmot station file (not a SQLite database); nothing was "
+                "merged. Your own database is not affected",
+                file=path.name,
+            )
         )
     key = _key_of_copy(path) if keys.is_encrypted(head) else None
     memory = sqlite3.connect(":memory:", check_same_thread=False, uri=True)
@@ -490,19 +585,26 @@ def _open_source(spec: str) -> Database:
     except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
         # (SQLite's own message about a damaged schema can hold the damaged bytes)
         memory.close()
-        why = e if isinstance(e, sqlite3.DatabaseError) else "its structure is damaged"
+        why = e if isinstance(e, sqlite3.DatabaseError) else _("its structure is damaged")
         raise InputError(
-            f"{path.name} is damaged or not an ffmot station file ({why}); nothing was merged. "
-            "Your own database is not affected: save the station's work again and bring in "
-            "the new file"
+            _(
+                "{file} is damaged or not an ffmot station file ({problem}); nothing was "
+                "merged. Your own database is not affected: save the station's work again and "
+                "bring in the new file",
+                file=path.name,
+                problem=why,
+            )
         ) from None
     if "participant" not in tables or "alembic_version" not in tables:
         memory.close()
         raise InputError(
-            f"{path} holds no ffmot records. A copy of a station's database made while ffmot "
-            "was running can miss its recent work, which sits in the '-wal' file beside it; "
-            "on that station use File > Save this station's work, and bring that file in. "
-            "Nothing was merged"
+            _(
+                "{path} holds no ffmot records. A copy of a station's database made while "
+                "ffmot was running can miss its recent work, which sits in the '-wal' file "
+                "beside it; on that station use File > Save this station's work, and bring "
+                "that file in. Nothing was merged",
+                path=path,
+            )
         )
     engine = create_engine(
         "sqlite://", creator=lambda: memory, poolclass=StaticPool, module=sqlite3
@@ -515,22 +617,32 @@ def _open_source(spec: str) -> Database:
     except StoreError as e:
         db.close()
         memory.close()
-        raise InputError(f"{path.name}: {e}; nothing was merged") from None
+        raise InputError(
+            _("{file}: {problem}; nothing was merged", file=path.name, problem=e)
+        ) from None
     except (sqlite3.DatabaseError, UnicodeDecodeError) as e:  # its schema contradicts itself
         db.close()
         memory.close()
-        why = e if isinstance(e, sqlite3.DatabaseError) else "its structure is damaged"
+        why = e if isinstance(e, sqlite3.DatabaseError) else _("its structure is damaged")
         raise InputError(
-            f"{path.name} is damaged or not an ffmot station file ({why}); nothing was merged. "
-            "Your own database is not affected"
+            _(
+                "{file} is damaged or not an ffmot station file ({problem}); nothing was "
+                "merged. Your own database is not affected",
+                file=path.name,
+                problem=why,
+            )
         ) from None
     if missing:
         db.close()
         memory.close()
         raise InputError(
-            f"{path.name} is not an ffmot station file as its version says: {missing}. Nothing "
-            "was merged; your own database is not affected. Save the station's work again and "
-            "bring in the new file"
+            _(
+                "{file} is not an ffmot station file as its version says: {problem}. Nothing "
+                "was merged; your own database is not affected. Save the station's work again "
+                "and bring in the new file",
+                file=path.name,
+                problem=missing,
+            )
         )
     return db
 
@@ -542,9 +654,12 @@ def _key_of_copy(path: Path) -> bytes:
         return keys.key_for(path)
     except StoreError:
         raise InputError(
-            f"{path.name} is an encrypted copy of a station's database, and its key is not "
-            "here: on that station use File ▸ Save this station's work (or 'ffmot save-work'), "
-            "and bring in that file. Nothing was merged"
+            _(
+                "{file} is an encrypted copy of a station's database, and its key is not "
+                "here: on that station use File ▸ Save this station's work (or 'ffmot "
+                "save-work'), and bring in that file. Nothing was merged",
+                file=path.name,
+            )
         ) from None
 
 
@@ -553,10 +668,14 @@ def _missing_columns(memory: sqlite3.Connection) -> str:
     for table in Base.metadata.sorted_tables:
         found = {r[1] for r in memory.execute(f'PRAGMA table_info("{table.name}")')}
         if not found:
-            return f"it has no table '{table.name}'"
+            return _("it has no table '{table}'", table=table.name)
         lacking = [c.name for c in table.c if c.name not in found]
         if lacking:
-            return f"its table '{table.name}' lacks {', '.join(lacking[:3])}"
+            return _(
+                "its table '{table}' lacks {columns}",
+                table=table.name,
+                columns=", ".join(lacking[:3]),
+            )
     return ""
 
 
@@ -579,11 +698,12 @@ def _raw_copy_warning(spec: str) -> str:
     beside = path.with_name(path.name + "-wal"), path.with_name(path.name + SUFFIX)
     if header[18:20] != b"\x02\x02" or any(p.exists() for p in beside):
         return ""
-    return (
-        f"{path.name} is a copy of a station's database, not its saved work: it can lack the "
+    return _(
+        "{file} is a copy of a station's database, not its saved work: it can lack the "
         "station's latest saves, which sit in the '-wal' file beside the original. What it "
         "holds came in; on that station use File > Save this station's work and bring that "
-        "file in too"
+        "file in too",
+        file=path.name,
     )
 
 
@@ -648,7 +768,7 @@ def _not_this_database(db: Database, spec: str) -> None:
         except (OSError, RuntimeError):
             same = False
     if same:
-        raise InputError("that is this database: nothing to merge")
+        raise InputError(_("that is this database: nothing to merge"))
 
 
 def _merged_there(sc: Connection, dc: Connection) -> list[tuple[str, str]]:
@@ -671,11 +791,15 @@ def _merged_records(sc: Connection, report: MergeReport | None = None) -> list[d
     for raw in _read(sc, mr):
         problem, row = _checked(sc, mr, raw)
         if not problem and row["old_id"] == row["kept_id"]:
-            problem = "it names a record as made part of itself"
+            problem = _("it names a record as made part of itself")
         if problem:
             if report is not None:
                 report.bad.append(
-                    f"a record of two made one (record {_short_id(raw.get('old_id'))}): {problem}"
+                    _(
+                        "a record of two made one (record {record}): {problem}",
+                        record=_short_id(raw.get("old_id")),
+                        problem=problem,
+                    )
                 )
             continue
         out.append(row)
@@ -698,7 +822,9 @@ def _merge_people_here(db: Database, actor: Actor, report: MergeReport) -> None:
         try:
             merge_participants(db, actor, kept, old, accept_different_details=True)
         except (InputError, StoreError) as e:
-            report.bad.append(f"two records the station made one are still two here: {e}")
+            report.bad.append(
+                _("two records the station made one are still two here: {problem}", problem=e)
+            )
 
 
 def _merge_tables(db: Database, m: _Merge) -> None:
@@ -784,8 +910,10 @@ class _Merge:
             keys = [k for k in AUDIT_CONTENT if k != "entity_id" or mine["entity_id"]]
             if any(_plain(mine[k]) != _plain(row.get(k)) for k in keys):
                 raise RefusedRecord(
-                    "another history entry with its id is already here, saying something "
-                    "else: the entry here is kept as it is"
+                    _(
+                        "another history entry with its id is already here, saying something "
+                        "else: the entry here is kept as it is"
+                    )
                 )
             return "already"
         if self._people is None:
@@ -883,8 +1011,10 @@ class _Merge:
             here = local._mapping["assessment_id"]
             if alias.get(here, here) != row["assessment_id"]:
                 raise RefusedRecord(
-                    "it is a result recorded here for another visit: a result never moves to "
-                    "another visit or person"
+                    _(
+                        "it is a result recorded here for another visit: a result never moves "
+                        "to another visit or person"
+                    )
                 )
         if local is None and name == "result":
             # The same test of the same visit, recorded at another station: one fact.
@@ -1104,63 +1234,71 @@ def _is_uuid(value: object) -> bool:
 def _audit_problem(row: dict[str, Any], now: dt.datetime, people: _People) -> str:
     """Why a station's history entry cannot come in, in words; '' if it can."""
     if not _is_uuid(row.get("id")):
-        return "its id is not one ffmot makes"
+        return _("its id is not one ffmot makes")
     for key, limit in (("actor", 100), ("station", 100), ("detail", AUDIT_DETAIL_MAX)):
         v = row.get(key)
         if not isinstance(v, str):
-            return f"its {key} is not text"
+            return _("its {column} is not text", column=key)
         if len(v) > limit:
-            return f"its {key} is longer than {limit} characters"
-        if text_rules.bad_character(v) is not None:
-            return f"its {key} holds {text_rules.bad_character(v)}"
+            return _("its {column} is longer than {limit} characters", column=key, limit=limit)
+        bad = text_rules.bad_character(v)
+        if bad is not None:
+            return _("its {column} holds {character}", column=key, character=bad)
     if row.get("action") not in AUDIT_ACTIONS:
-        return "it names an action ffmot does not record"
+        return _("it names an action ffmot does not record")
     if row.get("entity") not in AUDIT_ENTITIES:
-        return "it names a kind of record ffmot does not keep"
+        return _("it names a kind of record ffmot does not keep")
     entity_id = row.get("entity_id")
     if entity_id not in ("", None) and not _is_uuid(entity_id):
-        return "the record it is about has an id ffmot does not make"
+        return _("the record it is about has an id ffmot does not make")
     at = row.get("at")
     try:
         when = _when(at) if isinstance(at, (str, dt.datetime)) else None
     except ValueError:
         when = None
     if when is None:
-        return "it has no time"
+        return _("it has no time")
     if when > now + CLOCK_SLACK or when < AUDIT_SINCE:
-        return f"its time ({when:%Y-%m-%d}) is in the future or before ffmot"
+        return _(
+            "its {column} ({date}) is in the future or before ffmot",
+            column="time",
+            date=f"{when:%Y-%m-%d}",
+        )
     if people.named(row["detail"]):
-        return "its detail holds personal data (a name, date of birth, phone or e-mail)"
+        return _("its detail holds personal data (a name, date of birth, phone or e-mail)")
     return ""
 
 
+# Each kind of record in words (translated where shown).
 RECORD_WORDS = {
-    "participant": "a person's details",
-    "consent": "a consent decision",
-    "event": "an MOT day",
-    "assessment": "a visit",
-    "screening": "a screening",
-    "result": "a result",
-    "audit": "an audit entry",
+    "participant": N_("a person's details"),
+    "consent": N_("a consent decision"),
+    "event": N_("an MOT day"),
+    "assessment": N_("a visit"),
+    "screening": N_("a screening"),
+    "result": N_("a result"),
+    "audit": N_("an audit entry"),
 }
 
 
-# What the store's rules mean, for a record that breaks one (SQLite and PostgreSQL words).
+# What the store's rules mean, for a record that breaks one (SQLite and PostgreSQL words, the
+# keys, matched in the database's own English message; the words translated where shown).
 WHY = {
-    "participant_sex": "its sex is not female, male or not stated",
-    "done_or_reason": "it is marked done without a value, or not done without a reason",
-    "foreign key": "it belongs to a record that is not in the file",
-    "not null": "a required part of it is empty",
-    "unique": "it repeats a record already here under another id",
+    "participant_sex": N_("its sex is not female, male or not stated"),
+    "done_or_reason": N_("it is marked done without a value, or not done without a reason"),
+    "foreign key": N_("it belongs to a record that is not in the file"),
+    "not null": N_("a required part of it is empty"),
+    "unique": N_("it repeats a record already here under another id"),
 }
 
 
 def _bad_record(sc: Connection, name: str, row: dict[str, Any], e: BaseException) -> str:
     """One record that could not come in, named so that the station can find it."""
     md = Base.metadata
-    person, what = "", RECORD_WORDS.get(name, name)
+    person = ""
+    what = _(RECORD_WORDS[name]) if name in RECORD_WORDS else name
     if name == "result":
-        what = f"the {str(row.get('test_id') or '').replace('_', ' ')} result"
+        what = _("the {test} result", test=str(row.get("test_id") or "").replace("_", " "))
     pid = row.get("participant_id") if name != "participant" else row.get("id")
     try:  # the record's own parts may be what is wrong: its person is named if it can be
         if pid is None and row.get("assessment_id"):
@@ -1169,14 +1307,27 @@ def _bad_record(sc: Connection, name: str, row: dict[str, Any], e: BaseException
         if pid is not None:
             p = md.tables["participant"]
             code = sc.scalar(select(type_coerce(p.c.code, NullType())).where(p.c.id == pid))
-            person = f" of {codes.display(code)}" if isinstance(code, str) and code else ""
+            person = codes.display(code) if isinstance(code, str) and code else ""
     except (StatementError, ValueError, TypeError):
         person = ""
     if name == "event" and isinstance(row.get("name"), str) and row["name"]:
-        what = f"the MOT day '{_printable(row['name'][:60])}'"
+        what = _("the MOT day '{name}'", name=_printable(row["name"][:60]))
     raw = str(getattr(e, "orig", None) or e).splitlines()[0]
-    reason = next((words for key, words in WHY.items() if key in raw.lower()), raw[:160])
-    return f"{what}{person} (record {_short_id(row.get('id'))}): {reason}"
+    reason = next((_(words) for key, words in WHY.items() if key in raw.lower()), raw[:160])
+    if person:
+        return _(
+            "{record} of {code} (record {id}): {problem}",
+            record=what,
+            code=person,
+            id=_short_id(row.get("id")),
+            problem=reason,
+        )
+    return _(
+        "{record} (record {id}): {problem}",
+        record=what,
+        id=_short_id(row.get("id")),
+        problem=reason,
+    )
 
 
 def _short_id(value: Any) -> str:
@@ -1437,9 +1588,9 @@ def _fresh_code(
     clash = dc.scalar(select(table.c.id).where(table.c.code == row["code"]))
     if clash is None:
         return row
-    for _ in range(50):
+    for _attempt in range(50):
         code = codes.new_code()
         if dc.scalar(select(table.c.id).where(table.c.code == code)) is None:
             report.recoded.append((row["code"], code))
             return {**row, "code": code}
-    raise StoreError("could not find a free participant code; try the merge again")
+    raise StoreError(_("could not find a free participant code; try the merge again"))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ffmot.core import codes, lineage
 from ffmot.core.errors import InputError
-from ffmot.core.i18n import N_
+from ffmot.core.i18n import N_, _, _n
 from ffmot.services.records import _participant_info, _saving, audit
 from ffmot.services.types import Actor, ParticipantInfo
 from ffmot.store.db import Database
@@ -39,15 +39,19 @@ from ffmot.store.models import (
 )
 
 SEX_WORDS = {"female": N_("female"), "male": N_("male"), "not_stated": N_("sex not stated")}
-MEASURES = (
-    ("height_cm", "height", "cm"),
-    ("weight_kg", "weight", "kg"),
-    ("waist_cm", "waist", "cm"),
-    ("moderate_minutes", "moderate activity", "minutes a week"),
-    ("strength_days", "strength days", "days a week"),
-    ("balance_days", "balance days", "days a week"),
-    ("sitting_hours", "sitting time", "hours a day"),
+MEASURES = (  # (N_: the words are translated where shown)
+    ("height_cm", N_("height"), N_("cm")),
+    ("weight_kg", N_("weight"), N_("kg")),
+    ("waist_cm", N_("waist"), N_("cm")),
+    ("moderate_minutes", N_("moderate activity"), N_("minutes a week")),
+    ("strength_days", N_("strength days"), N_("days a week")),
+    ("balance_days", N_("balance days"), N_("days a week")),
+    ("sitting_hours", N_("sitting time"), N_("hours a day")),
 )
+
+
+def _sex_words(sex: str) -> str:
+    return _(SEX_WORDS[sex]) if sex in SEX_WORDS else sex
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,21 @@ class VisitSummary:
     screened: bool
 
     def line(self) -> str:
-        return f"{self.event_name}, {self.date.strftime('%d/%m/%Y')}: {self.results} result(s)" + (
-            "" if self.screened else ", not screened"
+        day, date = self.event_name, self.date.strftime("%d/%m/%Y")
+        if self.screened:
+            return _n(
+                "{day}, {date}: {count} result",
+                "{day}, {date}: {count} results",
+                self.results,
+                day=day,
+                date=date,
+            )
+        return _n(
+            "{day}, {date}: {count} result, not screened",
+            "{day}, {date}: {count} results, not screened",
+            self.results,
+            day=day,
+            date=date,
         )
 
 
@@ -82,25 +99,41 @@ class MergePlan:
     def moves(self) -> str:
         """What will move, in one sentence."""
         k, o = codes.display(self.keep.code), codes.display(self.other.code)
-        parts = [
-            f"{self.visits_moved} visit(s) move to {k}",
-            f"{self.visits_combined} visit(s) to the same MOT day are combined",
-            f"{self.results_moved} result(s) and {self.consents_moved} consent decision(s) "
-            "move with them",
-        ]
-        text = "; ".join(parts) + f"; then {o} is removed (its card no longer works)."
+        text = _(
+            "{visits_moved}; {visits_combined}; {results} and {decisions} move with them; "
+            "then {other} is removed (its card no longer works).",
+            visits_moved=_n(
+                "{count} visit moves to {code}",
+                "{count} visits move to {code}",
+                self.visits_moved,
+                code=k,
+            ),
+            visits_combined=_n(
+                "{count} visit to the same MOT day is combined",
+                "{count} visits to the same MOT day are combined",
+                self.visits_combined,
+            ),
+            results=_n("{count} result", "{count} results", self.results_moved),
+            decisions=_n(
+                "{count} consent decision", "{count} consent decisions", self.consents_moved
+            ),
+            other=o,
+        )
         if self.withdrawn:
-            text += " Consent stays withdrawn for: " + ", ".join(
-                p.replace("_", " ") for p in self.withdrawn
+            text += " " + _(
+                "Consent stays withdrawn for: {purposes}.",
+                purposes=", ".join(p.replace("_", " ") for p in self.withdrawn),
             )
-            text += "."
         return text
 
 
 def person_line(p: ParticipantInfo) -> str:
-    return (
-        f"{codes.display(p.code)}  {p.name}, born {p.date_of_birth.strftime('%d/%m/%Y')}, "
-        f"{SEX_WORDS.get(p.sex, p.sex)}"
+    return _(
+        "{code}  {name}, born {date}, {sex}",
+        code=codes.display(p.code),
+        name=p.name,
+        date=p.date_of_birth.strftime("%d/%m/%Y"),
+        sex=_sex_words(p.sex),
     )
 
 
@@ -118,7 +151,7 @@ class _Both:
 def _load(s: Session, keep_id: str, other_id: str, lock: bool) -> _Both:
     if keep_id == other_id:
         raise InputError(
-            "that is the same record twice: choose the other record of this person to merge"
+            _("that is the same record twice: choose the other record of this person to merge")
         )
     q = (
         select(Participant)
@@ -131,8 +164,10 @@ def _load(s: Session, keep_id: str, other_id: str, lock: bool) -> _Both:
     for pid in (keep_id, other_id):
         if pid not in people:
             raise StoreError(
-                "one of the two records is no longer in the database (merged or erased?): "
-                "search for the person again"
+                _(
+                    "one of the two records is no longer in the database (merged or erased?): "
+                    "search for the person again"
+                )
             )
     vq = (
         select(Assessment)
@@ -162,14 +197,14 @@ def _test_name(test_id: str) -> str:
     try:
         from ffmot.core.norms import default_norm_set
 
-        return default_norm_set().test(test_id).short_name
+        return _(default_norm_set().test(test_id).short_name)
     except Exception:  # a test this norm set no longer has: its id in words
         return test_id.replace("_", " ")
 
 
 def _result_words(r: Result) -> str:
     if not r.done:
-        return "not done (" + (r.reason or "").replace("_", " ") + ")"
+        return _("not done ({reason})", reason=(r.reason or "").replace("_", " "))
     return f"{r.value:g} {r.unit}"
 
 
@@ -206,13 +241,23 @@ def _differences(keep: Participant, other: Participant) -> list[str]:
     out = []
     if keep.sex != other.sex:
         out.append(
-            f"sex: {SEX_WORDS.get(keep.sex, keep.sex)} on {k}, "
-            f"{SEX_WORDS.get(other.sex, other.sex)} on {o}"
+            _(
+                "sex: {keep_sex} on {keep}, {other_sex} on {other}",
+                keep_sex=_sex_words(keep.sex),
+                keep=k,
+                other_sex=_sex_words(other.sex),
+                other=o,
+            )
         )
     if keep.date_of_birth != other.date_of_birth:
         out.append(
-            f"date of birth: {keep.date_of_birth.strftime('%d/%m/%Y')} on {k}, "
-            f"{other.date_of_birth.strftime('%d/%m/%Y')} on {o}"
+            _(
+                "date of birth: {keep_date} on {keep}, {other_date} on {other}",
+                keep_date=keep.date_of_birth.strftime("%d/%m/%Y"),
+                keep=k,
+                other_date=other.date_of_birth.strftime("%d/%m/%Y"),
+                other=o,
+            )
         )
     return out
 
@@ -240,24 +285,44 @@ def _clashes(both: _Both) -> tuple[list[str], int, int, int]:
                 results += 1
             elif _result_content(same) != _result_content(r):
                 clashes.append(
-                    f"both records have a {_test_name(r.test_id)} result at {day}: "
-                    f"{_result_words(same)} on {k}, {_result_words(r)} on {o}. Correct one at "
-                    "the station so both say the same (or record it as not done on both), "
-                    "then merge again"
+                    _(
+                        "both records have a {test} result at {day}: {keep_result} on {keep}, "
+                        "{other_result} on {other}. Correct one at the station so both say the "
+                        "same (or record it as not done on both), then merge again",
+                        test=_test_name(r.test_id),
+                        day=day,
+                        keep_result=_result_words(same),
+                        keep=k,
+                        other_result=_result_words(r),
+                        other=o,
+                    )
                 )
         for attr, what, unit in MEASURES:
             a, b = getattr(kv, attr), getattr(ov, attr)
             if a is not None and b is not None and a != b:
                 clashes.append(
-                    f"both records have a {what} at {day}: {a:g} {unit} on {k}, {b:g} {unit} "
-                    f"on {o}. Correct one so both say the same, then merge again"
+                    _(
+                        "both records have a {measure} at {day}: {keep_value:g} {unit} on "
+                        "{keep}, {other_value:g} {unit} on {other}. Correct one so both say "
+                        "the same, then merge again",
+                        measure=_(what),
+                        day=day,
+                        keep_value=a,
+                        unit=_(unit),
+                        keep=k,
+                        other_value=b,
+                        other=o,
+                    )
                 )
         ks, os_ = _latest_screening(kv), _latest_screening(ov)
         if ks is not None and os_ is not None and _screening_content(ks) != _screening_content(os_):
             clashes.append(
-                f"both records were screened at {day}, with different answers or outcome. "
-                "Record the screening again at check-in with the same answers on both cards, "
-                "then merge again"
+                _(
+                    "both records were screened at {day}, with different answers or outcome. "
+                    "Record the screening again at check-in with the same answers on both "
+                    "cards, then merge again",
+                    day=day,
+                )
             )
     return clashes, moved, combined, results
 
@@ -335,16 +400,40 @@ def merge_participants(
         keep, other = both.keep, both.other
         k, o = codes.display(keep.code), codes.display(other.code)
         differences = _differences(keep, other)
+        # at most two differences: the sex and the date of birth
+        if len(differences) == 2 and not accept_different_details:
+            first, second = differences
+            raise InputError(
+                _(
+                    "{keep} and {other} differ in {first} and in {second}. These decide the "
+                    "norms, and the merged record keeps {keep}'s. Correct the wrong record "
+                    "first, or confirm that {keep}'s details are right",
+                    keep=k,
+                    other=o,
+                    first=first,
+                    second=second,
+                )
+            )
         if differences and not accept_different_details:
             raise InputError(
-                f"{k} and {o} differ in " + " and in ".join(differences) + ". These decide the "
-                f"norms, and the merged record keeps {k}'s. Correct the wrong record first, or "
-                f"confirm that {k}'s details are right"
+                _(
+                    "{keep} and {other} differ in {first}. These decide the norms, and the "
+                    "merged record keeps {keep}'s. Correct the wrong record first, or confirm "
+                    "that {keep}'s details are right",
+                    keep=k,
+                    other=o,
+                    first=differences[0],
+                )
             )
         clashes, n_moved, n_combined, n_results = _clashes(both)
         if clashes:
             raise InputError(
-                f"{k} and {o} cannot be merged yet, nothing was changed: " + "; ".join(clashes)
+                _(
+                    "{keep} and {other} cannot be merged yet, nothing was changed: {clashes}",
+                    keep=k,
+                    other=o,
+                    clashes="; ".join(clashes),
+                )
             )
         withdrawn = _withdrawn(both)
         latest_before = _latest_consents(keep)  # then the latest over both records

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ffmot.core import access
+from ffmot.core.i18n import _
 from ffmot.services.types import Actor
 from ffmot.store.db import Database
 from ffmot.store.models import Practitioner
@@ -29,8 +30,11 @@ def permit(s: Session, actor: Actor, action: str) -> None:
     p = s.get(Practitioner, actor.practitioner_id) if actor.practitioner_id else None
     if p is None or p.disabled_at is not None:
         raise access.NotAllowed(
-            f"{access.rules().actions.get(action, action)} needs a practitioner signed in with "
-            "their own name and PIN: this database has named practitioners"
+            _(
+                "{action} needs a practitioner signed in with their own name and PIN: this "
+                "database has named practitioners",
+                action=_(access.rules().actions.get(action, action)),
+            )
         )
     access.require(p.name, p.role, action)
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ffmot.core import access
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.i18n import N_, _
 from ffmot.core.names import fold
 from ffmot.services.permits import check, permit, protected
 from ffmot.services.records import _clean_name, audit
@@ -39,7 +40,7 @@ __all__ = ["check", "permit"]
 
 _HASHER = PasswordHasher()  # Argon2id with the library's recommended costs
 
-OPEN_WARNING = (
+OPEN_WARNING = N_(  # (N_: translated where shown, `_(OPEN_WARNING)`)
     "this database has no named practitioners yet, so anyone who can start ffmot can see and "
     "change everything in it. Make its data lead now: File ▸ Practitioners in the app, or "
     "'ffmot practitioners first-lead NAME'"
@@ -77,11 +78,11 @@ def list_practitioners(db: Database) -> list[PractitionerInfo]:
 
 
 def _new(s: Session, by: Actor, name: str, role: str, secret: str) -> Practitioner:
-    clean = _clean_name(name, "name")
+    clean = _clean_name(name, N_("name"))
     access.check_role(role)
     access.check_secret(secret)
     if s.scalar(select(Practitioner).where(Practitioner.fold == fold(clean))) is not None:
-        raise InputError(f"there is already a practitioner called {clean}")
+        raise InputError(_("there is already a practitioner called {name}", name=clean))
     p = Practitioner(name=clean, fold=fold(clean), role=role, secret=_HASHER.hash(secret))
     s.add(p)
     s.flush()
@@ -96,8 +97,10 @@ def first_data_lead(db: Database, name: str, secret: str) -> PractitionerInfo:
     recovery code (`recovery_code`) is the only other way in."""
     with db.transaction() as s:
         if _protected(s):
-            raise InputError("this database already has practitioners: a data lead adds new ones")
-        clean = _clean_name(name, "name")
+            raise InputError(
+                _("this database already has practitioners: a data lead adds new ones")
+            )
+        clean = _clean_name(name, N_("name"))
         access.check_secret(secret)
         _seal(db, clean, secret)  # before the commit: a crash leaves the device key too
         p = _new(s, Actor(clean, "set-up"), name, "data_lead", secret)
@@ -136,13 +139,16 @@ def recover_access(db: Database, name: str, secret: str) -> PractitionerInfo:
     their PIN, or whose seal was lost with the .keys file, is given a new one. Whoever holds the
     recovery code holds the key itself, so this asks nothing more; it is audited."""
     if db.key is None or db.path is None:
-        raise InputError("only an encrypted database file is opened with a recovery code")
+        raise InputError(_("only an encrypted database file is opened with a recovery code"))
     with db.transaction() as s:
         p = _by_name(s, name)
         if p.role != "data_lead" or p.disabled_at is not None:
             raise InputError(
-                f"{p.name} is not an active data lead: give a data lead's name; they can then "
-                "give everyone else new PINs"
+                _(
+                    "{name} is not an active data lead: give a data lead's name; they can then "
+                    "give everyone else new PINs",
+                    name=p.name,
+                )
             )
         access.check_secret(secret)
         p.secret = _HASHER.hash(secret)
@@ -226,15 +232,18 @@ def _keep_a_data_lead(s: Session, leaving: Practitioner) -> None:
     )
     if not others:
         raise InputError(
-            f"{leaving.name} is the only data lead: make someone else data lead first, or "
-            "nobody could add practitioners or give out records"
+            _(
+                "{name} is the only data lead: make someone else data lead first, or "
+                "nobody could add practitioners or give out records",
+                name=leaving.name,
+            )
         )
 
 
 def _by_name(s: Session, name: str) -> Practitioner:
     p = s.scalar(select(Practitioner).where(Practitioner.fold == fold(name.strip())))
     if p is None:
-        raise InputError(f"no practitioner is called {name.strip()}")
+        raise InputError(_("no practitioner is called {name}", name=name.strip()))
     return p
 
 
@@ -325,8 +334,10 @@ def sign_in(db: Database, name: str, secret: str, station: str) -> Actor:
                     _seal(db, p.name, secret)
     if signed is None:
         raise SignInRefused(
-            "that name and PIN do not match a practitioner who may sign in here. Check both "
-            "and try again, or ask your data lead"
+            _(
+                "that name and PIN do not match a practitioner who may sign in here. Check both "
+                "and try again, or ask your data lead"
+            )
         )
     return signed
 

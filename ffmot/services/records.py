@@ -18,7 +18,7 @@ from ffmot.core import text as textrules
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import InputError
-from ffmot.core.i18n import ENGLISH
+from ffmot.core.i18n import ENGLISH, N_, _
 from ffmot.core.names import fold, words
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import bmi, counted_value
@@ -128,25 +128,29 @@ def _storable(text: str) -> str:
 # --- participants ---------------------------------------------------------------------------
 
 
+# `what` below names the field in English, marked with N_() where it is written: it is
+# translated here, once, for the message.
+
+
 def _clean_name(text: str, what: str) -> str:
-    t = textrules.line(text, MAX_NAME, what)
+    t = textrules.line(text, MAX_NAME, _(what))
     if not t:
-        raise InputError(f"the {what} is empty")
+        raise InputError(_("the {what} is empty", what=_(what)))
     return t
 
 
 def _clean_optional(text: str | None, limit: int, what: str) -> str | None:
-    return textrules.line(text or "", limit, what) or None
+    return textrules.line(text or "", limit, _(what)) or None
 
 
-def clean_notes(text: str, what: str = "notes") -> str:
-    return textrules.block(text, MAX_NOTES, what)
+def clean_notes(text: str, what: str = N_("notes")) -> str:
+    return textrules.block(text, MAX_NOTES, _(what))
 
 
 def _check_dob(dob: dt.date, today: dt.date | None = None) -> None:
     today = today or dt.date.today()
     if dob > today:
-        raise InputError(f"the date of birth {dob.isoformat()} is in the future")
+        raise InputError(_("the date of birth {date} is in the future", date=dob.isoformat()))
     age_on(dob, today)  # refuses impossible ages
 
 
@@ -156,7 +160,10 @@ def _postcode_district(text: str | None) -> str | None:
         return None
     if not re.fullmatch(r"[A-Z]{1,2}[0-9][0-9A-Z]?", t):
         raise InputError(
-            f"'{text}' is not a postcode district: give the first half only, like CA12 or LA9"
+            _(
+                "'{value}' is not a postcode district: give the first half only, like CA12 or LA9",
+                value=text,
+            )
         )
     return t
 
@@ -183,11 +190,11 @@ def _participant_info(p: Participant) -> ParticipantInfo:
 
 
 def _unique_code(s: Session) -> str:
-    for _ in range(50):
+    for _attempt in range(50):
         code = codes.new_code()
         if s.scalar(select(Participant.id).where(Participant.code == code)) is None:
             return code
-    raise StoreError("could not find a free participant code; try again")
+    raise StoreError(_("could not find a free participant code; try again"))
 
 
 def register_participant(
@@ -209,10 +216,10 @@ def register_participant(
     registration's own id, made by the caller before the first attempt and given again on a
     retry: if an attempt was saved but its answer lost (a network drop), the retry returns that
     person instead of a second one."""
-    given = _clean_name(given_name, "given name")
-    family = _clean_name(family_name, "family name")
+    given = _clean_name(given_name, N_("given name"))
+    family = _clean_name(family_name, N_("family name"))
     if sex not in SEXES:
-        raise InputError(f"sex must be one of {', '.join(SEXES)}")
+        raise InputError(_("sex must be one of {choices}", choices=", ".join(SEXES)))
     _check_dob(date_of_birth)
     i18n.check_language(language)
     if participant_id is not None:
@@ -254,8 +261,10 @@ def _registered_already(
             return None
         if (p.given_name, p.family_name, p.date_of_birth, p.sex) != (given, family, dob, sex):
             raise InputError(
-                "this registration was already saved with other details: search for the "
-                "person, or clear the form and register them again"
+                _(
+                    "this registration was already saved with other details: search for the "
+                    "person, or clear the form and register them again"
+                )
             )
         return _participant_info(p)
 
@@ -286,8 +295,8 @@ def _register(
             search_family=fold(family),
             date_of_birth=date_of_birth,
             sex=sex,
-            phone=_clean_optional(phone, 40, "phone number"),
-            email=_clean_optional(email, 200, "email address"),
+            phone=_clean_optional(phone, 40, N_("phone number")),
+            email=_clean_optional(email, 200, N_("email address")),
             postcode_district=_postcode_district(postcode_district),
             notes=clean_notes(notes),
             language=language,
@@ -320,29 +329,29 @@ def update_participant(
     }
     bad = set(changes) - allowed
     if bad:
-        raise InputError(f"cannot change {', '.join(sorted(bad))}")
+        raise InputError(_("cannot change {fields}", fields=", ".join(sorted(bad))))
     with _saving(db) as s:
         permit(s, actor, "correct_details")
         p = s.get(Participant, participant_id)
         if p is None:
-            raise StoreError("that participant is no longer in the database (erased?)")
-        _expect(p.version, expected_version, "this participant's details")
+            raise StoreError(_("that participant is no longer in the database (erased?)"))
+        _expect(p.version, expected_version, _("this participant's details"))
         for key, value in changes.items():
             if key in ("given_name", "family_name"):
                 assert isinstance(value, str)
-                value = _clean_name(value, key.replace("_", " "))
+                value = _clean_name(value, _NAME_FIELDS[key])
                 setattr(p, "search_" + key.split("_")[0], fold(value))
             elif key == "sex" and value not in SEXES:
-                raise InputError(f"sex must be one of {', '.join(SEXES)}")
+                raise InputError(_("sex must be one of {choices}", choices=", ".join(SEXES)))
             elif key == "date_of_birth":
                 assert isinstance(value, dt.date)
                 _check_dob(value)
             elif key == "postcode_district":
                 value = _postcode_district(value if isinstance(value, str) else None)
             elif key == "phone":
-                value = _clean_optional(value if isinstance(value, str) else None, 40, "phone")
+                value = _clean_optional(value if isinstance(value, str) else None, 40, N_("phone"))
             elif key == "email":
-                value = _clean_optional(value if isinstance(value, str) else None, 200, "email")
+                value = _clean_optional(value if isinstance(value, str) else None, 200, N_("email"))
             elif key == "notes":
                 value = clean_notes(value if isinstance(value, str) else "")
             elif key == "language":
@@ -354,6 +363,9 @@ def update_participant(
         audit(s, actor, "update", "participant", p.id, ", ".join(sorted(changes)))
         s.flush()
         return _participant_info(p)
+
+
+_NAME_FIELDS = {"given_name": N_("given name"), "family_name": N_("family name")}
 
 
 def likely_duplicates(
@@ -418,7 +430,7 @@ def get_participant(
             permit(s, seen_by, "view_day")
         p = s.get(Participant, participant_id, options=[selectinload(Participant.consents)])
         if p is None:
-            raise StoreError("that participant is no longer in the database (erased?)")
+            raise StoreError(_("that participant is no longer in the database (erased?)"))
         if seen_by is not None:
             audit(s, seen_by, "view", "participant", p.id)
         return _participant_info(p)
@@ -444,7 +456,7 @@ def find_by_code(db: Database, text: str, seen_by: Actor | None = None) -> Parti
             .options(selectinload(Participant.consents))
         )
         if p is None:
-            raise InputError(f"no participant has the code {codes.display(code)}")
+            raise InputError(_("no participant has the code {code}", code=codes.display(code)))
         if seen_by is not None:
             audit(s, seen_by, "view", "participant", p.id)
         return _participant_info(p)
@@ -544,7 +556,13 @@ def _add_consent(
     s: Session, actor: Actor, participant_id: str, purpose: str, granted: bool
 ) -> None:
     if purpose not in PURPOSES:
-        raise InputError(f"unknown consent purpose '{purpose}': use {', '.join(PURPOSES)}")
+        raise InputError(
+            _(
+                "unknown consent purpose '{purpose}': use {purposes}",
+                purpose=purpose,
+                purposes=", ".join(PURPOSES),
+            )
+        )
     s.add(
         Consent(
             participant_id=participant_id, purpose=purpose, granted=granted, recorded_by=actor.name
@@ -560,7 +578,7 @@ def record_consent(
     with db.transaction() as s:
         permit(s, actor, "check_in")
         if s.get(Participant, participant_id) is None:
-            raise StoreError("that participant is no longer in the database (erased?)")
+            raise StoreError(_("that participant is no longer in the database (erased?)"))
         _add_consent(s, actor, participant_id, purpose, granted)
     return get_participant(db, participant_id)
 
@@ -605,14 +623,14 @@ def create_event(
     for t in tests:
         ns.test(t)
     if not tests:
-        raise InputError("an MOT day needs at least one test")
+        raise InputError(_("an MOT day needs at least one test"))
     with db.transaction() as s:
         permit(s, actor, "manage_days")
         e = Event(
-            name=_clean_name(name, "name of the MOT day"),
+            name=_clean_name(name, N_("name of the MOT day")),
             date=date,
-            venue=textrules.line(venue, 200, "venue"),
-            organisation=textrules.line(organisation, 200, "organisation"),
+            venue=textrules.line(venue, 200, _("venue")),
+            organisation=textrules.line(organisation, 200, _("organisation")),
             tests_offered=tests,
             norm_set_version=ns.version,
             activities_directory=activities_directory,
@@ -647,8 +665,10 @@ def get_event(db: Database, event_id: str) -> EventInfo:
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            raise InputError(f"more than one MOT day starts with {event_id}: give more of the id")
-    raise InputError(f"no MOT day has the id {event_id} (see 'ffmot events')")
+            raise InputError(
+                _("more than one MOT day starts with {id}: give more of the id", id=event_id)
+            )
+    raise InputError(_("no MOT day has the id {id} (see 'ffmot events')", id=event_id))
 
 
 # --- visits ---------------------------------------------------------------------------------
@@ -740,7 +760,7 @@ def _load_assessment(s: Session, assessment_id: str) -> Assessment:
         ],
     )
     if a is None:
-        raise StoreError("that visit is no longer in the database (erased?)")
+        raise StoreError(_("that visit is no longer in the database (erased?)"))
     return a
 
 
@@ -753,10 +773,10 @@ def check_in(
         permit(s, actor, "check_in")
         event = s.get(Event, event_id)
         if event is None:
-            raise InputError("that MOT day is not in the database")
+            raise InputError(_("that MOT day is not in the database"))
         p = s.get(Participant, participant_id)
         if p is None:
-            raise StoreError("that participant is no longer in the database (erased?)")
+            raise StoreError(_("that participant is no longer in the database (erased?)"))
         existing = s.scalar(
             select(Assessment).where(
                 Assessment.participant_id == p.id, Assessment.event_id == event.id
@@ -843,7 +863,7 @@ def save_result(
     mods = entry.check_modifications(test, modifications)
     new_trials = [
         Trial(n=i + 1, value=v, unit=unit_code, label=label[:40])
-        for i, (v, (_, label)) in enumerate(zip(values, trials, strict=True))
+        for i, (v, (_typed, label)) in enumerate(zip(values, trials, strict=True))
     ]
     return _write_result(
         db,
@@ -876,11 +896,13 @@ def mark_not_done(
     ns = norms or default_norm_set()
     test = ns.test(test_id)
     if reason not in NOT_DONE_REASONS:
-        raise InputError(f"reason must be one of {', '.join(NOT_DONE_REASONS)}")
+        raise InputError(_("reason must be one of {reasons}", reasons=", ".join(NOT_DONE_REASONS)))
     if reason == "stopped_by_tester" and stop_reason not in STOP_REASONS:
-        raise InputError(f"say why the test was stopped: one of {', '.join(STOP_REASONS)}")
+        raise InputError(
+            _("say why the test was stopped: one of {reasons}", reasons=", ".join(STOP_REASONS))
+        )
     if reason != "stopped_by_tester" and stop_reason is not None:
-        raise InputError("a stop reason goes only with a test stopped by the tester")
+        raise InputError(_("a stop reason goes only with a test stopped by the tester"))
     return _write_result(
         db,
         actor,
@@ -968,7 +990,7 @@ def save_measurements(
     keys = tuple(entry.MEASUREMENT_KEYS if only is None else only)
     for key in keys:
         if key not in entry.MEASUREMENT_KEYS:
-            raise InputError(f"'{key}' is not a measurement")
+            raise InputError(_("'{name}' is not a measurement", name=key))
         v = getattr(m, key)
         if v is not None:
             entry.check_measurement(fields, key, v)
@@ -980,19 +1002,22 @@ def save_measurements(
             for key in keys:
                 if getattr(a, key) != getattr(seen, key):
                     raise ConflictError(
-                        f"{fields[key].label} was changed on another station since you "
-                        "opened it; your entry is still on screen: reload to see the change, "
-                        "then save again"
+                        _(
+                            "{measurement} was changed on another station since you opened "
+                            "it; your entry is still on screen: reload to see the change, then "
+                            "save again",
+                            measurement=entry.label_words(fields[key].label),
+                        )
                     )
         else:
-            _expect(a.version, expected_version, "this visit's measurements and notes")
+            _expect(a.version, expected_version, _("this visit's measurements and notes"))
         for test_id, version in (results_seen or {}).items():
             _current_result(s, a, test_id, version, actor)
         changes: dict[str, object] = {key: getattr(m, key) for key in keys}
         if notes is not None:
             changes["notes"] = clean_notes(notes)
         if goals is not None:
-            changes["goals"] = clean_notes(goals, "goals")
+            changes["goals"] = clean_notes(goals, N_("goals"))
         set_facts(a, changes, actor.station)
         a.updated_at = utcnow()
         audit(s, actor, "update", "assessment", a.id, "measurements: " + ", ".join(keys))
@@ -1019,12 +1044,16 @@ def save_notes(
         a = _load_assessment(s, assessment_id)
         if (a.notes, a.goals) != (seen_notes, seen_goals):
             raise ConflictError(
-                "another station changed this visit's notes or goals while you were typing. "
-                "Your text is still on screen: copy it, show their card again to see the other "
-                "station's, then combine the two and save again"
+                _(
+                    "another station changed this visit's notes or goals while you were "
+                    "typing. Your text is still on screen: copy it, show their card again to "
+                    "see the other station's, then combine the two and save again"
+                )
             )
         set_facts(
-            a, {"notes": clean_notes(notes), "goals": clean_notes(goals, "goals")}, actor.station
+            a,
+            {"notes": clean_notes(notes), "goals": clean_notes(goals, N_("goals"))},
+            actor.station,
         )
         a.updated_at = utcnow()
         audit(s, actor, "update", "assessment", a.id, "notes and goals")
@@ -1054,11 +1083,26 @@ def _sync_body_results(
             r = Result(assessment_id=a.id, test_id=test_id)
             a.results.append(r)
         elif not r.done and test_id not in (seen or ()):
-            when = r.updated_at.astimezone().strftime("%H:%M") if r.updated_at else "earlier"
-            where = f" ({r.station})" if r.station and r.station != actor.station else ""
+            when = r.updated_at.astimezone().strftime("%H:%M") if r.updated_at else _("earlier")
+            if r.station and r.station != actor.station:
+                raise ConflictError(
+                    _(
+                        "{test} was recorded as not done ({reason}) at {time} ({station}); "
+                        "your entry is still on screen: reload to see it, then save again",
+                        test=test_id,
+                        reason=r.reason,
+                        time=when,
+                        station=r.station,
+                    )
+                )
             raise ConflictError(
-                f"{test_id} was recorded as not done ({r.reason}) at {when}{where}; your entry "
-                "is still on screen: reload to see it, then save again"
+                _(
+                    "{test} was recorded as not done ({reason}) at {time}; your entry is still "
+                    "on screen: reload to see it, then save again",
+                    test=test_id,
+                    reason=r.reason,
+                    time=when,
+                )
             )
         if (r.done, r.value, r.unit, r.modifications or []) == (True, value, unit, []):
             continue  # unchanged: not a new version of it
@@ -1097,17 +1141,11 @@ def mark_printed(db: Database, actor: Actor, assessment_id: str) -> None:
             .execution_options(synchronize_session=False)
         )
         if not getattr(changed, "rowcount", 0) and s.get(Assessment, assessment_id) is None:
-            raise StoreError("that visit is no longer in the database (erased?)")
+            raise StoreError(_("that visit is no longer in the database (erased?)"))
         audit(s, actor, "print", "assessment", assessment_id)
 
 
 # --- shared guards ----------------------------------------------------------------------------
-
-
-_RELOAD = (
-    "another station saved this {what} a moment ago; your entry is still on screen: "
-    "reload to see theirs, then save again"
-)
 
 
 @contextmanager
@@ -1117,21 +1155,35 @@ def _saving(db: Database) -> Iterator[Session]:
         with db.transaction() as s:
             yield s
     except StaleDataError:
-        raise ConflictError(_RELOAD.format(what="record")) from None
+        raise ConflictError(
+            _(
+                "another station saved this record a moment ago; your entry is still on "
+                "screen: reload to see theirs, then save again"
+            )
+        ) from None
     except IntegrityError as e:
         text = str(e.orig).lower()
         if "unique" in text or "duplicate" in text:
-            raise ConflictError(_RELOAD.format(what="result")) from None
+            raise ConflictError(
+                _(
+                    "another station saved this result a moment ago; your entry is still on "
+                    "screen: reload to see theirs, then save again"
+                )
+            ) from None
         raise explain(db, e) from None
     except OperationalError as e:
         raise explain(db, e) from None
 
 
 def _expect(actual: int, expected: int | None, what: str) -> None:
+    """`what`: the record, in words already translated."""
     if expected is not None and actual != expected:
         raise ConflictError(
-            f"{what} changed on another station since you opened it; your "
-            "entry is still on screen: reload to see the change, then save again"
+            _(
+                "{what} changed on another station since you opened it; your entry is still "
+                "on screen: reload to see the change, then save again",
+                what=what,
+            )
         )
 
 
@@ -1142,12 +1194,25 @@ def _current_result(
     if r is None:
         return None
     if expected_version is None or r.version != expected_version:
-        when = r.updated_at.astimezone().strftime("%H:%M") if r.updated_at else "earlier"
-        who = f" ({r.station})" if r.station and r.station != actor.station else ""
+        when = r.updated_at.astimezone().strftime("%H:%M") if r.updated_at else _("earlier")
+        test = test_id.replace("_", " ")
+        if r.station and r.station != actor.station:
+            raise ConflictError(
+                _(
+                    "this {test} result was saved at {time} ({station}) since you opened it; "
+                    "your entry is still on screen: reload to see it, then save again",
+                    test=test,
+                    time=when,
+                    station=r.station,
+                )
+            )
         raise ConflictError(
-            f"this {test_id.replace('_', ' ')} result was saved at {when}{who} "
-            "since you opened it; your entry is still on screen: reload to see "
-            "it, then save again"
+            _(
+                "this {test} result was saved at {time} since you opened it; your entry is "
+                "still on screen: reload to see it, then save again",
+                test=test,
+                time=when,
+            )
         )
     return r
 
@@ -1167,8 +1232,11 @@ def _check_keeping(s: Session, a: Assessment) -> None:
     """Nothing more is recorded for someone who has withdrawn consent to keep their results."""
     if not keeps_results(s, a.participant_id):
         raise InputError(
-            "they have not agreed to keep their results (or have withdrawn it): nothing can be "
-            "recorded for them. Ask them at check-in; if they agree, tick 'Keep my results'"
+            _(
+                "they have not agreed to keep their results (or have withdrawn it): nothing "
+                "can be recorded for them. Ask them at check-in; if they agree, tick 'Keep my "
+                "results'"
+            )
         )
 
 
@@ -1178,21 +1246,36 @@ def _check_allowed(s: Session, a: Assessment, test_id: str) -> None:
     name = test_id.replace("_", " ")
     if latest is None:
         raise InputError(
-            f"{name} cannot be entered: they have not been screened yet. Screen them at check-in "
-            "first"
+            _(
+                "{test} cannot be entered: they have not been screened yet. Screen them at "
+                "check-in first",
+                test=name,
+            )
         )
     if latest.outcome == screening.INCOMPLETE:
         raise InputError(
-            f"{name} cannot be entered: the safety screening is not finished. Answer every "
-            "question at check-in first"
+            _(
+                "{test} cannot be entered: the safety screening is not finished. Answer every "
+                "question at check-in first",
+                test=name,
+            )
         )
-    if test_id in latest.excluded_tests or latest.outcome == screening.DO_NOT_TEST:
-        why = (
-            "the safety screening says not to test today"
-            if latest.outcome == screening.DO_NOT_TEST
-            else "the safety screening rules this test out"
+    if latest.outcome == screening.DO_NOT_TEST:
+        raise InputError(
+            _(
+                "{test} cannot be entered: the safety screening says not to test today. "
+                "Record it as not done instead",
+                test=name,
+            )
         )
-        raise InputError(f"{name} cannot be entered: {why}. Record it as not done instead")
+    if test_id in latest.excluded_tests:
+        raise InputError(
+            _(
+                "{test} cannot be entered: the safety screening rules this test out. Record "
+                "it as not done instead",
+                test=name,
+            )
+        )
 
 
 def card_at_day(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ffmot.core.errors import InputError
+from ffmot.core.i18n import _
 from ffmot.services.erase import erase_participant, scrub
 from ffmot.services.permits import check, permit
 from ffmot.services.records import audit
@@ -37,8 +38,12 @@ class Due:
 def set_period(db: Database, actor: Actor, months: int) -> None:
     if not MONTHS[0] <= months <= MONTHS[1]:
         raise InputError(
-            f"a retention period is {MONTHS[0]} to {MONTHS[1]} months (a retest comes after "
-            "about 12 weeks; ten years is longer than any programme keeps records)"
+            _(
+                "a retention period is {low} to {high} months (a retest comes after about 12 "
+                "weeks; ten years is longer than any programme keeps records)",
+                low=MONTHS[0],
+                high=MONTHS[1],
+            )
         )
     with db.transaction() as s:
         permit(s, actor, "retention")
@@ -95,7 +100,7 @@ def due(db: Database, actor: Actor, today: dt.date | None = None) -> Due:
         newest = max(seen, kept)
         if newest < cutoff:
             found.append((newest, code))
-    return Due(months, [c for _, c in sorted(found)], cutoff)
+    return Due(months, [c for _newest, c in sorted(found)], cutoff)
 
 
 def apply(db: Database, actor: Actor, today: dt.date | None = None) -> tuple[Due, str]:
@@ -103,7 +108,7 @@ def apply(db: Database, actor: Actor, today: dt.date | None = None) -> tuple[Due
     was due and, if overwriting did not finish, why ("" if it did)."""
     d = due(db, actor, today)
     if d.months is None:
-        raise InputError("no retention period is set: a data lead sets one first")
+        raise InputError(_("no retention period is set: a data lead sets one first"))
     for code in d.codes:
         erase_participant(db, actor, code, scrub_now=False)
     with db.transaction() as s:

@@ -19,6 +19,7 @@ from sqlcipher3 import dbapi2 as sqlite3  # SQLite with SQLCipher: plain files a
 
 from ffmot.core.errors import InputError
 from ffmot.core.files import write_private
+from ffmot.core.i18n import _
 from ffmot.store import keys
 from ffmot.store.db import Database
 
@@ -29,8 +30,10 @@ def sqlite_path(db: Database) -> Path:
     url = db.url
     if not url.startswith("sqlite:///"):
         raise InputError(
-            "this station uses a shared database, so its work is already with the others: "
-            "there is nothing to save to a file"
+            _(
+                "this station uses a shared database, so its work is already with the others: "
+                "there is nothing to save to a file"
+            )
         )
     return Path(url.removeprefix("sqlite:///"))
 
@@ -58,10 +61,16 @@ def save_station_work(
         is_folder = folder.is_dir()
     except (OSError, RuntimeError) as e:  # a name too long, a loop of links
         raise InputError(
-            f"cannot use {folder} ({e.__class__.__name__}): choose another folder"
+            _(
+                "cannot use {folder} ({problem}): choose another folder",
+                folder=folder,
+                problem=e.__class__.__name__,
+            )
         ) from None
     if not is_folder:
-        raise InputError(f"{folder} is not a folder: choose the stick or folder to save to")
+        raise InputError(
+            _("{folder} is not a folder: choose the stick or folder to save to", folder=folder)
+        )
     when = when or dt.datetime.now()
     target = folder / file_name(station, when)
     part = target.with_name(target.name + ".part")
@@ -94,16 +103,24 @@ def save_station_work(
     except (OSError, sqlite3.Error) as e:
         part.unlink(missing_ok=True)
         raise InputError(
-            f"could not write the station's work to {folder} ({e}): check the stick is in and "
-            "has room, then try again"
+            _(
+                "could not write the station's work to {folder} ({problem}): check the stick "
+                "is in and has room, then try again",
+                folder=folder,
+                problem=e,
+            )
         ) from None
     sums = target.with_name(target.name + SUFFIX)
     try:
         write_private(sums, f"{digest(target)}  {target.name}\n".encode())
     except OSError as e:
         raise InputError(
-            f"saved {target.name} but could not write its sum beside it ({e}): check the stick "
-            "has room, then save again"
+            _(
+                "saved {file} but could not write its sum beside it ({problem}): check the "
+                "stick has room, then save again",
+                file=target.name,
+                problem=e,
+            )
         ) from None
     return target
 
@@ -116,9 +133,15 @@ def check_sum(path: Path) -> None:
     try:
         expected = sums.read_text(encoding="utf-8").split()[0].lower()
     except (OSError, UnicodeDecodeError, IndexError):
-        raise InputError(f"{sums.name} beside {path.name} cannot be read") from None
+        raise InputError(
+            _("{sums} beside {file} cannot be read", sums=sums.name, file=path.name)
+        ) from None
     if digest(path) != expected:
         raise InputError(
-            f"{path.name} is not the file its station saved (it was changed or damaged on the "
-            "way): save the station's work again and bring in the new file. Nothing was merged"
+            _(
+                "{file} is not the file its station saved (it was changed or damaged on the "
+                "way): save the station's work again and bring in the new file. Nothing was "
+                "merged",
+                file=path.name,
+            )
         )

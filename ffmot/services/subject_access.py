@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from ffmot.core import codes
+from ffmot.core.i18n import N_, _, month_name
 from ffmot.services.permits import check
 from ffmot.services.records import audit, find_by_code
 from ffmot.services.transfer import neutralise
@@ -32,7 +33,8 @@ from ffmot.store.models import Base
 # Columns that are the program's bookkeeping, not information about the person.
 INTERNAL = {"lineage", "version", "search_given", "search_family", "incoming_hash"}
 
-README = """\
+README = N_(  # (N_: translated where it is written, in the practitioner's language)
+    """\
 Everything held about {code} by ffmot, as of {when}.
 
 Each CSV file can be opened in a spreadsheet. One row is one record.
@@ -45,19 +47,20 @@ The PDF files are the take-home sheets of each visit, as they would be printed t
 
 Given out by {actor} ({station}) on {when}. This request is itself recorded in the audit log.
 """
+)
 
-WHAT = {
-    "participant": "your details: name, date of birth, sex, contact details and notes",
-    "consent": "each consent decision you made, when, and who recorded it",
-    "event": "the MOT days you came to: name, date and place",
-    "assessment": "each visit: the MOT day, measurements, activity answers, notes and goals",
-    "screening": "the safety questions asked at each visit, and what they meant",
-    "result": "each test result, and if a test was not done, why",
-    "trial": "each attempt within a test (for tests with more than one try)",
-    "name_word": "the words your name can be found by at check-in",
-    "merged_record": "records of yours that were found to be duplicates and made one",
-    "merge_conflict": "places where two stations recorded different things about you",
-    "audit": "who looked at or changed your records, and when",
+WHAT = {  # (N_: translated where written)
+    "participant": N_("your details: name, date of birth, sex, contact details and notes"),
+    "consent": N_("each consent decision you made, when, and who recorded it"),
+    "event": N_("the MOT days you came to: name, date and place"),
+    "assessment": N_("each visit: the MOT day, measurements, activity answers, notes and goals"),
+    "screening": N_("the safety questions asked at each visit, and what they meant"),
+    "result": N_("each test result, and if a test was not done, why"),
+    "trial": N_("each attempt within a test (for tests with more than one try)"),
+    "name_word": N_("the words your name can be found by at check-in"),
+    "merged_record": N_("records of yours that were found to be duplicates and made one"),
+    "merge_conflict": N_("places where two stations recorded different things about you"),
+    "audit": N_("who looked at or changed your records, and when"),
 }
 
 
@@ -151,10 +154,19 @@ def gather(db: Database, actor: Actor, code: str) -> SubjectAccess:
         rows.sort(key=lambda r: _cell(r.get("id") or r.get("at") or ""))
         out.files[f"{name}.csv"] = _csv(tables[name], rows)
         out.counts[name] = len(rows)
-        listed.append(f"{name}.csv ({len(rows)}): {WHAT.get(name, 'records about you')}")
-    out.files["README.txt"] = README.format(
+        what = _(WHAT[name]) if name in WHAT else _("records about you")
+        listed.append(f"{name}.csv ({len(rows)}): {what}")
+    day = _(  # the same words as i18n.long_date, the day as two digits
+        "{day} {month} {year}",
+        context="date",
+        day=f"{now.day:02d}",
+        month=month_name(now.month),
+        year=now.year,
+    )
+    out.files["README.txt"] = _(
+        README,
         code=codes.display(person.code),
-        when=now.strftime("%d %B %Y, %H:%M UTC"),
+        when=_("{date}, {time} UTC", date=day, time=now.strftime("%H:%M")),
         files="".join(f"  {line}\n" for line in listed),
         actor=actor.name,
         station=actor.station,

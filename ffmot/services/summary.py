@@ -43,7 +43,7 @@ from ffmot.core.advice import (
 from ffmot.core.ages import OLDEST_AGE
 from ffmot.core.battery import COMPONENTS, SYMPTOM_STOPS, TestDef
 from ffmot.core.errors import FfmotError, InputError
-from ffmot.core.i18n import N_
+from ffmot.core.i18n import N_, _
 from ffmot.core.interpret import (
     FAR_BELOW_PERCENTILE,
     MODIFIED,
@@ -568,7 +568,7 @@ def read_people(
     )  # fmt: skip
 
     # Changes since the last visit, for the few retested (a row at a time).
-    changes: list[dict[str, float]] = [{} for _ in range(n)]
+    changes: list[dict[str, float]] = [{} for _person in range(n)]
     if then:
         new_value = {
             (i, k): (x, u)
@@ -919,15 +919,29 @@ def pick_visit(db: Database, participant_id: str, code: str, prefix: str | None)
     """The visit to print: the latest, or the one whose id starts with `prefix`."""
     visits = participant_visits(db, participant_id)
     if not visits:
-        raise InputError(f"{code} has no visits yet: check them in to an MOT day first")
+        raise InputError(
+            _("{code} has no visits yet: check them in to an MOT day first", code=code)
+        )
     if prefix is None:
         return visits[0][0]
     p = prefix.strip().lower()
     if len(p) < 4:
-        raise InputError("--assessment needs at least the first 4 characters of a visit id")
-    found = [v for v, _ in visits if v.lower().startswith(p)]
+        raise InputError(_("--assessment needs at least the first 4 characters of a visit id"))
+    found = [v for v, _day in visits if v.lower().startswith(p)]
     if not found:
-        raise InputError(f"{code} has no visit whose id starts with {prefix.strip()}")
+        raise InputError(
+            _(
+                "{code} has no visit whose id starts with {prefix}",
+                code=code,
+                prefix=prefix.strip(),
+            )
+        )
     if len(found) > 1:
-        raise InputError(f"more than one of {code}'s visits starts with {prefix.strip()}")
+        raise InputError(
+            _(
+                "more than one of {code}'s visits starts with {prefix}",
+                code=code,
+                prefix=prefix.strip(),
+            )
+        )
     return found[0]

@@ -38,6 +38,7 @@ from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.files import owner_only
+from ffmot.core.i18n import _
 from ffmot.core.names import fold
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import check_value, score
@@ -171,12 +172,15 @@ class ImportRefused(FfmotError):
     first of them by line; `unchecked` rows after line `after` were not checked."""
 
     def __init__(self, problems: list[str], unchecked: int = 0, after: int = 0) -> None:
-        text = f"{len(problems)} row(s) cannot be imported; nothing was imported"
+        text = _("{count} row(s) cannot be imported; nothing was imported", count=len(problems))
         if unchecked:
-            text = (
-                f"{len(problems)} row(s) up to line {after} cannot be imported, and the "
-                f"{unchecked:,} row(s) after it were not checked; nothing was imported. Put "
-                "these right and import again"
+            text = _(
+                "{count} row(s) up to line {line} cannot be imported, and the {unchecked:,} "
+                "row(s) after it were not checked; nothing was imported. Put these right and "
+                "import again",
+                count=len(problems),
+                line=after,
+                unchecked=unchecked,
             )
         super().__init__(text)
         self.problems = problems
@@ -190,8 +194,11 @@ class ConsentsInFile(ImportRefused):
     def __init__(self, problems: list[str], people: int) -> None:
         super().__init__(problems)
         self.args = (
-            f"the file holds consent decisions for {people} new participant(s); nothing was "
-            "imported",
+            _(
+                "the file holds consent decisions for {count} new participant(s); nothing was "
+                "imported",
+                count=people,
+            ),
         )
         self.people = people
 
@@ -450,7 +457,7 @@ def export_file(
     quasi-identifier written, see ffmot.core.anonymity) or it is not written at all:
     TooFewToAnonymise is raised before the file is touched."""
     if fmt not in ("csv", "xlsx"):
-        raise InputError(f"unknown export format '{fmt}': use csv or xlsx")
+        raise InputError(_("unknown export format '{format}': use csv or xlsx", format=fmt))
     check(db, actor, "export_anonymised" if anonymised else "export_identifiable")
     _regular_file(path, "write")  # before any work: a pipe or a device is refused at once
     rows, summary = export_rows(db, anonymised, event_id, k=k)
@@ -480,11 +487,19 @@ def _write(path: Path, fmt: str, columns: Sequence[str], rows: list[dict[str, st
     _regular_file(path, "write")
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
-        raise InputError(f"cannot write {path}: the folder {directory} does not exist")
+        raise InputError(
+            _(
+                "cannot write {path}: the folder {folder} does not exist",
+                path=path,
+                folder=directory,
+            )
+        )
     try:
         fd, tmp = tempfile.mkstemp(prefix=".ffmot-", suffix="." + fmt, dir=directory)
     except OSError as e:
-        raise InputError(f"cannot write in {directory}: {e.strerror}") from None
+        raise InputError(
+            _("cannot write in {folder}: {problem}", folder=directory, problem=e.strerror)
+        ) from None
     try:
         owner_only(fd, tmp)  # exports hold personal data (ffmot/core/files.py)
         if fmt == "csv":
@@ -504,9 +519,15 @@ def _write(path: Path, fmt: str, columns: Sequence[str], rows: list[dict[str, st
                     bad = ILLEGAL_CHARACTERS_RE.search(v) if isinstance(v, str) else None
                     if bad:
                         raise InputError(
-                            f"cannot write {path.name} as XLSX: {c} on row {n} holds a control "
-                            f"character (U+{ord(bad.group()):04X}) a spreadsheet cannot hold; "
-                            "export as CSV, or take the character out"
+                            _(
+                                "cannot write {file} as XLSX: {column} on row {row} holds a "
+                                "control character (U+{code:04X}) a spreadsheet cannot hold; "
+                                "export as CSV, or take the character out",
+                                file=path.name,
+                                column=c,
+                                row=n,
+                                code=ord(bad.group()),
+                            )
                         )
             wb = Workbook(write_only=True)
             ws = wb.create_sheet("results")
@@ -517,7 +538,9 @@ def _write(path: Path, fmt: str, columns: Sequence[str], rows: list[dict[str, st
         os.replace(tmp, path)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {e.strerror}") from None
+        raise InputError(
+            _("cannot write {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -568,12 +591,27 @@ def _regular_file(path: Path, doing: str) -> os.stat_result | None:
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise InputError(f"cannot {doing} {path}: {e.strerror}") from None
-    if not stat.S_ISREG(st.st_mode):
+        if doing == "write":
+            raise InputError(
+                _("cannot write {path}: {problem}", path=path, problem=e.strerror)
+            ) from None
         raise InputError(
-            f"{path} is not a regular file (it is a "
-            + ("folder" if stat.S_ISDIR(st.st_mode) else "pipe, device or other special file")
-            + "): choose a .csv or .xlsx file"
+            _("cannot read {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
+    if not stat.S_ISREG(st.st_mode):
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(
+                _(
+                    "{path} is not a regular file (it is a folder): choose a .csv or .xlsx file",
+                    path=path,
+                )
+            )
+        raise InputError(
+            _(
+                "{path} is not a regular file (it is a pipe, device or other special file): "
+                "choose a .csv or .xlsx file",
+                path=path,
+            )
         )
     return st
 
@@ -588,7 +626,9 @@ def _encoding(path: Path) -> str:
         with path.open("rb") as f:
             start = f.read(4)
     except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
+        raise InputError(
+            _("cannot read {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
     utf16 = start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) and start != b"\xff\xfe\0\0"
     for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "cp1252"):
         decoder = codecs.getincrementaldecoder(encoding)()
@@ -601,11 +641,23 @@ def _encoding(path: Path) -> str:
         except UnicodeDecodeError:
             continue
         except OSError as e:
-            raise InputError(f"cannot read {path}: {e.strerror}") from None
+            raise InputError(
+                _("cannot read {path}: {problem}", path=path, problem=e.strerror)
+            ) from None
+    if utf16:
+        raise InputError(
+            _(
+                "{path} is neither UTF-8 nor Windows text (it starts as UTF-16 but is damaged): "
+                "save it from the spreadsheet as 'CSV UTF-8' and import that",
+                path=path,
+            )
+        )
     raise InputError(
-        f"{path} is neither UTF-8 nor Windows text"
-        + (" (it starts as UTF-16 but is damaged)" if utf16 else "")
-        + ": save it from the spreadsheet as 'CSV UTF-8' and import that"
+        _(
+            "{path} is neither UTF-8 nor Windows text: save it from the spreadsheet as "
+            "'CSV UTF-8' and import that",
+            path=path,
+        )
     )
 
 
@@ -647,16 +699,33 @@ def _check_xlsx_size(path: Path) -> None:
             # The shared text is read whole as the workbook opens: it has a lower limit.
             shared = sum(i.file_size for i in parts if i.filename.endswith("sharedStrings.xml"))
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise InputError(f"{path} is not a readable XLSX file ({type(e).__name__})") from None
+        raise InputError(
+            _("{path} is not a readable XLSX file ({problem})", path=path, problem=type(e).__name__)
+        ) from None
     limit, size, of_text = MAX_UNPACKED, unpacked, False
     if shared > MAX_UNPACKED // 8:
         limit, size, of_text = MAX_UNPACKED // 8, shared, True
+    if size > limit and of_text:
+        raise InputError(
+            _(
+                "{path} would unpack to {size:,} MB of text, more than an ffmot export ever "
+                "holds ({limit} MB): it is damaged or not an export; export one MOT day at a "
+                "time if it is",
+                path=path,
+                size=size // (1024 * 1024),
+                limit=limit // (1024 * 1024),
+            )
+        )
     if size > limit:
         raise InputError(
-            f"{path} would unpack to {size // (1024 * 1024):,} MB"
-            + (" of text" if of_text else "")
-            + f", more than an ffmot export ever holds ({limit // (1024 * 1024)} MB): it is "
-            "damaged or not an export; export one MOT day at a time if it is"
+            _(
+                "{path} would unpack to {size:,} MB, more than an ffmot export ever holds "
+                "({limit} MB): it is damaged or not an export; export one MOT day at a time if "
+                "it is",
+                path=path,
+                size=size // (1024 * 1024),
+                limit=limit // (1024 * 1024),
+            )
         )
 
 
@@ -667,12 +736,16 @@ class _Table:
     def __init__(self, path: Path) -> None:
         st = _regular_file(path, "read")
         if st is None:
-            raise InputError(f"cannot find {path}")
+            raise InputError(_("cannot find {path}", path=path))
         if st.st_size > MAX_FILE_BYTES:
             raise InputError(
-                f"{path} is {st.st_size // (1024 * 1024):,} MB, more than can be imported at "
-                f"once ({MAX_FILE_BYTES // (1024 * 1024)} MB): export one MOT day at a time "
-                "(ffmot export --event) and import each"
+                _(
+                    "{path} is {size:,} MB, more than can be imported at once ({limit} MB): "
+                    "export one MOT day at a time (ffmot export --event) and import each",
+                    path=path,
+                    size=st.st_size // (1024 * 1024),
+                    limit=MAX_FILE_BYTES // (1024 * 1024),
+                )
             )
         self.path = path
         self.counting = False  # True: rows are only counted, their cells not handed out
@@ -688,7 +761,11 @@ class _Table:
                 first = next(ws.iter_rows(max_row=1, values_only=True), ())
             except Exception as e:
                 raise InputError(
-                    f"{path} is not a readable XLSX file ({type(e).__name__})"
+                    _(
+                        "{path} is not a readable XLSX file ({problem})",
+                        path=path,
+                        problem=type(e).__name__,
+                    )
                 ) from None
             self.header = [str(h or "").strip() for h in first[: len(COLUMNS) + 100]]
             while self.header and not self.header[-1]:
@@ -717,15 +794,24 @@ class _Table:
                 long = next((c for c in cells if len(c) > MAX_CELL), None)
                 if long is not None:
                     raise _TableError(
-                        f"line {n}: a cell holds {len(long):,} characters, more than any column "
-                        f"takes ({MAX_CELL:,}): the file is damaged or not an export"
+                        _(
+                            "line {line}: a cell holds {size:,} characters, more than any "
+                            "column takes ({limit:,}): the file is damaged or not an export",
+                            line=n,
+                            size=len(long),
+                            limit=MAX_CELL,
+                        )
                     )
                 yield n, dict(zip(self.header, cells, strict=False))
         except _TableError:
             raise
         except Exception as e:
             raise InputError(
-                f"{self.path} is not a readable XLSX file ({type(e).__name__})"
+                _(
+                    "{path} is not a readable XLSX file ({problem})",
+                    path=self.path,
+                    problem=type(e).__name__,
+                )
             ) from None
         finally:
             self._wb.close()
@@ -747,7 +833,7 @@ class _Table:
                             yield line, {}
                             continue
                         if len(cells) > len(self.header):
-                            yield line, {"__error__": "this row has more fields than the header"}
+                            yield line, {"__error__": _("this row has more fields than the header")}
                             continue
                         yield (
                             line,
@@ -761,18 +847,28 @@ class _Table:
                         )
                 except csv.Error as e:
                     line = end + 1
-                    what = (
-                        f"a cell is longer than {MAX_CELL:,} characters (the longest column, "
-                        "notes, takes 4,000)"
-                        if "field larger" in str(e)
-                        else f"it cannot be read as CSV ({e})"
-                    )
+                    if "field larger" in str(e):
+                        raise _TableError(
+                            _(
+                                "line {line}: a cell is longer than {limit:,} characters (the "
+                                "longest column, notes, takes 4,000): the file is damaged or "
+                                "not an export; nothing after it was read",
+                                line=line,
+                                limit=MAX_CELL,
+                            )
+                        ) from None
                     raise _TableError(
-                        f"line {line}: {what}: the file is damaged or not an export; nothing "
-                        "after it was read"
+                        _(
+                            "line {line}: it cannot be read as CSV ({problem}): the file is "
+                            "damaged or not an export; nothing after it was read",
+                            line=line,
+                            problem=e,
+                        )
                     ) from None
         except OSError as e:
-            raise InputError(f"cannot read {self.path}: {e.strerror}") from None
+            raise InputError(
+                _("cannot read {path}: {problem}", path=self.path, problem=e.strerror)
+            ) from None
 
 
 def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -801,11 +897,12 @@ class ImportSummary:
         decisions for people already here that were not taken (empty when there were none)."""
         if not self.consents_not_taken:
             return ""
-        return (
-            f"{self.consents_not_taken} consent decision(s) in the file for "
-            f"{self.consents_not_taken_people} participant(s) already here were not taken: "
-            "consent is recorded with the person at check-in, not taken from a file for someone "
-            "already here"
+        return _(
+            "{count} consent decision(s) in the file for {people} participant(s) already here "
+            "were not taken: consent is recorded with the person at check-in, not taken from a "
+            "file for someone already here",
+            count=self.consents_not_taken,
+            people=self.consents_not_taken_people,
         )
 
 
@@ -813,24 +910,34 @@ def _uuid(text: str, what: str) -> str:
     try:
         return str(uuid.UUID(text))
     except ValueError:
-        raise InputError(f"{what} '{text}' is not a valid id") from None
+        raise InputError(
+            _("{column} '{value}' is not a valid id", column=what, value=text)
+        ) from None
 
 
 def _date(text: str, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"{what} '{text}' is not a date (YYYY-MM-DD)") from None
+        raise InputError(
+            _("{column} '{value}' is not a date (YYYY-MM-DD)", column=what, value=text)
+        ) from None
 
 
 def _opt_float(text: str, what: str) -> float | None:
     if not text:
         return None
     if not _NUMBER.match(text):
-        raise InputError(f"{what} '{text}' is not a number")
+        raise InputError(_("{column} '{value}' is not a number", column=what, value=text))
     v = float(text)
     if not math.isfinite(v):
-        raise InputError(f"{what} '{text}' is far too large a number: check the value")
+        raise InputError(
+            _(
+                "{column} '{value}' is far too large a number: check the value",
+                column=what,
+                value=text,
+            )
+        )
     return v
 
 
@@ -843,7 +950,11 @@ def _opt_when(text: str, what: str) -> dt.datetime | None:
         return v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v.astimezone(dt.UTC)
     except (ValueError, OverflowError):
         raise InputError(
-            f"{what} '{text}' is not a date and time (like 2026-05-01T09:30:00+00:00)"
+            _(
+                "{column} '{value}' is not a date and time (like 2026-05-01T09:30:00+00:00)",
+                column=what,
+                value=text,
+            )
         ) from None
 
 
@@ -961,20 +1072,26 @@ def import_file(
     first = next(rows, None)  # a CSV file's header is known once its first row is read
     header = set(table.header) - {""}
     if first is None and not header:
-        raise InputError(f"{path} has no rows to import")
+        raise InputError(_("{path} has no rows to import", path=path))
     if "export_id" in header and "participant_id" not in header:
         raise InputError(
-            f"{path} is an anonymised export: it cannot be imported (it holds no "
-            "names or ids on purpose)"
+            _(
+                "{path} is an anonymised export: it cannot be imported (it holds no names or "
+                "ids on purpose)",
+                path=path,
+            )
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InputError(
-            f"{path} is not an ffmot export: it lacks {', '.join(missing[:4])}"
-            + ("…" if len(missing) > 4 else "")
+            _(
+                "{path} is not an ffmot export: it lacks {columns}",
+                path=path,
+                columns=", ".join(missing[:4]) + ("…" if len(missing) > 4 else ""),
+            )
         )
     if first is None:
-        raise InputError(f"{path} has no rows to import")
+        raise InputError(_("{path} has no rows to import", path=path))
     problems: list[str] = []
     parsed: list[_Row] = []
     seen: dict[tuple[str, str], tuple[int, object]] = {}
@@ -989,12 +1106,17 @@ def import_file(
             count += 1
             if count > MAX_ROWS:
                 raise InputError(
-                    f"{path} has more than {MAX_ROWS:,} rows, more than can be imported at once:"
-                    " export one MOT day at a time (ffmot export --event) and import each"
+                    _(
+                        "{path} has more than {limit:,} rows, more than can be imported at "
+                        "once: export one MOT day at a time (ffmot export --event) and import "
+                        "each",
+                        path=path,
+                        limit=MAX_ROWS,
+                    )
                 )
             last = line
             if "__error__" in raw:
-                problems.append(f"line {line}: {raw['__error__']}")
+                problems.append(_("line {line}: {problem}", line=line, problem=raw["__error__"]))
                 continue
             r = {
                 k: (restore(v) if k in FREE_TEXT else restore(v.strip()))
@@ -1004,7 +1126,7 @@ def import_file(
             try:
                 row = _parse_row(line, r, ns)
             except FfmotError as e:
-                problems.append(f"line {line}: {e}")
+                problems.append(_("line {line}: {problem}", line=line, problem=e))
                 continue
             same = _same_on_every_row(row, seen, problems)
             if same is not None:
@@ -1033,11 +1155,15 @@ def import_file(
         if summary.consents and not take_consents:
             raise ConsentsInFile(
                 [
-                    f"line {summary.consent_line}: the file holds consent decisions (the "
-                    f"consent_ columns) for {summary.consent_people} participant(s) new here. "
-                    "Consent is each person's own decision: to take these as the file records "
-                    "them, import again with --take-consents (File > Import asks); otherwise "
-                    "empty the consent columns and ask each person at check-in"
+                    _(
+                        "line {line}: the file holds consent decisions (the consent_ columns) "
+                        "for {count} participant(s) new here. Consent is each person's own "
+                        "decision: to take these as the file records them, import again with "
+                        "--take-consents (File > Import asks); otherwise empty the consent "
+                        "columns and ask each person at check-in",
+                        line=summary.consent_line,
+                        count=summary.consent_people,
+                    )
                 ],
                 summary.consent_people,
             )
@@ -1088,11 +1214,41 @@ def _same_on_every_row(
             and (prev[1].participant_id != row.participant_id)
         ):
             problems.append(
-                f"line {row.line}: the visit {ident[:8]} (assessment_id) is another "
-                f"person's visit (line {prev[0]}): give this person's own visit"
+                _(
+                    "line {line}: the visit {id} (assessment_id) is another person's visit "
+                    "(line {first}): give this person's own visit",
+                    line=row.line,
+                    id=ident[:8],
+                    first=prev[0],
+                )
+            )
+        elif key == "participant":
+            problems.append(
+                _(
+                    "line {line}: the participant {id} differs from line {first}",
+                    line=row.line,
+                    id=ident[:8],
+                    first=prev[0],
+                )
+            )
+        elif key == "MOT day":
+            problems.append(
+                _(
+                    "line {line}: the MOT day {id} differs from line {first}",
+                    line=row.line,
+                    id=ident[:8],
+                    first=prev[0],
+                )
             )
         else:
-            problems.append(f"line {row.line}: the {key} {ident[:8]} differs from line {prev[0]}")
+            problems.append(
+                _(
+                    "line {line}: the visit {id} differs from line {first}",
+                    line=row.line,
+                    id=ident[:8],
+                    first=prev[0],
+                )
+            )
     return dataclasses.replace(row, **shared) if ok else None  # type: ignore[arg-type]
 
 
@@ -1105,13 +1261,13 @@ def _measure(r: dict[str, str], key: str, ns: NormSet) -> float | None:
     try:
         return entry.check_measurement(fields, key, v)
     except InputError as e:
-        raise InputError(f"{key}: {e}") from None
+        raise InputError(_("{column}: {problem}", column=key, problem=e)) from None
 
 
 def _opt_int(text: str, what: str) -> int | None:
     v = _opt_float(text, what)
     if v is not None and not v.is_integer():
-        raise InputError(f"{what} '{text}' is not a whole number")
+        raise InputError(_("{column} '{value}' is not a whole number", column=what, value=text))
     return None if v is None else int(v)
 
 
@@ -1124,7 +1280,7 @@ def _tests(text: str, ns: NormSet) -> tuple[str, ...]:
 
 def _yes_no(text: str, what: str) -> bool:
     if text not in ("yes", "no"):
-        raise InputError(f"{what} must be yes or no, not '{text}'")
+        raise InputError(_("{column} must be yes or no, not '{value}'", column=what, value=text))
     return text == "yes"
 
 
@@ -1134,19 +1290,31 @@ def _parse_answers(text: str) -> tuple[tuple[str, bool], ...]:
         qid, sep, answer = (x.strip() for x in part.partition("="))
         if not sep:
             raise InputError(
-                f"screening_answers: '{part}' should look like chest_pain=no (question=yes or no)"
+                _(
+                    "screening_answers: '{value}' should look like chest_pain=no (question=yes "
+                    "or no)",
+                    value=part,
+                )
             )
         if qid not in screening.QUESTION_IDS:
             raise InputError(
-                f"screening_answers: unknown screening question '{qid}': the questions are "
-                + ", ".join(screening.QUESTION_IDS)
+                _(
+                    "screening_answers: unknown screening question '{question}': the questions "
+                    "are {questions}",
+                    question=qid,
+                    questions=", ".join(screening.QUESTION_IDS),
+                )
             )
         if answer not in ("yes", "no"):
             raise InputError(
-                f"screening_answers: the answer to {qid} must be yes or no, not '{answer}'"
+                _(
+                    "screening_answers: the answer to {question} must be yes or no, not '{value}'",
+                    question=qid,
+                    value=answer,
+                )
             )
-        if any(q == qid for q, _ in out):
-            raise InputError(f"screening_answers: {qid} is answered twice")
+        if any(q == qid for q, _answered in out):
+            raise InputError(_("screening_answers: {question} is answered twice", question=qid))
         out.append((qid, answer == "yes"))
     return tuple(out)
 
@@ -1162,14 +1330,21 @@ def _parse_screening(r: dict[str, str], ns: NormSet) -> _Screen | None:
         filled = [c for c in _SCREENING_COLUMNS if r[c]]
         if filled:
             raise InputError(
-                f"{filled[0]} is filled but screening_outcome is empty: give the outcome ("
-                + ", ".join(screening.OUTCOMES)
-                + ") or leave every screening column empty"
+                _(
+                    "{column} is filled but screening_outcome is empty: give the outcome "
+                    "({outcomes}) or leave every screening column empty",
+                    column=filled[0],
+                    outcomes=", ".join(screening.OUTCOMES),
+                )
             )
         return None
     if outcome not in screening.OUTCOMES:
         raise InputError(
-            f"screening_outcome '{outcome}' must be one of {', '.join(screening.OUTCOMES)}"
+            _(
+                "screening_outcome '{value}' must be one of {outcomes}",
+                value=outcome,
+                outcomes=", ".join(screening.OUTCOMES),
+            )
         )
     answers = _parse_answers(r["screening_answers"])
     systolic = _opt_int(r["screening_systolic"], "screening_systolic")
@@ -1209,39 +1384,61 @@ def _parse_result(r: dict[str, str], ns: NormSet) -> _Res | None:
     if not r["test"]:
         filled = [c for c in _RESULT_COLUMNS if r[c]]
         if filled:
-            raise InputError(f"{filled[0]} is filled but test is empty: name the test")
+            raise InputError(
+                _("{column} is filled but test is empty: name the test", column=filled[0])
+            )
         return None  # a visit with no result yet
     test = ns.test(r["test"])
     if r["done"] not in ("yes", "no"):
-        raise InputError(f"done must be yes or no, not '{r['done']}'")
+        raise InputError(_("done must be yes or no, not '{value}'", value=r["done"]))
     done = r["done"] == "yes"
     unit = units.normalise_unit(r["unit"], test.units, test.unit, test.short_name)
     value = _opt_float(r["value"], "value")
     trials: list[tuple[float, str]] = []
     if done:
         if value is None:
-            raise InputError("a done test needs a value")
+            raise InputError(_("a done test needs a value"))
         check_value(test, value, unit)
         for part in filter(None, (x.strip() for x in r["trials"].split(";"))):
             m = _TRIAL.match(part)
             if not m:
-                raise InputError(f"trial '{part}' should look like 12.5 (left 1)")
+                raise InputError(_("trial '{value}' should look like 12.5 (left 1)", value=part))
             trials.append((float(m.group(1)), m.group(2) or ""))
         if trials:  # the station's own rules: how many, which choices, what range
             entry.check_trials(test, trials, unit)
     else:
         if r["reason"] not in NOT_DONE_REASONS:
-            raise InputError(f"reason must be one of {', '.join(NOT_DONE_REASONS)}")
+            raise InputError(
+                _("reason must be one of {reasons}", reasons=", ".join(NOT_DONE_REASONS))
+            )
         if value is not None:
-            raise InputError("a test not done cannot have a value")
+            raise InputError(_("a test not done cannot have a value"))
     stop = r["stop_reason"]
     if stop:
         if stop not in STOP_REASONS:
-            raise InputError(f"stop_reason '{stop}' must be one of {', '.join(STOP_REASONS)}")
-        if done or r["reason"] != "stopped_by_tester":
             raise InputError(
-                f"stop_reason '{stop}' goes only with reason stopped_by_tester, not with "
-                + ("a test that was done" if done else f"reason {r['reason']}")
+                _(
+                    "stop_reason '{value}' must be one of {reasons}",
+                    value=stop,
+                    reasons=", ".join(STOP_REASONS),
+                )
+            )
+        if done:
+            raise InputError(
+                _(
+                    "stop_reason '{value}' goes only with reason stopped_by_tester, not with a "
+                    "test that was done",
+                    value=stop,
+                )
+            )
+        if r["reason"] != "stopped_by_tester":
+            raise InputError(
+                _(
+                    "stop_reason '{value}' goes only with reason stopped_by_tester, not with "
+                    "reason {reason}",
+                    value=stop,
+                    reason=r["reason"],
+                )
             )
     # A test stopped before ffmot asked why (before schema 0003) has no stop reason: allowed.
     return _Res(
@@ -1283,14 +1480,14 @@ def _check_text(r: dict[str, str]) -> None:
     cell checked against its column's length. Changes `r` in place."""
     for col in ("given_name", "family_name"):
         if not r[col]:
-            raise InputError(f"{col} is empty: every row needs the person's name")
+            raise InputError(_("{column} is empty: every row needs the person's name", column=col))
         r[col] = textrules.line(r[col], MAX_NAME, col)
     r["phone"] = textrules.line(r["phone"], 40, "phone")
     r["email"] = textrules.line(r["email"], 200, "email")
     try:
         r["postcode_district"] = _postcode_district(r["postcode_district"]) or ""
     except InputError as e:
-        raise InputError(f"postcode_district: {e}") from None
+        raise InputError(_("{column}: {problem}", column="postcode_district", problem=e)) from None
     for col in FREE_TEXT:
         textrules.check(r[col], MAX_NOTES, col, multiline=True)
     for col, limit in _LINES.items():
@@ -1309,28 +1506,33 @@ def _parse_row(line: int, raw: dict[str, str], ns: NormSet) -> _Row:
     _check_text(r)
     sex = r["sex"]
     if sex not in SEXES:
-        raise InputError(f"sex '{sex}' must be one of {', '.join(SEXES)}")
+        raise InputError(
+            _("sex '{value}' must be one of {sexes}", value=sex, sexes=", ".join(SEXES))
+        )
     dob = _date(r["date_of_birth"], "date_of_birth")
     when = _date(r["assessment_date"], "assessment_date")
     if dob > when:
-        raise InputError("the date of birth is after the assessment date")
+        raise InputError(_("the date of birth is after the assessment date"))
     age_on(dob, when)
     result = _parse_result(r, ns)
     consents = []
     for purpose in PURPOSES:
         v = r[f"consent_{purpose}"]
         if v not in ("", "yes", "no"):
-            raise InputError(f"consent_{purpose} must be yes, no or empty")
+            raise InputError(_("{column} must be yes, no or empty", column=f"consent_{purpose}"))
         at = _opt_when(r[f"consent_{purpose}_recorded_at"], f"consent_{purpose}_recorded_at")
         by = r[f"consent_{purpose}_recorded_by"]
         if v:
             consents.append((purpose, v == "yes", at, by))
         elif at or by:
             raise InputError(
-                f"consent_{purpose} is empty, so consent_{purpose}_recorded_at and _by must be too"
+                _(
+                    "{column} is empty, so {column}_recorded_at and _by must be too",
+                    column=f"consent_{purpose}",
+                )
             )
     if not r["given_name"] or not r["family_name"]:
-        raise InputError("given_name and family_name are needed")
+        raise InputError(_("given_name and family_name are needed"))
     pid = _uuid(r["participant_id"], "participant_id")
     eid = _uuid(r["event_id"], "event_id")
     previous = r["previous_assessment_id"]
@@ -1401,15 +1603,24 @@ def _check_links(s: Session, parsed: list[_Row], problems: list[str]) -> None:
         here = s.get(Assessment, aid)
         if here is not None and here.participant_id != row.participant_id:
             problems.append(
-                f"line {row.line}: the visit {aid[:8]} (assessment_id) is "
-                f"{_who(s, here.participant_id)}'s visit here, not {who}'s: give {who}'s "
-                "own visit, or a new id for a new visit"
+                _(
+                    "line {line}: the visit {id} (assessment_id) is {owner}'s visit here, not "
+                    "{who}'s: give {who}'s own visit, or a new id for a new visit",
+                    line=row.line,
+                    id=aid[:8],
+                    owner=_who(s, here.participant_id),
+                    who=who,
+                )
             )
             continue
         if here is not None and here.event_id != row.event_id:
             problems.append(
-                f"line {row.line}: the visit {aid[:8]} (assessment_id) is at another MOT day "
-                "here: its event_id must be the MOT day it was recorded at"
+                _(
+                    "line {line}: the visit {id} (assessment_id) is at another MOT day here: its "
+                    "event_id must be the MOT day it was recorded at",
+                    line=row.line,
+                    id=aid[:8],
+                )
             )
             continue
         prev = row.visit.previous_id
@@ -1417,8 +1628,13 @@ def _check_links(s: Session, parsed: list[_Row], problems: list[str]) -> None:
             continue
         if prev == aid:
             problems.append(
-                f"line {row.line}: the visit {aid[:8]} names itself as its previous visit "
-                f"(previous_assessment_id): give {who}'s earlier visit, or leave it empty"
+                _(
+                    "line {line}: the visit {id} names itself as its previous visit "
+                    "(previous_assessment_id): give {who}'s earlier visit, or leave it empty",
+                    line=row.line,
+                    id=aid[:8],
+                    who=who,
+                )
             )
             continue
         if prev in visits:
@@ -1432,14 +1648,26 @@ def _check_links(s: Session, parsed: list[_Row], problems: list[str]) -> None:
             owner_code = _who(s, owner)
         if owner != row.participant_id:
             problems.append(
-                f"line {row.line}: the previous visit {prev[:8]} (previous_assessment_id) is "
-                f"{owner_code}'s, not {who}'s: give {who}'s own earlier visit, or leave it empty"
+                _(
+                    "line {line}: the previous visit {id} (previous_assessment_id) is "
+                    "{owner}'s, not {who}'s: give {who}'s own earlier visit, or leave it empty",
+                    line=row.line,
+                    id=prev[:8],
+                    owner=owner_code,
+                    who=who,
+                )
             )
         elif when >= row.visit.when:
             problems.append(
-                f"line {row.line}: the previous visit {prev[:8]} (previous_assessment_id) is "
-                f"on {when.isoformat()}, not before this visit on {row.visit.when.isoformat()}: "
-                "give an earlier visit, or leave it empty"
+                _(
+                    "line {line}: the previous visit {id} (previous_assessment_id) is on "
+                    "{date}, not before this visit on {visit_date}: give an earlier visit, or "
+                    "leave it empty",
+                    line=row.line,
+                    id=prev[:8],
+                    date=when.isoformat(),
+                    visit_date=row.visit.when.isoformat(),
+                )
             )
     for row in parsed:
         res = row.result
@@ -1448,8 +1676,12 @@ def _check_links(s: Session, parsed: list[_Row], problems: list[str]) -> None:
         stored = s.get(Result, res.id)
         if stored is not None and stored.assessment_id != row.assessment_id:
             problems.append(
-                f"line {row.line}: the result {res.id[:8]} (result_id) belongs to another "
-                "visit here: give a new result_id for a new result"
+                _(
+                    "line {line}: the result {id} (result_id) belongs to another visit here: "
+                    "give a new result_id for a new result",
+                    line=row.line,
+                    id=res.id[:8],
+                )
             )
 
 
@@ -1494,17 +1726,22 @@ def _file_result(res: _Res) -> _Value:
 def _say_result(v: _Value) -> str:
     """A result's value in words, as the difference between two copies needs it."""
     _test, done, reason, stop, value, unit, trials, mods = v
-    if not done:
-        said = f"not done ({reason}" + (f", {stop})" if stop else ")")
+    if not done and stop:
+        said = _("not done ({reason}, {stop})", reason=reason, stop=stop)
+    elif not done:
+        said = _("not done ({reason})", reason=reason)
     else:
         said = f"{_num(value)} {unit}".strip()
     extra = []
     if trials:
         extra.append(
-            "trials " + "; ".join(f"{_num(t)} ({lab})" if lab else _num(t) for t, lab in trials)
+            _(
+                "trials {trials}",
+                trials="; ".join(f"{_num(t)} ({lab})" if lab else _num(t) for t, lab in trials),
+            )
         )
     if mods:
-        extra.append("modifications " + ";".join(mods))
+        extra.append(_("modifications {modifications}", modifications=";".join(mods)))
     return said + (f" [{', '.join(extra)}]" if extra else "")
 
 
@@ -1524,8 +1761,14 @@ def _check_results(
         first = tests.setdefault((row.assessment_id, res.test), (row.line, res.id))
         if first[1] != res.id:
             problems.append(
-                f"line {row.line}: the visit {row.assessment_id[:8]} has a second {name} "
-                f"result (line {first[0]} has one): keep one row per test and visit"
+                _(
+                    "line {line}: the visit {id} has a second {test} result (line {first} has "
+                    "one): keep one row per test and visit",
+                    line=row.line,
+                    id=row.assessment_id[:8],
+                    test=name,
+                    first=first[0],
+                )
             )
             continue
         stored = s.get(Result, res.id)
@@ -1537,8 +1780,14 @@ def _check_results(
             )
             if other is not None:
                 problems.append(
-                    f"line {row.line}: the visit {row.assessment_id[:8]} already has a {name} "
-                    f"result here (result_id {other[:8]}…): to change it, give that result_id"
+                    _(
+                        "line {line}: the visit {id} already has a {test} result here "
+                        "(result_id {result}…): to change it, give that result_id",
+                        line=row.line,
+                        id=row.assessment_id[:8],
+                        test=name,
+                        result=other[:8],
+                    )
                 )
             continue
         if stored.assessment_id != row.assessment_id:
@@ -1550,10 +1799,16 @@ def _check_results(
             changed[res.id] = stored
             continue
         problems.append(
-            f"line {row.line}: the {name} result {res.id[:8]} is already here as "
-            f"{_say_result(mine)}; the file says {_say_result(theirs)}. To replace the stored "
-            "result with the file's, import it with 'ffmot import --update'; to keep it, put "
-            "the stored value back in the file"
+            _(
+                "line {line}: the {test} result {id} is already here as {stored}; the file "
+                "says {file_value}. To replace the stored result with the file's, import it "
+                "with 'ffmot import --update'; to keep it, put the stored value back in the file",
+                line=row.line,
+                test=name,
+                id=res.id[:8],
+                stored=_say_result(mine),
+                file_value=_say_result(theirs),
+            )
         )
     return changed
 
@@ -1844,10 +2099,15 @@ def _check_may_record(
             if (row.participant_id, "consent") not in said:
                 said.add((row.participant_id, "consent"))
                 problems.append(
-                    f"line {row.line}: the {name} result cannot be imported: {who} has not "
-                    "agreed to keep their results (or had withdrawn it when it was saved), so "
-                    "nothing can be recorded for them. Take their rows out of the file; if they "
-                    "agree, tick 'Keep my results' at check-in first"
+                    _(
+                        "line {line}: the {test} result cannot be imported: {who} has not "
+                        "agreed to keep their results (or had withdrawn it when it was saved), "
+                        "so nothing can be recorded for them. Take their rows out of the file; "
+                        "if they agree, tick 'Keep my results' at check-in first",
+                        line=row.line,
+                        test=name,
+                        who=who,
+                    )
                 )
             continue
         if not result.done:
@@ -1863,7 +2123,7 @@ def _check_may_record(
         try:
             _check_allowed(s, a, result.test_id)
         except InputError as e:
-            problems.append(f"line {row.line}: {who}'s {e}")
+            problems.append(_("line {line}: {who}'s {problem}", line=row.line, who=who, problem=e))
 
 
 def _insert_person(
@@ -1876,7 +2136,13 @@ def _insert_person(
     if existing is None:
         clash = s.scalar(select(Participant.id).where(Participant.code == p.code))
         if clash is not None:
-            problems.append(f"line {row.line}: the code {p.code} belongs to someone else here")
+            problems.append(
+                _(
+                    "line {line}: the code {code} belongs to someone else here",
+                    line=row.line,
+                    code=p.code,
+                )
+            )
             return None
         s.add(
             Participant(
@@ -1916,8 +2182,12 @@ def _insert_person(
     )
     if mine != (p.code, p.given, p.family, p.dob, p.sex):
         problems.append(
-            f"line {row.line}: participant {p.code} is already here with other "
-            "details; use 'ffmot merge' to bring databases together"
+            _(
+                "line {line}: participant {code} is already here with other details; use "
+                "'ffmot merge' to bring databases together",
+                line=row.line,
+                code=p.code,
+            )
         )
         return None
     return "existing"

@@ -33,13 +33,11 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from ffmot.core.files import owner_only
+from ffmot.core.i18n import N_, _
 from ffmot.store import keys
 from ffmot.store.errors import FileGoneError, StoreError, UnreachableError
 
 ENV_URL = "FFMOT_DATABASE_URL"
-POSTGRES_EXTRA_MISSING = (
-    "shared PostgreSQL databases need ffmot's postgres extra: pip install 'ffmot[postgres]'"
-)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -143,17 +141,24 @@ class Database:
             return
         if not self._still_ours():
             raise FileGoneError(
-                f"the database file {self.path} was deleted or replaced while ffmot was open: "
-                "nothing more was saved; your last entry is still on screen. Close ffmot, put "
-                "the file back or restore a backup, then open it again"
+                _(
+                    "the database file {path} was deleted or replaced while ffmot was open: "
+                    "nothing more was saved; your last entry is still on screen. Close ffmot, "
+                    "put the file back or restore a backup, then open it again",
+                    path=self.path,
+                )
             )
 
         problem = self._damage()
         if problem:
             raise FileGoneError(
-                f"the database file {self.path} was changed by something other than ffmot while "
-                f"it was open ({problem}): nothing more was saved; your last entry is still on "
-                "screen. Close ffmot, restore a backup, then open it again"
+                _(
+                    "the database file {path} was changed by something other than ffmot while "
+                    "it was open ({problem}): nothing more was saved; your last entry is still "
+                    "on screen. Close ffmot, restore a backup, then open it again",
+                    path=self.path,
+                    problem=problem,
+                )
             )
 
     def _still_ours(self) -> bool:
@@ -188,10 +193,10 @@ class Database:
         except OSError:
             return ""  # _still_ours() speaks for a file that cannot be read
         if not head:
-            return "it is now empty" if self.had_content else ""
+            return _("it is now empty") if self.had_content else ""
         self.had_content = True
         if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
-            return "it no longer starts as a SQLite file"
+            return _("it no longer starts as a SQLite file")
         page = int.from_bytes(head[16:18], "big")
         page = 65536 if page == 1 else page
         if self.key is not None:
@@ -199,14 +204,18 @@ class Database:
             seen = (st.st_mtime_ns, st.st_size)
             if seen != self._verified:
                 if not _opens_with_key(fd, page, self.key, self.path):
-                    return "its contents were replaced by a database this key does not open"
+                    return _("its contents were replaced by a database this key does not open")
                 self._verified = seen
         pages = int.from_bytes(head[28:32], "big")
         # Bytes 92-95 say the page count is current; SQLCipher keeps only the first 32 bytes in
         # plain, and every SQLite that writes it keeps the count current.
         current = head[24:28] == head[92:96] or keys.is_encrypted(head)
         if current and size < pages * page:
-            return f"it is {size:,} bytes, shorter than the {pages * page:,} its header gives"
+            return _(
+                "it is {size:,} bytes, shorter than the {expected:,} its header gives",
+                size=size,
+                expected=pages * page,
+            )
         return ""
 
     def _orphaned_sidecars(self) -> list[tuple[Path, tuple[int, int]]]:
@@ -240,7 +249,7 @@ class Database:
             return False
         try:
             cur = conn.cursor()
-            busy, _, _ = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            busy, _log, _pages = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             cur.close()
             return not busy
         except Exception:  # the -wal is then kept, not deleted
@@ -346,9 +355,12 @@ def _failed_check(db: Database) -> StoreError:
     """SQLCipher's answer (as a MemoryError) to a page that fails its check: changed on disk,
     damaged, or not encrypted with this key."""
     return StoreError(
-        f"{describe(db.url)} is damaged or not an ffmot database (a part of it failed its "
-        "check: it was changed outside ffmot, or the disk is failing); it was left as it is. "
-        "Restore a backup or choose another file with --db."
+        _(
+            "{where} is damaged or not an ffmot database (a part of it failed its "
+            "check: it was changed outside ffmot, or the disk is failing); it was left as it is. "
+            "Restore a backup or choose another file with --db.",
+            where=describe(db.url),
+        )
     )
 
 
@@ -356,35 +368,48 @@ def _path_problem(path: Path, e: OSError) -> StoreError:
     """An OSError met while looking at the database's path, in words."""
     if e.errno == errno.ELOOP:
         return StoreError(
-            f"{path} is a shortcut (symbolic link) that leads round in a loop, never to a file: "
-            "choose the database file itself with --db"
+            _(
+                "{path} is a shortcut (symbolic link) that leads round in a loop, never to a "
+                "file: choose the database file itself with --db",
+                path=path,
+            )
         )
     if e.errno == errno.ENAMETOOLONG:
         return StoreError(
-            f"the database path is too long for this system ({len(str(path))} characters): "
-            "choose a file in a shorter folder with --db"
+            _(
+                "the database path is too long for this system ({count} characters): "
+                "choose a file in a shorter folder with --db",
+                count=len(str(path)),
+            )
         )
     if e.errno == errno.ENOTDIR:
-        return StoreError(f"{path}: part of that path is a file, not a folder")
-    return StoreError(f"cannot use {path} as the database: {e.strerror}")
+        return StoreError(_("{path}: part of that path is a file, not a folder", path=path))
+    return StoreError(
+        _("cannot use {path} as the database: {problem}", path=path, problem=e.strerror)
+    )
 
 
 _KINDS = (
-    (stat.S_ISFIFO, "a pipe (FIFO)"),
-    (stat.S_ISCHR, "a device"),
-    (stat.S_ISBLK, "a disk device"),
-    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISFIFO, N_("a pipe (FIFO)")),
+    (stat.S_ISCHR, N_("a device")),
+    (stat.S_ISBLK, N_("a disk device")),
+    (stat.S_ISSOCK, N_("a socket")),
 )
+_OTHER_KIND = N_("not an ordinary file")
 
 
 def _refuse_unless_regular(path: Path, st: os.stat_result) -> None:
     if stat.S_ISDIR(st.st_mode):
-        raise StoreError(f"{path} is a folder, not a database file")
+        raise StoreError(_("{path} is a folder, not a database file", path=path))
     if not stat.S_ISREG(st.st_mode):
-        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not an ordinary file")
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), _OTHER_KIND)
         raise StoreError(
-            f"{path} is {kind}, not an ordinary file: ffmot keeps its database only in an "
-            "ordinary file, and left this untouched. Choose another file with --db."
+            _(
+                "{path} is {kind}, not an ordinary file: ffmot keeps its database only in an "
+                "ordinary file, and left this untouched. Choose another file with --db.",
+                path=path,
+                kind=_(kind),
+            )
         )
 
 
@@ -445,7 +470,9 @@ def _prepare_sqlite_file(path: Path) -> tuple[int, int]:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
         if e.errno == errno.EACCES:
-            raise StoreError(f"cannot read the database {path}: {e.strerror}") from None
+            raise StoreError(
+                _("cannot read the database {path}: {problem}", path=path, problem=e.strerror)
+            ) from None
         raise _path_problem(path, e) from None
     try:
         st = os.fstat(fd)
@@ -453,20 +480,28 @@ def _prepare_sqlite_file(path: Path) -> tuple[int, int]:
         head = os.pread(fd, 16, 0)
         if head and head != SQLITE_MAGIC:
             raise StoreError(
-                f"{path} is not an ffmot database (it is not a SQLite file); it was left "
-                "untouched. Choose another file with --db."
+                _(
+                    "{path} is not an ffmot database (it is not a SQLite file); it was left "
+                    "untouched. Choose another file with --db.",
+                    path=path,
+                )
             )
         if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
             raise StoreError(
-                f"{path} is read-only (the file, its folder or the disk it is on): ffmot "
-                "needs to write to its database. It was left untouched; copy it somewhere "
-                "you can write to, or choose another file with --db."
+                _(
+                    "{path} is read-only (the file, its folder or the disk it is on): ffmot "
+                    "needs to write to its database. It was left untouched; copy it somewhere "
+                    "you can write to, or choose another file with --db.",
+                    path=path,
+                )
             )
         if stat.S_IMODE(st.st_mode) & 0o077 and st.st_uid == os.geteuid():
             owner_only(fd, path)  # personal health data (ffmot/core/files.py)
     except OSError as e:
         os.close(fd)  # nothing of ours is open on a file refused here
-        raise StoreError(f"cannot read the database {path}: {e.strerror}") from None
+        raise StoreError(
+            _("cannot read the database {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
     except BaseException:
         os.close(fd)
         raise
@@ -486,13 +521,18 @@ def _create_sqlite_file(path: Path) -> tuple[int, int]:
         _keep_handle((st.st_dev, st.st_ino), fd)
     except FileExistsError:
         raise StoreError(
-            f"cannot create the database {path}: something is already there (a shortcut to a "
-            "file that does not exist?). Choose another file with --db."
+            _(
+                "cannot create the database {path}: something is already there (a shortcut to "
+                "a file that does not exist?). Choose another file with --db.",
+                path=path,
+            )
         ) from None
     except OSError as e:
         if e.errno in (errno.ELOOP, errno.ENAMETOOLONG, errno.ENOTDIR):
             raise _path_problem(path, e) from None
-        raise StoreError(f"cannot create the database {path}: {e.strerror}") from None
+        raise StoreError(
+            _("cannot create the database {path}: {problem}", path=path, problem=e.strerror)
+        ) from None
     return st.st_dev, st.st_ino
 
 
@@ -545,11 +585,13 @@ def sync_folder_warning(path: Path) -> str:
         low = part.lower()
         for key, service in _SYNCED_FOLDERS:
             if key in low:
-                return (
-                    f"the database {path} is in a folder that {service} keeps in step with the "
+                return _(
+                    "the database {path} is in a folder that {service} keeps in step with the "
                     "cloud. A sync service can replace or duplicate a file while ffmot has it "
                     "open, and saves can then be lost. Move the database out of that folder "
-                    "(close ffmot first), and share work with 'save-work' or an export instead."
+                    "(close ffmot first), and share work with 'save-work' or an export instead.",
+                    path=path,
+                    service=service,
                 )
     return ""
 
@@ -573,13 +615,19 @@ def _key_for_file(path: Path, file_id: tuple[int, int]) -> bytes | None:
     page = int.from_bytes(head[16:18], "big") if len(head) >= 18 else 0
     page = 65536 if page == 1 else page
     if fd is not None and page and not _opens_with_key(fd, page, key, path):
-        raise StoreError(
-            f"the key kept for {path} does not open it: the file is damaged, or its "
-            f"{keys.SUFFIX} file belongs to another database. It was left as it is: restore a "
-            f"backup, or put back the file's own {keys.SUFFIX} file, or open it with its "
-            "recovery code ('ffmot db recover')"
-        )
+        raise StoreError(_key_not_the_files(path))
     return key
+
+
+def _key_not_the_files(where: object) -> str:
+    return _(
+        "the key kept for {path} does not open it: the file is damaged, or its "
+        "{suffix} file belongs to another database. It was left as it is: restore a "
+        "backup, or put back the file's own {suffix} file, or open it with its "
+        "recovery code ('ffmot db recover')",
+        path=where,
+        suffix=keys.SUFFIX,
+    )
 
 
 def _use_key(engine: Engine, key: bytes) -> None:
@@ -654,8 +702,11 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
         backend = u.get_backend_name()
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number, a stray "["
         raise StoreError(
-            f"'{resolved}' is not a database address: give a file path or a URL "
-            "like postgresql+psycopg://user@host/dbname"
+            _(
+                "'{address}' is not a database address: give a file path or a URL "
+                "like postgresql+psycopg://user@host/dbname",
+                address=resolved,
+            )
         ) from None
     # A failed statement's message never carries its values (names, dates of birth, notes):
     # such messages reach the log and, from a station's file, the screen.
@@ -676,7 +727,7 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
         kwargs["pool_pre_ping"] = True
         kwargs["connect_args"] = _postgres_connect_args(u)
     else:
-        raise StoreError(f"ffmot works with SQLite or PostgreSQL, not {backend}")
+        raise StoreError(_("ffmot works with SQLite or PostgreSQL, not {backend}", backend=backend))
     try:
         engine = create_engine(u, **kwargs)
     except (ArgumentError, ImportError) as e:
@@ -685,8 +736,16 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
         if backend == "postgresql" and isinstance(e, ImportError):
             # SQLAlchemy imports the driver only here; it is the `postgres` extra, not a
             # dependency of every station (pyproject.toml).
-            raise StoreError(f"{POSTGRES_EXTRA_MISSING} ({e})") from None
-        raise StoreError(f"cannot use {describe(resolved)}: {e}") from None
+            raise StoreError(
+                _(
+                    "shared PostgreSQL databases need ffmot's postgres extra: "
+                    "pip install 'ffmot[postgres]' ({problem})",
+                    problem=e,
+                )
+            ) from None
+        raise StoreError(
+            _("cannot use {where}: {problem}", where=describe(resolved), problem=e)
+        ) from None
     db = Database(resolved, engine, sessionmaker(engine, expire_on_commit=False), key=key)
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -702,12 +761,7 @@ def connect(url: str | None = None, upgrade: bool = True) -> Database:
             upgrade_schema(db)
     except MemoryError:  # SQLCipher's answer to a key that is not the file's
         db.close()
-        raise StoreError(
-            f"the key kept for {describe(resolved)} does not open it: the file is damaged, or "
-            f"its {keys.SUFFIX} file belongs to another database. It was left as it is: "
-            f"restore a backup, or put back the file's own {keys.SUFFIX} file, or open it with "
-            "its recovery code ('ffmot db recover')"
-        ) from None
+        raise StoreError(_key_not_the_files(describe(resolved))) from None
     except BaseException:
         db.close()
         raise
@@ -769,22 +823,29 @@ def check_version(db: Database) -> None:
     rev = current_revision(db)
     if rev is None:
         return
-    known, _ = known_revisions()
+    known, _head = known_revisions()
     if rev == "unversioned":
         raise StoreError(
-            f"{describe(db.url)} holds tables that are not ffmot's; it was left "
-            "untouched. Choose another database with --db."
+            _(
+                "{where} holds tables that are not ffmot's; it was left "
+                "untouched. Choose another database with --db.",
+                where=describe(db.url),
+            )
         )
     if rev not in known:
         raise StoreError(
-            f"{describe(db.url)} was written by a newer version of ffmot (schema {rev}); it was "
-            "left untouched. Install the newer ffmot to open it."
+            _(
+                "{where} was written by a newer version of ffmot (schema {revision}); it was "
+                "left untouched. Install the newer ffmot to open it.",
+                where=describe(db.url),
+                revision=rev,
+            )
         )
 
 
 def upgrade_schema(db: Database) -> bool:
     """Brings the schema to the newest revision. Returns True if anything changed."""
-    _, head = known_revisions()
+    _known, head = known_revisions()
     before = current_revision(db)
     if before == head:
         return False
@@ -807,32 +868,58 @@ def upgrade_to(db: Database, revision: str) -> None:
 
 
 def _explain(db: Database, e: DBAPIError | SQLAlchemyError) -> StoreError:
+    """A driver's error in words for a person; the driver's own text is kept as {problem}."""
     msg = str(getattr(e, "orig", e)).strip().splitlines()[0] if str(e) else type(e).__name__
     where = describe(db.url)
     low = msg.lower()
     if "not a database" in low or "malformed" in low:
         return StoreError(
-            f"{where} is damaged or not an ffmot database ({msg}); it was left as "
-            "it is. Restore a backup or choose another file with --db."
+            _(
+                "{where} is damaged or not an ffmot database ({problem}); it was left as "
+                "it is. Restore a backup or choose another file with --db.",
+                where=where,
+                problem=msg,
+            )
         )
-    kept = "that change was not saved; everything saved before it is safe"
     if "readonly" in low or "read-only" in low:
-        return StoreError(f"{where} is read-only ({msg}): {kept}. ffmot needs to write to it")
+        return StoreError(
+            _(
+                "{where} is read-only ({problem}): that change was not saved; everything saved "
+                "before it is safe. ffmot needs to write to it",
+                where=where,
+                problem=msg,
+            )
+        )
     if "disk is full" in low or "no space left" in low:
         return StoreError(
-            f"the disk holding {where} is full ({msg}): {kept}. Free some space, then save again."
+            _(
+                "the disk holding {where} is full ({problem}): that change was not saved; "
+                "everything saved before it is safe. Free some space, then save again.",
+                where=where,
+                problem=msg,
+            )
         )
     if "disk i/o error" in low:
         return StoreError(
-            f"cannot write to the disk holding {where} ({msg}): it may be full, removed or "
-            f"failing; {kept}. Check the disk, then save again."
+            _(
+                "cannot write to the disk holding {where} ({problem}): it may be full, removed "
+                "or failing; that change was not saved; everything saved before it is safe. "
+                "Check the disk, then save again.",
+                where=where,
+                problem=msg,
+            )
         )
     if db.kind == "postgresql" and _sqlstate(e) == "57014":  # query_canceled: the timeout
         return StoreError(
-            f"the shared database took more than {STATEMENT_TIMEOUT_S} seconds to answer, so "
-            "ffmot stopped waiting: what you were entering was not saved yet (it is still on "
-            "screen), and everything saved before is safe. Try again; if it keeps happening, "
-            f"the server is overloaded or stuck ({where}: {msg})"
+            _(
+                "the shared database took more than {seconds} seconds to answer, so "
+                "ffmot stopped waiting: what you were entering was not saved yet (it is still "
+                "on screen), and everything saved before is safe. Try again; if it keeps "
+                "happening, the server is overloaded or stuck ({where}: {problem})",
+                seconds=STATEMENT_TIMEOUT_S,
+                where=where,
+                problem=msg,
+            )
         )
     if db.kind == "postgresql":  # no encryption, or the server's certificate not trusted
         from ffmot.store import pgtls
@@ -842,18 +929,24 @@ def _explain(db: Database, e: DBAPIError | SQLAlchemyError) -> StoreError:
             return tls
     if db.kind == "postgresql" and "authentication" in low:
         return StoreError(
-            f"the shared database {where} refused this station's user name or password "
-            f"({msg}). Check the address in Settings"
+            _(
+                "the shared database {where} refused this station's user name or password "
+                "({problem}). Check the address in Settings",
+                where=where,
+                problem=msg,
+            )
         )
     if db.kind == "postgresql" and _unreachable(e):
         return UnreachableError(
-            "cannot reach the shared database just now: what you were entering was not saved "
-            "yet (it is still on screen), and everything saved before is safe. Check the "
-            "network or the server, then try again",
+            _(
+                "cannot reach the shared database just now: what you were entering was not "
+                "saved yet (it is still on screen), and everything saved before is safe. Check "
+                "the network or the server, then try again"
+            ),
             detail=f"{where}: {msg}",
             probe=db.ping,
         )
-    return StoreError(f"database problem with {where}: {msg}")
+    return StoreError(_("database problem with {where}: {problem}", where=where, problem=msg))
 
 
 # PostgreSQL's codes for a connection that failed or was cut (class 08) and for a server that

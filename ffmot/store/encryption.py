@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ffmot.core.i18n import _
 from ffmot.store import keys
 from ffmot.store.db import Database, _sqlcipher
 from ffmot.store.errors import StoreError
@@ -42,16 +43,19 @@ def encrypt_file(db: Database) -> bytes:
 
     path = db.path
     if path is None or not db.plain_file:
-        raise StoreError("only a plain database file on this computer can be encrypted")
-    window = hold(path, "encrypting the database")  # refused if a window has it open
+        raise StoreError(_("only a plain database file on this computer can be encrypted"))
+    window = hold(path, _("encrypting the database"))  # refused if a window has it open
     try:
         with db.engine.connect() as c:
             row = c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         busy = row is None or row[0]
         if busy:
             raise StoreError(
-                f"{path} is in use by another ffmot command: nothing was changed; try again "
-                "when it has finished"
+                _(
+                    "{path} is in use by another ffmot command: nothing was changed; try again "
+                    "when it has finished",
+                    path=path,
+                )
             )
         db.close()
         return _copy_encrypted(path)
@@ -80,7 +84,9 @@ def _copy_encrypted(path: Path) -> bytes:
         src.execute("DETACH DATABASE enc")
     except dbapi.Error as e:
         new.unlink(missing_ok=True)
-        raise StoreError(f"could not encrypt {path} ({e}): nothing was changed") from None
+        raise StoreError(
+            _("could not encrypt {path} ({problem}): nothing was changed", path=path, problem=e)
+        ) from None
     finally:
         src.close()
     check = dbapi.connect(str(new))
@@ -94,7 +100,9 @@ def _copy_encrypted(path: Path) -> bytes:
         check.close()
     if not (ok and same):
         new.unlink(missing_ok=True)
-        raise StoreError(f"the encrypted copy of {path} did not check out: nothing was changed")
+        raise StoreError(
+            _("the encrypted copy of {path} did not check out: nothing was changed", path=path)
+        )
     with new.open("rb+") as f:
         os.fsync(f.fileno())
     _install(path, new, key)

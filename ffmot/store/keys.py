@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ffmot.core.i18n import N_, _
 from ffmot.store.errors import StoreError
 
 KEY_BYTES = 32
@@ -166,11 +167,16 @@ def read_envelope(db_path: Path) -> Envelope | None:
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise StoreError(f"cannot read {path.name} ({e.strerror})") from None
+        raise StoreError(
+            _("cannot read {file} ({problem})", file=path.name, problem=e.strerror)
+        ) from None
     if not stat.S_ISREG(st.st_mode) or st.st_size > 1 << 20:
         raise StoreError(
-            f"{path} is not an ffmot key file (not an ordinary file, or far too big): put back "
-            "the .keys file from your backup"
+            _(
+                "{path} is not an ffmot key file (not an ordinary file, or far too big): put "
+                "back the .keys file from your backup",
+                path=path,
+            )
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -189,8 +195,11 @@ def read_envelope(db_path: Path) -> Envelope | None:
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise StoreError(
-            f"{path} is damaged or not an ffmot key file: put back the .keys file from your "
-            "backup, or open the database with its recovery code"
+            _(
+                "{path} is damaged or not an ffmot key file: put back the .keys file from your "
+                "backup, or open the database with its recovery code",
+                path=path,
+            )
         ) from None
 
 
@@ -201,7 +210,11 @@ def write_envelope(db_path: Path, env: Envelope) -> None:
         _write_private(path, env.to_json().encode("utf-8"))
     except OSError as e:
         raise StoreError(
-            f"cannot write {path.name} beside the database ({e.strerror}): nothing was changed"
+            _(
+                "cannot write {file} beside the database ({problem}): nothing was changed",
+                file=path.name,
+                problem=e.strerror,
+            )
         ) from None
 
 
@@ -284,7 +297,11 @@ def keep_on_device(key: bytes) -> str:
         _write_private(path, key.hex().encode("ascii"))
     except OSError as e:
         raise StoreError(
-            f"cannot keep the database's key in {path.parent} ({e.strerror}): nothing was changed"
+            _(
+                "cannot keep the database's key in {folder} ({problem}): nothing was changed",
+                folder=path.parent,
+                problem=e.strerror,
+            )
         ) from None
     return str(path)
 
@@ -298,16 +315,23 @@ def key_for(db_path: Path) -> bytes:
         return key  # (a file's number can be reused after a deletion: its .keys decides)
     if env is None:
         raise Locked(
-            f"{db_path} is encrypted and the file holding its keys ({keyfile(db_path).name}) is "
-            "not beside it: put that file back from your backup, or open the database with its "
-            "recovery code ('ffmot db recover')",
+            _(
+                "{path} is encrypted and the file holding its keys ({file}) is not beside it: "
+                "put that file back from your backup, or open the database with its recovery "
+                "code ('ffmot db recover')",
+                path=db_path,
+                file=keyfile(db_path).name,
+            ),
             db_path,
         )
     key = _read_device_key(env)
     if key is None:
         raise Locked(
-            f"{db_path} is encrypted and locked: sign in with your name and PIN (in the app, "
-            "or --user NAME on the command line)",
+            _(
+                "{path} is encrypted and locked: sign in with your name and PIN (in the app, "
+                "or --user NAME on the command line)",
+                path=db_path,
+            ),
             db_path,
         )
     remember(db_path, key)
@@ -345,7 +369,7 @@ def seal(db_path: Path, key: bytes, folded_name: str, secret: str) -> None:
 
     env = read_envelope(db_path)
     if env is None or check_value(key) != env.check:
-        raise StoreError(f"{keyfile(db_path).name} does not belong to this database")
+        raise StoreError(_("{file} does not belong to this database", file=keyfile(db_path).name))
     who = _who(env, folded_name)
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     box = AESGCM(_kek(secret, salt, KDF)).encrypt(nonce, key, who.encode())
@@ -355,7 +379,7 @@ def seal(db_path: Path, key: bytes, folded_name: str, secret: str) -> None:
     write_envelope(db_path, env)
 
 
-REFUSED_WORDS = (
+REFUSED_WORDS = N_(
     "that name and PIN do not match a practitioner who may sign in here. Check both and try "
     "again, or ask your data lead"
 )
@@ -381,7 +405,7 @@ def unseal(
     env = read_envelope(db_path)
     if env is None:
         key_for(db_path)  # says what is missing
-        raise Locked(f"{db_path} cannot be unlocked", db_path)
+        raise Locked(_("{path} cannot be unlocked", path=db_path), db_path)
     now = dt.datetime.now(dt.UTC)
     who = _who(env, folded_name)
     wrap = next((w for w in env.wraps if w.get("who") == who), None)
@@ -413,9 +437,9 @@ def unseal(
         refusal = {"who": who if wrap is not None else "", "at": now.isoformat()}
         env.refused.append({**refusal, "station": station, "detail": detail})
         write_envelope(db_path, env)
-        raise KeyRefused(REFUSED_WORDS) from None
+        raise KeyRefused(_(REFUSED_WORDS)) from None
     if check_value(key) != env.check:
-        raise KeyRefused(f"{keyfile(db_path).name} does not belong to this database")
+        raise KeyRefused(_("{file} does not belong to this database", file=keyfile(db_path).name))
     if who in env.locks:
         del env.locks[who]
         write_envelope(db_path, env)
@@ -469,7 +493,7 @@ def drop_device_key(db_path: Path) -> None:
     if env is None or env.device is None:
         return
     if not env.wraps:
-        raise StoreError("the database would be left with no way to unlock it")
+        raise StoreError(_("the database would be left with no way to unlock it"))
     path = _device_path(env)
     held = _read_device_key(env)  # only a file that holds this very key is overwritten
     env.device = None
@@ -494,7 +518,7 @@ def recovery_code(key: bytes) -> str:
     """The key as 13 groups of four letters and digits (a 32-letter alphabet: 5 bits each)."""
     bits = int.from_bytes(key, "big")
     chars = []
-    for _ in range(52):  # 260 bits: the key's 256 and 4 to spare
+    for _unused in range(52):  # 260 bits: the key's 256 and 4 to spare
         chars.append(RECOVERY_ALPHABET[bits & 31])
         bits >>= 5
     text = "".join(reversed(chars))
@@ -506,14 +530,16 @@ def key_from_recovery(code: str) -> bytes:
     clean = clean.replace("O", "0").replace("I", "1")
     if len(clean) != 52 or any(ch not in RECOVERY_ALPHABET for ch in clean):
         raise KeyRefused(
-            "that is not a recovery code: it is 13 groups of four letters and digits, as "
-            "printed when the data lead was made"
+            _(
+                "that is not a recovery code: it is 13 groups of four letters and digits, as "
+                "printed when the data lead was made"
+            )
         )
     bits = 0
     for ch in clean:
         bits = (bits << 5) | RECOVERY_ALPHABET.index(ch)
     if bits >> (KEY_BYTES * 8):
-        raise KeyRefused("that recovery code has a mistake in it: check each group")
+        raise KeyRefused(_("that recovery code has a mistake in it: check each group"))
     return bits.to_bytes(KEY_BYTES, "big")
 
 
@@ -523,7 +549,7 @@ def recover(db_path: Path, code: str) -> bytes:
     key = key_from_recovery(code)
     env = read_envelope(db_path)
     if env is not None and check_value(key) != env.check:
-        raise KeyRefused("that recovery code is not this database's: check each group")
+        raise KeyRefused(_("that recovery code is not this database's: check each group"))
     remember(db_path, key)
     return key
 

@@ -26,6 +26,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ffmot.core.i18n import _
 from ffmot.store.errors import StoreError
 
 
@@ -86,13 +87,17 @@ def hold(database: Path, who: str = "") -> WindowLock:
         held.count += 1
         return WindowLock(key)
     path = lock_path(Path(key))
-    for _ in range(5):  # the file may be removed by its last holder between open and lock
+    for _attempt in range(5):  # the file may be removed by its last holder between open and lock
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
         except OSError as e:
             raise StoreError(
-                f"ffmot cannot make the file {path} that keeps a second window off this "
-                f"database ({e.strerror or e}). Check that its folder can be written to"
+                _(
+                    "ffmot cannot make the file {path} that keeps a second window off this "
+                    "database ({problem}). Check that its folder can be written to",
+                    path=path,
+                    problem=e.strerror or e,
+                )
             ) from None
         try:
             if not _try_lock(fd):
@@ -146,21 +151,55 @@ def _read(fd: int) -> dict[str, object]:
 
 
 def _in_use_message(database: Path, info: dict[str, object]) -> str:
-    who = str(info.get("who") or "someone")[:60]
+    who = str(info.get("who") or _("someone"))[:60]
     computer = str(info.get("computer") or "")[:60]
     since = str(info.get("since") or "")
-    when = ""
+    holder = who
     try:
         opened = dt.datetime.fromisoformat(since)
-        when = f", since {opened:%H:%M} on {opened.day} {opened:%b}"
+        holder = _(
+            "{who}, since {time} on {day} {month}",
+            who=who,
+            time=f"{opened:%H:%M}",
+            day=opened.day,
+            month=_short_month(opened.month),
+        )
     except ValueError:
         pass
-    where = f" on {computer}" if computer and computer != socket.gethostname() else ""
-    return (
-        f"{database.name} is already open in another ffmot window{where} ({who}{when}). "
+    if computer and computer != socket.gethostname():
+        return _(
+            "{database} is already open in another ffmot window on {computer} ({holder}). "
+            "Use that window: two windows on one file can each miss the other's changes. "
+            "If that window has been closed, wait a moment and open ffmot again",
+            database=database.name,
+            computer=computer,
+            holder=holder,
+        )
+    return _(
+        "{database} is already open in another ffmot window ({holder}). "
         "Use that window: two windows on one file can each miss the other's changes. "
-        "If that window has been closed, wait a moment and open ffmot again"
+        "If that window has been closed, wait a moment and open ffmot again",
+        database=database.name,
+        holder=holder,
     )
+
+
+def _short_month(month: int) -> str:
+    """A month's short name ("Sep"), in the current language, never the computer's locale."""
+    return (
+        _("Jan", context="short month"),
+        _("Feb", context="short month"),
+        _("Mar", context="short month"),
+        _("Apr", context="short month"),
+        _("May", context="short month"),
+        _("Jun", context="short month"),
+        _("Jul", context="short month"),
+        _("Aug", context="short month"),
+        _("Sep", context="short month"),
+        _("Oct", context="short month"),
+        _("Nov", context="short month"),
+        _("Dec", context="short month"),
+    )[month - 1]
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ffmot.core.i18n import _
 from ffmot.store.errors import StoreError
 
 DEFAULT_SSLMODE = "verify-full"
@@ -22,11 +23,14 @@ STRONG_SSLMODES = ("require", "verify-ca", "verify-full")
 WEAK_SSLMODES = ("disable", "allow", "prefer")
 DEFAULT_ROOT_CERT = "~/.postgresql/root.crt"
 
-_HOW_TO_TRUST = (
-    f"Put the organisation's CA certificate at {DEFAULT_ROOT_CERT} on this computer, or give "
-    "its place in the database address with sslrootcert=PATH "
-    "(for example ...?sslrootcert=/path/to/ca.crt)"
-)
+
+def _how_to_trust() -> str:
+    return _(
+        "Put the organisation's CA certificate at {path} on this computer, or give "
+        "its place in the database address with sslrootcert=PATH "
+        "(for example ...?sslrootcert=/path/to/ca.crt)",
+        path=DEFAULT_ROOT_CERT,
+    )
 
 
 def _query(u: Any, key: str) -> str | None:
@@ -63,17 +67,25 @@ def connect_args(u: Any, where: str) -> dict[str, str]:
         return args
     if mode not in STRONG_SSLMODES + WEAK_SSLMODES:
         raise StoreError(
-            f"the address of the shared database {where} asks for sslmode={mode}, which is not "
-            "a connection security setting PostgreSQL knows. Remove sslmode from the address "
-            "(ffmot then uses verify-full), or write sslmode=verify-full"
+            _(
+                "the address of the shared database {where} asks for sslmode={mode}, which is "
+                "not a connection security setting PostgreSQL knows. Remove sslmode from the "
+                "address (ffmot then uses verify-full), or write sslmode=verify-full",
+                where=where,
+                mode=mode,
+            )
         )
     if mode in WEAK_SSLMODES and not _over_unix_socket(u):
         raise StoreError(
-            f"the address of the shared database {where} asks for sslmode={mode}, which lets "
-            "records about people travel over the network unencrypted. The shared database must "
-            "use an encrypted connection: remove sslmode from the address (ffmot then uses "
-            "verify-full: encrypted, and the server's certificate checked), or write "
-            "sslmode=verify-full or sslmode=verify-ca"
+            _(
+                "the address of the shared database {where} asks for sslmode={mode}, which lets "
+                "records about people travel over the network unencrypted. The shared database "
+                "must use an encrypted connection: remove sslmode from the address (ffmot then "
+                "uses verify-full: encrypted, and the server's certificate checked), or write "
+                "sslmode=verify-full or sslmode=verify-ca",
+                where=where,
+                mode=mode,
+            )
         )
     args["sslmode"] = mode
     return args
@@ -113,36 +125,61 @@ def explain(text: str, url: str, where: str) -> StoreError | None:
     low = text.lower()
     if any(k in low for k in _NO_SSL):
         return StoreError(
-            f"the shared database {where} does not offer an encrypted connection (the server "
-            "has no certificate, or does not support encrypted connections), so ffmot did not "
-            "connect: records about people must not travel over the network unencrypted. Ask "
-            "the server's administrator to turn on TLS on the PostgreSQL server (ssl = on, with "
-            "a certificate signed by the organisation's CA)"
+            _(
+                "the shared database {where} does not offer an encrypted connection (the server "
+                "has no certificate, or does not support encrypted connections), so ffmot did "
+                "not connect: records about people must not travel over the network "
+                "unencrypted. Ask the server's administrator to turn on TLS on the PostgreSQL "
+                "server (ssl = on, with a certificate signed by the organisation's CA)",
+                where=where,
+            )
         )
     if found := _MISSING_ROOT.search(text):
-        what = f"there is no CA certificate file at {found[1]}"
-    elif found := _UNREADABLE_ROOT.search(text):
-        what = f"the CA certificate file {found[1]} cannot be read or is not a certificate"
-    if found:
         return StoreError(
-            f"cannot check that {where} is the organisation's shared database: {what}, so ffmot "
-            f"did not connect. {_HOW_TO_TRUST}"
+            _(
+                "cannot check that {where} is the organisation's shared database: there is no "
+                "CA certificate file at {path}, so ffmot did not connect. {advice}",
+                where=where,
+                path=found[1],
+                advice=_how_to_trust(),
+            )
+        )
+    if found := _UNREADABLE_ROOT.search(text):
+        return StoreError(
+            _(
+                "cannot check that {where} is the organisation's shared database: the CA "
+                "certificate file {path} cannot be read or is not a certificate, so ffmot did "
+                "not connect. {advice}",
+                where=where,
+                path=found[1],
+                advice=_how_to_trust(),
+            )
         )
     if any(k in low for k in _NOT_VERIFIED):
         rootcert = _rootcert(url) or DEFAULT_ROOT_CERT
         if any(k in low for k in _OTHER_NAME):
             return StoreError(
-                f"the shared database {where} could not prove it is the organisation's server: "
-                "its certificate was made for another name than the one in the address, so "
-                f"ffmot did not connect ({_reason(text)}). Write the server's name in the address "
-                "as it is in the server's certificate; if it is already so, ask the server's "
-                "administrator"
+                _(
+                    "the shared database {where} could not prove it is the organisation's "
+                    "server: its certificate was made for another name than the one in the "
+                    "address, so ffmot did not connect ({problem}). Write the server's name in "
+                    "the address as it is in the server's certificate; if it is already so, ask "
+                    "the server's administrator",
+                    where=where,
+                    problem=_reason(text),
+                )
             )
         return StoreError(
-            f"the shared database {where} could not prove it is the organisation's server: its "
-            f"certificate is not signed by the CA certificate this computer trusts ({rootcert}), "
-            f"so ffmot did not connect ({_reason(text)}). {_HOW_TO_TRUST}. If that is already "
-            "the organisation's CA certificate, ask the server's administrator"
+            _(
+                "the shared database {where} could not prove it is the organisation's server: "
+                "its certificate is not signed by the CA certificate this computer trusts "
+                "({path}), so ffmot did not connect ({problem}). {advice}. If that is already "
+                "the organisation's CA certificate, ask the server's administrator",
+                where=where,
+                path=rootcert,
+                problem=_reason(text),
+                advice=_how_to_trust(),
+            )
         )
     return None
 

@@ -190,6 +190,22 @@ def xx_offered(tmp_path, monkeypatch):
     i18n._load.cache_clear()
 
 
+def test_a_translation_with_a_mistyped_field_is_shown_in_english_and_not_offered(xx_offered):
+    """A translator's slip ({nmae} for {name}) never stops a message being said, and the
+    language is not offered until it is put right."""
+    po = i18n.locale_dir() / "xx.po"
+    text = po.read_text("utf-8")
+    key = 'msgid "there is no {code} translation (languages here: {known})"'
+    start = text.index(key) + len(key)
+    end = text.index("\n\n", start)
+    po.write_text(text[:start] + '\nmsgstr "{cdoe} ?"' + text[end:], "utf-8")
+    i18n._load.cache_clear()
+    cat = i18n.catalogue("xx")
+    assert i18n.missing(cat) == ["there is no {code} translation (languages here: {known})"]
+    with i18n.speaking("xx"), pytest.raises(InputError, match="there is no zz translation"):
+        i18n.catalogue("zz")
+
+
 def test_a_catalogue_is_complete_only_with_every_plural_form(xx_offered):
     """A translator's catalogue with every message is offered; one plural form gone, it is not,
     and the message is named as missing."""

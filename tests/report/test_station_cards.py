@@ -73,3 +73,20 @@ def test_the_command_writes_the_cards_and_refuses_a_file_that_is_not_a_pdf(tmp_p
     assert path.read_bytes().startswith(b"%PDF") and "wrote" in out.getvalue()
     with pytest.raises(InputError, match=r"\.pdf"):
         run(parser.parse_args(["station-cards", "--out", str(tmp_path / "cards.txt")]), out)
+
+
+def test_the_cards_in_a_longer_language_have_every_word_translated_and_nothing_cut_off():
+    """In the pseudo-language (every letter accented, a third longer) the cards keep no plain
+    English word and no word runs past the page's edge: the footer takes two lines."""
+    from ffmot.core import i18n
+    from tests.report.languages import outside_brackets, untranslated
+
+    with i18n.speaking(i18n.PSEUDO):
+        made = station_cards_pdf()
+    with pdfplumber.open(io.BytesIO(made)) as pdf:
+        for page in pdf.pages:
+            text = page.extract_text()
+            _rest, broken = outside_brackets(text)
+            assert not untranslated(text, ["ffmot", "F9"]), untranslated(text, ["ffmot"])
+            assert broken == 0, text
+            assert max(c["x1"] for c in page.chars) <= page.width - 18 * 72 / 25.4 + 1

@@ -38,7 +38,7 @@ from ffmot.gui.lazy import R, lazy
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading, language_box, sentence
 from ffmot.services.types import AssessmentInfo, ParticipantInfo, ParticipantRow, ScreeningInfo
-from ffmot.store.errors import StoreError
+from ffmot.store.errors import UnreachableError
 
 if TYPE_CHECKING:
     from ffmot.services import people as P
@@ -1039,7 +1039,7 @@ class CheckInView(QWidget):
 
         def failed(e: BaseException) -> None:
             finished()
-            if isinstance(e, StoreError) and "reach" in str(e):
+            if isinstance(e, UnreachableError):  # not its words: they may be translated
                 # The save may have been made before the answer was lost: nobody can tell.
                 self.new_message.setText(
                     _(

@@ -338,7 +338,7 @@ class OverviewView(QWidget):
                 )
             else:
                 chart.hide()
-                badge.setText(badge.text() + (f" ({s.reason})" if s.reason else ""))
+                badge.setText(badge.text() + (f" ({s.said_reason()})" if s.reason else ""))
                 badge.setWordWrap(True)
         grid.addWidget(badge, row, 1, Qt.AlignmentFlag.AlignVCenter)
         right = QVBoxLayout()

@@ -382,8 +382,8 @@ class StationView(QWidget):
         if visit is not None:
             sc = visit.screening
             blocked = why_blocked(
-                sc.outcome if sc else None, sc.excluded_tests if sc else (), t
-            ).replace("as not done.", "as not done (F9).")
+                sc.outcome if sc else None, sc.excluded_tests if sc else (), t, key="F9"
+            )
         self.warning.setText(warning or blocked)
         self.warning.setAccessibleName(warning or blocked)
         if person is None:
