@@ -16,12 +16,14 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import N_, _, _n, month_name
 from ffmot.services.types import Actor
-from ffmot.store.db import Database
+
+if TYPE_CHECKING:  # the database's code loads only for a command that opens one
+    from ffmot.store.db import Database
 
 STATION = "command line"
 

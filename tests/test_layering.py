@@ -46,6 +46,26 @@ def test_scoring_loads_no_qt_or_database_at_run_time():
     assert p.returncode == 0, p.stdout + p.stderr
 
 
+def test_help_version_and_scoring_on_the_command_line_load_no_database_code():
+    """`ffmot --help`, `--version` and `score` open no database, so they load none of its code
+    (SQLAlchemy alone costs about a third of a second at every start)."""
+    code = """
+import contextlib, io, sys
+from ffmot import cli
+out = io.StringIO()
+cli.main(["score", "--test", "grip", "--sex", "male", "--age", "70", "--value", "30"], out)
+cli.main(["norms"], out)
+for argv in (["--help"], ["--version"], ["score", "--help"]):
+    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):
+        cli.main(argv)
+bad = [m for m in sys.modules if m.split(".")[0] in ("PySide6", "sqlalchemy")]
+print(bad)
+sys.exit(1 if bad else 0)
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
 def test_the_window_shows_before_the_database_layer_or_numpy_loads():
     """The desktop app builds its window with neither SQLAlchemy nor numpy imported: they load
     on a worker while the database opens (what makes the window show quickly)."""
