@@ -5,9 +5,42 @@ from __future__ import annotations
 import datetime as dt
 
 from ffmot.core.errors import InputError
-from ffmot.core.i18n import _
+from ffmot.core.i18n import N_, _
 
 OLDEST_AGE = 120
+
+# Age bands: the one definition, for every output that groups people by age (the MOT-day
+# summary, the anonymised export's ladder). Written in English in files ("60-64", "under 60",
+# "90 and over"); said in words by `band_words`.
+YOUNGEST_BAND = 60  # the norms start at 60: everyone younger is one band
+UNDER = N_("under 60")
+AND_OVER = N_("{age} and over")
+
+
+def age_band(age: int, width: int = 5, top: int = 90) -> str:
+    """The band of `age`: `width`-year bands from 60, everyone from `top` in one."""
+    if age < YOUNGEST_BAND:
+        return UNDER
+    if age >= top:
+        return AND_OVER.format(age=top)
+    lo = YOUNGEST_BAND + (age - YOUNGEST_BAND) // width * width
+    return f"{lo}-{min(lo + width, top) - 1}"
+
+
+def age_bands(width: int = 5, top: int = 90) -> tuple[str, ...]:
+    """Every band, youngest first."""
+    ages = [YOUNGEST_BAND - 1, *range(YOUNGEST_BAND, top + 1, width)]
+    return tuple(dict.fromkeys(age_band(a, width, top) for a in ages))
+
+
+def band_words(band: str) -> str:
+    """A band as a person reads it, in the language spoken."""
+    if band == UNDER:
+        return _(UNDER)
+    first, _sep, rest = band.partition(" ")
+    if rest == "and over" and first.isdigit():
+        return _(AND_OVER, age=int(first))
+    return band
 
 
 def parse_date(text: str, what: str) -> dt.date:

@@ -40,6 +40,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ffmot.core.ages import age_band
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import _, _n
 
@@ -173,15 +174,6 @@ class TooFewToAnonymise(InputError):
     """No one can be written without being recognisable: nothing was written."""
 
 
-def band_of(age: int, width: int, top: int) -> str:
-    if age < 60:
-        return "under 60"
-    if age >= top:
-        return f"{top} and over"
-    lo = 60 + (age - 60) // width * width
-    return f"{lo}-{min(lo + width, top) - 1}"
-
-
 def _period(date: dt.date, period: str) -> str:
     if period == "month":
         return f"{date.year:04d}-{date.month:02d}"
@@ -209,7 +201,7 @@ def _apply(rows: Sequence[Row], level: Level, k: int) -> tuple[list[dict[str, st
         out.append(
             {
                 "export_id": r.person,
-                "age_band": band_of(r.age, level.band_width, level.top),
+                "age_band": age_band(r.age, level.band_width, level.top),
                 "sex": r.sex,
                 "event": names[r.day] if level.place == "day" else "",
                 "event_date": _period(r.date, level.period),

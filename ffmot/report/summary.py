@@ -32,6 +32,7 @@ from reportlab.platypus import (
 )
 
 from ffmot import __version__
+from ffmot.core.ages import band_words
 from ffmot.core.i18n import N_, _, pdf_language, speaking
 from ffmot.report import style
 from ffmot.report.fonts import BOLD, REGULAR, register_fonts
@@ -341,7 +342,7 @@ def _summary_pdf(data: SummaryData) -> bytes:
     t = d.age_sex
     rows = [[_("Age band"), *(_(s) for s in t.sexes), _("All")]]
     for band, cells, total in zip(t.bands, t.cells, t.band_totals, strict=True):
-        rows.append([_(band), *(c.text for c in cells), total.text])
+        rows.append([band_words(band), *(c.text for c in cells), total.text])
     rows.append([_("All ages"), *(c.text for c in t.sex_totals), t.total.text])
     col = (CONTENT_W - 110) / (len(t.sexes) + 1)
     flow.append(
@@ -353,7 +354,7 @@ def _summary_pdf(data: SummaryData) -> bytes:
             Spacer(1, 8),
             count_bars(
                 _("People by age band"),
-                [(_(b), n) for b, n in zip(t.bands, t.band_totals, strict=True)],
+                [(band_words(b), n) for b, n in zip(t.bands, t.band_totals, strict=True)],
                 style.BLUE,
             ),
         )

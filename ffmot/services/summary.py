@@ -40,7 +40,7 @@ from ffmot.core.advice import (
     load_advice,
     load_directory,
 )
-from ffmot.core.ages import OLDEST_AGE
+from ffmot.core.ages import OLDEST_AGE, age_band, age_bands
 from ffmot.core.battery import COMPONENTS, SYMPTOM_STOPS, TestDef
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.i18n import N_, _
@@ -79,9 +79,8 @@ THRESHOLD = 5
 SMALL = "<5"
 HIDDEN = "*"
 CONSENT = "anonymous_reports"
-AGE_BANDS = (  # (N_: the bands with words are in the translators' catalogue)
-    N_("under 60"), "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", N_("90 and over")
-)  # fmt: skip
+TOP_BAND = 90  # a day has few people over 90: one band keeps them from being picked out
+AGE_BANDS = age_bands(5, TOP_BAND)
 SEXES = ("female", "male", "not_stated")
 SEX_LABELS = {"female": N_("Women"), "male": N_("Men"), "not_stated": N_("Not stated")}
 BANDED = ("sft", "grip", "single_leg_stance")  # tests with a normal range
@@ -246,15 +245,6 @@ def _pct(part: Count | None, whole: Count) -> float | None:
 # --- counting ------------------------------------------------------------------------------------
 
 
-def age_band(age: int) -> str:
-    if age < 60:
-        return AGE_BANDS[0]
-    if age >= 90:
-        return AGE_BANDS[-1]
-    lo = age - age % 5
-    return f"{lo}-{lo + 4}"
-
-
 @dataclass(frozen=True)
 class Person:
     """What the summary counts of one person's visit, and nothing that identifies them."""
@@ -322,7 +312,7 @@ def summarise_people(
         lines.append(("N", [(key, "yes"), (key, "no")]))
 
     # Age band by sex.
-    cells = Counter((age_band(o.age), o.sex) for o in people)
+    cells = Counter((age_band(o.age, 5, TOP_BAND), o.sex) for o in people)
     for b in AGE_BANDS:
         for sx in SEXES:
             values[("cell", b, sx)] = cells[(b, sx)]

@@ -228,11 +228,6 @@ def _num(v: float | int | None) -> str:
     return str(int(f)) if f.is_integer() else repr(f)
 
 
-def age_band(age: int) -> str:
-    """The 5-year band of the least generalised anonymised export (anonymity.LADDER[0])."""
-    return anonymity.band_of(age, 5, 95)
-
-
 # --- export ---------------------------------------------------------------------------------
 
 

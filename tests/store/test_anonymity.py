@@ -9,6 +9,7 @@ import pytest
 
 from ffmot.core import anonymity as A
 from ffmot.core import screening
+from ffmot.core.ages import age_band, age_bands, band_words
 from ffmot.core.demo import generate
 from ffmot.core.errors import InputError
 from ffmot.services import records as R
@@ -152,8 +153,24 @@ def test_the_ladder_goes_no_further_than_it_needs():
     out, o = A.anonymise(rows, 5)
     assert o.level == A.LADDER[1] and o.left_out == 0 and measure_rows(out) == 5
     assert {r["event"] for r in out} == {"MOT day 1", "MOT day 2"}
-    assert A.band_of(59, 10, 80) == "under 60" and A.band_of(85, 10, 80) == "80 and over"
-    assert A.band_of(69, 10, 90) == "60-69" and A.band_of(94, 5, 95) == "90-94"
+    assert age_band(59, 10, 80) == "under 60" and age_band(85, 10, 80) == "80 and over"
+    assert age_band(69, 10, 90) == "60-69" and age_band(94, 5, 95) == "90-94"
+
+
+def test_one_definition_of_age_bands_for_the_summary_and_the_export():
+    """The summary's bands and the export's ladder come from one rule: the summary's are the
+    ones it always published, and each band is said in the language spoken."""
+    from ffmot.core import i18n
+    from ffmot.services.summary import AGE_BANDS
+
+    assert AGE_BANDS == (
+        "under 60", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90 and over"
+    )  # fmt: skip
+    assert age_bands(10, 80) == ("under 60", "60-69", "70-79", "80 and over")
+    assert {age_band(a) for a in range(40, 110)} == set(AGE_BANDS)
+    with i18n.speaking("qps"):
+        assert band_words("90 and over") == "[90 åñđ övéŕ ~~~]"
+        assert band_words("under 60") == "[ûñđéŕ 60 ~~]" and band_words("60-64") == "60-64"
 
 
 def measure_rows(out: list[dict[str, str]]) -> int:
