@@ -43,6 +43,22 @@ def band_words(band: str) -> str:
     return band
 
 
+# The ways a practitioner types a date (a date of birth at check-in, a search): the UK's
+# day/month/year first, then ISO. Files and the command line take ISO only (parse_date).
+TYPED_DATE_FORMS = ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y")
+
+
+def typed_date(text: str) -> dt.date | None:
+    """The date a practitioner typed, in any of TYPED_DATE_FORMS; None if it is not one."""
+    t = text.strip()
+    for form in TYPED_DATE_FORMS:
+        try:
+            return dt.datetime.strptime(t, form).date()
+        except ValueError:
+            continue
+    return None
+
+
 def parse_date(text: str, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())

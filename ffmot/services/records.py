@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ffmot.core import chain, codes, entry, i18n, lineage, screening, units
 from ffmot.core import text as textrules
-from ffmot.core.ages import age_on
+from ffmot.core.ages import age_on, typed_date
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import ENGLISH, N_, _
@@ -462,18 +462,6 @@ def find_by_code(db: Database, text: str, seen_by: Actor | None = None) -> Parti
         return _participant_info(p)
 
 
-_DATE_FORMS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-
-
-def _as_date(token: str) -> dt.date | None:
-    for form in _DATE_FORMS:
-        try:
-            return dt.datetime.strptime(token, form).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _starts_with(column: Any, prefix: str, sqlite: bool) -> ColumnElement[bool]:
     """`column` starts with `prefix`. SQLite compares text byte by byte (BINARY), so there the
     prefix becomes a range its index can answer (LIKE 'x%' would read the whole table); the
@@ -495,7 +483,7 @@ def search_participants(
     sqlite = db.kind == "sqlite"
     conditions = []
     for token in text.split():
-        d = _as_date(token)
+        d = typed_date(token)
         if d is not None:
             conditions.append(Participant.date_of_birth == d)
             continue

@@ -41,3 +41,18 @@ def test_length_and_whitespace():
     assert text.block(kept, 4000, "notes") == kept
     with pytest.raises(InputError, match="notes holds"):
         text.block("ok\x1b[2J", 4000, "notes")
+
+
+def test_a_typed_date_is_read_one_way_at_check_in_and_in_search():
+    """The forms a practitioner types a date in are one rule in the core: check-in's date of
+    birth and the search read the same dates, and refuse the same."""
+    import datetime as dt
+
+    from ffmot.core.ages import typed_date
+    from ffmot.gui.views.checkin import parse_dob
+
+    day = dt.date(1950, 3, 14)
+    for typed in ("14/03/1950", "1950-03-14", "14.03.1950", "14-03-1950", " 14/3/1950 "):
+        assert typed_date(typed) == day == parse_dob(typed), typed
+    for not_a_date in ("31/02/1950", "1950/03/14", "March 1950", "", "14 03 1950"):
+        assert typed_date(not_a_date) is None, not_a_date

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.core import codes, screening
+from ffmot.core.ages import typed_date
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, show_error
@@ -63,11 +64,9 @@ SEX_CHOICES = (
 
 def parse_dob(text: str) -> dt.date:
     t = text.strip()
-    for form in ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(t, form).date()
-        except ValueError:
-            continue
+    found = typed_date(t)
+    if found is not None:
+        return found
     raise InputError(
         _("'{text}' is not a date of birth: type it as dd/mm/yyyy, e.g. 14/03/1950", text=t)
     )
