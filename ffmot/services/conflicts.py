@@ -397,12 +397,9 @@ def _take_theirs(s: Any, c: MergeConflict, actor: Actor) -> None:
         p = s.get(Participant, c.entity_id)
         if p is None:
             raise InputError(_("that person has gone (erased): nothing to settle"))
-        from ffmot.core.names import fold
-
         for k in _details_differing(c):
             v = theirs.get(k)
             setattr(p, k, dt.date.fromisoformat(v) if k == "date_of_birth" and v else v)
-        p.search_given, p.search_family = fold(p.given_name), fold(p.family_name)
         p.updated_at = utcnow()
         s.flush()
         index_names(s, p.id, p.given_name, p.family_name)

@@ -16,7 +16,7 @@ from ffmot.core import codes, screening
 from ffmot.core.demo import DemoArrival, DemoDataset, TrainingDay
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import _
-from ffmot.core.names import fold, words
+from ffmot.core.names import words
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.services.records import audit
 from ffmot.services.types import Actor
@@ -30,6 +30,7 @@ from ffmot.store.models import (
     Result,
     Screening,
     Trial,
+    search_columns,
     utcnow,
 )
 
@@ -106,8 +107,7 @@ def load_demo(
                     code=code,
                     given_name=p.given_name,
                     family_name=p.family_name,
-                    search_given=fold(p.given_name),
-                    search_family=fold(p.family_name),
+                    **search_columns(p.given_name, p.family_name),
                     date_of_birth=p.dob,
                     sex=p.sex,
                     phone=p.phone,

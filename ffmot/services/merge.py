@@ -69,7 +69,14 @@ from ffmot.services.types import Actor
 from ffmot.store import keys
 from ffmot.store.db import Database, check_version, connect, describe, upgrade_schema
 from ffmot.store.errors import StoreError
-from ffmot.store.models import SEXES, Base, MergeConflict, Tombstone, tombstone_key
+from ffmot.store.models import (
+    SEXES,
+    Base,
+    MergeConflict,
+    Tombstone,
+    search_columns,
+    tombstone_key,
+)
 
 # Parents before children. Results travel with their trials as one record.
 ORDER = ("participant", "consent", "event", "assessment", "screening", "result", "audit")
@@ -1055,8 +1062,7 @@ class _Merge:
         dc, md = self.dc, Base.metadata
         if name == "participant":
             row = _fresh_code(dc, table, row, self.report)
-            row["search_given"] = fold(row["given_name"])
-            row["search_family"] = fold(row["family_name"])
+            row.update(search_columns(row["given_name"], row["family_name"]))
         dc.execute(insert(table).values(**row))
         if name == "participant":
             found = sorted(words(row["given_name"], row["family_name"]))
@@ -1420,8 +1426,7 @@ def _take(
     recorded here under another id gives way to it, trials and all."""
     if table.name == "participant":
         values = {k: v for k, v in row.items() if k not in ("id", "code", "created_at")}
-        values["search_given"] = fold(row["given_name"])
-        values["search_family"] = fold(row["family_name"])
+        values.update(search_columns(row["given_name"], row["family_name"]))
         dc.execute(update(table).where(table.c.id == mine["id"]).values(**values))
         nw = Base.metadata.tables["name_word"]
         dc.execute(delete(nw).where(nw.c.participant_id == mine["id"]))

@@ -291,8 +291,6 @@ def _register(
             code=_unique_code(s),
             given_name=given,
             family_name=family,
-            search_given=fold(given),
-            search_family=fold(family),
             date_of_birth=date_of_birth,
             sex=sex,
             phone=_clean_optional(phone, 40, N_("phone number")),
@@ -340,7 +338,6 @@ def update_participant(
             if key in ("given_name", "family_name"):
                 assert isinstance(value, str)
                 value = _clean_name(value, _NAME_FIELDS[key])
-                setattr(p, "search_" + key.split("_")[0], fold(value))
             elif key == "sex" and value not in SEXES:
                 raise InputError(_("sex must be one of {choices}", choices=", ".join(SEXES)))
             elif key == "date_of_birth":

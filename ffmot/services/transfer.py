@@ -39,7 +39,6 @@ from ffmot.core.battery import STOP_REASONS
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.files import owner_only
 from ffmot.core.i18n import _
-from ffmot.core.names import fold
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import check_value, score
 from ffmot.services.permits import check
@@ -2145,8 +2144,6 @@ def _insert_person(
                 code=p.code,
                 given_name=p.given,
                 family_name=p.family,
-                search_given=fold(p.given),
-                search_family=fold(p.family),
                 date_of_birth=p.dob,
                 sex=p.sex,
                 phone=p.phone or None,

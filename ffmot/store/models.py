@@ -20,9 +20,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from ffmot.core.battery import NOT_DONE_REASONS
+from ffmot.core.names import fold
 
 __all__ = ["NOT_DONE_REASONS"]
 
@@ -56,12 +57,20 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
 
 
+def search_columns(given: str, family: str) -> dict[str, str]:
+    """The derived search columns of a participant row written whole (an insert or update
+    without the ORM: a merge, the demo)."""
+    return {"search_given": fold(given), "search_family": fold(family)}
+
+
 class Participant(Base):
     __tablename__ = "participant"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(12), unique=True)
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
+    # Derived, never set by hand: the names folded for search (`search_columns`), kept in step
+    # by `_fold_names` whenever a name is set, and by `search_columns` for rows written whole.
     search_given: Mapped[str] = mapped_column(String(100), index=True)
     search_family: Mapped[str] = mapped_column(String(100), index=True)
     date_of_birth: Mapped[dt.date] = mapped_column(Date, index=True)
@@ -87,6 +96,13 @@ class Participant(Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (CheckConstraint("sex IN ('female', 'male', 'not_stated')", name="sex"),)
+
+    @validates("given_name", "family_name")
+    def _fold_names(self, key: str, value: str) -> str:
+        """A name set here sets its search column too: one rule, in one place."""
+        column = "search_given" if key == "given_name" else "search_family"
+        setattr(self, column, fold(value or ""))
+        return value
 
 
 class NameWord(Base):

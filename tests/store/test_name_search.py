@@ -61,6 +61,12 @@ def test_a_corrected_name_is_found_by_its_new_words_only(named, actor):
     R.update_participant(named, actor, p.id, info.version, family_name="Nic Ambróis")
     assert [r.name for r in R.search_participants(named, "ambrois")] == ["Ada Nic Ambróis"]
     assert R.search_participants(named, "samp") == []
+    with named.engine.connect() as c:  # the folded names that order the lists follow too
+        row = c.execute(
+            text("SELECT search_given, search_family FROM participant WHERE id = :id"),
+            {"id": p.id},
+        ).one()
+    assert tuple(row) == ("ada", fold("Nic Ambróis"))
 
 
 def test_folding():
