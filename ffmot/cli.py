@@ -561,7 +561,8 @@ def _score(args: argparse.Namespace, out: TextIO) -> int:
         raise InputError(_("--out goes with --batch"))
     from ffmot.core.ages import age_on, parse_age, parse_date, parse_number
     from ffmot.core.norms import default_norm_set
-    from ffmot.core.scoring import Activity, bmi, parse_sex, score
+    from ffmot.core.scoring import Activity, bmi, score
+    from ffmot.core.vocabulary import parse_sex
 
     ns = default_norm_set()
     if not args.test:

@@ -10,7 +10,8 @@ from typing import TextIO
 
 from ffmot.core import codes
 from ffmot.core.errors import InputError
-from ffmot.core.i18n import N_, _
+from ffmot.core.i18n import _
+from ffmot.core.vocabulary import sex_words
 from ffmot.services.types import Actor
 from ffmot.store.db import Database, current_revision, describe, explain, upgrade_schema
 
@@ -27,7 +28,6 @@ _ACTIONS = {
 }
 
 # A person's sex in words, as `ffmot correct` says it (the stored value is data).
-_SEX_WORDS = {"female": N_("female"), "male": N_("male"), "not_stated": N_("not stated")}
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -434,13 +434,12 @@ def _correct(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         raise InputError(_("say what to correct: --given, --family, --dob, --sex or --language"))
     p = R.find_by_code(db, args.code)
     q = R.update_participant(db, args.actor, p.id, p.version, **changes)
-    sex = _SEX_WORDS.get(q.sex)
     said = _(
         "corrected {code}: {name}, born {born}, {sex}, sheet in {language}",
         code=codes.display(q.code),
         name=q.name,
         born=q.date_of_birth.isoformat(),
-        sex=_(sex) if sex else q.sex.replace("_", " "),
+        sex=sex_words(q.sex),
         language=q.language,
     )
     out.write(said + "\n")

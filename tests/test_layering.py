@@ -92,3 +92,28 @@ sys.exit(1 if bad else 0)
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "Opening the database" in p.stdout
+
+
+def test_the_sexes_and_consent_purposes_and_their_words_are_written_once():
+    """The vocabulary of the records lives in ffmot/core/vocabulary.py: no other module writes
+    the list of sexes, of consent purposes, or a table of words for the sexes, as a module's
+    definition (a function may still give each purpose its own odds, as the demo does)."""
+    import ast
+
+    sexes, purposes = {"female", "male", "not_stated"}, {"keep_results", "share_gp"}
+    found = []
+    for f in PACKAGE.rglob("*.py"):
+        if f.name == "vocabulary.py" or "migrations" in f.parts:
+            continue
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        defined = [n.value for n in tree.body if isinstance(n, ast.Assign | ast.AnnAssign)]
+        for node in (x for value in defined if value for x in ast.walk(value)):
+            if isinstance(node, ast.Tuple):
+                words = {e.value for e in node.elts if isinstance(e, ast.Constant)}
+            elif isinstance(node, ast.Dict):
+                words = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+            else:
+                continue
+            if sexes <= words or purposes <= words:
+                found.append(f"{f.relative_to(PACKAGE)}:{node.lineno}")
+    assert not found, found

@@ -22,10 +22,10 @@ from ffmot.core.scoring import (
     criteria,
     flag_masks,
     in_unit,
-    parse_sex,
     score,
     why_not,
 )
+from ffmot.core.vocabulary import parse_sex
 
 INPUT_COLUMNS = ("test", "sex", "age", "dob", "date", "value", "unit")
 OUTPUT_COLUMNS = (

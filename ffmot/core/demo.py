@@ -77,8 +77,9 @@ from ffmot.core.ages import age_on
 from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS, TestDef
 from ffmot.core.norms import NormSet, PercentileTable, ThresholdTable, default_norm_set
 from ffmot.core.screening import CARE, DO_NOT_TEST, QUESTIONS, assess
+from ffmot.core.vocabulary import PURPOSES
 
-CONSENT_PURPOSES = ("keep_results", "retest_contact", "share_gp", "anonymous_reports")
+CONSENT_PURPOSES = PURPOSES
 
 # The tests a usual MOT day offers, in station order. One event may swap step_2min for walk_6min.
 USUAL_TESTS = (

@@ -30,42 +30,11 @@ from ffmot.core.norms import (
     ThresholdTable,
     default_norm_set,
 )
+from ffmot.core.vocabulary import NOT_STATED, parse_sex
 
 BANDS = ("below_average", "normal", "above_average", "not_classified")
 BELOW, NORMAL, ABOVE, NOT_CLASSIFIED = 0, 1, 2, 3
 EPS = 1e-9  # published edges are inclusive; unit conversion must not push an edge value out
-NOT_STATED = "not_stated"
-_SEX_WORDS = {
-    "female": "female",
-    "f": "female",
-    "woman": "female",
-    "women": "female",
-    "male": "male",
-    "m": "male",
-    "man": "male",
-    "men": "male",
-    "not_stated": NOT_STATED,
-    "not stated": NOT_STATED,
-}
-
-
-def parse_sex(text: str, allow_not_stated: bool = True) -> str:
-    key = text.strip().lower()
-    sex = _SEX_WORDS.get(key)
-    if sex is None or (sex == NOT_STATED and not allow_not_stated):
-        if allow_not_stated:
-            raise InputError(
-                _(
-                    "sex '{value}' is not recognised: use female, male or not_stated",
-                    value=text.strip(),
-                )
-            )
-        raise InputError(
-            _("sex '{value}' is not recognised: use female or male", value=text.strip())
-        )
-    return sex
-
-
 # --- results -----------------------------------------------------------------------------------
 
 

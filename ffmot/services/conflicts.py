@@ -22,6 +22,7 @@ from ffmot.core.entry import measurement_fields
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import N_, _, long_date
 from ffmot.core.norms import default_norm_set
+from ffmot.core.vocabulary import sex_words
 from ffmot.services.records import _saving, audit, index_names
 from ffmot.services.types import Actor
 from ffmot.store.db import Database
@@ -50,7 +51,6 @@ DETAIL_WORDS = {
     "notes": N_("Notes"),
 }
 # A person's sex in words (the stored value is data: "not_stated" is shown as "not stated").
-SEX_WORDS = {"female": N_("female"), "male": N_("male"), "not_stated": N_("not stated")}
 
 
 def _word(text: str) -> str:
@@ -170,8 +170,8 @@ def _details_words(rec: dict[str, Any], keys: Iterable[str]) -> str:
                 return long_date(dt.date.fromisoformat(str(v)))
             except ValueError:
                 return str(v)
-        if k == "sex" and v in SEX_WORDS:
-            return _(SEX_WORDS[str(v)])
+        if k == "sex":
+            return sex_words(str(v))
         return str(v).replace("_", " ")
 
     return "; ".join(_("{what}: {value}", what=_(DETAIL_WORDS[k]), value=shown(k)) for k in keys)

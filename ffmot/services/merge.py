@@ -64,13 +64,13 @@ from ffmot.core.i18n import N_, _, _n
 from ffmot.core.names import fold, words
 from ffmot.core.norms import default_norm_set
 from ffmot.core.scoring import check_value
+from ffmot.core.vocabulary import SEXES
 from ffmot.services.records import MAX_NOTES, audit
 from ffmot.services.types import Actor
 from ffmot.store import keys
 from ffmot.store.db import Database, check_version, connect, describe, upgrade_schema
 from ffmot.store.errors import StoreError
 from ffmot.store.models import (
-    SEXES,
     Base,
     MergeConflict,
     Tombstone,

@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session, selectinload
 from ffmot.core import codes, lineage
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import N_, _, _n
+from ffmot.core.vocabulary import PURPOSES, sex_words
 from ffmot.services.records import _participant_info, _saving, audit
 from ffmot.services.types import Actor, ParticipantInfo
 from ffmot.store.db import Database
 from ffmot.store.errors import StoreError
 from ffmot.store.models import (
-    PURPOSES,
     Assessment,
     Consent,
     Event,
@@ -38,7 +38,6 @@ from ffmot.store.models import (
     utcnow,
 )
 
-SEX_WORDS = {"female": N_("female"), "male": N_("male"), "not_stated": N_("sex not stated")}
 MEASURES = (  # (N_: the words are translated where shown)
     ("height_cm", N_("height"), N_("cm")),
     ("weight_kg", N_("weight"), N_("kg")),
@@ -51,7 +50,7 @@ MEASURES = (  # (N_: the words are translated where shown)
 
 
 def _sex_words(sex: str) -> str:
-    return _(SEX_WORDS[sex]) if sex in SEX_WORDS else sex
+    return sex_words(sex, alone=True)
 
 
 @dataclass(frozen=True)

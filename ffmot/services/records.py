@@ -22,6 +22,7 @@ from ffmot.core.i18n import ENGLISH, N_, _
 from ffmot.core.names import fold, words
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import bmi, counted_value
+from ffmot.core.vocabulary import PURPOSES, SEXES
 from ffmot.services.permits import permit
 from ffmot.services.types import (
     Actor,
@@ -39,8 +40,6 @@ from ffmot.store.db import Database, explain
 from ffmot.store.errors import ConflictError, StoreError
 from ffmot.store.models import (
     NOT_DONE_REASONS,
-    PURPOSES,
-    SEXES,
     Assessment,
     AuditEntry,
     AuditHead,

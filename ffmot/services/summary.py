@@ -69,6 +69,7 @@ from ffmot.core.scoring import (
     impossible_answer,
 )
 from ffmot.core.screening import upgrade_answers
+from ffmot.core.vocabulary import SEX_HEADINGS, SEXES
 from ffmot.services import records as R
 from ffmot.services.overview import Overview, build_overview
 from ffmot.services.types import EventInfo
@@ -81,8 +82,7 @@ HIDDEN = "*"
 CONSENT = "anonymous_reports"
 TOP_BAND = 90  # a day has few people over 90: one band keeps them from being picked out
 AGE_BANDS = age_bands(5, TOP_BAND)
-SEXES = ("female", "male", "not_stated")
-SEX_LABELS = {"female": N_("Women"), "male": N_("Men"), "not_stated": N_("Not stated")}
+SEX_LABELS = SEX_HEADINGS
 BANDED = ("sft", "grip", "single_leg_stance")  # tests with a normal range
 FLAG_LABELS = {
     "ewgsop2_low_grip": N_("Low grip strength (EWGSOP2)"),

@@ -41,6 +41,7 @@ from ffmot.core.files import owner_only
 from ffmot.core.i18n import _
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.scoring import check_value, score
+from ffmot.core.vocabulary import PURPOSES, SEXES
 from ffmot.services.permits import check
 from ffmot.services.records import (
     MAX_NAME,
@@ -59,8 +60,6 @@ from ffmot.services.types import Actor
 from ffmot.store.db import Database
 from ffmot.store.models import (
     NOT_DONE_REASONS,
-    PURPOSES,
-    SEXES,
     Assessment,
     Consent,
     Event,

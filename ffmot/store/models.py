@@ -34,8 +34,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-SEXES = ("female", "male", "not_stated")
-PURPOSES = ("keep_results", "retest_contact", "share_gp", "anonymous_reports")
 
 
 def new_id() -> str:

@@ -34,6 +34,7 @@ from ffmot.core import codes, screening
 from ffmot.core.ages import typed_date
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.i18n import N_, _
+from ffmot.core.vocabulary import PURPOSE_WORDS, sex_words
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R, lazy
 from ffmot.gui.models import RowsModel
@@ -47,12 +48,6 @@ if TYPE_CHECKING:
 else:
     P = lazy("ffmot.services.people")
 
-PURPOSE_WORDS = {
-    "keep_results": N_("Keep my results"),
-    "retest_contact": N_("Contact me for a 12-week retest"),
-    "share_gp": N_("Share my results with my GP"),
-    "anonymous_reports": N_("Use my results anonymously in reports"),
-}
 OUTCOME_MARK = {"incomplete": "… ", "clear": "✔ ", "care": "⚠ ", "do_not_test": "✖ "}
 SEX_CHOICES = (
     ("", N_("Choose…")),
@@ -280,7 +275,7 @@ class MergeDialog(QDialog):
                 p.name,
                 codes.display(p.code),
                 p.date_of_birth.strftime("%d/%m/%Y"),
-                _(P.SEX_WORDS.get(p.sex, p.sex)),
+                sex_words(p.sex, alone=True),
                 "<br>".join(v.line() for v in visits) or _("no visits"),
             ]
 

@@ -33,9 +33,9 @@ from ffmot.core.battery import (
 from ffmot.core.entry import Form, scanned_code, why_blocked
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.i18n import N_, _
+from ffmot.core.vocabulary import sex_words
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.lazy import R
-from ffmot.gui.views.station import sex_words
 from ffmot.gui.widgets import BandBadge, heading, notice, sentence
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 

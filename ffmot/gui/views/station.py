@@ -34,6 +34,7 @@ from ffmot.core.battery import (
 from ffmot.core.entry import Entry, Form, label_words, scanned_code, why_blocked
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.i18n import N_, _
+from ffmot.core.vocabulary import sex_words
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
 from ffmot.gui.lazy import R
@@ -42,11 +43,6 @@ from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 from ffmot.store.errors import ConflictError
 
 # A person's sex in words (the stored value is data: "not_stated" is shown as "not stated").
-SEX_WORDS = {"female": N_("female"), "male": N_("male"), "not_stated": N_("not stated")}
-
-
-def sex_words(sex: str) -> str:
-    return _(SEX_WORDS[sex]) if sex in SEX_WORDS else sex.replace("_", " ")
 
 
 class StationView(QWidget):
