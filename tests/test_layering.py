@@ -117,3 +117,19 @@ def test_the_sexes_and_consent_purposes_and_their_words_are_written_once():
             if sexes <= words or purposes <= words:
                 found.append(f"{f.relative_to(PACKAGE)}:{node.lineno}")
     assert not found, found
+
+
+def test_no_report_module_loads_database_code():
+    """The reports draw from the core's types: importing any of them loads neither SQLAlchemy
+    nor ffmot's store (a sheet or a summary can be made from data in memory)."""
+    modules = sorted(f.stem for f in (PACKAGE / "report").glob("*.py") if f.stem != "__init__")
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}:\n"
+        "    importlib.import_module('ffmot.report.' + m)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'"
+        " or m.startswith('ffmot.store'))\n"
+        "print(bad[:5]); sys.exit(1 if bad else 0)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr

@@ -33,13 +33,13 @@ from reportlab.platypus import (
 
 from ffmot import __version__
 from ffmot.core.ages import band_words
+from ffmot.core.cells import neutralise
 from ffmot.core.i18n import N_, _, pdf_language, speaking
+from ffmot.core.published import HIDDEN, SMALL, Count, SummaryData, TestRow
 from ffmot.report import style
 from ffmot.report.fonts import BOLD, REGULAR, register_fonts
 from ffmot.report.words import is_local, long_date
 from ffmot.report.words import norm_set_words as named_norm_set
-from ffmot.services.summary import HIDDEN, SMALL, Count, SummaryData, TestRow
-from ffmot.services.transfer import neutralise
 
 PAGE_W, PAGE_H = float(A4[0]), float(A4[1])
 MARGIN = 48.0

@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from ffmot.core import codes
+from ffmot.core.cells import neutralise
 from ffmot.core.i18n import N_, _, month_name
 from ffmot.services.permits import check
 from ffmot.services.records import audit, find_by_code
-from ffmot.services.transfer import neutralise
 from ffmot.services.types import Actor
 from ffmot.store.db import Database
 from ffmot.store.models import Base

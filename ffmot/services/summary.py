@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import statistics
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
@@ -40,10 +39,10 @@ from ffmot.core.advice import (
     load_advice,
     load_directory,
 )
-from ffmot.core.ages import OLDEST_AGE, age_band, age_bands
+from ffmot.core.ages import OLDEST_AGE, age_band
 from ffmot.core.battery import COMPONENTS, SYMPTOM_STOPS, TestDef
 from ffmot.core.errors import FfmotError, InputError
-from ffmot.core.i18n import N_, _
+from ffmot.core.i18n import _
 from ffmot.core.interpret import (
     FAR_BELOW_PERCENTILE,
     MODIFIED,
@@ -57,6 +56,24 @@ from ffmot.core.interpret import (
 )
 from ffmot.core.norms import SEX_INDEX, NormSet, default_norm_set
 from ffmot.core.paths import advice_file
+from ffmot.core.published import (
+    AGE_BANDS,
+    BANDED,
+    CONSENT,
+    FLAG_LABELS,
+    SEX_LABELS,
+    THRESHOLD,
+    TOP_BAND,
+    AgeSexTable,
+    Count,
+    NamedCount,
+    RetestRow,
+    SummaryData,
+    TestRow,
+    percent,
+    protect,
+    published_count,
+)
 from ffmot.core.scoring import (
     ABOVE,
     BANDS,
@@ -69,178 +86,12 @@ from ffmot.core.scoring import (
     impossible_answer,
 )
 from ffmot.core.screening import upgrade_answers
-from ffmot.core.vocabulary import SEX_HEADINGS, SEXES
+from ffmot.core.vocabulary import SEXES
 from ffmot.services import records as R
 from ffmot.services.overview import Overview, build_overview
 from ffmot.services.types import EventInfo
 from ffmot.store.db import Database, mapped_reads
 from ffmot.store.models import Assessment, Consent, Participant, Result, Screening
-
-THRESHOLD = 5
-SMALL = "<5"
-HIDDEN = "*"
-CONSENT = "anonymous_reports"
-TOP_BAND = 90  # a day has few people over 90: one band keeps them from being picked out
-AGE_BANDS = age_bands(5, TOP_BAND)
-SEX_LABELS = SEX_HEADINGS
-BANDED = ("sft", "grip", "single_leg_stance")  # tests with a normal range
-FLAG_LABELS = {
-    "ewgsop2_low_grip": N_("Low grip strength (EWGSOP2)"),
-    "nice_low_bmi": N_("BMI under 18.5 (NHS)"),
-    "one_leg_under_5s": N_("One-leg stand under 5 seconds (Vellas 1997)"),
-    "nice_waist_very_high": N_("Waist: very high health risk (NICE)"),
-}
-
-
-# --- what the summary holds ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Count:
-    """A count as published: its text ("12", "<5" or "*") and its value where shown."""
-
-    text: str
-    n: int | None
-
-    @property
-    def shown(self) -> bool:
-        return self.n is not None
-
-
-@dataclass(frozen=True)
-class AgeSexTable:
-    bands: tuple[str, ...]
-    sexes: tuple[str, ...]  # labels: Women, Men, Not stated
-    cells: tuple[tuple[Count, ...], ...]  # [band][sex]
-    band_totals: tuple[Count, ...]
-    sex_totals: tuple[Count, ...]
-    total: Count
-
-
-@dataclass(frozen=True)
-class TestRow:
-    """Everyone counted, by where their result stood against the normal range for their age
-    and sex; percentages are of everyone counted, so the four add up to 100."""
-
-    test_id: str
-    name: str
-    below: Count
-    within: Count
-    above: Count | None  # None: the test has no "above" (the one-leg stand)
-    other: Count  # not done, or not compared (no norms for their age, sex not stated)
-    below_pct: float | None
-    within_pct: float | None
-    above_pct: float | None
-    other_pct: float | None
-    lower_is_better: bool
-
-
-@dataclass(frozen=True)
-class NamedCount:
-    id: str
-    label: str
-    people: Count
-
-
-@dataclass(frozen=True)
-class RetestRow:
-    """The change since the last visit among people retested on this test."""
-
-    test_id: str
-    name: str
-    unit: str  # the unit of mean and sd, in words
-    people: Count  # retested people who did the test both times
-    mean: float | None  # shown when 5 or more people did it both times (even if `people` is
-    sd: float | None  # hidden: an average does not give away how many it is of)
-    lower_is_better: bool
-
-
-@dataclass(frozen=True)
-class SummaryData:
-    event_name: str
-    event_date: dt.date
-    venue: str
-    organisation: str
-    norm_set: str
-    training: bool
-    people: Count  # people counted: those who agreed to anonymous reports
-    age_sex: AgeSexTable
-    tests: tuple[TestRow, ...]
-    flags: tuple[NamedCount, ...]
-    any_flag: Count
-    work_on: tuple[NamedCount, ...]  # by fitness component
-    any_work_on: Count
-    activities_matched: Count
-    retested: Count
-    retest: tuple[RetestRow, ...]
-    threshold: int = THRESHOLD
-
-
-# --- small numbers -------------------------------------------------------------------------------
-
-
-def protect(
-    values: dict[Hashable, int],
-    lines: Sequence[tuple[Hashable, Sequence[Hashable]]],
-    threshold: int = THRESHOLD,
-) -> dict[Hashable, str]:
-    """Which counts to show: "shown", "small" (under threshold) or "hidden" (so that a small
-    count cannot be worked out). `lines` are (total, parts) with total = sum(parts)."""
-    status = {k: "small" if v < threshold else "shown" for k, v in values.items()}
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in lines:
-            shown = sorted((p for p in parts if status[p] == "shown"), key=lambda p: values[p])
-            if status[total] != "shown":
-                if parts and len(shown) == len(parts):  # the total would be their sum
-                    status[shown[0]] = "hidden"
-                    changed = True
-                continue
-            if len(shown) == len(parts) or _safe(values, status, total, parts, threshold):
-                continue
-            if shown:
-                status[shown[0]] = "hidden"
-            else:
-                status[total] = "hidden"
-            changed = True
-    return status
-
-
-def _safe(
-    values: dict[Hashable, int],
-    status: dict[Hashable, str],
-    total: Hashable,
-    parts: Sequence[Hashable],
-    threshold: int,
-) -> bool:
-    hidden = [p for p in parts if status[p] != "shown"]
-    rest = values[total] - sum(values[p] for p in parts if status[p] == "shown")
-    if len(hidden) < 2 or rest < threshold:
-        return False
-    bounds = [
-        (0.0, threshold - 1.0) if status[p] == "small" else (threshold, math.inf) for p in hidden
-    ]
-    for i in range(len(hidden)):
-        others = bounds[:i] + bounds[i + 1 :]
-        lo = max(bounds[i][0], rest - sum(b[1] for b in others))
-        hi = min(bounds[i][1], rest - sum(b[0] for b in others))
-        if lo >= hi:
-            return False
-    return True
-
-
-def _count(value: int, state: str) -> Count:
-    if state == "shown":
-        return Count(str(value), value)
-    return Count(SMALL if state == "small" else HIDDEN, None)
-
-
-def _pct(part: Count | None, whole: Count) -> float | None:
-    if part is None or part.n is None or whole.n is None or whole.n == 0:
-        return None
-    return round(100.0 * part.n / whole.n, 1)
-
 
 # --- counting ------------------------------------------------------------------------------------
 
@@ -362,7 +213,7 @@ def summarise_people(
     state = protect(values, lines)
 
     def c(key: Hashable) -> Count:
-        return _count(values[key], state[key])
+        return published_count(values[key], state[key])
 
     total = c("N")
     table = AgeSexTable(
@@ -386,10 +237,10 @@ def summarise_people(
                 within,
                 above,
                 other,
-                _pct(below, total),
-                _pct(within, total),
-                _pct(above, total),
-                _pct(other, total),
+                percent(below, total),
+                percent(within, total),
+                percent(above, total),
+                percent(other, total),
                 t.direction == "lower",
             )
         )

@@ -36,6 +36,7 @@ from ffmot.core import anonymity, codes, entry, lineage, screening, units
 from ffmot.core import text as textrules
 from ffmot.core.ages import age_on
 from ffmot.core.battery import STOP_REASONS
+from ffmot.core.cells import NUMBER, neutralise, restore
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.files import owner_only
 from ffmot.core.i18n import _
@@ -160,8 +161,6 @@ ANONYMISED_COLUMNS = (
     "reason",
     "modifications",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 _TRIAL = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(?:\(([^()]*)\))?\s*$")
 
 
@@ -199,24 +198,6 @@ class ConsentsInFile(ImportRefused):
             ),
         )
         self.people = people
-
-
-def neutralise(cell: str) -> str:
-    """A text cell a spreadsheet would treat as a formula gets a leading apostrophe (and so does
-    one that already starts with an apostrophe, so `restore` gives back exactly what was there).
-    Plain numbers such as -2.5 stay numbers."""
-    if cell.startswith("'") or (cell.startswith(FORMULA_START) and not _NUMBER.match(cell)):
-        return "'" + cell
-    return cell
-
-
-def restore(cell: str) -> str:
-    """Takes off an apostrophe only where `neutralise` would have put one: before a character
-    a spreadsheet reads as a formula, or before another apostrophe. A hand-made file's own
-    apostrophe ("'t Hooft") stays."""
-    if cell.startswith("'") and cell[1:2] and cell[1] in ("'", *FORMULA_START):
-        return cell[1:]
-    return cell
 
 
 def _num(v: float | int | None) -> str:
@@ -555,7 +536,7 @@ _NUMERIC_COLUMNS = {
 
 
 def _xlsx_cell(column: str, cell: str) -> str | float:
-    if column in _NUMERIC_COLUMNS and cell and _NUMBER.match(cell):
+    if column in _NUMERIC_COLUMNS and cell and NUMBER.match(cell):
         return float(cell)
     return neutralise(cell)
 
@@ -920,7 +901,7 @@ def _date(text: str, what: str) -> dt.date:
 def _opt_float(text: str, what: str) -> float | None:
     if not text:
         return None
-    if not _NUMBER.match(text):
+    if not NUMBER.match(text):
         raise InputError(_("{column} '{value}' is not a number", column=what, value=text))
     v = float(text)
     if not math.isfinite(v):

@@ -13,19 +13,10 @@ import openpyxl
 import pypdf
 import pytest
 
+from ffmot.core.published import HIDDEN, SMALL, THRESHOLD, Count, SummaryData, protect
 from ffmot.report.summary import summary_csv, summary_pdf, summary_rows, summary_xlsx
 from ffmot.services.records import get_participant, record_consent
-from ffmot.services.summary import (
-    HIDDEN,
-    SMALL,
-    THRESHOLD,
-    Count,
-    SummaryData,
-    event_overviews,
-    protect,
-    summarise,
-    summary_data,
-)
+from ffmot.services.summary import event_overviews, summarise, summary_data
 from ffmot.services.types import Actor
 from tests.report.conftest import flat, page_texts
 

@@ -161,7 +161,7 @@ def test_one_definition_of_age_bands_for_the_summary_and_the_export():
     """The summary's bands and the export's ladder come from one rule: the summary's are the
     ones it always published, and each band is said in the language spoken."""
     from ffmot.core import i18n
-    from ffmot.services.summary import AGE_BANDS
+    from ffmot.core.published import AGE_BANDS
 
     assert AGE_BANDS == (
         "under 60", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90 and over"
