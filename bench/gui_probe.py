@@ -73,7 +73,7 @@ class _PatchExec:
     def __init__(self, open_visit: bool) -> None:
         self.open_visit = open_visit
 
-    def find_spec(self, name: str, path: object, target: object = None) -> None:
+    def find_spec(self, name: str, path: object, target: object = None) -> None:  # noqa: ARG002
         qw = sys.modules.get("PySide6.QtWidgets")
         if qw is not None and hasattr(qw, "QApplication"):
             sys.meta_path.remove(self)

@@ -104,9 +104,9 @@ def _login_name() -> str:
 
 def _pin(args: argparse.Namespace) -> str:
     """The PIN, asked for (or read) once per command."""
-    given = getattr(args, "_pin_given", None)
+    given = getattr(args, "pin_given", None)
     if given is None:
-        given = args._pin_given = _read_pin(args)
+        given = args.pin_given = _read_pin(args)
     return str(given)
 
 

@@ -37,7 +37,7 @@ from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import NormDataError
 from ffmot.core.i18n import _, short_date
 from ffmot.core.paths import advice_file
-from ffmot.core.scoring import FlagHit, GuidelineCheck, Score
+from ffmot.core.scoring import FlagHit, Score
 
 LEVELS = ("seated", "supported", "standard", "progressed")
 FULL, SCREENED_OUT, SYMPTOM_STOP = "full", "screened_out", "symptom_stop"
@@ -271,7 +271,7 @@ def range_text(test: TestDef, score: Score) -> str:
     return _("usual range: {low} to {high} {unit}", low=_num(lo, d), high=_num(hi, d), unit=label)
 
 
-def value_precision(test: TestDef, score: Score) -> int:
+def value_precision(score: Score) -> int:
     """How many decimals to print the value with, so it agrees with the printed range."""
     if score.normal_range is None:
         return 1
@@ -589,7 +589,6 @@ def choose_activities(
 def interpret(
     facts: Facts,
     flags: Sequence[FlagHit] = (),
-    guidelines: Sequence[GuidelineCheck] = (),
     directory: Sequence[LocalActivity] = (),
     titles: Mapping[str, str] | None = None,
     rules: Rules | None = None,

@@ -382,7 +382,8 @@ class ThresholdTable:
     rows: tuple[NormRow, ...]
     typical: FloatArray = field(default_factory=lambda: np.full(N_AGES, np.nan))
 
-    def coverage(self, sex: int) -> tuple[int, int] | None:
+    def coverage(self, _sex: int) -> tuple[int, int] | None:
+        """The same for both sexes (the argument keeps PercentileTable's form)."""
         covered = np.flatnonzero(self.row >= 0)
         if covered.size == 0:
             return None

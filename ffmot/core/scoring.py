@@ -355,7 +355,7 @@ def score(
     if test.norms in ("bmi", "waist"):
         return _score_body(ns, test, sex, age, v_test, base)
     if test.norms == "activity":
-        return _score_activity(ns, test, v_test, activity or Activity(), base)
+        return _score_activity(ns, v_test, activity or Activity(), base)
 
     table = ns.tables[test.id]
     c = classify(table, test, sex_i, age_a, np.array([v_norm]))
@@ -561,9 +561,7 @@ def impossible_answer(answers: Activity) -> str | None:
     return None
 
 
-def _score_activity(
-    ns: NormSet, test: TestDef, minutes: float, answers: Activity, base: dict[str, Any]
-) -> Score:
+def _score_activity(ns: NormSet, minutes: float, answers: Activity, base: dict[str, Any]) -> Score:
     problem = impossible_answer(answers)
     if problem:
         raise InputError(problem)

@@ -800,7 +800,7 @@ def _stage(w: MainWindow, view: str) -> None:
         person = R.get_participant(ctx.db, visits[0].participant_id)
         w.checkin.search.setText(person.family_name[:5])
         w.checkin.timer.stop()
-        w.checkin._run_search()
+        w.checkin.run_search()
         w.checkin.table.selectRow(0)
     elif view == "station":
         w.station.test_combo.setCurrentIndex(w.station.test_combo.findData("chair_stand"))

@@ -33,7 +33,7 @@ class IdleLock(QObject):
             app.installEventFilter(self)
         self.timer.start()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: ARG002 (Qt's)
         if event.type() in _ACTIVITY and self.timer.isActive():
             self.timer.start()  # from now
         return False

@@ -103,7 +103,7 @@ class RangeBar(Flowable):  # type: ignore[misc]  # reportlab has no type hints
         self.width = width
         self.height = HEIGHT
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: ARG002
         return self.width, self.height
 
     def _place(self, labels: list[tuple[str, float, str]]) -> list[tuple[str, float, str]]:
@@ -232,7 +232,7 @@ class Key(Flowable):  # type: ignore[misc]
             x += w + 20
         return rows
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: ARG002
         return self.width, self.height
 
     def draw(self) -> None:

@@ -638,7 +638,7 @@ def _height(fs: list[Flowable], canv: Canvas) -> float:
     total = 0.0
     for f in fs:
         if isinstance(f, KeepTogether):
-            total += _height(list(f._content), canv)
+            total += _height(list(f._content), canv)  # noqa: SLF001 (reportlab keeps it so)
             continue
         total += f.wrapOn(canv, CONTENT_W, PAGE_H)[1] + f.getSpaceBefore() + f.getSpaceAfter()
     return total

@@ -391,7 +391,7 @@ def _take_theirs(s: Any, c: MergeConflict, actor: Actor) -> None:
         a.updated_at = utcnow()
         from ffmot.services.records import _sync_body_results
 
-        _sync_body_results(s, a, actor, {"bmi", "waist", "activity"})
+        _sync_body_results(a, actor, {"bmi", "waist", "activity"})
         return
     if c.entity == "participant":
         p = s.get(Participant, c.entity_id)

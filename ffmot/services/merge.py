@@ -347,7 +347,7 @@ def _checked(conn: Connection, table: Table, raw: dict[str, Any]) -> tuple[str, 
             except (ValueError, TypeError):
                 return _not_kind(col.type, what), row
         row[col.name] = v
-        problem = _sensible(table.name, col, v, what)
+        problem = _sensible(col, v, what)
         if problem:
             return problem, row
     return _fits(table.name, row), row
@@ -365,7 +365,7 @@ def _processor(conn: Connection, table: str, col: Any) -> Any:
     return _PROCESSORS[key]
 
 
-def _sensible(name: str, col: Any, v: Any, what: str) -> str:
+def _sensible(col: Any, v: Any, what: str) -> str:
     """Why one value breaks the rule for its column, naming the column as `what` ('' if it
     does not)."""
     t, key = col.type, col.name

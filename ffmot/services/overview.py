@@ -227,7 +227,6 @@ def _build(
     says = interpret(
         facts,
         flags,
-        checks,
         d.activities if d is not None else (),
         {c: adv.components[c].title for c in FITNESS_COMPONENTS},
     )
@@ -243,7 +242,7 @@ def _build(
         if ts.change and o.previous is not None and facts.previous_date is not None:
             better = {"better": True, "worse": False}.get(ts.change_kind)
             change = Change(o.previous, facts.previous_date, ts.change, better)
-        decimals = value_precision(t, s) if s is not None and ts.band else 1
+        decimals = value_precision(s) if s is not None and ts.band else 1
         items.append(
             Item(
                 t,

@@ -926,8 +926,8 @@ def _write_result(
         a = _load_assessment(s, assessment_id)
         _check_keeping(s, a)
         if done:
-            _check_allowed(s, a, test_id)
-        r = _current_result(s, a, test_id, expected_version, actor)
+            _check_allowed(a, test_id)
+        r = _current_result(a, test_id, expected_version, actor)
         if r is None:
             r = Result(assessment_id=a.id, test_id=test_id)
             s.add(r)
@@ -996,7 +996,7 @@ def save_measurements(
         else:
             _expect(a.version, expected_version, _("this visit's measurements and notes"))
         for test_id, version in (results_seen or {}).items():
-            _current_result(s, a, test_id, version, actor)
+            _current_result(a, test_id, version, actor)
         changes: dict[str, object] = {key: getattr(m, key) for key in keys}
         if notes is not None:
             changes["notes"] = clean_notes(notes)
@@ -1005,7 +1005,7 @@ def save_measurements(
         set_facts(a, changes, actor.station)
         a.updated_at = utcnow()
         audit(s, actor, "update", "assessment", a.id, "measurements: " + ", ".join(keys))
-        _sync_body_results(s, a, actor, set(results_seen or ()))
+        _sync_body_results(a, actor, set(results_seen or ()))
         s.flush()
         return _assessment_info(s, _load_assessment(s, a.id))
 
@@ -1045,9 +1045,7 @@ def save_notes(
         return _assessment_info(s, _load_assessment(s, a.id))
 
 
-def _sync_body_results(
-    s: Session, a: Assessment, actor: Actor, seen: set[str] | None = None
-) -> None:
+def _sync_body_results(a: Assessment, actor: Actor, seen: set[str] | None = None) -> None:
     """BMI, waist and activity are results too (for exports and the sheet), kept in step with
     the measurements they come from. A result recorded as not done becomes a value only if the
     saving station saw it (`seen`): another station's "not done" is never silently replaced."""
@@ -1172,7 +1170,7 @@ def _expect(actual: int, expected: int | None, what: str) -> None:
 
 
 def _current_result(
-    s: Session, a: Assessment, test_id: str, expected_version: int | None, actor: Actor
+    a: Assessment, test_id: str, expected_version: int | None, actor: Actor
 ) -> Result | None:
     r = next((x for x in a.results if x.test_id == test_id), None)
     if r is None:
@@ -1224,7 +1222,7 @@ def _check_keeping(s: Session, a: Assessment) -> None:
         )
 
 
-def _check_allowed(s: Session, a: Assessment, test_id: str) -> None:
+def _check_allowed(a: Assessment, test_id: str) -> None:
     """A result can be entered only after a finished screening that allows this test."""
     latest = max(a.screenings, key=lambda x: (x.recorded_at, x.id), default=None)
     name = test_id.replace("_", " ")

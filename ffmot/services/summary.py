@@ -404,7 +404,7 @@ def read_people(
             flags[rows[mask], flag_ids.index(rule_id)] = True
 
     work, helped = _work_and_activities(
-        counted, row_of, screenings, tests, band, pct, who, which, done, value, units_of,
+        counted, screenings, tests, band, pct, who, which, done, value, units_of,
         mods, reasons, sex_i, ages, answers, ns, d,
     )  # fmt: skip
 
@@ -502,7 +502,6 @@ def _mods(stored: str | list[str] | None) -> tuple[str, ...]:
 
 def _work_and_activities(
     counted: list[Any],
-    row_of: dict[str, int],
     screenings: list[Any],
     tests: list[TestDef],
     band: npt.NDArray[np.int64],

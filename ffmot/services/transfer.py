@@ -2095,7 +2095,7 @@ def _check_may_record(
         if not screened and not a.screenings:
             continue
         try:
-            _check_allowed(s, a, result.test_id)
+            _check_allowed(a, result.test_id)
         except InputError as e:
             problems.append(_("line {line}: {who}'s {problem}", line=row.line, who=who, problem=e))
 

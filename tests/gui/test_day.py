@@ -43,7 +43,7 @@ def test_register_consent_check_in_and_screen(day, qtbot):
     assert ci.search.hasFocus()
     qtbot.keyClicks(ci.search, "cleo trialby")
     ci.timer.stop()
-    ci._run_search()
+    ci.run_search()
     assert ci.model.rowCount() == 0
     qtbot.keyClick(ci, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert ci.new_box.isVisible() and ci.given.text() == "Cleo" and ci.family.text() == "Trialby"
@@ -187,7 +187,7 @@ def test_enter_never_opens_a_person_from_an_earlier_search(day, qtbot):
     ada, bert = day.people["Ada"][0], day.people["Bert"][0]
     qtbot.keyClicks(ci.search, "samp")
     ci.timer.stop()
-    ci._run_search()
+    ci.run_search()
     assert [r.name for r in ci.model.rows] == ["Ada Sampleton"]  # listed
     held = _HeldRunner()
     ci.ctx.runner = held

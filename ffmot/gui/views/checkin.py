@@ -404,9 +404,9 @@ class CheckInView(QWidget):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(120)
-        self.timer.timeout.connect(self._run_search)
+        self.timer.timeout.connect(self.run_search)
         self.search.textChanged.connect(lambda _t: self.timer.start())
-        ctx.ready.connect(lambda: self._run_search() if self.search.text() else None)
+        ctx.ready.connect(lambda: self.run_search() if self.search.text() else None)
         self.search.returnPressed.connect(self._first)
         new_button = QPushButton(_("&New participant"))
         new_button.clicked.connect(self.start_new)
@@ -597,14 +597,14 @@ class CheckInView(QWidget):
         # of the same details, so an attempt saved but unanswered is not saved twice.
         self._registration: tuple[tuple[str, str, dt.date, str], str] | None = None
         self._show_person(None)
-        self._run_search()
+        self.run_search()
 
     # --- finding -------------------------------------------------------------------------
     def focus_first(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
-    def _run_search(self) -> None:
+    def run_search(self) -> None:
         text = self.search.text()
         if not self.ctx.is_ready:  # searched for once it is (see __init__)
             self.found.setText(self.ctx.not_ready_words)
@@ -662,7 +662,7 @@ class CheckInView(QWidget):
             def missing(e: BaseException) -> None:
                 if isinstance(e, InputError):  # no such card: search as typed instead
                     self._pick_when_found = text
-                    self._run_search()
+                    self.run_search()
                 else:
                     show_error(self, e, N_("finding the card"))
 
@@ -674,7 +674,7 @@ class CheckInView(QWidget):
             self._select_first()
             return
         self._pick_when_found = text
-        self._run_search()
+        self.run_search()
 
     def _select_first(self) -> None:
         if self.model.rows:
@@ -887,7 +887,7 @@ class CheckInView(QWidget):
     def _corrected(self, person: ParticipantInfo) -> None:
         self._show_person(person)
         self.outcome.setText(_("Details corrected: {name}.", name=person.name))
-        self._run_search()
+        self.run_search()
 
     # --- two records of one person ------------------------------------------------------------
     def merge_people(self) -> None:
@@ -931,7 +931,7 @@ class CheckInView(QWidget):
                 )
             )
             self.search.setText(person.code)
-            self._run_search()
+            self.run_search()
             self.ctx.records_changed.emit("")
 
         def failed(e: BaseException) -> None:
