@@ -114,7 +114,18 @@ class CommitReplyLost:
             self.as_client.wrap_socket(server, server_hostname=self.target[0]),
         )
 
+    # Each socket is closed only by the thread that reads it, once its reading has ended; the
+    # other thread and close() only shut it down (which ends that reading). Closing a socket
+    # another thread is still reading frees its descriptor number for the next connection
+    # opened (the test's own, to drop its database), whose answer that thread would then read.
+
     def _up(self, client: socket.socket, server: socket.socket, state: dict) -> None:
+        with contextlib.suppress(OSError):
+            self._relay_up(client, server, state)
+        self._end(server)
+        client.close()
+
+    def _relay_up(self, client: socket.socket, server: socket.socket, state: dict) -> None:
         with contextlib.suppress(OSError):
             while data := client.recv(65536):
                 if b"INSERT INTO participant " in data:
@@ -130,18 +141,23 @@ class CommitReplyLost:
             while data := server.recv(65536):
                 if state["cutting"]:  # the server has committed: its answer goes nowhere
                     self.cut.set()
-                    for sock in (client, server):
-                        with contextlib.suppress(OSError):
-                            sock.shutdown(socket.SHUT_RDWR)
-                        sock.close()
-                    return
+                    break
                 client.sendall(data)
+        self._end(client)
+        self._end(server)
+        server.close()
+
+    @staticmethod
+    def _end(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
+        """Ends every relayed connection; the threads reading them close them."""
+        self._end(self.listener)  # wakes the accepting thread before the number is freed
         self.listener.close()
         for sock in self._sockets:
-            with contextlib.suppress(OSError):
-                sock.close()
+            self._end(sock)
 
 
 def test_register_again_after_a_lost_answer_gives_the_same_person(
