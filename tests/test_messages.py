@@ -11,6 +11,7 @@ variable first.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -22,8 +23,16 @@ PROGRAM = re.compile(r"\bffmot\b")  # the program's name is not a word to transl
 CLI_KEYWORDS = {"help", "description", "epilog"}
 
 
+@functools.cache
+def _package_trees() -> tuple[tuple[Path, ast.Module], ...]:
+    """ffmot's source, parsed once for the tests here (the package does not change mid-run)."""
+    return tuple(
+        (p, ast.parse(p.read_text(encoding="utf-8"), str(p))) for p in PACKAGE.rglob("*.py")
+    )
+
+
 def _trees() -> dict[Path, ast.Module]:
-    return {p: ast.parse(p.read_text(encoding="utf-8"), str(p)) for p in PACKAGE.rglob("*.py")}
+    return dict(_package_trees())
 
 
 def _name(node: ast.expr) -> str:
