@@ -42,10 +42,10 @@ class ComponentWords:
 
 @dataclass(frozen=True)
 class Advice:
+    """The words for each fitness component. The rest of advice.toml (bands, steps, the sheet's
+    sentences) is read by core/interpret.py's Rules."""
+
     components: dict[str, ComponentWords]
-    sitting_work_on: str
-    sitting_steps: tuple[str, ...]
-    not_done: str
 
 
 @dataclass(frozen=True)
@@ -100,13 +100,7 @@ def load_advice(path: Path) -> Advice:
                     component=cid,
                 )
             )
-    sitting = data.get("sitting", {})
-    return Advice(
-        comps,
-        str(sitting.get("work_on", "")),
-        tuple(str(s) for s in sitting.get("next_steps", ())),
-        str(data.get("not_done", {}).get("default", "Not done today.")),
-    )
+    return Advice(comps)
 
 
 def load_directory(path: Path) -> Directory:

@@ -19,7 +19,14 @@ COMPONENTS = {  # (N_: in the translators' catalogue; looked up where they are s
     "body": N_("Body measurements"),
     "activity": N_("Activity habits"),
 }
-NORM_KINDS = ("sft", "grip", "single_leg_stance", "bmi", "waist", "activity")
+# How a test is scored (battery.toml's `norms`): against the table of that name (sft, grip,
+# single_leg_stance), against cut-off lines in plain words (readings: BMI, waist, or any test with
+# no population range), or against the activity guidelines.
+TABLE_KINDS = ("sft", "grip", "single_leg_stance")
+READINGS = "readings"
+ACTIVITY = "activity"
+NORM_KINDS = (*TABLE_KINDS, READINGS, ACTIVITY)
+_OLD_KINDS = {"bmi": READINGS, "waist": READINGS}  # the names battery.toml used before 2026.12
 
 
 # Why a test was not done; the order is the station's keys 1 to 5.
@@ -89,6 +96,10 @@ class TestDef:
     modifications: tuple[Modification, ...] = ()
     choice: tuple[str, tuple[str, ...]] | None = None  # (label, options) naming every trial
     fields: tuple[MeasureField, ...] = ()  # entered as measurements, not trials
+    needs: tuple[str, ...] = ()  # abilities (resources/screening.toml) a person needs for it
+    offered: bool = True  # ticked on a new MOT day
+    change_words: tuple[str, ...] | None = None  # (better, worse), with {amount} and {unit}
+    value_words: tuple[str, ...] | None = None  # (zero, below, above), the same fields
 
     def label(self, unit_code: str) -> str:
         """How a value in this unit is named in words: 'stands', 'cm', 'seconds'."""
@@ -195,6 +206,48 @@ def _entry(
     }
 
 
+def _flag(where: str, spec: dict[str, Any], key: str, default: bool) -> bool:
+    value = spec.get(key, default)
+    if not isinstance(value, bool):
+        raise NormDataError(_("{where}: '{key}' must be true or false", where=where, key=key))
+    return value
+
+
+def _words(
+    where: str, spec: dict[str, Any], key: str, parts: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """A table of wording with exactly these keys, each text whose only fields are {amount} and
+    {unit}; None when the test has none."""
+    table = spec.get(key)
+    if table is None:
+        return None
+    if not isinstance(table, dict) or set(table) != set(parts):
+        raise NormDataError(
+            _("{where}: '{key}' must give {parts}", where=where, key=key, parts=", ".join(parts))
+        )
+    out = []
+    for part in parts:
+        text = table[part]
+        try:
+            ok = isinstance(text, str) and bool(text.strip())
+            if ok:
+                text.format(amount="1", unit="cm")
+        except (KeyError, IndexError, ValueError):
+            ok = False
+        if not ok:
+            raise NormDataError(
+                _(
+                    "{where}: '{key}.{part}' must be words, with no fields but {{amount}} and "
+                    "{{unit}}",
+                    where=where,
+                    key=key,
+                    part=part,
+                )
+            )
+        out.append(text)
+    return tuple(out)
+
+
 def _test(path: Path, tid: str, spec: dict[str, Any], measures: dict[str, MeasureField]) -> TestDef:
     where = f"{path.name} [tests.{tid}]"  # a place in the file: no words
 
@@ -243,6 +296,7 @@ def _test(path: Path, tid: str, spec: dict[str, Any], measures: dict[str, Measur
     if counts not in ("best", "single"):
         raise NormDataError(_("{where}: counts must be best or single", where=where))
     norms = need("norms", str)
+    norms = _OLD_KINDS.get(norms, norms)
     if norms not in NORM_KINDS:
         raise NormDataError(
             _(
@@ -262,6 +316,9 @@ def _test(path: Path, tid: str, spec: dict[str, Any], measures: dict[str, Measur
     cap = spec.get("cap")
     if cap is not None and (not isinstance(cap, int | float) or cap <= 0):
         raise NormDataError(_("{where}: cap must be a positive number", where=where))
+    needs = spec.get("needs", [])
+    if not isinstance(needs, list) or not all(isinstance(x, str) and x for x in needs):
+        raise NormDataError(_("{where}: 'needs' must be a list of abilities", where=where))
     return TestDef(
         id=tid,
         name=need("name", str),
@@ -281,5 +338,9 @@ def _test(path: Path, tid: str, spec: dict[str, Any], measures: dict[str, Measur
         safety=need("safety", str),
         cap=float(cap) if cap is not None else None,
         unit_label=str(spec.get("unit_label", "")),
+        needs=tuple(needs),
+        offered=_flag(where, spec, "offered", default=True),
+        change_words=_words(where, spec, "change_words", ("better", "worse")),
+        value_words=_words(where, spec, "value_words", ("zero", "below", "above")),
         **_entry(where, spec, trials, measures),
     )

@@ -7,6 +7,7 @@ it up. Codes, numbers, statuses and sources are shown as the files give them."""
 from __future__ import annotations
 
 from ffmot.core import units
+from ffmot.core.battery import ACTIVITY
 from ffmot.core.i18n import N_, _
 from ffmot.core.norms import SEXES, NormRow, NormSet, PercentileTable, ThresholdTable
 from ffmot.core.scoring import Score
@@ -256,7 +257,7 @@ def describe_test_norms(ns: NormSet, test_id: str) -> str:
                         source=ns.cite(rule.row),
                     )
                 )
-    if t.norms == "activity":
+    if t.norms == ACTIVITY:
         out.append(_("UK CMO guidelines [{source}]:", source=ns.sources[ns.guideline_source].short))
         for g in ns.guidelines:
             if g.target is None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ffmot.core import codes, interpret, scoring
-from ffmot.core.battery import MeasureField, TestDef
+from ffmot.core.battery import READINGS, MeasureField, TestDef
 from ffmot.core.errors import FfmotError, InputError, sentence
 from ffmot.core.i18n import N_, _, _n
 from ffmot.core.norms import NormSet
@@ -227,8 +227,9 @@ class Form:
                 problem=problem,
             )
         words = interpret.band_words(rules, t, s.band)
-        if not s.normal_range:
-            return Live(counted, s.band, words, s.said_reason(), None, problem)
+        if not s.normal_range:  # read against cut-offs, or not compared (and why)
+            said = _(s.reading) if s.reading else s.said_reason()
+            return Live(counted, s.band, words, said[:1].upper() + said[1:], None, problem)
         lo, hi = s.normal_range
         lower = t.direction == "lower"
         usual = interpret.range_text(t, s)
@@ -247,7 +248,7 @@ class Form:
         self, values: Mapping[str, float], sex: str | None, age: int | None, norms: NormSet
     ) -> Live:
         """BMI and waist as they are typed: the value and its reading, in words."""
-        if self.test.norms not in ("bmi", "waist"):
+        if self.test.norms != READINGS:
             return Live()  # activity habits are read on the sheet, against the guidelines
         h, w, waist = values.get("height_cm"), values.get("weight_kg"), values.get("waist_cm")
         shown: list[str] = []

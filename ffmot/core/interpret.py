@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ffmot.core.advice import FITNESS_COMPONENTS, LocalActivity
-from ffmot.core.battery import SYMPTOM_STOPS, TestDef
+from ffmot.core.battery import READINGS, SYMPTOM_STOPS, TestDef
 from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import NormDataError
 from ffmot.core.i18n import _, short_date
@@ -44,6 +44,8 @@ FULL, SCREENED_OUT, SYMPTOM_STOP = "full", "screened_out", "symptom_stop"
 MODIFIED = ("arms_used", "walking_aid", "held_support")
 MOBILITY_FOCUS = ("balance", "leg_strength", "stamina")
 SHORT_BALANCE_S = 5.0  # a one-leg stand under this: the balance flag (Vellas 1997)
+WORK_ON = ("below", "attention")  # verdicts that can make something to work on
+COMPARED = ("above", "usual", "below", "attention", "fine")  # verdicts that say how they did
 FAR_BELOW_PERCENTILE = 10  # below this, steps start at the supported level
 
 
@@ -178,7 +180,7 @@ class Facts:
 @dataclass(frozen=True)
 class TestSays:
     test: str
-    verdict: str  # above, usual, below, not_compared, not_done, stopped
+    verdict: str  # above, usual, below; attention, fine (read against a cut-off); not_compared...
     band_words: str  # "Below the usual range for your age"; "" unless compared
     note: str  # why not compared, why not done, a modification
     range_text: str  # "usual range: 10 to 15 stands"; printed so it agrees with the verdict
@@ -286,23 +288,8 @@ def _amount_words(test: TestDef, diff: float, unit: str) -> str:
     label = test.label(unit)
     one_second = label == "seconds" and amount == "1"
     said = {"amount": amount, "unit": _("second") if one_second else _(label)}
-    tid = test.id
-    if tid == "grip":
-        return (
-            _("{amount} {unit} stronger", **said) if better else _("{amount} {unit} weaker", **said)
-        )
-    if tid == "sit_and_reach":
-        if better:
-            return _("you reached {amount} {unit} further", **said)
-        return _("you reached {amount} {unit} less far", **said)
-    if tid == "back_scratch":
-        if better:
-            return _("your hands were {amount} {unit} closer together", **said)
-        return _("your hands were {amount} {unit} further apart", **said)
-    if tid == "walk_6min":
-        if better:
-            return _("you walked {amount} {unit} further", **said)
-        return _("you walked {amount} {unit} less far", **said)
+    if test.change_words:  # the test's own words (battery.toml)
+        return _(test.change_words[0] if better else test.change_words[1], **said)
     if test.direction == "lower":
         return (
             _("{amount} {unit} faster", **said) if better else _("{amount} {unit} slower", **said)
@@ -397,6 +384,13 @@ def test_says(rules: Rules, facts: Facts, o: Observed) -> TestSays:
             t.id, "not_compared", "", rules.w("modified", mods[0]), "", change, kind, ""
         )
     s = o.score
+    if s is not None and s.reading and t.norms == READINGS and t.component in FITNESS_COMPONENTS:
+        # No population range: read against its published cut-off, in the file's own words.
+        change, kind = change_says(rules, o, facts.previous_date, "")
+        said = _(s.reading)
+        said = said[:1].upper() + said[1:] + ("" if said.endswith(".") else ".")
+        verdict = "attention" if s.attention else "fine"
+        return TestSays(t.id, verdict, "", said, "", change, kind, "")
     both = False
     band = s.band if s is not None else ""
     if facts.sex == "not_stated" and o.both is not None:
@@ -458,7 +452,7 @@ def focus_level(focus: Focus, seen: Mapping[str, Seen], ability: Ability) -> str
         s = seen.get(tid)
         if s is None:
             continue
-        if s.verdict == "below":
+        if s.verdict in WORK_ON:
             level = _cap(level, "supported" if s.far else "standard")
         if s.helped:
             level = _cap(level, "supported")
@@ -484,7 +478,7 @@ def plan(
         f
         for f in r.focus
         if any(
-            (s := by_test.get(t)) is not None and (s.verdict == "below" or s.helped)
+            (s := by_test.get(t)) is not None and (s.verdict in WORK_ON or s.helped)
             for t in f.tests
         )
     ][:3]
@@ -499,20 +493,27 @@ def plan(
 def seen_of(o: Observed, says: TestSays) -> Seen:
     pct = o.score.percentile if o.score is not None else None
     low = pct is not None and pct < FAR_BELOW_PERCENTILE
-    far = says.verdict == "below" and (low or _balance_flag(o))
+    far = says.verdict in WORK_ON and (low or _flagged(o))
     helped = o.done and bool(set(o.modifications) & set(MODIFIED))
     return Seen(o.test.id, says.verdict, bool(far), helped)
 
 
-def _balance_flag(o: Observed) -> bool:
-    """A one-leg stand under 5 seconds: the one outcome-anchored balance cut-off (Vellas 1997)."""
+def _flagged(o: Observed) -> bool:
+    """A result past one of the validated cut-offs in flags.csv (a one-leg stand under 5 s, a
+    grip under the EWGSOP2 level...), done without help: the supported level of steps."""
     return (
-        o.test.id == "single_leg_stance"
-        and o.done
+        o.done
         and o.value is not None
-        and o.value < SHORT_BALANCE_S
+        and o.score is not None
+        and bool(o.score.flags)
         and not o.modifications
     )
+
+
+def _balance_flag(o: Observed) -> bool:
+    """A balance result past a validated falls cut-off (a one-leg stand under 5 s, Vellas 1997):
+    the sheet suggests a falls check and a class for people who feel unsteady."""
+    return o.test.component == "balance_mobility" and _flagged(o)
 
 
 def done_enough(
@@ -613,9 +614,11 @@ def interpret(
             continue
         if "below" in vs:
             status[c] = "lower"
+        elif "attention" in vs:
+            status[c] = "work_on"
         elif "above" in vs:
             status[c] = "strength"
-        elif "usual" in vs:
+        elif "usual" in vs or "fine" in vs:
             status[c] = "usual"
         else:
             status[c] = "not_compared"
@@ -691,7 +694,7 @@ def interpret(
     strong = [comp_title[c] for c in FITNESS_COMPONENTS if status.get(c) == "strength"]
     usual = [comp_title[c] for c in FITNESS_COMPONENTS if status.get(c) == "usual"]
     any_done = any(o.done for o in facts.results if o.test.component in FITNESS_COMPONENTS)
-    compared = any(s.verdict in ("above", "usual", "below") for s in says.values())
+    compared = any(s.verdict in COMPARED for s in says.values())
     if symptom_lines:
         headline.extend(symptom_lines)
     if not any_done:

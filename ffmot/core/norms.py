@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from ffmot.core import units
 from ffmot.core.ages import OLDEST_AGE
-from ffmot.core.battery import TestDef, load_battery
+from ffmot.core.battery import TABLE_KINDS, TestDef, load_battery
 from ffmot.core.errors import NormDataError
 from ffmot.core.i18n import N_, _
 from ffmot.core.paths import norms_dir
@@ -55,6 +55,9 @@ SET_WIDE = ("norm-set.toml", "sources.toml", "battery.toml")
 # the line to add when a new set is released.
 PUBLISHED: dict[str, str] = {
     "195ded5223a5d358d385049a54c7e97540263948bc08c9fa76c1e9d8956168f3": "2026.11-2",
+    # 2026.12-1: the same numbers; each test names the abilities it needs and its own words,
+    # BMI and waist are "readings", and each flag has a short label for reports.
+    "c98a73c7eff6691f63c86a54c5e51c5e694dc97e3e7de9a00ca739bdd0e22e86": "2026.12-1",
 }
 
 
@@ -414,6 +417,7 @@ class Rule:
     text: str
     attention: bool
     row: NormRow
+    label: str = ""  # a flag's short name, for reports ("Low grip strength (EWGSOP2)")
 
     def applies(self, sex: str, age: int) -> bool:
         return (not self.sex or self.sex == sex) and self.min_age <= age <= self.max_age
@@ -500,6 +504,12 @@ class NormSet:
             raise InputError(
                 _("unknown test '{test}': the tests are {tests}", test=test_id, tests=known)
             ) from None
+
+    def test_name(self, test_id: str) -> str:
+        """A test's short name in the current language, as messages say it ("Chair stand"); a
+        test this set does not have (a result recorded with another set) is its id in words."""
+        test = self.battery.get(test_id)
+        return _(test.short_name) if test is not None else test_id.replace("_", " ")
 
     def cite(self, row: NormRow) -> str:
         """The source and status of one number, as results print it. A number from a file that
@@ -961,6 +971,7 @@ class _Reader:
                     r["wording"].strip(),
                     True,
                     nr,
+                    (r.get("label") or "").strip() or r["id"].strip().replace("_", " "),
                 )
             else:
                 att = r["attention"].strip()
@@ -1068,6 +1079,24 @@ def _notes(
     return tuple(out)
 
 
+def _check_needs(battery: dict[str, TestDef]) -> None:
+    """Every ability a test needs is one the screening knows, so an answer can rule it out."""
+    from ffmot.core.screening import RULES
+
+    for t in battery.values():
+        for ability in t.needs:
+            if ability not in RULES.abilities:
+                raise NormDataError(
+                    _(
+                        "battery.toml [tests.{test}]: needs '{ability}', which is not one of the "
+                        "screening's abilities ({abilities})",
+                        test=t.id,
+                        ability=ability,
+                        abilities=", ".join(RULES.abilities),
+                    )
+                )
+
+
 def load_norm_set(directory: Path) -> NormSet:
     """Reads and checks every file of a norm set. Raises NormDataError naming file and line.
 
@@ -1117,13 +1146,14 @@ def load_norm_set(directory: Path) -> NormSet:
         )
     read_text(directory / "battery.toml")  # an ordinary UTF-8 file, before it is parsed
     battery = load_battery(directory / "battery.toml")
+    _check_needs(battery)
     rd = _Reader(directory, battery, sources, statuses)
     tables: dict[str, PercentileTable | ThresholdTable] = {}
     tables.update(rd.sft(directory / "sft_normal_ranges.csv"))
     tables.update(rd.grip(directory / "grip_centiles.csv"))
     tables.update(rd.single_leg(directory / "single_leg_stance.csv"))
     for t in battery.values():
-        if t.norms in ("sft", "grip", "single_leg_stance") and t.id not in tables:
+        if t.norms in TABLE_KINDS and t.id not in tables:
             raise NormDataError(_("battery.toml: no norm table for {test}", test=t.id))
     guidelines, gsrc = rd.guidelines(directory / "activity_guidelines.toml")
     return NormSet(

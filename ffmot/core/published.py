@@ -11,7 +11,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from ffmot.core.ages import age_bands
-from ffmot.core.i18n import N_
+from ffmot.core.battery import TABLE_KINDS
 from ffmot.core.vocabulary import SEX_HEADINGS
 
 THRESHOLD = 5
@@ -21,13 +21,7 @@ CONSENT = "anonymous_reports"
 TOP_BAND = 90  # a day has few people over 90: one band keeps them from being picked out
 AGE_BANDS = age_bands(5, TOP_BAND)
 SEX_LABELS = SEX_HEADINGS
-BANDED = ("sft", "grip", "single_leg_stance")  # tests with a normal range
-FLAG_LABELS = {
-    "ewgsop2_low_grip": N_("Low grip strength (EWGSOP2)"),
-    "nice_low_bmi": N_("BMI under 18.5 (NHS)"),
-    "one_leg_under_5s": N_("One-leg stand under 5 seconds (Vellas 1997)"),
-    "nice_waist_very_high": N_("Waist: very high health risk (NICE)"),
-}
+BANDED = TABLE_KINDS  # tests with a normal range
 
 
 # --- what the summary holds ---------------------------------------------------------------------

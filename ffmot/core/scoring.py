@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from ffmot.core import units
 from ffmot.core.ages import check_age
-from ffmot.core.battery import TestDef
+from ffmot.core.battery import ACTIVITY, READINGS, TestDef
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import N_, Message, _
 from ffmot.core.norms import (
@@ -352,9 +352,9 @@ def score(
         norm_set=ns.version,
     )
 
-    if test.norms in ("bmi", "waist"):
-        return _score_body(ns, test, sex, age, v_test, base)
-    if test.norms == "activity":
+    if test.norms == READINGS:
+        return _score_reading(ns, test, sex, age, v_test, base)
+    if test.norms == ACTIVITY:
         return _score_activity(ns, v_test, activity or Activity(), base)
 
     table = ns.tables[test.id]
@@ -522,7 +522,7 @@ def _unclassified(
     )
 
 
-def _score_body(
+def _score_reading(
     ns: NormSet, test: TestDef, sex: str, age: int, v_test: float, base: dict[str, Any]
 ) -> Score:
     reading, attention, where, source = None, False, "", ""

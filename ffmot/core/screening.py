@@ -1,6 +1,7 @@
 """Safety screening before testing: the questions, and the outcome their answers lead to.
 
-The questions, their effect and the tests each rules out are data (resources/screening.toml),
+The questions and their effect are data (resources/screening.toml); which tests an answer rules
+out follows from the abilities it names and each test's `needs` (norms/battery.toml),
 from the Senior Fitness Test exclusions (do not test without a doctor's approval), the SFT
 chair sit-and-reach caution, and the FFMOT's own eligibility notes (domain reference 1.4).
 A stop answer (or a high blood pressure) is "do not test" even before the rest are asked.
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ffmot.core.battery import TestDef
 from ffmot.core.datafiles import read_toml
 from ffmot.core.errors import InputError, NormDataError
 from ffmot.core.i18n import N_, _
@@ -37,10 +39,28 @@ class Question:
     text: str
     stop_if: bool | None  # True for a question whose "yes" stops testing, else None
     care_if: bool | None  # True for a question whose "yes" means test with care, else None
-    excludes: tuple[str, ...] = ()  # tests a "yes" rules out
+    rules_out: tuple[str, ...] = ()  # abilities a "yes" rules out (and every test needing one)
     source: str = ""
     plain: str = ""  # the reason in the participant's words
     falls: bool = False  # a "yes" is a recent fall
+
+    @property
+    def excludes(self) -> tuple[str, ...]:
+        """The tests of the norm set in use that a "yes" rules out."""
+        return ruled_out(self.rules_out)
+
+
+def ruled_out(
+    abilities: tuple[str, ...], battery: Mapping[str, TestDef] | None = None
+) -> tuple[str, ...]:
+    """The tests (in battery order) that need any of these abilities."""
+    if not abilities:
+        return ()
+    if battery is None:
+        from ffmot.core.norms import default_norm_set
+
+        battery = default_norm_set().battery
+    return tuple(t.id for t in battery.values() if set(t.needs) & set(abilities))
 
 
 @dataclass(frozen=True)
@@ -48,7 +68,7 @@ class Rules:
     questions: tuple[Question, ...]
     bp_limit: tuple[int, int]
     bp_plain: str
-    abilities: dict[str, tuple[str, ...]]
+    abilities: dict[str, str]  # what each ability is, in words; tests name them in `needs`
 
 
 def load_rules(path: Path | None = None) -> Rules:
@@ -56,7 +76,11 @@ def load_rules(path: Path | None = None) -> Rules:
     path = path or resources_dir() / RULES_FILE
     data = read_toml(path)
     try:
-        abilities = {str(k): tuple(str(t) for t in v) for k, v in dict(data["abilities"]).items()}
+        abilities = dict(data["abilities"])
+        if not all(isinstance(v, str) for v in abilities.values()):
+            raise NormDataError(
+                _("{file}: each of [abilities] must be words saying what it is", file=path.name)
+            )
         questions = []
         for q in data["questions"]:
             effect = q["effect"]
@@ -68,7 +92,6 @@ def load_rules(path: Path | None = None) -> Rules:
                         question=q["id"],
                     )
                 )
-            excluded: list[str] = []
             for ability in q.get("rules_out", ()):
                 if ability not in abilities:
                     raise NormDataError(
@@ -79,14 +102,13 @@ def load_rules(path: Path | None = None) -> Rules:
                             ability=ability,
                         )
                     )
-                excluded.extend(t for t in abilities[ability] if t not in excluded)
             questions.append(
                 Question(
                     str(q["id"]),
                     str(q["text"]),
                     True if effect == "stop" else None,
                     True if effect == "care" else None,
-                    tuple(excluded),
+                    tuple(str(a) for a in q.get("rules_out", ())),
                     str(q.get("source", "")),
                     str(q["plain"]),
                     bool(q.get("falls", False)),
@@ -142,6 +164,7 @@ def assess(
     systolic: int | None = None,
     diastolic: int | None = None,
     all_tests: tuple[str, ...] = (),
+    battery: Mapping[str, TestDef] | None = None,
 ) -> ScreeningOutcome:
     """The outcome of a screening. Until every question has a yes or a no, the outcome is
     "incomplete" and every test is ruled out: an unasked question is never taken as "no"."""
@@ -173,7 +196,7 @@ def assess(
     stop: list[Question] = []
     care: list[Question] = []
     unanswered: list[str] = []
-    excluded: list[str] = []
+    abilities: list[str] = []
     for q in QUESTIONS:
         a = answers.get(q.id)
         if a is None:
@@ -182,9 +205,7 @@ def assess(
             stop.append(q)
         elif a and q.care_if:
             care.append(q)
-            excluded.extend(
-                t for t in q.excludes if t not in excluded and (not all_tests or t in all_tests)
-            )
+            abilities.extend(q.rules_out)
     reasons = [_(q.text) for q in stop]
     plain = [_(q.plain) for q in stop]
     if (
@@ -220,6 +241,9 @@ def assess(
             fall,
         )
     if care:
+        excluded = [
+            t for t in ruled_out(tuple(abilities), battery) if not all_tests or t in all_tests
+        ]
         return ScreeningOutcome(
             CARE,
             tuple(_(q.text) for q in care),

@@ -147,16 +147,11 @@ def value_words(item: Item) -> str:
         return _("Not done today")
     v = r.value
     said = {"amount": num(abs(v)), "unit": _(item.test.label(r.unit))}
-    if item.test.id == "back_scratch":
+    if item.test.value_words:  # the test's own words either side of zero (battery.toml)
+        zero, below, above = item.test.value_words
         if abs(v) < 1e-9:
-            return _("Your fingertips touched")
-        return _("{amount} {unit} gap", **said) if v < 0 else _("{amount} {unit} overlap", **said)
-    if item.test.id == "sit_and_reach":
-        if abs(v) < 1e-9:
-            return _("You reached your toes")
-        if v < 0:
-            return _("{amount} {unit} short of your toes", **said)
-        return _("{amount} {unit} past your toes", **said)
+            return _(zero)
+        return _(below if v < 0 else above, **said)
     if s is not None and item.test.cap is not None and v >= item.test.cap:
         return _("{amount} {unit}, the longest we time", amount=num(v), unit=said["unit"])
     return item.value_text.replace("-", MINUS)

@@ -1304,7 +1304,9 @@ def _bad_record(sc: Connection, name: str, row: dict[str, Any], e: BaseException
     person = ""
     what = _(RECORD_WORDS[name]) if name in RECORD_WORDS else name
     if name == "result":
-        what = _("the {test} result", test=str(row.get("test_id") or "").replace("_", " "))
+        what = _(
+            "the {test} result", test=default_norm_set().test_name(str(row.get("test_id") or ""))
+        )
     pid = row.get("participant_id") if name != "participant" else row.get("id")
     try:  # the record's own parts may be what is wrong: its person is named if it can be
         if pid is None and row.get("assessment_id"):

@@ -193,12 +193,9 @@ def _latest_consents(p: Participant) -> dict[str, Consent]:
 
 
 def _test_name(test_id: str) -> str:
-    try:
-        from ffmot.core.norms import default_norm_set
+    from ffmot.core.norms import default_norm_set
 
-        return _(default_norm_set().test(test_id).short_name)
-    except Exception:  # a test this norm set no longer has: its id in words
-        return test_id.replace("_", " ")
+    return default_norm_set().test_name(test_id)
 
 
 def _result_words(r: Result) -> str:

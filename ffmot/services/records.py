@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ffmot.core import chain, codes, entry, i18n, lineage, screening, units
 from ffmot.core import text as textrules
 from ffmot.core.ages import age_on, typed_date
-from ffmot.core.battery import STOP_REASONS
+from ffmot.core.battery import STOP_REASONS, TestDef
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import ENGLISH, N_, _
 from ffmot.core.names import fold, words
@@ -602,7 +602,7 @@ def create_event(
     tests = (
         list(tests_offered)
         if tests_offered is not None
-        else [t for t in ns.battery if t != "walk_6min"]
+        else [t.id for t in ns.battery.values() if t.offered]
     )
     for t in tests:
         ns.test(t)
@@ -853,15 +853,15 @@ def save_result(
         db,
         actor,
         assessment_id,
-        test_id,
-        expected_version,
-        True,
-        None,
-        counted,
-        unit_code,
-        mods,
-        new_trials,
-        test_id,
+        test,
+        expected_version=expected_version,
+        done=True,
+        value=counted,
+        unit=unit_code,
+        mods=mods,
+        trials=new_trials,
+        detail=test_id,
+        norms=ns,
     )
 
 
@@ -891,16 +891,14 @@ def mark_not_done(
         db,
         actor,
         assessment_id,
-        test_id,
-        expected_version,
-        False,
-        reason,
-        None,
-        test.unit,
-        [],
-        [],
-        f"{test_id}: {reason}" + (f" ({stop_reason})" if stop_reason else ""),
-        stop_reason,
+        test,
+        expected_version=expected_version,
+        done=False,
+        reason=reason,
+        unit=test.unit,
+        detail=f"{test_id}: {reason}" + (f" ({stop_reason})" if stop_reason else ""),
+        stop_reason=stop_reason,
+        norms=ns,
     )
 
 
@@ -908,26 +906,29 @@ def _write_result(
     db: Database,
     actor: Actor,
     assessment_id: str,
-    test_id: str,
+    test: TestDef,
+    *,
     expected_version: int | None,
     done: bool,
-    reason: str | None,
-    value: float | None,
     unit: str,
-    mods: list[str],
-    trials: list[Trial],
     detail: str,
+    norms: NormSet,
+    reason: str | None = None,
+    value: float | None = None,
+    mods: Sequence[str] = (),
+    trials: Sequence[Trial] = (),
     stop_reason: str | None = None,
 ) -> ResultInfo:
     """Creates or replaces one test's result at a visit, checking the version the station saw.
     A test the screening rules out can only be recorded as not done."""
+    test_id = test.id
     with _saving(db) as s:
         permit(s, actor, "enter_results")
         a = _load_assessment(s, assessment_id)
         _check_keeping(s, a)
         if done:
-            _check_allowed(a, test_id)
-        r = _current_result(a, test_id, expected_version, actor)
+            _check_allowed(a, test_id, norms)
+        r = _current_result(a, test_id, expected_version, actor, norms)
         if r is None:
             r = Result(assessment_id=a.id, test_id=test_id)
             s.add(r)
@@ -938,7 +939,7 @@ def _write_result(
             s.flush()
         r.done, r.reason, r.value, r.unit = done, reason, value, unit
         r.stop_reason = stop_reason
-        r.modifications = mods
+        r.modifications = list(mods)
         r.lineage = lineage.bump(lineage.of(r.lineage, r.station, r.version), actor.station)
         r.recorded_by, r.station, r.updated_at = actor.name, actor.station, utcnow()
         r.trials.extend(trials)
@@ -1170,14 +1171,18 @@ def _expect(actual: int, expected: int | None, what: str) -> None:
 
 
 def _current_result(
-    a: Assessment, test_id: str, expected_version: int | None, actor: Actor
+    a: Assessment,
+    test_id: str,
+    expected_version: int | None,
+    actor: Actor,
+    norms: NormSet | None = None,
 ) -> Result | None:
     r = next((x for x in a.results if x.test_id == test_id), None)
     if r is None:
         return None
     if expected_version is None or r.version != expected_version:
         when = r.updated_at.astimezone().strftime("%H:%M") if r.updated_at else _("earlier")
-        test = test_id.replace("_", " ")
+        test = (norms or default_norm_set()).test_name(test_id)
         if r.station and r.station != actor.station:
             raise ConflictError(
                 _(
@@ -1222,10 +1227,10 @@ def _check_keeping(s: Session, a: Assessment) -> None:
         )
 
 
-def _check_allowed(a: Assessment, test_id: str) -> None:
+def _check_allowed(a: Assessment, test_id: str, norms: NormSet) -> None:
     """A result can be entered only after a finished screening that allows this test."""
     latest = max(a.screenings, key=lambda x: (x.recorded_at, x.id), default=None)
-    name = test_id.replace("_", " ")
+    name = norms.test_name(test_id)
     if latest is None:
         raise InputError(
             _(

@@ -40,13 +40,12 @@ from ffmot.core.advice import (
     load_directory,
 )
 from ffmot.core.ages import OLDEST_AGE, age_band
-from ffmot.core.battery import COMPONENTS, SYMPTOM_STOPS, TestDef
+from ffmot.core.battery import ACTIVITY, COMPONENTS, READINGS, SYMPTOM_STOPS, TestDef
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.i18n import _
 from ffmot.core.interpret import (
     FAR_BELOW_PERCENTILE,
     MODIFIED,
-    SHORT_BALANCE_S,
     Ability,
     Seen,
     choose_activities,
@@ -60,7 +59,6 @@ from ffmot.core.published import (
     AGE_BANDS,
     BANDED,
     CONSENT,
-    FLAG_LABELS,
     SEX_LABELS,
     THRESHOLD,
     TOP_BAND,
@@ -190,7 +188,8 @@ def summarise_people(
         lines.append(("N", [(t.id, cat) for cat in (*cats, "other")]))
 
     # Flags raised, things to work on, activities matched.
-    flag_ids = list(dict.fromkeys(r.id for rules in ns.flags.values() for r in rules))
+    flag_labels = {r.id: r.label for rules in ns.flags.values() for r in rules}
+    flag_ids = list(flag_labels)
     for fid in flag_ids:
         yes_no(f"flag:{fid}", sum(1 for o in people if fid in o.flags))
     yes_no("flag:any", sum(1 for o in people if o.flags))
@@ -271,10 +270,7 @@ def summarise_people(
         total,
         table,
         tuple(rows),
-        tuple(
-            NamedCount(fid, FLAG_LABELS.get(fid, fid.replace("_", " ")), c((f"flag:{fid}", "yes")))
-            for fid in flag_ids
-        ),
+        tuple(NamedCount(fid, flag_labels[fid], c((f"flag:{fid}", "yes"))) for fid in flag_ids),
         c(("flag:any", "yes")),
         tuple(
             NamedCount(cid, titles[cid], c((f"work:{cid}", "yes"))) for cid in FITNESS_COMPONENTS
@@ -333,6 +329,7 @@ def summary_data(db: Database, event_id: str, norms: NormSet | None = None) -> S
 # Band codes in read_people's matrix: BANDS' indices, then these two.
 _NOT_DONE, _ABSENT = len(BANDS), len(BANDS) + 1
 _BAND_NAMES = (*BANDS, "not_done", "absent")
+ATTENTION, FLAGGED = 1, 2  # marks on a result (see read_people)
 
 
 def read_people(
@@ -388,23 +385,28 @@ def read_people(
     band[who, which] = _NOT_DONE  # until it scores
     flags = np.zeros((n, 0), dtype=bool)
     flag_ids: list[str] = []
+    # Per result, beside its band: ATTENTION (read against a cut-off, and past it) and FLAGGED
+    # (past a validated cut-off of flags.csv), as the sheet's rule reads them.
+    marks = np.zeros((n, len(tests)), dtype=np.int8)
     scored = done & ~np.isnan(value)
     for k, test in enumerate(tests):
         at = scored & (which == k)
         if not at.any():
             continue
         hits = _score_test(ns, test, who[at], value[at], units_of[at], sex_i, ages, answers)
-        rows, b, p, raised = hits
+        rows, b, p, raised, attention = hits
         band[rows, k] = b
         pct[rows, k] = p
+        marks[rows[attention], k] |= ATTENTION
         for rule_id, mask in raised:
+            marks[rows[mask], k] |= FLAGGED
             if rule_id not in flag_ids:
                 flag_ids.append(rule_id)
                 flags = np.concatenate([flags, np.zeros((n, 1), dtype=bool)], axis=1)
             flags[rows[mask], flag_ids.index(rule_id)] = True
 
     work, helped = _work_and_activities(
-        counted, screenings, tests, band, pct, who, which, done, value, units_of,
+        counted, screenings, tests, band, pct, marks, who, which, done, value, units_of,
         mods, reasons, sex_i, ages, answers, ns, d,
     )  # fmt: skip
 
@@ -506,6 +508,7 @@ def _work_and_activities(
     tests: list[TestDef],
     band: npt.NDArray[np.int64],
     pct: npt.NDArray[np.float64],
+    marks: npt.NDArray[np.int8],
     who: npt.NDArray[np.int64],
     which: npt.NDArray[np.int64],
     done: npt.NDArray[np.bool_],
@@ -539,7 +542,7 @@ def _work_and_activities(
             cols = []
             for sx in (0, 1):
                 as_sex = np.full_like(sex_i, sx)
-                rows, b, _p, _r = _score_test(
+                rows, b, _p, _r, _a = _score_test(
                     ns, test, who[at], value[at], units_of[at], as_sex, ages, answers
                 )
                 col = np.full(n, -1, dtype=np.int64)
@@ -561,21 +564,17 @@ def _work_and_activities(
     for j, (why, stop) in enumerate(reasons):
         if why == "stopped_by_tester" and stop in SYMPTOM_STOPS:
             symptom[int(who[j])] = True
-    sls = [k for k, t in enumerate(tests) if t.id == "single_leg_stance"]
-    short = (
-        scored & ~has_mods & (value < SHORT_BALANCE_S) & np.isin(which, sls)
-        if sls
-        else np.zeros(len(who), dtype=bool)
-    )
+    flagged = scored & ~has_mods & ((marks[who, which] & FLAGGED) != 0)
+    balance = np.array([t.component == "balance_mobility" for t in tests], dtype=bool)
     short_balance = np.zeros(n, dtype=bool)
-    short_balance[who[short]] = True
+    short_balance[who[flagged & balance[which]]] = True
     # Only a result below the range, or done with help, can make something to work on. Each
     # person's results reduce to a pattern: two bits per test (1 below, 2 far below, 3 done
     # with help), so a day's people fall into a few patterns, each worked out once.
-    below = (verdict[who, which] == BELOW) & scored
+    below = ((verdict[who, which] == BELOW) | ((marks[who, which] & ATTENTION) != 0)) & scored
     rel = fitness[which] & scored & (below | with_help)
     p = pct[who[rel], which[rel]]
-    far = (~np.isnan(p) & (p < FAR_BELOW_PERCENTILE)) | short[rel]
+    far = (~np.isnan(p) & (p < FAR_BELOW_PERCENTILE)) | flagged[rel]
     state = np.where(with_help[rel], 3, np.where(far, 2, 1)).astype(np.int64)
     pattern = np.zeros(n, dtype=np.int64)
     np.bitwise_or.at(pattern, who[rel], state << (2 * which[rel]))
@@ -696,10 +695,12 @@ def _score_test(
     npt.NDArray[np.int64],
     npt.NDArray[np.float64],
     list[tuple[str, npt.NDArray[np.bool_]]],
+    npt.NDArray[np.bool_],
 ]:
     """Scores one test's results for everyone at once, as `scoring.score` would one by one:
     a result `score` would refuse (impossible value, unit or age) gets no band and no flag.
-    Returns the rows scored, their band codes and percentiles, and each flag's mask."""
+    Returns the rows scored, their band codes and percentiles, each flag's mask, and where a
+    test read against cut-offs (readings) gave a reading that deserves attention."""
     to_test = np.full(len(raw), np.nan)
     to_norm = np.full(len(raw), np.nan)
     ok = np.isfinite(raw)
@@ -719,7 +720,7 @@ def _score_test(
         ok &= np.mod(raw, 1.0) == 0
     age, sex = ages[who], sex_i[who]
     ok &= (age >= 0) & (age <= OLDEST_AGE)
-    if test.norms == "activity":  # answers `score` refuses make the result unscored
+    if test.norms == ACTIVITY:  # answers `score` refuses make the result unscored
         ok &= np.array(
             [impossible_answer(Activity(*answers[i])) is None for i in who.tolist()], dtype=bool
         )
@@ -728,11 +729,17 @@ def _score_test(
     raised = [
         (rule.id, m) for rule, m in flag_masks(ns.flags.get(test.id, ()), sex, age, raw * to_test)
     ]
+    attention = np.zeros(len(who), dtype=bool)
+    if test.norms == READINGS:  # the first line that applies is the reading (one group)
+        for rule, m in flag_masks(ns.readings.get(test.id, ()), sex, age, raw * to_test):
+            if rule.attention:
+                attention |= m
     table = ns.tables.get(test.id)
-    if table is None:  # BMI, waist and activity have no band
-        return who, np.full(len(who), NOT_CLASSIFIED), np.full(len(who), np.nan), raised
+    if table is None:  # tests read against cut-offs, and activity, have no band
+        none = np.full(len(who), np.nan)
+        return who, np.full(len(who), NOT_CLASSIFIED), none, raised, attention
     c = classify(table, test, sex, age, raw * to_norm)
-    return who, c.band, c.percentile, raised
+    return who, c.band, c.percentile, raised, attention
 
 
 def _directory(event: EventInfo) -> Directory | None:

@@ -1123,6 +1123,7 @@ def import_file(
             update=update,
             source=path.name,
             take_consents=take_consents,
+            norms=ns,
         )
         if problems:
             raise ImportRefused(problems)
@@ -1812,6 +1813,8 @@ def _insert(
     source: str = "",
     take_consents: bool = False,
     screened: bool = True,
+    *,
+    norms: NormSet,
 ) -> ImportSummary:
     _check_links(s, parsed, problems)
     changed = _check_results(s, parsed, problems, update)
@@ -1967,6 +1970,7 @@ def _insert(
         screened,
         consents_held=not take_consents and bool(consents["decisions"]),
         new_people=new_people,
+        norms=norms,
     )
     return ImportSummary(
         made["participant"],
@@ -2046,6 +2050,7 @@ def _check_may_record(
     screened: bool,
     consents_held: bool,
     new_people: set[str],
+    norms: NormSet,
 ) -> None:
     """Every result this import adds or changes is held to the station's rules for who may be
     tested, by line: the person's consent to keep their results (records.keeps_results, as in
@@ -2095,7 +2100,7 @@ def _check_may_record(
         if not screened and not a.screenings:
             continue
         try:
-            _check_allowed(a, result.test_id)
+            _check_allowed(a, result.test_id, norms)
         except InputError as e:
             problems.append(_("line {line}: {who}'s {problem}", line=row.line, who=who, problem=e))
 

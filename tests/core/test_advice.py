@@ -12,6 +12,7 @@ from ffmot.core.advice import (
     load_directory,
 )
 from ffmot.core.errors import InputError, NormDataError
+from ffmot.core.interpret import load_rules
 from ffmot.core.norms import default_norm_set
 from ffmot.core.paths import resources_dir
 
@@ -25,7 +26,9 @@ def test_shipped_advice_has_words_for_every_component():
     for cid in FITNESS_COMPONENTS:
         words = advice.components[cid]
         assert words.title and words.strength and words.work_on and len(words.next_steps) >= 2
-    assert advice.sitting_steps and "That is fine" in advice.not_done
+    rules = load_rules(resources_dir() / "advice.toml")
+    assert rules.lines("sitting", "next_steps") and rules.lines("sitting", "seated_steps")
+    assert "That is fine" in rules.w("not_done", "default")
 
 
 def test_shipped_sample_directory_is_clean_and_fictional():

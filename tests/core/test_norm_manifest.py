@@ -50,8 +50,8 @@ def test_the_shipped_set_verifies():
     ns = load_norm_set(norms_dir())
     assert (norms_dir() / "manifest.toml").is_file(), "run tools/norm_manifest.py"
     assert ns.verified, ns.verification.reason
-    assert ns.version == "2026.11-2" and "LOCAL" not in ns.version
-    assert ns.label == "Norm set 2026.11-2 (verified)"
+    assert ns.version == "2026.12-1" and "LOCAL" not in ns.version
+    assert ns.label == "Norm set 2026.12-1 (verified)"
     s = score("chair_stand", "female", 77, 12, norms=ns)
     assert s.band == "normal" and s.source == "Rikli & Jones 1999, Senior Fitness Test (confirmed)"
 
@@ -63,11 +63,11 @@ def test_the_chair_stand_edit_is_found_named_and_never_cited_as_published(copy):
     assert ns.verification.changed == ("sft_normal_ranges.csv",)
     assert ns.verification.missing == () and ns.verification.extra == ()
     assert ns.label == (
-        "Norm set 2026.11-2 \u2014 LOCAL, UNVERIFIED: changed from the published set "
+        "Norm set 2026.12-1 \u2014 LOCAL, UNVERIFIED: changed from the published set "
         "(norms/sft_normal_ranges.csv)"
     )
     # The version stored with a MOT day and printed on every sheet carries the mark too.
-    assert ns.version == "2026.11-2 LOCAL, UNVERIFIED" and len(ns.version) <= 40
+    assert ns.version == "2026.12-1 LOCAL, UNVERIFIED" and len(ns.version) <= 40
     s = score("chair_stand", "female", 77, 8, norms=ns)
     assert (s.normal_range, s.band) == ((3, 6), "above_average")  # the edit is used...
     assert s.source == "local edit, not the published source (sft_normal_ranges.csv)"
@@ -132,7 +132,7 @@ def test_the_tool_regenerates_a_manifest_that_verifies(copy):
     (copy / "manifest.toml").unlink()
     p = _tool(str(copy))
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "the published norm set 2026.11-2" in p.stdout
+    assert "the published norm set 2026.12-1" in p.stdout
     assert (copy / "manifest.toml").read_text(encoding="utf-8") == shipped
     assert load_norm_set(copy).verified
     check = _tool("--check", str(copy))
@@ -167,9 +167,9 @@ def test_a_version_too_long_to_store_with_its_mark_is_refused(copy):
 
     path = copy / "norm-set.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('version = "2026.11-2"', f'version = "{"9" * 23}"'))
+    path.write_text(text.replace('version = "2026.12-1"', f'version = "{"9" * 23}"'))
     with pytest.raises(NormDataError, match=r"norm-set\.toml: version is longer than 22"):
         load_norm_set(copy)
-    path.write_text(text.replace('version = "2026.11-2"', f'version = "{"9" * 22}"'))
+    path.write_text(text.replace('version = "2026.12-1"', f'version = "{"9" * 22}"'))
     ns = load_norm_set(copy)
     assert len(ns.version) == 40 and ns.version.endswith("LOCAL, UNVERIFIED")

@@ -106,11 +106,33 @@ def test_a_broken_rules_file_names_the_problem(tmp_path: Path):
     bad = tmp_path / "screening.toml"
     bad.write_text(
         'blood_pressure_limit = [160, 100]\nblood_pressure_plain = "x"\n'
-        '[abilities]\nstanding = ["chair_stand"]\n[[questions]]\nid = "q"\n'
+        '[abilities]\nstanding = "standing up"\n[[questions]]\nid = "q"\n'
         'text = "Q?"\nplain = "q"\neffect = "care"\nrules_out = ["flying"]\n'
     )
     with pytest.raises(NormDataError, match="unknown ability 'flying'"):
         S.load_rules(bad)
+    bad.write_text(  # the lists of tests an ability once held are now each test's `needs`
+        'blood_pressure_limit = [160, 100]\nblood_pressure_plain = "x"\n'
+        '[abilities]\nstanding = ["chair_stand"]\n'
+    )
+    with pytest.raises(NormDataError, match=r"each of \[abilities\] must be words"):
+        S.load_rules(bad)
     bad.write_text("not = [toml")
     with pytest.raises(NormDataError, match="not valid TOML"):
         S.load_rules(bad)
+
+
+def test_a_test_is_ruled_out_by_what_it_needs():
+    """Which tests an answer rules out follows from each test's `needs` in the battery: the
+    shipped tests, and a test whose needs name no known ability is refused when read."""
+    from ffmot.core.norms import default_norm_set
+
+    battery = default_norm_set().battery
+    standing = S.QUESTION_BY_ID["cannot_stand_safely"]
+    assert standing.rules_out == ("standing",)
+    assert set(standing.excludes) == {t.id for t in battery.values() if "standing" in t.needs}
+    assert "chair_stand" in standing.excludes and "grip" not in standing.excludes
+    bending = S.QUESTION_BY_ID["osteoporosis_or_back_pain"]
+    assert bending.excludes == ("sit_and_reach",)
+    out = S.assess({q.id: q is standing for q in S.QUESTIONS})
+    assert out.outcome == S.CARE and out.excluded_tests == standing.excludes

@@ -369,7 +369,7 @@ def generate(rng: random.Random, base: Path) -> list[tuple[str, Mutation]]:
         ),
         (
             "norm-set.toml version changed",
-            replace_text("norm-set.toml", 'version = "2026.11-2"', 'version = "2026.11-3"'),
+            replace_text("norm-set.toml", 'version = "2026.12-1"', 'version = "2026.12-2"'),
         ),
         (
             "norm-set.toml statuses a number",
@@ -381,7 +381,7 @@ def generate(rng: random.Random, base: Path) -> list[tuple[str, Mutation]]:
         ),
         (
             "norm-set.toml version a table",
-            replace_text("norm-set.toml", 'version = "2026.11-2"', "version = {a = 1}"),
+            replace_text("norm-set.toml", 'version = "2026.12-1"', "version = {a = 1}"),
         ),
         (
             "sources.toml short a number",

@@ -61,7 +61,7 @@ def test_a_sheet_from_the_edited_set_says_so_on_every_page(pair, tmp_path):
     pages = [flat(p) for p in page_texts(pdf)]
     why = "changed from the published set (sft_normal_ranges.csv)"
     for page in pages:  # the footer of every page
-        assert f"Norm set 2026.11-2 \u2014 {LOCAL}: {why}" in page, page[-300:]
+        assert f"Norm set 2026.12-1 \u2014 {LOCAL}: {why}" in page, page[-300:]
     text = " ".join(pages)
     assert "local edit, not the published source (sft_normal_ranges.csv)" in text
     # No published source is claimed for the edited test (or any from the edited file), and no
@@ -92,7 +92,7 @@ def test_a_summary_from_the_edited_set_says_so_on_every_page(demo, edited, monke
         norms_module._cached.cache_clear()
     why = "changed from the published set (norms/sft_normal_ranges.csv)"
     for page in pages:
-        assert f"Norm set 2026.11-2 \u2014 {LOCAL}: {why}" in page
+        assert f"Norm set 2026.12-1 \u2014 {LOCAL}: {why}" in page
     assert "norm set status" in csv_text and why in csv_text
     verified = [
         flat(p) for p in page_texts(summary_pdf(summary_data(demo.db, demo.retest_event.id[:8])))

@@ -107,7 +107,7 @@ class EventsView(QWidget):
         self.test_boxes: dict[str, QCheckBox] = {}
         for i, t in enumerate(ctx.battery.values()):
             cb = QCheckBox(_(t.short_name))
-            cb.setChecked(t.id != "walk_6min")
+            cb.setChecked(t.offered)
             cb.setAccessibleName(_("Offer {test}", test=_(t.name)))
             self.test_boxes[t.id] = cb
             grid.addWidget(cb, i // 2, i % 2)
