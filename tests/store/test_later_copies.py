@@ -213,7 +213,7 @@ def test_one_bad_record_is_named_and_the_rest_of_the_file_comes_in(db, tmp_path,
     report = merge(db, actor, str(work))
     line = report.line()
     assert len(report.bad) == 2, line
-    assert "the grip result of " in line and "a person's details" in line
+    assert "the Grip result of " in line and "a person's details" in line
     assert "the rest did" in line and "save its work again" in line
     assert "its sex is not female, male or not stated" in line
     assert "marked done without a value" in line

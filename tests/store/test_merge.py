@@ -396,7 +396,7 @@ def test_a_record_with_a_bad_value_is_named_and_left_out_and_the_rest_comes_in(
     hub = connect(str(tmp_path / "hub.db"))
     report = merge(hub, actor, str(path))
     assert len(report.bad) == 1 and why in report.bad[0], report.line()
-    assert report.bad[0].startswith("the grip result of "), report.bad[0]
+    assert report.bad[0].startswith("the Grip result of "), report.bad[0]
     kept = R.get_assessment(hub, a.id)
     assert kept.result("grip") is None and kept.result("chair_stand").value == 11
     hub.close()
