@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.core.i18n import N_, _
-from ffmot.gui.context import AppContext
+from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
 from ffmot.gui.geometry import remember
 
@@ -98,9 +98,8 @@ class MainWindow(QMainWindow):
         self.busy.hide()
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.where)
-        busy_changed = getattr(ctx.runner, "busy_changed", None)
-        if busy_changed is not None:
-            busy_changed.connect(lambda n: self.busy.setVisible(n > 0))
+        ctx.runner.busy_changed.connect(self._busy)
+        ctx.runner.unhandled.connect(self._unhandled)  # work no one waited for, said plainly
         ctx.show_visit.connect(self._show_visit)
         ctx.event_changed.connect(self._title)
         ctx.ready.connect(self._title)
@@ -114,6 +113,12 @@ class MainWindow(QMainWindow):
                     "Press Ctrl+3 to check it and save it."
                 )
             )
+
+    def _busy(self, jobs: int) -> None:
+        self.busy.setVisible(jobs > 0)
+
+    def _unhandled(self, error: BaseException) -> None:
+        show_error(self, error, N_("working"))
 
     def _menus(self, extra: dict[str, Callable[[], None]]) -> None:
         file_menu = self.menuBar().addMenu(_("&File"))

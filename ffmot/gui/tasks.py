@@ -1,43 +1,73 @@
 """Work off the GUI thread, with the result delivered back on it.
 
 Every database wait, print job, import and merge goes through a Runner. Tests use InlineRunner,
-which runs the work at once, so they need no waiting.
+which runs the work at once, so they need no waiting. Both runners treat a failure the same
+way: it goes to the `on_error` the caller gave, or, when none was given, to the runner's own
+`unhandled` signal (the window shows it in plain words) after it is logged. No failure is ever
+dropped, and none escapes into Qt's event loop.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
+import traceback
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+T = TypeVar("T")
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
+
+log = logging.getLogger("ffmot")
 
 
 class Runner(Protocol):
     """Runs fn off the GUI thread (or at once, in tests) and reports back on the GUI thread."""
 
+    busy_changed: Any  # Signal(int): how many jobs are running
+    unhandled: Any  # Signal(object): a failure no caller was waiting for
+
     def run(
-        self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None
+        self,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None] | None = None,
+        on_error: Failed | None = None,
     ) -> None: ...
 
 
-class InlineRunner(QObject):
+class _Reporting(QObject):
+    """What both runners share: where a failure goes."""
+
+    busy_changed = Signal(int)  # how many jobs are running
+    unhandled = Signal(object)  # a failure no caller was waiting for (the exception)
+
+    def _fail(self, error: BaseException, on_error: Failed | None) -> None:
+        if on_error is not None:
+            on_error(error)
+            return
+        log.error(
+            "background work failed with no one waiting for it:\n%s",
+            "".join(traceback.format_exception(error)),
+        )
+        self.unhandled.emit(error)
+
+
+class InlineRunner(_Reporting):
     """Runs the work at once on the calling thread (tests)."""
 
-    busy_changed = Signal(int)
-
     def run(
-        self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None
+        self,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None] | None = None,
+        on_error: Failed | None = None,
     ) -> None:
         try:
             result = fn()
         except Exception as e:
-            if on_error is None:
-                raise
-            on_error(e)
+            self._fail(e, on_error)
             return
         if on_done is not None:
             on_done(result)
@@ -69,15 +99,13 @@ def _nothing() -> None:
     return None
 
 
-class ThreadRunner(QObject):
+class ThreadRunner(_Reporting):
     """Runs work on a thread pool; callbacks arrive on the GUI thread.
 
     The callbacks wait in a dictionary keyed by a job number, and one relay carries every
     result back. (A relay object per job, with the callbacks connected to its signals, would be
     kept alive by Qt's connections for as long as the program runs: a station doing thousands
     of saves a day would grow by every one of them.)"""
-
-    busy_changed = Signal(int)  # how many jobs are running
 
     def __init__(self, parent: QObject | None = None, threads: int = 2) -> None:
         super().__init__(parent)
@@ -90,7 +118,10 @@ class ThreadRunner(QObject):
         self._relay.failed.connect(self._failed)
 
     def run(
-        self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None
+        self,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None] | None = None,
+        on_error: Failed | None = None,
     ) -> None:
         job = next(self._numbers)
         self._live[job] = (on_done, on_error)
@@ -106,8 +137,7 @@ class ThreadRunner(QObject):
     @Slot(int, object)
     def _failed(self, job: int, error: BaseException) -> None:
         _, on_error = self._forget(job)
-        if on_error is not None:
-            on_error(error)
+        self._fail(error, on_error)
 
     def _forget(self, job: int) -> tuple[Done | None, Failed | None]:
         callbacks = self._live.pop(job, (None, None))
