@@ -75,9 +75,10 @@ from pathlib import Path
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from ffmot.gui.app import Controller
 from ffmot.gui.settings import Settings
+from ffmot.gui.tasks import InlineRunner
 
 
-class Later:  # a runner that never gets round to it: the database stays unopened
+class Later(InlineRunner):  # a runner that never gets round to it: the database stays unopened
     def run(self, fn, done=None, failed=None):
         pass
 
@@ -133,3 +134,54 @@ def test_no_report_module_loads_database_code():
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def _full_imports(path: Path) -> set[str]:
+    """Every module a file imports at run time, in full ("ffmot.store.db"), at any depth of the
+    file; imports for type checking only (`if TYPE_CHECKING:`) load nothing and are left out."""
+    tree = ast.parse(path.read_text(), str(path))
+    typing_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            typing_only.update(id(n) for b in node.body for n in ast.walk(b))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def screens() -> list[Path]:
+    return [*sorted((PACKAGE / "gui" / "views").glob("*.py")), PACKAGE / "gui" / "main_window.py"]
+
+
+def test_screens_talk_to_the_services_never_to_the_store():
+    """The views and the main window reach the database only through the Desk (the services
+    bound once to the database, the norms and the practitioner): no store import, no raw
+    database handle, no service module called with one."""
+    assert len(screens()) >= 7
+    for f in screens():
+        where = f.relative_to(PACKAGE.parent)
+        imports = _full_imports(f)
+        store = sorted(m for m in imports if m == "ffmot.store" or m.startswith("ffmot.store."))
+        assert not store, f"{where} imports {store}"
+        services = sorted(
+            m
+            for m in imports
+            if m.startswith("ffmot.services.")
+            and m not in ("ffmot.services.types", "ffmot.services.desk", "ffmot.services.consent")
+        )
+        assert not services, f"{where} calls services directly: {services} (use ctx.desk)"
+        text = f.read_text()
+        assert "ctx.db" not in text, f"{where} uses the database handle (use ctx.desk)"
+
+
+def test_the_screen_rule_finds_a_store_import(tmp_path):
+    """The rule above fails on the thing it forbids."""
+    bad = tmp_path / "view.py"
+    bad.write_text("from ffmot.store.errors import ConflictError\n")
+    assert "ffmot.store.errors" in _full_imports(bad)

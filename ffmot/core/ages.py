@@ -136,3 +136,8 @@ def parse_number(text: str, what: str) -> float:
     if f != f or f in (float("inf"), float("-inf")):
         raise InputError(_("{what} '{value}' is not a number", what=what, value=t))
     return f
+
+
+def age_or_zero(dob: dt.date, on: dt.date) -> int:
+    """The age on a day, or 0 for a date of birth after it (a typing slip being corrected)."""
+    return age_on(dob, on) if dob <= on else 0

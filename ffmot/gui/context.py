@@ -17,8 +17,8 @@ from ffmot.core.i18n import N_, _
 from ffmot.core.paths import norms_dir
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import Runner
+from ffmot.services.desk import Desk, UnreachableError
 from ffmot.services.types import Actor, EventInfo
-from ffmot.store.errors import UnreachableError
 
 if TYPE_CHECKING:
     from ffmot.core.norms import NormSet
@@ -62,6 +62,9 @@ class AppContext(QObject):
         # while nobody has (the window is locked). On an open database both stay unused.
         self.protected = False
         self.signed: Actor | None = None
+        # The services, bound once to the database, the norms and who is at work: what the
+        # views call (each part is read at the call, so it follows a reopened database).
+        self.desk = Desk(db=lambda: self.db, norms=lambda: self.norms, actor=lambda: self.actor)
 
     @property
     def is_ready(self) -> bool:

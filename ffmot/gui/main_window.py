@@ -246,17 +246,16 @@ class MainWindow(QMainWindow):
             shown.setAccessibleName(shown.text())
             shown.setVisible(bool(shown.text()))
         if self.ctx.is_ready:
-            from ffmot.store.db import describe
-
-            where = describe(self.ctx.db.url)
-            if self.ctx.db.warning:  # a cloud-sync folder: said where it is always seen
+            desk = self.ctx.desk
+            where, warning = desk.where(), desk.warning()
+            if warning:  # a cloud-sync folder: said where it is always seen
                 said = _(
                     "WARNING: the database is in a cloud-sync folder and saves can be lost: "
                     "move it out (hover for why). Database: {where}",
                     where=where,
                 )
-                self.where.setToolTip(self.ctx.db.warning)
-            elif self.ctx.db.plain_file:  # made before encryption at rest
+                self.where.setToolTip(warning)
+            elif desk.plain_file():  # made before encryption at rest
                 said = _(
                     "NOT ENCRYPTED: anyone with this file can read it. A data lead can encrypt it "
                     "('ffmot db encrypt'). Database: {where}",

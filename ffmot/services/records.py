@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ffmot.core import chain, codes, entry, i18n, lineage, screening, units
 from ffmot.core import text as textrules
-from ffmot.core.ages import age_on, typed_date
+from ffmot.core.ages import age_on, age_or_zero, typed_date
 from ffmot.core.battery import STOP_REASONS, TestDef
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import ENGLISH, N_, _
@@ -203,6 +203,7 @@ def register_participant(
     family_name: str,
     date_of_birth: dt.date,
     sex: str,
+    *,
     phone: str | None = None,
     email: str | None = None,
     postcode_district: str | None = None,
@@ -233,13 +234,13 @@ def register_participant(
             family,
             date_of_birth,
             sex,
-            phone,
-            email,
-            postcode_district,
-            notes,
-            consents,
-            participant_id,
-            language,
+            phone=phone,
+            email=email,
+            postcode_district=postcode_district,
+            notes=notes,
+            consents=consents,
+            participant_id=participant_id,
+            language=language,
         )
     except IntegrityError:
         # The same registration saved meanwhile (two attempts at once): that person.
@@ -275,6 +276,7 @@ def _register(
     family: str,
     date_of_birth: dt.date,
     sex: str,
+    *,
     phone: str | None,
     email: str | None,
     postcode_district: str | None,
@@ -529,10 +531,6 @@ def search_participants(
     ]
 
 
-def age_or_zero(dob: dt.date, on: dt.date) -> int:
-    return age_on(dob, on) if dob <= on else 0
-
-
 # --- consent --------------------------------------------------------------------------------
 
 
@@ -593,6 +591,7 @@ def create_event(
     date: dt.date,
     venue: str = "",
     organisation: str = "",
+    *,
     tests_offered: Sequence[str] | None = None,
     activities_directory: str = "",
     training: bool = False,
@@ -830,6 +829,7 @@ def save_result(
     test_id: str,
     trials: Sequence[tuple[float, str]],
     unit: str = "",
+    *,
     modifications: Iterable[str] = (),
     expected_version: int | None = None,
     norms: NormSet | None = None,
@@ -871,6 +871,7 @@ def mark_not_done(
     assessment_id: str,
     test_id: str,
     reason: str,
+    *,
     expected_version: int | None = None,
     norms: NormSet | None = None,
     stop_reason: str | None = None,
@@ -956,9 +957,9 @@ def save_measurements(
     assessment_id: str,
     m: Measurements,
     expected_version: int | None = None,
+    *,
     notes: str | None = None,
     goals: str | None = None,
-    *,
     only: Iterable[str] | None = None,
     seen: Measurements | None = None,
     results_seen: dict[str, int | None] | None = None,
@@ -1017,6 +1018,7 @@ def save_notes(
     assessment_id: str,
     notes: str,
     goals: str,
+    *,
     seen_notes: str,
     seen_goals: str,
 ) -> AssessmentInfo:

@@ -39,7 +39,7 @@ from ffmot.core.advice import (
     load_advice,
     load_directory,
 )
-from ffmot.core.ages import OLDEST_AGE, age_band
+from ffmot.core.ages import OLDEST_AGE, age_band, age_or_zero
 from ffmot.core.battery import ACTIVITY, COMPONENTS, READINGS, SYMPTOM_STOPS, TestDef
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.i18n import _
@@ -315,7 +315,7 @@ def event_overviews(
             continue
         a = R.get_assessment(db, aid)
         prev = R.get_assessment(db, a.previous_id) if a.previous_id else None
-        out.append(build_overview(p, a, event, prev, ns, advice, d))
+        out.append(build_overview(p, a, event, prev, ns, advice=advice, directory=d))
     return out
 
 
@@ -353,7 +353,7 @@ def read_people(
     n = len(counted)
     sexes = [sx if sx in SEXES else "not_stated" for sx in (v.sex for v in counted)]
     sex_i = np.array([SEX_INDEX.get(sx, -1) for sx in sexes], dtype=np.int64)
-    ages = np.array([R.age_or_zero(v.date_of_birth, v.assessed_on) for v in counted], np.int64)
+    ages = np.array([age_or_zero(v.date_of_birth, v.assessed_on) for v in counted], np.int64)
     answers = [(v.strength_days, v.balance_days, v.sitting_hours) for v in counted]
 
     # Everyone's results as columns: who (row in `counted`), which test, done, value, unit.
@@ -393,7 +393,9 @@ def read_people(
         at = scored & (which == k)
         if not at.any():
             continue
-        hits = _score_test(ns, test, who[at], value[at], units_of[at], sex_i, ages, answers)
+        hits = _score_test(
+            ns, test, who[at], value[at], units_of[at], sex_i=sex_i, ages=ages, answers=answers
+        )
         rows, b, p, raised, attention = hits
         band[rows, k] = b
         pct[rows, k] = p
@@ -406,8 +408,10 @@ def read_people(
             flags[rows[mask], flag_ids.index(rule_id)] = True
 
     work, helped = _work_and_activities(
-        counted, screenings, tests, band, pct, marks, who, which, done, value, units_of,
-        mods, reasons, sex_i, ages, answers, ns, d,
+        counted, screenings, tests,
+        band=band, pct=pct, marks=marks, who=who, which=which, done=done, value=value,
+        units_of=units_of, mods=mods, reasons=reasons, sex_i=sex_i, ages=ages, answers=answers,
+        ns=ns, d=d,
     )  # fmt: skip
 
     # Changes since the last visit, for the few retested (a row at a time).
@@ -506,6 +510,7 @@ def _work_and_activities(
     counted: list[Any],
     screenings: list[Any],
     tests: list[TestDef],
+    *,
     band: npt.NDArray[np.int64],
     pct: npt.NDArray[np.float64],
     marks: npt.NDArray[np.int8],
@@ -543,7 +548,14 @@ def _work_and_activities(
             for sx in (0, 1):
                 as_sex = np.full_like(sex_i, sx)
                 rows, b, _p, _r, _a = _score_test(
-                    ns, test, who[at], value[at], units_of[at], as_sex, ages, answers
+                    ns,
+                    test,
+                    who[at],
+                    value[at],
+                    units_of[at],
+                    sex_i=as_sex,
+                    ages=ages,
+                    answers=answers,
                 )
                 col = np.full(n, -1, dtype=np.int64)
                 col[rows] = b
@@ -604,7 +616,9 @@ def _work_and_activities(
         )
         if key not in fits:
             fits[key] = d is not None and bool(
-                choose_activities(rules, key[0], list(key[1]), d.activities, key[2], key[3])
+                choose_activities(
+                    rules, key[0], list(key[1]), d.activities, key[2], mobility_level=key[3]
+                )
             )
         helped[i] = fits[key]
     return work, helped
@@ -687,6 +701,7 @@ def _score_test(
     who: npt.NDArray[np.int64],
     raw: npt.NDArray[np.float64],
     unit_codes: npt.NDArray[np.object_],
+    *,
     sex_i: npt.NDArray[np.int64],
     ages: npt.NDArray[np.int64],
     answers: list[tuple[int | None, int | None, float | None]],

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 from ffmot.core import codes
 from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.lazy import B
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading
 from ffmot.services.types import BOARD_STATUS_WORDS
@@ -126,7 +125,7 @@ class BoardView(QWidget):
             self.summary.setText(_("Open an MOT day first (Events)."))
             return
         self.ctx.runner.run(
-            lambda: B.board(self.ctx.db, event.id),
+            lambda: self.ctx.desk.board(event.id),
             self._show,
             lambda e: show_error(self, e, N_("reading the board")),
         )

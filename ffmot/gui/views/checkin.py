@@ -31,22 +31,18 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.core import codes, screening
-from ffmot.core.ages import typed_date
+from ffmot.core.ages import age_or_zero, typed_date
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.i18n import N_, _
 from ffmot.core.vocabulary import PURPOSE_WORDS, sex_words
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.lazy import R, lazy
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import heading, language_box, sentence
+from ffmot.services.desk import UnreachableError
 from ffmot.services.types import AssessmentInfo, ParticipantInfo, ParticipantRow, ScreeningInfo
-from ffmot.store.errors import UnreachableError
 
 if TYPE_CHECKING:
-    from ffmot.services import people as P
-    from ffmot.services.people import MergePlan
-else:
-    P = lazy("ffmot.services.people")
+    from ffmot.services.people import MergePlan, VisitSummary
 
 OUTCOME_MARK = {"incomplete": "… ", "clear": "✔ ", "care": "⚠ ", "do_not_test": "✖ "}
 SEX_CHOICES = (
@@ -270,7 +266,7 @@ class MergeDialog(QDialog):
         self.person = plan.keep
         self.intro.setText(_intro(plan.keep))
 
-        def column(p: ParticipantInfo, visits: tuple[P.VisitSummary, ...]) -> list[str]:
+        def column(p: ParticipantInfo, visits: tuple[VisitSummary, ...]) -> list[str]:
             return [
                 p.name,
                 codes.display(p.code),
@@ -609,16 +605,8 @@ class CheckInView(QWidget):
         if not self.ctx.is_ready:  # searched for once it is (see __init__)
             self.found.setText(self.ctx.not_ready_words)
             return
-        actor = self.ctx.actor
-
-        def work() -> list[ParticipantRow]:
-            rows = R.search_participants(self.ctx.db, text, limit=200)
-            if not text.strip() and rows:  # everyone listed: audited (a search is by its pick)
-                R.record_view(self.ctx.db, actor, "participant", "", f"{len(rows)} listed")
-            return rows
-
-        self.ctx.runner.run(
-            work,
+        self.ctx.runner.run(  # everyone listed is audited; a search is audited by its pick
+            lambda: self.ctx.desk.search(text, limit=200),
             lambda rows: self._found(rows, text),
             lambda e: show_error(self, e, N_("searching")),
         )
@@ -666,9 +654,7 @@ class CheckInView(QWidget):
                 else:
                     show_error(self, e, N_("finding the card"))
 
-            self.ctx.runner.run(
-                lambda: R.find_by_code(self.ctx.db, code, seen_by=self.ctx.actor), found, missing
-            )
+            self.ctx.runner.run(lambda: self.ctx.desk.person_by_code(code), found, missing)
             return
         if self._rows_for == text:
             self._select_first()
@@ -686,7 +672,7 @@ class CheckInView(QWidget):
         if row is None:
             return
         self.ctx.runner.run(
-            lambda: R.get_participant(self.ctx.db, row.id, seen_by=self.ctx.actor),
+            lambda: self.ctx.desk.person(row.id),
             self._show_person,
             lambda e: show_error(self, e, N_("opening the record")),
         )
@@ -714,7 +700,7 @@ class CheckInView(QWidget):
             self.details.setText(_("Find someone on the left, or register a new participant."))
             return
         self.title.setText(person.name)
-        age = R.age_or_zero(person.date_of_birth, dt.date.today())
+        age = age_or_zero(person.date_of_birth, dt.date.today())
         self.details.setText(
             _(
                 "Card code {code} · born {born} (age {age}) · {sex}",
@@ -740,7 +726,7 @@ class CheckInView(QWidget):
                 self._show_visit(visit, ask=False)
 
         self.ctx.runner.run(
-            lambda: R.find_visit(self.ctx.db, person.id, event.id),
+            lambda: self.ctx.desk.visit_of(person.id, event_id=event.id),
             shown,
             lambda e: show_error(self, e, N_("opening their visit")),
         )
@@ -750,7 +736,7 @@ class CheckInView(QWidget):
         if person is None:
             return
         self.ctx.runner.run(
-            lambda: R.record_consent(self.ctx.db, self.ctx.actor, person.id, purpose, on),
+            lambda: self.ctx.desk.consent(person.id, purpose=purpose, granted=on),
             lambda p: setattr(self, "person", p),
             lambda e: show_error(self, e, N_("recording consent")),
         )
@@ -770,7 +756,7 @@ class CheckInView(QWidget):
             )
             return
         self.ctx.runner.run(
-            lambda: R.check_in(self.ctx.db, self.ctx.actor, person.id, event.id),
+            lambda: self.ctx.desk.check_in(person.id, event_id=event.id),
             self._checked_in,
             lambda e: show_error(self, e, N_("checking in")),
         )
@@ -813,7 +799,7 @@ class CheckInView(QWidget):
             self.outcome.setText(_("Give both blood pressure numbers, or neither."))
             return
         self.ctx.runner.run(
-            lambda: R.record_screening(self.ctx.db, self.ctx.actor, visit.id, answers, sys_, dia),
+            lambda: self.ctx.desk.screen(visit.id, answers=answers, systolic=sys_, diastolic=dia),
             self._screened,
             lambda e: show_error(self, e, N_("recording the screening")),
         )
@@ -870,9 +856,7 @@ class CheckInView(QWidget):
             if not changes:
                 return
             self.ctx.runner.run(
-                lambda: R.update_participant(
-                    self.ctx.db, self.ctx.actor, person.id, person.version, **changes
-                ),
+                lambda: self.ctx.desk.correct(person.id, version=person.version, **changes),
                 self._corrected,
                 lambda e: (
                     self.outcome.setText(sentence(e))
@@ -903,8 +887,7 @@ class CheckInView(QWidget):
         dialog = self.merge_dialog
 
         def work() -> MergePlan:
-            other = R.find_by_code(self.ctx.db, code)
-            return P.plan_merge(self.ctx.db, keep.id, other.id)
+            return self.ctx.desk.plan_merge(keep.id, other_code=code)
 
         def failed(e: BaseException) -> None:
             if isinstance(e, FfmotError):
@@ -942,11 +925,9 @@ class CheckInView(QWidget):
                 show_error(dialog, e, N_("merging the records"))
 
         self.ctx.runner.run(
-            lambda: P.merge_participants(
-                self.ctx.db,
-                self.ctx.actor,
+            lambda: self.ctx.desk.merge(
                 plan.keep.id,
-                plan.other.id,
+                other_id=plan.other.id,
                 accept_different_details=accept_different_details,
             ),
             merged,
@@ -995,7 +976,7 @@ class CheckInView(QWidget):
                 self.family.setText(" ".join(w.capitalize() for w in words[1:]))
         self.given.setFocus()
 
-    def register(self) -> None:
+    def register(self) -> None:  # noqa: C901 (checks, the duplicate warning and the retry that never registers twice)
         if self._registering:
             return  # Enter or Register pressed again while the first is on its way: one person
         try:
@@ -1007,7 +988,7 @@ class CheckInView(QWidget):
             self.new_message.setText(sentence(e))
             return
         consents = {p: cb.isChecked() for p, cb in self.new_consents.items()}
-        args = (self.given.text(), self.family.text(), dob, sex)
+        given, family = self.given.text(), self.family.text()
         extra = {
             "phone": self.phone.text(),
             "email": self.email.text(),
@@ -1065,13 +1046,11 @@ class CheckInView(QWidget):
             if not confirmed:
                 # not this registration itself, saved by an attempt whose answer was lost
                 same = [
-                    r
-                    for r in R.likely_duplicates(self.ctx.db, args[0], args[1], dob)
-                    if r.id != token
+                    r for r in self.ctx.desk.likely_duplicates(given, family, dob) if r.id != token
                 ]
                 if same:
                     return same
-            return R.register_participant(self.ctx.db, self.ctx.actor, *args, **extra)
+            return self.ctx.desk.register(given=given, family=family, dob=dob, sex=sex, **extra)
 
         def answered(result: ParticipantInfo | list[ParticipantRow]) -> None:
             finished()

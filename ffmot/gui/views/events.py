@@ -27,7 +27,6 @@ from ffmot.core.errors import FfmotError
 from ffmot.core.i18n import N_, _
 from ffmot.core.organisation import Organisation
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.lazy import R
 from ffmot.gui.models import RowsModel
 from ffmot.gui.widgets import DateEdit, heading, sentence
 from ffmot.services.types import EventInfo
@@ -132,7 +131,7 @@ class EventsView(QWidget):
 
     def refresh(self) -> None:
         self.ctx.runner.run(
-            lambda: R.list_events(self.ctx.db),
+            self.ctx.desk.events,
             self._show,
             lambda e: show_error(self, e, N_("reading the MOT days")),
         )
@@ -167,18 +166,18 @@ class EventsView(QWidget):
             )
             return
 
+        # What was typed, read here on the screen's thread (never by the worker).
+        name, venue, organisation = self.name.text(), self.venue.text(), self.organisation.text()
+
         def work() -> EventInfo:
-            return R.create_event(
-                self.ctx.db,
-                self.ctx.actor,
-                self.name.text(),
-                dt.date(d.year(), d.month(), d.day()),
-                self.venue.text(),
-                self.organisation.text(),
-                tests,
-                directory,
+            return self.ctx.desk.create_event(
+                name=name,
+                date=dt.date(d.year(), d.month(), d.day()),
+                venue=venue,
+                organisation=organisation,
+                tests_offered=tests,
+                activities_directory=directory,
                 training=self.ctx.training,
-                norms=self.ctx.norms,
             )
 
         def done(event: EventInfo) -> None:

@@ -25,17 +25,11 @@ from ffmot.core import codes
 from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.i18n import N_, _, long_date
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.lazy import R, interpret, ov
 from ffmot.gui.widgets import BandBadge, TrainingBanner, WhereYouStand, heading, sentence
 from ffmot.services.consent import why_not
 
 if TYPE_CHECKING:
     from ffmot.services.overview import Item, Overview
-
-
-def status_words(status: str) -> str:
-    """The same words as the printed sheet (resources/advice.toml [status])."""
-    return str(interpret.default_rules().words["status"].get(status, status))
 
 
 class OverviewView(QWidget):
@@ -93,8 +87,8 @@ class OverviewView(QWidget):
         text = self.code.text()
 
         def work() -> str:
-            p = R.find_by_code(self.ctx.db, text)
-            v = R.find_visit(self.ctx.db, p.id, event.id)
+            p = self.ctx.desk.person_by_code(text, audited=False)  # audited as the visit opens
+            v = self.ctx.desk.visit_of(p.id, event_id=event.id)
             if v is None:
                 raise InputError(
                     _("{name} has not checked in to {event}", name=p.name, event=event.name)
@@ -105,8 +99,8 @@ class OverviewView(QWidget):
 
     def show_visit(self, assessment_id: str) -> None:
         self.ctx.runner.run(
-            lambda: ov.load_overview(  # the screen speaks the practitioner's language
-                self.ctx.db, assessment_id, self.ctx.norms, seen_by=self.ctx.actor, language="en"
+            lambda: self.ctx.desk.overview(  # the screen speaks the practitioner's language
+                assessment_id, language="en"
             ),
             self._loaded,
             self._failed,
@@ -141,7 +135,9 @@ class OverviewView(QWidget):
                 w.setParent(None)
                 w.deleteLater()
 
-    def _render(self) -> None:
+    def _render(self) -> None:  # noqa: C901 (the results screen section by section, in the sheet's order)
+        from ffmot.report import words as sheet_words  # the screen says what the sheet says
+
         self._clear()
         o = self.overview
         self.print_button.setEnabled(o is not None)
@@ -187,7 +183,11 @@ class OverviewView(QWidget):
             self.body_layout.addWidget(box)
         for comp in o.components:
             box = QGroupBox(
-                _("{title}: {status}", title=comp.title, status=status_words(comp.status))
+                _(
+                    "{title}: {status}",
+                    title=comp.title,
+                    status=sheet_words.status_words(comp.status),
+                )
             )
             box.setObjectName(f"component_{comp.id}")
             grid = QGridLayout(box)
@@ -361,7 +361,9 @@ class OverviewView(QWidget):
         seen = (o.assessment.notes, o.assessment.goals)  # as the screen showed them
 
         def work() -> object:
-            return R.save_notes(self.ctx.db, self.ctx.actor, o.assessment.id, notes, goals, *seen)
+            return self.ctx.desk.save_notes(
+                o.assessment.id, notes=notes, goals=goals, seen_notes=seen[0], seen_goals=seen[1]
+            )
 
         self.ctx.runner.run(work, lambda _a: self._notes_saved(o.assessment.id), self._failed)
 
@@ -375,7 +377,7 @@ class OverviewView(QWidget):
         from ffmot.report.sheet import sheet_pdf
 
         assert self.overview is not None
-        fresh = ov.load_for_sheet(self.ctx.db, self.overview.assessment.id, self.ctx.norms)
+        fresh = self.ctx.desk.overview_for_sheet(self.overview.assessment.id)
         return sheet_pdf(fresh)
 
     def print_sheet(self) -> None:
@@ -386,7 +388,7 @@ class OverviewView(QWidget):
 
         def printed() -> None:
             self.ctx.runner.run(
-                lambda: R.mark_printed(self.ctx.db, self.ctx.actor, o.assessment.id),
+                lambda: self.ctx.desk.printed(o.assessment.id),
                 lambda _r: self.ctx.records_changed.emit(""),
                 self._failed,
             )
@@ -412,10 +414,13 @@ class OverviewView(QWidget):
             path = save_pdf(self, pdf, f"ffmot-{o.participant.code}.pdf")
             if path is not None:
                 self.message.setText(_("Saved {path}.", path=path))
-                name, actor, db = path.name, self.ctx.actor, self.ctx.db
+                name = path.name
                 self.ctx.runner.run(  # a sheet left the database: the audit says where
-                    lambda: R.record_given_out(
-                        db, actor, "save_pdf", "assessment", o.assessment.id, f"sheet to {name}"
+                    lambda: self.ctx.desk.given_out(
+                        action="save_pdf",
+                        entity="assessment",
+                        entity_id=o.assessment.id,
+                        detail=f"sheet to {name}",
                     ),
                     lambda _r: None,
                     self._failed,

@@ -35,7 +35,6 @@ from ffmot.core.errors import FfmotError, InputError
 from ffmot.core.i18n import N_, _
 from ffmot.core.vocabulary import sex_words
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.lazy import R
 from ffmot.gui.widgets import BandBadge, heading, notice, sentence
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
 
@@ -175,7 +174,7 @@ class ScoreCardView(QWidget):
         typed = self.code.text()
 
         def work() -> tuple[ParticipantInfo, AssessmentInfo | None]:
-            return R.card_at_day(self.ctx.db, code, event.id, seen_by=self.ctx.actor)
+            return self.ctx.desk.card_at_day(code, event_id=event.id)
 
         def done(found: tuple[ParticipantInfo, AssessmentInfo | None]) -> None:
             if self.code.text() != typed:
@@ -425,7 +424,7 @@ class ScoreCardView(QWidget):
         return self.person is not None and any(r.changed() for r in self.rows)
 
     # --- saving ----------------------------------------------------------------------------
-    def save(self) -> None:
+    def save(self) -> None:  # noqa: C901 (one branch per kind of row on the card)
         visit, person = self.visit, self.person
         if visit is None or person is None or not self.save_button.isEnabled():
             return
@@ -465,7 +464,10 @@ class ScoreCardView(QWidget):
             return
         self.problem.setText("")
         self.save_button.setEnabled(False)
-        db, actor, norms = self.ctx.db, self.ctx.actor, self.ctx.norms
+        desk = self.ctx.desk
+        # What the boxes say, read here on the screen's thread (never by the worker).
+        mods = {r.test.id: [k for k, cb in r.mods.items() if cb.isChecked()] for r, _w in work}
+        units = {row.test.id: row.unit_code() for row, _w in work}
 
         def job() -> list[tuple[str, str]]:
             failed: list[tuple[str, str]] = []
@@ -474,30 +476,31 @@ class ScoreCardView(QWidget):
                 try:
                     if isinstance(what, tuple):
                         reason, stop = what
-                        R.mark_not_done(db, actor, visit.id, t.id, reason, row.version, norms, stop)
+                        desk.not_done(
+                            visit.id,
+                            test_id=t.id,
+                            reason=reason,
+                            stop_reason=stop,
+                            expected_version=row.version,
+                        )
                     elif row.form.measured:
                         keys = [f.key for f in t.fields]
                         values = what.values  # type: ignore[attr-defined]
-                        R.save_measurements(
-                            db,
-                            actor,
+                        desk.save_measurements(
                             visit.id,
-                            Measurements(**{k: values.get(k) for k in keys}),
+                            measurements=Measurements(**{k: values.get(k) for k in keys}),
                             only=keys,
                             seen=visit.measurements,
                             results_seen={t.id: row.version, **(row.also or {})},
                         )
                     else:
-                        R.save_result(
-                            db,
-                            actor,
+                        desk.save_result(
                             visit.id,
-                            t.id,
-                            what.trials,  # type: ignore[attr-defined]
-                            row.unit_code(),
-                            [k for k, cb in row.mods.items() if cb.isChecked()],
+                            test_id=t.id,
+                            trials=what.trials,  # type: ignore[attr-defined]
+                            unit=units[t.id],
+                            modifications=mods[t.id],
                             expected_version=row.version,
-                            norms=norms,
                         )
                 except FfmotError as e:
                     failed.append((t.name, sentence(e)))

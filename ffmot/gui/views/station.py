@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffmot.core import codes
+from ffmot.core.ages import age_or_zero
 from ffmot.core.battery import (
     NOT_DONE_REASONS,
     REASON_WORDS,
@@ -37,10 +38,9 @@ from ffmot.core.i18n import N_, _
 from ffmot.core.vocabulary import sex_words
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
-from ffmot.gui.lazy import R
 from ffmot.gui.widgets import BandBadge, WhereYouStand, heading, notice, sentence
+from ffmot.services.desk import ConflictError
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
-from ffmot.store.errors import ConflictError
 
 # A person's sex in words (the stored value is data: "not_stated" is shown as "not stated").
 
@@ -341,7 +341,7 @@ class StationView(QWidget):
             return
 
         def work() -> tuple[ParticipantInfo, AssessmentInfo | None]:
-            return R.card_at_day(self.ctx.db, code, event.id, seen_by=self.ctx.actor)
+            return self.ctx.desk.card_at_day(code, event_id=event.id)
 
         def done(found: tuple[ParticipantInfo, AssessmentInfo | None]) -> None:
             p, visit = found
@@ -385,7 +385,7 @@ class StationView(QWidget):
         if person is None:
             self.who.setText("")
         else:
-            age = visit.age if visit else R.age_or_zero(person.date_of_birth, dt.date.today())
+            age = visit.age if visit else age_or_zero(person.date_of_birth, dt.date.today())
             self.who.setText(
                 _(
                     "{name} · {code} · age {age} · {sex}",
@@ -589,16 +589,13 @@ class StationView(QWidget):
         expected = self.expected_version
 
         def work() -> object:
-            return R.save_result(
-                self.ctx.db,
-                self.ctx.actor,
+            return self.ctx.desk.save_result(
                 visit.id,
-                t.id,
-                e.trials,
-                u,
-                mods,
+                test_id=t.id,
+                trials=e.trials,
+                unit=u,
+                modifications=mods,
                 expected_version=expected,
-                norms=self.ctx.norms,
             )
 
         def saved(_r: object) -> None:
@@ -626,14 +623,8 @@ class StationView(QWidget):
         assert person is not None
 
         def work() -> object:
-            return R.save_measurements(
-                self.ctx.db,
-                self.ctx.actor,
-                visit.id,
-                new,
-                only=keys,
-                seen=seen,
-                results_seen=results_seen,
+            return self.ctx.desk.save_measurements(
+                visit.id, measurements=new, only=keys, seen=seen, results_seen=results_seen
             )
 
         def saved(_r: object) -> None:
@@ -759,15 +750,12 @@ class StationView(QWidget):
             self._saved(said)
 
         self.ctx.runner.run(
-            lambda: R.mark_not_done(
-                self.ctx.db,
-                self.ctx.actor,
+            lambda: self.ctx.desk.not_done(
                 visit.id,
-                t.id,
-                reason,
-                expected_version=expected,
-                norms=self.ctx.norms,
+                test_id=t.id,
+                reason=reason,
                 stop_reason=stop_reason,
+                expected_version=expected,
             ),
             saved,
             self._save_failed,
