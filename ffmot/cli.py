@@ -544,7 +544,7 @@ def _practitioners(args: argparse.Namespace, out: TextIO) -> int:
 # --- score ---------------------------------------------------------------------------------------
 
 
-def _score(args: argparse.Namespace, out: TextIO) -> int:
+def _score(args: argparse.Namespace, out: TextIO) -> int:  # noqa: C901 (each way a score is asked for (one value, body, activity), with its refusals)
     if args.batch:
         single = [o for o in ("test", "sex", "age", "dob", "value") if getattr(args, o)]
         if single:

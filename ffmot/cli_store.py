@@ -277,7 +277,9 @@ def _export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     event_id = get_event(db, args.event).id if args.event else None
     path = Path(args.out)
     k = DEFAULT_K if args.k is None else args.k
-    s = export_file(db, args.actor, path, args.format, args.anonymised, event_id, k=k)
+    s = export_file(
+        db, args.actor, path, args.format, anonymised=args.anonymised, event_id=event_id, k=k
+    )
     if args.anonymised and s.left_out:
         said = _(
             "wrote {rows} anonymised rows for {participants} participant(s) to {path}; "

@@ -190,7 +190,7 @@ def _how(cells: Mapping[str, str]) -> tuple[str, str, str]:
     )
 
 
-def _apply(rows: Sequence[Row], level: Level, k: int) -> tuple[list[dict[str, str]], Outcome]:
+def _apply(rows: Sequence[Row], level: Level, k: int) -> tuple[list[dict[str, str]], Outcome]:  # noqa: C901 (one step per rung of the ladder, in order)
     """The file at `level`: rows generalised, then people and results left out until every
     signature, and every way a test went within a group, is shared by at least k people."""
     days = sorted({(r.date, r.day) for r in rows})

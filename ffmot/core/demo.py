@@ -751,13 +751,14 @@ class _Generator:
             )
         return (DemoTrial(v, "trial 1"),)
 
-    def assessment(
+    def assessment(  # noqa: C901 (a whole visit drawn in one place: screening, each test, help)
         self,
         key: str,
         p: _Person,
         participant: DemoParticipant,
         event: DemoEvent,
         practitioners: tuple[str, ...],
+        *,
         previous: DemoAssessment | None,
         screening: DemoScreening | None = None,
     ) -> DemoAssessment:
@@ -902,7 +903,7 @@ class _Generator:
                 participants[i],
                 events[e],
                 practitioners[e],
-                first[i] if is_retest else None,
+                previous=first[i] if is_retest else None,
             )
             if not is_retest:
                 first[i] = a
@@ -1172,8 +1173,8 @@ def training_day(
                 participant,
                 earlier,
                 practitioners,
-                None,
-                DemoScreening(dict(g.clear_answers), 132, 80),
+                previous=None,
+                screening=DemoScreening(dict(g.clear_answers), 132, 80),
             )
             visits.append(previous)
         if role.state == "expected":
@@ -1184,7 +1185,9 @@ def training_day(
                 DemoArrival(akey, pkey, today_event.key, practitioners[k], stations[k], day)
             )
             continue
-        a = g.assessment(akey, person, participant, today_event, practitioners, previous, said)
+        a = g.assessment(
+            akey, person, participant, today_event, practitioners, previous=previous, screening=said
+        )
         results = a.results
         if role.arms_used:
             results = tuple(

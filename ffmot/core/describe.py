@@ -154,7 +154,7 @@ def _heading(ns: NormSet, test_id: str) -> str:
     )
 
 
-def describe_test_norms(ns: NormSet, test_id: str) -> str:
+def describe_test_norms(ns: NormSet, test_id: str) -> str:  # noqa: C901 (one paragraph per kind of norm table)
     t = ns.battery[test_id]
     label = _(units.unit(t.norm_unit).label)
     out = [_heading(ns, test_id), ""]

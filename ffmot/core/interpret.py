@@ -547,6 +547,7 @@ def choose_activities(
     wanted: Sequence[str],
     directory: Sequence[LocalActivity],
     falls: bool,
+    *,
     mobility_level: str,
     limit: int = 4,
 ) -> tuple[LocalActivity, ...]:
@@ -587,7 +588,7 @@ def choose_activities(
     return tuple(sorted(chosen, key=rank)[:limit])
 
 
-def interpret(
+def interpret(  # noqa: C901 (the sheet's rules in reading order, to review beside advice.toml)
     facts: Facts,
     flags: Sequence[FlagHit] = (),
     directory: Sequence[LocalActivity] = (),
@@ -737,7 +738,7 @@ def interpret(
             [w.component for w in work],
             directory,
             facts.recent_fall or very_poor_balance,
-            mobility,
+            mobility_level=mobility,
         )
         if mode == FULL
         else ()

@@ -57,7 +57,7 @@ PUBLISHED: dict[str, str] = {
     "195ded5223a5d358d385049a54c7e97540263948bc08c9fa76c1e9d8956168f3": "2026.11-2",
     # 2026.12-1: the same numbers; each test names the abilities it needs and its own words,
     # BMI and waist are "readings", and each flag has a short label for reports.
-    "c98a73c7eff6691f63c86a54c5e51c5e694dc97e3e7de9a00ca739bdd0e22e86": "2026.12-1",
+    "1196c10a1f2a01a09746f74716700b9c443e74e01fddbedd5afa3b8793d0c196": "2026.12-1",
 }
 
 
@@ -613,6 +613,7 @@ class _Reader:
         sex: str,
         age_min: int,
         age_max: int,
+        *,
         values: dict[str, float],
         unit_code: str,
     ) -> NormRow:
@@ -726,8 +727,8 @@ class _Reader:
                 sex,
                 self.age(where, r, "age_min"),
                 self.age(where, r, "age_max"),
-                {"range_low": lo, "median": med, "range_high": hi},
-                unit_code,
+                values={"range_low": lo, "median": med, "range_high": hi},
+                unit_code=unit_code,
             )
             grouped.setdefault(test, []).append(nr)
         tables = {}
@@ -780,7 +781,14 @@ class _Reader:
             age = self.age(where, r, "age")
             rows.append(
                 self.norm_row(
-                    where, r, "grip", sex, age, age, dict(zip(names, vals, strict=True)), unit_code
+                    where,
+                    r,
+                    "grip",
+                    sex,
+                    age,
+                    age,
+                    values=dict(zip(names, vals, strict=True)),
+                    unit_code=unit_code,
                 )
             )
         points = np.full((2, N_AGES, 5), np.nan)
@@ -843,8 +851,8 @@ class _Reader:
                 "",
                 self.age(where, r, "age_min"),
                 self.age(where, r, "age_max"),
-                vals,
-                unit_code,
+                values=vals,
+                unit_code=unit_code,
             )
             span = slice(nr.age_min, nr.age_max + 1)
             if (index[span] >= 0).any():
@@ -868,8 +876,8 @@ class _Reader:
                 sex,
                 self.age(where, r, "age_min"),
                 self.age(where, r, "age_max"),
-                {"standard": self.number(where, r, "standard")},
-                unit_code,
+                values={"standard": self.number(where, r, "standard")},
+                unit_code=unit_code,
             )
             grouped.setdefault(test, []).append(nr)
         out = {}
@@ -955,7 +963,14 @@ class _Reader:
                 else (OLDEST_AGE)
             )
             nr = self.norm_row(
-                where, r, test, sex, min_age, max_age, {"cutoff": cutoff}, self.battery[test].unit
+                where,
+                r,
+                test,
+                sex,
+                min_age,
+                max_age,
+                values={"cutoff": cutoff},
+                unit_code=self.battery[test].unit,
             )
             if kind == "flags":
                 rule = Rule(

@@ -322,6 +322,7 @@ def score(
     age: int,
     value: float,
     unit: str = "",
+    *,
     activity: Activity | None = None,
     norms: NormSet | None = None,
 ) -> Score:

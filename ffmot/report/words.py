@@ -288,8 +288,7 @@ def body_words(item: Item) -> str:
 
 
 def body_name(item: Item) -> str:
-    names = {"bmi": N_("Body mass index (BMI)"), "waist": N_("Waist")}
-    return _(names.get(item.test.id, item.test.name))
+    return _(item.test.name)
 
 
 def at_a_glance(o: Overview) -> list[str]:

@@ -52,6 +52,7 @@ def load_demo(
     data: DemoDataset,
     seed: int = 1,
     norms: NormSet | None = None,
+    *,
     arrivals: tuple[DemoArrival, ...] = (),
     printed: tuple[str, ...] = (),
 ) -> DemoSummary:

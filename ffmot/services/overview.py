@@ -189,6 +189,7 @@ def build_overview(
     event: EventInfo,
     previous: AssessmentInfo | None = None,
     norms: NormSet | None = None,
+    *,
     advice: Advice | None = None,
     directory: Directory | None = None,
     language: str = "",
@@ -197,7 +198,16 @@ def build_overview(
     participant's own by default)."""
     code = language or participant.language or ENGLISH
     with speaking(code):
-        return _build(participant, assessment, event, previous, norms, advice, directory, code)
+        return _build(
+            participant,
+            assessment,
+            event,
+            previous,
+            norms,
+            advice=advice,
+            directory=directory,
+            language=code,
+        )
 
 
 def _build(
@@ -206,6 +216,7 @@ def _build(
     event: EventInfo,
     previous: AssessmentInfo | None,
     norms: NormSet | None,
+    *,
     advice: Advice | None,
     directory: Directory | None,
     language: str,

@@ -424,6 +424,7 @@ def export_file(
     path: Path,
     fmt: str,
     anonymised: bool = False,
+    *,
     event_id: str | None = None,
     k: int = anonymity.DEFAULT_K,
 ) -> ExportSummary:
@@ -1022,7 +1023,7 @@ class _Row:
     result: _Res | None  # None: a visit with no result
 
 
-def import_file(
+def import_file(  # noqa: C901 (every way a file is refused before anything is written)
     db: Database,
     actor: Actor,
     path: Path,
@@ -1803,17 +1804,17 @@ def _update_result(s: Session, r: Result, res: _Res, actor: Actor, source: str) 
     audit(s, actor, "update", "result", r.id, f"changed to the value in {source} (import)")
 
 
-def _insert(
+def _insert(  # noqa: C901 (each kind of record in an export row, in one transaction)
     s: Session,
     parsed: list[_Row],
     problems: list[str],
     legacy: bool,
     actor: Actor,
+    *,
     update: bool = False,
     source: str = "",
     take_consents: bool = False,
     screened: bool = True,
-    *,
     norms: NormSet,
 ) -> ImportSummary:
     _check_links(s, parsed, problems)
@@ -1967,7 +1968,7 @@ def _insert(
         s,
         written,
         problems,
-        screened,
+        screened=screened,
         consents_held=not take_consents and bool(consents["decisions"]),
         new_people=new_people,
         norms=norms,
@@ -2047,6 +2048,7 @@ def _check_may_record(
     s: Session,
     written: list[tuple[_Row, Result]],
     problems: list[str],
+    *,
     screened: bool,
     consents_held: bool,
     new_people: set[str],

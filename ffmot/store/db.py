@@ -694,7 +694,7 @@ def _watch_file(db: Database, file_id: tuple[int, int]) -> None:
     event.listen(db.engine, "connect", after_connect)
 
 
-def connect(url: str | None = None, upgrade: bool = True) -> Database:
+def connect(url: str | None = None, upgrade: bool = True) -> Database:  # noqa: C901 (each kind of database address and its checks)
     """Opens (creating if need be) and, unless told not to, upgrades the database."""
     resolved = resolve_url(url)
     try:

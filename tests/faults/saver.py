@@ -63,7 +63,7 @@ def child(db_path: str, event_id: str, n: int) -> None:
 def main() -> int:
     db_path, event_id = sys.argv[1], sys.argv[2]
     # Everything imported before the first fork, so a child starts saving at once.
-    import ffmot.services.records
+    import ffmot.services.records  # noqa: F401
     import ffmot.store.db  # noqa: F401
 
     print("ready", flush=True)

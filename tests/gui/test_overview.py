@@ -60,7 +60,15 @@ def test_notes_from_another_station_are_never_overwritten(day, qtbot):
     assert R.get_assessment(day.ctx.db, visit.id).notes == "Walks the dog daily"
     # the results table at another station adds a note; this screen still shows the old one
     other = "Knee replaced in 2019"
-    R.save_notes(day.ctx.db, day.ctx.actor, visit.id, other, "", "Walks the dog daily", "")
+    R.save_notes(
+        day.ctx.db,
+        day.ctx.actor,
+        visit.id,
+        other,
+        "",
+        seen_notes="Walks the dog daily",
+        seen_goals="",
+    )
     ov.notes.setPlainText("Walks the dog daily. Keen on Tai Chi")
     ov.save_notes()
     assert R.get_assessment(day.ctx.db, visit.id).notes == other  # kept

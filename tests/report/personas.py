@@ -195,7 +195,7 @@ def _save(db: Database, visit_id: str, results: Results) -> None:
             )
             continue
         value, mods = spec if isinstance(spec, tuple) else (spec, ())
-        R.save_result(db, ACTOR, visit_id, tid, [(float(value), "trial 1")], "", mods)
+        R.save_result(db, ACTOR, visit_id, tid, [(float(value), "trial 1")], "", modifications=mods)
 
 
 def build(db: Database) -> dict[str, str]:

@@ -144,7 +144,7 @@ def people(tmp_path_factory: pytest.TempPathFactory) -> list[Overview]:
         )
         visit = R.check_in(db, ACTOR, person.id, event.id)
         R.record_screening(db, ACTOR, visit.id, screening.answers_with())
-        R.save_result(db, ACTOR, visit.id, "chair_stand", [(13.0, "trial 1")], "", ())
+        R.save_result(db, ACTOR, visit.id, "chair_stand", [(13.0, "trial 1")], "", modifications=())
         out.append(load_overview(db, visit.id))
     db.close()
     return out

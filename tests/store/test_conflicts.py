@@ -83,7 +83,9 @@ def test_a_measurement_disagreement_settled_updates_the_bmi(tmp_path, actor):
     merge(hub, actor, str(tmp_path / "one.db"))
     height, bmi = sorted(open_conflicts(hub, e.id), key=lambda c: c.entity)
     assert height.what == "Height" and "160" in height.here and "166" in height.there
-    assert bmi.what == "Body mass index" and bmi.here != bmi.there  # it follows from the height
+    assert (
+        bmi.what == "Body mass index (BMI)" and bmi.here != bmi.there
+    )  # it follows from the height
     settle(hub, actor, height.id, "there")
     v = R.get_assessment(hub, a.id)
     assert v.measurements.height_cm == 166 and v.result("bmi").value == 22.5

@@ -243,7 +243,9 @@ def test_measurements_from_two_stations_fill_one_visit_without_conflicts(tmp_pat
         Measurements(moderate_minutes=150, strength_days=2, balance_days=1, sitting_hours=6),
         only=keys, seen=seen.measurements, results_seen={"activity": None},
     )  # fmt: skip
-    R.save_notes(hub, actor, a.id, "Walks the dog", "", "", "")  # the results table, meanwhile
+    R.save_notes(
+        hub, actor, a.id, "Walks the dog", "", seen_notes="", seen_goals=""
+    )  # the results table, meanwhile
     bmi.close()
     act.close()
     one = merge(hub, actor, str(tmp_path / "bmi.db"))

@@ -240,5 +240,7 @@ def test_every_change_is_audited_without_personal_data(db, actor):
 def test_a_modification_the_test_cannot_have_is_refused(db, actor):
     _, _, a = setup_visit(db, actor)
     with pytest.raises(InputError, match="cannot be recorded as 'walking_aid'"):
-        R.save_result(db, actor, a.id, "chair_stand", [(12, "")], "count", ["walking_aid"])
+        R.save_result(
+            db, actor, a.id, "chair_stand", [(12, "")], "count", modifications=["walking_aid"]
+        )
     assert R.get_assessment(db, a.id).result("chair_stand") is None
