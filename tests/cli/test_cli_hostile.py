@@ -382,7 +382,7 @@ def test_sheets_into_a_folder_name_too_long_is_refused(demo_db, tmp_path):
 # FFMOT_SWEEP_SEED and FFMOT_SWEEP_CASES explore further; FFMOT_SWEEP_REPORT=FILE.json keeps
 # every result.
 SWEEP_SEED = int(os.environ.get("FFMOT_SWEEP_SEED", "20261201"))
-SWEEP_CASES = int(os.environ.get("FFMOT_SWEEP_CASES", "160"))
+SWEEP_CASES = int(os.environ.get("FFMOT_SWEEP_CASES", "120"))
 SWEEP_TIMEOUT = 20.0  # seconds a command may take; a hang is killed at this
 
 # Where a hostile value may be given. "/" and "/etc" are never given where a folder is written

@@ -31,7 +31,7 @@ from tests.helpers import screened_visit
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITERS = 8
-EDITS = int(os.environ.get("FFMOT_FAULT_EDITS", "80"))
+EDITS = int(os.environ.get("FFMOT_FAULT_EDITS", "60"))
 
 
 def test_eight_writers_lose_no_update_and_every_conflict_is_reported(pg_url):

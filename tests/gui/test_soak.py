@@ -83,7 +83,7 @@ def test_the_qt_binding_is_one_version_throughout():
 
 @pytest.mark.slow
 def test_a_station_survives_a_days_saves_in_a_real_window(tmp_path: Path):
-    saves, every = 900, 300  # several days of saves: the fault showed at ~250
+    saves, every = 600, 300  # two days of saves: the fault showed at ~250
     out = tmp_path / "soak.json"
     env = {
         **os.environ,
