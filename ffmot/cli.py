@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         metavar="URL",
         help=_(
-            "database file or URL (default: FFMOT_DATABASE_URL, else ffmot.db in your data folder)"
+            "database file or URL (default: FFMOT_DATABASE_URL, else the one chosen in the "
+            "desktop app's Settings, else ffmot.db in your data folder)"
         ),
     )
     p.add_argument(
@@ -364,6 +365,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     try:
         _check_text(parser, args)
         _organisation(args)
+        _database(args)
         if args.command == "diagnostics":
             from ffmot.services.diagnostics import diagnostics_text
 
@@ -420,6 +422,19 @@ def _organisation(args: argparse.Namespace) -> None:
     chosen = _settings_value("organisation/folder")
     if chosen:
         organisation.use(chosen)
+
+
+def _database(args: argparse.Namespace) -> None:
+    """--db, else FFMOT_DATABASE_URL, else the database chosen in the desktop app's Settings
+    (its password, if any, is in PostgreSQL's password file, where the driver finds it), else
+    the file in the data folder. The window and its screenshots choose their own."""
+    if args.command in (None, "gui") or getattr(args, "db", None) is not None:
+        return
+    if os.environ.get("FFMOT_DATABASE_URL"):
+        return
+    chosen = _settings_value("database/url")
+    if chosen:
+        args.db = chosen
 
 
 def speak_chosen_language() -> None:
