@@ -744,7 +744,7 @@ def _gui(args: argparse.Namespace, out: TextIO) -> int:
     shot = getattr(args, "screenshot", None)
     if shot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from ffmot.gui.app import screenshot
+        from ffmot.gui.staging import screenshot
 
         path = screenshot(Path(shot), args.view, args.db, args.large_print)
         out.write(_("wrote {path}", path=path) + "\n")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -15,16 +14,15 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ffmot.core import screening
 from ffmot.core.errors import FfmotError
 from ffmot.core.i18n import N_, _
-from ffmot.core.paths import check_output_file, data_dir, resources_dir
+from ffmot.core.paths import data_dir, resources_dir
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
 from ffmot.gui.geometry import fit_to_screen
 from ffmot.gui.main_window import TRAINING_TITLE, VIEWS, MainWindow
 from ffmot.gui.settings import Settings
-from ffmot.gui.tasks import InlineRunner, Runner, ThreadRunner
+from ffmot.gui.tasks import Runner, ThreadRunner
 from ffmot.services.types import Actor, EventInfo
 
 if TYPE_CHECKING:
@@ -603,15 +601,6 @@ def _fill_training(db: Database, participants: int = 60) -> None:
     load_training_day(db, Actor("training"), day, seed=TRAINING_SEED)
 
 
-def _fill_demo(db: Database, participants: int = 60) -> None:
-    """Finished demo MOT days, for the README's screenshots."""
-    from ffmot.core.demo import generate
-    from ffmot.services.demo_load import load_demo
-    from ffmot.services.types import Actor
-
-    load_demo(db, Actor("training"), generate(participants, seed=1))
-
-
 def _reopen_last_event(ctx: AppContext, events: list[EventInfo]) -> None:
     last = next((e for e in events if e.id == ctx.settings.last_event), None)
     if last is None and ctx.training and events:  # the latest day: today's, in full swing
@@ -703,145 +692,3 @@ def _finish_work(controller: Controller) -> None:
         log.error("work was still running 30 s after the window closed")
     if session is not None:
         session.release()  # the window has gone: another may open this file now
-
-
-# --- screenshots ------------------------------------------------------------------------------
-
-
-def screenshot(
-    path: Path,
-    view: str,
-    db_url: str | None = None,
-    large_print: bool = False,
-    size: tuple[int, int] = (1280, 860),
-) -> Path:
-    """Renders one view offscreen on demo data, for the README.
-
-    Staging a view adds made-up people and marks sheets printed, so it is done in a database of
-    its own, made in a temporary folder and removed afterwards. A database named here (--db) is
-    refused, never opened: somebody's real data must not gain invented people."""
-    if db_url:
-        raise FfmotError(
-            _(
-                "--screenshot makes its pictures of made-up people in a database of its own and "
-                "never opens yours: leave out --db"
-            )
-        )
-    if view not in VIEWS:
-        raise FfmotError(
-            _(
-                "unknown view '{view}': choose one of {views}",
-                view=view,
-                views=", ".join(VIEWS),
-            )
-        )
-    check_output_file(path)
-    with tempfile.TemporaryDirectory(prefix="ffmot-shot-", ignore_cleanup_errors=True) as tmp:
-        return _screenshot_in(Path(tmp), path, view, large_print, size)
-
-
-def _screenshot_in(
-    folder: Path, path: Path, view: str, large_print: bool, size: tuple[int, int]
-) -> Path:
-    settings = Settings(folder / "ffmot.ini")
-    settings.large_print = large_print
-    settings.station = "Station 2"
-    settings.practitioner = "Practitioner A"
-    from ffmot.store.db import connect
-
-    url = str(folder / "demo.db")  # always the staging database, whatever the settings say
-    db = connect(url)
-    try:
-        _fill_demo(db)
-    finally:
-        db.close()
-    controller = Controller(settings, InlineRunner(), db_url=url, training=False)
-    s = controller.open()
-    ctx, w = s.ctx, s.window
-    try:
-        from ffmot.services import records as R
-
-        events = R.list_events(ctx.db)
-        ctx.set_event(max(events, key=lambda e: e.participants))
-        w.setWindowState(Qt.WindowState.WindowNoState)  # the asked-for size, not the screen's
-        w.resize(*size)
-        _stage(w, view)
-        w.show()
-        app = QApplication.instance()
-        assert app is not None
-        for _round in range(5):
-            app.processEvents()
-        image = w.grab()
-        if not image.save(str(path)):
-            raise FfmotError(_("cannot write the screenshot {path}", path=path))
-    finally:
-        w.hide()  # not close(): a staged station entry would ask whether to discard it
-        w.deleteLater()
-        if ctx.is_ready:
-            ctx.db.close()
-    return path
-
-
-def _stage(w: MainWindow, view: str) -> None:
-    """Puts a view into a state worth showing, the way a practitioner would."""
-    from ffmot.services import records as R
-    from ffmot.services.board import board
-
-    ctx = w.ctx
-    assert ctx.current_event is not None
-    rows = board(ctx.db, ctx.current_event.id)
-    visits = [R.get_assessment(ctx.db, r.assessment_id) for r in rows[:40]]
-    retest = next(
-        (v for v in visits if v.previous_id and v.screening and v.screening.outcome == "clear"),
-        None,
-    )
-    w.show_view(view)
-    if view == "check-in":
-        person = R.get_participant(ctx.db, visits[0].participant_id)
-        w.checkin.search.setText(person.family_name[:5])
-        w.checkin.timer.stop()
-        w.checkin.run_search()
-        w.checkin.table.selectRow(0)
-    elif view == "station":
-        w.station.test_combo.setCurrentIndex(w.station.test_combo.findData("chair_stand"))
-        v = next(v for v in visits if v.screening and v.screening.outcome == "clear")
-        person = R.get_participant(ctx.db, v.participant_id)
-        w.station.code.setText(person.code)
-        w.station.lookup()
-        w.station.fields[0].setText("11")
-    elif view == "overview":
-        target = retest or visits[0]
-        w.overview.show_visit(target.id)
-    elif view == "board":
-        _arrivals(ctx)
-        w.board.refresh()
-
-
-def _arrivals(ctx: AppContext) -> None:
-    """A day in progress: a few people still arriving, some printed already."""
-    import datetime as dt
-
-    from ffmot.services import records as R
-    from ffmot.services.board import board
-
-    assert ctx.current_event is not None
-    actor = ctx.actor
-    for n, (given, family) in enumerate(
-        (("Iris", "Latecomerby"), ("Owen", "Queueworth"), ("Enid", "Arrivalston"))
-    ):
-        p = R.register_participant(
-            ctx.db,
-            actor,
-            given,
-            family,
-            dt.date(1948 + n, 5, 1),
-            "female" if n != 1 else "male",
-            consents={"keep_results": True},
-        )
-        v = R.check_in(ctx.db, actor, p.id, ctx.current_event.id)
-        if n < 2:
-            R.record_screening(ctx.db, actor, v.id, screening.answers_with())
-        if n == 0:
-            R.save_result(ctx.db, actor, v.id, "grip", [(21, "left 1"), (23, "right 1")])
-    for row in [r for r in board(ctx.db, ctx.current_event.id) if r.complete][::4]:
-        R.mark_printed(ctx.db, actor, row.assessment_id)
