@@ -95,7 +95,8 @@ def untranslated_cli_words(trees: dict[Path, ast.Module]) -> list[str]:
     """Help texts, and what the command line writes for a person, in its modules."""
     found = []
     for path, tree in trees.items():
-        if path.parent != PACKAGE or not path.name.startswith(("cli", "app.py")):
+        command_line = path.parent == PACKAGE / "cli" or path == PACKAGE / "app.py"
+        if not command_line:
             continue
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
@@ -137,7 +138,7 @@ def f(parser, out, path):
     print("ffmot: " + path)
 """
     tree = ast.parse(sample)
-    cli = PACKAGE / "cli_sample.py"
+    cli = PACKAGE / "cli" / "sample.py"
     trees = {cli: tree}
     family = error_family({**_trees(), **trees})
     assert {"Refused", "InputError", "StoreError", "KeyRefused"} <= family

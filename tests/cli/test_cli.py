@@ -23,7 +23,7 @@ def ffmot(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[st
 
 def assert_refused(p: subprocess.CompletedProcess[str], *words: str, status: int = 2) -> None:
     """One line on stderr naming the problem, and the exit status (2, or 3 where the database
-    cannot be used: ffmot/cli.py's EXIT_STATUSES)."""
+    cannot be used: ffmot/cli/main.py's EXIT_STATUSES)."""
     assert p.returncode == status, p
     assert p.stdout == ""
     lines = p.stderr.strip().splitlines()

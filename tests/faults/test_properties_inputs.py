@@ -144,7 +144,7 @@ def _cli_examples(args: list[str]) -> None:
         err.flush()
         text = err.buffer.getvalue().decode()  # type: ignore[attr-defined]
     event(f"exit {code}")
-    # 0 done, 2 refused as given, 3 the database cannot be used (ffmot/cli.py EXIT_STATUSES)
+    # 0 done, 2 refused as given, 3 the database cannot be used (ffmot/cli/main.py EXIT_STATUSES)
     assert code in (0, 2, 3), (args, code, text)
     if code in (2, 3):
         assert text.startswith("ffmot: ") and len(text.strip()) > 12, (args, text)

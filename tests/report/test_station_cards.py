@@ -63,7 +63,7 @@ def test_a_changed_battery_changes_the_cards():
 
 
 def test_the_command_writes_the_cards_and_refuses_a_file_that_is_not_a_pdf(tmp_path: Path):
-    from ffmot.cli_cards import add_parser, run
+    from ffmot.cli.cards import add_parser, run
 
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers(dest="command"))

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ffmot.cli_access import connect_as
+    from ffmot.cli.access import connect_as
 
     check = {
         "sheet": _check_sheet,
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if db.warning:
         sys.stderr.write("ffmot: " + _("warning: {warning}", warning=db.warning) + "\n")
     try:
-        from ffmot.cli_access import sign_in
+        from ffmot.cli.access import sign_in
 
         args.actor = sign_in(db, args)
         if args.command in _ACTIONS:

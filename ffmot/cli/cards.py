@@ -1,7 +1,7 @@
 """`ffmot station-cards --out FILE.pdf`: one large-print A4 card per test of the battery, for
 each station of an MOT day (ffmot.report.station_cards). Needs no database.
 
-Wired into ffmot/cli.py by two lines: `add_parser(sub)` in build_parser, and in main
+Wired into ffmot/cli/main.py by two lines: `add_parser(sub)` in build_parser, and in main
 `if args.command == "station-cards": return run(args, out)`.
 """
 

@@ -33,11 +33,11 @@ _ACTIONS = {
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ffmot.cli_access import connect_as, sign_in
+    from ffmot.cli.access import connect_as, sign_in
     from ffmot.services.permits import check
 
     if args.command == "erase":
-        from ffmot.cli_access import check_can_confirm
+        from ffmot.cli.access import check_can_confirm
 
         check_can_confirm(args)
     if args.command == "db" and args.action == "recover":
@@ -72,7 +72,7 @@ def _recover(args: argparse.Namespace) -> None:
     """Unlocks an encrypted file with its recovery code, before it is opened (see `_db`)."""
     import getpass
 
-    from ffmot.cli_access import read_pin_file
+    from ffmot.cli.access import read_pin_file
     from ffmot.store import keys
     from ffmot.store.db import resolve_url
 
@@ -125,7 +125,7 @@ def _db(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _recovered(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    from ffmot.cli_access import new_pin
+    from ffmot.cli.access import new_pin
     from ffmot.services.practitioners import recover_access
 
     where = describe(db.url)
@@ -160,7 +160,7 @@ def _encrypt(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     encrypt_file(db)
     new = connect(args.db)
     try:
-        from ffmot.cli_access import sign_in
+        from ffmot.cli.access import sign_in
 
         if args.actor.practitioner_id:  # signed in again: their PIN now opens the file
             args.actor = sign_in(new, args)
@@ -170,7 +170,7 @@ def _encrypt(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     said = _("{database} is now encrypted; the plain copy was overwritten", database=where)
     out.write(said + "\n")
     if args.actor.practitioner_id:
-        from ffmot.cli_access import RECOVERY_WARNING
+        from ffmot.cli.access import RECOVERY_WARNING
         from ffmot.services.practitioners import recovery_code
 
         reopened = connect(args.db)
@@ -380,7 +380,7 @@ def _save_work(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 def _erase(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     """Shows who, asks for ERASE (unless --yes), erases."""
-    from ffmot.cli_access import confirm_erasure
+    from ffmot.cli.access import confirm_erasure
     from ffmot.services.erase import erase_participant, to_erase
 
     code = codes.normalise(args.code)
@@ -408,7 +408,7 @@ def _erase(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     )
     out.write(said + "\n")
     if e.unfinished:
-        from ffmot.cli_access import not_yet_overwritten
+        from ffmot.cli.access import not_yet_overwritten
 
         sys.stderr.write("ffmot: " + not_yet_overwritten(e.unfinished) + "\n")
         return 2
@@ -503,7 +503,7 @@ def _merge_people(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         answer = sys.stdin.readline().strip().lower()
         if answer not in ("y", "yes"):
             out.write("\n" + _("nothing was merged") + "\n")
-            return 2  # not done as asked (see EXIT_STATUSES in ffmot/cli.py)
+            return 2  # not done as asked (see EXIT_STATUSES in ffmot/cli/main.py)
     p = P.merge_participants(
         db,
         args.actor,

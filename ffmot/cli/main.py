@@ -339,8 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CODE",
         help=_("the PDF in this language (the CSV and XLSX keep English keys)"),
     )
-    from ffmot.cli_access import add_arguments
-    from ffmot.cli_cards import add_parser as add_station_cards
+    from ffmot.cli.access import add_arguments
+    from ffmot.cli.cards import add_parser as add_station_cards
 
     add_arguments(sub)
     add_station_cards(sub)
@@ -374,19 +374,19 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         if args.command == "score":
             return _score(args, out)
         if args.command == "station-cards":
-            from ffmot import cli_cards
+            from ffmot.cli import cards as cli_cards
 
             return cli_cards.run(args, out)
         if args.command == "norms":
             return _norms(args, out)
         if args.command in _STORE_VERBS:
-            from ffmot import cli_store
+            from ffmot.cli import store as cli_store
 
             return cli_store.run(args, out)
         if args.command in ("practitioners", "audit", "retention"):
             return _practitioners(args, out)
         if args.command in _REPORT_VERBS:
-            from ffmot import cli_report
+            from ffmot.cli import report as cli_report
 
             return cli_report.run(args, out)
         return _gui(args, out)
@@ -538,7 +538,7 @@ _REPORT_VERBS = ("sheet", "sheets", "summary", "subject-access")
 def _practitioners(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ffmot import cli_access
+    from ffmot.cli import access as cli_access
     from ffmot.store.db import explain
 
     if args.command == "retention" and args.apply:
