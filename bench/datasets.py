@@ -1,5 +1,5 @@
 """The big synthetic databases the scale benchmarks read, made by `ffmot demo`'s own code
-(ffmot.core.demo.generate + ffmot.services.demo_load.load_demo) and cached between runs.
+(ffmot.demo.generate + ffmot.services.demo_load.load_demo) and cached between runs.
 
 A database is keyed by its size, its seed and a fingerprint of everything that shapes it (the
 generator, the loader, the schema and the norms), so a change to any of them builds a new one.
@@ -78,7 +78,7 @@ def _write_info(spec: Spec, **more: Any) -> dict[str, Any]:
 
 
 def _generate(spec: Spec) -> tuple[Any, float]:
-    from ffmot.core.demo import generate
+    from ffmot.demo import generate
 
     t = time.perf_counter()
     data = generate(spec.participants, seed=spec.seed, today=TODAY)
@@ -112,7 +112,7 @@ def add_summary_day(db: Any, people: int) -> str:
     """Moves `people` first visits (each a different person) to one new MOT day."""
     from sqlalchemy import select, update
 
-    from ffmot.core.demo import USUAL_TESTS
+    from ffmot.demo import USUAL_TESTS
     from ffmot.services import records as R
     from ffmot.services.types import Actor
     from ffmot.store.models import Assessment

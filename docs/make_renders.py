@@ -1,7 +1,7 @@
 """Renders the PNGs in this folder from a synthetic (training) MOT day.
 
 Run from the repository's top level:  .venv/bin/python docs/make_renders.py
-Needs poppler's pdftoppm. Everyone in the pictures is made up (ffmot.core.demo).
+Needs poppler's pdftoppm. Everyone in the pictures is made up (ffmot.demo).
 
 `.venv/bin/python docs/make_renders.py help` remakes only the guide's pictures: the app's own
 screens, staged by `ffmot gui --screenshot` on demo data, into resources/help/images/.
@@ -20,8 +20,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from ffmot.core.advice import load_directory  # noqa: E402
-from ffmot.core.demo import generate  # noqa: E402
 from ffmot.core.paths import resources_dir  # noqa: E402
+from ffmot.demo import generate  # noqa: E402
 from ffmot.report.card import card_pdf  # noqa: E402
 from ffmot.report.sheet import render_sheet, sheet_pdf  # noqa: E402
 from ffmot.report.summary import summary_pdf  # noqa: E402

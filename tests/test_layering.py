@@ -185,3 +185,21 @@ def test_the_screen_rule_finds_a_store_import(tmp_path):
     bad = tmp_path / "view.py"
     bad.write_text("from ffmot.store.errors import ConflictError\n")
     assert "ffmot.store.errors" in _full_imports(bad)
+
+
+def test_the_demo_generator_stands_on_the_core_alone():
+    """ffmot/demo draws made-up MOT days from the core's battery and norms: no database, no
+    screen, no services, no printing (services/demo_load.py puts them in a database); and the
+    core never reaches for it."""
+    files = sorted((PACKAGE / "demo").glob("*.py"))
+    assert len(files) >= 4
+    for f in files:
+        outside = {
+            m
+            for m in _full_imports(f)
+            if m.startswith("ffmot.") and not m.startswith(("ffmot.core", "ffmot.demo"))
+        }
+        bad = outside | (imported_modules(f) & {"PySide6", "sqlalchemy", "reportlab"})
+        assert not bad, f"{f.relative_to(PACKAGE.parent)} imports {sorted(bad)}"
+    for f in (PACKAGE / "core").rglob("*.py"):
+        assert not any(m.startswith("ffmot.demo") for m in _full_imports(f)), f

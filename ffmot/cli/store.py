@@ -189,7 +189,7 @@ def _encrypt(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _demo(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    from ffmot.core.demo import generate
+    from ffmot.demo import generate
     from ffmot.services.demo_load import load_demo
 
     if args.participants < 1:

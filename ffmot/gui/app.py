@@ -592,8 +592,8 @@ TRAINING_SEED = 1  # the course handout names the training day's people: keep it
 
 
 def _fill_training(db: Database, participants: int = 60) -> None:
-    """Earlier MOT days, and today's in full swing (ffmot.core.demo.training_day)."""
-    from ffmot.core.demo import training_day
+    """Earlier MOT days, and today's in full swing (ffmot.demo.training_day)."""
+    from ffmot.demo import training_day
     from ffmot.services.demo_load import load_training_day
     from ffmot.services.types import Actor
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 def _fill_demo(db: Database, participants: int = 60) -> None:
     """Finished demo MOT days, for the README's screenshots."""
-    from ffmot.core.demo import generate
+    from ffmot.demo import generate
     from ffmot.services.demo_load import load_demo
     from ffmot.services.types import Actor
 

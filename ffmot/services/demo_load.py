@@ -1,4 +1,4 @@
-"""Writing a synthetic MOT day (ffmot.core.demo) into a database, fast enough for 50,000 people.
+"""Writing a synthetic MOT day (ffmot.demo) into a database, fast enough for 50,000 people.
 
 Demo MOT days are always marked as training, so synthetic people are never taken for real ones.
 """
@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from ffmot.core import codes, screening
-from ffmot.core.demo import DemoArrival, DemoDataset, TrainingDay
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import _
 from ffmot.core.names import words
 from ffmot.core.norms import NormSet, default_norm_set
+from ffmot.demo import DemoArrival, DemoDataset, TrainingDay
 from ffmot.services.records import audit
 from ffmot.services.types import Actor
 from ffmot.store.db import Database
@@ -264,7 +264,7 @@ def load_demo(
 
 
 def load_training_day(db: Database, actor: Actor, day: TrainingDay, seed: int = 1) -> DemoSummary:
-    """Training mode's sandbox (ffmot.core.demo.training_day): earlier MOT days, and today's
+    """Training mode's sandbox (ffmot.demo.training_day): earlier MOT days, and today's
     with people printed, ready, part-way, checked in and not screened, and not yet arrived."""
     return load_demo(db, actor, day.data, seed, arrivals=day.arrivals, printed=day.printed)
 

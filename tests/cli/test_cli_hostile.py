@@ -375,8 +375,8 @@ def test_sheets_into_a_folder_name_too_long_is_refused(demo_db, tmp_path):
 # directories, device files, a FIFO, a symlink loop, a 5,000-character path, bytes that are not
 # UTF-8, a broken URL, huge numbers, empty strings. Each runs through ffmot.app.main, the function
 # the `ffmot` script runs, in a forked process of its own (tests/cli/sweep_runner.py) with a time
-# limit. Every one must end with exit status 0, 2 or 3 (ffmot/cli/main.py's EXIT_STATUSES: refused, or
-# the database refused) and no traceback, in time, and write nothing
+# limit. Every one must end with exit status 0, 2 or 3 (EXIT_STATUSES in ffmot/cli/main.py: refused,
+# or the database refused) and no traceback, in time, and write nothing
 # outside this test's folder.
 
 # FFMOT_SWEEP_SEED and FFMOT_SWEEP_CASES explore further; FFMOT_SWEEP_REPORT=FILE.json keeps

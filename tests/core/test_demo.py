@@ -14,7 +14,10 @@ import pytest
 
 from ffmot.core import units
 from ffmot.core.ages import age_on
-from ffmot.core.demo import (
+from ffmot.core.norms import SEX_INDEX, default_norm_set
+from ffmot.core.scoring import BANDS, bmi, check_value, classify
+from ffmot.core.screening import CARE, DO_NOT_TEST, QUESTION_IDS, assess
+from ffmot.demo import (
     CONSENT_PURPOSES,
     FAMILY_NAMES,
     NOT_DONE_REASONS,
@@ -23,12 +26,9 @@ from ffmot.core.demo import (
     DemoDataset,
     DemoParticipant,
     DemoResult,
-    _dob_for,
     generate,
 )
-from ffmot.core.norms import SEX_INDEX, default_norm_set
-from ffmot.core.scoring import BANDS, bmi, check_value, classify
-from ffmot.core.screening import CARE, DO_NOT_TEST, QUESTION_IDS, assess
+from ffmot.demo.generate import dob_for
 
 TODAY = dt.date(2026, 6, 1)
 NS = default_norm_set()
@@ -398,6 +398,6 @@ def test_a_date_of_birth_gives_exactly_the_intended_age():
     rng = random.Random(4)
     for on in (dt.date(2024, 2, 29), dt.date(2025, 2, 28), dt.date(2025, 3, 1), TODAY):
         for age in (55, 60, 80, 97):
-            dobs = [_dob_for(rng, on, age) for _ in range(400)]
+            dobs = [dob_for(rng, on, age) for _ in range(400)]
             assert {age_on(d, on) for d in dobs} == {age}, (on, age)
             assert (max(dobs) - min(dobs)).days > 330  # any day of the year

@@ -9,7 +9,9 @@ from collections import Counter
 import pytest
 
 from ffmot.core.ages import age_on
-from ffmot.core.demo import (
+from ffmot.core.norms import default_norm_set
+from ffmot.core.screening import CARE, CLEAR, DO_NOT_TEST, assess
+from ffmot.demo import (
     CAST_STATES,
     FAMILY_NAMES,
     USUAL_TESTS,
@@ -17,8 +19,6 @@ from ffmot.core.demo import (
     generate,
     training_day,
 )
-from ffmot.core.norms import default_norm_set
-from ffmot.core.screening import CARE, CLEAR, DO_NOT_TEST, assess
 
 TODAY = dt.date(2026, 6, 1)
 NS = default_norm_set()

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from ffmot import cli
-from ffmot.core.demo import generate
 from ffmot.core.errors import FfmotError, NormDataError
 from ffmot.core.norms import NormSet, load_norm_set
 from ffmot.core.paths import norms_dir
+from ffmot.demo import generate
 from ffmot.services.demo_load import load_demo
 from ffmot.services.transfer import ImportRefused, export_file, import_file
 from ffmot.services.types import Actor

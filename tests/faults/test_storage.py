@@ -188,7 +188,9 @@ def test_the_command_line_on_a_full_disk_is_one_line_and_exit_3(actor):
             cwd=ROOT,
             timeout=120,
         )
-        assert r.returncode == 3, r.stderr  # the database refused: ffmot/cli/main.py's EXIT_STATUSES
+        assert r.returncode == 3, (
+            r.stderr
+        )  # the database refused: ffmot/cli/main.py's EXIT_STATUSES
         assert r.stderr.count("\n") == 1 and "full" in r.stderr, r.stderr
         disk.free(db)
         db = connect(str(path))

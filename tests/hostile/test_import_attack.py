@@ -47,10 +47,10 @@ from sqlalchemy import select
 
 from ffmot.core import entry, screening
 from ffmot.core import text as textrules
-from ffmot.core.demo import generate
 from ffmot.core.errors import FfmotError
 from ffmot.core.norms import default_norm_set
 from ffmot.core.scoring import check_value
+from ffmot.demo import generate
 from ffmot.services import records as R
 from ffmot.services.demo_load import load_demo
 from ffmot.services.transfer import (

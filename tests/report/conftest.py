@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from ffmot.core.advice import Directory, load_directory
-from ffmot.core.demo import generate
 from ffmot.core.paths import resources_dir
+from ffmot.demo import generate
 from ffmot.services.demo_load import DemoSummary, load_demo
 from ffmot.services.overview import Overview
 from ffmot.services.records import list_events

@@ -10,8 +10,8 @@ import pytest
 from ffmot.core import anonymity as A
 from ffmot.core import screening
 from ffmot.core.ages import age_band, age_bands, band_words
-from ffmot.core.demo import generate
 from ffmot.core.errors import InputError
+from ffmot.demo import generate
 from ffmot.services import records as R
 from ffmot.services.demo_load import load_demo
 from ffmot.services.transfer import export_file, export_rows

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from ffmot.core.advice import load_directory
-from ffmot.core.demo import generate
 from ffmot.core.paths import resources_dir
 from ffmot.core.published import CONSENT
+from ffmot.demo import generate
 from ffmot.services import records as R
 from ffmot.services.demo_load import load_demo
 from ffmot.services.summary import (

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from ffmot.core import codes
-from ffmot.core.demo import training_day
+from ffmot.demo import training_day
 from ffmot.services import records as R
 from ffmot.services.board import board
 from ffmot.services.demo_load import load_training_day

@@ -1,65 +1,8 @@
-"""A seeded generator of a realistic, synthetic MOT-day dataset.
+"""Draws a realistic synthetic dataset of MOT days (ffmot/demo/__init__.py says how).
 
-Used by `ffmot demo`, the desktop app's training mode, tests and benchmarks (up to 50,000
-participants and half a million results). Pure domain code: no I/O, no Qt, no database and no
-global random state. The same `participants`, `seed`, `station`, norm set and `today` always give
-the same dataset; another seed gives another one.
-
-Nobody in it is real, and it says so:
-
-- family names come from an obviously made-up list (Sampleton, Demoworth, Placeholder-Jones ...);
-  given names are ordinary ones, so the data still reads naturally;
-- phone numbers are in Ofcom's range kept for drama, 01632 960000 to 01632 960999;
-- e-mail addresses are at example.org, reserved for examples (RFC 2606);
-- postcode districts are ZZ1 to ZZ12: ZZ is not a UK postcode area (the NHS uses ZZ99 as a
-  pseudo-postcode, so 99 is avoided);
-- towns, venues, organisations and practitioners ("Practitioner A") are invented.
-
-How the numbers are drawn
--------------------------
-Each person has a hidden fitness level L ~ N(0, 1). For each test a "goodness" z is drawn as
-0.55 L + 0.835 e (e ~ N(0, 1)), so z ~ N(0, 1) and a person's results are correlated. People
-with a walking aid are 0.8 lower on the mobility and stamina tests; a 12-week retest is 0.25
-higher (a little better on average).
-
-- SFT tests and grip: z (negated for a lower-is-better test) is mapped through the published
-  points of the person's age-and-sex row, piecewise linearly on the normal-score scale and
-  extended past the outermost points, which is exactly how ffmot turns a value back into a
-  percentile. The points below the median are moved down, and those above it up, by half the
-  recording step, so that after rounding about half the results land in the inclusive
-  25th-75th range (without it, whole-number counts would put about 60% there). Ages outside a
-  table use the nearest age's row; a person whose sex is not stated is drawn from a hidden sex.
-- One-leg stand: the typical time for the age times exp(0.8 z), capped at 30 s, so about half
-  reach the typical time.
-- Values are converted from the table's unit to the test's default unit (inches to cm, yards to
-  m), rounded to the recording step (counts whole, seconds 0.1, cm and kg 0.5, m whole) and kept
-  inside the test's plausible range.
-
-Results
--------
-Every test the event offers has one DemoResult. A test not done has value None, no trials and a
-reason from NOT_DONE_REASONS:
-
-- screening `do_not_test` (about 1.5%): every test, reason "not_offered" (the practitioner did
-  not offer them today); height, weight, waist and activity answers are then None;
-- a test excluded by a `care` answer: "unable" where the question is one of ability ("Do you
-  need help ... standing up from a chair ...?"), else "felt_unsafe" (osteoporosis or pain on
-  bending);
-- otherwise about 4.5% at random (more over 80), with reasons that fit the test.
-
-A done result's `value` is `TestDef.best_of` of its trials: one trial ("trial 1") for single
-tests, grip up to six ("left 1", "right 1", ..., "right 3"; both hands alternately, sometimes
-one hand or two attempts), up-and-go and back scratch two, the one-leg stand up to three
-(often just one when it reaches 30 s), sit-and-reach two on the preferred leg, each labelled with
-that leg ("right leg", "right leg"). The activity result has one trial labelled "usual week".
-BMI has no trials of its own: it is `scoring.bmi(height_cm, weight_kg)` of the assessment.
-
-Keys are "s{seed}-e0001", "s{seed}-p00001", "s{seed}-a000001", numbered in date order, so data
-sets from different seeds can sit in one database. A retested person (about 15%) agreed to keep
-their results and to be contacted for a retest.
-
-`training_day` adds training mode's practice day, dated today and in full swing, with a fixed
-cast a course handout can name (keys "s{seed}-t...").
+Why one room: every draw takes the next numbers from one seeded random stream, so the same seed
+gives the same people only if the draws stay in this order; split across modules, that order
+would be easy to break without noticing.
 """
 
 from __future__ import annotations
@@ -78,6 +21,25 @@ from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS, TestDef
 from ffmot.core.norms import NormSet, PercentileTable, ThresholdTable, default_norm_set
 from ffmot.core.screening import CARE, DO_NOT_TEST, QUESTIONS, assess
 from ffmot.core.vocabulary import PURPOSES
+from ffmot.demo.people import (
+    FAMILY_NAMES,
+    FEMALE_NAMES,
+    HALLS,
+    MALE_NAMES,
+    NOTES,
+    ORGANISATIONS,
+    PRACTITIONERS,
+    TOWNS,
+)
+from ffmot.demo.records import (
+    DemoAssessment,
+    DemoDataset,
+    DemoEvent,
+    DemoParticipant,
+    DemoResult,
+    DemoScreening,
+    DemoTrial,
+)
 
 CONSENT_PURPOSES = PURPOSES
 
@@ -102,165 +64,6 @@ EVENTS_PER_VENUE = 5  # a venue holds an MOT day every 12 weeks
 PEOPLE_PER_EVENT = 60
 STATIONS = 4
 
-FAMILY_NAMES = (
-    "Sampleton",
-    "Demoworth",
-    "Trialby",
-    "Exampleford",
-    "Mockridge",
-    "Testwhistle",
-    "Fictionby",
-    "Placeholder-Jones",
-    "Dummington",
-    "Specimenthwaite",
-    "Fauxley",
-    "Madeupson",
-    "Pretendergast",
-    "Synthwell",
-    "Imaginsworth",
-    "Rehearsall",
-    "Practiceworth",
-    "Makebelieve",
-    "Dryrunson",
-    "Mockingbury",
-    "Trialthwaite",
-    "Sampleby",
-    "Examplewick",
-    "Demonstrake",
-    "Pseudonym-Smith",
-    "Placeholdsworth",
-    "Testington",
-    "Mockford",
-    "Fabricaster",
-    "Stand-Inley",
-    "Loremby",
-    "Ipsumthwaite",
-    "Dolorsit",
-    "Foobarton",
-    "Bazworth",
-    "Syntheticson",
-    "Draftwell",
-    "Mockup-Evans",
-    "Specimen-Brown",
-    "Testcase",
-    "Fictitious-Hall",
-    "Samplewood",
-    "Demoleigh",
-    "Dummy-Williams",
-    "Fakeley",
-    "Trialholme",
-    "Exemplarson",
-    "Notarealby",
-)
-FEMALE_NAMES = (
-    "Margaret",
-    "Jean",
-    "Patricia",
-    "Susan",
-    "Christine",
-    "Barbara",
-    "Maureen",
-    "Linda",
-    "Elizabeth",
-    "Anne",
-    "Joan",
-    "Sheila",
-    "Dorothy",
-    "Mary",
-    "Brenda",
-    "Valerie",
-    "Pauline",
-    "Janet",
-    "Carol",
-    "Irene",
-    "Kathleen",
-    "Sandra",
-    "Eileen",
-    "Marion",
-    "Gillian",
-    "Helen",
-    "Wendy",
-    "Rosemary",
-)
-MALE_NAMES = (
-    "John",
-    "David",
-    "Michael",
-    "Peter",
-    "Robert",
-    "Brian",
-    "Alan",
-    "Keith",
-    "Colin",
-    "Derek",
-    "Geoffrey",
-    "Kenneth",
-    "Roy",
-    "Trevor",
-    "Malcolm",
-    "Barry",
-    "Graham",
-    "Terry",
-    "Raymond",
-    "Stuart",
-    "Ian",
-    "Dennis",
-    "Norman",
-    "Gordon",
-)
-TOWNS = (
-    "Lowthwaite",
-    "Garnsdale",
-    "Beckmoor",
-    "Skelbrigg",
-    "Mossbeck",
-    "Hollinfell",
-    "Tarnside",
-    "Ghyllbank",
-    "Scarhowe",
-    "Fellstead",
-    "Ravengill",
-    "Kelderby",
-    "Birkmere",
-    "Ashbeck",
-    "Hawsgarth",
-    "Stennerby",
-    "Thwaitemoor",
-    "Brantholme",
-    "Mirefoot",
-    "Sandgarth",
-    "Cragholme",
-    "Leventhwaite",
-    "Outerby",
-    "Nethergill",
-    "Whinmoor Bridge",
-)
-HALLS = (
-    "Fellside Village Hall",
-    "Beckside Community Centre",
-    "Market Hall",
-    "Methodist Church Hall",
-    "Riverside Leisure Centre",
-    "Memorial Institute",
-)
-ORGANISATIONS = (
-    "Fellside Health Partnership",
-    "North Mere Leisure Trust",
-    "Garnsdale Later Life Network",
-    "Tarnside Council Active Ageing Team",
-    "Upper Beck Community Trust",
-    "Fells and Dales Falls Prevention Service",
-)
-PRACTITIONERS = tuple(f"Practitioner {c}" for c in "ABCDEFGHJK")
-NOTES = (
-    "Came with a friend from the walking group.",
-    "Wears reading glasses for the sheet.",
-    "Interested in the chair-based exercise class.",
-    "Hard of hearing: spoke slowly, good light.",
-    "Asked about the strength and balance class.",
-    "Keen to come back for the retest.",
-    "Brought a list of questions for the GP.",
-)
 
 ABILITY_QUESTIONS = ("cannot_stand_safely", "cannot_walk_safely")
 _CARE_WEIGHTS = {
@@ -313,85 +116,6 @@ _RETEST_BONUS = 0.25
 _WALKING_AID_SHIFT = -0.8
 
 
-# --- the data ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DemoTrial:
-    value: float
-    label: str  # "trial 1", "left 1", "right leg", "usual week"
-
-
-@dataclass(frozen=True, slots=True)
-class DemoResult:
-    test: str  # battery test id
-    done: bool
-    reason: str | None  # one of NOT_DONE_REASONS when not done, else None
-    value: float | None  # the value that counts, in the test's default unit; None when not done
-    unit: str  # the test's default unit
-    trials: tuple[DemoTrial, ...]  # every trial; value == TestDef.best_of(trial values)
-    modifications: tuple[str, ...]  # ("arms_used",), ("walking_aid",)
-    stop_reason: str | None = None  # with "stopped_by_tester": one of STOP_REASONS
-
-
-@dataclass(frozen=True, slots=True)
-class DemoScreening:
-    answers: dict[str, bool]  # every screening.QUESTION_IDS key
-    systolic: int | None
-    diastolic: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class DemoParticipant:
-    key: str
-    given_name: str
-    family_name: str
-    dob: dt.date
-    sex: str  # "female", "male" or "not_stated"
-    phone: str  # "" when not given
-    email: str  # "" when not given
-    postcode_district: str
-    consents: dict[str, bool]  # purpose -> granted, every CONSENT_PURPOSES key
-
-
-@dataclass(frozen=True, slots=True)
-class DemoEvent:
-    key: str
-    name: str
-    date: dt.date
-    venue: str
-    organisation: str
-    tests_offered: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DemoAssessment:
-    key: str
-    participant_key: str
-    event_key: str
-    practitioner: str
-    station: str
-    assessed_on: dt.date
-    previous_key: str | None  # the earlier assessment of this person, for a 12-week retest
-    screening: DemoScreening
-    height_cm: float | None
-    weight_kg: float | None
-    waist_cm: float | None
-    moderate_minutes: float | None
-    strength_days: int | None
-    balance_days: int | None
-    sitting_hours: float | None
-    results: tuple[DemoResult, ...]
-    notes: str
-
-
-@dataclass(frozen=True, slots=True)
-class DemoDataset:
-    events: tuple[DemoEvent, ...]
-    participants: tuple[DemoParticipant, ...]
-    assessments: tuple[DemoAssessment, ...]
-
-
 # --- helpers -------------------------------------------------------------------------------------
 
 
@@ -417,7 +141,7 @@ def _latest_dob(on: dt.date, age: int) -> dt.date:
         return dt.date(year, 2, 28)
 
 
-def _dob_for(rng: random.Random, on: dt.date, age: int) -> dt.date:
+def dob_for(rng: random.Random, on: dt.date, age: int) -> dt.date:
     lo = _latest_dob(on, age + 1).toordinal() + 1
     hi = _latest_dob(on, age).toordinal()
     return dt.date.fromordinal(rng.randint(lo, hi))
@@ -487,7 +211,7 @@ def _curve(test: TestDef, table: PercentileTable | ThresholdTable | None) -> _Cu
 
 
 @dataclass
-class _Person:
+class Person:
     index: int
     sex: str
     draw_sex: int  # 0 female, 1 male: the norms a not-stated person's values are drawn from
@@ -501,7 +225,7 @@ class _Person:
 # --- the generator -------------------------------------------------------------------------------
 
 
-class _Generator:
+class Generator:
     def __init__(
         self, seed: int, station: str | None, ns: NormSet, today: dt.date, n_people: int
     ) -> None:
@@ -592,7 +316,7 @@ class _Generator:
 
     def people(
         self, events: list[DemoEvent], successor: list[int | None]
-    ) -> tuple[list[_Person], list[DemoParticipant]]:
+    ) -> tuple[list[Person], list[DemoParticipant]]:
         rng = self.rng
         n_events = len(events)
         order = [i % n_events for i in range(self.n_people)]
@@ -605,7 +329,7 @@ class _Generator:
             age = self.age()
             aid_p = 0.02 if age < 75 else 0.06 if age < 85 else 0.15
             people.append(
-                _Person(
+                Person(
                     i,
                     sex,
                     draw_sex,
@@ -643,7 +367,7 @@ class _Generator:
                     f"{self.prefix}p{p.index + 1:05d}",
                     given,
                     family,
-                    _dob_for(rng, event.date, p.age),
+                    dob_for(rng, event.date, p.age),
                     p.sex,
                     phone,
                     email,
@@ -683,7 +407,7 @@ class _Generator:
         kind = test.component if test.component in ("stamina", "body", "activity") else "default"
         return NOT_DONE_REASONS[_pick(rng, _REASON_CUMULATIVE[kind])]
 
-    def goodness(self, p: _Person, test_id: str, retest: bool) -> float:
+    def goodness(self, p: Person, test_id: str, retest: bool) -> float:
         z = 0.55 * p.fitness + 0.835 * self.rng.gauss(0.0, 1.0)
         if retest:
             z += _RETEST_BONUS
@@ -691,7 +415,7 @@ class _Generator:
             z += _WALKING_AID_SHIFT
         return z
 
-    def measured(self, c: _Curve, p: _Person, age: int, z: float) -> float:
+    def measured(self, c: _Curve, p: Person, age: int, z: float) -> float:
         t = c.test
         if c.typical is not None:
             v = c.typical[min(age, len(c.typical) - 1)] * math.exp(0.8 * z)
@@ -754,7 +478,7 @@ class _Generator:
     def assessment(  # noqa: C901 (a whole visit drawn in one place: screening, each test, help)
         self,
         key: str,
-        p: _Person,
+        p: Person,
         participant: DemoParticipant,
         event: DemoEvent,
         practitioners: tuple[str, ...],
@@ -928,320 +652,4 @@ def generate(
         raise ValueError("participants must be 0 or more")
     ns = norms or default_norm_set()
     day = today if today is not None else dt.date.today()
-    return _Generator(seed, station, ns, day, participants).run()
-
-
-# --- the training day ----------------------------------------------------------------------------
-#
-# Training mode's sandbox is the seeded history above plus an MOT day dated today that is in
-# full swing, so a trainer can show every path live: people whose sheets are ready or printed,
-# people part-way through their tests, people checked in but not screened, and people booked
-# who have not arrived yet (check them in, screen them, test them, print their sheet). The cast
-# is fixed, so a course handout can name them; their results are drawn like everyone else's.
-# Their family names are made up like FAMILY_NAMES but not in it, so a search for one finds
-# only them.
-
-
-@dataclass(frozen=True, slots=True)
-class DemoArrival:
-    """Someone checked in at an MOT day and not screened yet: a visit with nothing in it."""
-
-    key: str
-    participant_key: str
-    event_key: str
-    practitioner: str
-    station: str
-    assessed_on: dt.date
-
-
-@dataclass(frozen=True, slots=True)
-class CastMember:
-    """One of the training day's people, for the handout."""
-
-    participant_key: str
-    name: str
-    age: int
-    state: str  # one of CAST_STATES
-    show: str  # what a trainer can show with them, in words
-
-
-# What each state means on the board: printed and ready have every test recorded; testing
-# has some; screening is checked in and not screened; expected is booked but not arrived.
-CAST_STATES = ("printed", "ready", "testing", "screening", "expected")
-
-
-@dataclass(frozen=True, slots=True)
-class TrainingDay:
-    data: DemoDataset  # the earlier MOT days and today's, with every visit that has a screening
-    event_key: str  # today's MOT day
-    arrivals: tuple[DemoArrival, ...]  # checked in today, not screened yet
-    printed: tuple[str, ...]  # assessment keys whose sheet has been printed
-    cast: tuple[CastMember, ...]  # today's people, in the handout's order
-
-
-@dataclass(frozen=True, slots=True)
-class _Role:
-    given: str
-    family: str
-    sex: str
-    age: int
-    state: str
-    show: str
-    yes: tuple[str, ...] = ()  # screening questions answered "yes" (the rest "no")
-    tests_done: int | None = None  # how many of the day's tests so far (None: all of them)
-    fitness: float = 0.0
-    walking_aid: bool = False
-    arms_used: bool = False  # the chair stand was done pushing up with the arms
-    keeps_results: bool = True  # has agreed to keep their results (needed to check in)
-    returning: bool = False  # came to the last MOT day at this venue: today is a retest
-
-
-_CAST = (
-    _Role(
-        "Eileen", "Coursewell", "female", 72, "printed",
-        "Sheet printed: the board says so; change a note and it asks for a reprint.",
-        fitness=0.4,
-    ),
-    _Role(
-        "Zoë", "Handoutson", "female", 68, "ready",
-        "Every test done: go through her results and print her sheet.",
-        fitness=1.0,
-    ),
-    _Role(
-        "Rhodri", "Rehearsby", "male", 77, "ready",
-        "Every test done or recorded as not done: print his sheet.",
-        fitness=-0.4,
-    ),
-    _Role(
-        "Dorothy", "Lessonby", "female", 84, "ready",
-        "Screened 'do not test' (dizzy spells): a one-page sheet that says see your GP.",
-        yes=("dizziness",),
-    ),
-    _Role(
-        "Siân", "Tutor-Pryce", "female", 75, "testing",
-        "Screened 'test with care' (a recent fall, pain bending): sit-and-reach is ruled "
-        "out; five tests done, the rest still to do.",
-        yes=("recent_fall_or_injury", "osteoporosis_or_back_pain"),
-        tests_done=5,
-        fitness=-0.6,
-    ),
-    _Role(
-        "Bernard", "Drillingham", "male", 86, "testing",
-        "Walks with a stick: his chair stand was done with arms used; do his up-and-go "
-        "with 'walking aid' ticked.",
-        tests_done=3,
-        fitness=-1.0,
-        walking_aid=True,
-        arms_used=True,
-    ),
-    _Role(
-        "Tomasz", "Pilotsworth", "male", 70, "testing",
-        "Two tests done: carry on at any station.",
-        tests_done=2,
-        fitness=0.3,
-    ),
-    _Role(
-        "Aoife", "Practisley", "female", 66, "screening",
-        "Checked in, not screened yet: ask the safety questions.",
-    ),
-    _Role(
-        "Kenneth", "Sandboxley", "male", 79, "screening",
-        "Checked in, not screened yet.",
-    ),
-    _Role(
-        "Niamh", "Runthwaite", "female", 71, "expected",
-        "Not arrived: check her in, screen her (every answer 'no'), test her, print her sheet.",
-    ),
-    _Role(
-        "José", "Showcastle", "male", 74, "expected",
-        "Not arrived: the whole day again, or a not-done test with F9.",
-    ),
-    _Role(
-        "Hélène", "Demofield", "female", 81, "expected",
-        "Not arrived: she answers 'yes' to chest pain, so no tests today.",
-    ),
-    _Role(
-        "Arthur", "Classworth", "male", 88, "expected",
-        "Not arrived: he pushes up with his arms, so tick 'arms used' on the chair stand.",
-    ),
-    _Role(
-        "Gwen", "Tryalldale", "female", 78, "expected",
-        "Not arrived: back for her retest; her results and sheet compare with last time.",
-        fitness=-0.2,
-        returning=True,
-    ),
-    _Role(
-        "Ffion", "Briefingham", "female", 69, "expected",
-        "Not arrived: booked by phone and not yet asked about keeping her results; check-in "
-        "waits until 'Keep my results' is ticked.",
-        keeps_results=False,
-    ),
-)  # fmt: skip
-
-
-def training_day(
-    seed: int = 1,
-    history: int = 60,
-    norms: NormSet | None = None,
-    today: dt.date | None = None,
-) -> TrainingDay:
-    """Training mode's sandbox: `history` people at earlier MOT days (as `generate`) and today's
-    MOT day in full swing, its cast fixed (see _CAST). Deterministic for given arguments and
-    `today`; everyone in it is fictional."""
-    ns = norms or default_norm_set()
-    day = today if today is not None else dt.date.today()
-    past = generate(history, seed, norms=ns, today=day)
-    g = _Generator(seed, None, ns, day, 0)
-    g.rng = random.Random(f"ffmot-training-day-{seed}")
-    g.stop_rng = random.Random(f"ffmot-training-day-stops-{seed}")
-    prefix = f"s{seed}-t"
-    rng = g.rng
-
-    tests = tuple(t for t in USUAL_TESTS if t in ns.battery)
-    if past.events:
-        last = past.events[-1]
-        venue, organisation, town = last.venue, last.organisation, last.name
-    else:
-        venue, organisation = HALLS[0] + ", " + TOWNS[0], ORGANISATIONS[0]
-        town = f"{TOWNS[0]} MOT day"
-    today_event = DemoEvent(f"{prefix}e1", town, day, venue, organisation, tests)
-    events = list(past.events)
-    # A returning person's first visit: the latest earlier MOT day at least 8 weeks ago.
-    earlier = max(
-        (e for e in past.events if e.date <= day - dt.timedelta(weeks=8)),
-        key=lambda e: e.date,
-        default=None,
-    )
-    if earlier is None and any(r.returning for r in _CAST):
-        earlier = DemoEvent(
-            f"{prefix}e0", town, day - dt.timedelta(days=RETEST_DAYS), venue, organisation, tests
-        )
-        events.append(earlier)
-    events.append(today_event)
-
-    stations = tuple(f"Station {k + 1}" for k in range(STATIONS))
-    practitioners = PRACTITIONERS[:STATIONS]
-    people: list[DemoParticipant] = []
-    visits: list[DemoAssessment] = []
-    arrivals: list[DemoArrival] = []
-    printed: list[str] = []
-    cast: list[CastMember] = []
-    by_id = {q.id: q for q in QUESTIONS}
-    for n, role in enumerate(_CAST, start=1):
-        pkey = f"{prefix}p{n:02d}"
-        consents = dict.fromkeys(CONSENT_PURPOSES, False)
-        if role.keeps_results:
-            consents.update(keep_results=True, anonymous_reports=True)
-            consents["retest_contact"] = role.returning or n % 3 == 0
-            consents["share_gp"] = n % 2 == 0
-        participant = DemoParticipant(
-            pkey,
-            role.given,
-            role.family,
-            _dob_for(rng, day, role.age),
-            role.sex,
-            f"01632 960{900 + n:03d}",
-            "",
-            _venue_district(venue),
-            consents,
-        )
-        people.append(participant)
-        cast.append(
-            CastMember(pkey, f"{role.given} {role.family}", role.age, role.state, role.show)
-        )
-        person = _Person(
-            len(past.participants) + n,
-            role.sex,
-            0 if role.sex == "female" else 1,
-            role.fitness,
-            role.walking_aid,
-            0,
-            role.age,
-            False,
-        )
-        answers = dict(g.clear_answers)
-        for qid in role.yes:
-            q = by_id[qid]
-            answers[qid] = bool(q.stop_if if q.stop_if is not None else q.care_if)
-        said = DemoScreening(answers, 128 + n % 9, 76 + n % 7)
-        k = n % STATIONS
-        previous = None
-        if role.returning and earlier is not None:
-            previous = g.assessment(
-                f"{prefix}a{n:02d}0",
-                person,
-                participant,
-                earlier,
-                practitioners,
-                previous=None,
-                screening=DemoScreening(dict(g.clear_answers), 132, 80),
-            )
-            visits.append(previous)
-        if role.state == "expected":
-            continue
-        akey = f"{prefix}a{n:02d}"
-        if role.state == "screening":
-            arrivals.append(
-                DemoArrival(akey, pkey, today_event.key, practitioners[k], stations[k], day)
-            )
-            continue
-        a = g.assessment(
-            akey, person, participant, today_event, practitioners, previous=previous, screening=said
-        )
-        results = a.results
-        if role.arms_used:
-            results = tuple(
-                _replace_result(r, modifications=("arms_used",))
-                if r.test == "chair_stand" and r.done
-                else r
-                for r in results
-            )
-        if role.tests_done is not None:
-            results = results[: role.tests_done]
-        kept = {r.test for r in results}
-        visits.append(
-            DemoAssessment(
-                key=a.key,
-                participant_key=a.participant_key,
-                event_key=a.event_key,
-                practitioner=practitioners[k],
-                station=stations[k],
-                assessed_on=a.assessed_on,
-                previous_key=a.previous_key,
-                screening=a.screening,
-                height_cm=a.height_cm if "bmi" in kept else None,
-                weight_kg=a.weight_kg if "bmi" in kept else None,
-                waist_cm=a.waist_cm if "waist" in kept else None,
-                moderate_minutes=a.moderate_minutes if "activity" in kept else None,
-                strength_days=a.strength_days if "activity" in kept else None,
-                balance_days=a.balance_days if "activity" in kept else None,
-                sitting_hours=a.sitting_hours if "activity" in kept else None,
-                results=results,
-                notes=a.notes,
-            )
-        )
-        if role.state == "printed":
-            printed.append(akey)
-    return TrainingDay(
-        DemoDataset(
-            tuple(events),
-            past.participants + tuple(people),
-            past.assessments + tuple(visits),
-        ),
-        today_event.key,
-        tuple(arrivals),
-        tuple(printed),
-        tuple(cast),
-    )
-
-
-def _venue_district(venue: str) -> str:
-    """The made-up postcode district of a demo venue (ZZ1 to ZZ12, by its town)."""
-    town = venue.rsplit(", ", 1)[-1]
-    return f"ZZ{TOWNS.index(town) % 12 + 1}" if town in TOWNS else "ZZ1"
-
-
-def _replace_result(r: DemoResult, modifications: tuple[str, ...]) -> DemoResult:
-    return DemoResult(
-        r.test, r.done, r.reason, r.value, r.unit, r.trials, modifications, r.stop_reason
-    )
+    return Generator(seed, station, ns, day, participants).run()
