@@ -159,7 +159,7 @@ def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.report.sheet import render_sheet
     from ffmot.services.overview import load_for_sheet
     from ffmot.services.records import find_by_code, mark_printed
-    from ffmot.services.summary import pick_visit
+    from ffmot.services.visits import pick_visit
 
     code = codes.normalise(args.code)
     shown = codes.display(code)

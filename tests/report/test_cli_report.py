@@ -12,7 +12,8 @@ import pytest
 
 from ffmot.core import codes
 from ffmot.services.records import get_assessment
-from ffmot.services.summary import event_overviews, participant_visits
+from ffmot.services.summary import event_overviews
+from ffmot.services.visits import participant_visits
 from tests.cli.test_cli import assert_refused, ffmot
 from tests.helpers import raw_sqlite
 from tests.report.conftest import Demo, make_demo

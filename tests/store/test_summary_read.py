@@ -14,12 +14,11 @@ from ffmot.core.paths import resources_dir
 from ffmot.core.published import CONSENT
 from ffmot.demo import generate
 from ffmot.services import records as R
+from ffmot.services.day_people import Person, read_people
 from ffmot.services.demo_load import load_demo
 from ffmot.services.summary import (
-    Person,
     event_overviews,
     person_from_overview,
-    read_people,
     summarise,
     summary_data,
 )
