@@ -203,3 +203,22 @@ def test_the_demo_generator_stands_on_the_core_alone():
         assert not bad, f"{f.relative_to(PACKAGE.parent)} imports {sorted(bad)}"
     for f in (PACKAGE / "core").rglob("*.py"):
         assert not any(m.startswith("ffmot.demo") for m in _full_imports(f)), f
+
+
+ROOM_LINES = 400
+
+
+def test_every_room_over_400_lines_says_why_at_its_top():
+    """A module that grew past about 400 lines says, in its docstring, why it is one room (and,
+    where it should be split, how): a newcomer is not left to guess."""
+    big = []
+    for f in sorted(PACKAGE.rglob("*.py")):
+        if "migrations" in f.parts:
+            continue
+        text = f.read_text()
+        if text.count("\n") <= ROOM_LINES:
+            continue
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if "Why one room:" not in doc:
+            big.append(f"{f.relative_to(PACKAGE.parent)} ({text.count(chr(10))} lines)")
+    assert not big, "over 400 lines with no reason at the top: " + ", ".join(big)

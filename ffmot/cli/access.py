@@ -5,6 +5,9 @@ On a protected database (one with named practitioners) every command that opens 
 jobs (a file only its owner can read, so the PIN is never in the command line, the shell's
 history or the environment). A name in FFMOT_USER alone gives no rights there. On an open
 database the name is taken as given, with a warning that anyone can do anything.
+
+Why one room: signing in and the practitioners' verbs share the PIN prompts, the lock-out and the
+audit.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""The `ffmot` command line: a thin face over the core. Stable: other tools rely on it."""
+"""The `ffmot` command line: a thin face over the core. Stable: other tools rely on it.
+
+Why one room: the parser is the command line's one table of verbs and options (other tools rely on
+it); each verb's work is in cli/store.py, cli/report.py, cli/access.py or cli/cards.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The command-line verbs that work on the database."""
+"""The command-line verbs that work on the database.
+
+Why one room: each database verb is a short function over one service; they share how a command
+opens, signs in to and closes the database.
+"""
 
 from __future__ import annotations
 

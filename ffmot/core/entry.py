@@ -5,6 +5,9 @@ The station and the score-card form only render this; the store and the import c
 same functions (check_trials, check_modifications, check_measurement), so the screen, the
 database and a file cannot disagree. What a test has (trial names, modifications, a leg choice,
 measurement fields and their ranges) is data in norms/battery.toml.
+
+Why one room: the station and the score-card form must accept, refuse and read exactly the same
+typing; one module is the one rule they both render.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ desktop must not print "3 Medi" on an English sheet.
 
 The language is held per thread and task (a context variable), so a station's window and a
 batch of sheets in several languages never mix: `with speaking("cy"): ...`.
+
+Why one room: the catalogue, its plural rule and the deferred Message are one lookup path; split, a
+message could be said by one path and counted as missing by another.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ their previous visit) and decides:
 
 The rules' words and thresholds are data (resources/advice.toml, explained in
 resources/README.md). No Qt, no database: plain data in, plain data out.
+
+Why one room: every sentence about one person comes from one set of rules, read in the order the
+sheet reads, so a clinician can review them beside resources/advice.toml.
 """
 
 from __future__ import annotations

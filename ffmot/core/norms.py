@@ -1,6 +1,10 @@
 """The reference norms, read from the data files in norms/ and checked as they are read.
 
 Every number keeps the row it came from, so a result can always name its source and status.
+
+Why one room: every file of a norm set is read and checked against the others (sources, statuses,
+battery, manifest) as one set. A split waiting: the manifest and its verification (the first 300
+lines) could be their own module.
 """
 
 from __future__ import annotations

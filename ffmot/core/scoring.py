@@ -3,6 +3,9 @@
 A single result goes through the same vectorised code as a batch of one, so the two can never
 disagree. Bands: `normal` is the 25th to 75th percentile, both ends included; a value outside a
 table's ages is `not_classified` with the reason, never extrapolated.
+
+Why one room: a single result goes through the batch code, so the two cannot disagree; splitting
+them would bring that risk back.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Starting the desktop app: settings, database, window; and screenshots for the README."""
+"""Starting the desktop app: settings, database, window, the training day and signing in.
+
+Why one room: start-up, the training day and signing in all rebuild or unlock the same window and
+session. The README's pictures are staged in gui/staging.py.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,11 @@
 """The Help menu's windows: the practitioner's guide (searchable, with pictures of the app's
 own screens), the keyboard shortcuts (read from the window's real actions and the screens' own
 shortcuts, so the list cannot drift from what the keys do), and About with the licences of the
-libraries ffmot ships with."""
+libraries ffmot ships with.
+
+Why one room: the guide, the shortcuts and About are three small windows sharing one way of finding
+and showing the guides.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 A view is built the first time it is shown (or asked for), so the window opens with only the
 first one built: the others cost their imports and widgets when someone goes to them.
+
+Why one room: the menus and shortcuts are one table, and the keyboard help reads it (gui/help.py).
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ small print. The same overview always gives the same bytes.
 
 A sheet that would run to a third page is laid out again more tightly (fewer next steps and
 local activities, no summary box), so every sheet fits on two pages of A4.
+
+Why one room: the sheet's layouts (bars, tighter, tightest) are tried in turn until it fits two
+pages; they share its styles and fitting.
 """
 
 from __future__ import annotations

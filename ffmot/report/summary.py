@@ -5,6 +5,9 @@ Pure functions of the (already anonymised and small-number-protected) data: they
 drawn with reportlab graphics in Okabe-Ito colours, every bar and segment labelled in words or
 numbers so nothing depends on telling colours apart. Spreadsheet cells that a spreadsheet would
 run as a formula are neutralised as in `ffmot export`.
+
+Why one room: the PDF, CSV and XLSX print the same rows from the same data and must never differ;
+one module lays out all three.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ A conflict is two different values of one fact (a test's result, a visit's measu
 person's details) recorded in two places. Both versions are kept (services/merge.py) until a
 practitioner chooses one: the choice is written to the record and to the audit. Until then the
 board shows the person as waiting for it, and their sheet is held.
+
+Why one room: finding a disagreement and settling it read and write the same facts, and a settled
+conflict must be found again exactly as it was found.
 """
 
 from __future__ import annotations

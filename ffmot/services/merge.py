@@ -12,6 +12,10 @@ two places without either seeing the other, to different values, is a conflict. 
 database keeps its version, the other is stored beside it for review, and the rest of the
 file still comes in. Merging the same file twice changes nothing the second time; files merge
 the same in any order. Records of erased participants are never brought back.
+
+Why one room: a merge is one pass over every table in one transaction, and its report names each
+record it left out. A split waiting: the checks of a record's values (_fits and its helpers) could
+be their own module.
 """
 
 from __future__ import annotations

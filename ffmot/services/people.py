@@ -7,6 +7,9 @@ found by the search). Two visits to the same MOT day become one when nothing in 
 a clash (two different results for one test, different measurements or screening) is refused
 with what clashes and how to put it right, and nothing changes. A withdrawal of consent on
 either record stays withdrawn.
+
+Why one room: planning a merge and doing it must agree on every rule, so both read the same loaded
+records in one module.
 """
 
 from __future__ import annotations

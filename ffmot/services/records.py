@@ -1,4 +1,9 @@
-"""Participants, consent, MOT days, visits, screening and results."""
+"""Participants, consent, MOT days, visits, screening and results.
+
+Why one room: every save passes the same checks (permission, consent to keep results, screening,
+versions) inside one transaction helper. A split waiting: participants and consent, MOT days, and
+results could each be a module over those shared checks.
+"""
 
 from __future__ import annotations
 

@@ -10,6 +10,10 @@ every column.
 Every cell a spreadsheet would run as a formula is neutralised with a leading apostrophe, in
 both formats; import takes it off again. Import checks every row first and writes nothing if
 any row is bad, and holds each result to the station's rules for who may be tested.
+
+Why one room: export and import share one column list (the file format other tools rely on). A
+split waiting: export, the file readers (CSV, XLSX, encodings), and import's checks and insert are
+three rooms over that column list.
 """
 
 from __future__ import annotations

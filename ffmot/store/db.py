@@ -2,6 +2,9 @@
 
 SQLite by default (one owner-only file in the user's data folder, WAL, foreign keys on,
 secure delete); PostgreSQL when several stations share one database.
+
+Why one room: opening a database is one sequence (where, key, lock, schema, checks) that every
+caller must go through whole.
 """
 
 from __future__ import annotations

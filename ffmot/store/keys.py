@@ -26,6 +26,9 @@ the key instead.
 
 A key unlocked in this process is remembered for that file (by device and inode) so that every
 connection opened on it can use it; `forget` drops it.
+
+Why one room: the key, the PINs that unlock it, the recovery code and sealed drafts are one
+secret's life; split, a path could skip a check.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Check-in: find or register the person, record consent and screening, print their card."""
+"""Check-in: find or register the person, record consent and screening, print their card.
+
+Why one room: one screen with four panes (search, person, screening, registration) around one
+chosen person. A split waiting: the registration form, with its duplicate warning and retry, could
+be its own widget.
+"""
 
 from __future__ import annotations
 

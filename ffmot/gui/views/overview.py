@@ -1,4 +1,8 @@
-"""Results and the conversation: where they stand, strengths first, then what to work on."""
+"""Results and the conversation: where they stand, strengths first, then what to work on.
+
+Why one room: one screen, section by section in the sheet's order; its words come from the sheet's
+(report/words.py).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """Score cards: keying a paper score card in one keyboard pass. Type or scan the card code, then
 each test's boxes in turn; Enter moves on (to the next box, then the next test) and, after the
 last test, saves the card. The live band shows per test, with the same rules as the station
-(ffmot/core/entry.py): the screen, the store and the import cannot disagree."""
+(ffmot/core/entry.py): the screen, the store and the import cannot disagree.
+
+Why one room: one screen: one keyboard pass over a card, each test's row built from core/entry.py.
+"""
 
 from __future__ import annotations
 

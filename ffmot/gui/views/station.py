@@ -1,5 +1,9 @@
 """Station entry: the station's test is chosen once; then, for each person, type or scan the
-card code, enter the trials and press Enter. The band shows as you type."""
+card code, enter the trials and press Enter. The band shows as you type.
+
+Why one room: one screen. What a test has (fields, trials, help, the live reading) comes from
+core/entry.py; what is saved from the Desk.
+"""
 
 from __future__ import annotations
 
