@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from ffmot.core import anonymity, codes, entry, lineage, screening, units
 from ffmot.core import text as textrules
-from ffmot.core.ages import age_on
+from ffmot.core.ages import age_on, parse_date
 from ffmot.core.battery import STOP_REASONS
 from ffmot.core.cells import NUMBER, neutralise, restore
 from ffmot.core.errors import FfmotError, InputError
@@ -894,15 +894,6 @@ def _uuid(text: str, what: str) -> str:
         ) from None
 
 
-def _date(text: str, what: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            _("{column} '{value}' is not a date (YYYY-MM-DD)", column=what, value=text)
-        ) from None
-
-
 def _opt_float(text: str, what: str) -> float | None:
     if not text:
         return None
@@ -1489,8 +1480,8 @@ def _parse_row(line: int, raw: dict[str, str], ns: NormSet) -> _Row:
         raise InputError(
             _("sex '{value}' must be one of {sexes}", value=sex, sexes=", ".join(SEXES))
         )
-    dob = _date(r["date_of_birth"], "date_of_birth")
-    when = _date(r["assessment_date"], "assessment_date")
+    dob = parse_date(r["date_of_birth"], "date_of_birth")
+    when = parse_date(r["assessment_date"], "assessment_date")
     if dob > when:
         raise InputError(_("the date of birth is after the assessment date"))
     age_on(dob, when)
@@ -1535,7 +1526,7 @@ def _parse_row(line: int, raw: dict[str, str], ns: NormSet) -> _Row:
         ),
         day=_Day(
             r["event"],
-            _date(r["event_date"], "event_date"),
+            parse_date(r["event_date"], "event_date"),
             r["venue"],
             r["organisation"],
             r["norm_set_version"],
