@@ -543,8 +543,12 @@ def _score_reading(
         N_("{test} has no age-and-sex normal range; it is read against health thresholds instead"),
         test=Message.of(test.short_name),
     )
-    if reading is None and test.id == "waist" and sex == NOT_STATED:
-        reason = Message.of(N_("sex not stated: waist thresholds differ for women and men"))
+    by_sex = any(rule.sex for rule in ns.readings.get(test.id, ()))
+    if reading is None and by_sex and sex == NOT_STATED:  # its lines differ for women and men
+        reason = Message.of(
+            N_("sex not stated: {test} thresholds differ for women and men"),
+            test=Message.of(test.short_name, lower=True),
+        )
     return _unclassified(base, source, where, reason, reading=reading, attention=attention)
 
 
