@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,9 @@ def _append(path: Path, text: str) -> None:
     path.write_text(body.rstrip("\n") + "\n" + text, encoding="utf-8")
 
 
-@pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An organisation's folder whose norms and advice add the 4-stage balance test."""
-    monkeypatch.delenv(organisation.ENV, raising=False)
-    monkeypatch.delenv("FFMOT_NORMS_DIR", raising=False)
-    f = tmp_path / "organisation"
+def make_folder(f: Path) -> Path:
+    """An organisation's folder, at f, whose norms and advice add the 4-stage balance test:
+    the data change, and nothing else."""
     shutil.copytree(norms_dir(), f / "norms")
     for name in ("battery.toml", "sources.toml", "body_readings.csv", "flags.csv"):
         _append(f / "norms" / name, (DATA / name).read_text(encoding="utf-8"))
@@ -45,6 +43,15 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         advice.replace(old, 'tests = ["single_leg_stance", "up_and_go", "four_stage_balance"]'),
         encoding="utf-8",
     )
+    return f
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The folder above, in use as this process's organisation folder."""
+    monkeypatch.delenv(organisation.ENV, raising=False)
+    monkeypatch.delenv("FFMOT_NORMS_DIR", raising=False)
+    f = make_folder(tmp_path / "organisation")
     organisation.use(f)
     yield f
     organisation.use(None)

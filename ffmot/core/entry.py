@@ -230,6 +230,8 @@ class Form:
                 problem=problem,
             )
         words = interpret.band_words(rules, t, s.band)
+        if t.norms == READINGS and s.reading:
+            words = interpret.reading_verdict(rules, s)[1]
         if not s.normal_range:  # read against cut-offs, or not compared (and why)
             said = _(s.reading) if s.reading else s.said_reason()
             return Live(counted, s.band, words, said[:1].upper() + said[1:], None, problem)

@@ -236,6 +236,13 @@ def band_words(rules: Rules, test: TestDef, band: str, both: bool = False) -> st
     return text + (rules.w("bands", "both_sexes") if both else "")
 
 
+def reading_verdict(rules: Rules, score: Score) -> tuple[str, str]:
+    """A result read against a published level (no usual range): "attention" or "fine", and
+    its words from advice.toml [bands] ("" where an older copy of the file has none)."""
+    verdict = "attention" if score.attention else "fine"
+    return verdict, rules.w("bands", verdict) if rules.has("bands", verdict) else ""
+
+
 def _decimals_that_agree(value: float, lo: float, hi: float) -> int:
     """The fewest decimals (0 to 3) at which the printed value and range edges keep the same
     order as the exact ones, so a printed range never contradicts the verdict."""
@@ -392,8 +399,8 @@ def test_says(rules: Rules, facts: Facts, o: Observed) -> TestSays:
         change, kind = change_says(rules, o, facts.previous_date, "")
         said = _(s.reading)
         said = said[:1].upper() + said[1:] + ("" if said.endswith(".") else ".")
-        verdict = "attention" if s.attention else "fine"
-        return TestSays(t.id, verdict, "", said, "", change, kind, "")
+        verdict, words = reading_verdict(rules, s)
+        return TestSays(t.id, verdict, words, said, "", change, kind, "")
     both = False
     band = s.band if s is not None else ""
     if facts.sex == "not_stated" and o.both is not None:

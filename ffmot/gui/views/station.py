@@ -518,6 +518,8 @@ class StationView(QWidget):
             self.chart.set_data(None, None, None, False, "", "")
         else:
             self.chart.set_data(*live.chart)
+        # With no range to draw, the words above say why (a reading, or why not compared).
+        self.chart.setVisible(live.chart is not None or not live.range_text)
 
     def _enter(self, n: int) -> None:
         """Enter moves on or saves, as the entry model says: measurements are never saved
