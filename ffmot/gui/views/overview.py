@@ -225,17 +225,16 @@ class OverviewView(QWidget):
         if o.body:
             box = QGroupBox(_("Body measurements"))
             bl = QFormLayout(box)
-            for item in o.body:
-                reading = (
-                    item.score.reading if item.score and item.score.reading else item.not_done_words
-                )
+            for item in o.body:  # in the sheet's words, in the screen's language
                 lab = QLabel(
-                    _("{value}: {reading}", value=item.value_text, reading=reading)
-                    if reading
-                    else item.value_text
+                    _(
+                        "{value}: {reading}",
+                        value=item.value_text,
+                        reading=sheet_words.body_words(item),
+                    )
                 )
                 lab.setWordWrap(True)
-                bl.addRow(item.test.short_name, lab)
+                bl.addRow(sheet_words.body_name(item), lab)
             self.body_layout.addWidget(box)
         if o.activity and (says is None or says.show_targets):
             box = QGroupBox(_("Activity and the UK guidelines"))
@@ -317,7 +316,7 @@ class OverviewView(QWidget):
         self.body_layout.addStretch(1)
 
     def _item_row(self, grid: QGridLayout, row: int, item: Item) -> None:
-        name = QLabel(f"<b>{item.test.short_name}</b><br>{item.value_text}")
+        name = QLabel(f"<b>{_(item.test.short_name)}</b><br>{item.value_text}")
         name.setTextFormat(Qt.TextFormat.RichText)
         grid.addWidget(name, row, 0)
         badge = BandBadge()
