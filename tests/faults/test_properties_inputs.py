@@ -123,7 +123,7 @@ def test_random_command_lines_exit_0_2_or_3_and_every_refusal_names_the_problem(
         with (
             mock.patch.dict(os.environ, env),
             mock.patch("ffmot.gui.app.run", return_value=0),
-            mock.patch("ffmot.gui.app.screenshot", side_effect=lambda p, *a, **k: p),
+            mock.patch("ffmot.gui.staging.screenshot", side_effect=lambda p, *a, **k: p),
         ):
             _cli_examples()
 
