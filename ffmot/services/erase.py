@@ -83,8 +83,9 @@ def _to_erase(s: Session, actor: Actor, code: str) -> Participant:
 def erase_participant(db: Database, actor: Actor, code_text: str, scrub_now: bool = True) -> Erased:
     """Deletes the participant, their consent, screening, visits, results and trials, and any
     merge conflict holding a copy of them; remembers only a hash of their id so a merge cannot
-    bring them back. On SQLite the freed pages are overwritten and the file compacted, so no
-    recoverable bytes remain; on PostgreSQL the tables are vacuumed."""
+    bring them back. On SQLite the freed space is overwritten as it is freed, so no
+    recoverable bytes remain (`scrub`), without rewriting the file; on PostgreSQL the tables
+    are vacuumed, without the lock that would stop other stations."""
     code = codes.normalise(code_text)
     with db.transaction() as s:
         pid = _to_erase(s, actor, code).id
@@ -181,23 +182,44 @@ def forget_leftovers(
     return gone + logs.forget({code, codes.display(code), *ids}, log_folder)
 
 
+# The tables that can hold a person (the audit's old row versions kept their ids).
+PERSONAL_TABLES = (
+    "participant", "consent", "assessment", "screening", "result", "trial", "name_word",
+    "merge_conflict", "merged_record", "audit",
+)  # fmt: skip
+
+
 def scrub(db: Database) -> None:
-    """Overwrites the space erased records used: on SQLite the file is compacted and its -wal
-    emptied; on PostgreSQL every table that held the person, the audit included (its old row
-    versions kept their ids), is rewritten. Raises StoreError saying why if it cannot finish
-    (a full disk, say); run again once that is fixed."""
+    """Leaves no byte of the erased records in the database's files, without rewriting them or
+    stopping another station.
+
+    SQLite: every connection runs with `secure_delete` (ffmot/store/db.py), so a deleted row's
+    bytes, and a freed page, are overwritten with zeros as they go, in the table, its indexes
+    and any overflow pages. What remains is the write-ahead log: it is checkpointed into the
+    file (which then holds the zeroed pages) and truncated to nothing. A station reading at that
+    moment holds the old log open: it is waited for, then said.
+
+    PostgreSQL: a plain VACUUM of the tables that held them, which takes no lock that stops
+    another station reading or writing. Old row versions in the server's own write-ahead log,
+    archives, replicas and backups are the server's (docs/information-governance.md).
+
+    Raises StoreError saying why if it cannot finish (a full disk, say); run again once that is
+    fixed (`ffmot db scrub`)."""
     try:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             if db.kind == "sqlite":
-                c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                c.exec_driver_sql("VACUUM")
-                c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            else:
-                c.execute(
-                    text(
-                        "VACUUM FULL participant, consent, assessment, screening, result, "
-                        "trial, name_word, merge_conflict, merged_record, audit"
+                # Waits (busy_timeout, 10 s) for a reader to finish with the old log.
+                busy, _frames, _copied = c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+                if not busy:
+                    return
+                raise StoreError(
+                    _(
+                        "the erased records are deleted, but another window was reading the "
+                        "database, so its log could not be emptied yet: run 'ffmot db scrub' "
+                        "when it is closed"
                     )
                 )
+            for table in PERSONAL_TABLES:
+                c.execute(text(f'VACUUM "{table}"'))
     except SQLAlchemyError as e:
         raise explain(db, e) from None

@@ -368,9 +368,10 @@ def test_the_shared_server_going_away_is_a_message_and_nothing_saved_is_lost(pg_
 
 
 @pytest.mark.skipif(not CAN_MOUNT, reason="needs a real full disk: a tmpfs (root)")
-def test_an_erasure_on_a_nearly_full_disk_says_what_is_left_and_scrub_finishes_it(actor):
-    """The records go, but compacting the file needs room: the person is told exactly that and
-    what to run, never "unexpected problem"; `ffmot db scrub` finishes once there is room."""
+def test_an_erasure_on_a_nearly_full_disk_still_leaves_no_byte_of_the_person(actor):
+    """Erasing overwrites the person's bytes where they lie (secure_delete) and empties the log:
+    it needs no room to rewrite the file, so a nearly full disk does not stop it. (It once
+    compacted the whole file, which failed here and left `ffmot db scrub` to finish.)"""
     with tmpfs(6144) as folder:
         # A plain file, where the overwriting can be seen (an encrypted one shows nothing).
         path = plain_database_file(folder / "ffmot.db")
@@ -395,19 +396,15 @@ def test_an_erasure_on_a_nearly_full_disk_says_what_is_left_and_scrub_finishes_i
         os.close(fd)
         p = _cli("--db", str(path), "erase", codes[7], "--yes")
         assert "Traceback" not in p.stderr and "unexpected problem" not in p.stderr, p.stderr
-        assert p.returncode == 2, (p.stdout, p.stderr)
-        assert "erased" in p.stdout and "full" in p.stderr and "ffmot db scrub" in p.stderr
-        with raw_sqlite(path) as c:  # the person is gone from the database already
-            assert c.execute(
-                "SELECT count(*) FROM participant WHERE family_name = 'Erasewell007'"
-            ).fetchone() == (0,)
-        filler.unlink()
-        p = _cli("--db", str(path), "db", "scrub")
-        assert p.returncode == 0, p.stderr
+        assert p.returncode == 0, (p.stdout, p.stderr)
+        assert "erased" in p.stdout
         data = path.read_bytes() + (
             Path(f"{path}-wal").read_bytes() if Path(f"{path}-wal").exists() else b""
         )
         assert b"Erasewell007" not in data and b"Erasewell008" in data
+        filler.unlink()
+        p = _cli("--db", str(path), "db", "scrub")  # still there, and harmless to run again
+        assert p.returncode == 0, p.stderr
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

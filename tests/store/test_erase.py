@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from ffmot.core import screening
 from ffmot.core.errors import InputError
 from ffmot.services import records as R
-from ffmot.services.erase import erase_participant
+from ffmot.services.erase import Erased, erase_participant
 from ffmot.services.merge import merge
 from ffmot.store.db import connect
 from ffmot.store.models import Assessment, AuditEntry, Participant, Result, Trial
@@ -178,3 +178,63 @@ def test_erasure_reaches_the_draft_and_the_log_lines_about_the_person(tmp_path, 
         text = log.read_text()
         assert zeb.code not in text and codes.display(zeb.code) not in text, log
         assert zeb.id not in text and "started" in text and other.code in text, log
+
+
+def test_an_erasure_does_not_rewrite_the_file(tmp_path, actor):
+    """The person's bytes are overwritten where they lie (secure_delete) and the log emptied:
+    the file is not compacted into a new one (at 200,000 people that took 30 s), so it keeps
+    its size, and nothing of the person is in it."""
+    path = plain_database_file(tmp_path / "ffmot.db")
+    db = connect(str(path))
+    ps = people(db, actor, n=40)
+    db.close()
+    db = connect(str(path))
+    size = path.stat().st_size
+    erase_participant(db, actor, ps[3].code)
+    assert path.stat().st_size == size  # compacting would have shrunk it
+    blob = file_bytes(path)
+    assert b"Quixotefamily03" not in blob and b"Quixotefamily04" in blob
+    db.close()
+
+
+def test_an_erasure_on_postgresql_does_not_wait_for_another_station(pg_url, actor):
+    """Another station in the middle of a transaction that has read the tables (as opening a
+    visit does) does not hold the erasure up: the tables are vacuumed without VACUUM FULL's
+    exclusive lock, which waited for every such station and then stopped them all."""
+    import threading
+
+    from sqlalchemy import text
+
+    db = connect(pg_url)
+    ps = people(db, actor, n=6)
+    other = connect(pg_url)
+    station = other.engine.connect()
+    reading = station.begin()
+    station.execute(text("SELECT count(*) FROM participant")).scalar_one()  # holds its lock
+    done = threading.Event()
+    failed: list[BaseException] = []
+    erased: list[Erased] = []
+
+    def erase() -> None:
+        try:
+            erased.append(erase_participant(db, actor, ps[2].code))
+        except BaseException as e:  # reported below, on the test thread
+            failed.append(e)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=erase, daemon=True)
+    worker.start()
+    try:
+        # Bounded by the erasure finishing; the ceiling is only for a machine far too slow.
+        assert done.wait(120), "the erasure waited for the other station's transaction"
+    finally:
+        reading.rollback()
+        station.close()
+        worker.join(120)
+        other.close()
+    assert not failed, failed
+    assert erased[0].unfinished == "", erased[0].unfinished  # overwritten, not left for later
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Participant)) == 5
+    db.close()
