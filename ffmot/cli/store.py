@@ -46,6 +46,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         check_can_confirm(args)
     if args.command == "db" and args.action == "recover":
         _recover(args)
+    if args.command == "demo":  # before the database is opened (or made)
+        from ffmot.services.demo_load import check_room
+
+        check_room(args.participants)
     db = connect_as(args, upgrade=args.command != "db")
     if db.warning:
         sys.stderr.write("ffmot: " + _("warning: {warning}", warning=db.warning) + "\n")

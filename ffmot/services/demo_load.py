@@ -5,6 +5,7 @@ Demo MOT days are always marked as training, so synthetic people are never taken
 
 from __future__ import annotations
 
+import os
 import random
 import uuid
 from dataclasses import dataclass
@@ -44,6 +45,56 @@ class DemoSummary:
     visits: int
     results: int
     event_ids: tuple[str, ...]
+
+
+# What `ffmot demo` holds at its peak, measured (2026-12-02, /usr/bin/time's maximum resident
+# size): 152 MB for 2,000 people and 303 MB for 8,000, so about 25 KB a person over about
+# 100 MB for ffmot itself. The generator builds the whole dataset before it is written.
+DEMO_BASE_BYTES = 100 * 2**20
+DEMO_BYTES_PER_PERSON = 26_000
+MEMORY_SHARE = 0.8  # of the memory free now: the rest is the computer's
+
+
+def available_memory() -> int | None:
+    """The memory free for a new program now (Linux's MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _size(n_bytes: float) -> str:
+    return f"{n_bytes / 2**30:.1f} GB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.0f} MB"
+
+
+def check_room(participants: int, available: int | None = None) -> None:
+    """Refuses, before anything is made or opened, a demo too big for the memory free now
+    (`available`: bytes, else measured), saying how many people would fit."""
+    have = available if available is not None else available_memory()
+    if have is None:
+        return
+    need = DEMO_BASE_BYTES + participants * DEMO_BYTES_PER_PERSON
+    room = have * MEMORY_SHARE
+    if need <= room:
+        return
+    most = max(0, int((room - DEMO_BASE_BYTES) // DEMO_BYTES_PER_PERSON))
+    raise InputError(
+        _(
+            "a demo of {n} people needs about {need} of memory, and this computer has {have} "
+            "free: ask for {most} people or fewer (--participants)",
+            n=participants,
+            need=_size(need),
+            have=_size(have),
+            most=most,
+        )
+    )
 
 
 def load_demo(
