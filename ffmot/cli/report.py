@@ -118,21 +118,13 @@ def _check_summary(args: argparse.Namespace) -> None:
 def find_event(db: Database, text: str) -> EventInfo:
     """An MOT day by its id or the start of it (at least 4 characters, as `ffmot events`
     shows 8)."""
-    from ffmot.services.records import list_events
+    from ffmot.services.records import get_event
 
-    t = text.strip().lower()
-    if len(t) < 4:
+    if len(text.strip()) < 4:
         raise InputError(
             _("--event needs at least the first 4 characters of the id (see 'ffmot events')")
         )
-    found = [e for e in list_events(db) if e.id.lower() == t or e.id.lower().startswith(t)]
-    if not found:
-        raise InputError(_("no MOT day has the id {id} (see 'ffmot events')", id=text.strip()))
-    if len(found) > 1:
-        raise InputError(
-            _("more than one MOT day's id starts with {id}: give more of it", id=text.strip())
-        )
-    return found[0]
+    return get_event(db, text)
 
 
 # --- the verbs ------------------------------------------------------------------------------

@@ -244,3 +244,33 @@ def test_a_modification_the_test_cannot_have_is_refused(db, actor):
             db, actor, a.id, "chair_stand", [(12, "")], "count", modifications=["walking_aid"]
         )
     assert R.get_assessment(db, a.id).result("chair_stand") is None
+
+
+def test_one_mot_day_is_found_by_its_key_and_counted_alone(db, actor):
+    """Finding one MOT day (for a sheet, a visit, a day's export, the summary) reads that day
+    and counts that day's visits only: it used to list every day and count every visit in the
+    database with a GROUP BY, a cost that grew with the database, not the day."""
+    from sqlalchemy import event
+
+    days = [R.create_event(db, actor, f"Day {n}", dt.date(2026, 5, n + 1)) for n in range(3)]
+    for n in range(3):
+        p = R.register_participant(db, actor, "Ada", f"Countwell{n}", dt.date(1950, 1, 1), "female")
+        R.check_in(db, actor, p.id, days[0 if n < 2 else 1].id)
+    said: list[str] = []
+
+    def seen(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        said.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        first = R.get_event(db, days[0].id)
+        second = R.get_event(db, days[1].id[:8].upper())  # the start, as 'ffmot events' shows
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert (first.name, first.participants) == ("Day 0", 2)
+    assert (second.name, second.participants) == ("Day 1", 1)
+    assert not any("GROUP BY" in s.upper() for s in said), said
+    with pytest.raises(InputError, match="no MOT day has the id"):
+        R.get_event(db, "%%%%")  # a wildcard is a character, not a pattern
+    with pytest.raises(InputError, match="no MOT day has the id"):
+        R.get_event(db, "ab")  # too short to be anyone's
