@@ -770,6 +770,59 @@ def _load_assessment(s: Session, assessment_id: str) -> Assessment:
     return a
 
 
+_VISIT_PARTS = (
+    selectinload(Assessment.results).selectinload(Result.trials),
+    selectinload(Assessment.screenings),
+    selectinload(Assessment.participant).selectinload(Participant.consents),
+)
+
+
+def day_visits(
+    db: Database, event_id: str
+) -> list[tuple[ParticipantInfo, AssessmentInfo, AssessmentInfo | None]]:
+    """Every visit to one MOT day with its person and their previous visit, by family name, read
+    with a few queries for the whole day (one per table), not a few per visit: what a day's
+    sheets and its overviews are made from."""
+    with db.transaction() as s:
+        visits = list(
+            s.scalars(
+                select(Assessment)
+                .join(Participant, Participant.id == Assessment.participant_id)
+                .where(Assessment.event_id == event_id)
+                .order_by(Participant.search_family, Participant.search_given, Participant.id)
+                .options(*_VISIT_PARTS)
+            )
+        )
+        wanted = {a.previous_id for a in visits if a.previous_id}
+        before: dict[str, Assessment] = {}
+        ids = sorted(wanted)
+        for start in range(0, len(ids), 500):  # a bounded IN list, whatever the day's size
+            for a in s.scalars(
+                select(Assessment)
+                .where(Assessment.id.in_(ids[start : start + 500]))
+                .options(*_VISIT_PARTS)
+            ):
+                before[a.id] = a
+        # Held here, so each visit's s.get(Event) finds its day in the session (the session
+        # keeps only what something else still holds).
+        days = {
+            e.id: e
+            for e in s.scalars(
+                select(Event).where(
+                    Event.id.in_(sorted({a.event_id for a in [*visits, *before.values()]}))
+                )
+            )
+        }
+        return [
+            (
+                _participant_info(a.participant),
+                _assessment_info(s, a),
+                _assessment_info(s, before[a.previous_id]) if a.previous_id in before else None,
+            )
+            for a in visits
+        ]
+
+
 def check_in(
     db: Database, actor: Actor, participant_id: str, event_id: str, practitioner: str = ""
 ) -> AssessmentInfo:

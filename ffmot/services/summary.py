@@ -22,8 +22,6 @@ import statistics
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 
-from sqlalchemy import select
-
 from ffmot.core import units
 from ffmot.core.advice import (
     FITNESS_COMPONENTS,
@@ -57,7 +55,6 @@ from ffmot.services.day_people import Person, day_directory, read_people
 from ffmot.services.overview import Overview, build_overview
 from ffmot.services.types import EventInfo
 from ffmot.store.db import Database
-from ffmot.store.models import Assessment, Participant
 
 # --- counting ------------------------------------------------------------------------------------
 
@@ -255,22 +252,11 @@ def event_overviews(
     event = R.get_event(db, event_id)
     advice = load_advice(advice_file())
     d = directory if directory is not None else day_directory(event)
-    with db.transaction() as s:
-        visits = s.execute(
-            select(Assessment.id, Assessment.participant_id)
-            .join(Participant, Participant.id == Assessment.participant_id)
-            .where(Assessment.event_id == event.id)
-            .order_by(Participant.search_family, Participant.search_given, Participant.id)
-        ).all()
-    out = []
-    for aid, pid in visits:
-        p = R.get_participant(db, pid)
-        if consent is not None and not p.consented(consent):
-            continue
-        a = R.get_assessment(db, aid)
-        prev = R.get_assessment(db, a.previous_id) if a.previous_id else None
-        out.append(build_overview(p, a, event, prev, ns, advice=advice, directory=d))
-    return out
+    return [
+        build_overview(p, a, event, prev, ns, advice=advice, directory=d)
+        for p, a, prev in R.day_visits(db, event.id)
+        if consent is None or p.consented(consent)
+    ]
 
 
 def summary_data(db: Database, event_id: str, norms: NormSet | None = None) -> SummaryData:
