@@ -10,8 +10,10 @@ them would bring that risk back.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -138,16 +140,17 @@ def _erf(x: FloatArray) -> FloatArray:
 
 
 def _z(level: float) -> float:
-    # Inverse normal CDF at the published percentile levels (few, fixed): bisection on erf.
-    lo, hi = -8.0, 8.0
-    p = level / 100.0
-    for _step in range(80):
-        mid = (lo + hi) / 2
-        if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < p:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
+    """The normal score (z) of a published percentile level: the inverse normal CDF."""
+    return NormalDist().inv_cdf(level / 100.0)
+
+
+@functools.cache
+def _zs(levels: tuple[float, ...]) -> FloatArray:
+    """The normal scores of a table's levels, worked out once per set of levels (a table has
+    three to five, and every score used to redo them). Read-only: shared by every call."""
+    zs = np.array([_z(level) for level in levels])
+    zs.setflags(write=False)
+    return zs
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,7 @@ def classify(
 
     # Percentile: piecewise-linear in z between the published points, extended past the
     # outermost points with the slope of the nearest segment; then the normal CDF.
-    zs = np.array([_z(level) for level in levels])
+    zs = _zs(tuple(levels))
     safe = np.where(ok[:, None], pts, np.arange(len(levels), dtype=np.float64)[None, :])
     k = len(levels)
     seg = np.clip((safe <= value[:, None]).sum(axis=1) - 1, 0, k - 2)

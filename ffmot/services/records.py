@@ -803,9 +803,9 @@ def day_visits(
                 .options(*_VISIT_PARTS)
             ):
                 before[a.id] = a
-        # Held here, so each visit's s.get(Event) finds its day in the session (the session
+        # Held by the session, so each visit's s.get(Event) finds its day there (the session
         # keeps only what something else still holds).
-        days = {
+        s.info["days"] = {
             e.id: e
             for e in s.scalars(
                 select(Event).where(
