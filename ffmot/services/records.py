@@ -415,8 +415,14 @@ def _name_starts(t: str, sqlite: bool) -> ColumnElement[bool]:
 
 
 def index_names(s: Session, participant_id: str, given: str, family: str) -> None:
-    """The participant's name words for the search, replacing any before."""
-    s.execute(delete(NameWord).where(NameWord.participant_id == participant_id))
+    """The participant's name words for the search, replacing any before. (Name words are
+    never loaded as objects, so the session is not searched for them: that search looked at
+    every object the session holds, which made an import of thousands of people slow down
+    with each person.)"""
+    s.execute(
+        delete(NameWord).where(NameWord.participant_id == participant_id),
+        execution_options={"synchronize_session": False},
+    )
     s.execute(
         insert(NameWord),
         [{"participant_id": participant_id, "word": w} for w in sorted(words(given, family))],

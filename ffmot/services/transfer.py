@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -1716,6 +1717,18 @@ def _say_result(v: _Value) -> str:
     return said + (f" [{', '.join(extra)}]" if extra else "")
 
 
+CHUNK = 500  # ids in one IN list: bounded, whatever the size of the file
+
+
+def _by_chunks(s: Session, model: Any, key: Any, ids: list[str]) -> dict[str, Any]:
+    """The rows of `model` whose `key` is one of `ids`, by key, read a chunk at a time."""
+    out: dict[str, Any] = {}
+    for start in range(0, len(ids), CHUNK):
+        for row in s.scalars(select(model).where(key.in_(ids[start : start + CHUNK]))):
+            out[getattr(row, key.key)] = row
+    return out
+
+
 def _check_results(
     s: Session, parsed: list[_Row], problems: list[str], update: bool
 ) -> dict[str, Result]:
@@ -1724,6 +1737,19 @@ def _check_results(
     the visit already holds is refused: it would be a second result for one test."""
     changed: dict[str, Result] = {}
     tests: dict[tuple[str, str], tuple[int, str]] = {}
+    # What is here already, read for the whole file in a few queries rather than two a row.
+    stored_by_id = _by_chunks(
+        s, Result, Result.id, sorted({r.result.id for r in parsed if r.result is not None})
+    )
+    held: dict[tuple[str, str], str] = {}
+    visits = sorted({r.assessment_id for r in parsed if r.result is not None})
+    for start in range(0, len(visits), CHUNK):
+        for rid, aid, tid in s.execute(
+            select(Result.id, Result.assessment_id, Result.test_id).where(
+                Result.assessment_id.in_(visits[start : start + CHUNK])
+            )
+        ):
+            held[(aid, tid)] = rid
     for row in parsed:
         res = row.result
         if res is None:
@@ -1742,13 +1768,9 @@ def _check_results(
                 )
             )
             continue
-        stored = s.get(Result, res.id)
+        stored = stored_by_id.get(res.id)
         if stored is None:
-            other = s.scalar(
-                select(Result.id).where(
-                    Result.assessment_id == row.assessment_id, Result.test_id == res.test
-                )
-            )
+            other = held.get((row.assessment_id, res.test))
             if other is not None:
                 problems.append(
                     _(
@@ -1833,125 +1855,136 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
             if legacy and res.done and res.value is not None and res.test in ("waist", "activity"):
                 # An earlier ffmot's file had no waist_cm or moderate_minutes column.
                 measured.setdefault(row.assessment_id, {})[res.test] = res.value
-    for row in parsed:
-        if row.participant_id in refused:
-            continue
-        if row.participant_id not in handled:
-            handled.add(row.participant_id)
-            outcome = _insert_person(s, row, problems, now, take_consents)
-            if outcome is None:
-                refused.add(row.participant_id)
+    # Look-ups below do not flush what this loop has added so far: the rows go in as one batch
+    # at the end (a new person is flushed at once, for their name words). Flushing at every
+    # look-up made an import about 250 rows a second. Anything a look-up could miss because it
+    # is not flushed yet is tracked here: people, days and visits in `handled`, results in
+    # `added`.
+    added: set[str] = set()
+    with s.no_autoflush:
+        for row in parsed:
+            if row.participant_id in refused:
                 continue
-            made["participant"] += outcome == "new"
-            if outcome == "new":
-                new_people.add(row.participant_id)
-            if outcome == "existing":
-                not_taken = _consents_not_taken(s, row)
-                consents["not_taken"] += not_taken
-                consents["not_taken_people"] += not_taken > 0
-            if outcome == "new" and row.person.consents:
-                consents["decisions"] += len(row.person.consents)
-                consents["people"] += 1
-                consents["line"] = consents["line"] or row.line
-        if row.event_id not in handled:
-            handled.add(row.event_id)
-            if s.get(Event, row.event_id) is None:
-                d = row.day
-                s.add(
-                    Event(
-                        id=row.event_id,
-                        name=d.name,
-                        date=d.date,
-                        venue=d.venue,
-                        organisation=d.organisation,
-                        tests_offered=list(d.tests_offered)
-                        or sorted(tests_by_day.get(row.event_id, ())),
-                        norm_set_version=d.norm_set_version,
-                        activities_directory=d.activities_directory,
-                        training=d.training,
+            if row.participant_id not in handled:
+                handled.add(row.participant_id)
+                outcome = _insert_person(s, row, problems, now, take_consents)
+                if outcome is None:
+                    refused.add(row.participant_id)
+                    continue
+                made["participant"] += outcome == "new"
+                if outcome == "new":
+                    new_people.add(row.participant_id)
+                if outcome == "existing":
+                    not_taken = _consents_not_taken(s, row)
+                    consents["not_taken"] += not_taken
+                    consents["not_taken_people"] += not_taken > 0
+                if outcome == "new" and row.person.consents:
+                    consents["decisions"] += len(row.person.consents)
+                    consents["people"] += 1
+                    consents["line"] = consents["line"] or row.line
+            if row.event_id not in handled:
+                handled.add(row.event_id)
+                if s.get(Event, row.event_id) is None:
+                    d = row.day
+                    s.add(
+                        Event(
+                            id=row.event_id,
+                            name=d.name,
+                            date=d.date,
+                            venue=d.venue,
+                            organisation=d.organisation,
+                            tests_offered=list(d.tests_offered)
+                            or sorted(tests_by_day.get(row.event_id, ())),
+                            norm_set_version=d.norm_set_version,
+                            activities_directory=d.activities_directory,
+                            training=d.training,
+                        )
                     )
-                )
-                made["event"] += 1
-        if row.assessment_id not in handled:
-            handled.add(row.assessment_id)
-            v = row.visit
-            if s.get(Assessment, row.assessment_id) is None:
-                m = measured.get(row.assessment_id, {})
-                a = Assessment(
-                    id=row.assessment_id,
-                    participant_id=v.participant_id,
-                    event_id=v.event_id,
-                    assessed_on=v.when,
-                    practitioner=v.practitioner,
-                    station=v.station,
-                    height_cm=v.height_cm,
-                    weight_kg=v.weight_kg,
-                    waist_cm=v.waist_cm if v.waist_cm is not None else m.get("waist"),
-                    moderate_minutes=(
-                        v.moderate_minutes if v.moderate_minutes is not None else m.get("activity")
-                    ),
-                    strength_days=v.strength_days,
-                    balance_days=v.balance_days,
-                    sitting_hours=v.sitting_hours,
-                    notes=v.notes,
-                    goals=v.goals,
-                    printed_at=v.printed_at,
-                    created_at=v.checked_in_at or now,
-                    updated_at=now,
-                )
-                s.add(a)
-                if v.previous_id:
-                    pending_previous.append((a, v.previous_id))
-                made["assessment"] += 1
-            sc = v.screening
-            if sc is not None and s.get(Screening, sc.id) is None:
-                s.add(
-                    Screening(
-                        id=sc.id,
-                        assessment_id=row.assessment_id,
-                        answers=dict(sc.answers),
-                        systolic=sc.systolic,
-                        diastolic=sc.diastolic,
-                        outcome=sc.outcome,
-                        excluded_tests=list(sc.excluded_tests),
-                        recorded_at=sc.recorded_at or now,
-                        recorded_by=sc.recorded_by,
+                    made["event"] += 1
+                    s.flush()  # a day goes in before its visits (no relationship orders them)
+            if row.assessment_id not in handled:
+                handled.add(row.assessment_id)
+                v = row.visit
+                if s.get(Assessment, row.assessment_id) is None:
+                    m = measured.get(row.assessment_id, {})
+                    a = Assessment(
+                        id=row.assessment_id,
+                        participant_id=v.participant_id,
+                        event_id=v.event_id,
+                        assessed_on=v.when,
+                        practitioner=v.practitioner,
+                        station=v.station,
+                        height_cm=v.height_cm,
+                        weight_kg=v.weight_kg,
+                        waist_cm=v.waist_cm if v.waist_cm is not None else m.get("waist"),
+                        moderate_minutes=(
+                            v.moderate_minutes
+                            if v.moderate_minutes is not None
+                            else m.get("activity")
+                        ),
+                        strength_days=v.strength_days,
+                        balance_days=v.balance_days,
+                        sitting_hours=v.sitting_hours,
+                        notes=v.notes,
+                        goals=v.goals,
+                        printed_at=v.printed_at,
+                        created_at=v.checked_in_at or now,
+                        updated_at=now,
                     )
-                )
-        res = row.result
-        if res is None:
-            continue
-        if res.id in changed:
-            stored = changed.pop(res.id)
-            _update_result(s, stored, res, actor, source)
-            written.append((row, stored))
-            made["updated"] += 1
-            continue
-        if s.get(Result, res.id) is not None:
-            made["there"] += 1
-            continue
-        result = Result(
-            id=res.id,
-            assessment_id=row.assessment_id,
-            test_id=res.test,
-            done=res.done,
-            reason=res.reason,
-            stop_reason=res.stop_reason,
-            value=res.value,
-            unit=res.unit,
-            modifications=list(res.modifications),
-            recorded_by=res.recorded_by,
-            station=res.station,
-            recorded_at=res.recorded_at or now,
-            updated_at=res.updated_at or res.recorded_at or now,
-        )
-        result.trials = [
-            Trial(n=i + 1, value=value, unit=res.unit, label=label)
-            for i, (value, label) in enumerate(res.trials)
-        ]
-        s.add(result)
-        written.append((row, result))
-        made["result"] += 1
+                    s.add(a)
+                    if v.previous_id:
+                        pending_previous.append((a, v.previous_id))
+                    made["assessment"] += 1
+                sc = v.screening
+                if sc is not None and s.get(Screening, sc.id) is None:
+                    s.add(
+                        Screening(
+                            id=sc.id,
+                            assessment_id=row.assessment_id,
+                            answers=dict(sc.answers),
+                            systolic=sc.systolic,
+                            diastolic=sc.diastolic,
+                            outcome=sc.outcome,
+                            excluded_tests=list(sc.excluded_tests),
+                            recorded_at=sc.recorded_at or now,
+                            recorded_by=sc.recorded_by,
+                        )
+                    )
+            res = row.result
+            if res is None:
+                continue
+            if res.id in changed:
+                stored = changed.pop(res.id)
+                _update_result(s, stored, res, actor, source)
+                written.append((row, stored))
+                made["updated"] += 1
+                continue
+            if res.id in added or s.get(Result, res.id) is not None:
+                made["there"] += 1
+                continue
+            added.add(res.id)
+            result = Result(
+                id=res.id,
+                assessment_id=row.assessment_id,
+                test_id=res.test,
+                done=res.done,
+                reason=res.reason,
+                stop_reason=res.stop_reason,
+                value=res.value,
+                unit=res.unit,
+                modifications=list(res.modifications),
+                recorded_by=res.recorded_by,
+                station=res.station,
+                recorded_at=res.recorded_at or now,
+                updated_at=res.updated_at or res.recorded_at or now,
+            )
+            result.trials = [
+                Trial(n=i + 1, value=value, unit=res.unit, label=label)
+                for i, (value, label) in enumerate(res.trials)
+            ]
+            s.add(result)
+            written.append((row, result))
+            made["result"] += 1
     s.flush()
     for a, prev in pending_previous:
         if s.get(Assessment, prev) is not None:

@@ -37,3 +37,35 @@ def test_a_days_overviews_take_a_few_queries_whatever_the_days_size(tmp_path):
         assert max(counts) <= 25, counts
     finally:
         demo.db.close()
+
+
+def test_an_import_reads_what_is_there_for_the_whole_file_not_row_by_row(tmp_path):
+    """Importing checks each row against what the database holds with a few queries for the
+    whole file: it used to ask two questions a row before writing it, and flush everything
+    added so far at each (about 250 rows a second, slower as the file went on)."""
+    from ffmot.services.transfer import export_file, import_file
+    from ffmot.services.types import Actor
+    from ffmot.store.db import connect
+
+    demo = make_demo(tmp_path / "ffmot.db", people=60)
+    actor = Actor("Test Runner", "tests")
+    out = tmp_path / "all.csv"
+    try:
+        rows = export_file(demo.db, actor, out, "csv").rows
+    finally:
+        demo.db.close()
+    target = connect(str(tmp_path / "other.db"))
+    said: list[str] = []
+
+    def seen(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        said.append(statement)
+
+    event.listen(target.engine, "before_cursor_execute", seen)
+    try:
+        made = import_file(target, actor, out, take_consents=True)
+    finally:
+        event.remove(target.engine, "before_cursor_execute", seen)
+        target.close()
+    assert made.results > 500 and rows > 500
+    per_row = len(said) / rows
+    assert per_row < 4.0, f"{len(said)} statements for {rows} rows ({per_row:.1f} a row)"
