@@ -67,6 +67,8 @@ def test_the_practice_day_is_in_full_swing_and_someone_booked_is_checked_in_live
     # Niamh arrives: find her by name, Enter, check her in.
     w.show_view("check-in")
     view = w.checkin
+    w.activateWindow()  # a shortcut reaches only the active window (a busy machine may lag)
+    qtbot.waitUntil(w.isActiveWindow)
     qtbot.keyClick(w, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(view.search.hasFocus)
     qtbot.keyClicks(view.search, "niamh runth")
