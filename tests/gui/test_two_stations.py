@@ -97,8 +97,10 @@ def test_both_look_up_a_saves_then_b_marks_it_not_done_b_is_told(two_windows, qt
     qtbot.keyClicks(st_a.fields[0], "16")
     qtbot.keyClick(st_a.fields[0], Qt.Key.Key_Return)
     assert "Saved 16" in st_a.status.text()
+    b.window.activateWindow()  # back to B's window: its keys reach only the active window
+    qtbot.waitUntil(b.window.isActiveWindow)
     qtbot.keyClick(st_b.fields[0], Qt.Key.Key_F9)  # B's screen still shows no result
-    assert st_b.reasons.isVisible()
+    qtbot.waitUntil(st_b.reasons.isVisible)
     qtbot.keyClick(st_b.reason_buttons["declined"], Qt.Key.Key_1)  # declined
     assert "reload" in st_b.problem.text() and "not done" not in st_b.status.text()
     kept = R.get_assessment(b.ctx.db, visit.id).result("arm_curl")
