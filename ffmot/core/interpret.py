@@ -46,7 +46,6 @@ LEVELS = ("seated", "supported", "standard", "progressed")
 FULL, SCREENED_OUT, SYMPTOM_STOP = "full", "screened_out", "symptom_stop"
 MODIFIED = ("arms_used", "walking_aid", "held_support")
 MOBILITY_FOCUS = ("balance", "leg_strength", "stamina")
-SHORT_BALANCE_S = 5.0  # a one-leg stand under this: the balance flag (Vellas 1997)
 WORK_ON = ("below", "attention")  # verdicts that can make something to work on
 COMPARED = ("above", "usual", "below", "attention", "fine")  # verdicts that say how they did
 FAR_BELOW_PERCENTILE = 10  # below this, steps start at the supported level
