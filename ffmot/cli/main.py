@@ -14,11 +14,13 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from ffmot import __version__
 from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.files import owner_only
 from ffmot.core.i18n import N_, _, _n
 from ffmot.core.paths import check_output_file
 
@@ -638,24 +640,80 @@ def _score(args: argparse.Namespace, out: TextIO) -> int:  # noqa: C901 (each wa
 
 
 def _batch(src: Path, dst: Path) -> int:
-    from ffmot.core.batch import INPUT_COLUMNS, OUTPUT_COLUMNS, score_rows
+    """Scores a CSV file as it reads it: a chunk of rows at a time, into a temporary file that
+    replaces `dst` only when every row has been written (memory is flat in the file's length)."""
+    from ffmot.core.batch import OUTPUT_COLUMNS, score_table
     from ffmot.core.norms import default_norm_set
 
     try:
         if src.exists() and not src.is_dir() and not src.is_file():  # never wait on a pipe
             raise InputError(_("{path} is a device or a pipe, not a CSV file", path=src))
-        text = src.read_text(encoding="utf-8-sig")
+        f = src.open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
         raise InputError(_("cannot find {path}", path=src)) from None
     except IsADirectoryError:
         raise InputError(_("{path} is a folder, not a CSV file", path=src)) from None
-    except UnicodeDecodeError:
-        raise InputError(_("{path} is not UTF-8 text: save it as CSV UTF-8", path=src)) from None
     except OSError as e:
         raise InputError(_("cannot read {path}: {problem}", path=src, problem=e.strerror)) from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
+    counted = [0, 0]  # rows, rows that could not be scored
+    with f:
+        try:
+            reader = csv.reader(f)
+            header = [h.strip() for h in next(reader, [])]
+            _check_batch_header(src, header)
+            columns = header + list(OUTPUT_COLUMNS)
+            band = len(header) + OUTPUT_COLUMNS.index("band")
+
+            def scored() -> Iterator[list[str]]:
+                for chunk in score_table(header, reader, default_norm_set()):
+                    counted[0] += len(chunk)
+                    counted[1] += sum(1 for r in chunk if r[band] == "error")
+                    yield from chunk
+
+            _write_atomic(dst, columns, scored())
+        except UnicodeDecodeError:
+            raise InputError(
+                _("{path} is not UTF-8 text: save it as CSV UTF-8", path=src)
+            ) from None
+        except csv.Error as e:
+            raise InputError(
+                _(
+                    "{path} is not a CSV file this program can read (line {line}: {problem})",
+                    path=src,
+                    line=reader.line_num,
+                    problem=e,
+                )
+            ) from None
+    rows, errors = counted
+    if errors:
+        unscored = _n(
+            "{count} row(s) could not be scored (see the message column)",
+            "{count} row(s) could not be scored (see the message column)",
+            errors,
+        )
+        said = _n(
+            "scored {scored} of {count} row into {path}; {unscored}",
+            "scored {scored} of {count} rows into {path}; {unscored}",
+            rows,
+            scored=rows - errors,
+            path=dst,
+            unscored=unscored,
+        )
+    else:
+        said = _n(
+            "scored {scored} of {count} row into {path}",
+            "scored {scored} of {count} rows into {path}",
+            rows,
+            scored=rows,
+            path=dst,
+        )
+    sys.stderr.write(f"ffmot: {said}\n")
+    return 0
+
+
+def _check_batch_header(src: Path, header: list[str]) -> None:
+    from ffmot.core.batch import INPUT_COLUMNS, OUTPUT_COLUMNS
+
     needed = [c for c in ("test", "sex", "value") if c not in header]
     if not header:
         raise InputError(
@@ -689,37 +747,11 @@ def _batch(src: Path, dst: Path) -> int:
                 columns=", ".join(extra),
             )
         )
-    rows = score_rows(reader, default_norm_set())
-    columns = header + list(OUTPUT_COLUMNS)
-    _write_atomic(dst, columns, rows)
-    errors = sum(1 for r in rows if r["band"] == "error")
-    if errors:
-        unscored = _n(
-            "{count} row(s) could not be scored (see the message column)",
-            "{count} row(s) could not be scored (see the message column)",
-            errors,
-        )
-        said = _n(
-            "scored {scored} of {count} row into {path}; {unscored}",
-            "scored {scored} of {count} rows into {path}; {unscored}",
-            len(rows),
-            scored=len(rows) - errors,
-            path=dst,
-            unscored=unscored,
-        )
-    else:
-        said = _n(
-            "scored {scored} of {count} row into {path}",
-            "scored {scored} of {count} rows into {path}",
-            len(rows),
-            scored=len(rows),
-            path=dst,
-        )
-    sys.stderr.write(f"ffmot: {said}\n")
-    return 0
 
 
-def _write_atomic(dst: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+def _write_atomic(dst: Path, columns: list[str], rows: Iterable[list[str]]) -> None:
+    """Writes rows as they come into a temporary file beside `dst`, replacing `dst` only once
+    every row is written; on any failure the temporary file goes and `dst` is untouched."""
     check_output_file(dst)
     directory = dst.parent if str(dst.parent) else Path(".")
     try:
@@ -729,9 +761,10 @@ def _write_atomic(dst: Path, columns: list[str], rows: list[dict[str, str]]) -> 
             _("cannot write in {folder}: {problem}", folder=directory, problem=e.strerror)
         ) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
-            w.writeheader()
+        owner_only(fd, tmp)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            w = csv.writer(out)
+            w.writerow(columns)
             w.writerows(rows)
         os.replace(tmp, dst)
     except OSError as e:
@@ -739,6 +772,9 @@ def _write_atomic(dst: Path, columns: list[str], rows: list[dict[str, str]]) -> 
         raise InputError(
             _("cannot write {path}: {problem}", path=dst, problem=e.strerror)
         ) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # --- the desktop app -------------------------------------------------------------------------

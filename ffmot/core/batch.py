@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from ffmot.core import units
 from ffmot.core.ages import age_on, parse_age, parse_date, parse_number
-from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.battery import TestDef
+from ffmot.core.errors import InputError
 from ffmot.core.i18n import _
 from ffmot.core.norms import SEX_INDEX, NormSet, PercentileTable, ThresholdTable
 from ffmot.core.scoring import (
@@ -51,40 +53,29 @@ class _Parsed:
     unit: str
 
 
-def parse_row(row: Mapping[str, str | None], ns: NormSet, today: dt.date) -> _Parsed:
-    def get(key: str) -> str:
-        return (row.get(key) or "").strip()
+@dataclass(frozen=True)
+class _Refused:
+    message: str
 
-    if not get("test"):
-        raise InputError(_("no test given"))
-    test = ns.test(get("test").lower())
-    sex = parse_sex(get("sex"))
-    if get("age"):
-        age = parse_age(get("age"))
-        if get("dob"):
-            dob_age = age_on(
-                parse_date(get("dob"), "dob"),
-                parse_date(get("date"), "date") if get("date") else today,
-            )
-            if dob_age != age:
-                raise InputError(
-                    _(
-                        "age {age} does not match the date of birth (age {dob_age})",
-                        age=age,
-                        dob_age=dob_age,
-                    )
-                )
-    elif get("dob"):
-        on = parse_date(get("date"), "date") if get("date") else today
-        age = age_on(parse_date(get("dob"), "dob"), on)
-    else:
-        raise InputError(_("give either age, or dob (and date)"))
-    if not get("value"):
-        raise InputError(_("no value given"))
-    value = parse_number(get("value"), "value")
-    unit_code = units.normalise_unit(get("unit"), test.units, test.unit, _(test.short_name))
-    check_value(test, value, unit_code)
-    return _Parsed(test.id, sex, age, value, unit_code)
+
+def _attempt(work: Callable[..., object], *args: object) -> object:
+    """What `work(*args)` gives, or its refusal kept as a message (raised or written later)."""
+    try:
+        return work(*args)
+    except InputError as e:
+        return _Refused(str(e))
+
+
+def parse_row(row: Mapping[str, str | None], ns: NormSet, today: dt.date) -> _Parsed:
+    header = [k for k in row if k is not None]
+    block = [[("" if row[k] is None else str(row[k])) for k in header]]
+    parsed, problems = _parse_block(
+        block, len(header), {k: i for i, k in enumerate(header)}, ns, today
+    )
+    p = parsed[0]
+    if p is None:
+        raise InputError(problems[0])
+    return p
 
 
 def score_rows(
@@ -94,45 +85,190 @@ def score_rows(
 
     A row that cannot be scored gets band 'error' and a message; the others still score.
     """
-    today = today or dt.date.today()
     inputs = [dict(r) for r in rows]
+    header = list(dict.fromkeys(k for r in inputs for k in r if k is not None))
+    table = (
+        [("" if r.get(k) is None else str(r.get(k))) for k in header]
+        + (["\0"] if None in r else [])
+        for r in inputs
+    )
     out: list[dict[str, str]] = []
-    parsed: list[_Parsed | None] = []
-    for r in inputs:
-        o = {k: ("" if v is None else str(v)) for k, v in r.items() if k is not None}
-        o.update(dict.fromkeys(OUTPUT_COLUMNS, ""))
-        if None in r:
-            p = None
-            o["band"], o["message"] = "error", _("this row has more fields than the header")
-        else:
-            try:
-                p = parse_row(r, ns, today)
-            except FfmotError as e:
-                p = None
-                o["band"], o["message"] = "error", str(e)
-        parsed.append(p)
-        out.append(o)
-
-    by_test: dict[str, list[int]] = {}
-    for i, p in enumerate(parsed):
-        if p is not None:
-            by_test.setdefault(p.test, []).append(i)
-    for test_id, idx in by_test.items():
-        table = ns.tables.get(test_id)
-        if table is None:  # BMI, waist, activity: few rows, scored one by one
-            for i in idx:
-                p = parsed[i]
-                assert p is not None
-                _fill_single(out[i], p, ns)
-            continue
-        _fill_batch(out, [parsed[i] for i in idx], idx, ns, table)
-    for o, p in zip(out, parsed, strict=True):
-        if p is not None:
-            o["age_used"], o["unit_used"] = str(p.age), p.unit
+    for chunk in score_table(header, table, ns, today):
+        for cells in chunk:
+            out.append(dict(zip(header + list(OUTPUT_COLUMNS), cells, strict=True)))
     return out
 
 
-def _fill_single(o: dict[str, str], p: _Parsed, ns: NormSet) -> None:
+CHUNK = 20_000  # rows scored as one numpy batch: large enough to be fast, small enough to stream
+
+
+def score_table(
+    header: Sequence[str],
+    rows: Iterable[list[str]],
+    ns: NormSet,
+    today: dt.date | None = None,
+    chunk: int = CHUNK,
+) -> Iterator[list[list[str]]]:
+    """Scores a table as it is read: yields, a chunk at a time, each row's own cells padded to
+    the header, then the OUTPUT_COLUMNS. Memory is flat in the length of the table.
+
+    A row longer than the header gets band 'error' and a message; the others still score.
+    """
+    day = today or dt.date.today()
+    width = len(header)
+    where = {h: i for i, h in enumerate(header)}
+    it = iter(rows)
+    while True:
+        block = list(itertools.islice(it, chunk))
+        if not block:
+            return
+        yield _score_block(block, width, where, ns, day)
+
+
+def _parse_block(
+    block: list[list[str]], width: int, where: dict[str, int], ns: NormSet, today: dt.date
+) -> tuple[list[_Parsed | None], list[str]]:
+    """Each row parsed, or None and why not. Column by column: each distinct cell is parsed
+    once per block (a million-row batch repeats a dozen tests, a few sexes, forty ages and a
+    few thousand values), and a row's first problem, in column order, is the one it is told."""
+    n = len(block)
+
+    def column(name: str) -> list[str]:
+        i = where.get(name)
+        if i is None:
+            return [""] * n
+        return [r[i].strip() if i < len(r) else "" for r in block]
+
+    tests, sexes, ages, dobs = column("test"), column("sex"), column("age"), column("dob")
+    dates, values, unit_texts = column("date"), column("value"), column("unit")
+    test_of = {t: _attempt(ns.test, t.lower()) for t in set(tests) if t}
+    sex_of = {x: _attempt(parse_sex, x) for x in set(sexes)}
+    age_of = {x: _attempt(parse_age, x) for x in set(ages) if x}
+    unit_of: dict[tuple[str, str], object] = {}
+    value_of: dict[tuple[str, str, str], object] = {}
+    parsed: list[_Parsed | None] = [None] * n
+    problems = [""] * n
+    for j in range(n):
+        if len(block[j]) > width:
+            problems[j] = _("this row has more fields than the header")
+            continue
+        t = tests[j]
+        if not t:
+            problems[j] = _("no test given")
+            continue
+        test = test_of[t]
+        if isinstance(test, _Refused):
+            problems[j] = test.message
+            continue
+        assert isinstance(test, TestDef)
+        sex = sex_of[sexes[j]]
+        if isinstance(sex, _Refused):
+            problems[j] = sex.message
+            continue
+        try:
+            age = _age(ages[j], age_of, dobs[j], dates[j], today)
+        except InputError as e:
+            problems[j] = str(e)
+            continue
+        if not values[j]:
+            problems[j] = _("no value given")
+            continue
+        ukey = (test.id, unit_texts[j])
+        unit = unit_of.get(ukey)
+        if unit is None:
+            unit = unit_of[ukey] = _attempt(
+                units.normalise_unit, ukey[1], test.units, test.unit, _(test.short_name)
+            )
+        if isinstance(unit, _Refused):
+            problems[j] = unit.message
+            continue
+        assert isinstance(unit, str)
+        vkey = (test.id, unit, values[j])
+        value = value_of.get(vkey)
+        if value is None:
+            value = value_of[vkey] = _attempt(_checked, test, unit, vkey[2])
+        if isinstance(value, _Refused):
+            problems[j] = value.message
+            continue
+        assert isinstance(value, float)
+        parsed[j] = _Parsed(test.id, cast(str, sex), age, value, unit)
+    return parsed, problems
+
+
+def _age(text: str, age_of: dict[str, object], dob: str, on: str, today: dt.date) -> int:
+    if text:
+        age = age_of[text]
+        if isinstance(age, _Refused):
+            raise InputError(age.message)
+        assert isinstance(age, int)
+        if dob:
+            dob_age = age_on(parse_date(dob, "dob"), parse_date(on, "date") if on else today)
+            if dob_age != age:
+                raise InputError(
+                    _(
+                        "age {age} does not match the date of birth (age {dob_age})",
+                        age=age,
+                        dob_age=dob_age,
+                    )
+                )
+        return age
+    if dob:
+        return age_on(parse_date(dob, "dob"), parse_date(on, "date") if on else today)
+    raise InputError(_("give either age, or dob (and date)"))
+
+
+def _checked(test: TestDef, unit: str, text: str) -> float:
+    v = parse_number(text, "value")
+    check_value(test, v, unit)
+    return v
+
+
+def _score_block(
+    block: list[list[str]], width: int, where: dict[str, int], ns: NormSet, today: dt.date
+) -> list[list[str]]:
+    blank = [""] * len(OUTPUT_COLUMNS)
+    out = [(row + [""] * (width - len(row)))[:width] + blank for row in block]
+    parsed, problems = _parse_block(block, width, where, ns, today)
+    by_test: dict[str, list[int]] = {}
+    for i, p in enumerate(parsed):
+        if p is None:
+            out[i][width + _BAND], out[i][width + _MESSAGE] = "error", problems[i]
+        else:
+            by_test.setdefault(p.test, []).append(i)
+    for test_id, idx in by_test.items():
+        table = ns.tables.get(test_id)
+        views = [_Out(out[i], width) for i in idx]
+        if table is None:  # BMI, waist, activity: few rows, scored one by one
+            for view, i in zip(views, idx, strict=True):
+                p = parsed[i]
+                assert p is not None
+                _fill_single(view, p, ns)
+            continue
+        _fill_batch(views, [parsed[i] for i in idx], ns, table)
+    for o, p in zip(out, parsed, strict=True):
+        if p is not None:
+            o[width + _AGE_USED], o[width + _UNIT_USED] = str(p.age), p.unit
+    return out
+
+
+_AGE_USED, _UNIT_USED, _BAND = 0, 1, 2
+_MESSAGE = len(OUTPUT_COLUMNS) - 1
+_AT = {c: i for i, c in enumerate(OUTPUT_COLUMNS)}
+
+
+class _Out:
+    """One output row's OUTPUT_COLUMNS, set by name."""
+
+    __slots__ = ("row", "width")
+
+    def __init__(self, row: list[str], width: int) -> None:
+        self.row, self.width = row, width
+
+    def __setitem__(self, column: str, cell: str) -> None:
+        self.row[self.width + _AT[column]] = cell
+
+
+def _fill_single(o: _Out, p: _Parsed, ns: NormSet) -> None:
     r = score(p.test, p.sex, p.age, p.value, p.unit, norms=ns)
     o["band"] = r.band
     o["flags"] = ";".join(f.id for f in r.flags)
@@ -141,9 +277,8 @@ def _fill_single(o: dict[str, str], p: _Parsed, ns: NormSet) -> None:
 
 
 def _fill_batch(
-    out: list[dict[str, str]],
+    out: list[_Out],
     rows: list[_Parsed | None],
-    idx: list[int],
     ns: NormSet,
     table: PercentileTable | ThresholdTable,
 ) -> None:
@@ -160,18 +295,38 @@ def _fill_batch(
     masks = flag_masks(ns.flags.get(test.id, ()), sex, age, raw * to_test)
     crit_row, _standard, crit_met = criteria(ns, test, sex, age, v_norm)
     cites = [ns.cite(r) for r in table.rows]
-    for j, i in enumerate(idx):
-        o, u = out[i], unit_codes[j]
-        band = int(c.band[j])
-        o["band"] = BANDS[band]
-        o["flags"] = ";".join(rule.id for rule, m in masks if m[j])
+    # Written straight into each row; each distinct range is formatted once.
+    at = out[0].width if out else 0
+    band_at, flags_at, message_at = at + _AT["band"], at + _AT["flags"], at + _AT["message"]
+    source_at, pct_at, low_at = at + _AT["source"], at + _AT["percentile"], at + _AT["range_low"]
+    crit_at = at + _AT["criterion_met"]
+    bands, rows_of, pcts = c.band.tolist(), c.row.tolist(), c.percentile.tolist()
+    crit_rows, met = crit_row.tolist(), crit_met.tolist()
+    flagged = [[rule.id for rule, m in masks if m[j]] for j in range(len(ps))] if masks else None
+    lows, highs = c.low.tolist(), c.high.tolist()
+    ranges: dict[tuple[float, float, str], tuple[str, str]] = {}
+    for j, view in enumerate(out):
+        o, u, band = view.row, unit_codes[j], bands[j]
+        o[band_at] = BANDS[band]
+        if flagged and flagged[j]:
+            o[flags_at] = ";".join(flagged[j])
         if band == NOT_CLASSIFIED:
-            o["message"] = why_not(table, test, ps[j].sex, ps[j].age).said()
+            o[message_at] = why_not(table, test, ps[j].sex, ps[j].age).said()
             continue
-        o["source"] = cites[int(c.row[j])]
-        if not math.isnan(c.percentile[j]):
-            o["percentile"] = str(int(c.percentile[j]))
-        o["range_low"] = f"{in_unit(float(c.low[j]), test, u):g}"
-        o["range_high"] = f"{in_unit(float(c.high[j]), test, u):g}"
-        if crit_row[j] >= 0:
-            o["criterion_met"] = "yes" if crit_met[j] else "no"
+        r = rows_of[j]
+        o[source_at] = cites[r]
+        if pcts[j] == pcts[j]:  # not NaN
+            o[pct_at] = _PERCENT[int(pcts[j])]
+        key = (lows[j], highs[j], u)
+        span = ranges.get(key)
+        if span is None:
+            span = ranges[key] = (
+                f"{in_unit(lows[j], test, u):g}",
+                f"{in_unit(highs[j], test, u):g}",
+            )
+        o[low_at], o[low_at + 1] = span
+        if crit_rows[j] >= 0:
+            o[crit_at] = "yes" if met[j] else "no"
+
+
+_PERCENT = [str(i) for i in range(101)]

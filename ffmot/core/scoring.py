@@ -273,8 +273,8 @@ def check_value(test: TestDef, value: float, unit_code: str) -> None:
         raise InputError(_("{test}: the value is not a number", test=_(test.short_name)))
     lo = units.convert(test.plausible[0], test.unit, unit_code)
     hi = units.convert(test.plausible[1], test.unit, unit_code)
-    label = _(test.label(unit_code))
     if not lo - EPS <= value <= hi + EPS:
+        label = _(test.label(unit_code))  # worded only when refused: batches check millions
         raise InputError(
             _(
                 "{test} {value:g} {unit} is outside the plausible range "
