@@ -45,7 +45,7 @@ class Spec:
 def fingerprint() -> str:
     h = hashlib.sha256()
     files = [
-        ROOT / "ffmot" / "core" / "demo.py",
+        *sorted((ROOT / "ffmot" / "demo").glob("*.py")),
         ROOT / "ffmot" / "services" / "demo_load.py",
         ROOT / "ffmot" / "store" / "models.py",
         *sorted((ROOT / "ffmot" / "store" / "migrations" / "versions").glob("*.py")),
@@ -147,10 +147,14 @@ def sqlite_db(spec: Spec) -> tuple[Path, dict[str, Any]]:
         return path, info
     log(f"  building {path.name} ({spec.participants:,} participants; cached afterwards)")
     tmp = path.with_suffix(".tmp.db")
-    for f in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+    for f in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}.keys")):
         f.unlink(missing_ok=True)
     data, gen_s = _generate(spec)
     counts, load_s = _load(str(tmp), data, spec)
+    from ffmot.store.keys import SUFFIX
+
+    # The file is encrypted at rest: its key envelope is named after it, so it moves with it.
+    os.replace(f"{tmp}{SUFFIX}", f"{path}{SUFFIX}")
     os.replace(tmp, path)
     info = _write_info(
         spec,

@@ -139,3 +139,8 @@ def log_handlers_kept() -> Iterator[None]:
         for h in before[0]:
             logs.logger.addHandler(h)
         logs.logger.setLevel(before[1])
+
+
+# How long a wait for an event may last before the test fails: generous, for a loaded 2-core
+# machine; each wait ends as soon as its event comes.
+CEILING_MS = 60_000

@@ -64,9 +64,10 @@ def test_the_new_test_goes_everywhere_a_test_goes(folder: Path, tmp_path: Path) 
     from ffmot.report.sheet import sheet_pdf
     from ffmot.report.summary import summary_csv, summary_pdf
     from ffmot.services import records as R
+    from ffmot.services.export import export_file
     from ffmot.services.overview import load_overview
     from ffmot.services.summary import summary_data
-    from ffmot.services.transfer import export_file, import_file
+    from ffmot.services.transfer import import_file
     from ffmot.services.types import Actor
     from ffmot.store.db import connect
     from tests.report.conftest import flat, page_texts

@@ -277,8 +277,8 @@ def _events(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 def _export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     from ffmot.core.anonymity import DEFAULT_K
+    from ffmot.services.export import export_file
     from ffmot.services.records import get_event
-    from ffmot.services.transfer import export_file
 
     if args.k is not None and not args.anonymised:
         raise InputError(_("--k goes with --anonymised"))

@@ -32,7 +32,7 @@ def export(ctx: AppContext, parent: QWidget, anonymised: bool) -> None:
 
 
 def run_export(ctx: AppContext, parent: QWidget, path: Path, anonymised: bool) -> None:
-    from ffmot.services.transfer import export_file
+    from ffmot.services.export import export_file
 
     fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
     if path.suffix.lower() not in (".csv", ".xlsx"):
@@ -72,12 +72,7 @@ def import_(ctx: AppContext, parent: QWidget, path: Path | None = None) -> None:
         if not chosen:
             return
         path = Path(chosen)
-    from ffmot.services.transfer import (
-        ConsentsInFile,
-        ImportRefused,
-        ImportSummary,
-        import_file,
-    )
+    from ffmot.services.transfer import ConsentsInFile, ImportRefused, ImportSummary, import_file
 
     source = path
 

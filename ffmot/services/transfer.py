@@ -1,19 +1,12 @@
-"""Export to CSV or XLSX (full or anonymised) and import of the full format.
+"""Import of the full export format (ffmot.services.export writes it; its columns are in
+ffmot.services.file_format), from CSV or XLSX.
 
-The full export is one row per result, with the visit, the MOT day and the participant repeated
-on each; a visit with no result yet (say, screened "do not test") is one row with the result
-columns empty. It carries everything recorded about a visit (its safety screening, notes,
-goals, measurements, who recorded each result and when), so export, import into an empty
-database and export again gives the same CSV, byte for byte. docs/export-columns.md describes
-every column.
+A cell neutralised with a leading apostrophe on export (so a spreadsheet does not run it as a
+formula) has it taken off again. Import checks every row first and writes nothing if any row is
+bad, and holds each result to the station's rules for who may be tested.
 
-Every cell a spreadsheet would run as a formula is neutralised with a leading apostrophe, in
-both formats; import takes it off again. Import checks every row first and writes nothing if
-any row is bad, and holds each result to the station's rules for who may be tested.
-
-Why one room: export and import share one column list (the file format other tools rely on). A
-split waiting: export, the file readers (CSV, XLSX, encodings), and import's checks and insert are
-three rooms over that column list.
+Why one room: the file readers (CSV, XLSX, encodings) feed import's checks and insert, row by
+row. A split waiting: the readers, the checks and the insert are three rooms.
 """
 
 from __future__ import annotations
@@ -23,13 +16,9 @@ import dataclasses
 import datetime as dt
 import itertools
 import math
-import os
 import re
-import secrets
-import stat
-import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,17 +26,25 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ffmot.core import anonymity, codes, entry, lineage, screening, units
+from ffmot.core import codes, entry, lineage, screening, units
 from ffmot.core import text as textrules
 from ffmot.core.ages import age_on, parse_date
 from ffmot.core.battery import STOP_REASONS
-from ffmot.core.cells import NUMBER, neutralise, restore
+from ffmot.core.cells import NUMBER, restore
 from ffmot.core.errors import FfmotError, InputError
-from ffmot.core.files import owner_only
 from ffmot.core.i18n import _
 from ffmot.core.norms import NormSet, default_norm_set
-from ffmot.core.scoring import check_value, score
+from ffmot.core.scoring import check_value
 from ffmot.core.vocabulary import PURPOSES, SEXES
+from ffmot.services.file_format import (
+    ADDED_COLUMNS,
+    COLUMNS,
+    FREE_TEXT,
+    KNOWN,
+    REQUIRED_COLUMNS,
+    number_text,
+    regular_file,
+)
 from ffmot.services.permits import check
 from ffmot.services.records import (
     MAX_NAME,
@@ -76,96 +73,6 @@ from ffmot.store.models import (
     utcnow,
 )
 
-# The columns of the first export format, in their order: a file must have every one of them.
-REQUIRED_COLUMNS = (
-    "participant_code",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "event",
-    "assessment_date",
-    "test",
-    "value",
-    "unit",
-    "band",
-    "percentile",
-    "done",
-    "reason",
-    "trials",
-    "modifications",
-    "event_date",
-    "venue",
-    "organisation",
-    "norm_set_version",
-    "tests_offered",
-    "training",
-    "practitioner",
-    "station",
-    "height_cm",
-    "weight_kg",
-    "strength_days",
-    "balance_days",
-    "sitting_hours",
-    "phone",
-    "email",
-    "postcode_district",
-    *(f"consent_{p}" for p in PURPOSES),
-    "participant_id",
-    "event_id",
-    "assessment_id",
-    "previous_assessment_id",
-    "result_id",
-)
-# Added later, at the end, so the columns above keep their places. A file from an earlier ffmot
-# may lack them: import then reads them as empty (see docs/export-columns.md).
-ADDED_COLUMNS = (
-    # result
-    "stop_reason",
-    "result_recorded_by",
-    "result_station",
-    "result_recorded_at",
-    "result_updated_at",
-    # visit
-    "waist_cm",
-    "moderate_minutes",
-    "visit_notes",
-    "visit_goals",
-    "printed_at",
-    "checked_in_at",
-    "screening_id",
-    "screening_outcome",
-    "screening_excluded_tests",
-    "screening_answers",
-    "screening_systolic",
-    "screening_diastolic",
-    "screening_recorded_at",
-    "screening_recorded_by",
-    # MOT day
-    "activities_directory",
-    # participant
-    "participant_notes",
-    *(f"consent_{p}_{what}" for p in PURPOSES for what in ("recorded_at", "recorded_by")),
-)
-COLUMNS = REQUIRED_COLUMNS + ADDED_COLUMNS
-_KNOWN = frozenset(COLUMNS)
-# Free text kept exactly as written: import does not trim its spaces or line breaks.
-FREE_TEXT = ("visit_notes", "visit_goals", "participant_notes")
-ANONYMISED_COLUMNS = (
-    "export_id",
-    "age_band",
-    "sex",
-    "event",
-    "event_date",
-    "test",
-    "value",
-    "unit",
-    "band",
-    "percentile",
-    "done",
-    "reason",
-    "modifications",
-)
 _TRIAL = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(?:\(([^()]*)\))?\s*$")
 
 
@@ -205,348 +112,6 @@ class ConsentsInFile(ImportRefused):
         self.people = people
 
 
-def _num(v: float | int | None) -> str:
-    if v is None:
-        return ""
-    f = float(v)
-    return str(int(f)) if f.is_integer() else repr(f)
-
-
-# --- export ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportSummary:
-    rows: int
-    participants: int
-    left_out: int  # anonymised: participants without consent to anonymous use
-    # anonymised: how k-anonymity was reached (people left out for it are not in `left_out`)
-    k_anonymity: anonymity.Outcome | None = None
-
-
-def _latest_consents(s: Session) -> dict[str, dict[str, Consent]]:
-    """The decision in force for each participant and purpose (the latest)."""
-    out: dict[str, dict[str, Consent]] = {}
-    for c in s.scalars(select(Consent).order_by(Consent.recorded_at, Consent.id)):
-        out.setdefault(c.participant_id, {})[c.purpose] = c
-    return out
-
-
-def _latest_screenings(s: Session) -> dict[str, Screening]:
-    """The screening in force for each visit: the latest (a later one supersedes)."""
-    out: dict[str, Screening] = {}
-    for sc in s.scalars(select(Screening).order_by(Screening.recorded_at, Screening.id)):
-        out[sc.assessment_id] = sc
-    return out
-
-
-def _when(v: dt.datetime | None) -> str:
-    """A moment as ISO 8601 in UTC (SQLite hands back the UTC it was given, without a zone)."""
-    if v is None:
-        return ""
-    if v.tzinfo is None:
-        v = v.replace(tzinfo=dt.UTC)
-    return v.astimezone(dt.UTC).isoformat()
-
-
-def _answers_text(answers: dict[str, object]) -> str:
-    """question_id=yes|no for each question answered, in the order they are asked."""
-    order = {q: i for i, q in enumerate(screening.QUESTION_IDS)}
-    keys = sorted(
-        (k for k, v in answers.items() if v is not None),
-        key=lambda k: (order.get(k, len(order)), k),
-    )
-    return ";".join(f"{k}={'yes' if answers[k] else 'no'}" for k in keys)
-
-
-def _screening_cells(sc: Screening | None) -> dict[str, str]:
-    if sc is None:
-        return {}
-    return {
-        "screening_id": sc.id,
-        "screening_outcome": sc.outcome,
-        "screening_excluded_tests": ";".join(sc.excluded_tests or ()),
-        "screening_answers": _answers_text(dict(sc.answers or {})),
-        "screening_systolic": _num(sc.systolic),
-        "screening_diastolic": _num(sc.diastolic),
-        "screening_recorded_at": _when(sc.recorded_at),
-        "screening_recorded_by": sc.recorded_by,
-    }
-
-
-def _result_cells(r: Result | None, trials: list[Trial]) -> dict[str, str]:
-    """The full export's result columns beyond the shared ones (empty for a visit-only row)."""
-    if r is None:
-        return {}
-    return {
-        "trials": "; ".join(
-            f"{_num(t.value)} ({t.label})" if t.label else _num(t.value) for t in trials
-        ),
-        "stop_reason": r.stop_reason or "",
-        "result_recorded_by": r.recorded_by,
-        "result_station": r.station,
-        "result_recorded_at": _when(r.recorded_at),
-        "result_updated_at": _when(r.updated_at),
-        "result_id": r.id,
-    }
-
-
-def export_rows(
-    db: Database,
-    anonymised: bool = False,
-    event_id: str | None = None,
-    norms: NormSet | None = None,
-    k: int = anonymity.DEFAULT_K,
-) -> tuple[list[dict[str, str]], ExportSummary]:
-    """The export's rows. Anonymised, they are made k-anonymous by `anonymity.anonymise` (MOT
-    day, date, age band and sex shared by at least k people; see there), which raises
-    TooFewToAnonymise rather than give rows in which anyone could be recognised."""
-    ns = norms or default_norm_set()
-    rows: list[dict[str, str]] = []
-    raw: list[anonymity.Row] = []
-    left_out: set[str] = set()
-    people: set[str] = set()
-    export_ids: dict[str, str] = {}
-    with db.transaction() as s:
-        consents = _latest_consents(s)
-        screenings = {} if anonymised else _latest_screenings(s)
-        # Every visit, with each of its results; a visit with none comes once with no result.
-        q = (
-            select(Assessment, Participant, Event, Result)
-            .join(Participant, Assessment.participant_id == Participant.id)
-            .join(Event, Assessment.event_id == Event.id)
-            .outerjoin(Result, Result.assessment_id == Assessment.id)
-            .order_by(Event.date, Event.id, Participant.code, Assessment.id, Result.test_id)
-        )
-        if event_id:
-            q = q.where(Event.id == event_id)
-        trials: dict[str, list[Trial]] = {}
-        for t in s.scalars(select(Trial).order_by(Trial.result_id, Trial.n)):
-            trials.setdefault(t.result_id, []).append(t)
-        for a, p, e, r in s.execute(q):
-            if r is None and anonymised:
-                continue  # the anonymised export is results only
-            decided = consents.get(p.id, {})
-            if anonymised and not (
-                "anonymous_reports" in decided and decided["anonymous_reports"].granted
-            ):
-                left_out.add(p.id)
-                continue
-            people.add(p.id)
-            age = age_on(p.date_of_birth, a.assessed_on) if p.date_of_birth <= a.assessed_on else 0
-            common = {"sex": p.sex, "event": e.name, "event_date": e.date.isoformat()}
-            if r is not None:
-                band, pct = "", ""
-                if r.done and r.value is not None and r.test_id in ns.battery:
-                    try:
-                        sc = score(r.test_id, p.sex, age, r.value, r.unit, norms=ns)
-                        band, pct = sc.band, "" if sc.percentile is None else str(sc.percentile)
-                    except InputError:
-                        band = "not_classified"
-                common |= {
-                    "test": r.test_id,
-                    "value": _num(r.value),
-                    "unit": r.unit,
-                    "band": band,
-                    "percentile": pct,
-                    "done": "yes" if r.done else "no",
-                    "reason": r.reason or "",
-                    "modifications": ";".join(r.modifications or ()),
-                }
-            if anonymised:
-                if p.id not in export_ids:
-                    export_ids[p.id] = secrets.token_hex(6)
-                raw.append(anonymity.Row(export_ids[p.id], p.sex, age, e.id, e.date, dict(common)))
-                continue
-            rows.append(
-                {
-                    **common,
-                    **_result_cells(r, trials.get(r.id, []) if r is not None else []),
-                    "participant_code": p.code,
-                    "given_name": p.given_name,
-                    "family_name": p.family_name,
-                    "date_of_birth": p.date_of_birth.isoformat(),
-                    "assessment_date": a.assessed_on.isoformat(),
-                    "venue": e.venue,
-                    "organisation": e.organisation,
-                    "norm_set_version": e.norm_set_version,
-                    "tests_offered": ";".join(e.tests_offered),
-                    "training": "yes" if e.training else "no",
-                    "practitioner": a.practitioner,
-                    "station": a.station,
-                    "height_cm": _num(a.height_cm),
-                    "weight_kg": _num(a.weight_kg),
-                    "strength_days": _num(a.strength_days),
-                    "balance_days": _num(a.balance_days),
-                    "sitting_hours": _num(a.sitting_hours),
-                    "phone": p.phone or "",
-                    "email": p.email or "",
-                    "postcode_district": p.postcode_district or "",
-                    **{
-                        f"consent_{k}": (
-                            "" if k not in decided else "yes" if decided[k].granted else "no"
-                        )
-                        for k in PURPOSES
-                    },
-                    "participant_id": p.id,
-                    "event_id": e.id,
-                    "assessment_id": a.id,
-                    "previous_assessment_id": a.previous_id or "",
-                    "waist_cm": _num(a.waist_cm),
-                    "moderate_minutes": _num(a.moderate_minutes),
-                    "visit_notes": a.notes,
-                    "visit_goals": a.goals,
-                    "printed_at": _when(a.printed_at),
-                    "checked_in_at": _when(a.created_at),
-                    **_screening_cells(screenings.get(a.id)),
-                    "activities_directory": e.activities_directory,
-                    "participant_notes": p.notes,
-                    **{
-                        f"consent_{k}_{what}": (
-                            ""
-                            if k not in decided
-                            else _when(decided[k].recorded_at)
-                            if what == "recorded_at"
-                            else decided[k].recorded_by
-                        )
-                        for k in PURPOSES
-                        for what in ("recorded_at", "recorded_by")
-                    },
-                }
-            )
-    if anonymised:
-        # Sorted by the random id, so row position says nothing about who came when.
-        rows, outcome = anonymity.anonymise(raw, k)
-        return rows, ExportSummary(
-            len(rows), outcome.people, len(left_out - people), k_anonymity=outcome
-        )
-    return rows, ExportSummary(len(rows), len(people), len(left_out - people))
-
-
-def export_file(
-    db: Database,
-    actor: Actor,
-    path: Path,
-    fmt: str,
-    anonymised: bool = False,
-    *,
-    event_id: str | None = None,
-    k: int = anonymity.DEFAULT_K,
-) -> ExportSummary:
-    """Writes the export. Anonymised, it is k-anonymous (at least `k` people share every
-    quasi-identifier written, see ffmot.core.anonymity) or it is not written at all:
-    TooFewToAnonymise is raised before the file is touched."""
-    if fmt not in ("csv", "xlsx"):
-        raise InputError(_("unknown export format '{format}': use csv or xlsx", format=fmt))
-    check(db, actor, "export_anonymised" if anonymised else "export_identifiable")
-    _regular_file(path, "write")  # before any work: a pipe or a device is refused at once
-    rows, summary = export_rows(db, anonymised, event_id, k=k)
-    columns = ANONYMISED_COLUMNS if anonymised else COLUMNS
-    _write(path, fmt, columns, rows)
-    with db.transaction() as s:
-        audit(
-            s,
-            actor,
-            "export",
-            "database",
-            "",
-            f"{summary.rows} rows, {fmt}"
-            + (
-                f", anonymised at k={summary.k_anonymity.k} "
-                f"({summary.k_anonymity.left_out} people left out for it)"
-                if summary.k_anonymity
-                else ""
-            )
-            + f", to {path.name}",
-        )
-    return summary
-
-
-def _write(path: Path, fmt: str, columns: Sequence[str], rows: list[dict[str, str]]) -> None:
-    # A pipe or a device is never opened (that could block) and never replaced.
-    _regular_file(path, "write")
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(
-            _(
-                "cannot write {path}: the folder {folder} does not exist",
-                path=path,
-                folder=directory,
-            )
-        )
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".ffmot-", suffix="." + fmt, dir=directory)
-    except OSError as e:
-        raise InputError(
-            _("cannot write in {folder}: {problem}", folder=directory, problem=e.strerror)
-        ) from None
-    try:
-        owner_only(fd, tmp)  # exports hold personal data (ffmot/core/files.py)
-        if fmt == "csv":
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                w = csv.writer(f)
-                w.writerow(columns)
-                for r in rows:
-                    w.writerow([neutralise(r.get(c, "")) for c in columns])
-        else:
-            os.close(fd)
-            from openpyxl import Workbook
-            from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-            table = [[_xlsx_cell(c, r.get(c, "")) for c in columns] for r in rows]
-            for n, cells in enumerate(table, start=2):
-                for c, v in zip(columns, cells, strict=True):
-                    bad = ILLEGAL_CHARACTERS_RE.search(v) if isinstance(v, str) else None
-                    if bad:
-                        raise InputError(
-                            _(
-                                "cannot write {file} as XLSX: {column} on row {row} holds a "
-                                "control character (U+{code:04X}) a spreadsheet cannot hold; "
-                                "export as CSV, or take the character out",
-                                file=path.name,
-                                column=c,
-                                row=n,
-                                code=ord(bad.group()),
-                            )
-                        )
-            wb = Workbook(write_only=True)
-            ws = wb.create_sheet("results")
-            ws.append(list(columns))
-            for cells in table:
-                ws.append(cells)
-            wb.save(tmp)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(
-            _("cannot write {path}: {problem}", path=path, problem=e.strerror)
-        ) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-_NUMERIC_COLUMNS = {
-    "value",
-    "percentile",
-    "height_cm",
-    "weight_kg",
-    "strength_days",
-    "balance_days",
-    "sitting_hours",
-    "waist_cm",
-    "moderate_minutes",
-    "screening_systolic",
-    "screening_diastolic",
-}
-
-
-def _xlsx_cell(column: str, cell: str) -> str | float:
-    if column in _NUMERIC_COLUMNS and cell and NUMBER.match(cell):
-        return float(cell)
-    return neutralise(cell)
-
-
 # --- import ---------------------------------------------------------------------------------
 
 
@@ -561,39 +126,6 @@ MAX_LISTED = 20  # problems listed by line; the rest are counted
 
 class _TableError(Exception):
     """A row that cannot even be read (the rest of the file is not read either)."""
-
-
-def _regular_file(path: Path, doing: str) -> os.stat_result | None:
-    """The file's status if it is a regular file; None if it does not exist; InputError if
-    it is a pipe, a device, a folder or anything else that is not a plain file."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        if doing == "write":
-            raise InputError(
-                _("cannot write {path}: {problem}", path=path, problem=e.strerror)
-            ) from None
-        raise InputError(
-            _("cannot read {path}: {problem}", path=path, problem=e.strerror)
-        ) from None
-    if not stat.S_ISREG(st.st_mode):
-        if stat.S_ISDIR(st.st_mode):
-            raise InputError(
-                _(
-                    "{path} is not a regular file (it is a folder): choose a .csv or .xlsx file",
-                    path=path,
-                )
-            )
-        raise InputError(
-            _(
-                "{path} is not a regular file (it is a pipe, device or other special file): "
-                "choose a .csv or .xlsx file",
-                path=path,
-            )
-        )
-    return st
 
 
 def _encoding(path: Path) -> str:
@@ -665,7 +197,7 @@ def _xlsx_value(v: object) -> str:
     if isinstance(v, dt.date | dt.time):
         return v.isoformat()
     if isinstance(v, float | int):
-        return _num(v)
+        return number_text(v)
     return str(v)
 
 
@@ -714,7 +246,7 @@ class _Table:
     yields (line or spreadsheet row number, row)."""
 
     def __init__(self, path: Path) -> None:
-        st = _regular_file(path, "read")
+        st = regular_file(path, "read")
         if st is None:
             raise InputError(_("cannot find {path}", path=path))
         if st.st_size > MAX_FILE_BYTES:
@@ -1092,7 +624,7 @@ def import_file(  # noqa: C901 (every way a file is refused before anything is w
             r = {
                 k: (restore(v) if k in FREE_TEXT else restore(v.strip()))
                 for k, v in raw.items()
-                if k in _KNOWN
+                if k in KNOWN
             }
             try:
                 row = _parse_row(line, r, ns)
@@ -1703,13 +1235,15 @@ def _say_result(v: _Value) -> str:
     elif not done:
         said = _("not done ({reason})", reason=reason)
     else:
-        said = f"{_num(value)} {unit}".strip()
+        said = f"{number_text(value)} {unit}".strip()
     extra = []
     if trials:
         extra.append(
             _(
                 "trials {trials}",
-                trials="; ".join(f"{_num(t)} ({lab})" if lab else _num(t) for t, lab in trials),
+                trials="; ".join(
+                    f"{number_text(t)} ({lab})" if lab else number_text(t) for t, lab in trials
+                ),
             )
         )
     if mods:

@@ -66,7 +66,7 @@ def test_consents_in_a_file_need_take_consents(tmp_path):
 
 
 def test_a_million_bad_rows_print_twenty_lines_not_a_million(tmp_path):
-    from ffmot.services.transfer import COLUMNS
+    from ffmot.services.file_format import COLUMNS
 
     bad = tmp_path / "bad.csv"
     with bad.open("w", encoding="utf-8", newline="") as out:

@@ -23,7 +23,7 @@ from ffmot.cli import build_parser
 from ffmot.core import units
 from ffmot.core.norms import default_norm_set
 from ffmot.core.paths import norms_dir
-from ffmot.services.transfer import COLUMNS
+from ffmot.services.file_format import COLUMNS
 from tests.cli.test_cli import ffmot
 from tests.cli.warm import run_ffmot
 from tests.report.languages import untranslated

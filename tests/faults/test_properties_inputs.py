@@ -25,7 +25,8 @@ from ffmot.core.norms import NormSet, load_norm_set
 from ffmot.core.paths import norms_dir
 from ffmot.demo import generate
 from ffmot.services.demo_load import load_demo
-from ffmot.services.transfer import ImportRefused, export_file, import_file
+from ffmot.services.export import export_file
+from ffmot.services.transfer import ImportRefused, import_file
 from ffmot.services.types import Actor
 from ffmot.store.db import connect
 from tests.helpers import copy_db_file

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from ffmot.core import i18n, screening
 from ffmot.services import records as R
+from tests.helpers import CEILING_MS
 
 
 def _register(qtbot, ci, given: str) -> None:  # type: ignore[no-untyped-def]
@@ -41,7 +42,7 @@ def test_a_language_chosen_at_registration_is_the_one_their_sheet_is_printed_in(
         _register(qtbot, ci, "Siân")
         assert ci.language.isVisibleTo(ci)
         s.window.activateWindow()
-        qtbot.waitUntil(s.window.isActiveWindow)
+        qtbot.waitUntil(s.window.isActiveWindow, timeout=CEILING_MS)
         ci.dob.setFocus()
         qtbot.keyClick(ci.dob, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # Sheet &language
         assert ci.language.hasFocus()

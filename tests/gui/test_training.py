@@ -16,6 +16,7 @@ from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import InlineRunner
 from ffmot.services import records as R
 from ffmot.services.board import board
+from tests.helpers import CEILING_MS
 
 
 def _start(qtbot, settings: Settings, db: Path, training: bool | None = None):  # type: ignore[no-untyped-def]
@@ -68,7 +69,7 @@ def test_the_practice_day_is_in_full_swing_and_someone_booked_is_checked_in_live
     w.show_view("check-in")
     view = w.checkin
     w.activateWindow()  # a shortcut reaches only the active window (a busy machine may lag)
-    qtbot.waitUntil(w.isActiveWindow)
+    qtbot.waitUntil(w.isActiveWindow, timeout=CEILING_MS)
     qtbot.keyClick(w, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(view.search.hasFocus)
     qtbot.keyClicks(view.search, "niamh runth")

@@ -15,6 +15,7 @@ from ffmot.gui.app import Controller
 from ffmot.gui.settings import Settings
 from ffmot.gui.tasks import InlineRunner
 from ffmot.services import records as R
+from tests.helpers import CEILING_MS
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -98,7 +99,7 @@ def test_both_look_up_a_saves_then_b_marks_it_not_done_b_is_told(two_windows, qt
     qtbot.keyClick(st_a.fields[0], Qt.Key.Key_Return)
     assert "Saved 16" in st_a.status.text()
     b.window.activateWindow()  # back to B's window: its keys reach only the active window
-    qtbot.waitUntil(b.window.isActiveWindow)
+    qtbot.waitUntil(b.window.isActiveWindow, timeout=CEILING_MS)
     qtbot.keyClick(st_b.fields[0], Qt.Key.Key_F9)  # B's screen still shows no result
     qtbot.waitUntil(st_b.reasons.isVisible)
     qtbot.keyClick(st_b.reason_buttons["declined"], Qt.Key.Key_1)  # declined

@@ -53,14 +53,9 @@ from ffmot.core.scoring import check_value
 from ffmot.demo import generate
 from ffmot.services import records as R
 from ffmot.services.demo_load import load_demo
-from ffmot.services.transfer import (
-    COLUMNS,
-    ImportRefused,
-    export_file,
-    import_file,
-    read_table,
-    restore,
-)
+from ffmot.services.export import export_file
+from ffmot.services.file_format import COLUMNS
+from ffmot.services.transfer import ImportRefused, import_file, read_table, restore
 from ffmot.services.types import Actor
 from ffmot.store.db import Database, connect
 from ffmot.store.models import Base

@@ -14,7 +14,7 @@ from ffmot.core.errors import InputError
 from ffmot.demo import generate
 from ffmot.services import records as R
 from ffmot.services.demo_load import load_demo
-from ffmot.services.transfer import export_file, export_rows
+from ffmot.services.export import export_file, export_rows
 from ffmot.store.db import connect
 from tests.cli.test_cli import ffmot
 from tests.k_anonymity import assert_k_anonymous, measure_k, read_export, reidentify

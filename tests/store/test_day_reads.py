@@ -43,7 +43,8 @@ def test_an_import_reads_what_is_there_for_the_whole_file_not_row_by_row(tmp_pat
     """Importing checks each row against what the database holds with a few queries for the
     whole file: it used to ask two questions a row before writing it, and flush everything
     added so far at each (about 250 rows a second, slower as the file went on)."""
-    from ffmot.services.transfer import export_file, import_file
+    from ffmot.services.export import export_file
+    from ffmot.services.transfer import import_file
     from ffmot.services.types import Actor
     from ffmot.store.db import connect
 

@@ -14,7 +14,9 @@ import pytest
 
 from ffmot.core import codes, screening
 from ffmot.services import records as R
-from ffmot.services.transfer import COLUMNS, ImportRefused, export_file, import_file
+from ffmot.services.export import export_file
+from ffmot.services.file_format import COLUMNS
+from ffmot.services.transfer import ImportRefused, import_file
 from ffmot.store.db import Database
 
 D = dt.date

@@ -23,7 +23,9 @@ from openpyxl import load_workbook
 from ffmot.core import screening
 from ffmot.core.paths import resources_dir
 from ffmot.services import records as R
-from ffmot.services.transfer import COLUMNS, export_file, import_file
+from ffmot.services.export import export_file
+from ffmot.services.file_format import COLUMNS
+from ffmot.services.transfer import import_file
 from ffmot.services.types import Measurements
 from ffmot.store.db import Database, connect
 

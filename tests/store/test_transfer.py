@@ -13,18 +13,12 @@ from openpyxl import load_workbook
 
 from ffmot.core import screening
 from ffmot.core.anonymity import TooFewToAnonymise
+from ffmot.core.cells import neutralise, restore
 from ffmot.core.errors import InputError
 from ffmot.services import records as R
-from ffmot.services.transfer import (
-    ANONYMISED_COLUMNS,
-    COLUMNS,
-    ImportRefused,
-    export_file,
-    export_rows,
-    import_file,
-    neutralise,
-    restore,
-)
+from ffmot.services.export import export_file, export_rows
+from ffmot.services.file_format import ANONYMISED_COLUMNS, COLUMNS
+from ffmot.services.transfer import ImportRefused, import_file
 from ffmot.services.types import Measurements
 from ffmot.store.db import connect
 from tests.k_anonymity import assert_k_anonymous, reidentify
