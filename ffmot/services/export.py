@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -108,62 +109,74 @@ def _answers_text(answers: dict[str, object]) -> str:
     return ";".join(f"{k}={'yes' if answers[k] else 'no'}" for k in keys)
 
 
-def _visits_query(event_id: str | None) -> Select[Assessment, Participant, Event, Result]:
-    # Every visit, with each of its results; a visit with none comes once with no result.
-    q = (
+def _day_query(event_id: str) -> Select[Assessment, Participant, Event, Result]:
+    # Every visit of one MOT day, with each of its results; a visit with none comes once with
+    # no result. Sorting a day at a time keeps the database's sort as small as a day: sorting
+    # the whole database's rows at once held them all in SQLite's memory.
+    return (
         select(Assessment, Participant, Event, Result)
         .join(Participant, Assessment.participant_id == Participant.id)
         .join(Event, Assessment.event_id == Event.id)
         .outerjoin(Result, Result.assessment_id == Assessment.id)
-        .order_by(Event.date, Event.id, Participant.code, Assessment.id, Result.test_id)
+        .where(Assessment.event_id == event_id)
+        .order_by(Participant.code, Assessment.id, Result.test_id)
     )
-    return q.where(Event.id == event_id) if event_id else q
 
 
 def _visits(s: Session, ns: NormSet, event_id: str | None, anonymised: bool) -> Iterator[_Visit]:
-    """Each export row's records, in file order, a chunk at a time."""
-    stream = s.execute(_visits_query(event_id).execution_options(yield_per=CHUNK))
-    for part in stream.partitions():
-        people = list({p.id for _a, p, _e, _r in part})
-        visits = list({a.id for a, _p, _e, _r in part})
-        results = [r.id for _a, _p, _e, r in part if r is not None]
-        consents: dict[str, dict[str, Consent]] = {}
-        for c in s.scalars(
-            select(Consent)
-            .where(Consent.participant_id.in_(people))
-            .order_by(Consent.recorded_at, Consent.id)
+    """Each export row's records, in file order (MOT day by date, then card code), a chunk
+    at a time."""
+    days = (
+        [event_id] if event_id else list(s.scalars(select(Event.id).order_by(Event.date, Event.id)))
+    )
+    for day in days:
+        stream = s.execute(_day_query(day).execution_options(yield_per=CHUNK))
+        for part in stream.partitions():
+            yield from _chunk(s, ns, list(part), anonymised)
+
+
+def _chunk(s: Session, ns: NormSet, part: list[Any], anonymised: bool) -> list[_Visit]:
+    """One chunk's rows with their consents, screenings and trials fetched by key, scored."""
+    people = list({p.id for _a, p, _e, _r in part})
+    visits = list({a.id for a, _p, _e, _r in part})
+    results = [r.id for _a, _p, _e, r in part if r is not None]
+    consents: dict[str, dict[str, Consent]] = {}
+    for c in s.scalars(
+        select(Consent)
+        .where(Consent.participant_id.in_(people))
+        .order_by(Consent.recorded_at, Consent.id)
+    ):
+        consents.setdefault(c.participant_id, {})[c.purpose] = c  # the latest is in force
+    screenings: dict[str, Screening] = {}
+    trials: dict[str, list[Trial]] = {}
+    if not anonymised:
+        for sc in s.scalars(
+            select(Screening)
+            .where(Screening.assessment_id.in_(visits))
+            .order_by(Screening.recorded_at, Screening.id)
         ):
-            consents.setdefault(c.participant_id, {})[c.purpose] = c  # the latest is in force
-        screenings: dict[str, Screening] = {}
-        trials: dict[str, list[Trial]] = {}
-        if not anonymised:
-            for sc in s.scalars(
-                select(Screening)
-                .where(Screening.assessment_id.in_(visits))
-                .order_by(Screening.recorded_at, Screening.id)
-            ):
-                screenings[sc.assessment_id] = sc  # a later screening supersedes
-            for t in s.scalars(
-                select(Trial).where(Trial.result_id.in_(results)).order_by(Trial.result_id, Trial.n)
-            ):
-                trials.setdefault(t.result_id, []).append(t)
-        rows = [
-            _Visit(
-                a,
-                p,
-                e,
-                r,
-                consents.get(p.id, {}),
-                screenings.get(a.id),
-                trials.get(r.id, []) if r is not None else [],
-                age_on(p.date_of_birth, a.assessed_on) if p.date_of_birth <= a.assessed_on else 0,
-                "",
-                "",
-            )
-            for a, p, e, r in part
-        ]
-        _score(rows, ns)
-        yield from rows
+            screenings[sc.assessment_id] = sc  # a later screening supersedes
+        for t in s.scalars(
+            select(Trial).where(Trial.result_id.in_(results)).order_by(Trial.result_id, Trial.n)
+        ):
+            trials.setdefault(t.result_id, []).append(t)
+    rows = [
+        _Visit(
+            a,
+            p,
+            e,
+            r,
+            consents.get(p.id, {}),
+            screenings.get(a.id),
+            trials.get(r.id, []) if r is not None else [],
+            age_on(p.date_of_birth, a.assessed_on) if p.date_of_birth <= a.assessed_on else 0,
+            "",
+            "",
+        )
+        for a, p, e, r in part
+    ]
+    _score(rows, ns)
+    return rows
 
 
 _SCORED = ("test", "sex", "age", "value", "unit")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 from ffmot.core import codes
 from ffmot.core.i18n import N_, _
 from ffmot.gui.context import AppContext, show_error
-from ffmot.gui.models import RowsModel
+from ffmot.gui.models import RowsDiff, RowsModel, diff_rows
 from ffmot.gui.widgets import heading
 from ffmot.services.types import BOARD_STATUS_WORDS
 
@@ -49,6 +50,15 @@ SCREEN_WORDS = {
     "do_not_test": N_("do not test"),
     "": "—",
 }
+_FIXED = (0, 2, 3, 5)  # code, screening, done, status: sized once, to the longest they can be
+
+
+@dataclass(frozen=True)
+class _Refreshed:
+    """A refresh, worked out off the GUI thread: the change to the rows and the counts."""
+
+    diff: RowsDiff[BoardRow]
+    counts: dict[str, int]
 
 
 class BoardView(QWidget):
@@ -86,10 +96,13 @@ class BoardView(QWidget):
         header = self.table.horizontalHeader()
         # Codes, counts and status never shrink; a long name or list is cut short (…) instead,
         # so at large print on a projector the code that tells two people apart stays whole.
-        for col in (0, 2, 3, 5):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # Their widths are worked out once from every text they can hold, not by measuring
+        # each row on each refresh (seconds at a 10,000-row board).
+        for col in _FIXED:
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
         for col in (1, 4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        self._size_columns()
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setWordWrap(False)
         self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
@@ -118,14 +131,49 @@ class BoardView(QWidget):
     def focus_first(self) -> None:
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._size_columns()  # large print on or off
+
+    def _size_columns(self) -> None:
+        """Each fixed column as wide as the widest text it can show, in the table's font."""
+        cells = self.table.fontMetrics()
+        heads = self.table.horizontalHeader().fontMetrics()
+        texts = {
+            0: [codes.display(c * (codes.BODY + 1)) for c in codes.ALPHABET],
+            2: [_screen_words(k) for k in SCREEN_WORDS],
+            3: [_("{done} of {offered}", done=88, offered=88)],
+            5: [STATUS_MARK[k] + _(STATUS_WORDS[k]) for k in STATUS_WORDS],
+        }
+        pad = 3 * cells.horizontalAdvance("M")
+        for col in _FIXED:
+            title = str(self.model.headerData(col, Qt.Orientation.Horizontal))
+            widest = max(
+                [cells.horizontalAdvance(t) for t in texts[col]]
+                + [heads.horizontalAdvance(title) + cells.horizontalAdvance("MM")]
+            )
+            self.table.horizontalHeader().resizeSection(col, widest + pad)
+
     def refresh(self) -> None:
+        """Reads the board off the GUI thread and works out there what changed; the GUI thread
+        only applies the change (other stations' saves refresh it every 15 seconds)."""
         event = self.ctx.current_event
         if event is None:
             self.model.set_rows([])
             self.summary.setText(_("Open an MOT day first (Events)."))
             return
+        desk, base, before = self.ctx.desk, self.model.version, self.model.rows
+
+        def work() -> _Refreshed:
+            rows = desk.board(event.id)
+            counts = dict.fromkeys(STATUS_WORDS, 0)
+            for r in rows:
+                counts[r.status] = counts.get(r.status, 0) + 1
+            return _Refreshed(diff_rows(base, before, rows, _key), counts)
+
         self.ctx.runner.run(
-            lambda: self.ctx.desk.board(event.id),
+            work,
             self._show,
             lambda e: show_error(self, e, N_("reading the board")),
         )
@@ -134,25 +182,18 @@ class BoardView(QWidget):
         row = self.model.row_at(self.proxy.mapToSource(self.table.currentIndex()))
         return row.assessment_id if row is not None else None
 
-    def _show(self, rows: list[BoardRow]) -> None:
-        """New rows in; the person the practitioner had chosen stays chosen, and the list
-        stays where it was scrolled to (other stations' saves refresh it every 15 seconds)."""
-        chosen = self._selected_id()
-        column = max(self.table.currentIndex().column(), 0)
-        scrolled = self.table.verticalScrollBar().value()
-        self.model.set_rows(rows)
-        if chosen is not None:
-            at = next((i for i, r in enumerate(rows) if r.assessment_id == chosen), None)
-            if at is not None:
-                index = self.proxy.mapFromSource(self.model.index(at, column))
-                self.table.setCurrentIndex(index)
-                self.table.selectRow(index.row())
-        self.table.verticalScrollBar().setValue(scrolled)
-        counts = {k: sum(1 for r in rows if r.status == k) for k in STATUS_WORDS}
+    def _show(self, refreshed: _Refreshed) -> None:
+        """The change applied in place: the person the practitioner had chosen stays chosen
+        and the list stays where it was scrolled to. A refresh worked out against rows that
+        have changed since is replaced by a fresh one."""
+        if not self.model.apply(refreshed.diff):
+            self.refresh()
+            return
+        counts = refreshed.counts
         rare = (*CONSENT_WORDS, "conflict")  # said only when someone is in that state
         shown = [k for k, n in counts.items() if n or k not in rare]
         self.summary.setText(
-            _("{count} checked in", count=len(rows))
+            _("{count} checked in", count=len(self.model.rows))
             + " · "
             + " · ".join(
                 _("{status}: {count}", status=_(STATUS_WORDS[k]), count=counts[k]) for k in shown
@@ -172,3 +213,7 @@ def _screen_words(screening: str) -> str:
     """A screening outcome in a word or two; an outcome without words is shown as it is."""
     words = SCREEN_WORDS.get(screening)
     return screening if words is None else _(words)
+
+
+def _key(row: BoardRow) -> str:
+    return row.assessment_id
