@@ -9,12 +9,15 @@ import re
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_FIRST = frozenset(("'", *FORMULA_START))  # the first characters worth a closer look
 
 
 def neutralise(cell: str) -> str:
     """A text cell a spreadsheet would treat as a formula gets a leading apostrophe (and so does
     one that already starts with an apostrophe, so `restore` gives back exactly what was there).
     Plain numbers such as -2.5 stay numbers."""
+    if not cell or cell[0] not in _FIRST:
+        return cell  # most cells: one look at the first character (exports write millions)
     if cell.startswith("'") or (cell.startswith(FORMULA_START) and not NUMBER.match(cell)):
         return "'" + cell
     return cell

@@ -62,7 +62,7 @@ from ffmot.store.models import (
     Trial,
 )
 
-CHUNK = 1_000  # rows read, looked up by key and scored together
+VISITS = 100  # visits read, looked up by key and scored together (about a thousand rows)
 
 
 @dataclass(frozen=True)
@@ -109,34 +109,47 @@ def _answers_text(answers: dict[str, object]) -> str:
     return ";".join(f"{k}={'yes' if answers[k] else 'no'}" for k in keys)
 
 
-def _day_query(event_id: str) -> Select[Assessment, Participant, Event, Result]:
-    # Every visit of one MOT day, with each of its results; a visit with none comes once with
-    # no result. Sorting a day at a time keeps the database's sort as small as a day: sorting
-    # the whole database's rows at once held them all in SQLite's memory.
+def _day_query(event_id: str) -> Select[Assessment, Participant]:
+    # Every visit of one MOT day, by card code. Sorting a day at a time keeps the database's
+    # sort as small as a day: sorting the whole database's rows at once held them all in
+    # SQLite's memory.
     return (
-        select(Assessment, Participant, Event, Result)
+        select(Assessment, Participant)
         .join(Participant, Assessment.participant_id == Participant.id)
-        .join(Event, Assessment.event_id == Event.id)
-        .outerjoin(Result, Result.assessment_id == Assessment.id)
         .where(Assessment.event_id == event_id)
-        .order_by(Participant.code, Assessment.id, Result.test_id)
+        .order_by(Participant.code, Assessment.id)
     )
 
 
 def _visits(s: Session, ns: NormSet, event_id: str | None, anonymised: bool) -> Iterator[_Visit]:
-    """Each export row's records, in file order (MOT day by date, then card code), a chunk
-    at a time."""
-    days = (
-        [event_id] if event_id else list(s.scalars(select(Event.id).order_by(Event.date, Event.id)))
-    )
+    """Each export row's records, in file order (MOT day by date, then card code, then test),
+    a chunk of visits at a time."""
+    days = s.scalars(
+        select(Event).where(Event.id == event_id)
+        if event_id
+        else select(Event).order_by(Event.date, Event.id)
+    ).all()
     for day in days:
-        stream = s.execute(_day_query(day).execution_options(yield_per=CHUNK))
+        stream = s.execute(_day_query(day.id).execution_options(yield_per=VISITS))
         for part in stream.partitions():
-            yield from _chunk(s, ns, list(part), anonymised)
+            yield from _chunk(s, ns, day, list(part), anonymised)
 
 
-def _chunk(s: Session, ns: NormSet, part: list[Any], anonymised: bool) -> list[_Visit]:
-    """One chunk's rows with their consents, screenings and trials fetched by key, scored."""
+def _chunk(s: Session, ns: NormSet, e: Event, part: list[Any], anonymised: bool) -> list[_Visit]:
+    """One chunk's rows: each visit once per result (or once with none), with its consents,
+    screenings and trials fetched by key, scored."""
+    by_visit: dict[str, list[Result | None]] = {}
+    for r in s.scalars(
+        select(Result)
+        .where(Result.assessment_id.in_([a.id for a, _p in part]))
+        .order_by(Result.assessment_id, Result.test_id)
+    ):
+        by_visit.setdefault(r.assessment_id, []).append(r)
+    rows_of = [(a, p, e, r) for a, p in part for r in (by_visit.get(a.id) or [None])]
+    return _looked_up(s, ns, rows_of, anonymised)
+
+
+def _looked_up(s: Session, ns: NormSet, part: list[Any], anonymised: bool) -> list[_Visit]:
     people = list({p.id for _a, p, _e, _r in part})
     visits = list({a.id for a, _p, _e, _r in part})
     results = [r.id for _a, _p, _e, r in part if r is not None]
@@ -255,14 +268,22 @@ def _screening_cells(sc: Screening | None) -> dict[str, str]:
     }
 
 
-def _full_row(v: _Visit) -> dict[str, str]:
+def _full_rows(visits: Iterable[_Visit]) -> Iterator[dict[str, str]]:
+    """The full export's rows: a visit's own cells (the same on each of its results' rows, which
+    come together) are worked out once per visit."""
+    at, cells = "", {}
+    for v in visits:
+        if v.a.id != at:
+            at, cells = v.a.id, _visit_cells(v)
+        yield {**cells, **_result_cells(v), **_full_result_cells(v)} if v.r is not None else cells
+
+
+def _visit_cells(v: _Visit) -> dict[str, str]:
     a, p, e, decided = v.a, v.p, v.e, v.decided
     return {
         "sex": p.sex,
         "event": e.name,
         "event_date": e.date.isoformat(),
-        **_result_cells(v),
-        **_full_result_cells(v),
         "participant_code": p.code,
         "given_name": p.given_name,
         "family_name": p.family_name,
@@ -368,7 +389,7 @@ def export_rows(
     with db.transaction() as s:
         if anonymised:
             return _anonymised(s, ns, event_id, k)
-        rows = [_full_row(v) for v in _visits(s, ns, event_id, anonymised=False)]
+        rows = list(_full_rows(_visits(s, ns, event_id, anonymised=False)))
         return rows, ExportSummary(len(rows), _people(s, event_id), 0)
 
 
@@ -397,9 +418,7 @@ def export_file(
         _write(path, fmt, ANONYMISED_COLUMNS, rows)
     else:
         with db.transaction() as s:
-            written = _write(
-                path, fmt, COLUMNS, (_full_row(v) for v in _visits(s, ns, event_id, False))
-            )
+            written = _write(path, fmt, COLUMNS, _full_rows(_visits(s, ns, event_id, False)))
             summary = ExportSummary(written, _people(s, event_id), 0)
     with db.transaction() as s:
         audit(
