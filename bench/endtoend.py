@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -51,24 +51,20 @@ def batch_file(path: Path, rows: int, seed: int = 1) -> None:
 
 
 def command(args: list[str]) -> dict[str, float]:
-    """A new process: wall seconds, CPU seconds and peak memory in MB."""
+    """A new Python process running `args`: wall seconds, CPU seconds and peak memory in MB,
+    measured by a small process in between (bench/measure.py says why)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    t = time.perf_counter()
-    p = subprocess.Popen(
-        [sys.executable, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    p = subprocess.run(
+        [sys.executable, "-m", "bench.measure", sys.executable, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
-    _pid, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    err = p.stderr.read().decode() if p.stderr else ""
-    if p.stderr:
-        p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(args)} failed: {err.strip()[-300:]}")
-    return {
-        "wall_s": round(wall, 2),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-        "peak_mb": round(usage.ru_maxrss / 1024, 1),
-    }
+    r = json.loads(p.stdout)
+    if r["status"] != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {r['stderr'].strip()[-300:]}")
+    return {k: r[k] for k in ("wall_s", "cpu_s", "peak_mb")}
 
 
 def _pair(out: dict[str, Any], name: str, ours: list[str], floor: list[str]) -> None:

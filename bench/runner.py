@@ -13,7 +13,17 @@ from typing import Any
 from bench import datasets
 from bench.common import ROOT, dump, log, machine
 
-PARTS = ("score", "keystroke", "sheets", "startup", "memory", "scale", "board", "endtoend")
+PARTS = (
+    "score",
+    "keystroke",
+    "sheets",
+    "startup",
+    "memory",
+    "scale",
+    "board",
+    "endtoend",
+    "curves",
+)
 
 # key: (comparison, goal, what it is)
 GOALS: dict[str, tuple[str, float, str]] = {
@@ -27,6 +37,8 @@ GOALS: dict[str, tuple[str, float, str]] = {
     "summary_10k_s_postgres": ("<=", 1.0, "MOT-day summary of 10,000 people, PostgreSQL"),
     "rss_mb": ("<=", 250.0, "the app's peak memory with the big database open"),
     "board_10k_refresh_ms_after_max": ("<=", 16.7, "a board refresh at 10,000 rows, GUI thread"),
+    "curve_worst_growth": ("<=", 3.0, "day-sized work, largest database / smallest, worst"),
+    "batch_peak_mb": ("<=", 200.0, "score --batch of 1,000,000 rows, peak memory"),
 }
 REPORTED = {  # figures without a goal of their own, shown for context
     "bare_qt_s": "bare PySide6 window, start to shown",
@@ -80,6 +92,7 @@ def main(argv: list[str]) -> int:
         "scale": lambda: _scale(spec, quick),
         "board": _board,
         "endtoend": lambda: _endtoend(spec, quick),
+        "curves": lambda: _curves(quick),
     }
     for part in PARTS:
         if part not in only:
@@ -141,6 +154,12 @@ def _endtoend(spec: datasets.Spec, quick: bool) -> dict[str, Any]:
 
     path, info = datasets.sqlite_db(spec)
     return endtoend.run(path, info, rows=100_000 if quick else 1_000_000)
+
+
+def _curves(quick: bool) -> dict[str, Any]:
+    from bench import curves
+
+    return curves.run([1_000, 10_000] if quick else [1_000, 10_000, 50_000, 200_000])
 
 
 def _score(_quick: bool) -> dict[str, Any]:  # the same size either way: it is quick

@@ -13,7 +13,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -402,16 +415,22 @@ def likely_duplicates(
     return out
 
 
-def _name_starts(t: str, sqlite: bool) -> ColumnElement[bool]:
+def _name_starts(t: str, sqlite: bool, walk: bool = False) -> ColumnElement[bool]:
     first = or_(
-        _starts_with(Participant.search_given, t, sqlite),
-        _starts_with(Participant.search_family, t, sqlite),
+        _starts_with(_col(Participant.search_given, walk), t, sqlite),
+        _starts_with(_col(Participant.search_family, walk), t, sqlite),
     )
     if len(t) < 2:
         return first
-    return Participant.id.in_(  # the word table holds first words too
-        select(NameWord.participant_id).where(_starts_with(NameWord.word, t, sqlite))
-    )
+    words = select(NameWord.participant_id).where(_starts_with(NameWord.word, t, sqlite))
+    return cast("ColumnElement[bool]", _col(Participant.id, walk).in_(words))  # first words too
+
+
+def _col(column: Any, walk: bool) -> Any:
+    """The column, or (walk) the same value in a form SQLite's planner cannot answer from the
+    column's own index (`column || ''`), which leaves it one way to avoid sorting: walking the
+    index in the order shown (SQLite's documented way to steer its choice of index)."""
+    return column.op("||")(literal("")) if walk else column
 
 
 def index_names(s: Session, participant_id: str, given: str, family: str) -> None:
@@ -483,18 +502,17 @@ def _starts_with(column: Any, prefix: str, sqlite: bool) -> ColumnElement[bool]:
     return and_(column >= prefix, column < prefix[:-1] + chr(nxt))
 
 
-def search_participants(
-    db: Database, text: str = "", limit: int = 50, today: dt.date | None = None
-) -> list[ParticipantRow]:
-    """Find as you type: every word must start a given or family name, or be the date of birth
-    or the start of the code."""
-    today = today or dt.date.today()
-    sqlite = db.kind == "sqlite"
+MANY = 2_000  # matches beyond which find-as-you-type walks its ordered index
+
+
+def _typed(text: str, sqlite: bool, walk: bool = False) -> ColumnElement[bool]:
+    """Every word typed must start a given or family name, or be the date of birth, or start
+    the code."""
     conditions = []
     for token in text.split():
         d = typed_date(token)
         if d is not None:
-            conditions.append(Participant.date_of_birth == d)
+            conditions.append(_col(Participant.date_of_birth, walk) == d)
             continue
         folded = fold(token).split()
         if not folded:
@@ -502,11 +520,29 @@ def search_participants(
         # Each word typed must start a word of the names, accents aside. One letter matches
         # the start of the given or family name only (through their own indexes): "s" would
         # otherwise match a later word of thousands of names as each key is typed.
-        name = and_(*(_name_starts(t, sqlite) for t in folded))
+        name = and_(*(_name_starts(t, sqlite, walk) for t in folded))
         if codes.looks_like_code(token):
             raw = "".join(ch for ch in token.upper() if ch not in " -_")
-            name = or_(name, _starts_with(Participant.code, raw, sqlite))
+            name = or_(name, _starts_with(_col(Participant.code, walk), raw, sqlite))
         conditions.append(name)
+    return and_(true(), *conditions)
+
+
+def _many(s: Session, where: ColumnElement[bool]) -> bool:
+    """Whether at least MANY people match: counted through the condition's own indexes,
+    stopping at MANY."""
+    some = select(Participant.id).where(where).limit(MANY).subquery()
+    return (s.scalar(select(func.count()).select_from(some)) or 0) >= MANY
+
+
+def search_participants(
+    db: Database, text: str = "", limit: int = 50, today: dt.date | None = None
+) -> list[ParticipantRow]:
+    """Find as you type: every word must start a given or family name, or be the date of birth
+    or the start of the code."""
+    today = today or dt.date.today()
+    sqlite = db.kind == "sqlite"
+    where = _typed(text, sqlite)
     # The last visit of only the rows shown (one index look-up each), not of everyone.
     last = (
         select(func.max(Assessment.assessed_on))
@@ -514,20 +550,30 @@ def search_participants(
         .correlate(Participant)
         .scalar_subquery()
     )
-    q = (
-        select(
-            Participant.id,
-            Participant.code,
-            Participant.given_name,
-            Participant.family_name,
-            Participant.date_of_birth,
-            last.label("last"),
+
+    def shown(condition: ColumnElement[bool]) -> Select[str, str, str, str, dt.date, dt.date]:
+        return (
+            select(
+                Participant.id,
+                Participant.code,
+                Participant.given_name,
+                Participant.family_name,
+                Participant.date_of_birth,
+                last.label("last"),
+            )
+            .where(condition)
+            .order_by(Participant.search_family, Participant.search_given, Participant.id)
+            .limit(limit)
         )
-        .where(and_(true(), *conditions))
-        .order_by(Participant.search_family, Participant.search_given, Participant.id)
-        .limit(limit)
-    )
+
     with db.transaction() as s:
+        q = shown(where)
+        if sqlite and _many(s, where):
+            # Many match (a first letter: a quarter of everyone): walk the index in the order
+            # shown and stop at `limit`, rather than sort every match first. Few match: their
+            # own indexes find them and sorting them is quick. SQLite's planner cannot tell the
+            # two apart; PostgreSQL's statistics can.
+            q = shown(_typed(text, sqlite, walk=True))
         rows = s.execute(q).all()
     return [
         ParticipantRow(
