@@ -39,6 +39,9 @@ GOALS: dict[str, tuple[str, float, str]] = {
     "board_10k_refresh_ms_after_max": ("<=", 16.7, "a board refresh at 10,000 rows, GUI thread"),
     "curve_worst_growth": ("<=", 3.0, "day-sized work, largest database / smallest, worst"),
     "batch_peak_mb": ("<=", 200.0, "score --batch of 1,000,000 rows, peak memory"),
+    "contention_erase_p99_ms": ("<=", 100.0, "a second station opens a visit during an erase, p99"),
+    "contention_import_p99_ms": ("<=", 100.0, "the same during an import, PostgreSQL"),
+    "contention_merge_p99_ms": ("<=", 100.0, "the same during a merge, PostgreSQL"),
 }
 REPORTED = {  # figures without a goal of their own, shown for context
     "bare_qt_s": "bare PySide6 window, start to shown",
@@ -93,6 +96,7 @@ def main(argv: list[str]) -> int:
         "board": _board,
         "endtoend": lambda: _endtoend(spec, quick),
         "curves": lambda: _curves(quick),
+        "contention": lambda: _contention(quick),
     }
     for part in PARTS:
         if part not in only:
@@ -154,6 +158,12 @@ def _endtoend(spec: datasets.Spec, quick: bool) -> dict[str, Any]:
 
     path, info = datasets.sqlite_db(spec)
     return endtoend.run(path, info, rows=100_000 if quick else 1_000_000)
+
+
+def _contention(quick: bool) -> dict[str, Any]:
+    from bench import contention
+
+    return contention.run(2_000 if quick else 50_000)
 
 
 def _curves(quick: bool) -> dict[str, Any]:
