@@ -18,7 +18,7 @@ import itertools
 import math
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -1102,9 +1102,15 @@ def _check_links(s: Session, parsed: list[_Row], problems: list[str]) -> None:
     visits: dict[str, _Row] = {}
     for row in parsed:
         visits.setdefault(row.assessment_id, row)
+    # The visits and results already here, read a chunk at a time (not one look-up a row).
+    named = set(visits) | {r.visit.previous_id for r in visits.values() if r.visit.previous_id}
+    stored_visits = _by_chunks(s, Assessment, Assessment.id, sorted(named))
+    stored_results = _by_chunks(
+        s, Result, Result.id, sorted({r.result.id for r in parsed if r.result is not None})
+    )
     for aid, row in visits.items():
         who = codes.display(row.person.code)
-        here = s.get(Assessment, aid)
+        here = stored_visits.get(aid)
         if here is not None and here.participant_id != row.participant_id:
             problems.append(
                 _(
@@ -1145,7 +1151,7 @@ def _check_links(s: Session, parsed: list[_Row], problems: list[str]) -> None:
             owner, when = visits[prev].participant_id, visits[prev].visit.when
             owner_code = codes.display(visits[prev].person.code)
         else:
-            earlier = s.get(Assessment, prev)
+            earlier = stored_visits.get(prev)
             if earlier is None:
                 continue  # not in the file or here (an export of one MOT day): left out
             owner, when = earlier.participant_id, earlier.assessed_on
@@ -1177,7 +1183,7 @@ def _check_links(s: Session, parsed: list[_Row], problems: list[str]) -> None:
         res = row.result
         if res is None:
             continue
-        stored = s.get(Result, res.id)
+        stored = stored_results.get(res.id)
         if stored is not None and stored.assessment_id != row.assessment_id:
             problems.append(
                 _(
@@ -1260,6 +1266,16 @@ def _by_chunks(s: Session, model: Any, key: Any, ids: list[str]) -> dict[str, An
     for start in range(0, len(ids), CHUNK):
         for row in s.scalars(select(model).where(key.in_(ids[start : start + CHUNK]))):
             out[getattr(row, key.key)] = row
+    return out
+
+
+def _present(s: Session, key: Any, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` are already stored under `key` (a primary key column): one query a
+    chunk, not a look-up a row."""
+    wanted = sorted(set(ids))
+    out: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        out.update(s.scalars(select(key).where(key.in_(wanted[start : start + CHUNK]))))
     return out
 
 
@@ -1395,6 +1411,13 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
     # is not flushed yet is tracked here: people, days and visits in `handled`, results in
     # `added`.
     added: set[str] = set()
+    # What is already stored, found a chunk at a time (a look-up a row was most of an import).
+    days_here = _present(s, Event.id, (r.event_id for r in parsed))
+    visits_here = _present(s, Assessment.id, (r.assessment_id for r in parsed))
+    screenings_here = _present(
+        s, Screening.id, (r.visit.screening.id for r in parsed if r.visit.screening is not None)
+    )
+    results_here = _present(s, Result.id, (r.result.id for r in parsed if r.result is not None))
     with s.no_autoflush:
         for row in parsed:
             if row.participant_id in refused:
@@ -1418,7 +1441,7 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
                     consents["line"] = consents["line"] or row.line
             if row.event_id not in handled:
                 handled.add(row.event_id)
-                if s.get(Event, row.event_id) is None:
+                if row.event_id not in days_here:
                     d = row.day
                     s.add(
                         Event(
@@ -1439,7 +1462,7 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
             if row.assessment_id not in handled:
                 handled.add(row.assessment_id)
                 v = row.visit
-                if s.get(Assessment, row.assessment_id) is None:
+                if row.assessment_id not in visits_here:
                     m = measured.get(row.assessment_id, {})
                     a = Assessment(
                         id=row.assessment_id,
@@ -1470,7 +1493,8 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
                         pending_previous.append((a, v.previous_id))
                     made["assessment"] += 1
                 sc = v.screening
-                if sc is not None and s.get(Screening, sc.id) is None:
+                if sc is not None and sc.id not in screenings_here:
+                    screenings_here.add(sc.id)
                     s.add(
                         Screening(
                             id=sc.id,
@@ -1493,7 +1517,7 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
                 written.append((row, stored))
                 made["updated"] += 1
                 continue
-            if res.id in added or s.get(Result, res.id) is not None:
+            if res.id in added or res.id in results_here:
                 made["there"] += 1
                 continue
             added.add(res.id)
