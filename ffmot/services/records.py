@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     and_,
     delete,
+    exists,
     func,
     insert,
     literal,
@@ -422,8 +423,11 @@ def _name_starts(t: str, sqlite: bool, walk: bool = False) -> ColumnElement[bool
     )
     if len(t) < 2:
         return first
-    words = select(NameWord.participant_id).where(_starts_with(NameWord.word, t, sqlite))
-    return cast("ColumnElement[bool]", _col(Participant.id, walk).in_(words))  # first words too
+    word = _starts_with(NameWord.word, t, sqlite)  # the word table holds first words too
+    if walk:
+        # Asked of each person walked past: one look-up in the word table's own key.
+        return exists(select(1).where(NameWord.participant_id == Participant.id, word))
+    return Participant.id.in_(select(NameWord.participant_id).where(word))
 
 
 def _col(column: Any, walk: bool) -> Any:
@@ -568,11 +572,13 @@ def search_participants(
 
     with db.transaction() as s:
         q = shown(where)
-        if sqlite and _many(s, where):
-            # Many match (a first letter: a quarter of everyone): walk the index in the order
-            # shown and stop at `limit`, rather than sort every match first. Few match: their
-            # own indexes find them and sorting them is quick. SQLite's planner cannot tell the
-            # two apart; PostgreSQL's statistics can.
+        if sqlite and len(fold(text).strip()) == 1 and _many(s, where):
+            # A first letter: a quarter of everyone matches, and their given names are spread
+            # through the order shown. Walk the index in that order and stop at `limit`, rather
+            # than sort every match first. (Longer prefixes match names clustered in that
+            # order, such as family names, which a walk could read most of the index to reach;
+            # they are found by their own indexes and sorted.) SQLite's planner cannot tell
+            # these apart; PostgreSQL's statistics can.
             q = shown(_typed(text, sqlite, walk=True))
         rows = s.execute(q).all()
     return [
