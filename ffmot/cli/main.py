@@ -13,14 +13,13 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from ffmot import __version__
 from ffmot.core.errors import FfmotError, InputError
-from ffmot.core.files import owner_only
+from ffmot.core.files import replacing
 from ffmot.core.i18n import N_, _, _n
 from ffmot.core.paths import check_output_file
 
@@ -753,28 +752,15 @@ def _write_atomic(dst: Path, columns: list[str], rows: Iterable[list[str]]) -> N
     """Writes rows as they come into a temporary file beside `dst`, replacing `dst` only once
     every row is written; on any failure the temporary file goes and `dst` is untouched."""
     check_output_file(dst)
-    directory = dst.parent if str(dst.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".ffmot-", suffix=".csv", dir=directory)
-    except OSError as e:
-        raise InputError(
-            _("cannot write in {folder}: {problem}", folder=directory, problem=e.strerror)
-        ) from None
-    try:
-        owner_only(fd, tmp)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with replacing(dst, text=True) as out:  # owner-only, whole or not at all
             w = csv.writer(out)
             w.writerow(columns)
             w.writerows(rows)
-        os.replace(tmp, dst)
     except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
         raise InputError(
             _("cannot write {path}: {problem}", path=dst, problem=e.strerror)
         ) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- the desktop app -------------------------------------------------------------------------

@@ -21,24 +21,22 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import io
 import itertools
-import os
 import secrets
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ffmot.core import anonymity, screening
+from ffmot.core import anonymity, files, screening
 from ffmot.core.ages import age_on
 from ffmot.core.batch import OUTPUT_COLUMNS, score_table
 from ffmot.core.cells import NUMBER, neutralise
 from ffmot.core.errors import InputError
-from ffmot.core.files import owner_only
 from ffmot.core.i18n import _
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.core.vocabulary import PURPOSES
@@ -454,37 +452,25 @@ def _write(path: Path, fmt: str, columns: Sequence[str], rows: Iterable[dict[str
             )
         )
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".ffmot-", suffix="." + fmt, dir=directory)
-    except OSError as e:
-        raise InputError(
-            _("cannot write in {folder}: {problem}", folder=directory, problem=e.strerror)
-        ) from None
-    try:
-        owner_only(fd, tmp)  # exports hold personal data (ffmot/core/files.py)
-        if fmt == "csv":
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        # owner-only, whole or not at all (ffmot/core/files.py): exports hold personal data
+        with files.replacing(path, text=fmt == "csv") as f:
+            if fmt == "csv":
                 w = csv.writer(f)
                 w.writerow(columns)
                 count = 0
                 for count, r in enumerate(rows, start=1):  # noqa: B007 (the count is returned)
                     w.writerow([neutralise(r.get(c, "")) for c in columns])
-        else:
-            os.close(fd)
-            count = _write_xlsx(path, tmp, columns, rows)
-        os.replace(tmp, path)
+            else:
+                count = _write_xlsx(path, f, columns, rows)
         return count
     except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
         raise InputError(
             _("cannot write {path}: {problem}", path=path, problem=e.strerror)
         ) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_xlsx(
-    path: Path, tmp: str, columns: Sequence[str], rows: Iterable[dict[str, str]]
+    path: Path, out: IO[Any], columns: Sequence[str], rows: Iterable[dict[str, str]]
 ) -> int:
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -513,11 +499,11 @@ def _write_xlsx(
             ws.append(cells)
             count += 1
     except BaseException:
-        # Close the sheet's own temporary file before giving up (the caller removes `tmp`).
+        # Close the sheet's own temporary file before giving up (what was written is dropped).
         with contextlib.suppress(Exception):
-            wb.save(tmp)
+            wb.save(io.BytesIO())
         raise
-    wb.save(tmp)
+    wb.save(out)
     return count
 
 
