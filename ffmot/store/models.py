@@ -161,8 +161,9 @@ class Assessment(Base):
         ForeignKey("participant.id", ondelete="CASCADE"), index=True
     )
     event_id: Mapped[str] = mapped_column(ForeignKey("event.id", ondelete="RESTRICT"), index=True)
+    # indexed (0013): deleting a visit looks for visits naming it, to clear the link
     previous_id: Mapped[str | None] = mapped_column(
-        ForeignKey("assessment.id", ondelete="SET NULL")
+        ForeignKey("assessment.id", ondelete="SET NULL"), index=True
     )
     practitioner: Mapped[str] = mapped_column(String(100), default="")
     station: Mapped[str] = mapped_column(String(100), default="")
