@@ -94,3 +94,19 @@ def test_a_diff_applied_in_place_gives_exactly_the_new_rows(qtbot):
     # A diff worked out against rows that have changed since is refused, and nothing changes.
     stale = diff_rows(model.version - 1, model.rows, [], lambda r: r.assessment_id)
     assert not model.apply(stale) and model.rowCount() == len(rows)
+
+
+def test_the_status_column_makes_room_for_a_withdrawal_only_when_there_is_one(day, qtbot):
+    from ffmot.gui.views.board import STATUS_MARK, STATUS_WORDS
+
+    board = day.window.board
+    day.window.show_view("board")
+    qtbot.waitUntil(lambda: board.model.rowCount() == 2, timeout=CEILING_MS)
+    header = board.table.horizontalHeader()
+    fm = board.table.fontMetrics()
+    withdrawn = fm.horizontalAdvance(STATUS_MARK["withdrawn"] + STATUS_WORDS["withdrawn"])
+    assert header.sectionSize(5) < withdrawn  # the names keep that room on an ordinary day
+    ada, _visit = day.people["Ada"]
+    R.record_consent(day.ctx.db, day.ctx.actor, ada.id, "keep_results", False)
+    board.refresh()
+    qtbot.waitUntil(lambda: header.sectionSize(5) >= withdrawn, timeout=CEILING_MS)

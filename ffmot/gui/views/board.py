@@ -51,6 +51,7 @@ SCREEN_WORDS = {
     "": "—",
 }
 _FIXED = (0, 2, 3, 5)  # code, screening, done, status: sized once, to the longest they can be
+_USUAL = frozenset(BOARD_STATUS_WORDS) - {"conflict"}  # the status column always fits these
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class BoardView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self._statuses: set[str] = set(_USUAL)
         header = self.table.horizontalHeader()
         # Codes, counts and status never shrink; a long name or list is cut short (…) instead,
         # so at large print on a projector the code that tells two people apart stays whole.
@@ -137,14 +139,16 @@ class BoardView(QWidget):
             self._size_columns()  # large print on or off
 
     def _size_columns(self) -> None:
-        """Each fixed column as wide as the widest text it can show, in the table's font."""
+        """Each fixed column as wide as the widest text it can show, in the table's font; the
+        status column as wide as the statuses on the board now (the longest, a withdrawal,
+        would otherwise take room from the names at large print on a small screen)."""
         cells = self.table.fontMetrics()
         heads = self.table.horizontalHeader().fontMetrics()
         texts = {
             0: [codes.display(c * (codes.BODY + 1)) for c in codes.ALPHABET],
             2: [_screen_words(k) for k in SCREEN_WORDS],
             3: [_("{done} of {offered}", done=88, offered=88)],
-            5: [STATUS_MARK[k] + _(STATUS_WORDS[k]) for k in STATUS_WORDS],
+            5: [STATUS_MARK[k] + _(STATUS_WORDS[k]) for k in self._statuses],
         }
         pad = 3 * cells.horizontalAdvance("M")
         for col in _FIXED:
@@ -190,6 +194,10 @@ class BoardView(QWidget):
             self.refresh()
             return
         counts = refreshed.counts
+        present = {k for k, n in counts.items() if n} | _USUAL
+        if present != self._statuses:  # rarely: someone is the first in a state
+            self._statuses = present
+            self._size_columns()
         rare = (*CONSENT_WORDS, "conflict")  # said only when someone is in that state
         shown = [k for k, n in counts.items() if n or k not in rare]
         self.summary.setText(
