@@ -150,7 +150,7 @@ class BoardView(QWidget):
             3: [_("{done} of {offered}", done=88, offered=88)],
             5: [STATUS_MARK[k] + _(STATUS_WORDS[k]) for k in self._statuses],
         }
-        pad = 3 * cells.horizontalAdvance("M")
+        pad = cells.horizontalAdvance("M")  # the cell margins, as a fitted column has
         for col in _FIXED:
             title = str(self.model.headerData(col, Qt.Orientation.Horizontal))
             widest = max(
