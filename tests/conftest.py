@@ -75,6 +75,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "hostile(attack): a named hostile-input case, counted in the hostile report"
     )
+    # Run in several processes (pytest-xdist, as `make test` does), each worker writes its
+    # ledger to a folder of this run's own at its end, and the main process adds them up for
+    # the report. Workers inherit the folder's name from this process's environment.
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        folder = tempfile.mkdtemp(prefix="ffmot-tests-ledger-")
+        os.environ["FFMOT_LEDGER_DIR"] = folder
+        atexit.register(shutil.rmtree, folder, True)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    worker = getattr(session.config, "workerinput", None)
+    folder = os.environ.get("FFMOT_LEDGER_DIR")
+    if worker is not None and folder:
+        from pathlib import Path
+
+        _ledger.write_json(Path(folder) / f"{worker['workerid']}.json")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -89,6 +105,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    folder = os.environ.get("FFMOT_LEDGER_DIR")
+    if folder and not hasattr(config, "workerinput"):
+        from pathlib import Path
+
+        for part in sorted(Path(folder).glob("*.json")):
+            _ledger.add_json(part)
     lines = _ledger.report_lines()
     if not lines:
         return

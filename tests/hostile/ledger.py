@@ -166,3 +166,19 @@ def write_json(path: Path) -> None:
         "named": NAMED,
     }
     path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def add_json(path: Path) -> None:
+    """Adds a ledger `write_json` wrote (a worker process's, when the suite runs in several)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for a in data["attacks"]:
+        entry = attack(a["name"])
+        entry.tried += a["inputs"]
+        entry.seconds += a["seconds"]
+        for k in KINDS:
+            entry.counts[k] += a[k]
+            entry.examples[k] = (entry.examples[k] + a["examples"][k])[:EXAMPLES]
+    for name, c in data["named"].items():
+        mine = NAMED.setdefault(name, {"passed": 0, "failed": 0})
+        mine["passed"] += c["passed"]
+        mine["failed"] += c["failed"]
