@@ -248,6 +248,13 @@ class RealApp:
             check=False,
         )
 
+    def width(self, window: str) -> int:
+        """The window's width on the screen, in pixels (xwininfo)."""
+        for line in self._xwininfo(window).stdout.splitlines():
+            if line.strip().startswith("Width:"):
+                return int(line.split(":")[1])
+        raise AssertionError(f"xwininfo gave no width for {window}")
+
     def is_mapped(self, window: str) -> bool:
         return "IsViewable" in self._xwininfo(window).stdout
 

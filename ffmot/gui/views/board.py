@@ -111,6 +111,9 @@ class BoardView(QWidget):
         self.table.activated.connect(self._open)
         self.summary = QLabel()
         self.summary.setObjectName("boardSummary")
+        # The counts wrap: one line, longer with a rare status in it, would otherwise make the
+        # window wider than a projector's screen at large print.
+        self.summary.setWordWrap(True)
         refresh = QPushButton(_("&Refresh"))
         refresh.clicked.connect(self.refresh)
         top = QHBoxLayout()
