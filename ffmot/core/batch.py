@@ -66,18 +66,6 @@ def _attempt(work: Callable[..., object], *args: object) -> object:
         return _Refused(str(e))
 
 
-def parse_row(row: Mapping[str, str | None], ns: NormSet, today: dt.date) -> _Parsed:
-    header = [k for k in row if k is not None]
-    block = [[("" if row[k] is None else str(row[k])) for k in header]]
-    parsed, problems = _parse_block(
-        block, len(header), {k: i for i, k in enumerate(header)}, ns, today
-    )
-    p = parsed[0]
-    if p is None:
-        raise InputError(problems[0])
-    return p
-
-
 def score_rows(
     rows: Iterable[Mapping[str, str | None]], ns: NormSet, today: dt.date | None = None
 ) -> list[dict[str, str]]:
@@ -87,7 +75,7 @@ def score_rows(
     """
     inputs = [dict(r) for r in rows]
     header = list(dict.fromkeys(k for r in inputs for k in r if k is not None))
-    table = (
+    table = (  # a row DictReader found too long (its key None) stays too long for score_table
         [("" if r.get(k) is None else str(r.get(k))) for k in header]
         + (["\0"] if None in r else [])
         for r in inputs

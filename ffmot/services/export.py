@@ -39,6 +39,7 @@ from ffmot.core.cells import NUMBER, neutralise
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import _
 from ffmot.core.norms import NormSet, default_norm_set
+from ffmot.core.paths import check_output_file
 from ffmot.core.vocabulary import PURPOSES
 from ffmot.services.file_format import (
     ANONYMISED_COLUMNS,
@@ -463,15 +464,7 @@ def _write(path: Path, fmt: str, columns: Sequence[str], rows: Iterable[dict[str
     when every row is written; returns how many. On any failure `path` is as it was."""
     # A pipe or a device is never opened (that could block) and never replaced.
     regular_file(path, "write")
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(
-            _(
-                "cannot write {path}: the folder {folder} does not exist",
-                path=path,
-                folder=directory,
-            )
-        )
+    check_output_file(path)  # its folder is there, its name can be made
     try:
         # owner-only, whole or not at all (ffmot/core/files.py): exports hold personal data
         with files.replacing(path, text=fmt == "csv") as f:

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Table,
     and_,
     delete,
-    exists,
     func,
     insert,
     literal,
@@ -416,25 +415,29 @@ def likely_duplicates(
     return out
 
 
-def _name_starts(t: str, sqlite: bool, walk: bool = False) -> ColumnElement[bool]:
+def _name_starts(t: str, sqlite: bool) -> ColumnElement[bool]:
     first = or_(
-        _starts_with(_col(Participant.search_given, walk), t, sqlite),
-        _starts_with(_col(Participant.search_family, walk), t, sqlite),
+        _starts_with(Participant.search_given, t, sqlite),
+        _starts_with(Participant.search_family, t, sqlite),
     )
     if len(t) < 2:
         return first
-    word = _starts_with(NameWord.word, t, sqlite)  # the word table holds first words too
-    if walk:
-        # Asked of each person walked past: one look-up in the word table's own key.
-        return exists(select(1).where(NameWord.participant_id == Participant.id, word))
-    return Participant.id.in_(select(NameWord.participant_id).where(word))
+    return Participant.id.in_(  # the word table holds first words too
+        select(NameWord.participant_id).where(_starts_with(NameWord.word, t, sqlite))
+    )
 
 
-def _col(column: Any, walk: bool) -> Any:
-    """The column, or (walk) the same value in a form SQLite's planner cannot answer from the
-    column's own index (`column || ''`), which leaves it one way to avoid sorting: walking the
-    index in the order shown (SQLite's documented way to steer its choice of index)."""
-    return column.op("||")(literal("")) if walk else column
+def _first_letter_walked(letter: str) -> ColumnElement[bool]:
+    """The given or family name starts with `letter`, written (`column || ''`) so SQLite's
+    planner cannot answer it from those columns' own indexes: that leaves it one way to avoid
+    sorting, walking ix_participant_search_order in the order shown and stopping at the limit
+    (SQLite's documented way to steer its choice of index)."""
+    return or_(
+        *(
+            _starts_with(column.op("||")(literal("")), letter, True)
+            for column in (Participant.search_given, Participant.search_family)
+        )
+    )
 
 
 def index_names(s: Session, participant_id: str, given: str, family: str) -> None:
@@ -509,14 +512,14 @@ def _starts_with(column: Any, prefix: str, sqlite: bool) -> ColumnElement[bool]:
 MANY = 2_000  # matches beyond which find-as-you-type walks its ordered index
 
 
-def _typed(text: str, sqlite: bool, walk: bool = False) -> ColumnElement[bool]:
+def _typed(text: str, sqlite: bool) -> ColumnElement[bool]:
     """Every word typed must start a given or family name, or be the date of birth, or start
     the code."""
     conditions = []
     for token in text.split():
         d = typed_date(token)
         if d is not None:
-            conditions.append(_col(Participant.date_of_birth, walk) == d)
+            conditions.append(Participant.date_of_birth == d)
             continue
         folded = fold(token).split()
         if not folded:
@@ -524,10 +527,10 @@ def _typed(text: str, sqlite: bool, walk: bool = False) -> ColumnElement[bool]:
         # Each word typed must start a word of the names, accents aside. One letter matches
         # the start of the given or family name only (through their own indexes): "s" would
         # otherwise match a later word of thousands of names as each key is typed.
-        name = and_(*(_name_starts(t, sqlite, walk) for t in folded))
+        name = and_(*(_name_starts(t, sqlite) for t in folded))
         if codes.looks_like_code(token):
             raw = "".join(ch for ch in token.upper() if ch not in " -_")
-            name = or_(name, _starts_with(_col(Participant.code, walk), raw, sqlite))
+            name = or_(name, _starts_with(Participant.code, raw, sqlite))
         conditions.append(name)
     return and_(true(), *conditions)
 
@@ -572,14 +575,15 @@ def search_participants(
 
     with db.transaction() as s:
         q = shown(where)
-        if sqlite and len(fold(text).strip()) == 1 and _many(s, where):
+        letter = fold(text).strip()
+        if sqlite and len(letter) == 1 and not codes.looks_like_code(text) and _many(s, where):
             # A first letter: a quarter of everyone matches, and their given names are spread
             # through the order shown. Walk the index in that order and stop at `limit`, rather
             # than sort every match first. (Longer prefixes match names clustered in that
             # order, such as family names, which a walk could read most of the index to reach;
             # they are found by their own indexes and sorted.) SQLite's planner cannot tell
             # these apart; PostgreSQL's statistics can.
-            q = shown(_typed(text, sqlite, walk=True))
+            q = shown(_first_letter_walked(letter))
         rows = s.execute(q).all()
     return [
         ParticipantRow(

@@ -50,7 +50,7 @@ SCREEN_WORDS = {
     "do_not_test": N_("do not test"),
     "": "—",
 }
-_FIXED = (0, 2, 3, 5)  # code, screening, done, status: sized once, to the longest they can be
+_FIXED = (0, 2, 3, 5)  # code, screening, done, status: sized from their texts, not per row
 _USUAL = frozenset(BOARD_STATUS_WORDS) - {"conflict"}  # the status column always fits these
 
 
