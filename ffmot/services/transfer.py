@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from ffmot.core import codes, entry, lineage, screening, units
@@ -551,7 +552,24 @@ class _Row:
     result: _Res | None  # None: a visit with no result
 
 
-def import_file(  # noqa: C901 (every way a file is refused before anything is written)
+ROWS = 2000  # rows checked against the database and written at a time, in the one transaction
+
+
+@dataclass
+class _Checked:
+    """What the checking pass keeps of a file for the writing pass: a few small entries per
+    person, MOT day and visit, never the rows (the writing pass reads the file again)."""
+
+    rows: int
+    legacy: bool  # an earlier ffmot's file: no waist_cm or moderate_minutes column
+    screened: bool  # the file has the screening columns
+    with_consents: set[str]  # participants whose rows carry consent decisions
+    tests_by_day: dict[str, set[str]]  # the tests each MOT day's rows hold
+    measured: dict[str, dict[str, float]]  # a legacy file's waist and activity, by visit
+    stamp: tuple[int, int]  # the file's size and modification time when it was checked
+
+
+def import_file(
     db: Database,
     actor: Actor,
     path: Path,
@@ -567,9 +585,78 @@ def import_file(  # noqa: C901 (every way a file is refused before anything is w
     Decisions for people already here are never taken, only counted in the summary (see
     `_consents_not_taken`). Every result added or changed is held to the station's rules for
     who may be tested (consent to keep results, the safety screening): see
-    `_check_may_record`."""
+    `_check_may_record`.
+
+    The file is read twice, so its size does not decide the memory an import takes: first
+    every row is checked on its own and against the rows before it (`_check_file`), then, in
+    one transaction, it is read again and written `ROWS` rows at a time, each batch checked
+    against what the database holds (`_write`). Any problem rolls the whole transaction back:
+    nothing is half-imported."""
     check(db, actor, "import")
     ns = norms or default_norm_set()
+    checked = _check_file(path, ns)
+    with db.transaction() as s:
+        summary = _write(
+            s, path, checked, actor, update=update, take_consents=take_consents, norms=ns
+        )
+        audit(
+            s,
+            actor,
+            "import",
+            "database",
+            "",
+            f"{summary.results} results from {path.name}"
+            + (f", {summary.updated} changed" if summary.updated else "")
+            + (
+                f", {summary.consents} consent decision(s) for {summary.consent_people} "
+                "participant(s) taken from the file"
+                if summary.consents
+                else ""
+            )
+            + (
+                f", {summary.consents_not_taken} consent decision(s) for "
+                f"{summary.consents_not_taken_people} participant(s) already here not taken"
+                if summary.consents_not_taken
+                else ""
+            ),
+        )
+    return summary
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = regular_file(path, "read")
+    if st is None:
+        raise InputError(_("cannot find {path}", path=path))
+    return st.st_size, st.st_mtime_ns
+
+
+def _parsed_rows(
+    table: _Table, rows: Iterator[tuple[int, dict[str, str]]], ns: NormSet
+) -> Iterator[tuple[int, _Row | str]]:
+    """(line, the row parsed) or (line, what is wrong with it), for each row of the table."""
+    for line, raw in rows:
+        if table.counting:
+            yield line, ""
+            continue
+        if "__error__" in raw:
+            yield line, _("line {line}: {problem}", line=line, problem=raw["__error__"])
+            continue
+        r = {
+            k: (restore(v) if k in FREE_TEXT else restore(v.strip()))
+            for k, v in raw.items()
+            if k in KNOWN
+        }
+        try:
+            yield line, _parse_row(line, r, ns)
+        except FfmotError as e:
+            yield line, _("line {line}: {problem}", line=line, problem=e)
+
+
+def _check_file(path: Path, ns: NormSet) -> _Checked:  # noqa: C901 (every way a file is refused)
+    """The first pass: the file is refused (InputError, ImportRefused) for anything wrong in
+    a row on its own or between its rows, before anything is written. Keeps what the writing
+    pass needs (`_Checked`): per person, MOT day, visit and result a few numbers, not the row."""
+    stamp = _stamp(path)
     table = _Table(path)
     rows = table.rows()
     first = next(rows, None)  # a CSV file's header is known once its first row is read
@@ -595,19 +682,22 @@ def import_file(  # noqa: C901 (every way a file is refused before anything is w
         )
     if first is None:
         raise InputError(_("{path} has no rows to import", path=path))
+    legacy = "waist_cm" not in header
+    checked = _Checked(
+        0, legacy, any(c in header for c in _SCREENING_COLUMNS), set(), {}, {}, stamp
+    )
     problems: list[str] = []
-    parsed: list[_Row] = []
-    seen: dict[tuple[str, str], tuple[int, object]] = {}
-    count, unchecked, last = 0, 0, 0
+    seen: dict[tuple[str, str], tuple[int, int, str]] = {}
+    results: dict[tuple[int, str], tuple[int, int, int]] = {}
+    unchecked, last = 0, 0
     try:
-        for line, raw in itertools.chain([first], rows):
+        for line, row in _parsed_rows(table, itertools.chain([first], rows), ns):
             if len(problems) >= MAX_LISTED:
-                parsed.clear()  # nothing will be imported: hold no more than a row at a time
                 table.counting = True
                 unchecked += 1  # enough to put right first: the rest are only counted
                 continue
-            count += 1
-            if count > MAX_ROWS:
+            checked.rows += 1
+            if checked.rows > MAX_ROWS:
                 raise InputError(
                     _(
                         "{path} has more than {limit:,} rows, more than can be imported at "
@@ -618,22 +708,20 @@ def import_file(  # noqa: C901 (every way a file is refused before anything is w
                     )
                 )
             last = line
-            if "__error__" in raw:
-                problems.append(_("line {line}: {problem}", line=line, problem=raw["__error__"]))
+            if isinstance(row, str):
+                problems.append(row)
                 continue
-            r = {
-                k: (restore(v) if k in FREE_TEXT else restore(v.strip()))
-                for k, v in raw.items()
-                if k in KNOWN
-            }
-            try:
-                row = _parse_row(line, r, ns)
-            except FfmotError as e:
-                problems.append(_("line {line}: {problem}", line=line, problem=e))
+            if not _same_on_every_row(row, seen, problems):
                 continue
-            same = _same_on_every_row(row, seen, problems)
-            if same is not None:
-                parsed.append(same)
+            _one_result_a_test(row, seen, results, problems)
+            if row.person.consents:
+                checked.with_consents.add(row.participant_id)
+            res = row.result
+            if res is None:
+                continue
+            checked.tests_by_day.setdefault(row.event_id, set()).add(res.test)
+            if legacy and res.done and res.value is not None and res.test in ("waist", "activity"):
+                checked.measured.setdefault(row.assessment_id, {})[res.test] = res.value
     except _TableError as e:
         problems = problems[: MAX_LISTED - 1]
         problems.append(str(e))
@@ -641,82 +729,26 @@ def import_file(  # noqa: C901 (every way a file is refused before anything is w
         raise ImportRefused(problems, unchecked=unchecked, after=last)
     if problems:
         raise ImportRefused(problems)
-    with db.transaction() as s:
-        summary = _insert(
-            s,
-            parsed,
-            problems,
-            legacy="waist_cm" not in header,
-            screened=any(c in header for c in _SCREENING_COLUMNS),
-            actor=actor,
-            update=update,
-            source=path.name,
-            take_consents=take_consents,
-            norms=ns,
-        )
-        if problems:
-            raise ImportRefused(problems)
-        if summary.consents and not take_consents:
-            raise ConsentsInFile(
-                [
-                    _(
-                        "line {line}: the file holds consent decisions (the consent_ columns) "
-                        "for {count} participant(s) new here. Consent is each person's own "
-                        "decision: to take these as the file records them, import again with "
-                        "--take-consents (File > Import asks); otherwise empty the consent "
-                        "columns and ask each person at check-in",
-                        line=summary.consent_line,
-                        count=summary.consent_people,
-                    )
-                ],
-                summary.consent_people,
-            )
-        audit(
-            s,
-            actor,
-            "import",
-            "database",
-            "",
-            f"{summary.results} results from {path.name}"
-            + (f", {summary.updated} changed" if summary.updated else "")
-            + (
-                f", {summary.consents} consent decision(s) for {summary.consent_people} "
-                "participant(s) taken from the file"
-                if summary.consents
-                else ""
-            )
-            + (
-                f", {summary.consents_not_taken} consent decision(s) for "
-                f"{summary.consents_not_taken_people} participant(s) already here not taken"
-                if summary.consents_not_taken
-                else ""
-            ),
-        )
-    return summary
+    return checked
 
 
 def _same_on_every_row(
-    row: _Row, seen: dict[tuple[str, str], tuple[int, object]], problems: list[str]
-) -> _Row | None:
-    """The row with its person, MOT day and visit shared with the first row that has them
-    (so a big file holds each once), or None with a problem noted if they differ."""
-    shared: dict[str, object] = {}
+    row: _Row, seen: dict[tuple[str, str], tuple[int, int, str]], problems: list[str]
+) -> bool:
+    """Whether the row's person, MOT day and visit are as on the first row that has them (a
+    problem noted for each that differs). Kept of each: its first line, its hash and, for a
+    visit, whose it is."""
     ok = True
-    for key, field, ident, data in (
-        ("participant", "person", row.participant_id, row.person),
-        ("MOT day", "day", row.event_id, row.day),
-        ("visit", "visit", row.assessment_id, row.visit),
+    for key, ident, data in (
+        ("participant", row.participant_id, row.person),
+        ("MOT day", row.event_id, row.day),
+        ("visit", row.assessment_id, row.visit),
     ):
-        prev = seen.setdefault((key, ident), (row.line, data))
-        if prev[1] == data:
-            shared[field] = prev[1]
+        prev = seen.setdefault((key, ident), (row.line, hash(data), row.participant_id))
+        if prev[1] == hash(data):
             continue
         ok = False
-        if (
-            key == "visit"
-            and isinstance(prev[1], _Visit)
-            and (prev[1].participant_id != row.participant_id)
-        ):
+        if key == "visit" and prev[2] != row.participant_id:
             problems.append(
                 _(
                     "line {line}: the visit {id} (assessment_id) is another person's visit "
@@ -753,7 +785,45 @@ def _same_on_every_row(
                     first=prev[0],
                 )
             )
-    return dataclasses.replace(row, **shared) if ok else None  # type: ignore[arg-type]
+    return ok
+
+
+def _one_result_a_test(
+    row: _Row,
+    seen: dict[tuple[str, str], tuple[int, int, str]],
+    results: dict[tuple[int, str], tuple[int, int, int]],
+    problems: list[str],
+) -> None:
+    """A visit has one result a test: a second row for the same test and visit is refused, and
+    so is a repeated result row that differs from the first. Kept a result: its visit's first
+    line, the test, and hashes of its id and value."""
+    res = row.result
+    if res is None:
+        return
+    visit_line = seen[("visit", row.assessment_id)][0]  # the visit's own number in the file
+    first = results.setdefault((visit_line, res.test), (row.line, hash(res.id), hash(res)))
+    if first[1] != hash(res.id):
+        problems.append(
+            _(
+                "line {line}: the visit {id} has a second {test} result (line {first} has "
+                "one): keep one row per test and visit",
+                line=row.line,
+                id=row.assessment_id[:8],
+                test=res.test.replace("_", " "),
+                first=first[0],
+            )
+        )
+    elif first[2] != hash(res):
+        problems.append(
+            _(
+                "line {line}: the {test} result {id} differs from line {first}: keep one row "
+                "per result",
+                line=row.line,
+                test=res.test.replace("_", " "),
+                id=res.id[:8],
+                first=first[0],
+            )
+        )
 
 
 def _measure(r: dict[str, str], key: str, ns: NormSet) -> float | None:
@@ -1096,12 +1166,16 @@ def _who(s: Session, participant_id: str) -> str:
     return codes.display(p.code) if p is not None else participant_id[:8]
 
 
-def _check_links(s: Session, parsed: list[_Row], problems: list[str]) -> None:
+def _check_links(s: Session, parsed: list[_Row], problems: list[str], p: _Progress) -> None:
     """Each visit belongs to its row's person, and its previous visit is the same person's
-    and earlier, whether the visits are in the file or already in this database."""
+    and earlier, whether the visits are in this batch of rows, written by an earlier batch or
+    already in this database. A previous visit not found yet (a later batch may write it) is
+    checked once every batch is written (`_link_later`)."""
     visits: dict[str, _Row] = {}
     for row in parsed:
-        visits.setdefault(row.assessment_id, row)
+        if row.assessment_id not in p.linked:
+            visits.setdefault(row.assessment_id, row)
+    p.linked.update(visits)
     # The visits and results already here, read a chunk at a time (not one look-up a row).
     named = set(visits) | {r.visit.previous_id for r in visits.values() if r.visit.previous_id}
     stored_visits = _by_chunks(s, Assessment, Assessment.id, sorted(named))
@@ -1153,7 +1227,10 @@ def _check_links(s: Session, parsed: list[_Row], problems: list[str]) -> None:
         else:
             earlier = stored_visits.get(prev)
             if earlier is None:
-                continue  # not in the file or here (an export of one MOT day): left out
+                # In a later batch, or neither in the file nor here (an export of one MOT day:
+                # then it is left out).
+                p.later.append((row.line, aid, prev, row.participant_id, row.visit.when))
+                continue
             owner, when = earlier.participant_id, earlier.assessed_on
             owner_code = _who(s, owner)
         if owner != row.participant_id:
@@ -1284,9 +1361,9 @@ def _check_results(
 ) -> dict[str, Result]:
     """Results already here under the file's result_id: the same (nothing to do), or changed,
     which is refused unless `update` (then returned, to be changed). A new result for a test
-    the visit already holds is refused: it would be a second result for one test."""
+    the visit already holds is refused: it would be a second result for one test (two in the
+    file itself are refused by the checking pass, `_one_result_a_test`)."""
     changed: dict[str, Result] = {}
-    tests: dict[tuple[str, str], tuple[int, str]] = {}
     # What is here already, read for the whole file in a few queries rather than two a row.
     stored_by_id = _by_chunks(
         s, Result, Result.id, sorted({r.result.id for r in parsed if r.result is not None})
@@ -1305,19 +1382,6 @@ def _check_results(
         if res is None:
             continue
         name = res.test.replace("_", " ")
-        first = tests.setdefault((row.assessment_id, res.test), (row.line, res.id))
-        if first[1] != res.id:
-            problems.append(
-                _(
-                    "line {line}: the visit {id} has a second {test} result (line {first} has "
-                    "one): keep one row per test and visit",
-                    line=row.line,
-                    id=row.assessment_id[:8],
-                    test=name,
-                    first=first[0],
-                )
-            )
-            continue
         stored = stored_by_id.get(res.id)
         if stored is None:
             other = held.get((row.assessment_id, res.test))
@@ -1371,45 +1435,237 @@ def _update_result(s: Session, r: Result, res: _Res, actor: Actor, source: str) 
     audit(s, actor, "update", "result", r.id, f"changed to the value in {source} (import)")
 
 
+@dataclass
+class _Progress:
+    """What the writing pass carries from one batch of rows to the next: counts, and a few
+    ids (people handled, visits whose links are checked), never the rows."""
+
+    consents_held: bool  # new people's consent decisions are in the file but not to be taken
+    made: dict[str, int] = dataclasses.field(
+        default_factory=lambda: dict.fromkeys(
+            ("participant", "event", "assessment", "result", "there", "updated"), 0
+        )
+    )
+    consents: dict[str, int] = dataclasses.field(
+        default_factory=lambda: dict.fromkeys(
+            ("decisions", "people", "line", "not_taken", "not_taken_people"), 0
+        )
+    )
+    people: set[str] = dataclasses.field(default_factory=set)  # handled, written or not
+    new_people: set[str] = dataclasses.field(default_factory=set)
+    refused: set[str] = dataclasses.field(default_factory=set)
+    linked: set[str] = dataclasses.field(default_factory=set)  # visits whose links are checked
+    said: set[str] = dataclasses.field(default_factory=set)  # people told they cannot be added
+    # (line, visit, its previous visit, participant, visit date) for a previous visit not yet
+    # written when the visit's links were checked
+    later: list[tuple[int, str, str, str, dt.date]] = dataclasses.field(default_factory=list)
+    unlinked: dict[str, str] = dataclasses.field(default_factory=dict)  # new visit: previous
+
+    def summary(self) -> ImportSummary:
+        made, consents = self.made, self.consents
+        return ImportSummary(
+            made["participant"],
+            made["event"],
+            made["assessment"],
+            made["result"],
+            made["there"],
+            made["updated"],
+            consents["decisions"],
+            consents["people"],
+            consents["line"],
+            consents["not_taken"],
+            consents["not_taken_people"],
+        )
+
+
+def _write(
+    s: Session,
+    path: Path,
+    checked: _Checked,
+    actor: Actor,
+    *,
+    update: bool,
+    take_consents: bool,
+    norms: NormSet,
+) -> ImportSummary:
+    """The second pass, in the caller's transaction: the file read again, `ROWS` rows at a
+    time (a batch ends between visits), each batch checked against the database, then written
+    and let go. After the first problem the rest is only checked, up to `MAX_LISTED` problems;
+    the caller's transaction is rolled back by the ImportRefused raised here."""
+    held = bool(checked.with_consents - _present(s, Participant.id, checked.with_consents))
+    p = _Progress(consents_held=not take_consents and held)
+    problems: list[str] = []
+    table = _Table(path)
+    batch: list[_Row] = []
+    rows = 0
+
+    def flush_batch() -> None:
+        _write_batch(
+            s,
+            batch,
+            problems,
+            p,
+            checked,
+            actor,
+            update=update,
+            source=path.name,
+            take_consents=take_consents,
+            norms=norms,
+        )
+        batch.clear()
+
+    try:
+        for _line, row in _parsed_rows(table, table.rows(), norms):
+            rows += 1
+            if isinstance(row, str):  # the file changed after it was checked
+                problems.append(row)
+                break
+            if len(batch) >= ROWS and row.assessment_id != batch[-1].assessment_id:
+                flush_batch()
+                if len(problems) >= MAX_LISTED:
+                    break
+            batch.append(row)
+        else:
+            flush_batch()
+    except _TableError as e:
+        problems.append(str(e))
+    if not problems:
+        _link_later(s, p, problems)
+    if (rows != checked.rows and not problems) or _stamp(path) != checked.stamp:
+        raise InputError(
+            _(
+                "{path} changed while it was being imported, so nothing was imported: import "
+                "it again once nothing else is writing to it",
+                path=path,
+            )
+        )
+    if problems:
+        raise ImportRefused(problems[:MAX_LISTED])
+    summary = p.summary()
+    if summary.consents and not take_consents:
+        raise ConsentsInFile(
+            [
+                _(
+                    "line {line}: the file holds consent decisions (the consent_ columns) "
+                    "for {count} participant(s) new here. Consent is each person's own "
+                    "decision: to take these as the file records them, import again with "
+                    "--take-consents (File > Import asks); otherwise empty the consent "
+                    "columns and ask each person at check-in",
+                    line=summary.consent_line,
+                    count=summary.consent_people,
+                )
+            ],
+            summary.consent_people,
+        )
+    return summary
+
+
+def _write_batch(
+    s: Session,
+    batch: list[_Row],
+    problems: list[str],
+    p: _Progress,
+    checked: _Checked,
+    actor: Actor,
+    *,
+    update: bool,
+    source: str,
+    take_consents: bool,
+    norms: NormSet,
+) -> None:
+    """One batch of rows checked against the database and, while nothing is wrong, written;
+    then flushed and let go of, so the session holds one batch at a time."""
+    _check_links(s, batch, problems, p)
+    changed = _check_results(s, batch, problems, update)
+    if problems:
+        return
+    written = _insert(
+        s,
+        batch,
+        problems,
+        p,
+        checked=checked,
+        changed=changed,
+        actor=actor,
+        source=source,
+        take_consents=take_consents,
+    )
+    # A file whose new people's consent decisions are not to be taken is refused as a whole
+    # (ConsentsInFile) and asked again: their results are checked then.
+    _check_may_record(
+        s,
+        written,
+        problems,
+        screened=checked.screened,
+        consents_held=p.consents_held,
+        new_people=p.new_people,
+        said=p.said,
+        norms=norms,
+    )
+    s.flush()
+    s.expunge_all()
+
+
+def _link_later(s: Session, p: _Progress, problems: list[str]) -> None:
+    """The previous visits that were not written yet when their visits' links were checked:
+    checked now that every batch is written, and linked to the visits this import added. One
+    in neither the file nor here (an export of one MOT day) is left out."""
+    earlier = _by_chunks(s, Assessment, Assessment.id, sorted({e[2] for e in p.later}))
+    for line, aid, prev, participant_id, when in p.later:
+        found = earlier.get(prev)
+        if found is None:
+            continue
+        if found.participant_id != participant_id:
+            problems.append(
+                _(
+                    "line {line}: the previous visit {id} (previous_assessment_id) is "
+                    "{owner}'s, not {who}'s: give {who}'s own earlier visit, or leave it empty",
+                    line=line,
+                    id=prev[:8],
+                    owner=_who(s, found.participant_id),
+                    who=_who(s, participant_id),
+                )
+            )
+        elif found.assessed_on >= when:
+            problems.append(
+                _(
+                    "line {line}: the previous visit {id} (previous_assessment_id) is on "
+                    "{date}, not before this visit on {visit_date}: give an earlier visit, or "
+                    "leave it empty",
+                    line=line,
+                    id=prev[:8],
+                    date=found.assessed_on.isoformat(),
+                    visit_date=when.isoformat(),
+                )
+            )
+        elif p.unlinked.get(aid) == prev:
+            s.execute(sql_update(Assessment).where(Assessment.id == aid).values(previous_id=prev))
+
+
 def _insert(  # noqa: C901 (each kind of record in an export row, in one transaction)
     s: Session,
     parsed: list[_Row],
     problems: list[str],
-    legacy: bool,
-    actor: Actor,
+    p: _Progress,
     *,
-    update: bool = False,
+    checked: _Checked,
+    changed: dict[str, Result],
+    actor: Actor,
     source: str = "",
     take_consents: bool = False,
-    screened: bool = True,
-    norms: NormSet,
-) -> ImportSummary:
-    _check_links(s, parsed, problems)
-    changed = _check_results(s, parsed, problems, update)
-    if problems:
-        return ImportSummary(0, 0, 0, 0, 0)
-    made = {"participant": 0, "event": 0, "assessment": 0, "result": 0, "there": 0, "updated": 0}
-    consents = {"decisions": 0, "people": 0, "line": 0, "not_taken": 0, "not_taken_people": 0}
-    written: list[tuple[_Row, Result]] = []  # results added or changed, checked at the end
-    new_people: set[str] = set()
+) -> list[tuple[_Row, Result]]:
+    """One batch's people, MOT days, visits, screenings and results added (or, with --update,
+    results changed); returns the results added or changed, to be checked at the end."""
+    made, consents = p.made, p.consents
+    written: list[tuple[_Row, Result]] = []
     now = utcnow()
-    handled: set[str] = set()
-    refused: set[str] = set()
+    handled: set[str] = set()  # this batch's MOT days and visits
     pending_previous: list[tuple[Assessment, str]] = []
-    tests_by_day: dict[str, set[str]] = {}
-    measured: dict[str, dict[str, float]] = {}
-    for row in parsed:
-        res = row.result
-        if res is not None:
-            tests_by_day.setdefault(row.event_id, set()).add(res.test)
-            if legacy and res.done and res.value is not None and res.test in ("waist", "activity"):
-                # An earlier ffmot's file had no waist_cm or moderate_minutes column.
-                measured.setdefault(row.assessment_id, {})[res.test] = res.value
     # Look-ups below do not flush what this loop has added so far: the rows go in as one batch
     # at the end (a new person is flushed at once, for their name words). Flushing at every
     # look-up made an import about 250 rows a second. Anything a look-up could miss because it
-    # is not flushed yet is tracked here: people, days and visits in `handled`, results in
-    # `added`.
+    # is not flushed yet is tracked here: people in `p.people`, days and visits in `handled`,
+    # results in `added`.
     added: set[str] = set()
     # What is already stored, found a chunk at a time (a look-up a row was most of an import).
     days_here = _present(s, Event.id, (r.event_id for r in parsed))
@@ -1420,17 +1676,17 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
     results_here = _present(s, Result.id, (r.result.id for r in parsed if r.result is not None))
     with s.no_autoflush:
         for row in parsed:
-            if row.participant_id in refused:
+            if row.participant_id in p.refused:
                 continue
-            if row.participant_id not in handled:
-                handled.add(row.participant_id)
+            if row.participant_id not in p.people:
+                p.people.add(row.participant_id)
                 outcome = _insert_person(s, row, problems, now, take_consents)
                 if outcome is None:
-                    refused.add(row.participant_id)
+                    p.refused.add(row.participant_id)
                     continue
                 made["participant"] += outcome == "new"
                 if outcome == "new":
-                    new_people.add(row.participant_id)
+                    p.new_people.add(row.participant_id)
                 if outcome == "existing":
                     not_taken = _consents_not_taken(s, row)
                     consents["not_taken"] += not_taken
@@ -1451,7 +1707,7 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
                             venue=d.venue,
                             organisation=d.organisation,
                             tests_offered=list(d.tests_offered)
-                            or sorted(tests_by_day.get(row.event_id, ())),
+                            or sorted(checked.tests_by_day.get(row.event_id, ())),
                             norm_set_version=d.norm_set_version,
                             activities_directory=d.activities_directory,
                             training=d.training,
@@ -1463,7 +1719,7 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
                 handled.add(row.assessment_id)
                 v = row.visit
                 if row.assessment_id not in visits_here:
-                    m = measured.get(row.assessment_id, {})
+                    m = checked.measured.get(row.assessment_id, {})
                     a = Assessment(
                         id=row.assessment_id,
                         participant_id=v.participant_id,
@@ -1547,31 +1803,10 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
     for a, prev in pending_previous:
         if s.get(Assessment, prev) is not None:
             a.previous_id = prev
+        else:
+            p.unlinked[a.id] = prev  # a later batch may write it: see _link_later
     s.flush()
-    # A file whose new people's consent decisions are not to be taken is refused as a whole
-    # (ConsentsInFile) and asked again: their results are checked then.
-    _check_may_record(
-        s,
-        written,
-        problems,
-        screened=screened,
-        consents_held=not take_consents and bool(consents["decisions"]),
-        new_people=new_people,
-        norms=norms,
-    )
-    return ImportSummary(
-        made["participant"],
-        made["event"],
-        made["assessment"],
-        made["result"],
-        made["there"],
-        made["updated"],
-        consents["decisions"],
-        consents["people"],
-        consents["line"],
-        consents["not_taken"],
-        consents["not_taken_people"],
-    )
+    return written
 
 
 def _consents_not_taken(s: Session, row: _Row) -> int:
@@ -1638,6 +1873,7 @@ def _check_may_record(
     screened: bool,
     consents_held: bool,
     new_people: set[str],
+    said: set[str],
     norms: NormSet,
 ) -> None:
     """Every result this import adds or changes is held to the station's rules for who may be
@@ -1647,7 +1883,6 @@ def _check_may_record(
 
     A file from before screenings were exported (no screening columns) cannot say how a visit
     was screened: its results are held to a screening only where this database has one."""
-    said: set[tuple[str, str]] = set()
     keeping: dict[str, tuple[bool, dt.datetime | None]] = {}
     loaded: set[str] = set()
     for row, result in written:
@@ -1663,8 +1898,8 @@ def _check_may_record(
         if row.participant_id not in keeping:
             keeping[row.participant_id] = _keeping(s, row.participant_id)
         if not consents_held and not _kept_when_saved(keeping[row.participant_id], saved, timed):
-            if (row.participant_id, "consent") not in said:
-                said.add((row.participant_id, "consent"))
+            if row.participant_id not in said:
+                said.add(row.participant_id)
                 problems.append(
                     _(
                         "line {line}: the {test} result cannot be imported: {who} has not "
