@@ -17,6 +17,7 @@ script are welcome ("Siân Ó Briain", "Ŵyn").
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ffmot.core.errors import InputError
@@ -27,8 +28,19 @@ JOINERS = {"\u200c", "\u200d"}
 BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
 
+# In ASCII, the only characters that may not be stored are the controls (category Cc): found
+# by one regular-expression search rather than a look-up a character (most text is ASCII).
+_ASCII_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_ASCII_CONTROL_BUT_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def bad_character(text: str, multiline: bool = False) -> str | None:
     """The first character that may not be stored, described for a person, or None."""
+    if text.isascii():
+        found = (_ASCII_CONTROL_BUT_BREAKS if multiline else _ASCII_CONTROL).search(text)
+        if found is None:
+            return None
+        return _("a character that cannot be printed (U+{code:04X})", code=ord(found.group()))
     for ch in text:
         if multiline and ch in "\n\r\t":
             continue

@@ -449,10 +449,19 @@ def index_names(s: Session, participant_id: str, given: str, family: str) -> Non
         delete(NameWord).where(NameWord.participant_id == participant_id),
         execution_options={"synchronize_session": False},
     )
-    s.execute(
-        insert(NameWord),
-        [{"participant_id": participant_id, "word": w} for w in sorted(words(given, family))],
-    )
+    index_new_names(s, [(participant_id, given, family)])
+
+
+def index_new_names(s: Session, people: Sequence[tuple[str, str, str]]) -> None:
+    """The name words of people (id, given name, family name) who have none yet, in one
+    statement: an import adds a batch of people at a time."""
+    rows = [
+        {"participant_id": pid, "word": w}
+        for pid, given, family in people
+        for w in sorted(words(given, family))
+    ]
+    if rows:
+        s.execute(insert(NameWord), rows)
 
 
 def get_participant(

@@ -51,7 +51,7 @@ from ffmot.services.records import (
     MAX_NAME,
     MAX_NOTES,
     audit,
-    index_names,
+    index_new_names,
     keeps_results,
 )
 from ffmot.services.records import (
@@ -633,23 +633,47 @@ def _stamp(path: Path) -> tuple[int, int]:
 def _parsed_rows(
     table: _Table, rows: Iterator[tuple[int, dict[str, str]]], ns: NormSet
 ) -> Iterator[tuple[int, _Row | str]]:
-    """(line, the row parsed) or (line, what is wrong with it), for each row of the table."""
+    """(line, the row parsed) or (line, what is wrong with it), for each row of the table.
+
+    A visit's rows repeat its person, MOT day, visit and screening cells: a row whose cells
+    outside the result's are as on the row before (which parsed) shares that row's parsed
+    person, day and visit, and only its result is parsed and checked."""
+    before: tuple[tuple[str, ...], _Row] | None = None
     for line, raw in rows:
         if table.counting:
             yield line, ""
             continue
         if "__error__" in raw:
+            before = None
             yield line, _("line {line}: {problem}", line=line, problem=raw["__error__"])
             continue
-        r = {
-            k: (restore(v) if k in FREE_TEXT else restore(v.strip()))
-            for k, v in raw.items()
-            if k in KNOWN
-        }
+        shared = tuple([raw.get(c, "") for c in _VISIT_COLUMNS])
         try:
-            yield line, _parse_row(line, r, ns)
+            if before is not None and before[0] == shared:
+                yield line, _with_result(line, before[1], raw, ns)
+                continue
+            before = None
+            r = {
+                k: (restore(v) if k in FREE_TEXT else restore(v.strip()))
+                for k, v in raw.items()
+                if k in KNOWN
+            }
+            row = _parse_row(line, r, ns)
+            before = (shared, row)
+            yield line, row
         except FfmotError as e:
             yield line, _("line {line}: {problem}", line=line, problem=e)
+
+
+def _with_result(line: int, before: _Row, raw: dict[str, str], ns: NormSet) -> _Row:
+    """The row `before` (the same visit's cells, parsed) with this row's line and result, the
+    result's cells checked as `_parse_row` checks them."""
+    r = {c: restore(raw.get(c, "").strip()) for c in _A_RESULTS_COLUMNS}
+    if "result_recorded_by" not in raw and r["test"]:
+        r["result_recorded_by"] = "import"  # as _parse_row: a file from an earlier ffmot
+    for col, limit in _RESULT_LINES.items():
+        textrules.check(r[col], limit, col)
+    return dataclasses.replace(before, line=line, result=_parse_result(r, ns))
 
 
 def _check_file(path: Path, ns: NormSet) -> _Checked:  # noqa: C901 (every way a file is refused)
@@ -739,6 +763,20 @@ def _same_on_every_row(
     problem noted for each that differs). Kept of each: its first line, its hash and, for a
     visit, whose it is."""
     ok = True
+    # A code is one person's: two people given one code in the file are refused here, since
+    # the writing pass finds a clash only with the people already written.
+    first = seen.setdefault(("code", row.person.code), (row.line, 0, row.participant_id))
+    if first[2] != row.participant_id:
+        ok = False
+        problems.append(
+            _(
+                "line {line}: the code {code} is another participant's (line {first}): give "
+                "each person their own code",
+                line=row.line,
+                code=row.person.code,
+                first=first[0],
+            )
+        )
     for key, ident, data in (
         ("participant", row.participant_id, row.person),
         ("MOT day", row.event_id, row.day),
@@ -1046,6 +1084,11 @@ _LINES = {
     "screening_recorded_by": 100,
     **{f"consent_{p}_recorded_by": 100 for p in PURPOSES},
 }
+_RESULT_LINES = {c: n for c, n in _LINES.items() if c in _RESULT_COLUMNS}
+# The columns of a row's result; every other column is the same on each of a visit's rows
+# (its person, day, visit and screening).
+_A_RESULTS_COLUMNS = ("test", *_RESULT_COLUMNS)
+_VISIT_COLUMNS = tuple(c for c in COLUMNS if c not in _A_RESULTS_COLUMNS)
 
 
 def _check_text(r: dict[str, str]) -> None:
@@ -1660,6 +1703,7 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
     written: list[tuple[_Row, Result]] = []
     now = utcnow()
     handled: set[str] = set()  # this batch's MOT days and visits
+    named: list[tuple[str, str, str]] = []  # new people, their name words added with the batch
     pending_previous: list[tuple[Assessment, str]] = []
     # Look-ups below do not flush what this loop has added so far: the rows go in as one batch
     # at the end (a new person is flushed at once, for their name words). Flushing at every
@@ -1687,6 +1731,7 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
                 made["participant"] += outcome == "new"
                 if outcome == "new":
                     p.new_people.add(row.participant_id)
+                    named.append((row.participant_id, row.person.given, row.person.family))
                 if outcome == "existing":
                     not_taken = _consents_not_taken(s, row)
                     consents["not_taken"] += not_taken
@@ -1800,6 +1845,7 @@ def _insert(  # noqa: C901 (each kind of record in an export row, in one transac
             written.append((row, result))
             made["result"] += 1
     s.flush()
+    index_new_names(s, named)
     for a, prev in pending_previous:
         if s.get(Assessment, prev) is not None:
             a.previous_id = prev
@@ -1960,8 +2006,6 @@ def _insert_person(
                 notes=p.notes,
             )
         )
-        s.flush()
-        index_names(s, row.participant_id, p.given, p.family)
         for purpose, granted, at, by in p.consents if take_consents else ():
             s.add(
                 Consent(

@@ -56,3 +56,26 @@ def test_a_typed_date_is_read_one_way_at_check_in_and_in_search():
         assert typed_date(typed) == day == parse_dob(typed), typed
     for not_a_date in ("31/02/1950", "1950/03/14", "March 1950", "", "14 03 1950"):
         assert typed_date(not_a_date) is None, not_a_date
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_every_ascii_character_is_judged_by_its_unicode_category(multiline):
+    # ASCII text takes a quicker path (one search for controls): it must refuse exactly the
+    # characters the per-character rule refuses, and name the first of them.
+    import unicodedata
+
+    for code in range(128):
+        ch = chr(code)
+        allowed = unicodedata.category(ch) != "Cc" or (multiline and ch in "\n\r\t")
+        for sample in (ch, f"Ada {ch}", f"{ch}\x01"):
+            said = text.bad_character(sample, multiline)
+            first = next(
+                (c for c in sample if unicodedata.category(c) == "Cc"
+                 and not (multiline and c in "\n\r\t")),
+                None,
+            )  # fmt: skip
+            if first is None:
+                assert said is None, (code, sample)
+            else:
+                assert said is not None and f"U+{ord(first):04X}" in said, (code, sample, said)
+        assert (text.bad_character(ch, multiline) is None) == allowed

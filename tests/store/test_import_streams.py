@@ -214,3 +214,54 @@ def test_a_file_changed_between_the_passes_is_refused_whole(tmp_path, actor, mon
         assert _counts(db) == (0, 0, 0)
     finally:
         db.close()
+
+
+def test_two_people_given_one_code_in_the_file_are_refused_by_line(db, tmp_path, actor):
+    path = _export(tmp_path, actor, 6, "day")
+    header, rows = _rows(path)
+    col = {c: i for i, c in enumerate(header)}
+    first, second = sorted({r[col["participant_id"]] for r in rows})[:2]
+    code = next(r[col["participant_code"]] for r in rows if r[col["participant_id"]] == first)
+    for r in rows:
+        if r[col["participant_id"]] == second:
+            r[col["participant_code"]] = code
+    with pytest.raises(ImportRefused) as e:
+        import_file(db, actor, _write(tmp_path / "one-code.csv", header, rows), take_consents=True)
+    assert any(f"code {code} is another participant's (line" in p for p in e.value.problems)
+    assert _counts(db) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "says"),
+    [
+        ("result_station", "Station\x1b[31m", "result_station holds"),
+        ("value", "lots", "value 'lots'"),
+        ("done", "maybe", "done must be yes or no"),
+    ],
+)
+def test_a_visits_later_row_has_its_result_checked_as_fully_as_the_first(
+    tmp_path, actor, column, bad, says
+):
+    # A visit's later rows share its parsed person, day and visit: their own result cells are
+    # still checked, and a problem is named by its own line.
+    path = _export(tmp_path, actor, 4, "day")
+    header, rows = _rows(path)
+    col = {c: i for i, c in enumerate(header)}
+    at = next(
+        i
+        for i in range(1, len(rows))
+        if rows[i][col["assessment_id"]] == rows[i - 1][col["assessment_id"]]
+        and rows[i][col["done"]] == "yes"
+    )
+    rows[at][col[column]] = bad
+    db = connect(str(tmp_path / "here.db"))
+    try:
+        with pytest.raises(ImportRefused) as e:
+            import_file(db, actor, _write(tmp_path / "bad.csv", header, rows), take_consents=True)
+        assert [p for p in e.value.problems if says in p] == [
+            p for p in e.value.problems if p.startswith(f"line {at + 2}:")
+        ], e.value.problems
+        assert any(says in p for p in e.value.problems), e.value.problems
+        assert _counts(db) == (0, 0, 0)
+    finally:
+        db.close()
