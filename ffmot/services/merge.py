@@ -47,7 +47,9 @@ from sqlalchemy import (
     create_engine,
     delete,
     insert,
+    literal_column,
     select,
+    tuple_,
     type_coerce,
     update,
 )
@@ -288,11 +290,50 @@ def _read(conn: Connection, table: Table, where: Any = None) -> list[dict[str, A
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def _source_rows(sc: Connection, table: Table, report: MergeReport) -> list[dict[str, Any]]:
+PAGE = 1000  # a station file's records read at a time
+
+
+def _paged(conn: Connection, table: Table) -> Iterator[dict[str, Any]]:
+    """A table's rows as the file holds them (see `_read`), `PAGE` at a time, so a merge holds
+    a page of a station file, not a whole table: on SQLite in the order of its row ids, on
+    PostgreSQL in the order of the primary key. A SQLite table that has no row ids of its own
+    (WITHOUT ROWID, or a column of a file made by hand named like them) is read whole."""
+    if conn.dialect.name == "sqlite":
+        shadowed = conn.exec_driver_sql(
+            "SELECT 1 FROM pragma_table_info(?) WHERE lower(name) IN ('rowid', '_rowid_', 'oid')",
+            (table.name,),
+        ).first()
+        key: list[Any] = [literal_column("rowid")]
+        columns: list[Any] = [type_coerce(c, NullType()).label(c.name) for c in table.c]
+        if shadowed is not None:
+            yield from _read(conn, table)
+            return
+    else:
+        key = list(table.primary_key.columns)
+        columns = list(table.c)
+    last: tuple[Any, ...] | None = None
+    while True:
+        q = select(*key, *columns).order_by(*key).limit(PAGE)
+        if last is not None:
+            q = q.where(tuple_(*key) > tuple_(*last) if len(key) > 1 else key[0] > last[0])
+        try:
+            page = conn.execute(q).all()
+        except OperationalError:
+            if last is not None or conn.dialect.name != "sqlite":
+                raise
+            yield from _read(conn, table)  # WITHOUT ROWID: no rowid to page by
+            return
+        if not page:
+            return
+        last = tuple(page[-1][: len(key)])
+        for r in page:
+            yield {c.name: v for c, v in zip(table.c, r[len(key) :], strict=True)}
+
+
+def _source_rows(sc: Connection, table: Table, report: MergeReport) -> Iterator[dict[str, Any]]:
     """A file's records of one table, each checked as it is read: one that breaks a rule is
     named and left out, the rest come in."""
-    out = []
-    for raw in _read(sc, table):
+    for raw in _paged(sc, table):
         try:
             problem, row = _checked(sc, table, raw)
             if problem:
@@ -300,8 +341,7 @@ def _source_rows(sc: Connection, table: Table, report: MergeReport) -> list[dict
         except (ValueError, TypeError, KeyError, InputError, StatementError) as e:
             report.bad.append(_bad_record(sc, table.name, raw, e))
             continue
-        out.append(row)
-    return out
+        yield row
 
 
 def _not_kind(t: Any, what: str) -> str:
@@ -842,21 +882,25 @@ def _merge_tables(db: Database, m: _Merge) -> None:
     report, sc = m.report, m.sc
     for name in ORDER:
         table = Base.metadata.tables[name]
-        rows = _source_rows(sc, table, report)
-        if name == "assessment":
-            rows = _previous_first(rows)
+        rows: Iterator[dict[str, Any]] = _source_rows(sc, table, report)
+        if name == "assessment":  # a day's visits, not a page: ordered as a whole
+            rows = iter(_previous_first(list(rows)))
         counts = dict.fromkeys(("added", "updated", "already", "conflict", "left"), 0)
-        start = 0
+        first = True
+        row: dict[str, Any] | None = None
         while True:
             with _writing(db) as dc:
                 m.dc = dc
-                if name == "result" and start == 0:
+                if name == "result" and first:
                     m.withdrawn = _withdrawn_visits(dc)
                     report.skipped_withdrawn += _purge_after_withdrawal(dc, m.withdrawn)
+                first = False
                 began, n = time.monotonic(), 0
-                while start < len(rows) and n < BATCH and time.monotonic() - began <= HOLD:
-                    row = rows[start]
-                    start, n = start + 1, n + 1
+                while n < BATCH and time.monotonic() - began <= HOLD:
+                    row = next(rows, None)
+                    if row is None:
+                        break
+                    n += 1
                     try:
                         with dc.begin_nested():  # one bad record never loses the rest
                             counts[m.record(name, table, row)] += 1
@@ -864,7 +908,7 @@ def _merge_tables(db: Database, m: _Merge) -> None:
                         if isinstance(e, OperationalError):
                             raise  # the database itself (locked, full): the merge stops
                         report.bad.append(_bad_record(sc, name, row, e))
-            if start >= len(rows):
+            if row is None:
                 break
             if db.kind == "sqlite":
                 time.sleep(PAUSE)  # a station waiting to save gets its turn
