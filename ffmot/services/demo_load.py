@@ -16,7 +16,6 @@ from sqlalchemy import insert, select
 from ffmot.core import codes, screening
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import _
-from ffmot.core.names import words
 from ffmot.core.norms import NormSet, default_norm_set
 from ffmot.demo import DemoArrival, DemoDataset, TrainingDay
 from ffmot.services.records import audit
@@ -31,6 +30,7 @@ from ffmot.store.models import (
     Result,
     Screening,
     Trial,
+    name_word_rows,
     search_columns,
     utcnow,
 )
@@ -282,9 +282,11 @@ def load_demo(
                 )
             )
         name_words = [
-            {"participant_id": row["id"], "word": w}
+            word
             for row in people
-            for w in sorted(words(str(row["given_name"]), str(row["family_name"])))
+            for word in name_word_rows(
+                str(row["id"]), str(row["given_name"]), str(row["family_name"])
+            )
         ]
         for model, rows in (
             (Event, events),

@@ -67,7 +67,7 @@ from ffmot.core.battery import NOT_DONE_REASONS, STOP_REASONS
 from ffmot.core.entry import MEASUREMENT_KEYS
 from ffmot.core.errors import InputError
 from ffmot.core.i18n import N_, _, _n
-from ffmot.core.names import fold, words
+from ffmot.core.names import fold
 from ffmot.core.norms import default_norm_set
 from ffmot.core.scoring import check_value
 from ffmot.core.vocabulary import SEXES
@@ -80,6 +80,7 @@ from ffmot.store.models import (
     Base,
     MergeConflict,
     Tombstone,
+    name_word_rows,
     search_columns,
     tombstone_key,
 )
@@ -1113,10 +1114,9 @@ class _Merge:
             row.update(search_columns(row["given_name"], row["family_name"]))
         dc.execute(insert(table).values(**row))
         if name == "participant":
-            found = sorted(words(row["given_name"], row["family_name"]))
             dc.execute(
                 insert(md.tables["name_word"]),
-                [{"participant_id": row["id"], "word": w} for w in found],
+                name_word_rows(row["id"], row["given_name"], row["family_name"]),
             )
         if name == "result":
             trial = md.tables["trial"]
@@ -1480,13 +1480,7 @@ def _take(
         dc.execute(update(table).where(table.c.id == mine["id"]).values(**values))
         nw = Base.metadata.tables["name_word"]
         dc.execute(delete(nw).where(nw.c.participant_id == mine["id"]))
-        dc.execute(
-            insert(nw),
-            [
-                {"participant_id": mine["id"], "word": w}
-                for w in sorted(words(row["given_name"], row["family_name"]))
-            ],
-        )
+        dc.execute(insert(nw), name_word_rows(mine["id"], row["given_name"], row["family_name"]))
         return
     trial = Base.metadata.tables["trial"]
     dc.execute(delete(trial).where(trial.c.result_id == mine["id"]))

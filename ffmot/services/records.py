@@ -8,6 +8,7 @@ results could each be a module over those shared checks.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Table,
     and_,
     delete,
+    exists,
     func,
     insert,
     literal,
@@ -68,6 +70,7 @@ from ffmot.store.models import (
     Result,
     Screening,
     Trial,
+    name_word_rows,
     new_id,
     utcnow,
 )
@@ -415,13 +418,21 @@ def likely_duplicates(
     return out
 
 
-def _name_starts(t: str, sqlite: bool) -> ColumnElement[bool]:
-    first = or_(
-        _starts_with(Participant.search_given, t, sqlite),
-        _starts_with(Participant.search_family, t, sqlite),
-    )
+def _name_starts(t: str, sqlite: bool, walked: bool = False) -> ColumnElement[bool]:
+    """A word of the names starts with `t`. `walked`: written so that no index answers it (a
+    column `|| ''`, a correlated EXISTS): tested person by person along another index (see
+    `_in_order`)."""
     if len(t) < 2:
-        return first
+        return or_(
+            *(
+                _starts_with(column.op("||")(literal("")) if walked else column, t, sqlite)
+                for column in (Participant.search_given, Participant.search_family)
+            )
+        )
+    if walked:  # a look-up of the person's own words (name_word's key)
+        return exists().where(
+            NameWord.participant_id == Participant.id, _starts_with(NameWord.word, t, sqlite)
+        )
     return Participant.id.in_(  # the word table holds first words too
         select(NameWord.participant_id).where(_starts_with(NameWord.word, t, sqlite))
     )
@@ -440,6 +451,68 @@ def _first_letter_walked(letter: str) -> ColumnElement[bool]:
     )
 
 
+def _has_date(text: str) -> bool:
+    return any(typed_date(t) is not None for t in text.split())
+
+
+def _in_order(s: Session, text: str, limit: int) -> list[str]:
+    """The ids of the first `limit` people, in the order shown, matching `text` (SQLite; a
+    word of two or more letters typed, no date of birth), without reading or sorting
+    everyone it matches: at 200,000 people "ma" starts the names of tens of thousands.
+
+    Take the longest word typed. Everyone matching starts their family name with it, or their
+    given name, or a later word of their names (name_word's `later`), or their code with the
+    text it was typed in. Each of those is read in the order shown, at most `limit` people
+    of each, through its own index: the family name's people along ix_participant_search_order;
+    each given name starting with the word (found one index seek apiece) along
+    ix_participant_given_order, where one given name's people are in that order; the later
+    words and codes, which few share, found and sorted. Any other words typed are tested on
+    each person read (`_typed(walked=True)`). The first `limit` of the lists merged are the
+    first `limit` of everyone matching."""
+    tokens = text.split()
+    word = max(fold(text).split(), key=len)
+    token = next(t for t in tokens if word in fold(t).split())
+    # With one word typed, every person read below matches it: nothing more to test.
+    walked = _typed(text, True, walked=True) if fold(text).split() != [word] else true()
+    key = (Participant.search_family, Participant.search_given, Participant.id)
+    family = _starts_with(Participant.search_family, word, True)
+    lists = [s.execute(select(*key).where(family, walked).order_by(*key).limit(limit)).all()]
+    given: str | None = None
+    while True:  # each given name starting with the word: one index seek apiece
+        after = Participant.search_given > given if given is not None else true()
+        given = s.scalar(
+            select(Participant.search_given)
+            .where(_starts_with(Participant.search_given, word, True), after)
+            .order_by(Participant.search_given)
+            .limit(1)
+        )
+        if given is None:
+            break
+        lists.append(
+            s.execute(
+                select(*key)
+                .where(Participant.search_given == given, walked)
+                .order_by(Participant.search_family, Participant.id)
+                .limit(limit)
+            ).all()
+        )
+    later: ColumnElement[bool] = Participant.id.in_(
+        select(NameWord.participant_id).where(
+            NameWord.later.is_(True), _starts_with(NameWord.word, word, True)
+        )
+    )
+    if codes.looks_like_code(token):
+        raw = "".join(ch for ch in token.upper() if ch not in " -_")
+        later = or_(later, _starts_with(Participant.code, raw, True))
+    lists.append(s.execute(select(*key).where(later, walked).order_by(*key).limit(limit)).all())
+    out: dict[str, None] = {}  # in order, each once (a Sam Sampleton is in two lists)
+    for _family, _given, pid in heapq.merge(*(list(map(tuple, rows)) for rows in lists)):
+        out[pid] = None
+        if len(out) == limit:
+            break
+    return list(out)
+
+
 def index_names(s: Session, participant_id: str, given: str, family: str) -> None:
     """The participant's name words for the search, replacing any before. (Name words are
     never loaded as objects, so the session is not searched for them: that search looked at
@@ -455,11 +528,7 @@ def index_names(s: Session, participant_id: str, given: str, family: str) -> Non
 def index_new_names(s: Session, people: Sequence[tuple[str, str, str]]) -> None:
     """The name words of people (id, given name, family name) who have none yet, in one
     statement: an import adds a batch of people at a time."""
-    rows = [
-        {"participant_id": pid, "word": w}
-        for pid, given, family in people
-        for w in sorted(words(given, family))
-    ]
+    rows = [row for pid, given, family in people for row in name_word_rows(pid, given, family)]
     if rows:
         s.execute(insert(NameWord), rows)
 
@@ -521,9 +590,9 @@ def _starts_with(column: Any, prefix: str, sqlite: bool) -> ColumnElement[bool]:
 MANY = 2_000  # matches beyond which find-as-you-type walks its ordered index
 
 
-def _typed(text: str, sqlite: bool) -> ColumnElement[bool]:
+def _typed(text: str, sqlite: bool, walked: bool = False) -> ColumnElement[bool]:
     """Every word typed must start a given or family name, or be the date of birth, or start
-    the code."""
+    the code. `walked`: as `_name_starts` (for text with no date of birth in it)."""
     conditions = []
     for token in text.split():
         d = typed_date(token)
@@ -536,10 +605,11 @@ def _typed(text: str, sqlite: bool) -> ColumnElement[bool]:
         # Each word typed must start a word of the names, accents aside. One letter matches
         # the start of the given or family name only (through their own indexes): "s" would
         # otherwise match a later word of thousands of names as each key is typed.
-        name = and_(*(_name_starts(t, sqlite) for t in folded))
+        name = and_(*(_name_starts(t, sqlite, walked) for t in folded))
         if codes.looks_like_code(token):
             raw = "".join(ch for ch in token.upper() if ch not in " -_")
-            name = or_(name, _starts_with(Participant.code, raw, sqlite))
+            code = Participant.code.op("||")(literal("")) if walked else Participant.code
+            name = or_(name, _starts_with(code, raw, sqlite))
         conditions.append(name)
     return and_(true(), *conditions)
 
@@ -585,7 +655,10 @@ def search_participants(
     with db.transaction() as s:
         q = shown(where)
         letter = fold(text).strip()
-        if sqlite and len(letter) == 1 and not codes.looks_like_code(text) and _many(s, where):
+        if sqlite and max(map(len, letter.split()), default=0) > 1 and not _has_date(text):
+            order = _in_order(s, text, limit)
+            q = shown(Participant.id.in_(order))
+        elif sqlite and len(letter) == 1 and not codes.looks_like_code(text) and _many(s, where):
             # A first letter: a quarter of everyone matches, and their given names are spread
             # through the order shown. Walk the index in that order and stop at `limit`, rather
             # than sort every match first. (Longer prefixes match names clustered in that

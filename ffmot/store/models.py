@@ -20,11 +20,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from ffmot.core.battery import NOT_DONE_REASONS
-from ffmot.core.names import fold
+from ffmot.core.names import fold, words
 
 __all__ = ["NOT_DONE_REASONS"]
 
@@ -54,6 +55,17 @@ def utcnow() -> dt.datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+def name_word_rows(participant_id: str, given: str, family: str) -> list[dict[str, object]]:
+    """The participant's name_word rows: every word of their names, folded, each marked
+    `later` unless it is the first word of the given or the family name (those two are found
+    through the participant's own search columns; see records.search_participants)."""
+    first = {n.split()[0] for n in (fold(given), fold(family)) if n}
+    return [
+        {"participant_id": participant_id, "word": w, "later": w not in first}
+        for w in sorted(words(given, family))
+    ]
 
 
 def search_columns(given: str, family: str) -> dict[str, str]:
@@ -98,6 +110,8 @@ class Participant(Base):
         CheckConstraint("sex IN ('female', 'male', 'not_stated')", name="sex"),
         # the order find-as-you-type shows people in, walked rather than sorted (0012)
         Index("ix_participant_search_order", "search_family", "search_given", "id"),
+        # A given name's people in the order shown (see records._matches_in_order).
+        Index("ix_participant_given_order", "search_given", "search_family", "id"),
     )
 
     @validates("given_name", "family_name")
@@ -118,6 +132,11 @@ class NameWord(Base):
         ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
     )
     word: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    # Not the first word of the given or family name (a second given name, the second part of
+    # a double-barrelled name): the few words the search finds through this table alone.
+    later: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    __table_args__ = (Index("ix_name_word_later", "later", "word"),)
 
 
 class Consent(Base):

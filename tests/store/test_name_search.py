@@ -101,3 +101,46 @@ def test_likely_duplicates_share_the_date_of_birth_and_a_name_word(named):
     assert [r.name for r in same] == ["Siân Ó Briain"]
     assert R.likely_duplicates(named, "Sian", "O Briain", dt.date(1950, 1, 3)) == []
     assert R.likely_duplicates(named, "Morag", "Keyworth", dt.date(1950, 1, 2)) == []
+
+
+def test_upgrade_marks_the_later_name_words_already_there(db_url):
+    # Before 0014 every name word was just a word; the search now reads later words (not the
+    # first of the given or family name) through their own index, so the upgrade marks them.
+    from sqlalchemy import select
+
+    from ffmot.store.models import NameWord, name_word_rows
+
+    db = connect(db_url, upgrade=False)
+    upgrade_to(db, "0013")
+    t = "2026-05-01 10:00:00+00:00"
+    people = [("p1", "K7PM4QX", "Mary Anne", "Jones-Smith"), ("p2", "K7PM4QY", "Anne", "Smith")]
+    with db.engine.begin() as c:
+        for pid, code, given, family in people:
+            c.execute(
+                text(
+                    "INSERT INTO participant (id, code, given_name, family_name, search_given, "
+                    "search_family, date_of_birth, sex, notes, created_at, updated_at, version) "
+                    "VALUES (:id, :code, :g, :f, :sg, :sf, '1950-03-14', 'female', '', :t, :t, 1)"
+                ),
+                {"id": pid, "code": code, "g": given, "f": family, "t": t}
+                | {"sg": fold(given), "sf": fold(family)},
+            )
+            for w in sorted(words(given, family)):
+                c.execute(
+                    text("INSERT INTO name_word (participant_id, word) VALUES (:p, :w)"),
+                    {"p": pid, "w": w},
+                )
+    db.close()
+    db = connect(db_url)
+    with db.transaction() as s:
+        stored = {(r.participant_id, r.word, r.later) for r in s.scalars(select(NameWord))}
+    expected = {
+        (r["participant_id"], r["word"], r["later"])
+        for pid, _code, given, family in people
+        for r in name_word_rows(pid, given, family)
+    }
+    assert stored == expected
+    assert ("p1", "anne", True) in stored and ("p2", "anne", False) in stored
+    found = [r.name for r in R.search_participants(db, "an")]
+    assert found == ["Mary Anne Jones-Smith", "Anne Smith"]  # by family name: jones, smith
+    db.close()

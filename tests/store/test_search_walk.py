@@ -23,12 +23,12 @@ def crowd(db):  # type: ignore[no-untyped-def]
     return _crowd(db)
 
 
-def _crowd(db):  # type: ignore[no-untyped-def]
+def _crowd(db, seed=3):  # type: ignore[no-untyped-def]
     """400 people written whole (as an import or the demo does), many sharing first letters."""
     from ffmot.core import codes
-    from ffmot.core.names import words
+    from ffmot.store.models import name_word_rows
 
-    rng = random.Random(3)
+    rng = random.Random(seed)
     people, name_words = [], []
     for _ in range(400):
         given, family = rng.choice(GIVEN), rng.choice(FAMILY)
@@ -46,7 +46,7 @@ def _crowd(db):  # type: ignore[no-untyped-def]
                 "created_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
             }
         )
-        name_words += [{"participant_id": pid, "word": w} for w in sorted(words(given, family))]
+        name_words += name_word_rows(pid, given, family)
     with db.transaction() as s:
         s.execute(Participant.__table__.insert(), people)
         s.execute(NameWord.__table__.insert(), name_words)
@@ -86,3 +86,105 @@ def test_many_matches_are_walked_in_order_not_sorted(tmp_path, monkeypatch):
     with crowd.transaction() as s:
         assert s.execute(text("SELECT count(*) FROM participant")).scalar() == 400
     crowd.close()
+
+
+def _reference(people: list[dict], text: str, limit: int) -> list[str]:
+    """What find-as-you-type must list, worked out in Python from the rule it states: every
+    word typed starts a word of the names (one letter: the given or family name itself), or
+    starts the code; in the order shown (family, given, id)."""
+    from ffmot.core import codes
+    from ffmot.core.names import fold, words
+
+    def matches(p: dict, token: str) -> bool:
+        folded = fold(token).split()
+        names = words(p["given_name"], p["family_name"])
+        ok = all(
+            (p["search_given"].startswith(t) or p["search_family"].startswith(t))
+            if len(t) < 2
+            else any(w.startswith(t) for w in names)
+            for t in folded
+        )
+        raw = "".join(ch for ch in token.upper() if ch not in " -_")
+        return ok or (codes.looks_like_code(token) and p["code"].startswith(raw))
+
+    found = [p for p in people if all(matches(p, t) for t in text.split())]
+    found.sort(key=lambda p: (p["search_family"], p["search_given"], p["id"]))
+    return [p["id"] for p in found[:limit]]
+
+
+def test_two_or_more_letters_list_what_the_rule_says_in_order(db):
+    # Given names that share their start, second given names, double-barrelled family names,
+    # names that are both a given and a family name, codes that start like names.
+    from ffmot.core import codes
+    from ffmot.core.names import words
+    from ffmot.store.models import name_word_rows
+
+    rng = random.Random(5)
+    given = ("Sam", "Samuel", "Sally Anne", "Anne", "Mary Jo", "Jo", "Joan", "Smith", "Mark")
+    family = ("Smith", "Sampleton", "Jones-Smith", "Ó Briain", "Anne", "Mason", "Sam", "Jo")
+    people, rows = [], []
+    for _ in range(300):
+        g, f = rng.choice(given), rng.choice(family)
+        pid = new_id()
+        p = {
+            "id": pid,
+            "code": codes.new_code(rng),
+            "given_name": g,
+            "family_name": f,
+            **search_columns(g, f),
+            "date_of_birth": dt.date(1950, 1, 1),
+            "sex": "female",
+            "notes": "",
+            "created_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        }
+        people.append(p)
+        rows += name_word_rows(pid, g, f)
+        assert {r["word"] for r in name_word_rows(pid, g, f)} == words(g, f)
+    with db.transaction() as s:
+        s.execute(Participant.__table__.insert(), people)
+        s.execute(NameWord.__table__.insert(), rows)
+    typed = ["sa", "sam", "samu", "sm", "smi", "smith", "jo", "jon", "jones", "an", "anne",
+             "ma", "mar", "mary j", "sam sm", "sm sa", "jo sm", "anne sa", "ob", "o b", "bri",
+             "zz", "s sm", "sa s"]  # fmt: skip
+    typed += [*sorted({p["code"][:3] for p in people[:5]}), people[0]["code"][:2].lower()]
+    for words_typed in typed:
+        for limit in (1, 7, 25, 400):
+            got = [r.id for r in R.search_participants(db, words_typed, limit=limit)]
+            assert got == _reference(people, words_typed, limit), (words_typed, limit)
+
+
+def _steps(db, typed: str) -> int:
+    """SQLite virtual-machine steps (in hundreds) one search takes: the work it does, on
+    whichever connection runs each of its statements."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    def watch(conn, _cursor, _statement, _parameters, _context, _many):  # type: ignore[no-untyped-def]
+        conn.connection.dbapi_connection.set_progress_handler(count, 100)
+
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        R.search_participants(db, typed, limit=25)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    assert steps[0] > 0
+    return steps[0]
+
+
+@pytest.mark.parametrize("typed", ["sa", "sam", "mar", "jo", "sam s"])
+def test_two_letters_take_the_same_work_at_ten_times_the_people(tmp_path, typed):
+    # The same names, ten times as many people: sorting every match did seven to eight times
+    # the work; what grows now is the few whose code starts with the letters typed.
+    small = _crowd(connect(str(tmp_path / "small.db")))
+    large = connect(str(tmp_path / "large.db"))
+    for seed in range(10):
+        _crowd(large, seed)
+    try:
+        at_400, at_4000 = _steps(small, typed), _steps(large, typed)
+    finally:
+        small.close()
+        large.close()
+    assert at_4000 < 4 * at_400, (at_400, at_4000)
