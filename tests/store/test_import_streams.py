@@ -63,6 +63,24 @@ def _counts(db: Database) -> tuple[int, int, int]:
         )
 
 
+def _thirty(tmp_path: Path, actor) -> tuple[dict[str, str | None], list[str], list[list[str]]]:
+    """Thirty demo people exported: their visits' previous visits, the header and the rows."""
+    source = connect(str(tmp_path / "source.db"))
+    try:
+        load_demo(source, actor, generate(30, seed=7, today=TODAY))
+        export_file(source, actor, tmp_path / "all.csv", "csv")
+        links = _links(source)
+    finally:
+        source.close()
+    return (links, *_rows(tmp_path / "all.csv"))
+
+
+def _day(tmp_path: Path, actor, people: int) -> tuple[list[str], list[list[str]], dict[str, int]]:
+    """A demo database of `people` exported: the header, the rows and each column's place."""
+    header, rows = _rows(_export(tmp_path, actor, people, "day"))
+    return header, rows, {c: i for i, c in enumerate(header)}
+
+
 def _peak(db: Database, actor, path: Path) -> int:
     tracemalloc.start()
     try:
@@ -87,7 +105,7 @@ def test_memory_does_not_grow_with_the_file(tmp_path, actor, monkeypatch):
     finally:
         for db in (warm, a, b):
             db.close()
-    # Held whole, the rows of the large file peaked 9 MB above the small one's (about 9 KB a
+    # Held whole, the rows of the large file peaked 6.6 MB above the small one's (about 7 KB a
     # row); what is left grows by a few small entries a visit and a result, not by the rows.
     assert large_peak - small_peak < 1_500_000, (small_peak, large_peak)
 
@@ -96,15 +114,8 @@ def test_a_previous_visit_after_its_retest_in_a_later_batch_is_linked(
     db_url, tmp_path, actor, monkeypatch
 ):
     monkeypatch.setattr(transfer, "ROWS", 7)
-    source = connect(str(tmp_path / "source.db"))
-    try:
-        load_demo(source, actor, generate(30, seed=7, today=TODAY))
-        export_file(source, actor, tmp_path / "all.csv", "csv")
-        expected = _links(source)
-    finally:
-        source.close()
+    expected, header, rows = _thirty(tmp_path, actor)
     assert sum(v is not None for v in expected.values()) >= 3  # retests, to be linked
-    header, rows = _rows(tmp_path / "all.csv")
     backwards = _write(tmp_path / "backwards.csv", header, rows[::-1])  # retests come first
     db = connect(db_url)
     try:
@@ -118,13 +129,7 @@ def test_a_previous_visit_in_a_later_batch_that_is_someone_elses_is_refused(
     db_url, tmp_path, actor, monkeypatch
 ):
     monkeypatch.setattr(transfer, "ROWS", 7)
-    source = connect(str(tmp_path / "source.db"))
-    try:
-        load_demo(source, actor, generate(30, seed=7, today=TODAY))
-        export_file(source, actor, tmp_path / "all.csv", "csv")
-    finally:
-        source.close()
-    header, rows = _rows(tmp_path / "all.csv")
+    _links_there, header, rows = _thirty(tmp_path, actor)
     rows = rows[::-1]
     col = {c: i for i, c in enumerate(header)}
     retest = next(r for r in rows if r[col["previous_assessment_id"]])
@@ -150,9 +155,7 @@ def test_a_previous_visit_in_a_later_batch_that_is_someone_elses_is_refused(
 
 def test_a_problem_in_the_last_batch_leaves_nothing_imported(db_url, tmp_path, actor, monkeypatch):
     monkeypatch.setattr(transfer, "ROWS", 10)
-    path = _export(tmp_path, actor, 20, "day")
-    header, rows = _rows(path)
-    col = {c: i for i, c in enumerate(header)}
+    header, rows, col = _day(tmp_path, actor, 20)
     db = connect(db_url)
     try:
         # The last visit's person is here already with another date of birth.
@@ -180,9 +183,7 @@ def test_a_problem_in_the_last_batch_leaves_nothing_imported(db_url, tmp_path, a
 
 
 def test_a_repeated_result_row_that_differs_is_refused_by_line(db, tmp_path, actor):
-    path = _export(tmp_path, actor, 6, "day")
-    header, rows = _rows(path)
-    col = {c: i for i, c in enumerate(header)}
+    header, rows, col = _day(tmp_path, actor, 6)
     row = next(r for r in rows if r[col["value"]])
     again = list(row)
     again[col["value"]] = str(float(row[col["value"]]) + 1)
@@ -217,9 +218,7 @@ def test_a_file_changed_between_the_passes_is_refused_whole(tmp_path, actor, mon
 
 
 def test_two_people_given_one_code_in_the_file_are_refused_by_line(db, tmp_path, actor):
-    path = _export(tmp_path, actor, 6, "day")
-    header, rows = _rows(path)
-    col = {c: i for i, c in enumerate(header)}
+    header, rows, col = _day(tmp_path, actor, 6)
     first, second = sorted({r[col["participant_id"]] for r in rows})[:2]
     code = next(r[col["participant_code"]] for r in rows if r[col["participant_id"]] == first)
     for r in rows:
@@ -244,9 +243,7 @@ def test_a_visits_later_row_has_its_result_checked_as_fully_as_the_first(
 ):
     # A visit's later rows share its parsed person, day and visit: their own result cells are
     # still checked, and a problem is named by its own line.
-    path = _export(tmp_path, actor, 4, "day")
-    header, rows = _rows(path)
-    col = {c: i for i, c in enumerate(header)}
+    header, rows, col = _day(tmp_path, actor, 4)
     at = next(
         i
         for i in range(1, len(rows))
