@@ -9,6 +9,9 @@ the database and what does not. For each size (its demo database built once and 
 - that day's export, end to end in a new process (bench/endtoend.py), CPU and peak memory;
 - erasing one person (erase_participant on a copy of the file), once.
 
+On PostgreSQL (`run(sizes, postgres=True)`) each size is restored into a private throwaway
+server from its cached dump, and the erasure is made in that restored database.
+
 A figure "should be flat" when the work is one day's or one person's: such a figure at the
 largest size more than `FLAT_LIMIT` times the smallest's is a failure (bench/run --check).
 """
@@ -41,7 +44,7 @@ def _usual_day(db: Any) -> Any:
     return min(days, key=lambda e: (abs(e.participants - DAY_PEOPLE), e.id))
 
 
-def one_size(path: Path, info: dict[str, Any]) -> dict[str, Any]:
+def one_size(path: Path | str, info: dict[str, Any]) -> dict[str, Any]:
     from bench import endtoend, scale
     from ffmot.services.board import board
     from ffmot.services.summary import summary_data
@@ -83,12 +86,25 @@ def one_size(path: Path, info: dict[str, Any]) -> dict[str, Any]:
             ]
         )
         out["export_day_cpu_s"], out["export_day_peak_mb"] = r["cpu_s"], r["peak_mb"]
-        out["erase_s"] = _erase_one(path, Path(tmp))
+        if isinstance(path, Path):
+            out["erase_s"] = _erase_one(path, Path(tmp))
+        else:  # a restored PostgreSQL database: throwaway, so the erasure is made in it
+            out["erase_s"] = _erase_in(path)
     return out
 
 
 def _erase_one(path: Path, tmp: Path) -> float:
     """Erases one person from a copy of the file (the cached database stays as it is)."""
+    copy = tmp / "erase.db"
+    shutil.copyfile(path, copy)
+    keys = Path(f"{path}.keys")
+    if keys.exists():
+        shutil.copyfile(keys, Path(f"{copy}.keys"))
+    return _erase_in(str(copy), sync=True)
+
+
+def _erase_in(url: str, sync: bool = False) -> float:
+    """Erases the first person of the database at `url`, timed."""
     from sqlalchemy import select
 
     from ffmot.services.erase import erase_participant, scrub
@@ -96,17 +112,13 @@ def _erase_one(path: Path, tmp: Path) -> float:
     from ffmot.store.db import connect
     from ffmot.store.models import Participant
 
-    copy = tmp / "erase.db"
-    shutil.copyfile(path, copy)
-    keys = Path(f"{path}.keys")
-    if keys.exists():
-        shutil.copyfile(keys, Path(f"{copy}.keys"))
-    db = connect(str(copy))  # (upgraded here if the schema is newer than the cached file)
+    db = connect(url)  # (upgraded here if the schema is newer than the cached file)
     try:
         with db.transaction() as s:
             code = s.scalar(select(Participant.code).order_by(Participant.id).limit(1))
         scrub(db)  # the copy's own writes (an upgrade) are not the erase's
-        os.sync()  # nor is flushing the freshly copied file to the disk
+        if sync:
+            os.sync()  # nor is flushing the freshly copied file to the disk
         t = time.perf_counter()
         erase_participant(db, Actor("bench", "bench"), code or "")
         return round(time.perf_counter() - t, 3)
@@ -114,17 +126,43 @@ def _erase_one(path: Path, tmp: Path) -> float:
         db.close()
 
 
-def run(sizes: list[int], files: list[Path] | None = None) -> dict[str, Any]:
-    """The curve over demo databases of `sizes` (built and cached), or over existing demo
-    database `files` (each with the .json bench/datasets.py wrote beside it)."""
+def _spec(n: int) -> Any:
     from bench import datasets
 
+    return datasets.Spec(n, 1, min(10_000, n // 10))
+
+
+def run(
+    sizes: list[int], files: list[Path] | None = None, postgres: bool = False
+) -> dict[str, Any]:
+    """The curve over demo databases of `sizes` (built and cached), or over existing demo
+    database `files` (each with the .json bench/datasets.py wrote beside it); on PostgreSQL
+    with `postgres`, each size restored in turn into one private server."""
+    from bench import datasets
+
+    if postgres:
+        server = datasets.pg_server()
+        if server is None:
+            return {"curve_postgres_note": "no PostgreSQL server binaries"}
+        curve = []
+        with server:
+            for n in sizes:
+                url, info = datasets.pg_db(server, _spec(n), f"curve{n}")
+                info = dict(info, **info["postgres_counts"])
+                curve.append(one_size(url, info))
+                server.drop_database(f"curve{n}")
+        return _growth(curve, "postgres")
     if files:
         built = [(f, json.loads(f.with_suffix(".json").read_text())) for f in files]
     else:
-        built = [datasets.sqlite_db(datasets.Spec(n, 1, min(10_000, n // 10))) for n in sizes]
-    curve = sorted((one_size(path, info) for path, info in built), key=lambda r: r["participants"])
-    out: dict[str, Any] = {"curve_sqlite": curve}
+        built = [datasets.sqlite_db(_spec(n)) for n in sizes]
+    return _growth([one_size(path, info) for path, info in built], "sqlite")
+
+
+def _growth(curve: list[dict[str, Any]], backend: str) -> dict[str, Any]:
+    curve = sorted(curve, key=lambda r: r["participants"])
+    suffix = "" if backend == "sqlite" else f"_{backend}"
+    out: dict[str, Any] = {f"curve_{backend}": curve}
     if len(curve) > 1:
         small, large = curve[0], curve[-1]
 
@@ -138,8 +176,8 @@ def run(sizes: list[int], files: list[Path] | None = None) -> dict[str, Any]:
             for k in FLAT
             if small.get(k) and large.get(k)
         }
-        out["curve_growth"] = grew
-        out["curve_worst_growth"] = max(grew.values(), default=None)
+        out[f"curve_growth{suffix}"] = grew
+        out[f"curve_worst_growth{suffix}"] = max(grew.values(), default=None)
     return out
 
 
@@ -149,7 +187,10 @@ if __name__ == "__main__":
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     given = sys.argv[1:]
-    if given and given[0].endswith(".db"):
+    if given and given[0] == "--postgres":
+        pg_sizes = [int(a) for a in given[1:]] or [1_000, 10_000]
+        print(json.dumps(run(pg_sizes, postgres=True), indent=1))
+    elif given and given[0].endswith(".db"):
         print(json.dumps(run([], [Path(a) for a in given]), indent=1))
     else:
         print(json.dumps(run([int(a) for a in given] or [1_000, 10_000]), indent=1))
