@@ -30,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ffmot.core import chain, codes, entry, i18n, lineage, screening, units
@@ -402,7 +402,9 @@ def likely_duplicates(
                 .where(Participant.date_of_birth == dob)
                 .where(
                     Participant.id.in_(
-                        select(NameWord.participant_id).where(NameWord.word.in_(sorted(new)))
+                        select(NameWord.participant_id).where(
+                            NameWord.later.in_([False, True]), NameWord.word.in_(sorted(new))
+                        )
                     )
                 )
                 .order_by(Participant.search_family, Participant.search_given)
@@ -434,7 +436,9 @@ def _name_starts(t: str, sqlite: bool, walked: bool = False) -> ColumnElement[bo
             NameWord.participant_id == Participant.id, _starts_with(NameWord.word, t, sqlite)
         )
     return Participant.id.in_(  # the word table holds first words too
-        select(NameWord.participant_id).where(_starts_with(NameWord.word, t, sqlite))
+        select(NameWord.participant_id).where(
+            NameWord.later.in_([False, True]), _starts_with(NameWord.word, t, sqlite)
+        )
     )
 
 
@@ -455,10 +459,121 @@ def _has_date(text: str) -> bool:
     return any(typed_date(t) is not None for t in text.split())
 
 
+FEW = 30_000  # people a word may start for the search to intersect them in the word index
+
+
 def _in_order(s: Session, text: str, limit: int) -> list[str]:
     """The ids of the first `limit` people, in the order shown, matching `text` (SQLite; a
     word of two or more letters typed, no date of birth), without reading or sorting
     everyone it matches: at 200,000 people "ma" starts the names of tens of thousands.
+
+    With two or more words typed, the people of each word are intersected in the name word
+    index (`_by_words`): "mary" and "sampl" each start thousands of names but both only a few
+    dozen. When a word is too common for that, or one word is typed, `_walked_lists` reads
+    each way of matching in the order shown."""
+    if len(fold(text).split()) > 1:
+        found = _by_words(s, text, limit)
+        if found is not None:
+            return found
+    return _walked_lists(s, text, limit)
+
+
+def _coded(s: Session, text: str) -> dict[str, list[str]]:
+    """For each token typed that could start a code, everyone whose code it starts (a few:
+    codes are unique), found in the code's index: tested as a list of ids, a row's code need
+    not be read."""
+    coded: dict[str, list[str]] = {}
+    for token in text.split():
+        if codes.looks_like_code(token):
+            raw = "".join(ch for ch in token.upper() if ch not in " -_")
+            coded[token] = list(
+                s.scalars(select(Participant.id).where(_starts_with(Participant.code, raw, True)))
+            )
+    return coded
+
+
+def _any_word(table: Any, w: str) -> ColumnElement[bool]:
+    """A word of the names starts with `w`: first words and later ones, two ranges of
+    ix_name_word_order (which leads with `later`)."""
+    return and_(table.later.in_([False, True]), _starts_with(table.word, w, True))
+
+
+def _word_people(w: str) -> Select[str]:
+    """Everyone `w` (two or more letters) starts a word of the names of."""
+    return select(NameWord.participant_id).where(_any_word(NameWord, w))
+
+
+def _by_words(s: Session, text: str, limit: int) -> list[str] | None:
+    """The first `limit` people matching `text` (words typed, no date of birth), found in the
+    name word index, or None when a word starts the names of more than FEW people.
+
+    The rule is `_typed`'s: each token typed matches when each of its words starts a word of
+    the names, or when it starts the code. The word starting most names drives: its range of
+    the index is read in turn, with name_word's own copy of the search columns (no row of
+    anyone's read), each person looked up in the other words' people, sets built from the
+    same index (building a set costs several times reading a range, and seeking each
+    person's own words instead reads a page from anywhere in the file per person). Whoever a
+    token's code matches (a few: codes are unique) is tested the same way and merged in."""
+    counts: dict[str, int] = {}
+    typed = {w for token in text.split() for w in fold(token).split()}
+    if min(map(len, typed)) == 1:
+        return None  # one letter starts a tenth of everyone's names: walked faster
+    for w in typed:
+        some = _word_people(w).limit(FEW + 1).subquery()
+        counts[w] = s.scalar(select(func.count()).select_from(some)) or 0
+        if counts[w] > FEW:
+            return None
+    driver = max(counts, key=lambda w: (counts[w], w))
+    coded = _coded(s, text)
+
+    def rule(pid: Any, driven: bool) -> list[ColumnElement[bool]]:
+        # `|| ''`: SQLite looks each person up in the sets, rather than walking a set of
+        # thousands and seeking the driver's word for each.
+        listed = pid.op("||")(literal(""))
+        out = []
+        for token in text.split():
+            names = [
+                listed.in_(_word_people(w))
+                for w in fold(token).split()
+                if not (driven and w == driver)  # every person the driver gives has it
+            ]
+            both = and_(true(), *names)
+            out.append(or_(both, pid.in_(coded[token])) if coded.get(token) else both)
+        return out
+
+    nw = aliased(NameWord)
+    where = _any_word(nw, driver)
+    key = (nw.search_family, nw.search_given, nw.participant_id)
+    lists = [
+        s.execute(
+            select(*key)
+            .where(where, *rule(nw.participant_id, True))
+            .distinct()
+            .order_by(*key)
+            .limit(limit)
+        ).all()
+    ]
+    extra = sorted({pid for pids in coded.values() for pid in pids})
+    if extra:
+        pkey = (Participant.search_family, Participant.search_given, Participant.id)
+        lists.append(
+            s.execute(
+                select(*pkey)
+                .where(Participant.id.in_(extra), *rule(Participant.id, False))
+                .order_by(*pkey)
+                .limit(limit)
+            ).all()
+        )
+    out: dict[str, None] = {}
+    for _family, _given, pid in heapq.merge(*(list(map(tuple, rows)) for rows in lists)):
+        out[pid] = None
+        if len(out) == limit:
+            break
+    return list(out)
+
+
+def _walked_lists(s: Session, text: str, limit: int) -> list[str]:
+    """The first `limit` people matching `text`, from lists each read in the order shown.
 
     Take the longest word typed. Everyone matching starts their family name with it, or their
     given name, or a later word of their names (name_word's `later`), or their code with the
@@ -466,14 +581,16 @@ def _in_order(s: Session, text: str, limit: int) -> list[str]:
     of each, through its own index: the family name's people along ix_participant_search_order;
     each given name starting with the word (found one index seek apiece) along
     ix_participant_given_order, where one given name's people are in that order; the later
-    words and codes, which few share, found and sorted. Any other words typed are tested on
-    each person read (`_typed(walked=True)`). The first `limit` of the lists merged are the
-    first `limit` of everyone matching."""
+    words' people from their own index (`_later`); the codes, which few share, found and
+    sorted. Any other words typed are tested on each person read (`_typed(walked=True)`). The
+    first `limit` of the lists merged are the first `limit` of everyone matching."""
     tokens = text.split()
     word = max(fold(text).split(), key=len)
     token = next(t for t in tokens if word in fold(t).split())
     # With one word typed, every person read below matches it: nothing more to test.
-    walked = _typed(text, True, walked=True) if fold(text).split() != [word] else true()
+    one_word = fold(text).split() == [word]
+    coded = _coded(s, text)
+    walked = true() if one_word else _typed(text, True, walked=True, known=word, coded=coded)
     key = (Participant.search_family, Participant.search_given, Participant.id)
     family = _starts_with(Participant.search_family, word, True)
     lists = [s.execute(select(*key).where(family, walked).order_by(*key).limit(limit)).all()]
@@ -496,21 +613,42 @@ def _in_order(s: Session, text: str, limit: int) -> list[str]:
                 .limit(limit)
             ).all()
         )
-    later: ColumnElement[bool] = Participant.id.in_(
-        select(NameWord.participant_id).where(
-            NameWord.later.is_(True), _starts_with(NameWord.word, word, True)
+    if one_word:
+        lists.append(_later(s, word, limit))
+    else:  # other words to test on each person
+        later = Participant.id.in_(
+            select(NameWord.participant_id).where(
+                NameWord.later.is_(True), _starts_with(NameWord.word, word, True)
+            )
         )
-    )
-    if codes.looks_like_code(token):
-        raw = "".join(ch for ch in token.upper() if ch not in " -_")
-        later = or_(later, _starts_with(Participant.code, raw, True))
-    lists.append(s.execute(select(*key).where(later, walked).order_by(*key).limit(limit)).all())
+        lists.append(s.execute(select(*key).where(later, walked).order_by(*key).limit(limit)).all())
+    if coded.get(token):
+        by_code = Participant.id.in_(coded[token])
+        lists.append(
+            s.execute(select(*key).where(by_code, walked).order_by(*key).limit(limit)).all()
+        )
     out: dict[str, None] = {}  # in order, each once (a Sam Sampleton is in two lists)
     for _family, _given, pid in heapq.merge(*(list(map(tuple, rows)) for rows in lists)):
         out[pid] = None
         if len(out) == limit:
             break
     return list(out)
+
+
+def _later(s: Session, word: str, limit: int) -> Sequence[Any]:
+    """The first `limit` people, in the order shown, with a later word of their names starting
+    with `word`: from name_word's own copy of their search columns, so from the index alone
+    (looking up each person would read a page from anywhere in the file, and thousands may
+    share the second part of a double-barrelled name)."""
+    key = (NameWord.search_family, NameWord.search_given, NameWord.participant_id)
+    rows = s.execute(
+        select(*key)
+        .where(NameWord.later.is_(True), _starts_with(NameWord.word, word, True))
+        .distinct()  # (one person, two later words starting with it)
+        .order_by(*key)
+        .limit(limit)
+    ).all()
+    return rows
 
 
 def index_names(s: Session, participant_id: str, given: str, family: str) -> None:
@@ -590,9 +728,18 @@ def _starts_with(column: Any, prefix: str, sqlite: bool) -> ColumnElement[bool]:
 MANY = 2_000  # matches beyond which find-as-you-type walks its ordered index
 
 
-def _typed(text: str, sqlite: bool, walked: bool = False) -> ColumnElement[bool]:
+def _typed(
+    text: str,
+    sqlite: bool,
+    walked: bool = False,
+    known: str | None = None,
+    coded: dict[str, list[str]] | None = None,
+) -> ColumnElement[bool]:
     """Every word typed must start a given or family name, or be the date of birth, or start
-    the code. `walked`: as `_name_starts` (for text with no date of birth in it)."""
+    the code. `walked`: as `_name_starts` (for text with no date of birth in it). `known`: a
+    word typed that every person tested is known to have a word of their names start with
+    (the list they were read from), so not tested again. `coded`: `_coded`'s people for each
+    token, tested instead of the code."""
     conditions = []
     for token in text.split():
         d = typed_date(token)
@@ -602,11 +749,18 @@ def _typed(text: str, sqlite: bool, walked: bool = False) -> ColumnElement[bool]
         folded = fold(token).split()
         if not folded:
             continue
+        if known in folded:
+            folded = [t for t in folded if t != known]
+            if not folded:
+                continue  # the token is matched
         # Each word typed must start a word of the names, accents aside. One letter matches
         # the start of the given or family name only (through their own indexes): "s" would
         # otherwise match a later word of thousands of names as each key is typed.
         name = and_(*(_name_starts(t, sqlite, walked) for t in folded))
-        if codes.looks_like_code(token):
+        if coded is not None:
+            if coded.get(token):
+                name = or_(name, Participant.id.in_(coded[token]))
+        elif codes.looks_like_code(token):
             raw = "".join(ch for ch in token.upper() if ch not in " -_")
             code = Participant.code.op("||")(literal("")) if walked else Participant.code
             name = or_(name, _starts_with(code, raw, sqlite))

@@ -60,10 +60,12 @@ class Base(DeclarativeBase):
 def name_word_rows(participant_id: str, given: str, family: str) -> list[dict[str, object]]:
     """The participant's name_word rows: every word of their names, folded, each marked
     `later` unless it is the first word of the given or the family name (those two are found
-    through the participant's own search columns; see records.search_participants)."""
-    first = {n.split()[0] for n in (fold(given), fold(family)) if n}
+    through the participant's own search columns; see records.search_participants), with
+    the participant's search columns, the order the search shows people in."""
+    folded = {"search_given": fold(given), "search_family": fold(family)}
+    first = {n.split()[0] for n in folded.values() if n}
     return [
-        {"participant_id": participant_id, "word": w, "later": w not in first}
+        {"participant_id": participant_id, "word": w, "later": w not in first, **folded}
         for w in sorted(words(given, family))
     ]
 
@@ -82,8 +84,10 @@ class Participant(Base):
     family_name: Mapped[str] = mapped_column(String(100))
     # Derived, never set by hand: the names folded for search (`search_columns`), kept in step
     # by `_fold_names` whenever a name is set, and by `search_columns` for rows written whole.
-    search_given: Mapped[str] = mapped_column(String(100), index=True)
-    search_family: Mapped[str] = mapped_column(String(100), index=True)
+    # (found through ix_participant_search_order and ix_participant_given_order, which also
+    # hold the order shown: an index of the column alone would send SQLite to each row)
+    search_given: Mapped[str] = mapped_column(String(100))
+    search_family: Mapped[str] = mapped_column(String(100))
     date_of_birth: Mapped[dt.date] = mapped_column(Date, index=True)
     sex: Mapped[str] = mapped_column(String(12))
     phone: Mapped[str | None] = mapped_column(String(40))
@@ -131,12 +135,23 @@ class NameWord(Base):
     participant_id: Mapped[str] = mapped_column(
         ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
     )
-    word: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    word: Mapped[str] = mapped_column(String(100), primary_key=True)
     # Not the first word of the given or family name (a second given name, the second part of
     # a double-barrelled name): the few words the search finds through this table alone.
     later: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The participant's own search columns, copied: the order the search shows people in, so
+    # the people of the later words come in that order from the index alone (looking each one
+    # up would read a page from anywhere in the file). Written with the words, never alone.
+    search_family: Mapped[str] = mapped_column(String(100), server_default="")
+    search_given: Mapped[str] = mapped_column(String(100), server_default="")
 
-    __table_args__ = (Index("ix_name_word_later", "later", "word"),)
+    # A range of words gives its people, in the order shown, from the index alone: the later
+    # words' range alone, or every word's (`later IN (false, true)`: two ranges).
+    __table_args__ = (
+        Index(
+            "ix_name_word_order", "later", "word", "search_family", "search_given", "participant_id"
+        ),
+    )
 
 
 class Consent(Base):
@@ -176,9 +191,8 @@ class Assessment(Base):
 
     __tablename__ = "assessment"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    participant_id: Mapped[str] = mapped_column(
-        ForeignKey("participant.id", ondelete="CASCADE"), index=True
-    )
+    # indexed with the date (0015): the search shows each person's last visit from the index
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     event_id: Mapped[str] = mapped_column(ForeignKey("event.id", ondelete="RESTRICT"), index=True)
     # indexed (0013): deleting a visit looks for visits naming it, to clear the link
     previous_id: Mapped[str | None] = mapped_column(
@@ -211,7 +225,10 @@ class Assessment(Base):
         cascade="all, delete-orphan", passive_deletes=True
     )
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (UniqueConstraint("participant_id", "event_id", name="uq_assessment_visit"),)
+    __table_args__ = (
+        UniqueConstraint("participant_id", "event_id", name="uq_assessment_visit"),
+        Index("ix_assessment_participant_day", "participant_id", "assessed_on"),
+    )
 
 
 class Screening(Base):

@@ -67,6 +67,15 @@ def test_a_corrected_name_is_found_by_its_new_words_only(named, actor):
             {"id": p.id},
         ).one()
     assert tuple(row) == ("ada", fold("Nic Ambróis"))
+    with named.engine.connect() as c:  # and the name words' own copy of them
+        copies = c.execute(
+            text(
+                "SELECT DISTINCT search_given, search_family FROM name_word"
+                " WHERE participant_id = :id"
+            ),
+            {"id": p.id},
+        ).all()
+    assert [tuple(r) for r in copies] == [("ada", fold("Nic Ambróis"))]
 
 
 def test_folding():
@@ -133,13 +142,18 @@ def test_upgrade_marks_the_later_name_words_already_there(db_url):
     db.close()
     db = connect(db_url)
     with db.transaction() as s:
-        stored = {(r.participant_id, r.word, r.later) for r in s.scalars(select(NameWord))}
-    expected = {
-        (r["participant_id"], r["word"], r["later"])
+        stored = {
+            (r.participant_id, r.word, r.later, r.search_family, r.search_given)
+            for r in s.scalars(select(NameWord))
+        }
+    expected = {  # (0015: each with its person's search columns, the order shown)
+        (r["participant_id"], r["word"], r["later"], r["search_family"], r["search_given"])
         for pid, _code, given, family in people
         for r in name_word_rows(pid, given, family)
     }
     assert stored == expected
+    assert ("p1", "smith", True, "jones smith", "mary anne") in stored
+    stored = {row[:3] for row in stored}
     assert ("p1", "anne", True) in stored and ("p2", "anne", False) in stored
     found = [r.name for r in R.search_participants(db, "an")]
     assert found == ["Mary Anne Jones-Smith", "Anne Smith"]  # by family name: jones, smith
