@@ -459,7 +459,7 @@ def _has_date(text: str) -> bool:
     return any(typed_date(t) is not None for t in text.split())
 
 
-FEW = 30_000  # people a word may start for the search to intersect them in the word index
+FEW = 30_000  # people a word may start for the search to read them all from the word index
 
 
 def _in_order(s: Session, text: str, limit: int) -> list[str]:
@@ -467,11 +467,12 @@ def _in_order(s: Session, text: str, limit: int) -> list[str]:
     word of two or more letters typed, no date of birth), without reading or sorting
     everyone it matches: at 200,000 people "ma" starts the names of tens of thousands.
 
-    With two or more words typed, the people of each word are intersected in the name word
-    index (`_by_words`): "mary" and "sampl" each start thousands of names but both only a few
-    dozen. When a word is too common for that, or one word is typed, `_walked_lists` reads
-    each way of matching in the order shown."""
-    if len(fold(text).split()) > 1:
+    With two or more words typed, the word starting fewest names is read from the name word
+    index with everyone's other words, which are tested there (`_by_words`): "mary" and
+    "sampl" each start thousands of names but both only a few dozen. When every word is too
+    common for that, or one word is typed, `_walked_lists` reads each way of matching in the
+    order shown."""
+    if len(fold(text).split()) > 1:  # (one word of two letters or more: see _has_date)
         found = _by_words(s, text, limit)
         if found is not None:
             return found
@@ -504,63 +505,69 @@ def _word_people(w: str) -> Select[str]:
 
 
 def _by_words(s: Session, text: str, limit: int) -> list[str] | None:
-    """The first `limit` people matching `text` (words typed, no date of birth), found in the
-    name word index, or None when a word starts the names of more than FEW people.
+    """The first `limit` people matching `text` (words typed, no date of birth), from the name
+    word index alone; None when a word of one letter is typed, or every word starts the names
+    of more than FEW people.
 
     The rule is `_typed`'s: each token typed matches when each of its words starts a word of
-    the names, or when it starts the code. The word starting most names drives: its range of
-    the index is read in turn, with name_word's own copy of the search columns (no row of
-    anyone's read), each person looked up in the other words' people, sets built from the
-    same index (building a set costs several times reading a range, and seeking each
-    person's own words instead reads a page from anywhere in the file per person). Whoever a
-    token's code matches (a few: codes are unique) is tested the same way and merged in."""
-    counts: dict[str, int] = {}
+    the names, or when it starts the code. The word
+    starting fewest names drives: its range of the index is read with each person's copy of
+    their search columns and all their words, the other words tested there, the matches
+    sorted. No one's row is read: a page from anywhere in the file per person. A token that
+    could start a code also matches people by their code, who need not have the driver's
+    word: a word of a token that cannot drives where there is one, else those few (codes are
+    unique) are read and tested the same way."""
     typed = {w for token in text.split() for w in fold(token).split()}
     if min(map(len, typed)) == 1:
-        return None  # one letter starts a tenth of everyone's names: walked faster
-    for w in typed:
-        some = _word_people(w).limit(FEW + 1).subquery()
-        counts[w] = s.scalar(select(func.count()).select_from(some)) or 0
-        if counts[w] > FEW:
-            return None
-    driver = max(counts, key=lambda w: (counts[w], w))
+        return None  # one letter starts a tenth of everyone's names: walked, it stops sooner
     coded = _coded(s, text)
+    plain = {w for token in text.split() if not coded.get(token) for w in fold(token).split()}
+    best: tuple[bool, int, str] | None = None  # (could start a code, people, word)
+    for w in sorted(typed, key=lambda w: (w not in plain, -len(w))):
+        most = FEW if best is None else best[1]
+        some = _word_people(w).limit(most + 1).subquery()
+        n = s.scalar(select(func.count()).select_from(some)) or 0
+        if n <= most and (best is None or (w not in plain, n) < best[:2]):
+            best = (w not in plain, n, w)
+    if best is None:
+        return None
+    driver = best[2]
 
-    def rule(pid: Any, driven: bool) -> list[ColumnElement[bool]]:
-        # `|| ''`: SQLite looks each person up in the sets, rather than walking a set of
-        # thousands and seeking the driver's word for each.
-        listed = pid.op("||")(literal(""))
+    def rule(nw: Any, driven: bool) -> list[ColumnElement[bool]]:
+        everything = literal(" ").op("||")(nw.search_words)
         out = []
         for token in text.split():
             names = [
-                listed.in_(_word_people(w))
+                func.instr(everything, " " + w) > 0
                 for w in fold(token).split()
                 if not (driven and w == driver)  # every person the driver gives has it
             ]
             both = and_(true(), *names)
-            out.append(or_(both, pid.in_(coded[token])) if coded.get(token) else both)
+            codes_ = coded.get(token)
+            out.append(or_(both, nw.participant_id.in_(codes_)) if codes_ else both)
         return out
 
     nw = aliased(NameWord)
-    where = _any_word(nw, driver)
     key = (nw.search_family, nw.search_given, nw.participant_id)
     lists = [
         s.execute(
             select(*key)
-            .where(where, *rule(nw.participant_id, True))
+            .where(_any_word(nw, driver), *rule(nw, True))
             .distinct()
             .order_by(*key)
             .limit(limit)
         ).all()
     ]
-    extra = sorted({pid for pids in coded.values() for pid in pids})
+    # Everyone else matches the driver's token by its words, so has the driver's word.
+    driver_tokens = [t for t in text.split() if driver in fold(t).split()]
+    extra = sorted({pid for t in driver_tokens for pid in coded.get(t, [])})
     if extra:
-        pkey = (Participant.search_family, Participant.search_given, Participant.id)
         lists.append(
             s.execute(
-                select(*pkey)
-                .where(Participant.id.in_(extra), *rule(Participant.id, False))
-                .order_by(*pkey)
+                select(*key)
+                .where(nw.participant_id.in_(extra), *rule(nw, False))
+                .distinct()
+                .order_by(*key)
                 .limit(limit)
             ).all()
         )

@@ -61,12 +61,15 @@ def name_word_rows(participant_id: str, given: str, family: str) -> list[dict[st
     """The participant's name_word rows: every word of their names, folded, each marked
     `later` unless it is the first word of the given or the family name (those two are found
     through the participant's own search columns; see records.search_participants), with
-    the participant's search columns, the order the search shows people in."""
+    the participant's search columns (the order the search shows people in) and every word of
+    their names, so that a search for two words tests the other word from the index."""
     folded = {"search_given": fold(given), "search_family": fold(family)}
     first = {n.split()[0] for n in folded.values() if n}
+    every = sorted(words(given, family))
+    person = {**folded, "search_words": " ".join(every)}
     return [
-        {"participant_id": participant_id, "word": w, "later": w not in first, **folded}
-        for w in sorted(words(given, family))
+        {"participant_id": participant_id, "word": w, "later": w not in first, **person}
+        for w in every
     ]
 
 
@@ -144,12 +147,21 @@ class NameWord(Base):
     # up would read a page from anywhere in the file). Written with the words, never alone.
     search_family: Mapped[str] = mapped_column(String(100), server_default="")
     search_given: Mapped[str] = mapped_column(String(100), server_default="")
+    # Every word of the person's names, folded, sorted, between spaces: a search for "carol
+    # ma" reads Carol's people and tests "ma" here, in the index, not in each person's words.
+    search_words: Mapped[str] = mapped_column(String(250), server_default="")
 
-    # A range of words gives its people, in the order shown, from the index alone: the later
-    # words' range alone, or every word's (`later IN (false, true)`: two ranges).
+    # A range of words gives its people, in the order shown, with all their words, from the
+    # index alone: the later words' range, or every word's (`later IN (false, true)`).
     __table_args__ = (
         Index(
-            "ix_name_word_order", "later", "word", "search_family", "search_given", "participant_id"
+            "ix_name_word_order",
+            "later",
+            "word",
+            "search_family",
+            "search_given",
+            "participant_id",
+            "search_words",
         ),
     )
 

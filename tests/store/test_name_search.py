@@ -70,12 +70,12 @@ def test_a_corrected_name_is_found_by_its_new_words_only(named, actor):
     with named.engine.connect() as c:  # and the name words' own copy of them
         copies = c.execute(
             text(
-                "SELECT DISTINCT search_given, search_family FROM name_word"
+                "SELECT DISTINCT search_given, search_family, search_words FROM name_word"
                 " WHERE participant_id = :id"
             ),
             {"id": p.id},
         ).all()
-    assert [tuple(r) for r in copies] == [("ada", fold("Nic Ambróis"))]
+    assert [tuple(r) for r in copies] == [("ada", fold("Nic Ambróis"), "ada ambrois nic")]
 
 
 def test_folding():
@@ -143,16 +143,18 @@ def test_upgrade_marks_the_later_name_words_already_there(db_url):
     db = connect(db_url)
     with db.transaction() as s:
         stored = {
-            (r.participant_id, r.word, r.later, r.search_family, r.search_given)
+            (r.participant_id, r.word, r.later, r.search_family, r.search_given, r.search_words)
             for r in s.scalars(select(NameWord))
         }
-    expected = {  # (0015: each with its person's search columns, the order shown)
-        (r["participant_id"], r["word"], r["later"], r["search_family"], r["search_given"])
+    KEYS = ("participant_id", "word", "later", "search_family", "search_given", "search_words")
+    expected = {  # (0015: each with its person's search columns and all their words)
+        tuple(r[k] for k in KEYS)
         for pid, _code, given, family in people
         for r in name_word_rows(pid, given, family)
     }
     assert stored == expected
-    assert ("p1", "smith", True, "jones smith", "mary anne") in stored
+    words_p1 = "anne jones mary smith"
+    assert ("p1", "smith", True, "jones smith", "mary anne", words_p1) in stored
     stored = {row[:3] for row in stored}
     assert ("p1", "anne", True) in stored and ("p2", "anne", False) in stored
     found = [r.name for r in R.search_participants(db, "an")]
