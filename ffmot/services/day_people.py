@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Integer, String, cast, or_, select, type_coerce
+from sqlalchemy import Connection, Integer, String, cast, select, type_coerce
 
 from ffmot.core import units
 from ffmot.core.advice import (
@@ -95,7 +95,7 @@ def read_people(
     with db.transaction() as s:
         c = s.connection()  # plain rows: no ORM bookkeeping for a few hundred thousand of them
         with mapped_reads(c):
-            visits, decisions, now, then, screenings, unusual = _read_day(c, event.id)
+            visits, decisions, now, then, screenings = _read_day(c, event.id)
 
     agreed = _agreed(decisions)
     counted = [v for v in visits if v.participant_id in agreed]
@@ -109,8 +109,14 @@ def read_people(
     tests = list(ns.battery.values())
     test_index = {t.id: k for k, t in enumerate(tests)}
     row_of = {v.id: i for i, v in enumerate(counted)}
-    aids, tids, dones, vals, unit_col = zip(*now, strict=True) if now else ((),) * 5
-    how = {(a, t): (_mods(m), why, stop) for a, t, m, why, stop in unusual}
+    aids, tids, dones, vals, unit_col, mod_col, why_col, stop_col = (
+        zip(*now, strict=True) if now else ((),) * 8
+    )
+    how = {  # the few done with help or stopped: how, and why
+        (aids[j], tids[j]): (_mods(mod_col[j]), why_col[j], stop_col[j])
+        for j in range(len(aids))
+        if (mod_col[j] is not None and mod_col[j] != "[]") or stop_col[j] is not None
+    }
     who = np.fromiter(map(row_of.get, aids, repeat(-1)), np.int64, len(aids))
     which = np.fromiter(map(test_index.get, tids, repeat(-1)), np.int64, len(tids))
     done = np.array(dones, dtype=bool)
@@ -375,9 +381,9 @@ def _work_and_activities(
 
 def _read_day(
     c: Connection, event_id: str
-) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any], list[Any]]:
-    """The MOT day's visits (with who), consent decisions, results, previous results,
-    screenings, and the results done with help or stopped."""
+) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]:
+    """The MOT day's visits (with who), consent decisions, results (with how each was done),
+    previous results and screenings."""
     visits = c.execute(
         select(
             Assessment.id,
@@ -399,6 +405,8 @@ def _read_day(
         .join(Assessment, Assessment.participant_id == Consent.participant_id)
         .where(Assessment.event_id == event_id, Consent.purpose == CONSENT)
     ).all()
+    # Each result once, with how it was done (most: as set, to the end) read alongside: a
+    # second pass for the few done with help or stopped read every row's page again.
     now = c.execute(
         select(
             Result.assessment_id,
@@ -406,24 +414,12 @@ def _read_day(
             type_coerce(Result.done, Integer),  # 0/1 as stored: no per-row conversion
             Result.value,
             Result.unit,
-        )
-        .join(Assessment, Assessment.id == Result.assessment_id)
-        .where(Assessment.event_id == event_id)
-    ).all()
-    # The few results done with help or stopped: how, and why (most have neither).
-    unusual = c.execute(
-        select(
-            Result.assessment_id,
-            Result.test_id,
-            cast(Result.modifications, String),
+            cast(Result.modifications, String),  # the JSON text, read only if not "[]"
             Result.reason,
             Result.stop_reason,
         )
         .join(Assessment, Assessment.id == Result.assessment_id)
-        .where(
-            Assessment.event_id == event_id,
-            or_(cast(Result.modifications, String) != "[]", Result.stop_reason.is_not(None)),
-        )
+        .where(Assessment.event_id == event_id)
     ).all()
     screenings = c.execute(
         select(
@@ -441,7 +437,7 @@ def _read_day(
         .join(Result, Result.assessment_id == Assessment.previous_id)
         .where(Assessment.event_id == event_id, Result.done.is_(True))
     ).all()
-    return list(visits), list(decisions), list(now), list(then), list(screenings), list(unusual)
+    return list(visits), list(decisions), list(now), list(then), list(screenings)
 
 
 def _score_test(
