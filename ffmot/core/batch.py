@@ -1,4 +1,12 @@
-"""Scoring many rows at once: parse each row, then score each test's rows as one numpy batch."""
+"""Scoring many rows at once: parse each row, then score each test's rows as one numpy batch.
+
+A chunk whose every row parses is parsed and its cells written a column at a time
+(`_clean_block`, `_score_clean`); a chunk with any row that cannot be scored goes row by row
+(`_parse_block`, `_score_rows`), which tells each row its own first problem.
+
+Why one room: the two ways must write exactly the same cells from the same parsers and the
+same scoring (tests/core/test_batch_columns.py holds them equal); kept side by side, a change
+to one is seen next to the other."""
 
 from __future__ import annotations
 
@@ -6,9 +14,10 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from ffmot.core import units
 from ffmot.core.ages import age_on, parse_age, parse_date, parse_number
@@ -98,7 +107,8 @@ def score_table(
     chunk: int = CHUNK,
 ) -> Iterator[list[list[str]]]:
     """Scores a table as it is read: yields, a chunk at a time, each row's own cells padded to
-    the header, then the OUTPUT_COLUMNS. Memory is flat in the length of the table.
+    the header, then the OUTPUT_COLUMNS (a row as wide as the header may be the list given,
+    extended). Memory is flat in the length of the table.
 
     A row longer than the header gets band 'error' and a message; the others still score.
     """
@@ -211,9 +221,199 @@ def _checked(test: TestDef, unit: str, text: str) -> float:
     return v
 
 
+@dataclass
+class _Group:
+    """One test's rows of a block whose every row parsed, as columns."""
+
+    test: TestDef
+    rows: npt.NDArray[np.int64]  # where they are in the block
+    sexes: list[str]
+    ages: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64]
+    units: list[str]
+
+
 def _score_block(
     block: list[list[str]], width: int, where: dict[str, int], ns: NormSet, today: dt.date
 ) -> list[list[str]]:
+    groups = _clean_block(block, width, where, ns, today)
+    if groups is None:
+        return _score_rows(block, width, where, ns, today)
+    return _score_clean(block, groups, ns)
+
+
+def _clean_block(
+    block: list[list[str]], width: int, where: dict[str, int], ns: NormSet, today: dt.date
+) -> list[_Group] | None:
+    """The block parsed a column at a time, a test at a time, when every row is as wide as
+    the header and every cell parses; None otherwise (the block is then parsed row by row,
+    `_parse_block`, which tells each row its first problem). Each distinct cell (or cells
+    read together) is parsed once, by the same functions as row by row."""
+    n = len(block)
+    if n == 0 or set(map(len, block)) != {width}:
+        return None
+    columns = list(zip(*block, strict=True))
+
+    def column(name: str) -> list[str]:
+        i = where.get(name)
+        return [""] * n if i is None else list(map(str.strip, columns[i]))
+
+    tests, sexes, ages, dobs = column("test"), column("sex"), column("age"), column("dob")
+    dates, values, unit_texts = column("date"), column("value"), column("unit")
+    test_of = {t: _attempt(ns.test, t.lower()) for t in set(tests)}
+    sex_of = {x: _attempt(parse_sex, x) for x in set(sexes)}
+    age_of = {x: _attempt(parse_age, x) for x in set(ages) if x}
+    age_at: dict[Any, object]
+    if set(dobs) == {""} and set(dates) == {""}:  # ages alone, as most files give them
+        age_at = {x: _attempt(_age, x, age_of, "", "", today) for x in set(ages)}
+        age_list = list(map(age_at.__getitem__, ages))
+    else:
+        when = list(zip(ages, dobs, dates, strict=True))
+        age_at = {k: _attempt(_age, k[0], age_of, k[1], k[2], today) for k in set(when)}
+        age_list = list(map(age_at.__getitem__, when))
+    if (
+        "" in values
+        or not all(isinstance(x, TestDef) for x in test_of.values())
+        or not all(isinstance(x, str) for x in sex_of.values())
+        or not all(isinstance(x, int) for x in age_at.values())  # (each row's is one)
+    ):
+        return None
+    cell_at = {t: k for k, t in enumerate(test_of)}
+    which = np.fromiter(map(cell_at.__getitem__, tests), np.int64, n)
+    sex_all = np.array(list(map(sex_of.__getitem__, sexes)), dtype=object)
+    age_all = np.array(age_list, dtype=np.int64)
+    unit_all = np.array(unit_texts, dtype=object)
+    value_all = np.array(values, dtype=object)
+    groups = []
+    for cell, k in cell_at.items():
+        test = cast(TestDef, test_of[cell])
+        idx = np.flatnonzero(which == k)
+        typed_units = unit_all[idx].tolist()
+        unit_of = {
+            u: _attempt(units.normalise_unit, u, test.units, test.unit, _(test.short_name))
+            for u in set(typed_units)
+        }
+        if not all(isinstance(u, str) for u in unit_of.values()):
+            return None
+        unit_list = cast(list[str], list(map(unit_of.__getitem__, typed_units)))
+        texts = value_all[idx].tolist()
+        value_of: dict[Any, object]
+        if len(set(unit_list)) == 1:  # one unit: each value's text is its key
+            value_of = {v: _attempt(_checked, test, unit_list[0], v) for v in set(texts)}
+            got = list(map(value_of.__getitem__, texts))
+        else:
+            keyed = list(zip(unit_list, texts, strict=True))
+            value_of = {kv: _attempt(_checked, test, kv[0], kv[1]) for kv in set(keyed)}
+            got = list(map(value_of.__getitem__, keyed))
+        if not all(isinstance(v, float) for v in value_of.values()):
+            return None
+        groups.append(
+            _Group(
+                test,
+                idx,
+                sex_all[idx].tolist(),
+                age_all[idx],
+                np.array(got, dtype=np.float64),
+                unit_list,
+            )
+        )
+    # Groups of one test typed two ways ("grip", "Grip") are scored apart: the same rows.
+    return groups
+
+
+def _score_clean(block: list[list[str]], groups: list[_Group], ns: NormSet) -> list[list[str]]:
+    """Each row's own cells, then OUTPUT_COLUMNS: each test's rows scored as one numpy batch
+    and their cells made a column at a time, each distinct cell text made once."""
+    n = len(block)
+    cells = {name: np.full(n, "", dtype=object) for name in OUTPUT_COLUMNS}
+    for g in groups:
+        ages_text = {a: str(a) for a in set(g.ages.tolist())}
+        cells["age_used"][g.rows] = list(map(ages_text.__getitem__, g.ages.tolist()))
+        cells["unit_used"][g.rows] = g.units
+        table = ns.tables.get(g.test.id)
+        if table is None:  # BMI, waist, activity: scored one by one
+            _singles(cells, g, ns)
+        else:
+            _columns_of(cells, g, ns, table)
+    made = zip(*(cells[k].tolist() for k in OUTPUT_COLUMNS), strict=True)
+    for row, more in zip(block, made, strict=True):
+        row.extend(more)  # (the rows read, each a new list: not copied again)
+    return block
+
+
+def _singles(cells: dict[str, npt.NDArray[np.object_]], g: _Group, ns: NormSet) -> None:
+    for j, i in enumerate(g.rows.tolist()):
+        one = [""] * len(OUTPUT_COLUMNS)
+        p = _Parsed(g.test.id, g.sexes[j], int(g.ages[j]), float(g.values[j]), g.units[j])
+        _fill_single(_Out(one, 0), p, ns)
+        for k, name in enumerate(OUTPUT_COLUMNS):
+            if one[k]:
+                cells[name][i] = one[k]
+
+
+_BAND_TEXT = np.array(BANDS, dtype=object)
+_PERCENT_TEXT = np.array([str(i) for i in range(101)], dtype=object)
+
+
+def _columns_of(
+    cells: dict[str, npt.NDArray[np.object_]],
+    g: _Group,
+    ns: NormSet,
+    table: PercentileTable | ThresholdTable,
+) -> None:
+    """One test's rows scored and written into the output columns, as `_fill_batch` writes
+    them row by row."""
+    test = g.test
+    sex_at = {x: SEX_INDEX.get(x, -1) for x in set(g.sexes)}
+    sex = np.fromiter(map(sex_at.__getitem__, g.sexes), np.int64, len(g.sexes))
+    factors = {
+        u: (units.factor(u, test.norm_unit), units.factor(u, test.unit)) for u in set(g.units)
+    }
+    to_norm = np.array([factors[u][0] for u in g.units])
+    to_test = np.array([factors[u][1] for u in g.units])
+    v_norm = g.values * to_norm
+    k = classify(table, test, sex, g.ages, v_norm)
+    masks = flag_masks(ns.flags.get(test.id, ()), sex, g.ages, g.values * to_test)
+    crit_row, _standard, crit_met = criteria(ns, test, sex, g.ages, v_norm)
+    idx = g.rows
+    cells["band"][idx] = _BAND_TEXT[k.band]
+    if masks:
+        code = np.zeros(idx.size, dtype=np.int64)
+        for bit, (_rule, m) in enumerate(masks):
+            code |= m.astype(np.int64) << bit
+        said = {
+            x: ";".join(rule.id for bit, (rule, _m) in enumerate(masks) if x >> bit & 1)
+            for x in set(code.tolist())
+        }
+        cells["flags"][idx] = list(map(said.__getitem__, code.tolist()))
+    compared = k.band != NOT_CLASSIFIED
+    for j in np.flatnonzero(~compared).tolist():  # not compared: why, in words
+        cells["message"][idx[j]] = why_not(table, test, g.sexes[j], int(g.ages[j])).said()
+    at = idx[compared]
+    if not at.size:
+        return
+    cites = np.array([ns.cite(r) for r in table.rows], dtype=object)
+    cells["source"][at] = cites[k.row[compared]]
+    pct = k.percentile[compared]
+    known = ~np.isnan(pct)
+    cells["percentile"][at[known]] = _PERCENT_TEXT[pct[known].astype(np.int64)]
+    unit_of_row = np.array(g.units, dtype=object)[compared].tolist()
+    keys = list(zip(k.low[compared].tolist(), k.high[compared].tolist(), unit_of_row, strict=True))
+    span = {
+        key: (f"{in_unit(key[0], test, key[2]):g}", f"{in_unit(key[1], test, key[2]):g}")
+        for key in set(keys)
+    }
+    cells["range_low"][at] = [span[key][0] for key in keys]
+    cells["range_high"][at] = [span[key][1] for key in keys]
+    judged = crit_row[compared] >= 0
+    met = np.where(crit_met[compared], "yes", "no").astype(object)
+    cells["criterion_met"][at[judged]] = met[judged]
+
+
+def _score_rows(
+    block: list[list[str]], width: int, where: dict[str, int], ns: NormSet, today: dt.date
+) -> list[list[str]]:
+    """A block with a row that cannot be scored: parsed and scored row by row."""
     blank = [""] * len(OUTPUT_COLUMNS)
     out = [(row + [""] * (width - len(row)))[:width] + blank for row in block]
     parsed, problems = _parse_block(block, width, where, ns, today)
