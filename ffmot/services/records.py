@@ -571,6 +571,12 @@ def _by_words(s: Session, text: str, limit: int) -> list[str] | None:
                 .limit(limit)
             ).all()
         )
+    return _merged(lists, limit)
+
+
+def _merged(lists: Sequence[Sequence[Any]], limit: int) -> list[str]:
+    """The first `limit` people of lists each in the order shown (family, given, id), each
+    once (a Sam Sampleton is in two lists)."""
     out: dict[str, None] = {}
     for _family, _given, pid in heapq.merge(*(list(map(tuple, rows)) for rows in lists)):
         out[pid] = None
@@ -634,12 +640,7 @@ def _walked_lists(s: Session, text: str, limit: int) -> list[str]:
         lists.append(
             s.execute(select(*key).where(by_code, walked).order_by(*key).limit(limit)).all()
         )
-    out: dict[str, None] = {}  # in order, each once (a Sam Sampleton is in two lists)
-    for _family, _given, pid in heapq.merge(*(list(map(tuple, rows)) for rows in lists)):
-        out[pid] = None
-        if len(out) == limit:
-            break
-    return list(out)
+    return _merged(lists, limit)
 
 
 def _later(s: Session, word: str, limit: int) -> Sequence[Any]:

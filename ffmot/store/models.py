@@ -129,6 +129,9 @@ class Participant(Base):
         return value
 
 
+_WORD_ORDER = ("search_family", "search_given", "participant_id", "search_words")
+
+
 class NameWord(Base):
     """Each word of a participant's names, folded (ffmot.core.names): the search finds a
     person by the start of any word, through an index. Derived from the names; erased with
@@ -142,28 +145,15 @@ class NameWord(Base):
     # Not the first word of the given or family name (a second given name, the second part of
     # a double-barrelled name): the few words the search finds through this table alone.
     later: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # The participant's own search columns, copied: the order the search shows people in, so
-    # the people of the later words come in that order from the index alone (looking each one
-    # up would read a page from anywhere in the file). Written with the words, never alone.
+    # Copies, written with the words (name_word_rows): the person's search columns (the order
+    # shown) and every word of their names, so that the index below gives a range of words
+    # its people in that order, with all their words, without reading anyone's row.
     search_family: Mapped[str] = mapped_column(String(100), server_default="")
     search_given: Mapped[str] = mapped_column(String(100), server_default="")
-    # Every word of the person's names, folded, sorted, between spaces: a search for "carol
-    # ma" reads Carol's people and tests "ma" here, in the index, not in each person's words.
     search_words: Mapped[str] = mapped_column(String(250), server_default="")
 
-    # A range of words gives its people, in the order shown, with all their words, from the
-    # index alone: the later words' range, or every word's (`later IN (false, true)`).
-    __table_args__ = (
-        Index(
-            "ix_name_word_order",
-            "later",
-            "word",
-            "search_family",
-            "search_given",
-            "participant_id",
-            "search_words",
-        ),
-    )
+    # (every word's range: `later IN (false, true)`)
+    __table_args__ = (Index("ix_name_word_order", "later", "word", *_WORD_ORDER),)
 
 
 class Consent(Base):
