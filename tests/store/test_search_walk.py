@@ -194,3 +194,18 @@ def test_two_letters_take_the_same_work_at_ten_times_the_people(tmp_path, typed)
         small.close()
         large.close()
     assert at_4000 < 4 * at_400, (at_400, at_4000)
+
+
+def test_searches_on_postgresql_are_planned_for_the_prefix_typed(pg_url):
+    # psycopg prepares a statement run five times, and the server then plans it once for any
+    # value: `LIKE 'nor%'` planned for any prefix cannot use the word index's range, so every
+    # search after the fifth read the whole table. No statement is prepared on the server.
+    db = _crowd(connect(pg_url))
+    try:
+        for typed in ["sa", "sam", "mar", "jo", "ma", "sm", "mas", "jon", "ada", "mc"] * 2:
+            R.search_participants(db, typed, limit=25)
+        with db.engine.connect() as c:  # (the pool's one connection: the searches' own)
+            prepared = c.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+        assert prepared == 0
+    finally:
+        db.close()
