@@ -38,9 +38,14 @@ def display(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
+def typed(text: str) -> str:
+    """The characters of a code as typed or scanned: upper case, separators dropped."""
+    return "".join(ch for ch in text.upper() if ch not in " -_")
+
+
 def normalise(text: str) -> str:
     """The stored form of a typed or scanned code, or an InputError that says what is wrong."""
-    raw = "".join(ch for ch in text.upper() if ch not in " -_")
+    raw = typed(text)
     if len(raw) != BODY + 1:
         raise InputError(
             _(
@@ -75,5 +80,5 @@ def normalise(text: str) -> str:
 
 def looks_like_code(text: str) -> bool:
     """Could this be the start of a code (so a search should look at codes too)?"""
-    raw = "".join(ch for ch in text.upper() if ch not in " -_")
+    raw = typed(text)
     return 2 <= len(raw) <= BODY + 1 and all(ch in _INDEX for ch in raw)

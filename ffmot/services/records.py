@@ -486,10 +486,8 @@ def _coded(s: Session, text: str) -> dict[str, list[str]]:
     coded: dict[str, list[str]] = {}
     for token in text.split():
         if codes.looks_like_code(token):
-            raw = "".join(ch for ch in token.upper() if ch not in " -_")
-            coded[token] = list(
-                s.scalars(select(Participant.id).where(_starts_with(Participant.code, raw, True)))
-            )
+            starts = _starts_with(Participant.code, codes.typed(token), True)
+            coded[token] = list(s.scalars(select(Participant.id).where(starts)))
     return coded
 
 
@@ -635,10 +633,11 @@ def _walked_lists(s: Session, text: str, limit: int) -> list[str]:
             )
         )
         lists.append(s.execute(select(*key).where(later, walked).order_by(*key).limit(limit)).all())
-    if coded.get(token):
+    if coded.get(token):  # matched by code, so perhaps without `word`: every word tested
         by_code = Participant.id.in_(coded[token])
+        every = _typed(text, True, walked=True, coded=coded)
         lists.append(
-            s.execute(select(*key).where(by_code, walked).order_by(*key).limit(limit)).all()
+            s.execute(select(*key).where(by_code, every).order_by(*key).limit(limit)).all()
         )
     return _merged(lists, limit)
 
@@ -649,14 +648,13 @@ def _later(s: Session, word: str, limit: int) -> Sequence[Any]:
     (looking up each person would read a page from anywhere in the file, and thousands may
     share the second part of a double-barrelled name)."""
     key = (NameWord.search_family, NameWord.search_given, NameWord.participant_id)
-    rows = s.execute(
+    return s.execute(
         select(*key)
         .where(NameWord.later.is_(True), _starts_with(NameWord.word, word, True))
         .distinct()  # (one person, two later words starting with it)
         .order_by(*key)
         .limit(limit)
     ).all()
-    return rows
 
 
 def index_names(s: Session, participant_id: str, given: str, family: str) -> None:
@@ -769,9 +767,8 @@ def _typed(
             if coded.get(token):
                 name = or_(name, Participant.id.in_(coded[token]))
         elif codes.looks_like_code(token):
-            raw = "".join(ch for ch in token.upper() if ch not in " -_")
             code = Participant.code.op("||")(literal("")) if walked else Participant.code
-            name = or_(name, _starts_with(code, raw, sqlite))
+            name = or_(name, _starts_with(code, codes.typed(token), sqlite))
         conditions.append(name)
     return and_(true(), *conditions)
 

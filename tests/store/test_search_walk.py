@@ -140,6 +140,10 @@ def test_two_or_more_letters_list_what_the_rule_says_in_order(db, monkeypatch):
         people.append(p)
         rows += name_word_rows(pid, g, f)
         assert {r["word"] for r in name_word_rows(pid, g, f)} == words(g, f)
+    iona = dict(people[0], id=new_id(), code="K7PM4QX", given_name="Iona", family_name="Smith")
+    iona.update(search_columns("Iona", "Smith"))
+    people.append(iona)  # found by her code, but with no name word starting "k7p"
+    rows += name_word_rows(iona["id"], "Iona", "Smith")
     with db.transaction() as s:
         s.execute(Participant.__table__.insert(), people)
         s.execute(NameWord.__table__.insert(), rows)
@@ -151,7 +155,11 @@ def test_two_or_more_letters_list_what_the_rule_says_in_order(db, monkeypatch):
     # codes that start like a name typed with a name: "jo" + a code starting with the letters
     typed += [f"{p['code'][:2]} sa" for p in people[:3]] + [f"sm {people[1]['code'][:3]}"]
     typed += [f"{p['code'][:2]}-{p['search_family'][:2]}" for p in people[:3]]
-    for few in (R.FEW, 40):  # the word index's sets, then the lists walked when they are big
+    # the longest word typed twice, once in a token that could start a code and once in one
+    # that cannot (I and O are in no code): those found by code must have it in their names
+    typed += [f"{p['code'][:3]} {p['code'][:3].lower()}-io" for p in (people[0], iona)]
+    # the word index, then the lists walked when words are too common for it (-1: always)
+    for few in (R.FEW, 40, -1):
         monkeypatch.setattr(R, "FEW", few)
         for words_typed in typed:
             for limit in (1, 7, 25, 400):
