@@ -1,4 +1,5 @@
-"""kill -9 of a process saving results, 50 times at random moments: every save that returned is
+"""kill -9 of a process saving results, 50 times at random moments (after a random number of
+saves, so a busy machine cannot make a round save nothing): every save that returned is
 still there afterwards, and the database passes SQLite's integrity check every time."""
 
 from __future__ import annotations
@@ -53,17 +54,11 @@ class Saver:
         raw, self.buf = self.buf.split(b"\n", 1)
         return raw.decode()
 
-    def lines_for(self, seconds: float) -> list[str]:
-        out = []
-        deadline = time.monotonic() + seconds
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 and b"\n" not in self.buf:
-                return out
-            try:
-                out.append(self.line(max(left, 0.0)))
-            except TimeoutError:
-                return out
+    def lines(self, count: int, timeout: float) -> list[str]:
+        """The next `count` lines: the kill comes after a number of saves, not after a time,
+        so a slow start (opening the encrypted file on a busy machine) cannot leave a round
+        with nothing saved."""
+        return [self.line(timeout) for _ in range(count)]
 
     def send(self, text: str) -> None:
         assert self.p.stdin is not None
@@ -92,7 +87,10 @@ def test_kill_9_while_saving_loses_no_acknowledged_result(tmp_path):
             first = saver.line(30)
             assert first.startswith("child "), first
             pid = int(first.split()[1])
-            lines = saver.lines_for(rng.uniform(0.0, 0.35))  # a random moment
+            # A random moment: after 0 to 12 acknowledged saves, then up to 20 ms into the
+            # next one (the delay only chooses where the kill lands; nothing waits on it).
+            lines = saver.lines(rng.randint(0, 12), 60)
+            time.sleep(rng.uniform(0.0, 0.02))
             os.kill(pid, signal.SIGKILL)
             while True:
                 line = saver.line(30)
