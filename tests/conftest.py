@@ -55,13 +55,26 @@ def pg_server() -> Iterator[PostgresServer]:
         yield server
 
 
-@pytest.fixture
-def pg_url(pg_server: PostgresServer, request: pytest.FixtureRequest) -> Iterator[str]:
+def _pg_database(
+    pg_server: PostgresServer, request: pytest.FixtureRequest, icu_locale: str | None = None
+) -> Iterator[str]:
     slug = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower()).strip("_")
     name = f"t{next(_pg_database_numbers)}_{slug}"[:63]
-    url = pg_server.create_database(name)
+    url = pg_server.create_database(name, icu_locale)
     yield url
     pg_server.drop_database(name)
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer, request: pytest.FixtureRequest) -> Iterator[str]:
+    yield from _pg_database(pg_server, request)
+
+
+@pytest.fixture
+def pg_icu_url(pg_server: PostgresServer, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database whose default collation ignores spaces (ICU en-GB, alternate shifted), as a
+    PostgreSQL cluster set up in en_GB.UTF-8 sorts text."""
+    yield from _pg_database(pg_server, request, "en-GB-u-ka-shifted")
 
 
 # -- The hostile-input report (tests/hostile/ledger.py) ----------------------------------------

@@ -279,13 +279,21 @@ class PostgresServer:
             url += f"?sslmode=verify-full&sslrootcert={self.ca_cert}"
         return url
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database and return its SQLAlchemy URL."""
+    def create_database(self, name: str, icu_locale: str | None = None) -> str:
+        """Create an empty database and return its SQLAlchemy URL. With ``icu_locale`` (say
+        'en-GB-u-ka-shifted': spaces ignored in comparisons, as Debian's en_GB.UTF-8 does) its
+        text is compared and sorted by that ICU collation, as a station's own server may be."""
         from psycopg import sql
 
         self._check_name(name)
+        query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if icu_locale is not None:
+            query = sql.SQL(
+                "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.utf8' "
+                "LOCALE_PROVIDER icu ICU_LOCALE {}"
+            ).format(sql.Identifier(name), sql.Literal(icu_locale))
         with self._connect() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(query)
         return self.database_url(name)
 
     def drop_database(self, name: str) -> None:

@@ -420,24 +420,24 @@ def likely_duplicates(
     return out
 
 
-def _name_starts(t: str, sqlite: bool, walked: bool = False) -> ColumnElement[bool]:
+def _name_starts(t: str, walked: bool = False) -> ColumnElement[bool]:
     """A word of the names starts with `t`. `walked`: written so that no index answers it (a
     column `|| ''`, a correlated EXISTS): tested person by person along another index (see
     `_in_order`)."""
     if len(t) < 2:
         return or_(
             *(
-                _starts_with(column.op("||")(literal("")) if walked else column, t, sqlite)
+                _starts_with(column.op("||")(literal("")) if walked else column, t)
                 for column in (Participant.search_given, Participant.search_family)
             )
         )
     if walked:  # a look-up of the person's own words (name_word's key)
         return exists().where(
-            NameWord.participant_id == Participant.id, _starts_with(NameWord.word, t, sqlite)
+            NameWord.participant_id == Participant.id, _starts_with(NameWord.word, t)
         )
     return Participant.id.in_(  # the word table holds first words too
         select(NameWord.participant_id).where(
-            NameWord.later.in_([False, True]), _starts_with(NameWord.word, t, sqlite)
+            NameWord.later.in_([False, True]), _starts_with(NameWord.word, t)
         )
     )
 
@@ -449,7 +449,7 @@ def _first_letter_walked(letter: str) -> ColumnElement[bool]:
     (SQLite's documented way to steer its choice of index)."""
     return or_(
         *(
-            _starts_with(column.op("||")(literal("")), letter, True)
+            _starts_with(column.op("||")(literal("")), letter)
             for column in (Participant.search_given, Participant.search_family)
         )
     )
@@ -462,10 +462,11 @@ def _has_date(text: str) -> bool:
 FEW = 30_000  # people a word may start for the search to read them all from the word index
 
 
-def _in_order(s: Session, text: str, limit: int) -> list[str]:
-    """The ids of the first `limit` people, in the order shown, matching `text` (SQLite; a
-    word of two or more letters typed, no date of birth), without reading or sorting
-    everyone it matches: at 200,000 people "ma" starts the names of tens of thousands.
+def _in_order(s: Session, text: str, limit: int, sqlite: bool) -> list[str]:
+    """The ids of the first `limit` people, in the order shown, matching `text` (a word of
+    two or more letters typed, no date of birth), without reading or sorting everyone it
+    matches: at 200,000 people "ma" starts the names of tens of thousands. (Perhaps a few
+    more: `_merged`.)
 
     With two or more words typed, the word starting fewest names is read from the name word
     index with everyone's other words, which are tested there (`_by_words`): "mary" and
@@ -473,7 +474,7 @@ def _in_order(s: Session, text: str, limit: int) -> list[str]:
     common for that, or one word is typed, `_walked_lists` reads each way of matching in the
     order shown."""
     if len(fold(text).split()) > 1:  # (one word of two letters or more: see _has_date)
-        found = _by_words(s, text, limit)
+        found = _by_words(s, text, limit, sqlite)
         if found is not None:
             return found
     return _walked_lists(s, text, limit)
@@ -486,7 +487,7 @@ def _coded(s: Session, text: str) -> dict[str, list[str]]:
     coded: dict[str, list[str]] = {}
     for token in text.split():
         if codes.looks_like_code(token):
-            starts = _starts_with(Participant.code, codes.typed(token), True)
+            starts = _starts_with(Participant.code, codes.typed(token))
             coded[token] = list(s.scalars(select(Participant.id).where(starts)))
     return coded
 
@@ -494,7 +495,7 @@ def _coded(s: Session, text: str) -> dict[str, list[str]]:
 def _any_word(table: Any, w: str) -> ColumnElement[bool]:
     """A word of the names starts with `w`: first words and later ones, two ranges of
     ix_name_word_order (which leads with `later`)."""
-    return and_(table.later.in_([False, True]), _starts_with(table.word, w, True))
+    return and_(table.later.in_([False, True]), _starts_with(table.word, w))
 
 
 def _word_people(w: str) -> Select[str]:
@@ -502,7 +503,7 @@ def _word_people(w: str) -> Select[str]:
     return select(NameWord.participant_id).where(_any_word(NameWord, w))
 
 
-def _by_words(s: Session, text: str, limit: int) -> list[str] | None:
+def _by_words(s: Session, text: str, limit: int, sqlite: bool) -> list[str] | None:
     """The first `limit` people matching `text` (words typed, no date of birth), from the name
     word index alone; None when a word of one letter is typed, or every word starts the names
     of more than FEW people.
@@ -536,7 +537,7 @@ def _by_words(s: Session, text: str, limit: int) -> list[str] | None:
         out = []
         for token in text.split():
             names = [
-                func.instr(everything, " " + w) > 0
+                _holds(everything, " " + w, sqlite)
                 for w in fold(token).split()
                 if not (driven and w == driver)  # every person the driver gives has it
             ]
@@ -574,12 +575,16 @@ def _by_words(s: Session, text: str, limit: int) -> list[str] | None:
 
 def _merged(lists: Sequence[Sequence[Any]], limit: int) -> list[str]:
     """The first `limit` people of lists each in the order shown (family, given, id), each
-    once (a Sam Sampleton is in two lists)."""
+    once (a Sam Sampleton is in two lists), and past the `limit`th anyone with the same names
+    as the last: the search's own query puts them in order and takes `limit`, breaking ties
+    by id in the database's order (on PostgreSQL perhaps a language's, not Python's)."""
     out: dict[str, None] = {}
-    for _family, _given, pid in heapq.merge(*(list(map(tuple, rows)) for rows in lists)):
-        out[pid] = None
-        if len(out) == limit:
+    last: tuple[str, str] | None = None
+    for family, given, pid in heapq.merge(*(list(map(tuple, rows)) for rows in lists)):
+        if len(out) >= limit and (family, given) != last:
             break
+        out[pid] = None
+        last = (family, given)
     return list(out)
 
 
@@ -601,16 +606,16 @@ def _walked_lists(s: Session, text: str, limit: int) -> list[str]:
     # With one word typed, every person read below matches it: nothing more to test.
     one_word = fold(text).split() == [word]
     coded = _coded(s, text)
-    walked = true() if one_word else _typed(text, True, walked=True, known=word, coded=coded)
+    walked = true() if one_word else _typed(text, walked=True, known=word, coded=coded)
     key = (Participant.search_family, Participant.search_given, Participant.id)
-    family = _starts_with(Participant.search_family, word, True)
+    family = _starts_with(Participant.search_family, word)
     lists = [s.execute(select(*key).where(family, walked).order_by(*key).limit(limit)).all()]
     given: str | None = None
     while True:  # each given name starting with the word: one index seek apiece
         after = Participant.search_given > given if given is not None else true()
         given = s.scalar(
             select(Participant.search_given)
-            .where(_starts_with(Participant.search_given, word, True), after)
+            .where(_starts_with(Participant.search_given, word), after)
             .order_by(Participant.search_given)
             .limit(1)
         )
@@ -629,13 +634,13 @@ def _walked_lists(s: Session, text: str, limit: int) -> list[str]:
     else:  # other words to test on each person
         later = Participant.id.in_(
             select(NameWord.participant_id).where(
-                NameWord.later.is_(True), _starts_with(NameWord.word, word, True)
+                NameWord.later.is_(True), _starts_with(NameWord.word, word)
             )
         )
         lists.append(s.execute(select(*key).where(later, walked).order_by(*key).limit(limit)).all())
     if coded.get(token):  # matched by code, so perhaps without `word`: every word tested
         by_code = Participant.id.in_(coded[token])
-        every = _typed(text, True, walked=True, coded=coded)
+        every = _typed(text, walked=True, coded=coded)
         lists.append(
             s.execute(select(*key).where(by_code, every).order_by(*key).limit(limit)).all()
         )
@@ -650,7 +655,7 @@ def _later(s: Session, word: str, limit: int) -> Sequence[Any]:
     key = (NameWord.search_family, NameWord.search_given, NameWord.participant_id)
     return s.execute(
         select(*key)
-        .where(NameWord.later.is_(True), _starts_with(NameWord.word, word, True))
+        .where(NameWord.later.is_(True), _starts_with(NameWord.word, word))
         .distinct()  # (one person, two later words starting with it)
         .order_by(*key)
         .limit(limit)
@@ -719,16 +724,23 @@ def find_by_code(db: Database, text: str, seen_by: Actor | None = None) -> Parti
         return _participant_info(p)
 
 
-def _starts_with(column: Any, prefix: str, sqlite: bool) -> ColumnElement[bool]:
-    """`column` starts with `prefix`. SQLite compares text byte by byte (BINARY), so there the
-    prefix becomes a range its index can answer (LIKE 'x%' would read the whole table); the
-    search columns hold lower-case names and upper-case codes, so the rows are the same."""
+def _starts_with(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` starts with `prefix`, as a range its index can answer (LIKE 'x%' reads the
+    whole table on SQLite, and on PostgreSQL under a language's collation). The columns
+    searched are compared byte by byte on both (PostgreSQL's "C" collation, models._searched),
+    so the range is exactly the prefix; they hold lower-case names and upper-case codes."""
     nxt = ord(prefix[-1]) + 1
     if nxt == 0xD800:  # no surrogates in a str bound for SQLite
         nxt = 0xE000
-    if not sqlite or nxt > 0x10FFFF:
+    if nxt > 0x10FFFF:
         return cast("ColumnElement[bool]", column.startswith(prefix))
     return and_(column >= prefix, column < prefix[:-1] + chr(nxt))
+
+
+def _holds(column: Any, text: str, sqlite: bool) -> ColumnElement[bool]:
+    """`text` is somewhere in `column` (SQLite's instr, PostgreSQL's strpos: no LIKE pattern
+    to escape)."""
+    return (func.instr if sqlite else func.strpos)(column, text) > 0
 
 
 MANY = 2_000  # matches beyond which find-as-you-type walks its ordered index
@@ -736,7 +748,6 @@ MANY = 2_000  # matches beyond which find-as-you-type walks its ordered index
 
 def _typed(
     text: str,
-    sqlite: bool,
     walked: bool = False,
     known: str | None = None,
     coded: dict[str, list[str]] | None = None,
@@ -762,22 +773,35 @@ def _typed(
         # Each word typed must start a word of the names, accents aside. One letter matches
         # the start of the given or family name only (through their own indexes): "s" would
         # otherwise match a later word of thousands of names as each key is typed.
-        name = and_(*(_name_starts(t, sqlite, walked) for t in folded))
+        name = and_(*(_name_starts(t, walked) for t in folded))
         if coded is not None:
             if coded.get(token):
                 name = or_(name, Participant.id.in_(coded[token]))
         elif codes.looks_like_code(token):
             code = Participant.code.op("||")(literal("")) if walked else Participant.code
-            name = or_(name, _starts_with(code, codes.typed(token), sqlite))
+            name = or_(name, _starts_with(code, codes.typed(token)))
         conditions.append(name)
     return and_(true(), *conditions)
 
 
-def _many(s: Session, where: ColumnElement[bool]) -> bool:
-    """Whether at least MANY people match: counted through the condition's own indexes,
-    stopping at MANY."""
+def _first_letter(
+    s: Session, letter: str, where: ColumnElement[bool], sqlite: bool
+) -> ColumnElement[bool]:
+    """Who to show for one letter typed (`where`: their given or family name starts with it).
+
+    Most letters start a tenth to a quarter of everyone's names, their given names spread
+    through the order shown: the order's index is best walked, stopping at the limit, rather
+    than every match sorted. A letter starting few names ("q", a digit of a date) would walk
+    the whole index to find them: they are best found through the names' own indexes and
+    sorted. PostgreSQL's statistics of the columns tell the two apart (the columns compare
+    byte by byte, so a range's share is read off their histograms). SQLite has none: the
+    matches are counted up to MANY through the names' indexes, and the order's index walked
+    if there are that many (`_first_letter_walked`)."""
+    if not sqlite:
+        return where
     some = select(Participant.id).where(where).limit(MANY).subquery()
-    return (s.scalar(select(func.count()).select_from(some)) or 0) >= MANY
+    many = (s.scalar(select(func.count()).select_from(some)) or 0) >= MANY
+    return _first_letter_walked(letter) if many else where
 
 
 def search_participants(
@@ -787,7 +811,7 @@ def search_participants(
     or the start of the code."""
     today = today or dt.date.today()
     sqlite = db.kind == "sqlite"
-    where = _typed(text, sqlite)
+    where = _typed(text)
     # The last visit of only the rows shown (one index look-up each), not of everyone.
     last = (
         select(func.max(Assessment.assessed_on))
@@ -814,17 +838,11 @@ def search_participants(
     with db.transaction() as s:
         q = shown(where)
         letter = fold(text).strip()
-        if sqlite and max(map(len, letter.split()), default=0) > 1 and not _has_date(text):
-            order = _in_order(s, text, limit)
+        if max(map(len, letter.split()), default=0) > 1 and not _has_date(text):
+            order = _in_order(s, text, limit, sqlite)
             q = shown(Participant.id.in_(order))
-        elif sqlite and len(letter) == 1 and not codes.looks_like_code(text) and _many(s, where):
-            # A first letter: a quarter of everyone matches, and their given names are spread
-            # through the order shown. Walk the index in that order and stop at `limit`, rather
-            # than sort every match first. (Longer prefixes match names clustered in that
-            # order, such as family names, which a walk could read most of the index to reach;
-            # they are found by their own indexes and sorted.) SQLite's planner cannot tell
-            # these apart; PostgreSQL's statistics can.
-            q = shown(_first_letter_walked(letter))
+        elif len(letter) == 1 and not codes.looks_like_code(text):
+            q = shown(_first_letter(s, letter, where, sqlite))
         rows = s.execute(q).all()
     return [
         ParticipantRow(

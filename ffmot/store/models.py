@@ -73,6 +73,12 @@ def name_word_rows(participant_id: str, given: str, family: str) -> list[dict[st
     ]
 
 
+def _searched(length: int) -> Any:
+    """Text find-as-you-type compares byte by byte, as SQLite does: on PostgreSQL the "C"
+    collation, whatever the server's locale (0016), so a prefix is a range of its index."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 def search_columns(given: str, family: str) -> dict[str, str]:
     """The derived search columns of a participant row written whole (an insert or update
     without the ORM: a merge, the demo)."""
@@ -82,15 +88,15 @@ def search_columns(given: str, family: str) -> dict[str, str]:
 class Participant(Base):
     __tablename__ = "participant"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    code: Mapped[str] = mapped_column(String(12), unique=True)
+    code: Mapped[str] = mapped_column(_searched(12), unique=True)
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     # Derived, never set by hand: the names folded for search (`search_columns`), kept in step
     # by `_fold_names` whenever a name is set, and by `search_columns` for rows written whole.
     # (found through ix_participant_search_order and ix_participant_given_order, which also
     # hold the order shown: an index of the column alone would send SQLite to each row)
-    search_given: Mapped[str] = mapped_column(String(100))
-    search_family: Mapped[str] = mapped_column(String(100))
+    search_given: Mapped[str] = mapped_column(_searched(100))
+    search_family: Mapped[str] = mapped_column(_searched(100))
     date_of_birth: Mapped[dt.date] = mapped_column(Date, index=True)
     sex: Mapped[str] = mapped_column(String(12))
     phone: Mapped[str | None] = mapped_column(String(40))
@@ -141,16 +147,16 @@ class NameWord(Base):
     participant_id: Mapped[str] = mapped_column(
         ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
     )
-    word: Mapped[str] = mapped_column(String(100), primary_key=True)
+    word: Mapped[str] = mapped_column(_searched(100), primary_key=True)
     # Not the first word of the given or family name (a second given name, the second part of
     # a double-barrelled name): the few words the search finds through this table alone.
     later: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Copies, written with the words (name_word_rows): the person's search columns (the order
     # shown) and every word of their names, so that the index below gives a range of words
     # its people in that order, with all their words, without reading anyone's row.
-    search_family: Mapped[str] = mapped_column(String(100), server_default="")
-    search_given: Mapped[str] = mapped_column(String(100), server_default="")
-    search_words: Mapped[str] = mapped_column(String(250), server_default="")
+    search_family: Mapped[str] = mapped_column(_searched(100), server_default="")
+    search_given: Mapped[str] = mapped_column(_searched(100), server_default="")
+    search_words: Mapped[str] = mapped_column(_searched(250), server_default="")
 
     # (every word's range: `later IN (false, true)`)
     __table_args__ = (Index("ix_name_word_order", "later", "word", *_WORD_ORDER),)

@@ -8,7 +8,7 @@ import datetime as dt
 import random
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 from ffmot.services import records as R
 from ffmot.store.db import connect
@@ -115,13 +115,30 @@ def _reference(people: list[dict], text: str, limit: int) -> list[str]:
 def test_two_or_more_letters_list_what_the_rule_says_in_order(db, monkeypatch):
     # Given names that share their start, second given names, double-barrelled family names,
     # names that are both a given and a family name, codes that start like names.
+    _lists_what_the_rule_says(db, monkeypatch)
+
+
+def test_the_order_holds_where_the_server_sorts_text_its_own_way(pg_icu_url, monkeypatch):
+    # A PostgreSQL cluster set up in en_GB.UTF-8 (or ICU en-GB) ignores spaces when it sorts:
+    # "Mary Jo" came after "Maryann" and "Ó Briain" after "Obi", so the list was not in the
+    # order the rule gives, and a range of names ("o b" to "o c") held names it should not.
+    # The searched columns compare byte by byte whatever the server's own collation.
+    db = connect(pg_icu_url)
+    try:
+        _lists_what_the_rule_says(db, monkeypatch)
+    finally:
+        db.close()
+
+
+def _lists_what_the_rule_says(db, monkeypatch):  # type: ignore[no-untyped-def]
     from ffmot.core import codes
     from ffmot.core.names import words
     from ffmot.store.models import name_word_rows
 
     rng = random.Random(5)
-    given = ("Sam", "Samuel", "Sally Anne", "Anne", "Mary Jo", "Jo", "Joan", "Smith", "Mark")
-    family = ("Smith", "Sampleton", "Jones-Smith", "Ó Briain", "Anne", "Mason", "Sam", "Jo")
+    given = ("Sam", "Samuel", "Sally Anne", "Anne", "Mary Jo", "Maryann", "Jo", "Joan",
+             "Smith", "Mark")  # fmt: skip
+    family = ("Smith", "Sampleton", "Jones-Smith", "Ó Briain", "Obi", "Anne", "Mason", "Sam", "Jo")
     people, rows = [], []
     for _ in range(300):
         g, f = rng.choice(given), rng.choice(family)
@@ -150,7 +167,8 @@ def test_two_or_more_letters_list_what_the_rule_says_in_order(db, monkeypatch):
     typed = ["sa", "sam", "samu", "sm", "smi", "smith", "jo", "jon", "jones", "an", "anne",
              "ma", "mar", "mary j", "sam sm", "sm sa", "jo sm", "anne sa", "ob", "o b", "bri",
              "zz", "s sm", "sa s", "mary jo", "jo jo", "sa an", "jones-sm", "jo-smith sam",
-             "an sam jo", "smith smith", "sal an sm", "zz sa", "sa zz"]  # fmt: skip
+             "an sam jo", "smith smith", "sal an sm", "zz sa", "sa zz", "o", "m", "s", "mary",
+             "o bri", "ob", "maryann"]  # fmt: skip
     typed += [*sorted({p["code"][:3] for p in people[:5]}), people[0]["code"][:2].lower()]
     # codes that start like a name typed with a name: "jo" + a code starting with the letters
     typed += [f"{p['code'][:2]} sa" for p in people[:3]] + [f"sm {people[1]['code'][:3]}"]
@@ -215,5 +233,48 @@ def test_searches_on_postgresql_are_planned_for_the_prefix_typed(pg_url):
         with db.engine.connect() as c:  # (the pool's one connection: the searches' own)
             prepared = c.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
         assert prepared == 0
+    finally:
+        db.close()
+
+
+def test_the_upgrade_compares_names_byte_by_byte_and_leaves_the_planner_its_statistics(
+    pg_icu_url,
+):
+    # A database made before 0016 on a server that sorts in a language's order: the upgrade
+    # makes the searched columns compare byte by byte, and analyses the tables again (changing
+    # a column's collation drops its statistics, and without them PostgreSQL took any first
+    # letter to start a two-hundredth of the names: it sorted a quarter of everyone for "d").
+    from ffmot.store.db import upgrade_to
+
+    db = connect(pg_icu_url, upgrade=False)
+    upgrade_to(db, "0015")
+    _crowd(db)
+    db.close()
+    db = connect(pg_icu_url)
+    try:
+        with db.engine.connect() as c:
+            collations = dict(
+                c.execute(
+                    text(
+                        "SELECT table_name || '.' || column_name, collation_name "
+                        "FROM information_schema.columns WHERE column_name IN "
+                        "('code', 'word', 'search_given', 'search_family', 'search_words')"
+                    )
+                ).all()
+            )
+            analysed = c.execute(
+                text(
+                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
+                    "AND relname IN ('participant', 'name_word') ORDER BY relname"
+                )
+            ).scalars()
+            assert list(analysed) == ["name_word", "participant"]
+        assert collations == dict.fromkeys(collations, "C") and len(collations) == 7, collations
+        with db.transaction() as s:
+            people = s.execute(
+                select(Participant.search_family, Participant.search_given, Participant.id)
+            ).all()
+        expected = sorted(p for p in people if "s" in (p[0][0], p[1][0]))[:25]
+        assert [r.id for r in R.search_participants(db, "s", limit=25)] == [p[2] for p in expected]
     finally:
         db.close()
