@@ -91,6 +91,21 @@ def run(db: Path, info: dict[str, Any], rows: int) -> dict[str, Any]:
             ["-m", "ffmot", "score", "--batch", str(src), "--out", str(t / "scored.csv")],
             ["-m", "bench.floors", "csv", str(src), str(t / "floor.csv"), str(len(OUTPUT_COLUMNS))],
         )
+        # The same floor writing about as many bytes as score does (its cells, not empty ones).
+        width = str(len(OUTPUT_COLUMNS))
+        like = command(
+            [
+                "-m",
+                "bench.floors",
+                "csv",
+                str(src),
+                str(t / "like.csv"),
+                width,
+                str(t / "scored.csv"),
+            ]
+        )
+        out["batch_floor_same_bytes_cpu_s"] = like["cpu_s"]
+        out["batch_same_bytes_ratio"] = round(out["batch_cpu_s"] / max(like["cpu_s"], 0.01), 2)
         out["export_participants"] = info.get("participants")
         _pair(
             out,
