@@ -311,6 +311,17 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("make this sheet in another language than the person's own (e.g. en)"),
     )
 
+    gp = sub.add_parser(
+        "gp-letter",
+        help=_(
+            "a one-page letter of a participant's results for their GP practice, written for a "
+            "clinician (only if they agreed to share their results with their GP)"
+        ),
+    )
+    gp.add_argument("code", metavar="CODE", help=_("the participant's code, e.g. K7PM-4QX"))
+    gp.add_argument("--assessment", metavar="ID", help=_("a visit id (default: the latest visit)"))
+    gp.add_argument("--out", required=True, metavar="FILE.pdf")
+
     sa = sub.add_parser(
         "subject-access",
         help=_(
@@ -537,7 +548,7 @@ _STORE_VERBS = (
     "db", "demo", "participants", "events", "export", "import", "merge", "erase", "correct",
     "merge-people", "save-work",
 )  # fmt: skip
-_REPORT_VERBS = ("sheet", "sheets", "summary", "subject-access")
+_REPORT_VERBS = ("sheet", "sheets", "summary", "subject-access", "gp-letter")
 
 
 def _practitioners(args: argparse.Namespace, out: TextIO) -> int:

@@ -1,5 +1,5 @@
-"""The command-line verbs that print: a participant's sheet, every sheet of an MOT day, and the
-anonymised MOT-day summary.
+"""The command-line verbs that print: a participant's sheet, every sheet of an MOT day, the
+anonymised MOT-day summary, and the letter for a participant's GP practice.
 
 Every argument is checked before any work is done; a mistake is one line and exit status 2.
 Files are written owner-only (0600) and whole (a temporary file renamed into place). Printing
@@ -35,6 +35,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         "sheets": _check_sheets,
         "summary": _check_summary,
         "subject-access": _check_subject_access,
+        "gp-letter": _check_sheet,
     }
     check[args.command](args)
     db = connect_as(args)
@@ -173,6 +174,26 @@ def _sheet(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         event=overview.event.name,
         date=overview.assessment.assessed_on.isoformat(),
         pages=_n("{count} page", "{count} pages", r.pages),
+        path=path,
+    )
+    out.write(said + "\n")
+    return 0
+
+
+def _gp_letter(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from ffmot.report.files import write_private
+    from ffmot.report.gp_letter import gp_letter_pdf
+    from ffmot.services.gp_letter import make_gp_letter
+
+    # refused unless they agreed to share their results with their GP (and to keep them)
+    letter = make_gp_letter(db, args.actor, codes.normalise(args.code), args.assessment)
+    pdf, pages = gp_letter_pdf(letter)
+    path = Path(args.out)
+    write_private(path, pdf)
+    said = _(
+        "wrote the letter for {code}'s GP practice ({pages}) to {path}",
+        code=codes.display(letter.code),
+        pages=_n("{count} page", "{count} pages", pages),
         path=path,
     )
     out.write(said + "\n")
@@ -343,11 +364,17 @@ def _subject_access(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 
 # What each verb needs a practitioner's role to allow (subject-access is checked by its service).
-_ACTIONS = {"sheet": "print_sheets", "sheets": "print_sheets", "summary": "summary"}
+_ACTIONS = {
+    "sheet": "print_sheets",
+    "sheets": "print_sheets",
+    "summary": "summary",
+    "gp-letter": "gp_letter",
+}
 
 _VERBS = {
     "sheet": _sheet,
     "sheets": _sheets,
     "summary": _summary,
     "subject-access": _subject_access,
+    "gp-letter": _gp_letter,
 }

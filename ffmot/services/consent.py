@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ffmot.services.overview import Overview
 
 KEEP_RESULTS = "keep_results"
+SHARE_GP = "share_gp"
 
 GRANTED, WITHDRAWN, NOT_GIVEN = "granted", "withdrawn", "not_given"
 
@@ -67,6 +68,32 @@ def check_may_print(person: ParticipantInfo) -> None:
     reason = why_not(person)
     if reason:
         raise InputError(reason)
+
+
+def check_may_share_with_gp(person: ParticipantInfo) -> None:
+    """Refuses (InputError, in plain words) a letter to the GP of someone whose latest decision
+    on sharing their results with their GP is not yes, or whose results may not be kept."""
+    check_may_print(person)
+    c = person.consents.get(SHARE_GP)
+    who = codes.display(person.code)
+    if c is None:
+        raise InputError(
+            _(
+                "{code} has not agreed to share their results with their GP, so no letter is "
+                "made. Ask them; if they agree, tick 'Share my results with my GP' at check-in "
+                "first",
+                code=who,
+            )
+        )
+    if not c.granted:
+        raise InputError(
+            _(
+                "{code}'s latest answer to sharing their results with their GP is no, so no "
+                "letter is made. If they change their mind, tick 'Share my results with my GP' "
+                "at check-in first",
+                code=who,
+            )
+        )
 
 
 def printable(overviews: Iterable[Overview]) -> tuple[list[Overview], list[Overview]]:

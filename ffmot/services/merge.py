@@ -1182,6 +1182,7 @@ AUDIT_ACTIONS = frozenset(
         "import",
         "demo",
         "summary",
+        "gp_letter",
         "subject_access",
         "sign_in",
         "sign_in_refused",

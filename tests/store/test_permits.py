@@ -71,3 +71,18 @@ def test_a_role_taken_away_takes_effect_at_once(db, team):
     P.set_role(db, team["dana"], "Colin Coord", "station")
     with pytest.raises(NotAllowed, match="station practitioner"):
         R.create_event(db, team["colin"], "Day", dt.date.today())
+
+
+def test_a_letter_to_the_gp_needs_a_coordinator(db, team):
+    from ffmot.services.gp_letter import make_gp_letter
+
+    e = R.create_event(db, team["colin"], "Day", dt.date.today())
+    p = R.register_participant(
+        db, team["sam"], "Ann", "Letter", dt.date(1950, 1, 1), "female",
+        consents={"keep_results": True, "share_gp": True},
+    )  # fmt: skip
+    v = R.check_in(db, team["sam"], p.id, e.id)
+    R.record_screening(db, team["sam"], v.id, screening.answers_with())
+    with pytest.raises(NotAllowed, match="writing a letter to a person's GP needs a coordinator"):
+        make_gp_letter(db, team["sam"], p.code)
+    assert make_gp_letter(db, team["colin"], p.code).assessment_id == v.id
