@@ -311,6 +311,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("make this sheet in another language than the person's own (e.g. en)"),
     )
 
+    from ffmot.cli import recall as cli_recall
+
+    cli_recall.add_parsers(sub)
+
     gp = sub.add_parser(
         "gp-letter",
         help=_(
@@ -401,6 +405,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             return cli_store.run(args, out)
         if args.command in ("practitioners", "audit", "retention"):
             return _practitioners(args, out)
+        if args.command in ("recall", "recall-mark"):
+            from ffmot.cli import recall as cli_recall
+
+            return cli_recall.run(args, out)
         if args.command in _REPORT_VERBS:
             from ffmot.cli import report as cli_report
 

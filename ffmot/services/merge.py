@@ -1183,6 +1183,7 @@ AUDIT_ACTIONS = frozenset(
         "demo",
         "summary",
         "gp_letter",
+        "recall",
         "subject_access",
         "sign_in",
         "sign_in_refused",

@@ -1,4 +1,7 @@
-"""The tables ffmot keeps. UUID keys everywhere, so files from several laptops merge as a union."""
+"""The tables ffmot keeps. UUID keys everywhere, so files from several laptops merge as a union.
+
+Why one room: the tables point at each other (a result at its visit, a visit at its person and
+day); the foreign keys, their cascades on erasure and the search columns are read together."""
 
 from __future__ import annotations
 
@@ -398,3 +401,27 @@ class Setting(Base):
     __tablename__ = "setting"
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+RECALL_STATES = ("invited", "booked")
+
+
+class RecallMark(Base):
+    """A step of the retest recall for one visit: the person was invited to a retest, or
+    booked one (services/recall.py; that they came is their next visit). Erased with them."""
+
+    __tablename__ = "recall_mark"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    assessment_id: Mapped[str] = mapped_column(
+        ForeignKey("assessment.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(10))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    by: Mapped[str] = mapped_column(String(100), default="")
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "state", name="uq_recall_mark_state"),
+        CheckConstraint("state IN ('invited', 'booked')", name="recall_state"),
+    )

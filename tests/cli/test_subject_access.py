@@ -52,6 +52,9 @@ def two_people(tmp_path: Path) -> tuple[Path, str, str]:
         R.record_screening(db, ACTOR, v.id, screening.answers_with())
         R.save_result(db, ACTOR, v.id, "grip", [(21.5, "kg"), (23.0, "kg")])
         R.save_result(db, ACTOR, v.id, "chair_stand", [(11, "")])
+    from ffmot.services import recall
+
+    recall.mark(db, ACTOR, [recall.find(db, maureen.code)], "invited")  # (the retest recall)
     dennis, dv = screened_visit(
         db, ACTOR, first.id, "Dennis", "Hiddenname", dt.date(1946, 1, 2), "male"
     )
@@ -80,6 +83,7 @@ def test_everything_about_the_person_and_nothing_about_anyone_else(two_people, t
         "result.csv",
         "trial.csv",
         "name_word.csv",
+        "recall_mark.csv",
         "audit.csv",
     ):
         assert expected in names, names
