@@ -37,11 +37,13 @@ from ffmot.core.battery import (
     TestDef,
 )
 from ffmot.core.entry import Entry, Form, label_words, scanned_code, why_blocked
-from ffmot.core.errors import FfmotError, InputError
+from ffmot.core.errors import FfmotError, InputError, NormDataError
 from ffmot.core.i18n import N_, _
+from ffmot.core.timers import load_timers
 from ffmot.core.vocabulary import sex_words
 from ffmot.gui.context import AppContext, show_error
 from ffmot.gui.drafts import Drafts
+from ffmot.gui.timer import StationTimer
 from ffmot.gui.widgets import BandBadge, WhereYouStand, heading, notice, sentence
 from ffmot.services.desk import ConflictError
 from ffmot.services.types import AssessmentInfo, Measurements, ParticipantInfo
@@ -93,6 +95,14 @@ class StationView(QWidget):
         self.who.setObjectName("who")
         self.who.setWordWrap(True)
         self.warning = notice("stationWarning")
+        self.timer = StationTimer(self)
+        try:
+            self.timers = load_timers(ctx.battery)
+        except NormDataError as e:  # a broken timers file: no timers, and the reason shown
+            self.timers = {}
+            self.timer_problem = str(e)
+        else:
+            self.timer_problem = ""
 
         self.protocol = QLabel()
         self.protocol.setWordWrap(True)
@@ -183,6 +193,7 @@ class StationView(QWidget):
         layout.addWidget(self.code)
         layout.addWidget(self.who)
         layout.addWidget(self.warning)
+        layout.addWidget(self.timer)
         layout.addWidget(self.trials_box)
         layout.addLayout(self.mods_row)
         layout.addWidget(self.protocol)
@@ -197,6 +208,9 @@ class StationView(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_F9), self, self.show_reasons).setWhatsThis(
             _("Not done: then 1 to 5 for why")
         )
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.timer.toggle).setWhatsThis(
+            _("Start or stop the timer (timed tests)")
+        )
         QShortcut(QKeySequence("Ctrl+Return"), self, self.save).setWhatsThis(_("Save and next"))
         QShortcut(QKeySequence.StandardKey.Save, self, self.save).setWhatsThis(_("Save and next"))
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape).setWhatsThis(
@@ -208,6 +222,8 @@ class StationView(QWidget):
         self.draft_timer.timeout.connect(self._write_draft)
         ctx.event_changed.connect(self._fill_tests)
         self._fill_tests()
+        if self.timer_problem:
+            self.status.setText(_("No timers: {problem}", problem=self.timer_problem))
         self._restore_draft()
         # A draft sealed with an encrypted database's key opens only once it is unlocked.
         ctx.ready.connect(self._restore_draft_once_open)
@@ -238,6 +254,7 @@ class StationView(QWidget):
             return
         self.ctx.settings.station_test = tid
         self.test = self.ctx.battery[tid]
+        self.timer.set_test(self.timers.get(tid))
         t = self.test
         self.form = form = Form(t)
         for w in self.fields:
