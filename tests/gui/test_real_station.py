@@ -259,3 +259,25 @@ def test_a_card_scanned_while_a_search_is_still_running_checks_in_the_scanned_pe
         app.wait_for(checked_in, "the scanned person checked in")
         assert visit_of(day, listed.code) is None
         app.assert_alive("after a scan over a running search")
+
+
+def test_the_timer_runs_by_f5_while_the_result_is_typed_on_a_projector(tmp_path: Path):
+    """At the chair stand on a 1024x768 projector at large print: F5 starts the timer, the
+    result is typed and saved while it runs, F5 stops it; the screen is kept to look at."""
+    with x_display(tmp_path / "x", "1024x768") as display:
+        day = prepare_day(tmp_path / "day")
+        with RealApp(tmp_path / "app", display, day, large_print=True) as app:
+            main = app.wait_for_main_window()
+            app.key("ctrl+3")  # chair stand
+            before = app.scan(day.code, main)
+            app.key("F5")
+            app.settled(main, changed_from=before)  # the digits run
+            app.type("14")
+            app.key("Return")
+            app.wait_for(
+                lambda: (visit_of(day, day.code).result("chair_stand").value == 14) or None,
+                "the chair stand typed while the timer ran, saved",
+            )
+            app.key("F5")
+            app.screenshot(tmp_path / "timer-projector.png")
+            app.assert_alive("after timing a test")
