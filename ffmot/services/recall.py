@@ -120,20 +120,21 @@ def due(db: Database, start: dt.date, end: dt.date, weeks: int = RETEST_WEEKS) -
         for vid, pid, on, event, venue, training in visits:
             chosen.setdefault(pid, (vid, on, event, venue, training))  # the latest in range
         allowed = _may_contact(s, list(chosen))
+        ordered = sorted(allowed)
         people = {
             p.id: p
-            for n in range(0, len(allowed), 500)
-            for p in s.scalars(
-                select(Participant).where(Participant.id.in_(sorted(allowed)[n : n + 500]))
-            )
+            for n in range(0, len(ordered), 500)
+            for p in s.scalars(select(Participant).where(Participant.id.in_(ordered[n : n + 500])))
         }
-        last_visit = dict(
-            s.execute(
-                select(Assessment.participant_id, func.max(Assessment.assessed_on))
-                .where(Assessment.participant_id.in_(sorted(allowed)))
-                .group_by(Assessment.participant_id)
-            ).all()
-        ) if allowed else {}  # fmt: skip
+        last_visit: dict[str, dt.date] = {}
+        for n in range(0, len(ordered), 500):
+            last_visit.update(
+                s.execute(
+                    select(Assessment.participant_id, func.max(Assessment.assessed_on))
+                    .where(Assessment.participant_id.in_(ordered[n : n + 500]))
+                    .group_by(Assessment.participant_id)
+                ).all()
+            )
         marks: dict[str, set[str]] = {}
         ids = [chosen[pid][0] for pid in allowed]
         for n in range(0, len(ids), 500):
